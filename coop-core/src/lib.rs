@@ -1,0 +1,92 @@
+//! Cooperative scheduling budgets for async Rust, on any executor.
+//!
+//! A hot async loop (parsing a buffer, compressing, draining a stream that is always ready,
+//! spinning on a flag) never returns `Pending`, so it holds its thread and every other task on
+//! that thread waits. tokio answers this inside tokio with a budget of 128 units per task poll
+//! (`tokio::task::coop`); coop gives that budget to every executor, and attributes that put the
+//! yield points in for you.
+//!
+//! - [`consume_budget`] is a yield point: it spends one unit, and once the budget is spent it
+//!   yields to the executor. [`poll_proceed`] is the same for hand-written futures.
+//! - `#[cooperative]` (feature `macros`, on by default) inserts a yield point in every loop of an
+//!   async fn; `#[unconstrained]` opts out. See the attributes' docs.
+//! - Scopes set the budget: [`budget`], [`with_budget`], [`with_unconstrained`] around a task
+//!   poll, or the future wrappers [`budgeted`], [`unconstrained`](fn@unconstrained) and
+//!   [`cooperative`](fn@cooperative).
+//!
+//! # Where the budget comes from
+//!
+//! - Inside a scope ([`budget`], [`budgeted`], ...): the scope's units. Once they are spent,
+//!   every yield point returns `Pending` until the scope ends, so the whole task goes back to its
+//!   executor, as in tokio.
+//! - With no scope at all (a plain `block_on`, smol, a hand-written executor): the thread's
+//!   *ambient* budget of [`DEFAULT_BUDGET`] units. It refills each time it forces a yield, so a
+//!   loop that spends a unit per iteration yields once every 128 iterations on any executor. It
+//!   belongs to the thread and carries over between tasks; wrap tasks in [`budgeted`] to give each
+//!   its own.
+//! - With the `tokio` feature, inside a tokio task and no coop scope: tokio's own budget, shared
+//!   with tokio's sockets, channels and timers.
+//!
+//! ```
+//! # futures::executor::block_on(async {
+//! // 1000 iterations on a fresh thread's ambient budget: a forced yield every 128 units.
+//! let before = coop_core::forced_yield_count();
+//! let yields = std::thread::spawn(|| {
+//!     futures::executor::block_on(async {
+//!         for _ in 0..1000 {
+//!             coop_core::consume_budget().await;
+//!         }
+//!     })
+//! });
+//! yields.join().unwrap();
+//! assert!(coop_core::forced_yield_count() >= before + 7);
+//! # });
+//! ```
+//!
+//! # Features
+//!
+//! - `macros` (default): re-exports `#[cooperative]` and `#[unconstrained]`. The attributes and
+//!   the future wrappers share names in separate namespaces, so `use coop_core::cooperative;`
+//!   brings both.
+//! - `tokio`: inside a tokio task the ambient budget is tokio's (`tokio::task::coop`); tokio's
+//!   `unconstrained` silences coop's yield points. Explicit coop scopes still win.
+//! - `tracing`: one `trace`-level event (target `coop`) per forced yield.
+//!
+//! # Compiling yield points out
+//!
+//! Build with `RUSTFLAGS="--cfg coop_disable"` and every yield point compiles to nothing: the
+//! ones `#[cooperative]` inserts disappear from the expansion, [`consume_budget`] completes at
+//! once, [`poll_proceed`] always proceeds, and no budget is ever spent.
+//!
+//! It is a `cfg`, not a Cargo feature, on purpose. Features are unified across the dependency
+//! graph, so a feature that removes fairness could be switched on by any library for the whole
+//! program; a `cfg` is set only by whoever builds the final binary, for a measurement or a
+//! known-single-task program, and cannot leak in through a dependency.
+//!
+//! # Thread-local teardown
+//!
+//! The budget is a thread-local without a destructor. Nothing here panics during thread-local
+//! teardown: a budget that cannot be read counts as unconstrained.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod budget;
+mod wrappers;
+mod yield_point;
+
+#[cfg(feature = "tokio")]
+mod tokio_bridge;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use budget::{
+    DEFAULT_BUDGET, budget, forced_yield_count, has_budget_remaining, with_budget,
+    with_unconstrained,
+};
+pub use wrappers::{Budgeted, Coop, Unconstrained, budgeted, cooperative, unconstrained};
+pub use yield_point::{ConsumeBudget, RestoreOnPending, consume_budget, poll_proceed};
+
+#[cfg(feature = "macros")]
+pub use coop_macros::{cooperative, unconstrained};

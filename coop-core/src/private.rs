@@ -1,0 +1,33 @@
+//! What `#[cooperative]` and `#[unconstrained]` expansions call. Not public API: no stability
+//! promise, hidden from the docs.
+
+pub use crate::budget::try_spend;
+pub use crate::wrappers::unconstrained;
+pub use crate::yield_point::consume_budget;
+
+/// The yield point `#[cooperative]` inserts at the head of each loop body.
+///
+/// Its fast path is [`try_spend`], inlined: a thread-local decrement and a branch, with no
+/// future built or polled. Only a spent budget reaches the `.await`. Under
+/// `--cfg coop_disable` it expands to nothing at all.
+pub use crate::__coop_yield_point as yield_point;
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(coop_disable))]
+macro_rules! __coop_yield_point {
+    () => {
+        if !$crate::__private::try_spend() {
+            $crate::__private::consume_budget().await
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(coop_disable)]
+macro_rules! __coop_yield_point {
+    () => {
+        ()
+    };
+}

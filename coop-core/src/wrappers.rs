@@ -1,0 +1,181 @@
+//! Future wrappers that carry a budget decision along with a future: [`budgeted`],
+//! [`unconstrained`] and [`cooperative`].
+//!
+//! Each one passes its inner future's `Send`, `Sync` and `Unpin` through.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, ready};
+
+use pin_project_lite::pin_project;
+
+use crate::budget::{budget, with_unconstrained};
+use crate::yield_point::poll_proceed;
+
+/// With the `tokio` feature, [`Unconstrained`] also switches tokio's budget off, so tokio's own
+/// resources inside it are not charged either.
+#[cfg(feature = "tokio")]
+type Inner<F> = tokio::task::coop::Unconstrained<F>;
+#[cfg(not(feature = "tokio"))]
+type Inner<F> = F;
+
+pin_project! {
+    /// The future returned by [`budgeted`]: polls its inner future under a fresh budget each time.
+    ///
+    /// ```
+    /// let task: coop_core::Budgeted<_> = coop_core::budgeted(async { 1 });
+    /// assert_eq!(futures::executor::block_on(task), 1);
+    /// ```
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Budgeted<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+/// Makes `fut` a budgeted task: every poll of it runs under a fresh budget of
+/// [`DEFAULT_BUDGET`](crate::DEFAULT_BUDGET) units, as if its executor knew about budgets.
+///
+/// This is the task boundary for executors that know nothing of budgets: spawn
+/// `budgeted(task)` instead of `task` (`smol::spawn(budgeted(task))`), and each task gets its own
+/// budget per poll instead of sharing the thread's ambient one.
+///
+/// ```
+/// use std::task::{Context, Waker};
+///
+/// let mut task = Box::pin(coop_core::budgeted(async {
+///     for _ in 0..300 {
+///         coop_core::consume_budget().await;
+///     }
+/// }));
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let mut polls = 1;
+/// while task.as_mut().poll(&mut cx).is_pending() {
+///     polls += 1;
+/// }
+/// assert_eq!(polls, 3); // 128 + 128 + 44 units
+/// ```
+pub fn budgeted<F: Future>(fut: F) -> Budgeted<F> {
+    Budgeted { inner: fut }
+}
+
+impl<F: Future> Future for Budgeted<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let inner = self.project().inner;
+        budget(|| inner.poll(cx))
+    }
+}
+
+pin_project! {
+    /// The future returned by [`unconstrained`]: never forced to yield by a budget.
+    ///
+    /// ```
+    /// let fut: coop_core::Unconstrained<_> = coop_core::unconstrained(async { 1 });
+    /// assert_eq!(futures::executor::block_on(fut), 1);
+    /// ```
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Unconstrained<F> {
+        #[pin]
+        inner: Inner<F>,
+    }
+}
+
+/// Runs `fut` with budgets switched off: no yield point inside forces it to yield, and what it
+/// spends is not charged to the surrounding budget.
+///
+/// For work that must not be interrupted and is short anyway, or that yields by other means.
+/// With the `tokio` feature it is also `tokio::task::coop::unconstrained`.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let before = coop_core::forced_yield_count();
+/// coop_core::unconstrained(async {
+///     for _ in 0..10_000 {
+///         coop_core::consume_budget().await; // never yields here
+///     }
+/// })
+/// .await;
+/// assert!(coop_core::has_budget_remaining());
+/// # let _ = before;
+/// # });
+/// ```
+pub fn unconstrained<F: Future>(fut: F) -> Unconstrained<F> {
+    #[cfg(feature = "tokio")]
+    let fut = tokio::task::coop::unconstrained(fut);
+    Unconstrained { inner: fut }
+}
+
+impl<F> core::fmt::Debug for Unconstrained<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Unconstrained").finish_non_exhaustive()
+    }
+}
+
+impl<F: Future> Future for Unconstrained<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let inner = self.project().inner;
+        with_unconstrained(|| inner.poll(cx))
+    }
+}
+
+pin_project! {
+    /// The future returned by [`cooperative`](fn@cooperative): spends a unit of budget per
+    /// poll that completes it.
+    ///
+    /// ```
+    /// let fut: coop_core::Coop<_> = coop_core::cooperative(async { 1 });
+    /// assert_eq!(futures::executor::block_on(fut), 1);
+    /// ```
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Coop<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+/// Makes any future a yield point: each poll first asks for a unit of budget (yielding if the
+/// budget is spent), and the unit is charged only when the inner future is `Ready`.
+///
+/// For a leaf future that may be ready every time it is polled (a channel receive, a buffered
+/// read) and is awaited in a loop.
+///
+/// ```
+/// use futures::channel::mpsc;
+/// use futures::StreamExt;
+///
+/// # futures::executor::block_on(async {
+/// let (tx, mut rx) = mpsc::unbounded();
+/// for i in 0..1000 {
+///     tx.unbounded_send(i).unwrap();
+/// }
+/// drop(tx);
+/// let mut total = 0;
+/// // Always ready, yet yields every 128 items.
+/// while let Some(i) = coop_core::cooperative(rx.next()).await {
+///     total += i;
+/// }
+/// assert_eq!(total, 499_500);
+/// # });
+/// ```
+pub fn cooperative<F: Future>(fut: F) -> Coop<F> {
+    Coop { inner: fut }
+}
+
+impl<F: Future> Future for Coop<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let restore = ready!(poll_proceed(cx));
+        let output = self.project().inner.poll(cx);
+        if output.is_ready() {
+            restore.made_progress();
+        }
+        output
+    }
+}

@@ -1,0 +1,210 @@
+//! Yield points: [`consume_budget`] for async code, [`poll_proceed`] for hand-written futures.
+
+use core::cell::Cell;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::budget;
+
+/// Spends one unit of the running task's budget; once the budget is spent, yields to the
+/// executor first.
+///
+/// While budget remains, the returned future completes on its first poll. When the budget is
+/// spent it returns `Pending` once, waking the task, and completes on its next poll, spending
+/// one unit of the budget it finds then. The future is `Send`, so it fits in any task.
+///
+/// Put it in loops that may never return `Pending` by themselves: parsing a buffer, draining a
+/// stream that is always ready, spinning on a flag. `#[cooperative]` inserts it for you.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let mut sum = 0u64;
+/// for i in 0..10_000u64 {
+///     sum += i;
+///     coop_core::consume_budget().await; // lets other tasks run every 128 iterations
+/// }
+/// assert_eq!(sum, 49_995_000);
+/// # });
+/// ```
+pub fn consume_budget() -> ConsumeBudget {
+    ConsumeBudget { yielded: false }
+}
+
+/// The future returned by [`consume_budget`].
+///
+/// ```
+/// let spend: coop_core::ConsumeBudget = coop_core::consume_budget();
+/// # futures::executor::block_on(spend);
+/// ```
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ConsumeBudget {
+    yielded: bool,
+}
+
+impl Future for ConsumeBudget {
+    type Output = ();
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if cfg!(coop_disable) {
+            return Poll::Ready(());
+        }
+        if self.yielded {
+            // The yield already happened: complete, whatever the budget says now, so that a
+            // scope that is never refreshed cannot hold this future forever.
+            #[cfg(feature = "tokio")]
+            if crate::tokio_bridge::in_ambient_task() {
+                crate::tokio_bridge::spend_if_any();
+                return Poll::Ready(());
+            }
+            budget::spend_if_any();
+            return Poll::Ready(());
+        }
+        if budget::try_spend() {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        force_yield(cx)
+    }
+}
+
+/// The slow path shared by every yield point: count, report, refill, wake, `Pending`.
+#[cold]
+#[inline(never)]
+fn force_yield<T>(cx: &mut Context<'_>) -> Poll<T> {
+    budget::on_exhausted();
+    #[cfg(feature = "tokio")]
+    if crate::tokio_bridge::in_ambient_task() {
+        // tokio wakes the task itself, once it is back in its scheduler.
+        return crate::tokio_bridge::register(cx);
+    }
+    cx.waker().wake_by_ref();
+    Poll::Pending
+}
+
+/// Spends one unit of the running task's budget from a hand-written future's `poll`, and
+/// returns `Pending` (waking the task) when the budget is spent.
+///
+/// The unit is only charged if the operation makes progress: call
+/// [`RestoreOnPending::made_progress`] when it does. Dropping the guard without that call gives
+/// the unit back, so a poll that ends up `Pending` for its own reasons costs nothing.
+///
+/// ```
+/// use std::pin::Pin;
+/// use std::task::{ready, Context, Poll};
+///
+/// /// An always-ready stream of numbers that still lets other tasks run.
+/// struct Counter(u64);
+///
+/// impl futures::Stream for Counter {
+///     type Item = u64;
+///     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<u64>> {
+///         let restore = ready!(coop_core::poll_proceed(cx));
+///         self.0 += 1;
+///         restore.made_progress();
+///         Poll::Ready(Some(self.0))
+///     }
+/// }
+/// # use futures::StreamExt;
+/// # futures::executor::block_on(async {
+/// #     assert_eq!(Counter(0).take(300).count().await, 300);
+/// # });
+/// ```
+#[inline]
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+    if cfg!(coop_disable) {
+        return Poll::Ready(RestoreOnPending::new(Charge::None));
+    }
+    #[cfg(feature = "tokio")]
+    if crate::tokio_bridge::in_ambient_task() {
+        return crate::tokio_bridge::poll_proceed(cx)
+            .map(|restore| RestoreOnPending::new(Charge::Tokio(restore)));
+    }
+    if budget::try_spend() {
+        Poll::Ready(RestoreOnPending::new(Charge::Unit))
+    } else {
+        force_yield(cx)
+    }
+}
+
+/// What a [`RestoreOnPending`] gives back if no progress is made.
+#[derive(Debug)]
+enum Charge {
+    /// Nothing was charged (unconstrained code, or yield points compiled out).
+    None,
+    /// One unit of coop's budget.
+    Unit,
+    /// tokio's own guard, which restores tokio's budget.
+    #[cfg(feature = "tokio")]
+    Tokio(tokio::task::coop::RestoreOnPending),
+}
+
+/// The guard [`poll_proceed`] returns: gives the unit back when dropped, unless
+/// [`made_progress`](Self::made_progress) was called.
+///
+/// It belongs to the thread whose budget it charged, so it is not `Send`.
+///
+/// ```
+/// use std::task::{Context, Poll, Waker};
+///
+/// let mut cx = Context::from_waker(Waker::noop());
+/// coop_core::with_budget(1, || {
+///     let Poll::Ready(restore) = coop_core::poll_proceed(&mut cx) else { unreachable!() };
+///     assert!(!coop_core::has_budget_remaining());
+///     drop(restore); // no progress: the unit comes back
+///     assert!(coop_core::has_budget_remaining());
+/// });
+/// ```
+#[must_use = "call `made_progress()` when the operation made progress, or the unit is given back"]
+pub struct RestoreOnPending {
+    charge: Cell<Option<Charge>>,
+    not_send: PhantomData<*const ()>,
+}
+
+impl RestoreOnPending {
+    fn new(charge: Charge) -> Self {
+        RestoreOnPending {
+            charge: Cell::new(Some(charge)),
+            not_send: PhantomData,
+        }
+    }
+
+    /// Keeps the unit charged: the operation made progress.
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// coop_core::with_budget(1, || {
+    ///     if let Poll::Ready(restore) = coop_core::poll_proceed(&mut cx) {
+    ///         restore.made_progress();
+    ///     }
+    ///     assert!(!coop_core::has_budget_remaining());
+    /// });
+    /// ```
+    pub fn made_progress(&self) {
+        #[cfg(feature = "tokio")]
+        if let Some(Charge::Tokio(restore)) = self.charge.take() {
+            restore.made_progress();
+        }
+        self.charge.set(None);
+    }
+}
+
+impl core::fmt::Debug for RestoreOnPending {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RestoreOnPending").finish_non_exhaustive()
+    }
+}
+
+impl Drop for RestoreOnPending {
+    fn drop(&mut self) {
+        if let Some(Charge::Unit) = self.charge.get_mut() {
+            budget::refund();
+        }
+        // A tokio guard restores tokio's budget in its own `Drop`.
+    }
+}

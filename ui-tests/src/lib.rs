@@ -1,0 +1,1 @@
+//! Re-exports coop-core for the trybuild cases.
