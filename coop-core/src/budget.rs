@@ -97,26 +97,27 @@ pub fn try_spend() -> bool {
 
 /// Gives back a unit that [`try_spend`] took for an operation that made no progress.
 pub(crate) fn refund() {
-    if let Some(budget) = current() {
-        if budget.mode != Mode::Unconstrained {
-            set(Budget {
-                units: budget.units.saturating_add(1),
-                ..budget
-            });
-        }
+    if let Some(budget) = current()
+        && budget.mode != Mode::Unconstrained
+    {
+        set(Budget {
+            units: budget.units.saturating_add(1),
+            ..budget
+        });
     }
 }
 
 /// Spends a unit if one is left, and never asks for a yield: for the poll right after a forced
 /// yield, which must complete whatever the scope did.
 pub(crate) fn spend_if_any() {
-    if let Some(budget) = current() {
-        if budget.mode != Mode::Unconstrained && budget.units > 0 {
-            set(Budget {
-                units: budget.units - 1,
-                ..budget
-            });
-        }
+    if let Some(budget) = current()
+        && budget.mode != Mode::Unconstrained
+        && budget.units > 0
+    {
+        set(Budget {
+            units: budget.units - 1,
+            ..budget
+        });
     }
 }
 
@@ -151,15 +152,16 @@ pub(crate) fn on_exhausted() {
 /// thread-local teardown. Use it to end a batch early, before a yield point would force it.
 ///
 /// ```
-/// coop_core::with_budget(2, || {
-///     assert!(coop_core::has_budget_remaining());
-///     # let waker = std::task::Waker::noop();
-///     # let mut cx = std::task::Context::from_waker(waker);
-///     # let mut spend = || coop_core::poll_proceed(&mut cx).map(|r| r.made_progress());
-///     spend(); // two units spent through poll_proceed
-///     spend();
-///     assert!(!coop_core::has_budget_remaining());
-/// });
+/// let batch = futures::executor::block_on(coop_core::budgeted(async {
+///     let mut batch = 0;
+///     // Spend until the budget is gone, and stop before a yield point would force a yield.
+///     while coop_core::has_budget_remaining() {
+///         coop_core::consume_budget().await;
+///         batch += 1;
+///     }
+///     batch
+/// }));
+/// assert_eq!(batch, coop_core::DEFAULT_BUDGET);
 /// ```
 #[inline]
 pub fn has_budget_remaining() -> bool {
@@ -191,7 +193,6 @@ pub fn has_budget_remaining() -> bool {
 ///         coop_core::consume_budget().await; // the 129th forces a yield
 ///     }
 /// });
-/// # std::thread::spawn(|| ()).join().unwrap();
 /// assert!(coop_core::forced_yield_count() > before);
 /// ```
 pub fn forced_yield_count() -> u64 {
@@ -249,12 +250,13 @@ pub fn budget<R>(f: impl FnOnce() -> R) -> R {
 /// had, whatever the inner one spent.
 ///
 /// ```
-/// use std::task::{Context, Waker};
+/// use std::task::{Context, Poll, Waker};
 ///
 /// let mut cx = Context::from_waker(Waker::noop());
 /// coop_core::with_budget(3, || {
 ///     for _ in 0..3 {
-///         assert!(coop_core::poll_proceed(&mut cx).is_ready());
+///         let Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) else { unreachable!() };
+///         unit.made_progress();
 ///     }
 ///     // A fourth unit is refused: the caller should yield.
 ///     assert!(coop_core::poll_proceed(&mut cx).is_pending());

@@ -1,0 +1,32 @@
+//! Under `--cfg coop_disable` every yield point compiles to nothing and no budget is spent.
+//!
+//! Run with `RUSTFLAGS="--cfg coop_disable" cargo test -p coop-core --test compiled_out`.
+#![cfg(coop_disable)]
+
+mod common;
+
+use std::task::{Context, Waker};
+
+use coop_core::{
+    consume_budget, forced_yield_count, has_budget_remaining, poll_proceed, with_budget,
+};
+
+#[test]
+fn yield_points_never_yield_and_spend_nothing() {
+    let mut cx = Context::from_waker(Waker::noop());
+    let (_, yields) = common::run_with(
+        async {
+            for _ in 0..1000 {
+                consume_budget().await;
+                coop_core::__private::yield_point!();
+            }
+        },
+        |poll| with_budget(0, poll),
+    );
+    assert_eq!(yields, 0);
+    with_budget(0, || {
+        assert!(has_budget_remaining());
+        assert!(poll_proceed(&mut cx).is_ready());
+    });
+    assert_eq!(forced_yield_count(), 0);
+}

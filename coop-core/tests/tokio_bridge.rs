@@ -1,0 +1,137 @@
+//! The `tokio` feature: inside a tokio task, coop's ambient budget is tokio's.
+#![cfg(feature = "tokio")]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use coop_core::{budgeted, consume_budget, has_budget_remaining, with_unconstrained};
+
+/// Counts the polls of a future: `polls - 1` is how often it yielded.
+struct PollCount<F> {
+    inner: Pin<Box<F>>,
+    polls: usize,
+}
+
+impl<F: Future> Future for PollCount<F> {
+    type Output = (F::Output, usize);
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.polls += 1;
+        let polls = self.polls;
+        self.inner.as_mut().poll(cx).map(|out| (out, polls - 1))
+    }
+}
+
+fn yields_in_task<F>(fut: F) -> usize
+where
+    F: Future + Send + 'static,
+    F::Output: Send,
+{
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let task = tokio::spawn(PollCount {
+            inner: Box::pin(fut),
+            polls: 0,
+        });
+        task.await.unwrap().1
+    })
+}
+
+#[test]
+fn coop_yield_points_spend_tokios_budget_in_a_task() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let left = rt.block_on(async {
+        tokio::spawn(async {
+            for _ in 0..128 {
+                consume_budget().await;
+            }
+            (
+                tokio::task::coop::has_budget_remaining(),
+                has_budget_remaining(),
+            )
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(left, (false, false));
+}
+
+#[test]
+fn coop_and_tokio_yield_points_share_one_budget() {
+    // Two units per iteration out of one budget of 128: 64 iterations per poll.
+    let yields = yields_in_task(async {
+        for _ in 0..1000 {
+            consume_budget().await;
+            tokio::task::coop::consume_budget().await;
+        }
+    });
+    assert_eq!(yields, 1000 / 64);
+}
+
+#[test]
+fn tokio_unconstrained_silences_coop_yield_points() {
+    let yields = yields_in_task(tokio::task::unconstrained(async {
+        for _ in 0..1000 {
+            consume_budget().await;
+        }
+    }));
+    assert_eq!(yields, 0);
+}
+
+#[test]
+fn coop_unconstrained_also_switches_tokios_budget_off() {
+    let yields = yields_in_task(coop_core::unconstrained(async {
+        for _ in 0..1000 {
+            tokio::task::coop::consume_budget().await;
+        }
+    }));
+    assert_eq!(yields, 0);
+}
+
+#[test]
+fn explicit_coop_scopes_win_over_tokios_budget() {
+    // `budgeted` inside a task spends coop's own fresh budget, not tokio's.
+    let yields = yields_in_task(budgeted(async {
+        for _ in 0..1000 {
+            consume_budget().await;
+        }
+        assert!(tokio::task::coop::has_budget_remaining());
+    }));
+    assert_eq!(yields, 1000 / 128);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        tokio::spawn(async {
+            with_unconstrained(|| assert!(has_budget_remaining()));
+        })
+        .await
+        .unwrap();
+    });
+}
+
+#[test]
+fn block_on_root_future_keeps_coops_ambient_budget() {
+    // Not a task: tokio's budget is not coop's there, coop's ambient budget is.
+    let yields = std::thread::spawn(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(PollCount {
+            inner: Box::pin(async {
+                for _ in 0..1000 {
+                    consume_budget().await;
+                }
+            }),
+            polls: 0,
+        })
+        .1
+    })
+    .join()
+    .unwrap();
+    assert_eq!(yields, 7);
+}
