@@ -26,3 +26,6 @@ pub fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn unconstrained(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::unconstrained(args.into(), item.into()).into()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,276 @@
+//! Expansion snapshots: what users get for each shape, pretty-printed with prettyplease.
+//! Review a change with `cargo insta review` (or `INSTA_UPDATE=always` and `git diff`).
+
+use proc_macro2::TokenStream;
+
+use crate::expand;
+
+type Attribute = fn(TokenStream, TokenStream) -> TokenStream;
+
+fn expand_to_string(attribute: Attribute, args: &str, item: &str) -> String {
+    let output = attribute(args.parse().unwrap(), item.parse().unwrap());
+    let file: syn::File = syn::parse2(output.clone())
+        .unwrap_or_else(|err| panic!("expansion does not parse ({err}):\n{output}"));
+    prettyplease::unparse(&file)
+}
+
+macro_rules! snapshot {
+    ($name:ident, $attribute:path, $args:literal, $($item:tt)*) => {
+        #[test]
+        fn $name() {
+            let item = stringify!($($item)*);
+            let expanded = expand_to_string($attribute, $args, item);
+            insta::assert_snapshot!(stringify!($name), expanded, item);
+        }
+    };
+}
+
+snapshot!(
+    cooperative_async_fn_every_loop_kind,
+    expand::cooperative,
+    "",
+    pub async fn drain(rx: &mut Receiver, items: Vec<u32>) -> Result<u32, Error> {
+        let mut total = 0;
+        for item in items {
+            total += item;
+        }
+        while total < 10 {
+            total += 1;
+        }
+        while let Some(x) = rx.try_next()? {
+            total += x;
+        }
+        let last = 'outer: loop {
+            for _ in 0..3 {
+                if total % 2 == 0 {
+                    continue 'outer;
+                }
+                break 'outer total;
+            }
+        };
+        Ok(last)
+    }
+);
+
+snapshot!(
+    cooperative_async_blocks_and_closures_instrumented_sync_code_not,
+    expand::cooperative,
+    "",
+    async fn shapes() {
+        let block = async move { loop {} };
+        let closure = async |n: u32| {
+            for _ in 0..n {}
+        };
+        let sync_closure = |n: u32| {
+            for _ in 0..n {}
+        };
+        let returns_async_block = || async { while busy() {} };
+        const { loop {} }
+        fn nested() {
+            loop {}
+        }
+        vec![loop {}];
+        loop {}
+    }
+);
+
+snapshot!(
+    cooperative_unconstrained_loop_opts_out_with_nested_loops,
+    expand::cooperative,
+    "",
+    async fn opt_out() {
+        #[unconstrained]
+        for chunk in chunks {
+            loop {}
+        }
+        #[coop_core::unconstrained]
+        while spin() {}
+        loop {}
+    }
+);
+
+snapshot!(
+    cooperative_sync_fn_returning_async_block,
+    expand::cooperative,
+    "",
+    fn spawn_worker(items: Vec<u32>) -> impl Future<Output = u32> + Send {
+        async move {
+            let mut sum = 0;
+            for item in items {
+                sum += item;
+            }
+            sum
+        }
+    }
+);
+
+snapshot!(
+    cooperative_impl_block_instruments_async_methods_only,
+    expand::cooperative,
+    "",
+    impl<T: Clone> Worker<T>
+    where
+        T: Send,
+    {
+        const LIMIT: usize = 4;
+        pub async fn run(&mut self) -> usize {
+            loop {
+                if self.done() {
+                    break self.count;
+                }
+            }
+        }
+        fn boxed(&self) -> BoxFuture<'_, ()> {
+            Box::pin(async move { while self.busy() {} })
+        }
+        fn sync(&self) {
+            loop {}
+        }
+        const fn constant() -> usize {
+            loop {}
+        }
+        #[unconstrained]
+        async fn own_attribute(&self) {
+            loop {}
+        }
+    }
+);
+
+snapshot!(
+    cooperative_trait_block_instruments_default_bodies,
+    expand::cooperative,
+    "",
+    pub trait Source {
+        async fn required(&self);
+        async fn provided(&self) -> u32 {
+            let mut n = 0;
+            while n < 3 {
+                n += 1;
+            }
+            n
+        }
+    }
+);
+
+snapshot!(
+    cooperative_crate_path_override,
+    expand::cooperative,
+    r#"crate = "my_coop::reexport""#,
+    async fn renamed() {
+        loop {}
+    }
+);
+
+snapshot!(
+    cooperative_check_reports_each_loop_that_never_awaits,
+    expand::cooperative,
+    "check",
+    async fn checked(rx: Receiver) {
+        loop {
+            rx.recv().await;
+        }
+        while let Some(x) = rx.recv().await {}
+        for x in 0..3 {}
+        while spin() {}
+        #[unconstrained]
+        loop {}
+        let f = async { loop {} };
+    }
+);
+
+snapshot!(
+    cooperative_check_accepts_loops_that_await,
+    expand::cooperative,
+    "check",
+    async fn checked(rx: Receiver) {
+        loop {
+            rx.recv().await;
+        }
+        #[unconstrained]
+        for x in 0..3 {}
+    }
+);
+
+snapshot!(
+    cooperative_on_struct_is_one_error_and_the_item,
+    expand::cooperative,
+    "",
+    #[derive(Debug)]
+    struct Config {
+        budget: u32,
+    }
+);
+
+snapshot!(
+    cooperative_sync_fn_without_async_code_is_an_error,
+    expand::cooperative,
+    "",
+    fn plain() {
+        #[unconstrained]
+        loop {}
+    }
+);
+
+snapshot!(
+    cooperative_bad_argument_keeps_item_and_strips_markers,
+    expand::cooperative,
+    "fast",
+    async fn f() {
+        #[unconstrained]
+        loop {}
+    }
+);
+
+snapshot!(
+    cooperative_with_unconstrained_sibling_is_one_error,
+    expand::cooperative,
+    "",
+    #[unconstrained]
+    async fn both() {}
+);
+
+snapshot!(
+    unconstrained_async_fn_wraps_body,
+    expand::unconstrained,
+    "",
+    pub async fn compute(&self, input: &[u8]) -> Result<u32, Error> {
+        let n = parse(input)?;
+        if n == 0 {
+            return Ok(0);
+        }
+        #[unconstrained]
+        loop {}
+        Ok(n)
+    }
+);
+
+snapshot!(unconstrained_async_fn_impl_trait_and_unit_returns, expand::unconstrained, "",
+    impl Worker {
+        async fn display(&self) -> impl Display {
+            self.name()
+        }
+        async fn unit(self) {
+            self.consume();
+        }
+    }
+);
+
+snapshot!(
+    unconstrained_sync_fn_wraps_async_blocks_and_closures,
+    expand::unconstrained,
+    r#"crate = "my_coop""#,
+    fn make() -> impl Future<Output = ()> {
+        let closure = async |x: u32| x + 1;
+        async move {
+            closure(1).await;
+        }
+    }
+);
+
+snapshot!(
+    unconstrained_with_cooperative_sibling_is_one_error,
+    expand::unconstrained,
+    "",
+    #[cooperative]
+    async fn both() {}
+);
