@@ -1,7 +1,7 @@
 //! The arguments of `#[cooperative(...)]` and `#[unconstrained(...)]`: a typed model and its
 //! `Parse` impls. Unknown, duplicate and malformed arguments are errors on the offending token.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::{LitStr, Path, Token};
 
@@ -78,13 +78,18 @@ fn set_krate(slot: &mut Option<Path>, input: ParseStream<'_>) -> syn::Result<()>
             "duplicate `crate` argument",
         ));
     }
-    let eq: Option<Token![=]> = input.parse()?;
-    if eq.is_none() {
-        return Err(expected_crate_path(input.span()));
+    if !input.peek(Token![=]) {
+        return Err(expected_crate_path(crate_token.span));
     }
-    let lit: LitStr = input
-        .parse()
-        .map_err(|_| expected_crate_path(input.span()))?;
+    input.parse::<Token![=]>()?;
+    if !input.peek(LitStr) {
+        let span = input
+            .fork()
+            .parse::<TokenTree>()
+            .map_or(crate_token.span, |token| token.span());
+        return Err(expected_crate_path(span));
+    }
+    let lit: LitStr = input.parse()?;
     let path = lit.parse_with(Path::parse_mod_style).map_err(|_| {
         syn::Error::new(
             lit.span(),

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{ImplItem, Item, TraitItem};
 
-use crate::visit::{Action, is_attr, walk_fn_body};
+use crate::visit::{Action, walk_fn_body};
 
 /// Adds `error` to the errors collected so far.
 pub(crate) fn combine(errors: &mut Option<syn::Error>, error: syn::Error) {
@@ -15,15 +15,12 @@ pub(crate) fn combine(errors: &mut Option<syn::Error>, error: syn::Error) {
     }
 }
 
-/// `compile_error!`s for `error`, followed by `item` as the user wrote it, less what would
-/// make rustc report a second error: the loop-level `#[unconstrained]` markers (rustc rejects
-/// unknown attributes on expressions) and a sibling `#[cooperative]`/`#[unconstrained]` on the
-/// item (it would expand and report the same conflict again).
+/// `compile_error!`s for `error`, followed by `item` as the user wrote it, less the loop-level
+/// `#[unconstrained]` markers: rustc rejects unknown attributes on expressions, which would be
+/// a second error. A sibling `#[cooperative]`/`#[unconstrained]` on the item stays: it expands
+/// next, no longer sees this attribute, and succeeds, so the conflict is reported once.
 pub(crate) fn error_with_item(error: syn::Error, mut item: Item) -> TokenStream {
     strip_markers(&mut item);
-    if let Some(attrs) = item_attrs(&mut item) {
-        attrs.retain(|attr| !is_attr(attr, "cooperative") && !is_attr(attr, "unconstrained"));
-    }
     let mut tokens = error.into_compile_error();
     item.to_tokens(&mut tokens);
     tokens

@@ -5,11 +5,11 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
-use syn::{Block, Ident, ImplItem, Item, Path, ReturnType, Signature, TraitItem, Type};
+use syn::{Block, ImplItem, Item, Path, ReturnType, Signature, TraitItem, Type};
 
 use crate::args::{CooperativeArgs, UnconstrainedArgs};
 use crate::error::{combine, error_with_item, item_attrs};
-use crate::visit::{Action, is_attr, walk_fn_body};
+use crate::visit::{Action, is_attr, respan, walk_fn_body};
 
 /// `#[cooperative(args)] item`.
 pub(crate) fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -179,17 +179,19 @@ fn transform_fn(sig: &Signature, block: &mut Block, action: Action<'_>) -> syn::
 // Input:  `async fn f(args) -> R { body }`
 // Output: `async fn f(args) -> R {
 //              #krate::__private::unconstrained(async move {
-//                  if false { let __coop_fake_return: R = loop {}; return __coop_fake_return; }
+//                  if false { return ::core::convert::identity::<R>(loop {}); }
 //                  { body }
 //              }).await
 //          }`
 //
 // The async fn's parameters already live in its future, so an `async move` block that takes
-// them keeps `self` receivers and borrowed arguments working. The never-taken `return` (as in
-// tracing's `#[instrument]`) gives the inner block the fn's return type up front, so `?` and
-// `return` in the body infer as they did.
+// them keeps `self` receivers and borrowed arguments working. The never-taken `return` (the
+// "fake return edge" of tracing's `#[instrument]`) gives the inner block the fn's return type
+// up front, so `?` and `return` in the body infer as they did. It binds no local, so there is
+// no hidden name for user code to collide with.
 fn unconstrain_async_body(krate: &Path, async_span: Span, output: &ReturnType, block: &mut Block) {
     let fake_return_edge = fake_return_edge(output);
+    let krate = respan(krate, async_span);
     let body = &*block;
     let wrapped: Block = syn::parse_quote_spanned! {async_span=>
         {
@@ -203,8 +205,8 @@ fn unconstrain_async_body(krate: &Path, async_span: Span, output: &ReturnType, b
     block.stmts = wrapped.stmts;
 }
 
-/// `if false { let __coop_fake_return: R = loop {}; return __coop_fake_return; }`, or nothing
-/// when `R` is `()` or holds `impl Trait` (which a `let` cannot name).
+/// `if false { return ::core::convert::identity::<R>(loop {}); }`, or nothing when `R` is `()`
+/// or holds `impl Trait` (which a turbofish cannot name).
 fn fake_return_edge(output: &ReturnType) -> Option<TokenStream> {
     let ReturnType::Type(_, ty) = output else {
         return None;
@@ -214,21 +216,17 @@ fn fake_return_edge(output: &ReturnType) -> Option<TokenStream> {
     if finder.0 {
         return None;
     }
-    let name = Ident::new("__coop_fake_return", Span::mixed_site());
     Some(quote_spanned! {ty.span()=>
         #[allow(
             unknown_lints,
             unreachable_code,
             clippy::diverging_sub_expression,
             clippy::empty_loop,
-            clippy::let_unit_value,
-            clippy::let_with_type_underscore,
             clippy::needless_return,
             clippy::unreachable
         )]
         if false {
-            let #name: #ty = loop {};
-            return #name;
+            return ::core::convert::identity::<#ty>(loop {});
         }
     })
 }

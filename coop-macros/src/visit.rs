@@ -13,7 +13,8 @@
 //!   this attribute has run, so loops written inside `vec![..]`, `select!{..}` and friends are
 //!   left untouched.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Attribute, Block, Expr, Item, Macro, Path, Stmt};
@@ -112,6 +113,10 @@ impl Walker<'_> {
         }
         self.visit_children_in(scope, expr);
         if let (true, Action::InsertYieldPoints(krate)) = (instrumented, self.action) {
+            // The whole invocation, path included, is on the keyword: rustc names a macro
+            // call by its joined span, and tokens from two places would fall back to the
+            // attribute.
+            let krate = respan(krate, keyword);
             let yield_point: Stmt = syn::parse_quote_spanned! {keyword=>
                 #krate::__private::yield_point!();
             };
@@ -229,6 +234,17 @@ fn loop_body(expr: &mut Expr) -> Option<&mut Block> {
         Expr::ForLoop(e) => Some(&mut e.body),
         _ => None,
     }
+}
+
+/// `path`'s tokens, all on `span`.
+pub(crate) fn respan(path: &Path, span: Span) -> TokenStream {
+    path.to_token_stream()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
 }
 
 /// `#[name]` or `#[some::path::name]`, with or without arguments.

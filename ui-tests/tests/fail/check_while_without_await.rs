@@ -1,0 +1,10 @@
+use coop_core::cooperative;
+
+#[cooperative(check)]
+async fn spin(flag: &std::cell::Cell<bool>) {
+    while !flag.get() {}
+}
+
+fn main() {
+    let _ = spin;
+}

@@ -1,0 +1,8 @@
+use coop_core::cooperative;
+
+#[cooperative(check, check)]
+async fn run() {}
+
+fn main() {
+    let _ = run();
+}
