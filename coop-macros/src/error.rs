@@ -41,10 +41,10 @@ pub(crate) fn strip_markers(item: &mut Item) {
         }
         Item::Trait(block) => {
             for item in &mut block.items {
-                if let TraitItem::Fn(f) = item {
-                    if let Some(body) = &mut f.default {
-                        walk_fn_body(body, false, Action::StripMarkers);
-                    }
+                if let TraitItem::Fn(f) = item
+                    && let Some(body) = &mut f.default
+                {
+                    walk_fn_body(body, false, Action::StripMarkers);
                 }
             }
         }

@@ -98,12 +98,11 @@ fn apply(item: &mut Item, attr: &str, action: Action<'_>) -> syn::Result<()> {
         Item::Impl(block) => {
             let mut errors = None;
             for item in &mut block.items {
-                if let ImplItem::Fn(f) = item {
-                    if eligible(&f.attrs, &f.sig) {
-                        if let Err(error) = transform_fn(&f.sig, &mut f.block, action) {
-                            combine(&mut errors, error);
-                        }
-                    }
+                if let ImplItem::Fn(f) = item
+                    && eligible(&f.attrs, &f.sig)
+                    && let Err(error) = transform_fn(&f.sig, &mut f.block, action)
+                {
+                    combine(&mut errors, error);
                 }
             }
             errors.map_or(Ok(()), Err)
@@ -111,27 +110,27 @@ fn apply(item: &mut Item, attr: &str, action: Action<'_>) -> syn::Result<()> {
         Item::Trait(block) => {
             let mut errors = None;
             for item in &mut block.items {
-                if let TraitItem::Fn(f) = item {
-                    if let (true, Some(body)) = (eligible(&f.attrs, &f.sig), &mut f.default) {
-                        if let Err(error) = transform_fn(&f.sig, body, action) {
-                            combine(&mut errors, error);
-                        }
-                    }
+                if let TraitItem::Fn(f) = item
+                    && eligible(&f.attrs, &f.sig)
+                    && let Some(body) = &mut f.default
+                    && let Err(error) = transform_fn(&f.sig, body, action)
+                {
+                    combine(&mut errors, error);
                 }
             }
             errors.map_or(Ok(()), Err)
         }
         Item::Verbatim(tokens) => {
-            if let Ok(f) = syn::parse2::<syn::TraitItemFn>(tokens.clone()) {
-                if let (None, Some(semi)) = (&f.default, f.semi_token) {
-                    return Err(syn::Error::new(
-                        semi.span,
-                        format!(
-                            "`#[{attr}]` needs a fn body: put it on the trait method's default \
-                             body or on each impl's method"
-                        ),
-                    ));
-                }
+            if let Ok(f) = syn::parse2::<syn::TraitItemFn>(tokens.clone())
+                && let (None, Some(semi)) = (&f.default, f.semi_token)
+            {
+                return Err(syn::Error::new(
+                    semi.span,
+                    format!(
+                        "`#[{attr}]` needs a fn body: put it on the trait method's default \
+                         body or on each impl's method"
+                    ),
+                ));
             }
             Err(unsupported_item(attr, item_keyword_span(item)))
         }

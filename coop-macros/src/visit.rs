@@ -106,10 +106,10 @@ impl Walker<'_> {
             opted_out: self.scope.opted_out || marked,
         };
         let instrumented = scope.in_async && !scope.opted_out;
-        if let (true, Action::Check(krate)) = (instrumented, self.action) {
-            if !check::loop_awaits(expr) {
-                self.error(check::loop_never_awaits(keyword, krate));
-            }
+        if let (true, Action::Check(krate)) = (instrumented, self.action)
+            && !check::loop_awaits(expr)
+        {
+            self.error(check::loop_never_awaits(keyword, krate));
         }
         self.visit_children_in(scope, expr);
         if let (true, Action::InsertYieldPoints(krate)) = (instrumented, self.action) {

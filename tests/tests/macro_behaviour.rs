@@ -117,6 +117,8 @@ fn continue_paths_pass_the_yield_point() {
     );
 }
 
+// The shape under test is the non-async fn returning an async block.
+#[allow(clippy::manual_async_fn)]
 #[cooperative]
 fn returns_async_block(n: u32) -> impl Future<Output = u32> {
     async move {
@@ -229,6 +231,7 @@ fn unconstrained_fns_are_never_forced_and_charge_nothing_to_the_caller() {
     );
 }
 
+#[allow(clippy::manual_async_fn)]
 #[unconstrained]
 fn unconstrained_async_block(n: u32) -> impl Future<Output = u32> {
     async move {
