@@ -1,0 +1,203 @@
+//! The fairness a yield point buys: how late a task that wants to run every millisecond runs
+//! while a hot loop shares its thread (issue 5, item 3).
+//!
+//! On a tokio current-thread runtime, a hot task runs a loop of a given cost per iteration,
+//! plain or under `#[coop_core::cooperative]`, in calls of about 50 ms with a `yield_now` between
+//! calls. Next to it, a ticker task wants to run at every millisecond deadline. It reads the clock
+//! each time it runs, records for each deadline that passed how late it ran, and re-queues itself
+//! at once, so what it measures is how long the hot task keeps the thread, not the 1 ms
+//! granularity of tokio's timer.
+//!
+//! The bound a yield point promises is `128 x iteration cost` (the budget); the table prints
+//! p50, p99 and max of the delays against it. Criterion does not do distributions, so this
+//! binary prints its own table. Run by `cargo test` (no `--bench` argument), it runs each case
+//! for a few milliseconds as a smoke test; nothing asserts a timing.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// How often the ticker wants to run.
+const PERIOD: Duration = Duration::from_millis(1);
+
+/// One step of work: a multiply-xorshift the next step depends on (the same as `yield_cost`).
+#[inline(always)]
+fn step(x: u64) -> u64 {
+    (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// `STEPS` dependent steps: the work of one loop iteration.
+#[inline(always)]
+fn work<const STEPS: u32>(mut x: u64) -> u64 {
+    let mut s = 0;
+    while s < STEPS {
+        x = step(x);
+        s += 1;
+    }
+    x
+}
+
+/// The hot loop without any yield point: it keeps the thread for its whole run.
+async fn bare<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// The same loop under the attribute.
+#[coop_core::cooperative]
+async fn cooperative<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// Returns `Pending` once after waking its task, so the task goes to the back of the run queue
+/// directly (tokio's `yield_now` would wait for the driver first).
+struct Requeue(bool);
+
+impl Future for Requeue {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Runs until `done`, and returns how late it ran for each millisecond deadline.
+async fn ticker(done: Arc<AtomicBool>) -> Vec<Duration> {
+    let mut delays = Vec::with_capacity(4096);
+    let mut deadline = Instant::now() + PERIOD;
+    while !done.load(Ordering::Relaxed) {
+        let now = Instant::now();
+        while deadline <= now {
+            delays.push(now - deadline);
+            deadline += PERIOD;
+        }
+        Requeue(false).await;
+    }
+    delays
+}
+
+/// Measures the cost of one iteration of the bare loop, in nanoseconds, on the same runtime.
+fn iteration_cost<const STEPS: u32>() -> f64 {
+    let n = 20_000_000 / u64::from(STEPS);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread runtime without drivers builds");
+    let start = Instant::now();
+    black_box(rt.block_on(bare::<STEPS>(black_box(n), black_box(1))));
+    start.elapsed().as_secs_f64() * 1e9 / n as f64
+}
+
+/// A duration in nanoseconds, printed with a unit that keeps three digits.
+fn human(ns: f64) -> String {
+    match ns {
+        ns if ns < 1e3 => format!("{ns:.1} ns"),
+        ns if ns < 1e6 => format!("{:.1} µs", ns / 1e3),
+        ns => format!("{:.1} ms", ns / 1e6),
+    }
+}
+
+/// The delays of the ticker while `hot` runs `calls` calls of `iterations` each.
+fn delays<F>(calls: u32, iterations: u64, hot: fn(u64, u64) -> F) -> Vec<Duration>
+where
+    F: Future<Output = u64> + Send + 'static,
+{
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread runtime without drivers builds");
+    rt.block_on(async move {
+        let done = Arc::new(AtomicBool::new(false));
+        let ticker = tokio::spawn(ticker(done.clone()));
+        let hot = tokio::spawn(async move {
+            for call in 0..calls {
+                black_box(hot(black_box(iterations), u64::from(call)).await);
+                tokio::task::yield_now().await;
+            }
+            done.store(true, Ordering::Relaxed);
+        });
+        hot.await.expect("the hot task does not panic");
+        let mut delays = ticker.await.expect("the ticker does not panic");
+        delays.sort_unstable();
+        delays
+    })
+}
+
+/// The `p`-th percentile of sorted `delays`.
+fn percentile(delays: &[Duration], p: usize) -> Duration {
+    if delays.is_empty() {
+        return Duration::ZERO;
+    }
+    delays[(delays.len() * p / 100).min(delays.len() - 1)]
+}
+
+/// Prints one table row per variant for a loop of `STEPS` steps per iteration.
+fn case<const STEPS: u32>(label: &str, run_for: Duration) {
+    let cost = iteration_cost::<STEPS>();
+    let bound = cost * f64::from(coop_core::DEFAULT_BUDGET);
+    // Calls of about 50 ms (shorter when smoke-testing), as many as fill `run_for`.
+    let call = run_for.min(Duration::from_millis(50));
+    let iterations = (call.as_secs_f64() * 1e9 / cost).max(1.0) as u64;
+    let calls = (run_for.as_nanos() / call.as_nanos()).max(1) as u32;
+    let variants: [(&str, Vec<Duration>); 2] = [
+        ("bare", delays(calls, iterations, bare::<STEPS>)),
+        (
+            "#[cooperative]",
+            delays(calls, iterations, cooperative::<STEPS>),
+        ),
+    ];
+    for (name, delays) in variants {
+        let ns = |d: Duration| d.as_secs_f64() * 1e9;
+        let p99 = ns(percentile(&delays, 99));
+        println!(
+            "| {label} | {cost} | {name} | {bound} | {n} | {p50} | {p99} | {max} | {ratio:.1} |",
+            cost = human(cost),
+            bound = human(bound),
+            n = delays.len(),
+            p50 = human(ns(percentile(&delays, 50))),
+            p99 = human(p99),
+            max = human(ns(delays.last().copied().unwrap_or_default())),
+            ratio = p99 / bound,
+        );
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test` runs this once, briefly.
+    let timed = std::env::args().any(|arg| arg == "--bench");
+    let run_for = if timed {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_millis(3)
+    };
+    let build = if cfg!(coop_disable) {
+        "compiled_out"
+    } else if cfg!(feature = "tokio-bridge") {
+        "bridge_on"
+    } else {
+        "bridge_off"
+    };
+    println!("fairness/{build}: ticker every {PERIOD:?}, hot task for {run_for:?} per row");
+    println!(
+        "| work | iteration cost | hot loop | bound 128 x cost | samples | p50 | p99 | max | p99 / bound |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    case::<1>("~1 ns", run_for);
+    case::<6>("~10 ns", run_for);
+    case::<60>("~100 ns", run_for);
+    case::<600>("~1 µs", run_for);
+}

@@ -1,0 +1,212 @@
+//! What a yield point costs per loop iteration, side by side with tokio's own ways to yield.
+//!
+//! One hot loop, four ways (issue 5, items 1 and 2), at three amounts of work per iteration
+//! (about 1 ns, 10 ns and 100 ns):
+//!
+//! - `bare`: the loop as written, no yield point;
+//! - `cooperative`: the same loop under `#[coop_core::cooperative]`, exactly what users get;
+//! - `tokio_consume_budget`: `tokio::task::coop::consume_budget().await` written by hand at the
+//!   head of the body;
+//! - `yield_now_every_128`: `tokio::task::yield_now().await` written by hand every 128 iterations.
+//!
+//! Two more isolate where the cost comes from: `coop_consume_budget` awaits coop's public
+//! `consume_budget()` future each iteration (no inlined fast path), and
+//! `cooperative_unconstrained` runs the `#[cooperative]` loop under `coop_core::unconstrained`
+//! (the yield point runs but never forces a yield, so no scheduler round trip is included).
+//!
+//! Every variant runs inside one tokio task on a current-thread runtime without drivers, so a
+//! forced yield is a real trip through tokio's scheduler, as in production. The group name
+//! carries the build: `bridge_on` with `--features tokio-bridge` (coop spends tokio's budget),
+//! `compiled_out` under `RUSTFLAGS="--cfg coop_disable"`. BENCHMARKS.md has the commands and the
+//! table; nothing here asserts a timing.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+/// Loop iterations per measured call: long enough that the task spawn and the `block_on` around
+/// a sample vanish, and a multiple of the 128-unit budget.
+const ITERATIONS: u64 = 8192;
+
+/// One step of work: a multiply-xorshift, about 5 cycles of latency that the next step depends
+/// on, so the compiler can neither vectorize nor fold the loop.
+#[inline(always)]
+fn step(x: u64) -> u64 {
+    (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// `STEPS` dependent steps: the work of one loop iteration.
+#[inline(always)]
+fn work<const STEPS: u32>(mut x: u64) -> u64 {
+    let mut s = 0;
+    while s < STEPS {
+        x = step(x);
+        s += 1;
+    }
+    x
+}
+
+/// The loop without any yield point.
+async fn bare<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// The same loop, made cooperative by the attribute.
+#[coop_core::cooperative]
+async fn cooperative<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// The same loop, yielding the tokio way, written by hand.
+async fn tokio_consume_budget<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        tokio::task::coop::consume_budget().await;
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// The same loop with the naive fix: an unconditional yield every 128 iterations.
+async fn yield_now_every_128<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        if i % 128 == 127 {
+            tokio::task::yield_now().await;
+        }
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// The same loop, awaiting coop's public future each iteration instead of the macro's inlined
+/// fast path.
+async fn coop_consume_budget<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        coop_core::consume_budget().await;
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// Runs `iters` calls of `hot` inside one tokio task and times them there, so the spawn is not
+/// measured but every forced yield's trip through the scheduler is.
+fn time_in_task<F>(rt: &tokio::runtime::Runtime, iters: u64, hot: fn(u64, u64) -> F) -> Duration
+where
+    F: Future<Output = u64> + Send + 'static,
+{
+    rt.block_on(async move {
+        tokio::spawn(async move {
+            let start = Instant::now();
+            for i in 0..iters {
+                black_box(hot(black_box(ITERATIONS), i).await);
+            }
+            start.elapsed()
+        })
+        .await
+        .expect("the measured task does not panic")
+    })
+}
+
+/// The `#[cooperative]` loop where no budget ever runs out: `coop_core::unconstrained` without
+/// the bridge, tokio's `unconstrained` with it (the bridge then spends tokio's unconstrained
+/// budget). The yield point's check runs every iteration but never forces a yield, so this is
+/// the fast path alone, without the scheduler round trips.
+fn cooperative_no_yield<const STEPS: u32>(
+    n: u64,
+    seed: u64,
+) -> impl Future<Output = u64> + Send + 'static {
+    #[cfg(feature = "tokio-bridge")]
+    return tokio::task::coop::unconstrained(cooperative::<STEPS>(n, seed));
+    #[cfg(not(feature = "tokio-bridge"))]
+    return coop_core::unconstrained(cooperative::<STEPS>(n, seed));
+}
+
+/// Which build this is, so runs of the three builds keep separate criterion histories.
+fn build_name() -> &'static str {
+    if cfg!(coop_disable) {
+        "compiled_out"
+    } else if cfg!(feature = "tokio-bridge") {
+        "bridge_on"
+    } else {
+        "bridge_off"
+    }
+}
+
+/// Times one variant in `group`.
+fn variant<F>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    hot: fn(u64, u64) -> F,
+) where
+    F: Future<Output = u64> + Send + 'static,
+{
+    group.bench_function(BenchmarkId::from_parameter(name), |b| {
+        b.iter_custom(|iters| time_in_task(rt, iters, hot))
+    });
+}
+
+/// Every variant at `STEPS` steps of work per iteration, in one group named for the build and
+/// the work size.
+fn bench_work<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str) {
+    let mut group = c.benchmark_group(format!("yield_cost/{}/{label}", build_name()));
+    group.throughput(Throughput::Elements(ITERATIONS));
+    variant(&mut group, rt, "bare", bare::<STEPS>);
+    variant(&mut group, rt, "cooperative", cooperative::<STEPS>);
+    variant(
+        &mut group,
+        rt,
+        "tokio_consume_budget",
+        tokio_consume_budget::<STEPS>,
+    );
+    variant(
+        &mut group,
+        rt,
+        "yield_now_every_128",
+        yield_now_every_128::<STEPS>,
+    );
+    variant(
+        &mut group,
+        rt,
+        "coop_consume_budget",
+        coop_consume_budget::<STEPS>,
+    );
+    variant(
+        &mut group,
+        rt,
+        "cooperative_no_yield",
+        cooperative_no_yield::<STEPS>,
+    );
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread runtime without drivers builds");
+    bench_work::<1>(c, &rt, "1ns");
+    bench_work::<6>(c, &rt, "10ns");
+    bench_work::<60>(c, &rt, "100ns");
+}
+
+criterion_group! {
+    name = yield_cost;
+    config = Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
+    targets = benches
+}
+criterion_main!(yield_cost);
