@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace: the default build, then the feature combinations that one
+# `cargo test --workspace` cannot cover (Cargo unifies features across a workspace build, so
+# "tokio bridge on" and "off" need separate builds), then the compile-out switch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo test --workspace (default features; benches run once each in test mode)"
+cargo test --workspace --all-targets
+cargo test --workspace --doc
+
+echo "== coop-core with every feature (tokio bridge, tracing)"
+cargo test -p coop-core --all-features
+
+echo "== real executors with coop-core's tokio bridge on"
+cargo test -p coop-tests --features tokio-bridge --tests
+
+echo "== yield points compiled out (--cfg coop_disable)"
+target_dir="${CARGO_TARGET_DIR:-target}/coop-disable"
+RUSTFLAGS="--cfg coop_disable" CARGO_TARGET_DIR="$target_dir" \
+  cargo test -p coop-core --no-default-features --test compiled_out
