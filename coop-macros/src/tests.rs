@@ -274,3 +274,37 @@ snapshot!(
     #[cooperative]
     async fn both() {}
 );
+
+#[test]
+fn odd_input_is_an_error_never_a_panic() {
+    let items = [
+        "",
+        "fn",
+        "async fn f(x: u32) -> {}",
+        "impl X {}",
+        "trait T { fn f(); }",
+        "macro_rules! m { () => {} }",
+        "async fn f() { #[unconstrained(x)] loop {} #[unconstrained] async {} }",
+        "extern \"C\" { fn f(); }",
+        "union U { a: u32 }",
+        "use std::mem;",
+    ];
+    let args = [
+        "",
+        "check",
+        "crate",
+        "crate =",
+        "crate = \"\"",
+        ",",
+        "check check",
+        "(x)",
+    ];
+    for item in items {
+        for args in args {
+            for attribute in [expand::cooperative as Attribute, expand::unconstrained] {
+                let item: TokenStream = item.parse().unwrap();
+                let _ = attribute(args.parse().unwrap(), item);
+            }
+        }
+    }
+}

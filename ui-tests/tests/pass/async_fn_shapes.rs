@@ -41,7 +41,10 @@ pub async fn every_loop_kind(items: Vec<u32>) -> Result<u32, Error> {
 /// Docs and attributes stay.
 #[cooperative]
 #[inline]
-pub(crate) async fn generics<'a, T, U>(items: &'a [T], extra: impl IntoIterator<Item = U>) -> impl Display + 'a
+pub(crate) async fn generics<'a, T, U>(
+    items: &'a [T],
+    extra: impl IntoIterator<Item = U>,
+) -> impl Display + 'a
 where
     T: Display + Sync,
     U: Into<u64>,

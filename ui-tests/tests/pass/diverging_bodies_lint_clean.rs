@@ -35,7 +35,10 @@ pub async fn unconstrained_unit() {}
 fn main() {
     let flag = std::sync::atomic::AtomicBool::new(true);
     assert_eq!(futures::executor::block_on(spin_then_return(&flag)), 7);
-    assert_eq!(futures::executor::block_on(unconstrained_returns_early(2)), Ok(4));
+    assert_eq!(
+        futures::executor::block_on(unconstrained_returns_early(2)),
+        Ok(4)
+    );
     futures::executor::block_on(unconstrained_unit());
     let _ = serve_forever;
     let _ = unconstrained_diverges;

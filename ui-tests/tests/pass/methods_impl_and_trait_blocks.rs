@@ -123,7 +123,9 @@ fn main() {
         assert_eq!(counter.sum().await, 15);
         let mut counter = counter.by_value().await;
         assert_eq!(counter.next().await, None);
-        let mut worker = Worker { items: vec![1, 2, 3] };
+        let mut worker = Worker {
+            items: vec![1, 2, 3],
+        };
         assert_eq!(worker.len(), 3);
         assert!(!worker.is_empty());
         assert_eq!(Worker::<u32>::limit(), 4);

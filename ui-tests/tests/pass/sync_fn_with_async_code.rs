@@ -41,7 +41,10 @@ pub fn async_closure() -> u32 {
 }
 
 fn main() {
-    assert_eq!(futures::executor::block_on(returns_impl_future(vec![1, 2])), 3);
+    assert_eq!(
+        futures::executor::block_on(returns_impl_future(vec![1, 2])),
+        3
+    );
     assert_eq!(futures::executor::block_on(returns_boxed(&[1, 2])), 3);
     assert_eq!(async_closure(), 6);
 }

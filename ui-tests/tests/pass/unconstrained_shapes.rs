@@ -68,7 +68,9 @@ pub fn with_async_closure() -> u32 {
 
 fn main() {
     futures::executor::block_on(async {
-        let mut parser = Parser { input: b"4".to_vec() };
+        let mut parser = Parser {
+            input: b"4".to_vec(),
+        };
         assert_eq!(parser.parse().await, Ok(4));
         parser.push(b'2').await;
         assert_eq!(parser.label().await.to_string(), "42");
