@@ -43,6 +43,76 @@
 //! # });
 //! ```
 //!
+//! # The attributes
+//!
+//! `#[cooperative]` puts a yield point at the head of every loop body of an async fn (and of
+//! its `async` blocks and async closures), so each iteration spends one unit:
+//!
+//! ```
+//! use coop_core::cooperative;
+//!
+//! #[cooperative]
+//! async fn checksum(data: &[u8]) -> u32 {
+//!     let mut sum = 0u32;
+//!     for byte in data {
+//!         sum = sum.wrapping_add(u32::from(*byte));
+//!     }
+//!     sum
+//! }
+//!
+//! // 1000 iterations under a budget of 128 units per poll: polled 8 times, yielding 7.
+//! let data = vec![1u8; 1000];
+//! let mut task = Box::pin(coop_core::budgeted(checksum(&data)));
+//! let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! let mut polls = 1;
+//! let sum = loop {
+//!     match task.as_mut().poll(&mut cx) {
+//!         std::task::Poll::Ready(sum) => break sum,
+//!         std::task::Poll::Pending => polls += 1,
+//!     }
+//! };
+//! assert_eq!((sum, polls), (1000, 8));
+//! ```
+//!
+//! `#[unconstrained]` on a loop inside a `#[cooperative]` fn opts that loop out; on a fn, it
+//! runs the whole body with budgets off:
+//!
+//! ```
+//! use coop_core::{cooperative, unconstrained};
+//!
+//! #[cooperative]
+//! async fn clear(rows: &mut [[u8; 64]]) {
+//!     for row in rows.iter_mut() {
+//!         #[unconstrained] // short and bounded: no yield point per pixel
+//!         for pixel in row.iter_mut() {
+//!             *pixel = 0;
+//!         }
+//!     }
+//! }
+//!
+//! #[unconstrained]
+//! async fn parse_len(input: &[u8]) -> Result<usize, String> {
+//!     let mut len = 0usize;
+//!     for digit in input {
+//!         let d = char::from(*digit).to_digit(10).ok_or("not a digit")?;
+//!         len = len * 10 + d as usize;
+//!     }
+//!     Ok(len)
+//! }
+//!
+//! # futures::executor::block_on(async {
+//! let mut rows = vec![[1u8; 64]; 200];
+//! clear(&mut rows).await;
+//! assert!(rows.iter().flatten().all(|p| *p == 0));
+//! assert_eq!(parse_len(b"1234").await, Ok(1234));
+//! assert_eq!(parse_len(b"12x").await, Err("not a digit".to_string()));
+//! # });
+//! ```
+//!
+//! `#[cooperative(check)]` rewrites nothing and turns every loop without an `.await` of its
+//! own into a compile error, for code bases that place their yield points by hand. See the
+//! attributes' own docs for the full rules.
+//!
 //! # Features
 //!
 //! - `macros` (default): re-exports `#[cooperative]` and `#[unconstrained]`. The attributes and
