@@ -100,6 +100,39 @@ async fn coop_consume_budget<const STEPS: u32>(n: u64, seed: u64) -> u64 {
     x
 }
 
+/// A candidate fast path for coop-core's tokio bridge, written out here to measure it before
+/// changing coop-core: `try_id()` to detect the task, then one `poll_proceed` (no separate
+/// `has_budget_remaining()` read of tokio's context). The slow path is coop's.
+#[cfg(feature = "tokio-bridge")]
+#[inline(always)]
+fn bridge_spend_without_precheck() -> bool {
+    use std::task::{Context, Waker};
+    if tokio::task::try_id().is_none() {
+        return true;
+    }
+    let mut cx = Context::from_waker(Waker::noop());
+    match tokio::task::coop::poll_proceed(&mut cx) {
+        std::task::Poll::Ready(restore) => {
+            restore.made_progress();
+            true
+        }
+        std::task::Poll::Pending => false,
+    }
+}
+
+/// The loop with [`bridge_spend_without_precheck`] as its yield point.
+#[cfg(feature = "tokio-bridge")]
+async fn bridge_candidate<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        if !bridge_spend_without_precheck() {
+            coop_core::consume_budget().await;
+        }
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
 /// Runs `iters` calls of `hot` inside one tokio task and times them there, so the spawn is not
 /// measured but every forced yield's trip through the scheduler is.
 fn time_in_task<F>(rt: &tokio::runtime::Runtime, iters: u64, hot: fn(u64, u64) -> F) -> Duration
@@ -188,6 +221,13 @@ fn bench_work<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime,
         rt,
         "cooperative_no_yield",
         cooperative_no_yield::<STEPS>,
+    );
+    #[cfg(feature = "tokio-bridge")]
+    variant(
+        &mut group,
+        rt,
+        "bridge_candidate",
+        bridge_candidate::<STEPS>,
     );
     group.finish();
 }
