@@ -72,7 +72,7 @@ fn set(budget: Budget) {
 }
 
 /// Spends one unit if there is one. `true`: go on; `false`: the budget is spent and the caller
-/// must yield (see [`on_exhausted`]).
+/// must yield (see `on_exhausted`).
 #[inline(always)]
 pub fn try_spend() -> bool {
     CURRENT
