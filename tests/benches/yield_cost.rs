@@ -133,6 +133,48 @@ async fn bridge_candidate<const STEPS: u32>(n: u64, seed: u64) -> u64 {
     x
 }
 
+/// A second candidate: one `poll_proceed` of tokio's budget first, and coop's own ambient
+/// counter (a const thread-local without destructor, decremented inline) after it; `try_id()`
+/// would be consulted only when that counter runs out, every 128 units, to tell "outside any
+/// task" (yield) from "inside a task" (tokio decides). The slow path is coop's.
+#[cfg(feature = "tokio-bridge")]
+#[inline(always)]
+fn bridge_spend_tokio_first() -> bool {
+    use std::cell::Cell;
+    use std::task::{Context, Waker};
+    thread_local! {
+        static AMBIENT: Cell<u16> = const { Cell::new(coop_core::DEFAULT_BUDGET) };
+    }
+    let mut cx = Context::from_waker(Waker::noop());
+    match tokio::task::coop::poll_proceed(&mut cx) {
+        std::task::Poll::Ready(restore) => restore.made_progress(),
+        std::task::Poll::Pending => return false,
+    }
+    AMBIENT.with(|units| match units.get() {
+        0 => {
+            units.set(coop_core::DEFAULT_BUDGET);
+            tokio::task::try_id().is_some()
+        }
+        n => {
+            units.set(n - 1);
+            true
+        }
+    })
+}
+
+/// The loop with [`bridge_spend_tokio_first`] as its yield point.
+#[cfg(feature = "tokio-bridge")]
+async fn bridge_candidate_tokio_first<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        if !bridge_spend_tokio_first() {
+            coop_core::consume_budget().await;
+        }
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
 /// Runs `iters` calls of `hot` inside one tokio task and times them there, so the spawn is not
 /// measured but every forced yield's trip through the scheduler is.
 fn time_in_task<F>(rt: &tokio::runtime::Runtime, iters: u64, hot: fn(u64, u64) -> F) -> Duration
@@ -223,12 +265,16 @@ fn bench_work<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime,
         cooperative_no_yield::<STEPS>,
     );
     #[cfg(feature = "tokio-bridge")]
-    variant(
-        &mut group,
-        rt,
-        "bridge_candidate",
-        bridge_candidate::<STEPS>,
-    );
+    {
+        variant(
+            &mut group,
+            rt,
+            "bridge_candidate",
+            bridge_candidate::<STEPS>,
+        );
+        let tokio_first = bridge_candidate_tokio_first::<STEPS>;
+        variant(&mut group, rt, "bridge_candidate_tokio_first", tokio_first);
+    }
     group.finish();
 }
 
