@@ -2,11 +2,11 @@
 //! while a hot loop shares its thread (issue 5, item 3).
 //!
 //! On a tokio current-thread runtime, a hot task runs a loop of a given cost per iteration,
-//! plain or under `#[coop_core::cooperative]`, in calls of about 50 ms with a `yield_now` between
-//! calls. Next to it, a ticker task wants to run at every millisecond deadline. It reads the clock
-//! each time it runs, records for each deadline that passed how late it ran, and re-queues itself
-//! at once, so what it measures is how long the hot task keeps the thread, not the 1 ms
-//! granularity of tokio's timer.
+//! plain, under `#[coop_core::cooperative]`, or with tokio's `consume_budget().await` written by
+//! hand, in calls of about 50 ms with a `yield_now` between calls. Next to it, a ticker task
+//! wants to run at every millisecond deadline. It reads the clock each time it runs, records for
+//! each deadline that passed how late it ran, and re-queues itself at once, so what it measures
+//! is how long the hot task keeps the thread, not the 1 ms granularity of tokio's timer.
 //!
 //! The bound a yield point promises is `128 x iteration cost` (the budget); the table prints
 //! p50, p99 and max of the delays against it. Criterion does not do distributions, so this
@@ -60,6 +60,16 @@ async fn cooperative<const STEPS: u32>(n: u64, seed: u64) -> u64 {
     x
 }
 
+/// The same loop with tokio's `consume_budget().await` written by hand, for comparison.
+async fn tokio_consume_budget<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        tokio::task::coop::consume_budget().await;
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
 /// Returns `Pending` once after waking its task, so the task goes to the back of the run queue
 /// directly (tokio's `yield_now` would wait for the driver first).
 struct Requeue(bool);
@@ -77,19 +87,49 @@ impl Future for Requeue {
     }
 }
 
+/// How the ticker waits for its next deadline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ticker {
+    /// Re-queues itself after every look at the clock: it is always ready, so its delay is how
+    /// long the hot task keeps the thread, whatever the timer does.
+    Spinning,
+    /// `tokio::time::interval` (missed ticks fire at once): what a periodic task sees, the timer's
+    /// granularity and how often the runtime polls its driver included.
+    Timer,
+}
+
 /// Runs until `done`, and returns how late it ran for each millisecond deadline.
-async fn ticker(done: Arc<AtomicBool>) -> Vec<Duration> {
+async fn ticker(kind: Ticker, done: Arc<AtomicBool>) -> Vec<Duration> {
     let mut delays = Vec::with_capacity(4096);
-    let mut deadline = Instant::now() + PERIOD;
-    while !done.load(Ordering::Relaxed) {
-        let now = Instant::now();
-        while deadline <= now {
-            delays.push(now - deadline);
-            deadline += PERIOD;
+    match kind {
+        Ticker::Spinning => {
+            let mut deadline = Instant::now() + PERIOD;
+            while !done.load(Ordering::Relaxed) {
+                let now = Instant::now();
+                while deadline <= now {
+                    delays.push(now - deadline);
+                    deadline += PERIOD;
+                }
+                Requeue(false).await;
+            }
         }
-        Requeue(false).await;
+        Ticker::Timer => {
+            let mut interval = tokio::time::interval(PERIOD);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            interval.tick().await; // the first tick is immediate
+            while !done.load(Ordering::Relaxed) {
+                let deadline = interval.tick().await.into_std();
+                delays.push(Instant::now().saturating_duration_since(deadline));
+            }
+        }
     }
     delays
+}
+
+/// The floor of the timer ticker: no hot loop at all, the hot task sleeps for `n` ns.
+async fn idle(n: u64, _seed: u64) -> u64 {
+    tokio::time::sleep(Duration::from_nanos(n)).await;
+    0
 }
 
 /// Measures the cost of one iteration of the bare loop, in nanoseconds, on the same runtime.
@@ -113,16 +153,18 @@ fn human(ns: f64) -> String {
 }
 
 /// The delays of the ticker while `hot` runs `calls` calls of `iterations` each.
-fn delays<F>(calls: u32, iterations: u64, hot: fn(u64, u64) -> F) -> Vec<Duration>
+fn delays<F>(kind: Ticker, calls: u32, iterations: u64, hot: fn(u64, u64) -> F) -> Vec<Duration>
 where
     F: Future<Output = u64> + Send + 'static,
 {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("a current-thread runtime without drivers builds");
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    if kind == Ticker::Timer {
+        builder.enable_time();
+    }
+    let rt = builder.build().expect("a current-thread runtime builds");
     rt.block_on(async move {
         let done = Arc::new(AtomicBool::new(false));
-        let ticker = tokio::spawn(ticker(done.clone()));
+        let ticker = tokio::spawn(ticker(kind, done.clone()));
         let hot = tokio::spawn(async move {
             for call in 0..calls {
                 black_box(hot(black_box(iterations), u64::from(call)).await);
@@ -146,34 +188,70 @@ fn percentile(delays: &[Duration], p: usize) -> Duration {
 }
 
 /// Prints one table row per variant for a loop of `STEPS` steps per iteration.
-fn case<const STEPS: u32>(label: &str, run_for: Duration) {
+fn case<const STEPS: u32>(kind: Ticker, label: &str, run_for: Duration) {
     let cost = iteration_cost::<STEPS>();
-    let bound = cost * f64::from(coop_core::DEFAULT_BUDGET);
     // Calls of about 50 ms (shorter when smoke-testing), as many as fill `run_for`.
     let call = run_for.min(Duration::from_millis(50));
     let iterations = (call.as_secs_f64() * 1e9 / cost).max(1.0) as u64;
     let calls = (run_for.as_nanos() / call.as_nanos()).max(1) as u32;
-    let variants: [(&str, Vec<Duration>); 2] = [
-        ("bare", delays(calls, iterations, bare::<STEPS>)),
+    let tokio = tokio_consume_budget::<STEPS>;
+    let variants: [(&str, Vec<Duration>); 3] = [
+        ("bare", delays(kind, calls, iterations, bare::<STEPS>)),
         (
             "#[cooperative]",
-            delays(calls, iterations, cooperative::<STEPS>),
+            delays(kind, calls, iterations, cooperative::<STEPS>),
+        ),
+        (
+            "tokio consume_budget",
+            delays(kind, calls, iterations, tokio),
         ),
     ];
     for (name, delays) in variants {
-        let ns = |d: Duration| d.as_secs_f64() * 1e9;
-        let p99 = ns(percentile(&delays, 99));
-        println!(
-            "| {label} | {cost} | {name} | {bound} | {n} | {p50} | {p99} | {max} | {ratio:.1} |",
-            cost = human(cost),
-            bound = human(bound),
-            n = delays.len(),
-            p50 = human(ns(percentile(&delays, 50))),
-            p99 = human(p99),
-            max = human(ns(delays.last().copied().unwrap_or_default())),
-            ratio = p99 / bound,
+        row(label, Some(cost), name, &delays);
+    }
+}
+
+/// Prints one table row: the distribution of `delays` against `128 x cost`.
+fn row(label: &str, cost: Option<f64>, name: &str, delays: &[Duration]) {
+    let ns = |d: Duration| d.as_secs_f64() * 1e9;
+    let p99 = ns(percentile(delays, 99));
+    let bound = cost.map(|cost| cost * f64::from(coop_core::DEFAULT_BUDGET));
+    println!(
+        "| {label} | {cost} | {name} | {bound} | {n} | {p50} | {p99} | {max} | {ratio} |",
+        cost = cost.map(human).unwrap_or_default(),
+        bound = bound.map(human).unwrap_or_default(),
+        n = delays.len(),
+        p50 = human(ns(percentile(delays, 50))),
+        p99 = human(p99),
+        max = human(ns(delays.last().copied().unwrap_or_default())),
+        ratio = bound.map(|b| format!("{:.1}", p99 / b)).unwrap_or_default(),
+    );
+}
+
+/// One table: every work size, under one kind of ticker.
+fn table(kind: Ticker, build: &str, run_for: Duration) {
+    let name = match kind {
+        Ticker::Spinning => "spinning ticker",
+        Ticker::Timer => "timer ticker (tokio::time::interval)",
+    };
+    println!("\nfairness/{build}/{name}: every {PERIOD:?}, hot task for {run_for:?} per row");
+    println!(
+        "| work | iteration cost | hot loop | bound 128 x cost | samples | p50 | p99 | max | p99 / bound |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    if kind == Ticker::Timer {
+        let sleep = u64::try_from(run_for.as_nanos()).expect("run_for fits in u64 ns");
+        row(
+            "none",
+            None,
+            "idle (timer floor)",
+            &delays(kind, 1, sleep, idle),
         );
     }
+    case::<1>(kind, "~1 ns", run_for);
+    case::<6>(kind, "~10 ns", run_for);
+    case::<60>(kind, "~100 ns", run_for);
+    case::<600>(kind, "~1 µs", run_for);
 }
 
 fn main() {
@@ -191,13 +269,6 @@ fn main() {
     } else {
         "bridge_off"
     };
-    println!("fairness/{build}: ticker every {PERIOD:?}, hot task for {run_for:?} per row");
-    println!(
-        "| work | iteration cost | hot loop | bound 128 x cost | samples | p50 | p99 | max | p99 / bound |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    case::<1>("~1 ns", run_for);
-    case::<6>("~10 ns", run_for);
-    case::<60>("~100 ns", run_for);
-    case::<600>("~1 µs", run_for);
+    table(Ticker::Spinning, build, run_for);
+    table(Ticker::Timer, build, run_for);
 }
