@@ -1,12 +1,14 @@
 //! The fairness a yield point buys: how late a task that wants to run every millisecond runs
 //! while a hot loop shares its thread (issue 5, item 3).
 //!
-//! On a tokio current-thread runtime, a hot task runs a loop of a given cost per iteration,
-//! plain, under `#[coop_core::cooperative]`, or with tokio's `consume_budget().await` written by
-//! hand, in calls of about 50 ms with a `yield_now` between calls. Next to it, a ticker task
-//! wants to run at every millisecond deadline. It reads the clock each time it runs, records for
-//! each deadline that passed how late it ran, and re-queues itself at once, so what it measures
-//! is how long the hot task keeps the thread, not the 1 ms granularity of tokio's timer.
+//! On a tokio current-thread runtime, a hot task runs a loop of a given cost per iteration:
+//! plain, under `#[coop_core::cooperative]`, or with tokio's `consume_budget().await` or a
+//! `yield_now().await` every 128 iterations written by hand. It runs in calls of about 50 ms
+//! with a `yield_now` between calls. Next to it, a ticker task wants to run at every millisecond
+//! deadline and records, for each deadline, how late it ran. The spinning ticker reads the clock
+//! each time it runs and re-queues itself at once, so it measures how long the hot task keeps the
+//! thread, not the 1 ms granularity of tokio's timer; the timer ticker uses
+//! `tokio::time::interval`, as a real periodic task would.
 //!
 //! The bound a yield point promises is `128 x iteration cost` (the budget); the table prints
 //! p50, p99 and max of the delays against it. Criterion does not do distributions, so this
@@ -65,6 +67,19 @@ async fn tokio_consume_budget<const STEPS: u32>(n: u64, seed: u64) -> u64 {
     let mut x = seed;
     for i in 0..n {
         tokio::task::coop::consume_budget().await;
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// The same loop with `tokio::task::yield_now().await` every 128 iterations: the same cadence as
+/// the budget, with tokio's deferred wake-up (the task runs again only after the driver poll).
+async fn yield_now_every_128<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        if i % 128 == 127 {
+            tokio::task::yield_now().await;
+        }
         x = work::<STEPS>(x ^ i);
     }
     x
@@ -195,7 +210,7 @@ fn case<const STEPS: u32>(kind: Ticker, label: &str, run_for: Duration) {
     let iterations = (call.as_secs_f64() * 1e9 / cost).max(1.0) as u64;
     let calls = (run_for.as_nanos() / call.as_nanos()).max(1) as u32;
     let tokio = tokio_consume_budget::<STEPS>;
-    let variants: [(&str, Vec<Duration>); 3] = [
+    let variants: [(&str, Vec<Duration>); 4] = [
         ("bare", delays(kind, calls, iterations, bare::<STEPS>)),
         (
             "#[cooperative]",
@@ -204,6 +219,10 @@ fn case<const STEPS: u32>(kind: Ticker, label: &str, run_for: Duration) {
         (
             "tokio consume_budget",
             delays(kind, calls, iterations, tokio),
+        ),
+        (
+            "yield_now every 128",
+            delays(kind, calls, iterations, yield_now_every_128::<STEPS>),
         ),
     ];
     for (name, delays) in variants {
