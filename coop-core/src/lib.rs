@@ -119,7 +119,11 @@
 //!   the future wrappers share names in separate namespaces, so `use coop_core::cooperative;`
 //!   brings both.
 //! - `tokio`: inside a tokio task the ambient budget is tokio's (`tokio::task::coop`); tokio's
-//!   `unconstrained` silences coop's yield points. Explicit coop scopes still win.
+//!   `unconstrained` silences coop's yield points. Explicit coop scopes still win. Every forced
+//!   yield wakes the task the way tokio's own yields do, after the runtime has polled its I/O
+//!   and timer driver. **Turn it on when you run on tokio**: without it a forced yield is a plain
+//!   wake-up, which tokio's scheduler runs again before polling its driver, so timers and
+//!   sockets can wait up to 61 budgets (see BENCHMARKS.md).
 //! - `tracing`: one `trace`-level event (target `coop`) per forced yield.
 //!
 //! # Compiling yield points out

@@ -9,6 +9,7 @@
 //! clone, no atomic. The root future of `Runtime::block_on` is not a task, so it keeps coop's
 //! ambient budget.
 
+use core::future::Future;
 use core::task::{Context, Poll, Waker};
 
 use tokio::task::coop;
@@ -30,10 +31,9 @@ pub(crate) fn in_ambient_task() -> bool {
 /// Spends a unit of tokio's budget without a `Context`; `false` when it is spent.
 #[inline(always)]
 pub(crate) fn try_spend() -> bool {
-    if !coop::has_budget_remaining() {
-        return false;
-    }
-    // There is budget left, so tokio returns `Ready` and never touches the waker.
+    // `poll_proceed` checks and spends in one access to tokio's context. On a spent budget it
+    // hands the no-op waker to tokio's deferred wake-ups, which is harmless; the real waker
+    // follows in `wake_after_driver`.
     let mut cx = Context::from_waker(Waker::noop());
     match coop::poll_proceed(&mut cx) {
         Poll::Ready(restore) => {
@@ -59,15 +59,15 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<coop::RestoreOnPending>
     poll
 }
 
-/// Registers the task with tokio for the wake-up after a forced yield.
+/// Wakes the task after a forced yield the way tokio's own yields do: deferred until the
+/// runtime has polled its driver, so timers and sockets get their turn. A plain `wake_by_ref`
+/// would put the task straight back in tokio's run queue, and the current-thread scheduler
+/// polls its driver only when that queue is empty or every 61 ticks. Outside a runtime tokio
+/// wakes the task at once.
 #[cold]
-pub(crate) fn register<T>(cx: &mut Context<'_>) -> Poll<T> {
-    match coop::poll_proceed(cx) {
-        // The budget came back in between: still yield, as promised, but charge nothing.
-        Poll::Ready(_restore) => {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-        Poll::Pending => Poll::Pending,
-    }
+pub(crate) fn wake_after_driver(cx: &mut Context<'_>) {
+    // The first poll of `yield_now` defers the waker with tokio and returns `Pending`; dropping
+    // it afterwards leaves the deferred wake-up in place.
+    let yield_now = core::pin::pin!(tokio::task::yield_now());
+    let _ = yield_now.poll(cx);
 }

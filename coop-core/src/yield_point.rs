@@ -77,10 +77,8 @@ impl Future for ConsumeBudget {
 fn force_yield<T>(cx: &mut Context<'_>) -> Poll<T> {
     budget::on_exhausted();
     #[cfg(feature = "tokio")]
-    if crate::tokio_bridge::in_ambient_task() {
-        // tokio wakes the task itself, once it is back in its scheduler.
-        return crate::tokio_bridge::register(cx);
-    }
+    crate::tokio_bridge::wake_after_driver(cx);
+    #[cfg(not(feature = "tokio"))]
     cx.waker().wake_by_ref();
     Poll::Pending
 }

@@ -135,3 +135,54 @@ fn block_on_root_future_keeps_coops_ambient_budget() {
     .unwrap();
     assert_eq!(yields, 7);
 }
+
+/// A forced yield inside a tokio task wakes the task only after the runtime polled its driver,
+/// as tokio's own yields do. With a plain `wake_by_ref` the hot task would always be in the run
+/// queue, and the current-thread scheduler would poll its driver (I/O, timers) only every 61
+/// ticks: here, about 61 budgets of hot iterations before the reader saw its data.
+#[cfg(unix)]
+#[test]
+fn forced_yields_let_tokios_driver_run_before_the_task_resumes() {
+    use std::io::Write;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    let (theirs, mut ours) = std::os::unix::net::UnixStream::pair().unwrap();
+    ours.write_all(b"ready").unwrap();
+    theirs.set_nonblocking(true).unwrap();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let hot_iterations = rt.block_on(async move {
+        let read = Arc::new(AtomicBool::new(false));
+        let iterations = Arc::new(AtomicU64::new(0));
+        let hot = tokio::spawn({
+            let (read, iterations) = (read.clone(), iterations.clone());
+            // An explicit coop scope: coop's budget, but tokio's wake-up.
+            budgeted(async move {
+                // The reader registers with the driver at the hot task's first yield.
+                let reader = tokio::spawn({
+                    let read = read.clone();
+                    async move {
+                        let stream = tokio::net::UnixStream::from_std(theirs).unwrap();
+                        stream.readable().await.unwrap();
+                        read.store(true, Ordering::SeqCst);
+                    }
+                });
+                while !read.load(Ordering::SeqCst) && iterations.load(Ordering::SeqCst) < 100_000 {
+                    consume_budget().await;
+                    iterations.fetch_add(1, Ordering::SeqCst);
+                }
+                reader.await.unwrap();
+            })
+        });
+        hot.await.unwrap();
+        iterations.load(Ordering::SeqCst)
+    });
+    assert!(
+        hot_iterations <= 2 * 128,
+        "the reader waited {hot_iterations} hot iterations for the driver"
+    );
+}
