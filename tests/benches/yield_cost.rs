@@ -10,9 +10,10 @@
 //! - `yield_now_every_128`: `tokio::task::yield_now().await` written by hand every 128 iterations.
 //!
 //! Two more isolate where the cost comes from: `coop_consume_budget` awaits coop's public
-//! `consume_budget()` future each iteration (no inlined fast path), and
-//! `cooperative_unconstrained` runs the `#[cooperative]` loop under `coop_core::unconstrained`
-//! (the yield point runs but never forces a yield, so no scheduler round trip is included).
+//! `consume_budget()` future each iteration (no inlined fast path), and `cooperative_no_yield`
+//! runs the `#[cooperative]` loop where no budget runs out (the yield point's check runs, no
+//! scheduler round trip). With the bridge, two `bridge_candidate*` variants measure cheaper
+//! bridge fast paths written out by hand, before anyone changes coop-core.
 //!
 //! Every variant runs inside one tokio task on a current-thread runtime without drivers, so a
 //! forced yield is a real trip through tokio's scheduler, as in production. The group name
