@@ -80,16 +80,61 @@ pub fn try_spend() -> bool {
             let budget = cell.get();
             match budget.mode {
                 Mode::Unconstrained => true,
-                #[cfg(feature = "tokio")]
-                Mode::Ambient if crate::tokio_bridge::in_task() => crate::tokio_bridge::try_spend(),
                 _ if budget.units > 0 => {
+                    // With the tokio bridge the ambient budget spends tokio's unit first: inside
+                    // a runtime, tokio decides when to yield.
+                    #[cfg(feature = "tokio")]
+                    if budget.mode == Mode::Ambient && !crate::tokio_bridge::try_spend() {
+                        return false;
+                    }
                     cell.set(Budget {
                         units: budget.units - 1,
                         ..budget
                     });
                     true
                 }
+                #[cfg(feature = "tokio")]
+                Mode::Ambient => ambient_ran_out_in_tokio(cell),
                 _ => false,
+            }
+        })
+        .unwrap_or(true)
+}
+
+/// The ambient counter ran out. Inside a tokio task tokio's budget is the one that counts, so the
+/// counter refills and tokio's unit decides; elsewhere (no runtime, or the root future of
+/// `Runtime::block_on`), coop's ambient budget is spent and the caller must yield. Checking for
+/// a task only here, once per [`DEFAULT_BUDGET`] units, keeps `tokio::task::try_id` off the
+/// fast path.
+#[cfg(feature = "tokio")]
+#[cold]
+#[inline(never)]
+fn ambient_ran_out_in_tokio(cell: &Cell<Budget>) -> bool {
+    if !crate::tokio_bridge::in_task() || !crate::tokio_bridge::try_spend() {
+        return false;
+    }
+    cell.set(Budget::fresh(DEFAULT_BUDGET - 1, Mode::Ambient));
+    true
+}
+
+/// [`try_spend`] for `poll_proceed`, once tokio's unit is already taken: spends coop's ambient
+/// unit alone. `false`: the ambient budget is spent outside a tokio task.
+#[cfg(feature = "tokio")]
+pub(crate) fn spend_ambient_unit() -> bool {
+    CURRENT
+        .try_with(|cell| {
+            let budget = cell.get();
+            if budget.units > 0 {
+                cell.set(Budget {
+                    units: budget.units - 1,
+                    ..budget
+                });
+                true
+            } else {
+                crate::tokio_bridge::in_task() && {
+                    cell.set(Budget::fresh(DEFAULT_BUDGET - 1, Mode::Ambient));
+                    true
+                }
             }
         })
         .unwrap_or(true)
@@ -110,6 +155,10 @@ pub(crate) fn refund() {
 /// Spends a unit if one is left, and never asks for a yield: for the poll right after a forced
 /// yield, which must complete whatever the scope did.
 pub(crate) fn spend_if_any() {
+    #[cfg(feature = "tokio")]
+    if matches!(current(), Some(b) if b.mode == Mode::Ambient) {
+        crate::tokio_bridge::spend_if_any();
+    }
     if let Some(budget) = current()
         && budget.mode != Mode::Unconstrained
         && budget.units > 0
@@ -173,8 +222,9 @@ pub fn has_budget_remaining() -> bool {
         Some(budget) => match budget.mode {
             Mode::Unconstrained => true,
             #[cfg(feature = "tokio")]
-            Mode::Ambient if crate::tokio_bridge::in_task() => {
+            Mode::Ambient => {
                 tokio::task::coop::has_budget_remaining()
+                    && (budget.units > 0 || crate::tokio_bridge::in_task())
             }
             _ => budget.units > 0,
         },

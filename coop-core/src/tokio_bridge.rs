@@ -5,9 +5,14 @@
 //! ([`budget`](crate::budget), [`with_unconstrained`](crate::with_unconstrained), ...) still win:
 //! the bridge only stands in for the ambient budget.
 //!
-//! Detection is `tokio::task::try_id()`, a read of tokio's thread-local context: no handle
-//! clone, no atomic. The root future of `Runtime::block_on` is not a task, so it keeps coop's
-//! ambient budget.
+//! How: with no coop scope, a yield point spends a unit of tokio's budget
+//! (`tokio::task::coop::poll_proceed`) and one of coop's ambient budget, in step. tokio refusing
+//! forces a yield (tokio refreshes its budget at each task poll). coop's ambient counter running
+//! out is checked against `tokio::task::try_id()`, once per 128 units: inside a task the counter
+//! refills and tokio's budget rules; elsewhere (outside any runtime, where tokio's budget is
+//! unlimited, or in the root future of `Runtime::block_on`) coop's ambient budget forces the
+//! yield as it does without the feature. No handle clone, no atomic, one access to tokio's
+//! thread-local context per unit.
 
 use core::future::Future;
 use core::task::{Context, Poll, Waker};
@@ -22,10 +27,10 @@ pub(crate) fn in_task() -> bool {
     tokio::task::try_id().is_some()
 }
 
-/// Whether the running code's budget is tokio's: no coop scope, inside a tokio task.
+/// Whether no coop scope is active, so the ambient budget, bridged to tokio's, applies.
 #[inline(always)]
-pub(crate) fn in_ambient_task() -> bool {
-    matches!(budget::current(), Some(b) if b.mode == Mode::Ambient) && in_task()
+pub(crate) fn is_ambient() -> bool {
+    matches!(budget::current(), Some(b) if b.mode == Mode::Ambient)
 }
 
 /// Spends a unit of tokio's budget without a `Context`; `false` when it is spent.

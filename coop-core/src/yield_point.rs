@@ -55,11 +55,6 @@ impl Future for ConsumeBudget {
         if self.yielded {
             // The yield already happened: complete, whatever the budget says now, so that a
             // scope that is never refreshed cannot hold this future forever.
-            #[cfg(feature = "tokio")]
-            if crate::tokio_bridge::in_ambient_task() {
-                crate::tokio_bridge::spend_if_any();
-                return Poll::Ready(());
-            }
             budget::spend_if_any();
             return Poll::Ready(());
         }
@@ -117,9 +112,14 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
         return Poll::Ready(RestoreOnPending::new(Charge::None));
     }
     #[cfg(feature = "tokio")]
-    if crate::tokio_bridge::in_ambient_task() {
-        return crate::tokio_bridge::poll_proceed(cx)
-            .map(|restore| RestoreOnPending::new(Charge::Tokio(restore)));
+    if crate::tokio_bridge::is_ambient() {
+        // tokio's unit first (tokio defers the wake-up itself when it refuses), then coop's.
+        let restore = core::task::ready!(crate::tokio_bridge::poll_proceed(cx));
+        if budget::spend_ambient_unit() {
+            return Poll::Ready(RestoreOnPending::new(Charge::Tokio(restore)));
+        }
+        drop(restore); // gives tokio's unit back
+        return force_yield(cx);
     }
     if budget::try_spend() {
         Poll::Ready(RestoreOnPending::new(Charge::Unit))
@@ -135,7 +135,7 @@ enum Charge {
     None,
     /// One unit of coop's budget.
     Unit,
-    /// tokio's own guard, which restores tokio's budget.
+    /// One unit of coop's ambient budget and one of tokio's, whose own guard restores it.
     #[cfg(feature = "tokio")]
     Tokio(tokio::task::coop::RestoreOnPending),
 }
@@ -200,9 +200,12 @@ impl core::fmt::Debug for RestoreOnPending {
 
 impl Drop for RestoreOnPending {
     fn drop(&mut self) {
-        if let Some(Charge::Unit) = self.charge.get_mut() {
-            budget::refund();
+        match self.charge.get_mut() {
+            Some(Charge::Unit) => budget::refund(),
+            // tokio's guard restores tokio's budget in its own `Drop`.
+            #[cfg(feature = "tokio")]
+            Some(Charge::Tokio(_)) => budget::refund(),
+            _ => {}
         }
-        // A tokio guard restores tokio's budget in its own `Drop`.
     }
 }

@@ -115,8 +115,9 @@ fn explicit_coop_scopes_win_over_tokios_budget() {
 }
 
 #[test]
-fn block_on_root_future_keeps_coops_ambient_budget() {
-    // Not a task: tokio's budget is not coop's there, coop's ambient budget is.
+fn block_on_root_future_yields_every_128_units() {
+    // Not a task: tokio's budget (refreshed per `block_on` poll) and coop's ambient budget
+    // (refilled at each forced yield) run out together.
     let yields = std::thread::spawn(|| {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
