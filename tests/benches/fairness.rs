@@ -23,67 +23,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+mod loops;
+use loops::{bare, cooperative, tokio_consume_budget, yield_now_every_128};
+
 /// How often the ticker wants to run.
 const PERIOD: Duration = Duration::from_millis(1);
-
-/// One step of work: a multiply-xorshift the next step depends on (the same as `yield_cost`).
-#[inline(always)]
-fn step(x: u64) -> u64 {
-    (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
-/// `STEPS` dependent steps: the work of one loop iteration.
-#[inline(always)]
-fn work<const STEPS: u32>(mut x: u64) -> u64 {
-    let mut s = 0;
-    while s < STEPS {
-        x = step(x);
-        s += 1;
-    }
-    x
-}
-
-/// The hot loop without any yield point: it keeps the thread for its whole run.
-async fn bare<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        x = work::<STEPS>(x ^ i);
-    }
-    x
-}
-
-/// The same loop under the attribute.
-#[coop_core::cooperative]
-async fn cooperative<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        x = work::<STEPS>(x ^ i);
-    }
-    x
-}
-
-/// The same loop with tokio's `consume_budget().await` written by hand, for comparison.
-async fn tokio_consume_budget<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        tokio::task::coop::consume_budget().await;
-        x = work::<STEPS>(x ^ i);
-    }
-    x
-}
-
-/// The same loop with `tokio::task::yield_now().await` every 128 iterations: the same cadence as
-/// the budget, with tokio's deferred wake-up (the task runs again only after the driver poll).
-async fn yield_now_every_128<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        if i % 128 == 127 {
-            tokio::task::yield_now().await;
-        }
-        x = work::<STEPS>(x ^ i);
-    }
-    x
-}
 
 /// Returns `Pending` once after waking its task, so the task goes to the back of the run queue
 /// directly (tokio's `yield_now` would wait for the driver first).

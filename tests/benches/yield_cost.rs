@@ -27,68 +27,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
+mod loops;
+use loops::{bare, cooperative, tokio_consume_budget, work, yield_now_every_128};
+
 /// Loop iterations per measured call: long enough that the task spawn and the `block_on` around
 /// a sample vanish, and a multiple of the 128-unit budget.
 const ITERATIONS: u64 = 8192;
-
-/// One step of work: a multiply-xorshift, about 5 cycles of latency that the next step depends
-/// on, so the compiler can neither vectorize nor fold the loop.
-#[inline(always)]
-fn step(x: u64) -> u64 {
-    (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
-/// `STEPS` dependent steps: the work of one loop iteration.
-#[inline(always)]
-fn work<const STEPS: u32>(mut x: u64) -> u64 {
-    let mut s = 0;
-    while s < STEPS {
-        x = step(x);
-        s += 1;
-    }
-    x
-}
-
-/// The loop without any yield point.
-async fn bare<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        x = work::<STEPS>(x ^ i);
-    }
-    x
-}
-
-/// The same loop, made cooperative by the attribute.
-#[coop_core::cooperative]
-async fn cooperative<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        x = work::<STEPS>(x ^ i);
-    }
-    x
-}
-
-/// The same loop, yielding the tokio way, written by hand.
-async fn tokio_consume_budget<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        tokio::task::coop::consume_budget().await;
-        x = work::<STEPS>(x ^ i);
-    }
-    x
-}
-
-/// The same loop with the naive fix: an unconditional yield every 128 iterations.
-async fn yield_now_every_128<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        if i % 128 == 127 {
-            tokio::task::yield_now().await;
-        }
-        x = work::<STEPS>(x ^ i);
-    }
-    x
-}
 
 /// The same loop, awaiting coop's public future each iteration instead of the macro's inlined
 /// fast path.

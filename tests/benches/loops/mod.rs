@@ -1,0 +1,60 @@
+//! The hot loops both benchmarks measure: one loop of dependent work, written four ways.
+
+/// One step of work: a multiply-xorshift, about 5 cycles of latency that the next step depends
+/// on, so the compiler can neither vectorize nor fold the loop.
+#[inline(always)]
+pub(crate) fn step(x: u64) -> u64 {
+    (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// `STEPS` dependent steps: the work of one loop iteration.
+#[inline(always)]
+pub(crate) fn work<const STEPS: u32>(mut x: u64) -> u64 {
+    let mut s = 0;
+    while s < STEPS {
+        x = step(x);
+        s += 1;
+    }
+    x
+}
+
+/// The loop without any yield point.
+pub(crate) async fn bare<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// The same loop, made cooperative by the attribute.
+#[coop_core::cooperative]
+pub(crate) async fn cooperative<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// The same loop, yielding the tokio way, written by hand.
+pub(crate) async fn tokio_consume_budget<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        tokio::task::coop::consume_budget().await;
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
+
+/// The same loop with the naive fix: an unconditional yield every 128 iterations.
+pub(crate) async fn yield_now_every_128<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        if i % 128 == 127 {
+            tokio::task::yield_now().await;
+        }
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
