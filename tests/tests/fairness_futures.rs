@@ -1,6 +1,9 @@
 //! Fairness on the futures crate's executors: `LocalPool`, a one-thread `ThreadPool`, and
 //! `block_on`, whose single future shares its thread only with its own branches.
 
+mod common;
+use common::race_on_local_pool;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -8,7 +11,6 @@ use coop_core::{DEFAULT_BUDGET, cooperative};
 use coop_tests::{
     FAIR_SPINS, Race, SPIN_CAP, count_polls, count_ticks_during, count_ticks_during_plain,
     on_fresh_thread, set_flag_once_hot, spin_until_flag, spin_until_flag_plain,
-    tick_until_hot_done,
 };
 use futures::executor::{LocalPool, ThreadPool, block_on};
 use futures::task::{LocalSpawnExt, SpawnExt};
@@ -119,31 +121,9 @@ fn block_on_cooperative_loop_yields_once_per_budget() {
 /// Ten budgets' worth of iterations: a cooperative loop yields nine times.
 const TICKER_ITERATIONS: u64 = 10 * DEFAULT_BUDGET as u64;
 
-/// Runs a hot loop beside a ticker on a `LocalPool`; returns ticks seen and polls taken.
-fn ticker_race_local_pool<F>(hot: impl FnOnce(Arc<Race>, u64) -> F + Send) -> (u64, u64)
-where
-    F: Future<Output = u64> + 'static,
-{
-    on_fresh_thread(|| {
-        let race = Race::new();
-        let mut pool = LocalPool::new();
-        let spawner = pool.spawner();
-        let ticker = spawner
-            .spawn_local_with_handle(tick_until_hot_done(race.clone()))
-            .unwrap();
-        let hot = spawner
-            .spawn_local_with_handle(count_polls(hot(race, TICKER_ITERATIONS)))
-            .unwrap();
-        pool.run_until(async {
-            ticker.await;
-            hot.await
-        })
-    })
-}
-
 #[test]
 fn local_pool_cooperative_loop_lets_ticker_tick_at_every_forced_yield() {
-    let (ticks, polls) = ticker_race_local_pool(count_ticks_during);
+    let (ticks, polls) = race_on_local_pool(|race| count_ticks_during(race, TICKER_ITERATIONS));
     assert_eq!(polls, 10);
     assert!(
         ticks >= polls - 1,
@@ -153,5 +133,8 @@ fn local_pool_cooperative_loop_lets_ticker_tick_at_every_forced_yield() {
 
 #[test]
 fn local_pool_plain_loop_never_lets_ticker_tick() {
-    assert_eq!(ticker_race_local_pool(count_ticks_during_plain), (0, 1));
+    assert_eq!(
+        race_on_local_pool(|race| count_ticks_during_plain(race, TICKER_ITERATIONS)),
+        (0, 1)
+    );
 }

@@ -2,6 +2,9 @@
 //! drained in a `while let` loop, loops in `FuturesUnordered` children, and several hot loops
 //! sharing one budgeted task. Every test finishes: nothing livelocks.
 
+mod common;
+use common::race_on_local_pool;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,11 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use coop_core::{DEFAULT_BUDGET, budgeted, cooperative};
 use coop_tests::{
     FAIR_SPINS, Race, SPIN_CAP, count_polls, on_fresh_thread, set_flag_once_hot, spin_until_flag,
-    spin_until_flag_plain, tick_until_hot_done, wait_until,
+    spin_until_flag_plain, wait_until,
 };
-use futures::executor::LocalPool;
 use futures::stream::{FuturesUnordered, Stream, StreamExt};
-use futures::task::LocalSpawnExt;
 use tokio::runtime::Builder;
 
 /// Runs `fut` as a tokio task on a fresh current-thread runtime, on a fresh thread.
@@ -146,32 +147,10 @@ async fn drain_stream_plain(race: Arc<Race>, mut items: impl Stream<Item = u64> 
     race.ticks() - first
 }
 
-/// Drains the stream beside a ticker on a `LocalPool`; returns ticks seen and polls taken.
-fn stream_race<F, S>(drain: fn(Arc<Race>, S) -> F, items: S) -> (u64, u64)
-where
-    F: Future<Output = u64> + 'static,
-    S: Stream<Item = u64> + Unpin + Send,
-{
-    on_fresh_thread(|| {
-        let race = Race::new();
-        let mut pool = LocalPool::new();
-        let spawner = pool.spawner();
-        let ticker = spawner
-            .spawn_local_with_handle(tick_until_hot_done(race.clone()))
-            .unwrap();
-        let drain = spawner
-            .spawn_local_with_handle(count_polls(drain(race, items)))
-            .unwrap();
-        pool.run_until(async {
-            ticker.await;
-            drain.await
-        })
-    })
-}
-
 #[test]
 fn cooperative_while_let_over_ready_stream_lets_ticker_tick() {
-    let (ticks, polls) = stream_race(drain_stream, futures::stream::iter(0..ITEMS));
+    let (ticks, polls) =
+        race_on_local_pool(|race| drain_stream(race, futures::stream::iter(0..ITEMS)));
     assert_eq!(polls - 1, ITEMS / u64::from(DEFAULT_BUDGET));
     assert!(
         ticks >= polls - 1,
@@ -181,7 +160,8 @@ fn cooperative_while_let_over_ready_stream_lets_ticker_tick() {
 
 #[test]
 fn plain_while_let_over_ready_stream_never_lets_ticker_tick() {
-    let drained = stream_race(drain_stream_plain, futures::stream::iter(0..ITEMS));
+    let drained =
+        race_on_local_pool(|race| drain_stream_plain(race, futures::stream::iter(0..ITEMS)));
     assert_eq!(drained, (0, 1));
 }
 
