@@ -110,9 +110,12 @@ pub fn try_spend() -> bool {
 #[cold]
 #[inline(never)]
 fn ambient_ran_out_in_tokio(cell: &Cell<Budget>) -> bool {
-    if !crate::tokio_bridge::in_task() || !crate::tokio_bridge::try_spend() {
-        return false;
-    }
+    crate::tokio_bridge::in_task() && crate::tokio_bridge::try_spend() && refill_spending_one(cell)
+}
+
+/// Refills the ambient counter inside a tokio task, taking the unit being spent.
+#[cfg(feature = "tokio")]
+fn refill_spending_one(cell: &Cell<Budget>) -> bool {
     cell.set(Budget::fresh(DEFAULT_BUDGET - 1, Mode::Ambient));
     true
 }
@@ -131,10 +134,7 @@ pub(crate) fn spend_ambient_unit() -> bool {
                 });
                 true
             } else {
-                crate::tokio_bridge::in_task() && {
-                    cell.set(Budget::fresh(DEFAULT_BUDGET - 1, Mode::Ambient));
-                    true
-                }
+                crate::tokio_bridge::in_task() && refill_spending_one(cell)
             }
         })
         .unwrap_or(true)
@@ -157,7 +157,8 @@ pub(crate) fn refund() {
 pub(crate) fn spend_if_any() {
     #[cfg(feature = "tokio")]
     if matches!(current(), Some(b) if b.mode == Mode::Ambient) {
-        crate::tokio_bridge::spend_if_any();
+        // Never yields: a refused unit is simply not spent.
+        let _ = crate::tokio_bridge::try_spend();
     }
     if let Some(budget) = current()
         && budget.mode != Mode::Unconstrained

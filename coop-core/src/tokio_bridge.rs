@@ -49,11 +49,6 @@ pub(crate) fn try_spend() -> bool {
     }
 }
 
-/// Spends a unit of tokio's budget if one is left, never yielding.
-pub(crate) fn spend_if_any() {
-    let _ = try_spend();
-}
-
 /// tokio's `poll_proceed`, counting its forced yields in coop's count.
 #[inline]
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<coop::RestoreOnPending> {
