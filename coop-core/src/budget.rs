@@ -105,12 +105,17 @@ pub fn try_spend() -> bool {
 /// counter refills and tokio's unit decides; elsewhere (no runtime, or the root future of
 /// `Runtime::block_on`), coop's ambient budget is spent and the caller must yield. Checking for
 /// a task only here, once per [`DEFAULT_BUDGET`] units, keeps `tokio::task::try_id` off the
-/// fast path.
+/// fast path. tokio is asked first: in a task that spends only coop's yield points, both
+/// budgets run out together, and tokio's empty budget then settles it without `try_id` (and
+/// without `poll_proceed`, which would queue a wake-up for the no-op waker).
 #[cfg(feature = "tokio")]
 #[cold]
 #[inline(never)]
 fn ambient_ran_out_in_tokio(cell: &Cell<Budget>) -> bool {
-    crate::tokio_bridge::in_task() && crate::tokio_bridge::try_spend() && refill_spending_one(cell)
+    tokio::task::coop::has_budget_remaining()
+        && crate::tokio_bridge::try_spend()
+        && crate::tokio_bridge::in_task()
+        && refill_spending_one(cell)
 }
 
 /// Refills the ambient counter inside a tokio task, taking the unit being spent.

@@ -3,12 +3,13 @@
 
 pub use crate::budget::try_spend;
 pub use crate::wrappers::unconstrained;
-pub use crate::yield_point::consume_budget;
+pub use crate::yield_point::forced_yield;
 
 /// The yield point `#[cooperative]` inserts at the head of each loop body.
 ///
 /// Its fast path is [`try_spend`], inlined: a thread-local decrement and a branch, with no
-/// future built or polled. Only a spent budget reaches the `.await`. Under
+/// future built or polled. Only a spent budget reaches the `.await`, whose future forces the
+/// yield at once, without asking the budget a second time. Under
 /// `--cfg coop_disable` it expands to nothing at all.
 pub use crate::__coop_yield_point as yield_point;
 
@@ -18,7 +19,7 @@ pub use crate::__coop_yield_point as yield_point;
 macro_rules! __coop_yield_point {
     () => {
         if !$crate::__private::try_spend() {
-            $crate::__private::consume_budget().await
+            $crate::__private::forced_yield().await
         }
     };
 }

@@ -42,7 +42,12 @@ pub(crate) fn try_spend() -> bool {
     let mut cx = Context::from_waker(Waker::noop());
     match coop::poll_proceed(&mut cx) {
         Poll::Ready(restore) => {
-            restore.made_progress();
+            // Progress is made: the unit stays spent. `made_progress` only tells the guard's
+            // drop to do nothing, and that drop is an out-of-line call into tokio on every unit
+            // (11 % of a 10 ns loop's time, measured with `perf`). The guard owns nothing but a
+            // copy of the budget, so forgetting it is the same as dropping it after
+            // `made_progress`, without the call.
+            core::mem::forget(restore);
             true
         }
         Poll::Pending => false,
@@ -66,6 +71,12 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<coop::RestoreOnPending>
 /// wakes the task at once.
 #[cold]
 pub(crate) fn wake_after_driver(cx: &mut Context<'_>) {
+    // Usually tokio's budget is the one spent: `poll_proceed` then defers the waker itself, as
+    // for tokio's own forced yields.
+    if coop::poll_proceed(cx).is_pending() {
+        return;
+    }
+    // tokio had a unit left (the guard just dropped gives it back): coop's own budget ran out.
     // The first poll of `yield_now` defers the waker with tokio and returns `Pending`; dropping
     // it afterwards leaves the deferred wake-up in place.
     let yield_now = core::pin::pin!(tokio::task::yield_now());

@@ -29,7 +29,18 @@ use crate::budget;
 /// # });
 /// ```
 pub fn consume_budget() -> ConsumeBudget {
-    ConsumeBudget { yielded: false }
+    ConsumeBudget {
+        stage: Stage::Spend,
+    }
+}
+
+/// The slow path of the yield point `#[cooperative]` inserts: its inlined fast path already
+/// found the budget spent, so this future forces the yield on its first poll without asking
+/// the budget again, then completes as [`ConsumeBudget`] does.
+pub fn forced_yield() -> ConsumeBudget {
+    ConsumeBudget {
+        stage: Stage::Exhausted,
+    }
 }
 
 /// The future returned by [`consume_budget`].
@@ -41,7 +52,18 @@ pub fn consume_budget() -> ConsumeBudget {
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ConsumeBudget {
-    yielded: bool,
+    stage: Stage,
+}
+
+/// Where a [`ConsumeBudget`] stands.
+#[derive(Clone, Copy, Debug)]
+enum Stage {
+    /// Not polled yet: spend a unit, or yield if there is none.
+    Spend,
+    /// The caller already found the budget spent: yield.
+    Exhausted,
+    /// The yield happened: complete.
+    Yielded,
 }
 
 impl Future for ConsumeBudget {
@@ -52,16 +74,17 @@ impl Future for ConsumeBudget {
         if cfg!(coop_disable) {
             return Poll::Ready(());
         }
-        if self.yielded {
-            // The yield already happened: complete, whatever the budget says now, so that a
-            // scope that is never refreshed cannot hold this future forever.
-            budget::spend_if_any();
-            return Poll::Ready(());
+        match self.stage {
+            Stage::Spend if budget::try_spend() => return Poll::Ready(()),
+            Stage::Spend | Stage::Exhausted => {}
+            Stage::Yielded => {
+                // The yield already happened: complete, whatever the budget says now, so that
+                // a scope that is never refreshed cannot hold this future forever.
+                budget::spend_if_any();
+                return Poll::Ready(());
+            }
         }
-        if budget::try_spend() {
-            return Poll::Ready(());
-        }
-        self.yielded = true;
+        self.stage = Stage::Yielded;
         force_yield(cx)
     }
 }
