@@ -12,8 +12,7 @@
 //! Two more isolate where the cost comes from: `coop_consume_budget` awaits coop's public
 //! `consume_budget()` future each iteration (no inlined fast path), and `cooperative_no_yield`
 //! runs the `#[cooperative]` loop where no budget runs out (the yield point's check runs, no
-//! scheduler round trip). With the bridge, two `bridge_candidate*` variants measure cheaper
-//! bridge fast paths written out by hand, before anyone changes coop-core.
+//! scheduler round trip).
 //!
 //! Every variant runs inside one tokio task on a current-thread runtime without drivers, so a
 //! forced yield is a real trip through tokio's scheduler, as in production. The group name
@@ -40,81 +39,6 @@ async fn coop_consume_budget<const STEPS: u32>(n: u64, seed: u64) -> u64 {
     let mut x = seed;
     for i in 0..n {
         coop_core::consume_budget().await;
-        x = work::<STEPS>(x ^ i);
-    }
-    x
-}
-
-/// A candidate fast path for coop-core's tokio bridge, written out here to measure it before
-/// changing coop-core: `try_id()` to detect the task, then one `poll_proceed` (no separate
-/// `has_budget_remaining()` read of tokio's context). The slow path is coop's.
-#[cfg(feature = "tokio-bridge")]
-#[inline(always)]
-fn bridge_spend_without_precheck() -> bool {
-    use std::task::{Context, Waker};
-    if tokio::task::try_id().is_none() {
-        return true;
-    }
-    let mut cx = Context::from_waker(Waker::noop());
-    match tokio::task::coop::poll_proceed(&mut cx) {
-        std::task::Poll::Ready(restore) => {
-            restore.made_progress();
-            true
-        }
-        std::task::Poll::Pending => false,
-    }
-}
-
-/// The loop with [`bridge_spend_without_precheck`] as its yield point.
-#[cfg(feature = "tokio-bridge")]
-async fn bridge_candidate<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        if !bridge_spend_without_precheck() {
-            coop_core::consume_budget().await;
-        }
-        x = work::<STEPS>(x ^ i);
-    }
-    x
-}
-
-/// A second candidate: one `poll_proceed` of tokio's budget first, and coop's own ambient
-/// counter (a const thread-local without destructor, decremented inline) after it; `try_id()`
-/// would be consulted only when that counter runs out, every 128 units, to tell "outside any
-/// task" (yield) from "inside a task" (tokio decides). The slow path is coop's.
-#[cfg(feature = "tokio-bridge")]
-#[inline(always)]
-fn bridge_spend_tokio_first() -> bool {
-    use std::cell::Cell;
-    use std::task::{Context, Waker};
-    thread_local! {
-        static AMBIENT: Cell<u16> = const { Cell::new(coop_core::DEFAULT_BUDGET) };
-    }
-    let mut cx = Context::from_waker(Waker::noop());
-    match tokio::task::coop::poll_proceed(&mut cx) {
-        std::task::Poll::Ready(restore) => restore.made_progress(),
-        std::task::Poll::Pending => return false,
-    }
-    AMBIENT.with(|units| match units.get() {
-        0 => {
-            units.set(coop_core::DEFAULT_BUDGET);
-            tokio::task::try_id().is_some()
-        }
-        n => {
-            units.set(n - 1);
-            true
-        }
-    })
-}
-
-/// The loop with [`bridge_spend_tokio_first`] as its yield point.
-#[cfg(feature = "tokio-bridge")]
-async fn bridge_candidate_tokio_first<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        if !bridge_spend_tokio_first() {
-            coop_core::consume_budget().await;
-        }
         x = work::<STEPS>(x ^ i);
     }
     x
@@ -209,17 +133,6 @@ fn bench_work<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime,
         "cooperative_no_yield",
         cooperative_no_yield::<STEPS>,
     );
-    #[cfg(feature = "tokio-bridge")]
-    {
-        variant(
-            &mut group,
-            rt,
-            "bridge_candidate",
-            bridge_candidate::<STEPS>,
-        );
-        let tokio_first = bridge_candidate_tokio_first::<STEPS>;
-        variant(&mut group, rt, "bridge_candidate_tokio_first", tokio_first);
-    }
     group.finish();
 }
 
