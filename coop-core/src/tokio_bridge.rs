@@ -12,7 +12,14 @@
 //! refills and tokio's budget rules; elsewhere (outside any runtime, where tokio's budget is
 //! unlimited, or in the root future of `Runtime::block_on`) coop's ambient budget forces the
 //! yield as it does without the feature. No handle clone, no atomic, one access to tokio's
-//! thread-local context per unit.
+//! thread-local context per unit, and the guard tokio hands back is forgotten rather than
+//! dropped (its drop is an out-of-line call that does nothing once progress is made).
+//!
+//! A forced yield is tokio's own: when tokio's budget is the one spent, `poll_proceed` with the
+//! task's real waker defers the wake-up until the runtime has polled its driver, exactly as
+//! tokio's sockets do. So with the bridge, a `#[cooperative]` loop costs what
+//! `tokio::task::coop::consume_budget().await` costs, or less (BENCHMARKS.md), and its fairness
+//! is tokio's.
 
 use core::future::Future;
 use core::task::{Context, Poll, Waker};

@@ -18,8 +18,6 @@ VARIANTS = [
     "yield_now_every_128",
     "coop_consume_budget",
     "cooperative_no_yield",
-    "bridge_candidate",
-    "bridge_candidate_tokio_first",
 ]
 
 
