@@ -11,8 +11,10 @@
 //! `tokio::time::interval`, as a real periodic task would.
 //!
 //! The bound a yield point promises is `128 x iteration cost` (the budget); the table prints
-//! p50, p99 and max of the delays against it. Criterion does not do distributions, so this
-//! binary prints its own table. Run by `cargo test` (no `--bench` argument), it runs each case
+//! p50, p99 and max of the delays against it. First it measures how often the machine itself
+//! stalls a spinning thread (interrupts, VM exits), since those stalls land in every ticker's
+//! tail whatever the hot loop does. Criterion does not do distributions, so this binary prints
+//! its own table. Run by `cargo test` (no `--bench` argument), it runs each case
 //! for a few milliseconds as a smoke test; nothing asserts a timing.
 
 use std::future::Future;
@@ -217,6 +219,34 @@ fn table(kind: Ticker, build: &str, run_for: Duration) {
     case::<600>(kind, "~1 µs", run_for);
 }
 
+/// How often this machine takes the thread away from a spinning loop on its own, and for how
+/// long: every gap of more than 2 µs between two clock reads is a stall (interrupt, VM exit,
+/// preemption) that no scheduler policy can avoid, and it lands in every ticker's delays.
+fn machine_stalls(run_for: Duration) {
+    const STALL: Duration = Duration::from_micros(2);
+    let start = Instant::now();
+    let mut last = start;
+    let mut stalls = Vec::new();
+    while last - start < run_for {
+        let now = Instant::now();
+        if now - last > STALL {
+            stalls.push(now - last);
+        }
+        last = now;
+    }
+    stalls.sort_unstable();
+    let stalled: Duration = stalls.iter().sum();
+    println!(
+        "\nmachine stalls of a spinning thread over {run_for:?}: {n} gaps > {STALL:?} \
+         ({per_ms:.2} per ms), {share:.2} % of the time, p50 {p50}, max {max}",
+        n = stalls.len(),
+        per_ms = stalls.len() as f64 / (run_for.as_secs_f64() * 1e3),
+        share = stalled.as_secs_f64() * 100.0 / run_for.as_secs_f64(),
+        p50 = human(percentile(&stalls, 50).as_secs_f64() * 1e9),
+        max = human(stalls.last().copied().unwrap_or_default().as_secs_f64() * 1e9),
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test` runs this once, briefly.
     let timed = std::env::args().any(|arg| arg == "--bench");
@@ -232,6 +262,7 @@ fn main() {
     } else {
         "bridge_off"
     };
+    machine_stalls(run_for);
     table(Ticker::Spinning, build, run_for);
     table(Ticker::Timer, build, run_for);
 }
