@@ -1,15 +1,16 @@
 //! The counts of coop-core's budget: spending, yielding, restoring, scopes and wrappers.
 
-mod common;
-
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use common::{CountingWaker, on_fresh_thread, run_counting_yields, run_with};
 use coop_core::{
     DEFAULT_BUDGET, budget, budgeted, consume_budget, has_budget_remaining, poll_proceed,
     unconstrained, with_budget, with_unconstrained,
+};
+use coop_test_support::{
+    CountingWaker, count_yields_on_fresh_thread, forced_yields, on_fresh_thread,
+    run_counting_yields, run_with, spend_units,
 };
 
 fn noop_cx() -> Context<'static> {
@@ -165,15 +166,7 @@ fn scopes_restore_the_budget_when_they_panic() {
 
 #[test]
 fn ambient_budget_yields_7_times_in_1000_units_on_a_fresh_thread() {
-    let yields = on_fresh_thread(|| {
-        run_counting_yields(async {
-            for _ in 0..1000 {
-                consume_budget().await;
-            }
-        })
-        .1
-    });
-    assert_eq!(yields, 7);
+    assert_eq!(count_yields_on_fresh_thread(|| spend_units(1000)), ((), 7));
 }
 
 #[test]
@@ -190,14 +183,9 @@ fn ambient_budget_refills_at_each_forced_yield() {
 #[test]
 fn ambient_budget_carries_over_between_tasks_on_a_thread() {
     let yields = on_fresh_thread(|| {
-        let spend_100 = || async {
-            for _ in 0..100 {
-                consume_budget().await;
-            }
-        };
         (
-            run_counting_yields(spend_100()).1,
-            run_counting_yields(spend_100()).1,
+            run_counting_yields(spend_units(100)).1,
+            run_counting_yields(spend_units(100)).1,
         )
     });
     // 100 units, then 28 more before the budget runs out in the second task.
@@ -206,15 +194,9 @@ fn ambient_budget_carries_over_between_tasks_on_a_thread() {
 
 #[test]
 fn budgeted_refills_the_budget_on_every_poll() {
-    let (_, yields) = on_fresh_thread(|| {
-        run_counting_yields(budgeted(async {
-            for _ in 0..1000 {
-                consume_budget().await;
-            }
-        }))
-    });
+    let ((), yields) = count_yields_on_fresh_thread(|| budgeted(spend_units(1000)));
     // Each poll spends 128 units, then yields: 7 full polls and a last one with 104 units.
-    assert_eq!(yields, 7);
+    assert_eq!(yields, forced_yields(1000));
 }
 
 #[test]
@@ -222,11 +204,7 @@ fn budgeted_does_not_touch_the_ambient_budget() {
     let left = on_fresh_thread(|| {
         let mut cx = noop_cx();
         assert!(spend(&mut cx));
-        run_counting_yields(budgeted(async {
-            for _ in 0..500 {
-                consume_budget().await;
-            }
-        }));
+        run_counting_yields(budgeted(spend_units(500)));
         units_left(&mut cx)
     });
     assert_eq!(left, 127);
@@ -234,14 +212,7 @@ fn budgeted_does_not_touch_the_ambient_budget() {
 
 #[test]
 fn per_poll_scope_drives_a_task_to_completion() {
-    let (_, yields) = run_with(
-        async {
-            for _ in 0..300 {
-                consume_budget().await;
-            }
-        },
-        |poll| with_budget(100, poll),
-    );
+    let (_, yields) = run_with(spend_units(300), |poll| with_budget(100, poll));
     // 100 units a poll: yields before units 101 and 201.
     assert_eq!(yields, 2);
 }
@@ -251,11 +222,7 @@ fn unconstrained_future_is_never_forced_to_yield() {
     let (inner_yields, left) = on_fresh_thread(|| {
         let mut cx = noop_cx();
         assert!(spend(&mut cx));
-        let (_, yields) = run_counting_yields(unconstrained(async {
-            for _ in 0..10_000 {
-                consume_budget().await;
-            }
-        }));
+        let (_, yields) = run_counting_yields(unconstrained(spend_units(10_000)));
         (yields, units_left(&mut cx))
     });
     assert_eq!(inner_yields, 0);

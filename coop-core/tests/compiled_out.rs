@@ -3,8 +3,6 @@
 //! Run with `RUSTFLAGS="--cfg coop_disable" cargo test -p coop-core --test compiled_out`.
 #![cfg(coop_disable)]
 
-mod common;
-
 use std::task::{Context, Waker};
 
 use coop_core::{
@@ -14,7 +12,7 @@ use coop_core::{
 #[test]
 fn yield_points_never_yield_and_spend_nothing() {
     let mut cx = Context::from_waker(Waker::noop());
-    let (_, yields) = common::run_with(
+    let (_, yields) = coop_test_support::run_with(
         async {
             for _ in 0..1000 {
                 consume_budget().await;

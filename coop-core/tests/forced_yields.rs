@@ -1,26 +1,17 @@
 //! `forced_yield_count` is process-wide, so it gets a test binary of its own with one test.
 
-mod common;
-
 use std::task::{Context, Waker};
 
-use common::{on_fresh_thread, run_counting_yields};
-use coop_core::{consume_budget, forced_yield_count, poll_proceed, with_budget};
+use coop_core::{forced_yield_count, poll_proceed, with_budget};
+use coop_test_support::{count_yields_on_fresh_thread, forced_yields, spend_units};
 
 #[test]
 fn forced_yields_are_counted_once_per_exhaustion() {
     let start = forced_yield_count();
 
     // Ambient: 1000 units on a fresh thread exhaust the budget 7 times.
-    let yields = on_fresh_thread(|| {
-        run_counting_yields(async {
-            for _ in 0..1000 {
-                consume_budget().await;
-            }
-        })
-        .1
-    });
-    assert_eq!(yields, 7);
+    let ((), yields) = count_yields_on_fresh_thread(|| spend_units(1000));
+    assert_eq!(yields, forced_yields(1000));
     assert_eq!(forced_yield_count() - start, 7);
 
     // A scope exhausted once counts once, however many yield points find it spent.

@@ -2,27 +2,12 @@
 #![cfg(feature = "tokio")]
 
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use coop_core::{budgeted, consume_budget, has_budget_remaining, with_unconstrained};
+use coop_test_support::{count_polls, forced_yields, on_fresh_thread, spend_units};
 
-/// Counts the polls of a future: `polls - 1` is how often it yielded.
-struct PollCount<F> {
-    inner: Pin<Box<F>>,
-    polls: usize,
-}
-
-impl<F: Future> Future for PollCount<F> {
-    type Output = (F::Output, usize);
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.polls += 1;
-        let polls = self.polls;
-        self.inner.as_mut().poll(cx).map(|out| (out, polls - 1))
-    }
-}
-
-fn yields_in_task<F>(fut: F) -> usize
+/// How often `fut` yields as a tokio task on a current-thread runtime.
+fn yields_in_task<F>(fut: F) -> u64
 where
     F: Future + Send + 'static,
     F::Output: Send,
@@ -31,11 +16,8 @@ where
         .build()
         .unwrap();
     rt.block_on(async {
-        let task = tokio::spawn(PollCount {
-            inner: Box::pin(fut),
-            polls: 0,
-        });
-        task.await.unwrap().1
+        let (_, polls) = tokio::spawn(count_polls(fut)).await.unwrap();
+        polls - 1
     })
 }
 
@@ -74,11 +56,7 @@ fn coop_and_tokio_yield_points_share_one_budget() {
 
 #[test]
 fn tokio_unconstrained_silences_coop_yield_points() {
-    let yields = yields_in_task(tokio::task::unconstrained(async {
-        for _ in 0..1000 {
-            consume_budget().await;
-        }
-    }));
+    let yields = yields_in_task(tokio::task::unconstrained(spend_units(1000)));
     assert_eq!(yields, 0);
 }
 
@@ -118,23 +96,13 @@ fn explicit_coop_scopes_win_over_tokios_budget() {
 fn block_on_root_future_yields_every_128_units() {
     // Not a task: tokio's budget (refreshed per `block_on` poll) and coop's ambient budget
     // (refilled at each forced yield) run out together.
-    let yields = std::thread::spawn(|| {
+    let ((), polls) = on_fresh_thread(|| {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        rt.block_on(PollCount {
-            inner: Box::pin(async {
-                for _ in 0..1000 {
-                    consume_budget().await;
-                }
-            }),
-            polls: 0,
-        })
-        .1
-    })
-    .join()
-    .unwrap();
-    assert_eq!(yields, 7);
+        rt.block_on(count_polls(spend_units(1000)))
+    });
+    assert_eq!(polls - 1, forced_yields(1000));
 }
 
 /// A forced yield inside a tokio task wakes the task only after the runtime polled its driver,

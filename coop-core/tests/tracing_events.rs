@@ -1,11 +1,10 @@
 //! The `tracing` feature: one `trace` event per forced yield.
 #![cfg(feature = "tracing")]
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use coop_test_support::{forced_yields, on_fresh_thread, run_counting_yields, spend_units};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
@@ -34,17 +33,12 @@ impl Subscriber for CountCoopEvents {
 
 #[test]
 fn one_trace_event_per_forced_yield() {
-    let events = common::on_fresh_thread(|| {
+    let (yields, events) = on_fresh_thread(|| {
         let subscriber = Arc::new(CountCoopEvents::default());
         let yields = tracing::subscriber::with_default(subscriber.clone(), || {
-            common::run_counting_yields(async {
-                for _ in 0..1000 {
-                    coop_core::consume_budget().await;
-                }
-            })
-            .1
+            run_counting_yields(spend_units(1000)).1
         });
         (yields, subscriber.0.load(Ordering::SeqCst))
     });
-    assert_eq!(events, (7, 7));
+    assert_eq!((yields, events), (forced_yields(1000), 7));
 }

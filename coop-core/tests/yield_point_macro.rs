@@ -2,19 +2,16 @@
 //! `consume_budget().await`.
 #![cfg(not(coop_disable))]
 
-mod common;
+use coop_test_support::{count_yields_on_fresh_thread, forced_yields};
 
 #[test]
 fn inserted_yield_point_yields_7_times_in_1000_iterations() {
-    let yields = common::on_fresh_thread(|| {
-        common::run_counting_yields(async {
-            for _ in 0..1000 {
-                coop_core::__private::yield_point!();
-            }
-        })
-        .1
+    let ((), yields) = count_yields_on_fresh_thread(|| async {
+        for _ in 0..1000 {
+            coop_core::__private::yield_point!();
+        }
     });
-    assert_eq!(yields, 7);
+    assert_eq!(yields, forced_yields(1000));
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use coop_core::cooperative;
-use coop_tests::yield_now;
+use coop_test_support::yield_now;
 use futures::task::LocalSpawnExt;
 
 /// How often the ticker wants to run.

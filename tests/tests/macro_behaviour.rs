@@ -2,48 +2,15 @@
 //! each shape is forced to yield, polled by a small counting executor with no budget scope, so
 //! the budget is the thread's ambient one (128 units, refilled at each forced yield).
 //!
-//! Each test runs on a fresh thread so its ambient budget starts full. With one unit per
+//! Each test runs on a fresh thread so its ambient budget starts full (coop-test-support's
+//! `count_yields_on_fresh_thread`, which also checks that each yield woke the task once). With one unit per
 //! iteration, iteration 129 finds the budget spent and yields; the refill then lasts 128 more
 //! iterations: `n` iterations yield `(n - 1) / 128` times, so 1000 iterations yield 7 times.
 
-use std::cell::Cell;
 use std::future::Future;
-use std::pin::pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 
 use coop_core::{cooperative, unconstrained};
-
-/// Polls `fut` to completion with a no-op waker, and counts the polls that returned `Pending`:
-/// here, each one is a forced yield.
-fn block_on_counting<F: Future>(fut: F) -> (F::Output, u32) {
-    let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    let mut pendings = 0;
-    loop {
-        match fut.as_mut().poll(&mut cx) {
-            Poll::Ready(output) => return (output, pendings),
-            Poll::Pending => pendings += 1,
-        }
-    }
-}
-
-/// Runs `make()`'s future on a fresh thread (fresh ambient budget) and returns its output and
-/// forced-yield count.
-fn on_fresh_thread<F, T>(make: impl FnOnce() -> F + Send + 'static) -> (T, u32)
-where
-    F: Future<Output = T>,
-    T: Send + 'static,
-{
-    std::thread::spawn(move || block_on_counting(make()))
-        .join()
-        .unwrap()
-}
-
-/// Forced yields of `n` units spent one at a time from a full ambient budget.
-const fn yields_for(n: u32) -> u32 {
-    if n == 0 { 0 } else { (n - 1) / 128 }
-}
+use coop_test_support::{count_yields_on_fresh_thread as on_fresh_thread, forced_yields};
 
 #[cooperative]
 async fn for_loop(n: u32) -> u32 {
@@ -56,7 +23,6 @@ async fn for_loop(n: u32) -> u32 {
 
 #[test]
 fn for_loop_of_1000_iterations_yields_exactly_7_times() {
-    assert_eq!(yields_for(1000), 7);
     assert_eq!(on_fresh_thread(|| for_loop(1000)), (1000, 7));
     assert_eq!(on_fresh_thread(|| for_loop(128)), (128, 0));
     assert_eq!(on_fresh_thread(|| for_loop(129)), (129, 1));
@@ -89,10 +55,10 @@ async fn every_loop_kind(n: u32) -> u32 {
 fn while_while_let_and_loop_spend_one_unit_per_iteration() {
     assert_eq!(
         on_fresh_thread(|| every_loop_kind(1000)),
-        (3000, yields_for(3000))
+        (3000, forced_yields(3000))
     );
     // `loop` runs its body once more than it counts: the iteration that breaks.
-    assert_eq!(yields_for(3001), 23);
+    assert_eq!(forced_yields(3001), 23);
 }
 
 #[cooperative]
@@ -113,7 +79,7 @@ fn continue_paths_pass_the_yield_point() {
     // Each outer iteration enters the inner loop once: two units per outer iteration.
     assert_eq!(
         on_fresh_thread(|| labelled_continue(500)),
-        (500, yields_for(1000))
+        (500, forced_yields(1000))
     );
 }
 
@@ -151,10 +117,13 @@ async fn async_block_and_async_closure(n: u32) -> u32 {
 
 #[test]
 fn loops_in_async_blocks_and_async_closures_are_instrumented() {
-    assert_eq!(on_fresh_thread(|| returns_async_block(1000)), (1000, 7));
+    assert_eq!(
+        on_fresh_thread(|| returns_async_block(1000)),
+        (1000, forced_yields(1000))
+    );
     assert_eq!(
         on_fresh_thread(|| async_block_and_async_closure(1000)),
-        (2000, yields_for(2000))
+        (2000, forced_yields(2000))
     );
 }
 
@@ -263,7 +232,10 @@ async fn checked(n: u32) -> u32 {
 #[test]
 fn check_mode_rewrites_nothing() {
     // Only the explicit yield point spends: one unit per iteration, not two.
-    assert_eq!(on_fresh_thread(|| checked(1000)), (1000, 7));
+    assert_eq!(
+        on_fresh_thread(|| checked(1000)),
+        (1000, forced_yields(1000))
+    );
 }
 
 struct Worker {
@@ -309,45 +281,12 @@ fn methods_of_impl_blocks_and_trait_defaults_are_instrumented() {
         };
         worker.drain().await
     });
-    assert_eq!(drained, (1000, yields_for(1001)));
+    assert_eq!(drained, (1000, forced_yields(1001)));
     let drained = on_fresh_thread(|| async {
         let mut worker = Worker {
             items: (0..1000).collect(),
         };
         worker.drain_default().await
     });
-    assert_eq!(drained, (1000, yields_for(1001)));
-}
-
-#[cooperative]
-async fn spin_until(flag: Rc<Cell<bool>>) -> u32 {
-    let mut spins = 0;
-    while !flag.get() {
-        spins += 1;
-    }
-    spins
-}
-
-#[test]
-fn spin_wait_lets_the_task_that_sets_the_flag_run() {
-    std::thread::spawn(|| {
-        use futures::task::LocalSpawnExt;
-        let mut pool = futures::executor::LocalPool::new();
-        let flag = Rc::new(Cell::new(false));
-        let spins = Rc::new(Cell::new(0));
-        let (spinner_flag, spinner_spins) = (flag.clone(), spins.clone());
-        pool.spawner()
-            .spawn_local(async move { spinner_spins.set(spin_until(spinner_flag).await) })
-            .unwrap();
-        pool.spawner()
-            .spawn_local(async move { flag.set(true) })
-            .unwrap();
-        // Without the yield point the spinner would hold the thread forever.
-        pool.run();
-        // The spinner spends its 128 units, yields at the head of iteration 129, which
-        // finishes once it is polled again, after the setter ran: exactly 129 spins.
-        assert_eq!(spins.get(), 129);
-    })
-    .join()
-    .unwrap();
+    assert_eq!(drained, (1000, forced_yields(1001)));
 }

@@ -11,15 +11,18 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use coop_core::{cooperative, forced_yield_count, unconstrained};
+use coop_test_support::{forced_yields, on_fresh_thread};
 
 /// Serialises the tests that read the process-wide forced-yield counter.
 static COUNTING: Mutex<()> = Mutex::new(());
 
 /// Forced yields that happen while `f` runs on a fresh thread.
+///
+/// Every `for` below makes 1000 iterations: `forced_yields(1000)`, seven, forced yields.
 fn forced_yields_on_fresh_thread<T: Send + 'static>(f: fn() -> T) -> (T, u64) {
     let _serial = COUNTING.lock().unwrap_or_else(|poison| poison.into_inner());
     let before = forced_yield_count();
-    let output = std::thread::spawn(f).join().unwrap();
+    let output = on_fresh_thread(f);
     (output, forced_yield_count() - before)
 }
 
@@ -51,11 +54,11 @@ async fn cooperative_below_tokio_main() -> u32 {
 fn tokio_main_in_either_order() {
     assert_eq!(
         forced_yields_on_fresh_thread(cooperative_above_tokio_main),
-        (1000, 7)
+        (1000, forced_yields(1000))
     );
     assert_eq!(
         forced_yields_on_fresh_thread(cooperative_below_tokio_main),
-        (1000, 7)
+        (1000, forced_yields(1000))
     );
 }
 
@@ -121,11 +124,11 @@ fn async_trait_in_either_order() {
     let inside = forced_yields_on_fresh_thread(|| {
         futures::executor::block_on(Items((0..1000).collect()).drain())
     });
-    assert_eq!(inside, (1000, 7));
+    assert_eq!(inside, (1000, forced_yields(1000)));
     let outside = forced_yields_on_fresh_thread(|| {
         futures::executor::block_on(OtherItems((0..1000).collect()).drain())
     });
-    assert_eq!(outside, (1000, 7));
+    assert_eq!(outside, (1000, forced_yields(1000)));
 }
 
 #[tracing::instrument]
@@ -161,10 +164,10 @@ async fn instrumented_unconstrained(n: u32) -> Result<u32, String> {
 fn tracing_instrument_in_either_order() {
     let outside =
         forced_yields_on_fresh_thread(|| futures::executor::block_on(instrumented_outside(1000)));
-    assert_eq!(outside, (Ok(1000), 7));
+    assert_eq!(outside, (Ok(1000), forced_yields(1000)));
     let inside =
         forced_yields_on_fresh_thread(|| futures::executor::block_on(instrumented_inside(1000)));
-    assert_eq!(inside, (Ok(1000), 7));
+    assert_eq!(inside, (Ok(1000), forced_yields(1000)));
     let unconstrained = forced_yields_on_fresh_thread(|| {
         futures::executor::block_on(instrumented_unconstrained(1000))
     });

@@ -2,27 +2,20 @@
 //! drained in a `while let` loop, loops in `FuturesUnordered` children, and several hot loops
 //! sharing one budgeted task. Every test finishes: nothing livelocks.
 
-mod common;
-use common::race_on_local_pool;
-
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use coop_core::{DEFAULT_BUDGET, budgeted, cooperative};
-use coop_tests::{
-    FAIR_SPINS, Race, SPIN_CAP, count_polls, on_fresh_thread, set_flag_once_hot, spin_until_flag,
-    spin_until_flag_plain, wait_until,
+use coop_test_support::{
+    Executor, FAIR_SPINS, Race, SPIN_CAP, cooperative_twins, count_polls, forced_yields,
+    set_flag_once_hot, spin_until_flag, spin_until_flag_plain, tick_until_hot_done, wait_until,
 };
 use futures::stream::{FuturesUnordered, Stream, StreamExt};
-use tokio::runtime::Builder;
 
 /// Runs `fut` as a tokio task on a fresh current-thread runtime, on a fresh thread.
 fn in_tokio_task<T: Send + 'static>(fut: impl Future<Output = T> + Send + 'static) -> T {
-    on_fresh_thread(|| {
-        let rt = Builder::new_current_thread().build().unwrap();
-        rt.block_on(async { tokio::spawn(fut).await.unwrap() })
-    })
+    Executor::TokioCurrentThread.race(fut, async {})
 }
 
 /// The hot loop joined with the flag setter in one tokio task.
@@ -48,21 +41,14 @@ fn plain_loop_in_join_branch_starves_other_branch() {
     );
 }
 
-/// Work that runs until [`SPIN_CAP`] iterations unless cancelled, counting its iterations in
-/// `done` so they are known after a `select!` drops it.
-#[cooperative]
-async fn long_work(done: Arc<AtomicU64>, race: Arc<Race>) {
-    race.start_hot();
-    while done.load(Ordering::SeqCst) < SPIN_CAP {
-        done.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// [`long_work`] without the attribute.
-async fn long_work_plain(done: Arc<AtomicU64>, race: Arc<Race>) {
-    race.start_hot();
-    while done.load(Ordering::SeqCst) < SPIN_CAP {
-        done.fetch_add(1, Ordering::SeqCst);
+cooperative_twins! {
+    /// Work that runs until [`SPIN_CAP`] iterations unless cancelled, counting its iterations
+    /// in `done` so they are known after a `select!` drops it.
+    async fn long_work / long_work_plain(done: Arc<AtomicU64>, race: Arc<Race>) {
+        race.start_hot();
+        while done.load(Ordering::SeqCst) < SPIN_CAP {
+            done.fetch_add(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -120,38 +106,42 @@ fn plain_loop_in_select_branch_runs_to_its_end_before_shutdown() {
 /// Items in the stream tests: always ready, so only the budget makes the loop yield.
 const ITEMS: u64 = 1000;
 
-/// Drains an always-ready stream in a `while let` loop; returns the ticks seen meanwhile.
-#[cooperative]
-async fn drain_stream(race: Arc<Race>, mut items: impl Stream<Item = u64> + Unpin) -> u64 {
-    race.start_hot();
-    let first = race.ticks();
-    let mut sum = 0;
-    while let Some(item) = items.next().await {
-        sum += item;
+cooperative_twins! {
+    /// Drains an always-ready stream in a `while let` loop; returns the ticks seen meanwhile.
+    async fn drain_stream / drain_stream_plain(
+        race: Arc<Race>,
+        mut items: impl Stream<Item = u64> + Unpin + Send,
+    ) -> u64 {
+        race.start_hot();
+        let first = race.ticks();
+        let mut sum = 0;
+        while let Some(item) = items.next().await {
+            sum += item;
+        }
+        assert_eq!(sum, ITEMS * (ITEMS - 1) / 2);
+        race.finish_hot();
+        race.ticks() - first
     }
-    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2);
-    race.finish_hot();
-    race.ticks() - first
 }
 
-/// [`drain_stream`] without the attribute.
-async fn drain_stream_plain(race: Arc<Race>, mut items: impl Stream<Item = u64> + Unpin) -> u64 {
-    race.start_hot();
-    let first = race.ticks();
-    let mut sum = 0;
-    while let Some(item) = items.next().await {
-        sum += item;
-    }
-    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2);
-    race.finish_hot();
-    race.ticks() - first
+/// Runs `hot` (counting its polls) beside the ticker on a `LocalPool`: ticks seen and polls.
+fn beside_ticker_on_local_pool<F>(hot: impl FnOnce(Arc<Race>) -> F) -> (u64, u64)
+where
+    F: Future<Output = u64> + Send + 'static,
+{
+    let race = Race::new();
+    let hot = count_polls(hot(race.clone()));
+    Executor::FuturesLocalPool.race(hot, async move {
+        tick_until_hot_done(race).await;
+    })
 }
 
 #[test]
 fn cooperative_while_let_over_ready_stream_lets_ticker_tick() {
     let (ticks, polls) =
-        race_on_local_pool(|race| drain_stream(race, futures::stream::iter(0..ITEMS)));
-    assert_eq!(polls - 1, ITEMS / u64::from(DEFAULT_BUDGET));
+        beside_ticker_on_local_pool(|race| drain_stream(race, futures::stream::iter(0..ITEMS)));
+    // 1000 items and the `None` that ends the loop: 1001 iterations, 7 forced yields.
+    assert_eq!(polls - 1, forced_yields(ITEMS + 1));
     assert!(
         ticks >= polls - 1,
         "one tick per yield at least, saw {ticks}"
@@ -160,8 +150,9 @@ fn cooperative_while_let_over_ready_stream_lets_ticker_tick() {
 
 #[test]
 fn plain_while_let_over_ready_stream_never_lets_ticker_tick() {
-    let drained =
-        race_on_local_pool(|race| drain_stream_plain(race, futures::stream::iter(0..ITEMS)));
+    let drained = beside_ticker_on_local_pool(|race| {
+        drain_stream_plain(race, futures::stream::iter(0..ITEMS))
+    });
     assert_eq!(drained, (0, 1));
 }
 
@@ -174,18 +165,9 @@ fn spin_children<F>(child: fn(Arc<Race>) -> F) -> Vec<u64>
 where
     F: Future<Output = u64> + Send + 'static,
 {
-    on_fresh_thread(|| {
-        let rt = Builder::new_current_thread().build().unwrap();
-        rt.block_on(async {
-            let race = Race::new();
-            let children: FuturesUnordered<_> =
-                (0..CHILDREN).map(|_| child(race.clone())).collect();
-            let parent = tokio::spawn(children.collect::<Vec<u64>>());
-            let other = tokio::spawn(set_flag_once_hot(race));
-            other.await.unwrap();
-            parent.await.unwrap()
-        })
-    })
+    let race = Race::new();
+    let children: FuturesUnordered<_> = (0..CHILDREN).map(|_| child(race.clone())).collect();
+    Executor::TokioCurrentThread.race(children.collect::<Vec<u64>>(), set_flag_once_hot(race))
 }
 
 #[test]

@@ -1,0 +1,51 @@
+//! What coop's tests and benchmarks share, written once.
+//!
+//! - [`poll`]: a fresh thread per count ([`on_fresh_thread`]), polls and yields counted
+//!   ([`count_polls`], [`run_counting_yields`]), and a yield that spends no budget
+//!   ([`yield_now`]).
+//! - [`race`]: a hot loop beside another task on one thread ([`Race`]), the hot loops with
+//!   their unannotated twins, and the other tasks.
+//! - [`cooperative_twins!`]: writes an async fn once and emits it twice, with and without
+//!   `#[cooperative]`, so a "plain" twin can never drift from its annotated original.
+//! - `executor` (feature `executors`): every executor the integration tests run on, and
+//!   [`executor_matrix!`], which runs each scenario on all of them.
+//!
+//! The counts every test relies on: a yield point spends one unit of a budget of
+//! [`DEFAULT_BUDGET`](coop_core::DEFAULT_BUDGET) (128), and `n` units spent one at a time from a
+//! full budget force [`forced_yields(n)`](forced_yields) yields (1000 units: 7).
+
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "executors")]
+mod executor;
+pub mod poll;
+pub mod race;
+mod twins;
+
+#[cfg(feature = "executors")]
+pub use executor::{Executor, Task, tokio_bridge_is_on};
+pub use poll::{
+    CountPolls, CountingWaker, YieldNow, count_polls, count_yields_on_fresh_thread,
+    on_fresh_thread, run_counting_yields, run_with, wait_until, yield_now,
+};
+pub use race::{
+    FAIR_SPINS, Race, SPIN_CAP, count_ticks_during, count_ticks_during_plain, set_flag_once_hot,
+    spend_units, spin_until_flag, spin_until_flag_plain, tick_until_hot_done,
+};
+
+/// Forced yields of `units` units spent one at a time from a full budget of 128 that refills at
+/// each forced yield (the ambient budget) or at each poll (a budget scope per poll): the unit
+/// that finds the budget spent yields, so `units` yield `(units - 1) / 128` times.
+///
+/// ```
+/// assert_eq!(coop_test_support::forced_yields(1000), 7);
+/// assert_eq!(coop_test_support::forced_yields(128), 0);
+/// assert_eq!(coop_test_support::forced_yields(129), 1);
+/// ```
+pub const fn forced_yields(units: u64) -> u64 {
+    if units == 0 {
+        0
+    } else {
+        (units - 1) / coop_core::DEFAULT_BUDGET as u64
+    }
+}
