@@ -1,0 +1,274 @@
+//! The starvation demo: a hot async loop beside a task that wants to run every millisecond, on
+//! tokio's current-thread runtime, smol's `LocalExecutor` and futures' `LocalPool`, once plain
+//! and once `#[cooperative]`.
+//!
+//! ```text
+//! cargo run --release --example starvation
+//! cargo run --release --example starvation --features tokio-bridge   # coop-core's `tokio` on
+//! ```
+//!
+//! The hot loop hashes a 1 KiB buffer per iteration for about 300 ms. The ticker asks to run at
+//! every millisecond from the moment the loop starts, and records how late it ran for each
+//! deadline, in two ways:
+//!
+//! - **spinning**: it reads the clock and yields at once (no timer), so its delay is exactly how
+//!   long the hot loop keeps the thread;
+//! - **timer**: it sleeps on the executor's own timer until the next deadline (tokio's
+//!   `sleep_until`, smol's `Timer::at`, `futures-timer`'s `Delay` for `LocalPool`), as a real
+//!   periodic task does: the timer's granularity and how often the executor looks at its timers
+//!   count too.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use coop_core::cooperative;
+use futures::task::LocalSpawnExt;
+use smol::future::yield_now;
+
+/// How often the ticker wants to run.
+const TICK: Duration = Duration::from_millis(1);
+/// How long the hot loop should run; the iteration count is calibrated to it.
+const HOT_TARGET: Duration = Duration::from_millis(300);
+
+/// FNV-1a over `buf`, seeded so every iteration's work is distinct: about 1 µs per KiB.
+fn fnv1a(buf: &[u8], seed: u64) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for &byte in buf {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// The hot loop with `#[cooperative]`: a yield point at the head of each iteration.
+#[cooperative]
+async fn hash_cooperative(buf: Arc<[u8]>, iterations: u64, run: Arc<Run>) -> u64 {
+    run.start();
+    let mut hash = 0;
+    for i in 0..iterations {
+        hash ^= fnv1a(&buf, i);
+    }
+    run.end();
+    hash
+}
+
+/// The same loop, plain.
+async fn hash_plain(buf: Arc<[u8]>, iterations: u64, run: Arc<Run>) -> u64 {
+    run.start();
+    let mut hash = 0;
+    for i in 0..iterations {
+        hash ^= fnv1a(&buf, i);
+    }
+    run.end();
+    hash
+}
+
+/// When the hot loop started and ended, for the ticker.
+#[derive(Default)]
+struct Run {
+    started: Mutex<Option<Instant>>,
+    ended: Mutex<Option<Instant>>,
+}
+
+impl Run {
+    fn start(&self) {
+        *self.started.lock().unwrap() = Some(Instant::now());
+    }
+
+    fn end(&self) {
+        *self.ended.lock().unwrap() = Some(Instant::now());
+    }
+
+    fn started(&self) -> Option<Instant> {
+        *self.started.lock().unwrap()
+    }
+
+    fn ended(&self) -> Option<Instant> {
+        *self.ended.lock().unwrap()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Executor {
+    Tokio,
+    Smol,
+    LocalPool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ticker {
+    Spinning,
+    Timer,
+}
+
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl Executor {
+    fn label(self) -> &'static str {
+        match self {
+            Executor::Tokio => "tokio current-thread",
+            Executor::Smol => "smol LocalExecutor",
+            Executor::LocalPool => "futures LocalPool",
+        }
+    }
+
+    /// A future that completes at `deadline`, on this executor's own timer.
+    fn sleep_until(self, deadline: Instant) -> Boxed<()> {
+        match self {
+            Executor::Tokio => Box::pin(tokio::time::sleep_until(deadline.into())),
+            Executor::Smol => Box::pin(async move {
+                smol::Timer::at(deadline).await;
+            }),
+            Executor::LocalPool => Box::pin(futures_timer::Delay::new(
+                deadline.saturating_duration_since(Instant::now()),
+            )),
+        }
+    }
+
+    /// Spawns the ticker, then the hot loop, and runs both to the end on this thread.
+    fn run(self, ticker: Boxed<Vec<Duration>>, hot: Boxed<u64>) -> Vec<Duration> {
+        match self {
+            Executor::Tokio => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    let ticker = tokio::spawn(ticker);
+                    std::hint::black_box(tokio::spawn(hot).await.unwrap());
+                    ticker.await.unwrap()
+                })
+            }
+            Executor::Smol => {
+                let ex = smol::LocalExecutor::new();
+                let ticker = ex.spawn(ticker);
+                let hot = ex.spawn(hot);
+                smol::block_on(ex.run(async {
+                    std::hint::black_box(hot.await);
+                    ticker.await
+                }))
+            }
+            Executor::LocalPool => {
+                let mut pool = futures::executor::LocalPool::new();
+                let spawner = pool.spawner();
+                let ticker = spawner.spawn_local_with_handle(ticker).unwrap();
+                let hot = spawner.spawn_local_with_handle(hot).unwrap();
+                pool.run_until(async {
+                    std::hint::black_box(hot.await);
+                    ticker.await
+                })
+            }
+        }
+    }
+}
+
+/// The task that wants to run every [`TICK`] while the hot loop runs; returns, for each
+/// deadline, how late it ran.
+async fn ticker(run: Arc<Run>, kind: Ticker, executor: Executor) -> Vec<Duration> {
+    let start = loop {
+        match run.started() {
+            Some(start) => break start,
+            None => yield_now().await,
+        }
+    };
+    let mut next = start + TICK;
+    let mut delays = Vec::new();
+    loop {
+        let now = Instant::now();
+        let ended = run.ended();
+        while next <= ended.map_or(now, |end| end.min(now)) {
+            delays.push(now - next);
+            next += TICK;
+        }
+        if ended.is_some() {
+            return delays;
+        }
+        match kind {
+            Ticker::Spinning => yield_now().await,
+            Ticker::Timer => executor.sleep_until(next).await,
+        }
+    }
+}
+
+/// The ticker's p99 and worst delay, and the hot loop's total time.
+fn measure(
+    executor: Executor,
+    kind: Ticker,
+    cooperative: bool,
+    buf: &Arc<[u8]>,
+    iterations: u64,
+) -> (Duration, Duration, Duration) {
+    let run = Arc::new(Run::default());
+    let hot: Boxed<u64> = if cooperative {
+        Box::pin(hash_cooperative(buf.clone(), iterations, run.clone()))
+    } else {
+        Box::pin(hash_plain(buf.clone(), iterations, run.clone()))
+    };
+    let mut delays = executor.run(Box::pin(ticker(run.clone(), kind, executor)), hot);
+    delays.sort();
+    let p99 = delays
+        .get(delays.len() * 99 / 100)
+        .copied()
+        .unwrap_or_default();
+    let worst = delays.last().copied().unwrap_or_default();
+    (p99, worst, run.ended().unwrap() - run.started().unwrap())
+}
+
+fn ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1e3;
+    if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+fn main() {
+    let buf: Arc<[u8]> = (0..1024).map(|i| (i * 31 % 251) as u8).collect();
+    // Calibrate: how many iterations take HOT_TARGET on this machine.
+    let calibration = Instant::now();
+    let mut probe = 0u64;
+    while calibration.elapsed() < HOT_TARGET / 3 {
+        std::hint::black_box(fnv1a(&buf, probe));
+        probe += 1;
+    }
+    let per_iteration = calibration.elapsed() / u32::try_from(probe).unwrap_or(u32::MAX);
+    let iterations = (HOT_TARGET.as_nanos() / per_iteration.as_nanos().max(1)) as u64;
+    let budget = u32::from(coop_core::DEFAULT_BUDGET);
+    println!(
+        "A hot loop hashes 1 KiB per iteration ({:.1} µs), {iterations} iterations (~{} ms), \
+         beside a ticker\nthat wants to run every {} ms, on one thread. A budget of {budget} \
+         iterations is ~{}.\nDelay: how late the ticker ran after each deadline, p99 / worst. \
+         The tokio bridge is {}.\n",
+        per_iteration.as_secs_f64() * 1e6,
+        HOT_TARGET.as_millis(),
+        TICK.as_millis(),
+        ms(per_iteration * budget),
+        if cfg!(feature = "tokio-bridge") {
+            "on"
+        } else {
+            "off"
+        },
+    );
+    println!(
+        "{:<22}{:>24}{:>24}{:>12}",
+        "", "spinning ticker", "executor's timer", "hot loop"
+    );
+    for executor in [Executor::Tokio, Executor::Smol, Executor::LocalPool] {
+        println!("{}", executor.label());
+        for (cooperative, label) in [(false, "plain"), (true, "#[cooperative]")] {
+            let (spin_p99, spin_worst, total) =
+                measure(executor, Ticker::Spinning, cooperative, &buf, iterations);
+            let (timer_p99, timer_worst, _) =
+                measure(executor, Ticker::Timer, cooperative, &buf, iterations);
+            println!(
+                "  {label:<20}{:>24}{:>24}{:>12}",
+                format!("{} / {}", ms(spin_p99), ms(spin_worst)),
+                format!("{} / {}", ms(timer_p99), ms(timer_worst)),
+                ms(total),
+            );
+        }
+    }
+}
