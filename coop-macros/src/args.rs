@@ -55,11 +55,22 @@ impl Parse for UnconstrainedArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut krate = None;
         while !input.is_empty() {
-            let lookahead = input.lookahead1();
-            if lookahead.peek(Token![crate]) {
+            if input.peek(Token![crate]) {
                 set_krate(&mut krate, input)?;
+            } else if input.peek(kw::check) {
+                let token: kw::check = input.parse()?;
+                return Err(syn::Error::new(
+                    token.span,
+                    "`#[unconstrained]` has no `check`: the lint is `#[cooperative(check)]`; \
+                     `#[unconstrained]` accepts only `crate = \"path\"`",
+                ));
             } else {
-                return Err(lookahead.error());
+                let span = input.parse::<TokenTree>()?.span();
+                return Err(syn::Error::new(
+                    span,
+                    "`#[unconstrained]` accepts only `crate = \"path\"` (where coop-core is, \
+                     for a renamed dependency)",
+                ));
             }
             parse_separator(input)?;
         }
@@ -69,7 +80,8 @@ impl Parse for UnconstrainedArgs {
     }
 }
 
-/// Parses `crate = "path"` into `slot`; a second `crate` is an error on its keyword.
+/// Parses `crate = "path"` (or `crate = path`, which a `macro_rules!` can fill with
+/// `$crate::coop`) into `slot`; a second `crate` is an error on its keyword.
 fn set_krate(slot: &mut Option<Path>, input: ParseStream<'_>) -> syn::Result<()> {
     let crate_token: Token![crate] = input.parse()?;
     if slot.is_some() {
@@ -82,31 +94,41 @@ fn set_krate(slot: &mut Option<Path>, input: ParseStream<'_>) -> syn::Result<()>
         return Err(expected_crate_path(crate_token.span));
     }
     input.parse::<Token![=]>()?;
-    if !input.peek(LitStr) {
-        let span = input
-            .fork()
-            .parse::<TokenTree>()
-            .map_or(crate_token.span, |token| token.span());
-        return Err(expected_crate_path(span));
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        let path = lit.parse_with(Path::parse_mod_style).map_err(|_| {
+            syn::Error::new(
+                lit.span(),
+                format!(
+                    "`crate` must name a path, such as `crate = \"coop_core\"`, not {:?}",
+                    lit.value()
+                ),
+            )
+        })?;
+        *slot = Some(path);
+        return Ok(());
     }
-    let lit: LitStr = input.parse()?;
-    let path = lit.parse_with(Path::parse_mod_style).map_err(|_| {
-        syn::Error::new(
-            lit.span(),
-            format!(
-                "`crate` must name a path, such as `crate = \"coop_core\"`, not {:?}",
-                lit.value()
-            ),
-        )
-    })?;
-    *slot = Some(path);
-    Ok(())
+    let fork = input.fork();
+    match fork.call(Path::parse_mod_style) {
+        Ok(_) => {
+            *slot = Some(input.call(Path::parse_mod_style)?);
+            Ok(())
+        }
+        Err(_) => {
+            let span = input
+                .fork()
+                .parse::<TokenTree>()
+                .map_or(crate_token.span, |token| token.span());
+            Err(expected_crate_path(span))
+        }
+    }
 }
 
 fn expected_crate_path(span: Span) -> syn::Error {
     syn::Error::new(
         span,
-        "expected a string literal naming the path of coop-core: `crate = \"coop_core\"`",
+        "expected the path of coop-core: `crate = \"coop_core\"` (or `crate = $crate::coop` \
+         in a `macro_rules!`)",
     )
 }
 
@@ -151,7 +173,9 @@ mod tests {
         let err = coop("fast").err().unwrap();
         assert_eq!(err.to_string(), "expected `check` or `crate`");
         let err = syn::parse_str::<UnconstrainedArgs>("check").err().unwrap();
-        assert_eq!(err.to_string(), "expected `crate`");
+        assert!(err.to_string().contains("`#[cooperative(check)]`"));
+        let err = syn::parse_str::<UnconstrainedArgs>("fast").err().unwrap();
+        assert!(err.to_string().contains("accepts only `crate"));
     }
 
     #[test]
@@ -176,14 +200,22 @@ mod tests {
                 .err()
                 .unwrap()
                 .to_string()
-                .contains("string literal")
+                .contains("the path of coop-core")
         );
         assert!(
             coop("crate")
                 .err()
                 .unwrap()
                 .to_string()
-                .contains("string literal")
+                .contains("the path of coop-core")
+        );
+        assert_eq!(
+            coop("crate = ::my::coop, check")
+                .unwrap()
+                .krate
+                .to_token_stream()
+                .to_string(),
+            ":: my :: coop"
         );
         assert!(
             coop(r#"crate = "not a path""#)

@@ -1,14 +1,25 @@
-//! The `check` lint of `#[cooperative(check)]`: which loops await on their own, and the error
-//! for the ones that do not.
+//! The analysis behind `#[cooperative(check)]`: does a loop await on its own? Pure: it reads
+//! syntax and returns a verdict; the walker decides what to report and `error` words it.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
-use syn::{Expr, ExprAsync, ExprAwait, ExprClosure, Item, Macro, Path};
-
-use crate::visit::display_path;
+use syn::{Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, Item, Macro};
 
 /// Macros that await their operands without a `.await` in their tokens.
 const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
+
+/// What a loop does about yielding.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Verdict {
+    /// An `.await` in its body or `while` condition: it can return `Pending` on its own.
+    Awaits,
+    /// No `.await` anywhere in it.
+    NeverAwaits,
+    /// It builds a `consume_budget()` future and drops it without `.await`: the yield point is
+    /// there, the `.await` is missing.
+    YieldPointNotAwaited(Span),
+}
 
 /// Whether a loop awaits on its own: an `.await` in its body or its `while` condition, not
 /// inside a nested closure, async block or item (those run on their own schedule). The `for`
@@ -16,8 +27,11 @@ const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join"
 ///
 /// Macro invocations count when their tokens hold `.await`, or when they are one of the
 /// awaiting macros (`select!`, `join!`, ...), so that `loop { select! { .. } }` passes.
-pub(crate) fn loop_awaits(expr: &Expr) -> bool {
-    let mut finder = FindAwait { found: false };
+pub(crate) fn loop_verdict(expr: &Expr) -> Verdict {
+    let mut finder = FindAwait {
+        found: false,
+        unawaited: None,
+    };
     match expr {
         Expr::Loop(e) => finder.visit_block(&e.body),
         Expr::While(e) => {
@@ -27,30 +41,35 @@ pub(crate) fn loop_awaits(expr: &Expr) -> bool {
         Expr::ForLoop(e) => finder.visit_block(&e.body),
         _ => {}
     }
-    finder.found
-}
-
-/// The lint's error, spanned on the loop keyword.
-pub(crate) fn loop_never_awaits(keyword: Span, krate: &Path) -> syn::Error {
-    syn::Error::new(
-        keyword,
-        format!(
-            "this loop never awaits: it can hold its thread without ever yielding\n\
-             \n\
-             = help: add `{}::consume_budget().await;` to its body, drop `check` so that \
-             `#[cooperative]` inserts a yield point, or mark the loop `#[unconstrained]`",
-            display_path(krate),
-        ),
-    )
+    match (finder.found, finder.unawaited) {
+        (true, _) => Verdict::Awaits,
+        (false, Some(span)) => Verdict::YieldPointNotAwaited(span),
+        (false, None) => Verdict::NeverAwaits,
+    }
 }
 
 struct FindAwait {
     found: bool,
+    unawaited: Option<Span>,
 }
 
 impl<'ast> Visit<'ast> for FindAwait {
+    /// Not visited further: a `consume_budget()` under an `.await` is awaited.
     fn visit_expr_await(&mut self, _: &'ast ExprAwait) {
         self.found = true;
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast ExprCall) {
+        if let Expr::Path(path) = &*call.func
+            && path
+                .path
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == "consume_budget")
+        {
+            self.unawaited.get_or_insert(call.span());
+        }
+        visit::visit_expr_call(self, call);
     }
 
     fn visit_expr_closure(&mut self, _: &'ast ExprClosure) {}
@@ -92,8 +111,12 @@ fn tokens_await(tokens: TokenStream) -> bool {
 mod tests {
     use super::*;
 
+    fn verdict(src: &str) -> Verdict {
+        loop_verdict(&syn::parse_str(src).unwrap())
+    }
+
     fn awaits(src: &str) -> bool {
-        loop_awaits(&syn::parse_str(src).unwrap())
+        matches!(verdict(src), Verdict::Awaits)
     }
 
     #[test]
@@ -102,6 +125,7 @@ mod tests {
         assert!(awaits("while let Some(x) = rx.recv().await {}"));
         assert!(awaits("for x in xs { if x { inner.await } }"));
         assert!(awaits("loop { for y in ys { y.await; } }"));
+        assert!(awaits("loop { coop_core::consume_budget().await; }"));
     }
 
     #[test]
@@ -118,5 +142,18 @@ mod tests {
         assert!(awaits("loop { my_macro!(x.await) }"));
         assert!(awaits("loop { my_macro!([ {x . await} ]) }"));
         assert!(!awaits("loop { println!(\"{}\", x.wait) }"));
+    }
+
+    #[test]
+    fn a_yield_point_without_await_is_its_own_verdict() {
+        assert!(matches!(
+            verdict("loop { coop_core::consume_budget(); }"),
+            Verdict::YieldPointNotAwaited(_)
+        ));
+        assert!(matches!(
+            verdict("for x in xs { let _ = consume_budget(); }"),
+            Verdict::YieldPointNotAwaited(_)
+        ));
+        assert!(matches!(verdict("loop { spin(); }"), Verdict::NeverAwaits));
     }
 }

@@ -1,11 +1,15 @@
-//! Error output: the errors, then the original item, so the rest of the crate still
-//! type-checks and IDEs keep working. One error per misuse, no cascade.
+//! Error output: the messages, and the errors followed by the item as written, so the rest of
+//! the crate still type-checks and IDEs keep working. One error per misuse, no cascade.
+//!
+//! Stable proc macros can only raise errors: no `help:` or `note:` lines, no warnings. Where
+//! rustc would print a `help:` line, coop raises a second error spanned where the fix goes, whose
+//! message starts with `help:`, so the fix is shown on the right source line.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
-use syn::{ImplItem, Item, TraitItem};
+use syn::{Item, Path};
 
-use crate::visit::{Action, walk_fn_body};
+use crate::attrs::display_path;
 
 /// Adds `error` to the errors collected so far.
 pub(crate) fn combine(errors: &mut Option<syn::Error>, error: syn::Error) {
@@ -15,49 +19,63 @@ pub(crate) fn combine(errors: &mut Option<syn::Error>, error: syn::Error) {
     }
 }
 
-/// `compile_error!`s for `error`, followed by `item` as the user wrote it, less the loop-level
-/// `#[unconstrained]` markers: rustc rejects unknown attributes on expressions, which would be
-/// a second error. A sibling `#[cooperative]`/`#[unconstrained]` on the item stays: it expands
-/// next, no longer sees this attribute, and succeeds, so the conflict is reported once.
-pub(crate) fn error_with_item(error: syn::Error, mut item: Item) -> TokenStream {
-    strip_markers(&mut item);
+/// `compile_error!`s for `error`, followed by `item`.
+pub(crate) fn with_item(error: syn::Error, item: &Item) -> TokenStream {
     let mut tokens = error.into_compile_error();
     item.to_tokens(&mut tokens);
     tokens
 }
 
-/// Strips the loop markers from every fn body of `item`.
-pub(crate) fn strip_markers(item: &mut Item) {
-    match item {
-        Item::Fn(f) => {
-            walk_fn_body(&mut f.block, false, Action::StripMarkers);
-        }
-        Item::Impl(block) => {
-            for item in &mut block.items {
-                if let ImplItem::Fn(f) = item {
-                    walk_fn_body(&mut f.block, false, Action::StripMarkers);
-                }
-            }
-        }
-        Item::Trait(block) => {
-            for item in &mut block.items {
-                if let TraitItem::Fn(f) = item
-                    && let Some(body) = &mut f.default
-                {
-                    walk_fn_body(body, false, Action::StripMarkers);
-                }
-            }
-        }
-        _ => {}
-    }
+/// The `check` lint on a loop with no `.await` of its own: the message on the loop keyword, the
+/// fix at the start of its body. `instrumentable` says whether `#[cooperative]` would put a
+/// yield point there.
+pub(crate) fn loop_never_awaits(
+    keyword: Span,
+    body: Span,
+    krate: &Path,
+    instrumentable: bool,
+) -> syn::Error {
+    let mut error = syn::Error::new(
+        keyword,
+        "this loop never awaits: it can hold its thread without ever yielding",
+    );
+    let help = if instrumentable {
+        format!(
+            "help: add `{}::consume_budget().await;` at the start of this body, drop `check` so \
+             that `#[cooperative]` inserts a yield point, or mark the loop `#[unconstrained]`",
+            display_path(krate),
+        )
+    } else {
+        format!(
+            "help: this loop runs while a temporary of an enclosing `match`, `if let`, `while \
+             let` or `for` header is alive, so `#[cooperative]` puts no yield point here; bind \
+             that value with `let` before the loop and add `{}::consume_budget().await;` here, \
+             or mark the loop `#[unconstrained]`",
+            display_path(krate),
+        )
+    };
+    error.combine(syn::Error::new(body, help));
+    error
 }
 
-/// The outer attributes of the items coop's attributes apply to.
-pub(crate) fn item_attrs(item: &mut Item) -> Option<&mut Vec<syn::Attribute>> {
-    match item {
-        Item::Fn(f) => Some(&mut f.attrs),
-        Item::Impl(block) => Some(&mut block.attrs),
-        Item::Trait(block) => Some(&mut block.attrs),
-        _ => None,
-    }
+/// The `check` lint on a loop that calls `consume_budget()` and never awaits the future.
+pub(crate) fn yield_point_not_awaited(keyword: Span, call: Span) -> syn::Error {
+    let mut error = syn::Error::new(
+        keyword,
+        "this loop never awaits: the `consume_budget()` future in its body is created and \
+         dropped, so it never yields",
+    );
+    error.combine(syn::Error::new(
+        call,
+        "help: add `.await` here: `consume_budget().await`",
+    ));
+    error
+}
+
+/// A loop marker with arguments.
+pub(crate) fn marker_with_arguments(span: Span) -> syn::Error {
+    syn::Error::new(
+        span,
+        "`#[unconstrained]` on a loop takes no arguments: it opts that loop out of yield points",
+    )
 }

@@ -1,21 +1,22 @@
-//! Item dispatch and code generation of `#[cooperative]` and `#[unconstrained]`: which items
-//! they apply to, and what each shape becomes.
+//! Item dispatch of `#[cooperative]` and `#[unconstrained]`: which items they apply to, what
+//! each shape becomes, and the error path that still emits the item.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote_spanned};
+use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::visit::Visit;
-use syn::{Block, ImplItem, Item, Path, ReturnType, Signature, TraitItem, Type};
+use syn::{Attribute, Block, ImplItem, Item, Signature, TraitItem};
 
 use crate::args::{CooperativeArgs, UnconstrainedArgs};
-use crate::error::{combine, error_with_item, item_attrs};
-use crate::visit::{Action, is_attr, respan, walk_fn_body};
+use crate::attrs::{is_attr, item_attrs};
+use crate::error::{combine, with_item};
+use crate::unconstrain;
+use crate::walk::{Action, strip_markers, walk_fn_body};
 
 /// `#[cooperative(args)] item`.
 pub(crate) fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(item, |item| {
         let args: CooperativeArgs = syn::parse2(args)?;
-        reject_sibling(item, "cooperative", "unconstrained")?;
+        reject_stacking(item, "cooperative")?;
         let action = if args.check {
             Action::Check(&args.krate)
         } else {
@@ -29,13 +30,13 @@ pub(crate) fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
 pub(crate) fn unconstrained(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(item, |item| {
         let args: UnconstrainedArgs = syn::parse2(args)?;
-        reject_sibling(item, "unconstrained", "cooperative")?;
+        reject_stacking(item, "unconstrained")?;
         apply(item, "unconstrained", Action::Unconstrain(&args.krate))
     })
 }
 
 /// Parses the item, rewrites a copy with `transform`, and on error emits the error and the
-/// original item instead.
+/// original item (less its loop markers) instead.
 fn expand(item: TokenStream, transform: impl FnOnce(&mut Item) -> syn::Result<()>) -> TokenStream {
     let original: Item = match syn::parse2(item.clone()) {
         Ok(original) => original,
@@ -49,78 +50,158 @@ fn expand(item: TokenStream, transform: impl FnOnce(&mut Item) -> syn::Result<()
     let mut expanded = original.clone();
     match transform(&mut expanded) {
         Ok(()) => expanded.into_token_stream(),
-        Err(error) => error_with_item(error, original),
+        Err(error) => {
+            let mut original = original;
+            strip_markers(&mut original);
+            with_item(error, &original)
+        }
     }
 }
 
-/// `#[cooperative]` and `#[unconstrained]` on one item contradict each other. Whichever expands
-/// first still sees the other among the item's attributes.
-fn reject_sibling(item: &mut Item, this: &str, other: &str) -> syn::Result<()> {
+/// A second coop attribute on the same item: `#[cooperative]` twice would put two yield points
+/// in every loop, and `#[cooperative]` with `#[unconstrained]` contradict each other. Whichever
+/// expands first still sees the other among the item's attributes; the error path re-emits it,
+/// it expands next on its own and succeeds, so the misuse is reported once.
+fn reject_stacking(item: &mut Item, this: &str) -> syn::Result<()> {
     let Some(attrs) = item_attrs(item) else {
         return Ok(());
     };
-    match attrs.iter().find(|attr| is_attr(attr, other)) {
-        Some(attr) => Err(syn::Error::new_spanned(
+    let other = if this == "cooperative" {
+        "unconstrained"
+    } else {
+        "cooperative"
+    };
+    if let Some(attr) = attrs.iter().find(|attr| is_attr(attr, other)) {
+        return Err(syn::Error::new_spanned(
             attr,
             format!(
                 "`#[{this}]` and `#[{other}]` cannot both apply to one item: `#[cooperative]` \
                  inserts yield points, `#[unconstrained]` switches budgets off"
             ),
-        )),
-        None => Ok(()),
+        ));
     }
+    if let Some(attr) = attrs.iter().find(|attr| is_attr(attr, this)) {
+        return Err(syn::Error::new_spanned(
+            attr,
+            format!(
+                "`#[{this}]` is applied twice to this item: remove one (twice would put two \
+                 yield points in every loop)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
-/// Dispatches on the item: fns are transformed, `impl` and `trait` blocks have each eligible
-/// fn transformed, anything else is an error on the item's keyword.
+/// Dispatches on the item: fns are transformed, `impl` and `trait` blocks and inline modules
+/// have each eligible fn transformed, anything else is an error on the item's keyword.
 fn apply(item: &mut Item, attr: &str, action: Action<'_>) -> syn::Result<()> {
+    let mut errors = None;
+    let found = apply_in(item, attr, action, &mut errors, true)?;
+    if let Some(errors) = errors {
+        return Err(errors);
+    }
+    if found {
+        return Ok(());
+    }
+    let (span, what) = match item {
+        Item::Fn(f) => (f.sig.fn_token.span, "here"),
+        Item::Impl(block) => (block.impl_token.span, "in this `impl` block"),
+        Item::Trait(block) => (block.trait_token.span, "in this trait"),
+        Item::Mod(module) => (module.mod_token.span, "in this module"),
+        other => (other.span(), "here"),
+    };
+    Err(syn::Error::new(
+        span,
+        format!(
+            "`#[{attr}]` found no async code {what}: it applies to an `async fn`, or to a fn \
+             whose body holds async blocks or async closures"
+        ),
+    ))
+}
+
+/// Applies to one item; `Ok(true)` when it holds async code. `top` is the annotated item
+/// itself: items nested in a module that the attribute does not apply to are left alone.
+fn apply_in(
+    item: &mut Item,
+    attr: &str,
+    action: Action<'_>,
+    errors: &mut Option<syn::Error>,
+    top: bool,
+) -> syn::Result<bool> {
     match item {
         Item::Fn(f) => {
             if let Some(const_token) = f.sig.constness {
-                return Err(syn::Error::new(
-                    const_token.span,
-                    format!("`#[{attr}]` cannot apply to a `const fn`: it cannot await"),
-                ));
+                if top {
+                    return Err(syn::Error::new(
+                        const_token.span,
+                        format!("`#[{attr}]` cannot apply to a `const fn`: it cannot await"),
+                    ));
+                }
+                return Ok(false);
             }
-            let found = transform_fn(&f.sig, &mut f.block, action)?;
-            if found {
-                Ok(())
-            } else {
-                Err(syn::Error::new(
-                    f.sig.fn_token.span,
-                    format!(
-                        "`#[{attr}]` found no async code here: it applies to an `async fn`, or \
-                         to a fn whose body holds async blocks or async closures"
-                    ),
-                ))
+            if !top && has_own_attribute(&f.attrs) {
+                return Ok(true);
             }
+            collect(errors, transform_fn(&mut f.sig, &mut f.block, action))
         }
         Item::Impl(block) => {
-            let mut errors = None;
+            if !top && has_own_attribute(&block.attrs) {
+                return Ok(true);
+            }
+            let mut found = false;
             for item in &mut block.items {
-                if let ImplItem::Fn(f) = item
-                    && eligible(&f.attrs, &f.sig)
-                    && let Err(error) = transform_fn(&f.sig, &mut f.block, action)
-                {
-                    combine(&mut errors, error);
+                if let ImplItem::Fn(f) = item {
+                    if has_own_attribute(&f.attrs) {
+                        found = true;
+                    } else if f.sig.constness.is_none() {
+                        found |= collect(errors, transform_fn(&mut f.sig, &mut f.block, action))?;
+                    }
                 }
             }
-            errors.map_or(Ok(()), Err)
+            Ok(found)
         }
         Item::Trait(block) => {
-            let mut errors = None;
+            if !top && has_own_attribute(&block.attrs) {
+                return Ok(true);
+            }
+            let mut found = false;
             for item in &mut block.items {
-                if let TraitItem::Fn(f) = item
-                    && eligible(&f.attrs, &f.sig)
-                    && let Some(body) = &mut f.default
-                    && let Err(error) = transform_fn(&f.sig, body, action)
-                {
-                    combine(&mut errors, error);
+                if let TraitItem::Fn(f) = item {
+                    if has_own_attribute(&f.attrs) {
+                        found = true;
+                    } else if f.sig.constness.is_none()
+                        && let Some(body) = &mut f.default
+                    {
+                        found |= collect(errors, transform_fn(&mut f.sig, body, action))?;
+                    } else {
+                        found |= f.sig.asyncness.is_some();
+                    }
                 }
             }
-            errors.map_or(Ok(()), Err)
+            Ok(found)
         }
-        Item::Verbatim(tokens) => {
+        Item::Mod(module) => {
+            if !top && has_own_attribute(&module.attrs) {
+                return Ok(true);
+            }
+            let Some((_, items)) = &mut module.content else {
+                return Err(syn::Error::new(
+                    module.semi.map_or(module.ident.span(), |semi| semi.span),
+                    format!(
+                        "`#[{attr}]` cannot reach the items of an out-of-line module (`mod \
+                         name;`): on stable Rust an attribute sees only the tokens it is written \
+                         on. Put `#[{attr}]` on the items in that file, or write the module \
+                         inline (`mod name {{ .. }}`)"
+                    ),
+                ));
+            };
+            let mut found = false;
+            for item in items {
+                found |= apply_in(item, attr, action, errors, false)?;
+            }
+            Ok(found)
+        }
+        Item::Verbatim(tokens) if top => {
             if let Ok(f) = syn::parse2::<syn::TraitItemFn>(tokens.clone())
                 && let (None, Some(semi)) = (&f.default, f.semi_token)
             {
@@ -134,7 +215,19 @@ fn apply(item: &mut Item, attr: &str, action: Action<'_>) -> syn::Result<()> {
             }
             Err(unsupported_item(attr, item_keyword_span(item)))
         }
-        _ => Err(unsupported_item(attr, item_keyword_span(item))),
+        _ if top => Err(unsupported_item(attr, item_keyword_span(item))),
+        _ => Ok(false),
+    }
+}
+
+/// Keeps going after a fn's errors, so every fn of a block reports at once.
+fn collect(errors: &mut Option<syn::Error>, result: syn::Result<bool>) -> syn::Result<bool> {
+    match result {
+        Ok(found) => Ok(found),
+        Err(error) => {
+            combine(errors, error);
+            Ok(true)
+        }
     }
 }
 
@@ -143,28 +236,28 @@ fn unsupported_item(attr: &str, span: Span) -> syn::Error {
         span,
         format!(
             "`#[{attr}]` applies to an `async fn`, a fn whose body holds async blocks or async \
-             closures, or an `impl` or `trait` block"
+             closures, an `impl` or `trait` block, or an inline module"
         ),
     )
 }
 
-/// An fn inside an `impl`/`trait` block is transformed as if annotated on its own, unless it
-/// is a `const fn` or carries `#[cooperative]`/`#[unconstrained]` itself: its own attribute
-/// then decides, and expands after the block's.
-fn eligible(attrs: &[syn::Attribute], sig: &Signature) -> bool {
-    sig.constness.is_none()
-        && !attrs
-            .iter()
-            .any(|attr| is_attr(attr, "cooperative") || is_attr(attr, "unconstrained"))
+/// An item inside a block or module with `#[cooperative]`/`#[unconstrained]` of its own: its
+/// own attribute decides, and expands after the block's.
+fn has_own_attribute(attrs: &[Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|attr| is_attr(attr, "cooperative") || is_attr(attr, "unconstrained"))
 }
 
 /// Transforms one fn body; `Ok(false)` when the fn holds no async code at all.
-fn transform_fn(sig: &Signature, block: &mut Block, action: Action<'_>) -> syn::Result<bool> {
+fn transform_fn(sig: &mut Signature, block: &mut Block, action: Action<'_>) -> syn::Result<bool> {
     let is_async = sig.asyncness.is_some();
     let walked = match (action, sig.asyncness) {
         (Action::Unconstrain(krate), Some(async_token)) => {
             let walked = walk_fn_body(block, true, Action::StripMarkers);
-            unconstrain_async_body(krate, async_token.span, &sig.output, block);
+            if walked.errors.is_none() {
+                unconstrain::async_fn(krate, async_token.span, sig, block);
+            }
             walked
         }
         _ => walk_fn_body(block, is_async, action),
@@ -172,72 +265,6 @@ fn transform_fn(sig: &Signature, block: &mut Block, action: Action<'_>) -> syn::
     match walked.errors {
         Some(errors) => Err(errors),
         None => Ok(is_async || walked.found_async_code),
-    }
-}
-
-// Input:  `async fn f(args) -> R { body }`
-// Output: `async fn f(args) -> R {
-//              #krate::__private::unconstrained(async move {
-//                  if false { return ::core::convert::identity::<R>(loop {}); }
-//                  { body }
-//              }).await
-//          }`
-//
-// The async fn's parameters already live in its future, so an `async move` block that takes
-// them keeps `self` receivers and borrowed arguments working. The never-taken `return` (the
-// "fake return edge" of tracing's `#[instrument]`) gives the inner block the fn's return type
-// up front, so `?` and `return` in the body infer as they did. It binds no local, so there is
-// no hidden name for user code to collide with.
-fn unconstrain_async_body(krate: &Path, async_span: Span, output: &ReturnType, block: &mut Block) {
-    let fake_return_edge = fake_return_edge(output);
-    let krate = respan(krate, async_span);
-    let body = &*block;
-    let wrapped: Block = syn::parse_quote_spanned! {async_span=>
-        {
-            #krate::__private::unconstrained(async move {
-                #fake_return_edge
-                #body
-            })
-            .await
-        }
-    };
-    block.stmts = wrapped.stmts;
-}
-
-/// `if false { return ::core::convert::identity::<R>(loop {}); }`, or nothing when `R` is `()`
-/// or holds `impl Trait` (which a turbofish cannot name).
-fn fake_return_edge(output: &ReturnType) -> Option<TokenStream> {
-    let ReturnType::Type(_, ty) = output else {
-        return None;
-    };
-    let mut finder = FindImplTrait(false);
-    finder.visit_type(ty);
-    if finder.0 {
-        return None;
-    }
-    Some(quote_spanned! {ty.span()=>
-        #[allow(
-            unknown_lints,
-            unreachable_code,
-            clippy::diverging_sub_expression,
-            clippy::empty_loop,
-            clippy::needless_return,
-            clippy::unreachable
-        )]
-        if false {
-            return ::core::convert::identity::<#ty>(loop {});
-        }
-    })
-}
-
-struct FindImplTrait(bool);
-
-impl<'ast> Visit<'ast> for FindImplTrait {
-    fn visit_type(&mut self, ty: &'ast Type) {
-        match ty {
-            Type::ImplTrait(_) => self.0 = true,
-            _ => syn::visit::visit_type(self, ty),
-        }
     }
 }
 

@@ -6,10 +6,14 @@
 //! tested outside a compiler session.
 
 mod args;
+mod attrs;
 mod check;
 mod error;
 mod expand;
-mod visit;
+mod loops;
+mod temporaries;
+mod unconstrain;
+mod walk;
 
 use proc_macro::TokenStream;
 

@@ -275,6 +275,132 @@ snapshot!(
     async fn both() {}
 );
 
+snapshot!(
+    cooperative_while_let_yields_before_its_scrutinee,
+    expand::cooperative,
+    "",
+    async fn drain(q: &RefCell<Vec<u32>>) -> u32 {
+        let mut t = 0;
+        #[allow(clippy::while_let_loop)]
+        'outer: while let Some(x) = q.borrow_mut().pop() {
+            if x == 0 {
+                continue 'outer;
+            }
+            t += x;
+        }
+        while let Some(x) = it.next()
+            && x > 0
+        {
+            t += x;
+        }
+        t
+    }
+);
+
+snapshot!(
+    cooperative_no_yield_point_under_a_live_temporary,
+    expand::cooperative,
+    "",
+    async fn temporaries(q: &RefCell<Vec<u32>>, m: &Mutex<Vec<u32>>) {
+        for x in q.borrow().iter() {}
+        for (i, x) in items.iter().enumerate() {}
+        match q.borrow_mut().pop() {
+            Some(n) => for _ in 0..n {},
+            None => {}
+        }
+        if let Ok(_) = m.lock() {
+            loop {}
+        }
+        match next().await {
+            Some(frame) => for _ in frame {},
+            _ => loop {},
+        }
+        while let Some(n) = q.borrow_mut().pop() {
+            for _ in 0..n {}
+        }
+    }
+);
+
+snapshot!(
+    cooperative_const_positions_and_dead_code_untouched,
+    expand::cooperative,
+    "",
+    async fn consts() {
+        let a = [0u8; {
+            let mut n = 0;
+            while n < 4 {
+                n += 1;
+            }
+            n
+        }];
+        let b: [u8; {
+            loop {
+                break 2;
+            }
+        }] = [0; 2];
+        f::<
+            {
+                loop {
+                    break 4;
+                }
+            },
+        >();
+        if false {
+            let _never: u32 = loop {};
+        }
+        loop {}
+    }
+);
+
+snapshot!(
+    cooperative_cfg_attr_marker,
+    expand::cooperative,
+    "",
+    async fn conditional() {
+        #[cfg_attr(test, unconstrained)]
+        for _ in 0..10 {
+            loop {}
+        }
+        #[cfg_attr(feature = "x", allow(unused), coop_core::unconstrained)]
+        loop {}
+    }
+);
+
+snapshot!(
+    unconstrained_async_fn_moves_every_parameter_in_order,
+    expand::unconstrained,
+    "",
+    async fn f(self, x: Noisy, mut y: u32, (a, b): (u8, u8), _: Noisy, _permit: Noisy) -> u32 {
+        y += 1;
+        y
+    }
+);
+
+snapshot!(
+    unconstrained_async_fn_never_and_impl_trait_returns,
+    expand::unconstrained,
+    "",
+    impl Server {
+        async fn serve(&self) -> ! {
+            loop {}
+        }
+        async fn shown(&self) -> Result<impl Display, Box<dyn Error>> {
+            return Err(Box::new(MyError));
+        }
+    }
+);
+
+snapshot!(
+    unconstrained_async_closure_bodies_stay_one_expression,
+    expand::unconstrained,
+    "",
+    fn closures() {
+        let a = async |y: u32| { y } + 1;
+        let b = async |y: u32| match y { 0 => 10, _ => 20 } - 1;
+        let c = async |y: u32| -> u32 { y };
+    }
+);
+
 #[test]
 fn odd_input_is_an_error_never_a_panic() {
     let items = [
@@ -288,6 +414,12 @@ fn odd_input_is_an_error_never_a_panic() {
         "extern \"C\" { fn f(); }",
         "union U { a: u32 }",
         "use std::mem;",
+        "fn f() { let a = async |y: u32| { y } + 1; }",
+        "async fn f() { #[cfg_attr(x)] loop {} #[cfg_attr(x, unconstrained(y))] loop {} }",
+        "async fn f() { #[cfg_attr] loop {} #[cfg_attr()] while let x = y {} }",
+        "mod m;",
+        "mod m { struct S; }",
+        "async fn f(_: u8, (a, b): (u8, u8)) -> ! { loop {} }",
     ];
     let args = [
         "",
@@ -298,6 +430,8 @@ fn odd_input_is_an_error_never_a_panic() {
         ",",
         "check check",
         "(x)",
+        "crate = $crate::coop",
+        "crate = ::x::y, check",
     ];
     for item in items {
         for args in args {

@@ -1,0 +1,108 @@
+//! Where a loop's yield point goes, and the code that puts it there.
+//!
+//! The rule: a yield point sits where no temporary of the loop's own header is alive, and every
+//! iteration passes through it once.
+//!
+//! - `loop { body }` and `for pat in iter { body }`: first statement of the body. A `for` whose
+//!   iterator expression leaves a temporary alive gets none (see `temporaries`).
+//! - `while cond { body }`: first statement of the body. The condition's temporaries are dropped
+//!   before the body runs.
+//! - `while let pat = expr { body }`, and let-chains: before the condition, because the
+//!   scrutinee's temporaries live through the body. The loop becomes what rustc lowers it to,
+//!   `loop { yield; if let pat = expr { body } else { break } }`, keeping its attributes and
+//!   label, so `continue`, `break` and `break 'label` go where they went.
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote_spanned;
+use syn::{Block, Expr, ExprLoop, ExprWhile, Path, Stmt, Token, token};
+
+use crate::attrs::{glue, relocate};
+
+// Input:  (the loop keyword's span)
+// Output: `#krate::__private::yield_point!();`, or, when enclosing loops carry
+//         `#[cfg_attr(pred, unconstrained)]`,
+//         `if !::core::cfg!(any(pred, ..)) { #krate::__private::yield_point!(); }`
+//
+// The whole invocation is at the keyword: rustc names a macro call by its joined span, so a
+// non-`Send` note says "await occurs here" on the loop keyword.
+pub(crate) fn yield_point(krate: &Path, keyword: Span, cfg_opt_outs: &[TokenStream]) -> Stmt {
+    let krate = relocate(krate, keyword);
+    let span = glue(keyword);
+    let call = quote_spanned! {span=> #krate::__private::yield_point!(); };
+    let tokens = if cfg_opt_outs.is_empty() {
+        call
+    } else {
+        quote_spanned! {span=>
+            if !::core::cfg!(any(#(#cfg_opt_outs),*)) {
+                #call
+            }
+        }
+    };
+    syn::parse2(tokens).expect("a yield point is a statement")
+}
+
+/// Whether the yield point goes before the loop's condition rather than into its body.
+pub(crate) fn yields_before_condition(cond: &Expr) -> bool {
+    !let_scrutinees(cond).is_empty()
+}
+
+/// The `let` expressions of a condition: `let p = e`, or each `let` of a let-chain.
+pub(crate) fn let_scrutinees(cond: &Expr) -> Vec<&syn::ExprLet> {
+    match cond {
+        Expr::Let(expr_let) => vec![expr_let],
+        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
+            let mut lets = let_scrutinees(&binary.left);
+            lets.extend(let_scrutinees(&binary.right));
+            lets
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Inserts `yield_point` as the first statement of `body`.
+pub(crate) fn insert_at_head(body: &mut Block, yield_point: Stmt) {
+    body.stmts.insert(0, yield_point);
+}
+
+// Input:  `#attrs 'label: while cond { body }`
+// Output: `#attrs 'label: loop { #yield_point if cond { body } else { break } }`
+pub(crate) fn yield_before_condition(expr: ExprWhile, yield_point: Stmt) -> Expr {
+    let span = glue(expr.while_token.span);
+    let ExprWhile {
+        attrs,
+        label,
+        cond,
+        body,
+        ..
+    } = expr;
+    let break_expr = Expr::Break(syn::ExprBreak {
+        attrs: Vec::new(),
+        break_token: Token![break](span),
+        label: None,
+        expr: None,
+    });
+    let otherwise = Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: Block {
+            brace_token: token::Brace(span),
+            stmts: vec![Stmt::Expr(break_expr, None)],
+        },
+    });
+    let branch = Expr::If(syn::ExprIf {
+        attrs: Vec::new(),
+        if_token: Token![if](span),
+        cond,
+        then_branch: body,
+        else_branch: Some((Token![else](span), Box::new(otherwise))),
+    });
+    Expr::Loop(ExprLoop {
+        attrs,
+        label,
+        loop_token: Token![loop](span),
+        body: Block {
+            brace_token: token::Brace(span),
+            stmts: vec![yield_point, Stmt::Expr(branch, None)],
+        },
+    })
+}
