@@ -136,19 +136,25 @@ fn is_value(expr: &Expr) -> bool {
 
 struct FindTemporaries(bool);
 
+/// Whether this node itself leaves a temporary behind once its operand is evaluated: a value
+/// used where a place is needed. Its operands are not looked at (see [`creates_temporaries`]).
+pub(crate) fn leaves_temporary(expr: &Expr) -> bool {
+    let place_operand = match expr {
+        Expr::MethodCall(call) if !MOVES_RECEIVER.iter().any(|name| call.method == name) => {
+            Some(&*call.receiver)
+        }
+        Expr::Reference(reference) => Some(&*reference.expr),
+        Expr::Field(field) => Some(&*field.base),
+        Expr::Index(index) => Some(&*index.expr),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => Some(&*unary.expr),
+        _ => None,
+    };
+    place_operand.is_some_and(is_value)
+}
+
 impl<'ast> Visit<'ast> for FindTemporaries {
     fn visit_expr(&mut self, expr: &'ast Expr) {
-        let place_operand = match expr {
-            Expr::MethodCall(call) if !MOVES_RECEIVER.iter().any(|name| call.method == name) => {
-                Some(&*call.receiver)
-            }
-            Expr::Reference(reference) => Some(&*reference.expr),
-            Expr::Field(field) => Some(&*field.base),
-            Expr::Index(index) => Some(&*index.expr),
-            Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => Some(&*unary.expr),
-            _ => None,
-        };
-        self.0 |= place_operand.is_some_and(is_value);
+        self.0 |= leaves_temporary(expr);
         visit::visit_expr(self, expr);
     }
 

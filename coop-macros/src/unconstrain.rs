@@ -135,13 +135,15 @@ fn rebind_parameters(sig: &mut Signature, span: Span) -> Vec<Stmt> {
                 }
             }
             FnArg::Typed(typed) => match &mut *typed.pat {
+                // `let _x = _x;` would itself use an underscore binding (clippy's
+                // `used_underscore_binding`): those are moved through a hidden name instead.
                 Pat::Ident(PatIdent {
                     by_ref: None,
                     subpat: None,
                     mutability,
                     ident,
                     ..
-                }) => {
+                }) if !ident.to_string().starts_with('_') => {
                     let mutability = mutability.take();
                     rebinds.push(syn::parse_quote_spanned! {span=>
                         let #mutability #ident = #ident;

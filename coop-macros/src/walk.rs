@@ -24,14 +24,14 @@ use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
     Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, ImplItem, Item, Lit, Macro, Meta,
-    Path, Token, TraitItem, Type,
+    Path, Stmt, Token, TraitItem, Type,
 };
 
 use crate::attrs::is_attr;
 use crate::check::{self, Verdict};
 use crate::error::{self, combine};
 use crate::loops;
-use crate::temporaries::{creates_temporaries, scrutinee_stays_alive};
+use crate::temporaries::{creates_temporaries, leaves_temporary, scrutinee_stays_alive};
 use crate::unconstrain;
 
 /// What the walker does with each loop it meets in async context.
@@ -425,8 +425,43 @@ impl VisitMut for Walker<'_> {
             }
             Expr::If(expr_if) => self.visit_if(expr_if),
             Expr::Match(expr_match) => self.visit_match(expr_match),
+            // A temporary left by an operand stays alive to the end of the statement: loops
+            // evaluated after it, in the same statement, run while it lives.
+            Expr::MethodCall(_) | Expr::Index(_) => {
+                let leaves = leaves_temporary(expr);
+                match expr {
+                    Expr::MethodCall(call) => {
+                        self.visit_expr_mut(&mut call.receiver);
+                        self.scope.under_temporary |= leaves;
+                        if let Some(turbofish) = &mut call.turbofish {
+                            self.visit_angle_bracketed_generic_arguments_mut(turbofish);
+                        }
+                        for arg in &mut call.args {
+                            self.visit_expr_mut(arg);
+                        }
+                    }
+                    Expr::Index(index) => {
+                        self.visit_expr_mut(&mut index.expr);
+                        self.scope.under_temporary |= leaves;
+                        self.visit_expr_mut(&mut index.index);
+                    }
+                    _ => {}
+                }
+            }
+            Expr::Reference(_) | Expr::Field(_) | Expr::Unary(_) => {
+                let leaves = leaves_temporary(expr);
+                visit_mut::visit_expr_mut(self, expr);
+                self.scope.under_temporary |= leaves;
+            }
             _ => visit_mut::visit_expr_mut(self, expr),
         }
+    }
+
+    /// A statement ends the temporaries created in it.
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        let saved = self.scope.under_temporary;
+        visit_mut::visit_stmt_mut(self, stmt);
+        self.scope.under_temporary = saved;
     }
 
     /// Types are const context: an array length cannot await.

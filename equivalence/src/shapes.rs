@@ -1,0 +1,385 @@
+//! Every loop form in every context, each written once (see `shape!`). The plain twin is the
+//! reference: the annotated twin must return the same, panic the same, drop the same values in
+//! the same order, and never let the other task find the shared state taken where the plain one
+//! did not.
+
+use crate::{shape, unconstrained_shape};
+
+// ---- the loop forms, in an async fn body ----
+
+shape!(for_over_a_range, yields, async fn(env) {
+    let mut total = 0;
+    for i in 0..300 {
+        total += i;
+    }
+    total
+});
+
+shape!(plain_while, yields, async fn(env) {
+    let mut n = 0;
+    while n < 300 {
+        n += 1;
+    }
+    n
+});
+
+shape!(loop_with_break_value, yields, async fn(env) {
+    let mut n = 0;
+    let found = loop {
+        n += 3;
+        if n > 500 {
+            break n * 2;
+        }
+    };
+    found + 1
+});
+
+shape!(labelled_continue_and_break, yields, async fn(env) {
+    let mut total = 0;
+    'outer: for i in 0..40 {
+        let mut j = 0;
+        while j < 10 {
+            j += 1;
+            if (i + j) % 3 == 0 {
+                continue 'outer;
+            }
+            if i == 39 {
+                break 'outer;
+            }
+            total += j;
+        }
+    }
+    total
+});
+
+shape!(while_let_on_a_place, yields, async fn(env) {
+    let mut items: Vec<u64> = (0..200).collect();
+    let mut total = 0;
+    while let Some(x) = items.pop() {
+        total += x;
+    }
+    total
+});
+
+// ---- loops whose header borrows shared state ----
+
+shape!(while_let_refcell_borrow_in_scrutinee, yields, async fn(env) {
+    let mut total = 0;
+    while let Some(x) = env.queue.borrow_mut().pop() {
+        total += x;
+    }
+    total
+});
+
+shape!(while_let_mutex_guard_in_scrutinee, yields, async fn(env) {
+    let mut total = 0;
+    while let Some(x) = env.mutex.lock().expect("not poisoned").pop() {
+        total += x;
+    }
+    total
+});
+
+shape!(while_let_with_labelled_continue, yields, async fn(env) {
+    let mut total = 0;
+    'drain: while let Some(x) = env.queue.borrow_mut().pop() {
+        if x % 2 == 0 {
+            continue 'drain;
+        }
+        total += x;
+    }
+    total
+});
+
+shape!(nested_loop_under_while_let_borrow, yields, async fn(env) {
+    let mut total = 0;
+    while let Some(x) = env.queue.borrow_mut().pop() {
+        for i in 0..x % 4 {
+            total += i;
+        }
+    }
+    total
+});
+
+shape!(for_over_a_borrow, never_yields, async fn(env) {
+    let mut total = 0;
+    for x in env.queue.borrow().iter() {
+        total += x;
+    }
+    total
+});
+
+shape!(for_over_a_guard, never_yields, async fn(env) {
+    let mut total = 0;
+    for x in env.mutex.lock().expect("not poisoned").iter() {
+        total += x;
+    }
+    total
+});
+
+shape!(loop_in_match_arm_under_borrow, never_yields, async fn(env) {
+    let mut total = 0;
+    match env.queue.borrow_mut().pop() {
+        Some(n) => {
+            for i in 0..n {
+                total += i;
+            }
+        }
+        None => total = 1,
+    }
+    total
+});
+
+shape!(loop_in_if_let_under_guard, never_yields, async fn(env) {
+    let mut total = 0;
+    if let Some(n) = env.mutex.lock().expect("not poisoned").last() {
+        for i in 0..*n {
+            total += i;
+        }
+    }
+    total
+});
+
+shape!(loop_after_a_borrow_in_the_same_statement, never_yields, async fn(env) {
+    let total = env.queue.borrow().len() as u64 + {
+        let mut n = 0;
+        while n < 100 {
+            n += 1;
+        }
+        n
+    };
+    total + 1
+});
+
+shape!(loop_in_match_on_a_place, yields, async fn(env) {
+    let mut total = 0;
+    match env.count {
+        0 => total = 1,
+        n => {
+            for i in 0..n * 30 {
+                total += i;
+            }
+        }
+    }
+    total
+});
+
+// ---- contexts ----
+
+shape!(loop_in_async_block, yields, async fn(env) {
+    let inner = async {
+        let mut total = 0;
+        for i in 0..300 {
+            total += i;
+        }
+        total
+    };
+    inner.await + 1
+});
+
+shape!(loop_in_async_closure, yields, async fn(env) {
+    let sum = async |n: u64| {
+        let mut total = 0;
+        for i in 0..n {
+            total += i;
+        }
+        total
+    };
+    sum(300).await
+});
+
+shape!(loop_in_sync_closure_untouched, never_yields, async fn(env) {
+    let sum = |n: u64| {
+        let mut total = 0;
+        for i in 0..n {
+            total += i;
+        }
+        total
+    };
+    sum(300)
+});
+
+shape!(loop_in_labelled_block, yields, async fn(env) {
+    let mut total = 0;
+    'block: {
+        for i in 0..300 {
+            if i == 250 {
+                break 'block;
+            }
+            total += i;
+        }
+        total = 0;
+    }
+    total
+});
+
+shape!(loop_after_let_else, yields, async fn(env) {
+    let Some(limit) = env.queue.borrow().last().copied() else {
+        return 0;
+    };
+    let mut total = 0;
+    for i in 0..limit {
+        total += i;
+    }
+    total
+});
+
+shape!(loop_in_const_positions_untouched, yields, async fn(env) {
+    const fn pick<const N: usize>() -> usize {
+        N
+    }
+    let lengths = [0u8; {
+        let mut n = 0;
+        while n < 4 {
+            n += 1;
+        }
+        n
+    }];
+    let typed: [u8; {
+        let mut n = 0;
+        loop {
+            n += 1;
+            if n == 2 {
+                break n;
+            }
+        }
+    }] = [1; 2];
+    let picked = pick::<{
+        let mut n = 0;
+        while n < 5 {
+            n += 1;
+        }
+        n
+    }>();
+    let const_block = const {
+        let mut n = 0;
+        while n < 6 {
+            n += 1;
+        }
+        n
+    };
+    let mut total = 0;
+    for i in 0..200 {
+        total += i;
+    }
+    total + (lengths.len() + typed.len() + picked + const_block) as u64
+});
+
+shape!(try_operator_in_loop, yields, async fn(env) {
+    let parse = async |input: &[u64]| -> Result<u64, String> {
+        let mut total = 0;
+        for x in input {
+            if *x == 299 {
+                return Err(format!("bad {x}"));
+            }
+            total += u64::from(*x == 7).max(1);
+            u32::try_from(total).map_err(|e| e.to_string())?;
+        }
+        Ok(total)
+    };
+    let items: Vec<u64> = (0..300).collect();
+    match parse(&items).await {
+        Ok(n) => n,
+        Err(message) => message.len() as u64,
+    }
+});
+
+shape!(panics_in_the_same_place, yields, async fn(env) {
+    let mut total = 0;
+    for i in 0..300 {
+        assert!(i != 250, "boom at {i}");
+        total += i;
+    }
+    total
+});
+
+// ---- drop order ----
+
+shape!(drops_inside_loops, yields, async fn(env) {
+    let _outer = Noisy("before the loop");
+    let mut total = 0;
+    for i in 0..3 {
+        let _a = Noisy("a");
+        let mut j = 0;
+        while j < 2 {
+            let _b = Noisy("b");
+            j += 1;
+        }
+        total += i;
+    }
+    let _after = Noisy("after the loop");
+    total
+});
+
+shape!(while_let_scrutinee_temporaries_drop_where_they_did, yields, async fn(env) {
+    let mut n = 0;
+    while let Some(name) = Some(Noisy("scrutinee")).filter(|_| n < 3).map(|noisy| noisy.name()) {
+        let _body = Noisy(name);
+        n += 1;
+    }
+    n
+});
+
+shape!(break_value_drops, yields, async fn(env) {
+    let mut n = 0;
+    let kept = loop {
+        n += 1;
+        let candidate = Noisy(if n == 3 { "kept" } else { "candidate" });
+        let _dropped = Noisy("dropped");
+        if n == 3 {
+            break candidate;
+        }
+    };
+    u64::from(kept.name() == "kept")
+});
+
+// ---- lints: plain and annotated twins compile under deny(warnings, clippy::pedantic) ----
+
+shape!(user_expect_on_a_loop, yields, async fn(env) {
+    let items = [1u64, 2, 3];
+    let mut total = 0;
+    #[expect(clippy::needless_range_loop)]
+    for i in 0..items.len() {
+        total += items[i];
+    }
+    total
+});
+
+shape!(user_allow_on_a_while_let, yields, async fn(env) {
+    let mut total = 0;
+    let mut items = vec![1u64, 2, 3];
+    #[allow(clippy::while_let_loop)]
+    loop {
+        let Some(x) = items.pop() else { break };
+        total += x;
+    }
+    total
+});
+
+// ---- #[unconstrained] on async fns: parameters drop as they did ----
+
+unconstrained_shape!(
+    parameters_drop_in_order,
+    (x: Noisy, _permit: Noisy),
+    (Noisy("x"), Noisy("permit")),
+    {
+        u64::from(x.name() == "x")
+    }
+);
+
+unconstrained_shape!(
+    unused_and_pattern_parameters_drop_in_order,
+    (first: Noisy, _: Noisy, (a, _b): (Noisy, Noisy), mut last: u64),
+    (Noisy("first"), Noisy("wild"), (Noisy("a"), Noisy("b")), 4),
+    {
+        last += 1;
+        let _local = Noisy("local");
+        u64::from(first.name() == "first") + u64::from(a.name() == "a") + last
+    }
+);
+
+unconstrained_shape!(
+    one_line_body,
+    (x: u64),
+    (41),
+    { x + 1 }
+);
