@@ -176,10 +176,14 @@ fn returns_never(output: &ReturnType) -> bool {
         return false;
     };
     let mut ty = &**ty;
-    while let Type::Paren(inner) = ty {
-        ty = &inner.elem;
+    loop {
+        match ty {
+            Type::Paren(inner) => ty = &inner.elem,
+            Type::Group(inner) => ty = &inner.elem,
+            Type::Never(_) => return true,
+            _ => return false,
+        }
     }
-    matches!(ty, Type::Never(_))
 }
 
 /// `if false { return ::core::convert::identity::<R>(loop {}); }` with `_` for each

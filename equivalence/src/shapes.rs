@@ -3,6 +3,9 @@
 //! the same order, and never let the other task find the shared state taken where the plain one
 //! did not.
 
+use std::error::Error;
+use std::fmt::Display;
+
 use crate::{shape, unconstrained_shape};
 
 // ---- the loop forms, in an async fn body ----
@@ -382,4 +385,45 @@ unconstrained_shape!(
     (x: u64),
     (41),
     { x + 1 }
+);
+
+unconstrained_shape!(
+    impl_trait_return,
+    (x: u64),
+    (41),
+    -> impl Into<u64>,
+    |out| out.into(),
+    { x + 1 }
+);
+
+unconstrained_shape!(
+    impl_trait_inside_a_result_coerces_at_return,
+    (fail: bool),
+    (true),
+    -> Result<impl Display, Box<dyn Error>>,
+    |out| out.map_or_else(|e| e.to_string().len() as u64, |v| v.to_string().len() as u64),
+    {
+        if fail {
+            return Err(Box::new(std::fmt::Error));
+        }
+        Ok(7)
+    }
+);
+
+unconstrained_shape!(
+    unit_body_one_call,
+    (x: Noisy),
+    (Noisy("x")),
+    -> (),
+    |out| { let () = out; 0 },
+    { drop(x) }
+);
+
+unconstrained_shape!(
+    result_unit_one_line,
+    (x: u64),
+    (3),
+    -> Result<(), String>,
+    |out| u64::from(out.is_ok()),
+    { if x > 2 { Ok(()) } else { Err(String::new()) } }
 );

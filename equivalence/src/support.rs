@@ -226,39 +226,64 @@ macro_rules! shape {
 }
 
 /// Twins of an async fn with parameters, plain and under `#[unconstrained]`, called with the
-/// same arguments and compared the same way.
+/// same arguments and compared the same way. `-> Ret, |out| expr` names the return type and
+/// turns the output into a number; it defaults to `u64`.
 #[macro_export]
 macro_rules! unconstrained_shape {
     ($name:ident, ($($params:tt)*), $args:tt, { $($body:tt)* }) => {
+        $crate::unconstrained_shape!(
+            $name, ($($params)*), $args, -> u64, |out| out, { $($body)* }
+        );
+    };
+    (
+        $name:ident, ($($params:tt)*), $args:tt, -> $ret:ty, |$out:ident| $number:expr,
+        { $($body:tt)* }
+    ) => {
         #[doc = concat!("The `", stringify!($name), "` shape and its twins.")]
         pub mod $name {
             #[allow(unused_imports)]
             use $crate::support::{Env, Noisy};
+            #[allow(unused_imports)]
+            use super::*;
 
             /// The shape as written.
+            ///
+            /// # Errors
+            ///
+            /// Where the shape does.
             ///
             /// # Panics
             ///
             /// Where the shape does.
-            pub async fn plain($($params)*) -> u64 {
+            pub async fn plain($($params)*) -> $ret {
                 $($body)*
             }
 
             /// The same shape under `#[unconstrained]`.
             ///
+            /// # Errors
+            ///
+            /// Where the shape does.
+            ///
             /// # Panics
             ///
             /// Where the shape does.
             #[::coop_core::unconstrained]
-            pub async fn coop($($params)*) -> u64 {
+            pub async fn coop($($params)*) -> $ret {
                 $($body)*
             }
 
             #[cfg(test)]
             #[test]
             fn same_report() {
-                let (plain, _) = $crate::support::run(|_| plain $args);
-                let (coop, _) = $crate::support::run(|_| coop $args);
+                let (plain, _) = $crate::support::run(|_| async {
+                    let $out = plain $args.await;
+                    $number
+                });
+                let (coop, _) = $crate::support::run(|_| async {
+                    let $out = coop $args.await;
+                    $number
+                });
                 assert_eq!(plain, coop);
             }
         }
