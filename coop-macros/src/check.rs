@@ -2,7 +2,6 @@
 //! syntax and returns a verdict; the walker decides what to report and `error` words it.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, Item, Macro};
 
@@ -67,7 +66,7 @@ impl<'ast> Visit<'ast> for FindAwait {
                 .last()
                 .is_some_and(|segment| segment.ident == "consume_budget")
         {
-            self.unawaited.get_or_insert(call.span());
+            self.unawaited.get_or_insert(call.paren_token.span.close());
         }
         visit::visit_expr_call(self, call);
     }

@@ -47,10 +47,11 @@ pub(crate) fn loop_never_awaits(
         )
     } else {
         format!(
-            "help: this loop runs while a temporary of an enclosing `match`, `if let`, `while \
-             let` or `for` header is alive, so `#[cooperative]` puts no yield point here; bind \
-             that value with `let` before the loop and add `{}::consume_budget().await;` here, \
-             or mark the loop `#[unconstrained]`",
+            "help: this loop runs while a temporary is alive (one its `for` header, an \
+             enclosing `match`, `if let` or `while let` header, or an earlier part of the same \
+             statement created), so `#[cooperative]` puts no yield point here: yielding would \
+             hold it across an await. Bind that value with `let` before the loop and add \
+             `{}::consume_budget().await;` here, or mark the loop `#[unconstrained]`",
             display_path(krate),
         )
     };
@@ -67,7 +68,7 @@ pub(crate) fn yield_point_not_awaited(keyword: Span, call: Span) -> syn::Error {
     );
     error.combine(syn::Error::new(
         call,
-        "help: add `.await` here: `consume_budget().await`",
+        "help: add `.await` after this call: `consume_budget().await`",
     ));
     error
 }

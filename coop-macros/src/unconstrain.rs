@@ -32,8 +32,8 @@ use crate::attrs::{glue, relocate};
 // otherwise capture only what the body uses, and only the fields it uses). A by-value `self` is
 // captured whole by `let _ = &self;`. The never-taken `return` (the "fake return edge" of
 // tracing's `#[instrument]`) gives the inner block the fn's return type, with `_` for each
-// `impl Trait`, so `?`, `return` and coercions infer as before. For `-> !` the inner block ends
-// in a value of the uninhabited `Infallible` instead.
+// `impl Trait`, so `?`, `return` and coercions infer as before. For `-> !` (which a turbofish
+// cannot name on stable) the edge names `Infallible`, and `match inner.await {}` diverges.
 pub(crate) fn async_fn(krate: &Path, async_span: Span, sig: &mut Signature, block: &mut Block) {
     let span = glue(async_span);
     let mut stmts = rebind_parameters(sig, span);
@@ -43,15 +43,16 @@ pub(crate) fn async_fn(krate: &Path, async_span: Span, sig: &mut Signature, bloc
     body.brace_token = token::Brace(span);
     let body = block_expr(body);
     let never = returns_never(&sig.output);
-    if never {
-        // `let __coop_never: Infallible = { body }; __coop_never`
-        let name = Ident::new("__coop_never", span);
-        stmts.push(local(never_binding(&name, span), body, span));
-        stmts.push(Stmt::Expr(syn::parse_quote_spanned! {span=> #name }, None));
+    let edge_type: Option<Type> = if never {
+        Some(syn::parse_quote_spanned! {span=> ::core::convert::Infallible })
     } else {
-        stmts.extend(fake_return_edge(&sig.output));
-        stmts.push(Stmt::Expr(body, None));
-    }
+        match &sig.output {
+            ReturnType::Default => None,
+            ReturnType::Type(_, ty) => Some((**ty).clone()),
+        }
+    };
+    stmts.extend(edge_type.map(fake_return_edge));
+    stmts.push(Stmt::Expr(body, None));
     let inner = Expr::Async(ExprAsync {
         attrs: Vec::new(),
         async_token: syn::Token![async](span),
@@ -68,34 +69,20 @@ pub(crate) fn async_fn(krate: &Path, async_span: Span, sig: &mut Signature, bloc
         dot_token: syn::Token![.](span),
         await_token: syn::Token![await](span),
     });
-    block.stmts = if never {
-        vec![
-            local(never_binding(&name_outer(span), span), awaited, span),
-            syn::parse_quote_spanned! {span=> match __coop_never {} },
-        ]
-    } else {
-        vec![Stmt::Expr(awaited, None)]
-    };
-}
-
-/// `__coop_never: ::core::convert::Infallible`
-fn never_binding(name: &Ident, span: Span) -> Pat {
-    Pat::Type(syn::PatType {
-        attrs: Vec::new(),
-        pat: Box::new(Pat::Ident(PatIdent {
+    // For `-> !` the inner block returns `Infallible`, which an empty `match` turns back
+    // into `!` without any unreachable code.
+    let tail = if never {
+        Expr::Match(syn::ExprMatch {
             attrs: Vec::new(),
-            by_ref: None,
-            mutability: None,
-            ident: name.clone(),
-            subpat: None,
-        })),
-        colon_token: syn::Token![:](span),
-        ty: Box::new(syn::parse_quote_spanned! {span=> ::core::convert::Infallible }),
-    })
-}
-
-fn name_outer(span: Span) -> Ident {
-    Ident::new("__coop_never", span)
+            match_token: syn::Token![match](span),
+            expr: Box::new(awaited),
+            brace_token: token::Brace(span),
+            arms: Vec::new(),
+        })
+    } else {
+        awaited
+    };
+    block.stmts = vec![Stmt::Expr(tail, None)];
 }
 
 /// `let pat = init;`
@@ -186,18 +173,13 @@ fn returns_never(output: &ReturnType) -> bool {
     }
 }
 
-/// `if false { return ::core::convert::identity::<R>(loop {}); }` with `_` for each
-/// `impl Trait` in `R`; nothing for `()`.
-//
-// It stands at the return type, so rustc's "return type inferred to be `R` here" points there.
-fn fake_return_edge(output: &ReturnType) -> Option<Stmt> {
-    let ReturnType::Type(_, ty) = output else {
-        return None;
-    };
-    let span = glue(syn::spanned::Spanned::span(&**ty));
-    let mut ty = (**ty).clone();
+/// `if false { return ::core::convert::identity::<R>(loop {}); }`, with `_` for each
+/// `impl Trait` in `R`. It stands at the return type, so rustc's "return type inferred to be
+/// `R` here" points there.
+fn fake_return_edge(mut ty: Type) -> Stmt {
+    let span = glue(syn::spanned::Spanned::span(&ty));
     EraseImplTrait.visit_type_mut(&mut ty);
-    Some(syn::parse_quote_spanned! {span=>
+    syn::parse_quote_spanned! {span=>
         #[allow(
             unknown_lints,
             unreachable_code,
@@ -209,7 +191,7 @@ fn fake_return_edge(output: &ReturnType) -> Option<Stmt> {
         if false {
             return ::core::convert::identity::<#ty>(loop {});
         }
-    })
+    }
 }
 
 /// Replaces every `impl Trait` with `_`, which a turbofish can hold.

@@ -1,0 +1,6 @@
+use coop_core::unconstrained;
+
+#[unconstrained(check)]
+async fn f() {}
+
+fn main() {}
