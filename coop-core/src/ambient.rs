@@ -13,19 +13,19 @@
 //!
 //! Every source provides the same interface, which is all the rest of the crate may call:
 //!
-//! - [`spend`]`(cx) -> Poll<Unit>`: takes one unit from the source, alongside one of the
-//!   counter. `Pending`: the source's budget is spent; it has registered `cx`'s waker to wake
-//!   the task once it refreshes.
-//! - [`Unit`]: a unit the source handed out. Dropping it refunds the unit;
-//!   [`Unit::keep`] keeps it spent because the operation made progress.
+//! - [`spend`]`(cx) -> Poll<Unit>`: takes one unit from the source (`budget` takes the
+//!   counter's alongside). `Pending`: the source's budget is spent; it has registered `cx`'s
+//!   waker to wake the task once it refreshes.
+//! - [`Unit`]: a unit the source handed out, settled once its operation is known to have made
+//!   progress ([`Unit::keep`]: it stays spent) or not ([`Unit::refund`]: it goes back).
 //! - [`refill`]`(cx) -> Option<Unit>`: the counter is empty. `Some`: the source keeps a budget
 //!   per task poll of its own here, so the counter refills at once and the unit is the source's;
 //!   `None`: the ambient budget is spent and the caller forces a yield. Rarely called (once per
 //!   counter's worth of units), so it may be slow.
 //! - [`has_remaining`]`(counter_has_units) -> bool`: whether a yield point could spend an ambient
 //!   unit now, without spending one.
-//! - [`wake_after_forced_yield`]`(cx)`: wakes the task after any forced yield (scoped or
-//!   ambient), so that it runs again only after the source's executor has done its other work.
+//! - [`wake_after_forced_yield`]`(cx)`: wakes the task after any forced yield, a scope's or the
+//!   ambient budget's, the way the source's executor wants a yielding task woken.
 //! - [`Unconstrained`] and [`unconstrained`]: how a future is wrapped so that the source charges
 //!   nothing inside it either.
 //!

@@ -153,7 +153,7 @@ fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
         // only its fallback and refills, taking the unit being spent.
         Mode::Ambient => match ambient::refill(cx) {
             Some(unit) => {
-                cell.set(State::fresh(DEFAULT_BUDGET - 1, Mode::Ambient));
+                cell.set(State::AMBIENT.spent_one());
                 Ok(Charge::Ambient(unit))
             }
             None => Err(Refused::Budget),

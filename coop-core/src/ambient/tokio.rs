@@ -58,7 +58,8 @@ pub(crate) fn spend(cx: &mut Context<'_>) -> Poll<Unit> {
 #[inline(never)]
 pub(crate) fn refill(cx: &mut Context<'_>) -> Option<Unit> {
     // tokio's budget first: in a task that spends only coop's yield points, both budgets run
-    // out together, and tokio's empty budget then settles it without `try_id`.
+    // out together, and tokio's empty budget then settles it without `try_id`. The task second,
+    // before tokio's unit is taken: a refused spend charges tokio nothing.
     if !coop::has_budget_remaining() || !in_task() {
         return None;
     }
