@@ -5,14 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== cargo test --workspace (default features; benches run once each in test mode)"
+echo "== cargo test --workspace (default features; examples built, benches run once each untimed)"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 
 echo "== coop-core with every feature (tokio bridge, tracing)"
 cargo test -p coop-core --all-features
 
-echo "== real executors with coop-core's tokio bridge on"
+echo "== the executor matrix and the other integration tests with coop-core's tokio bridge on"
 cargo test -p coop-tests --features tokio-bridge --tests
 
 echo "== yield points compiled out (--cfg coop_disable)"

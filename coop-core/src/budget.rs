@@ -1,14 +1,18 @@
 //! The thread's budget: the state every yield point spends, and the scopes that set it.
 //!
-//! One `Cell` per thread holds how many units the running task may still spend and in which
-//! [`Mode`] it spends them. The fast path of [`try_spend`] is a read, a decrement and a
-//! predictable branch; everything that happens when the budget runs out lives in
-//! [`on_exhausted`], which is `#[cold]`.
+//! One `Cell` per thread holds how many units the running code may still spend and in which
+//! [`Mode`]. With no scope active the units are the thread's ambient counter, and the ambient
+//! source (`ambient`) has a say in every spend. There is one way to spend, [`spend`]: the fast
+//! path `try_spend` and `poll_proceed`'s [`poll_spend`] are its two callers, and everything that
+//! happens once the budget runs out ([`force_yield`], the counter's refill) is out of line.
 
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
+use core::task::{Context, Poll, Waker};
 
-/// Units of budget a task gets per poll, the same figure as `tokio::task::coop`.
+use crate::ambient;
+
+/// Units of budget a task gets per poll.
 ///
 /// It is what [`budget`] and [`budgeted`](crate::budgeted) hand out and what the thread's ambient
 /// budget refills to.
@@ -20,9 +24,9 @@ pub const DEFAULT_BUDGET: u16 = 128;
 
 /// Where the running code's budget comes from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Mode {
-    /// No scope is active: the thread's own budget, refilled each time it forces a yield, or,
-    /// with the `tokio` feature inside a tokio task, tokio's budget.
+enum Mode {
+    /// No scope is active: the thread's ambient counter, refilled each time it forces a yield,
+    /// together with the ambient source.
     Ambient,
     /// Inside [`with_budget`]: the units are the scope's until it ends, and nothing refills them.
     Scoped,
@@ -33,170 +37,228 @@ pub(crate) enum Mode {
 /// The thread's budget state. `Copy` and four bytes, so the thread-local needs no destructor and
 /// stays readable during thread-local teardown.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Budget {
-    pub(crate) units: u16,
-    pub(crate) mode: Mode,
+struct State {
+    units: u16,
+    mode: Mode,
     /// Set when a spend found no unit left; cleared when units are handed out again. It makes
     /// [`forced_yield_count`] count each exhaustion once, however many yield points notice it.
-    pub(crate) exhausted: bool,
+    exhausted: bool,
 }
 
-impl Budget {
-    const AMBIENT: Budget = Budget::fresh(DEFAULT_BUDGET, Mode::Ambient);
+impl State {
+    const AMBIENT: State = State::fresh(DEFAULT_BUDGET, Mode::Ambient);
 
-    const fn fresh(units: u16, mode: Mode) -> Budget {
-        Budget {
+    const fn fresh(units: u16, mode: Mode) -> State {
+        State {
             units,
             mode,
             exhausted: false,
         }
     }
+
+    /// The same state with one unit fewer; only called when a unit is left.
+    const fn spent_one(self) -> State {
+        State {
+            units: self.units - 1,
+            ..self
+        }
+    }
 }
 
 thread_local! {
-    static CURRENT: Cell<Budget> = const { Cell::new(Budget::AMBIENT) };
+    static CURRENT: Cell<State> = const { Cell::new(State::AMBIENT) };
 }
 
 static FORCED_YIELDS: AtomicU64 = AtomicU64::new(0);
 
 /// Reads the thread's budget; `None` only if the thread-local is gone.
 #[inline(always)]
-pub(crate) fn current() -> Option<Budget> {
+fn current() -> Option<State> {
     CURRENT.try_with(Cell::get).ok()
 }
 
 #[inline(always)]
-fn set(budget: Budget) {
+fn set(state: State) {
     // During thread-local teardown there is nothing left to restore.
-    let _ = CURRENT.try_with(|cell| cell.set(budget));
+    let _ = CURRENT.try_with(|cell| cell.set(state));
 }
 
-/// Spends one unit if there is one. `true`: go on; `false`: the budget is spent and the caller
-/// must yield (see `on_exhausted`).
+/// A unit a yield point spent, until the operation it paid for says whether it made progress:
+/// [`keep`](Charge::keep) or [`refund`](Charge::refund).
+pub(crate) enum Charge {
+    /// Nothing was charged: unconstrained code, or a budget unreachable during teardown.
+    Nothing,
+    /// A unit of a scope's budget.
+    Scope,
+    /// A unit of the ambient budget: one of the counter's, and the source's.
+    Ambient(ambient::Unit),
+}
+
+impl Charge {
+    /// The operation made progress: the unit stays spent.
+    #[inline(always)]
+    pub(crate) fn keep(self) {
+        if let Charge::Ambient(unit) = self {
+            unit.keep();
+        }
+    }
+
+    /// The operation made no progress: the unit goes back, to coop's budget and to the source.
+    pub(crate) fn refund(self) {
+        match self {
+            Charge::Nothing => {}
+            Charge::Scope => refund_unit(),
+            Charge::Ambient(unit) => {
+                refund_unit();
+                unit.refund();
+            }
+        }
+    }
+}
+
+/// Why a spend was refused, which decides who wakes the task.
+enum Refused {
+    /// coop's budget is spent (a scope's, or the ambient counter with nothing to refill it):
+    /// the caller forces the yield and wakes the task.
+    Budget,
+    /// The ambient source is spent and has registered the spending context's waker: the caller
+    /// still counts the forced yield, but a real waker is already taken care of.
+    Source,
+}
+
+/// Spends one unit of the thread's budget: the one place that decides.
+///
+/// `cx` only reaches the ambient source, which registers its waker when it refuses. Each caller
+/// reads the thread-local itself, so that what it does with the [`Charge`] stays inside that
+/// one access.
+#[inline(always)]
+fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
+    let state = cell.get();
+    match state.mode {
+        Mode::Unconstrained => Ok(Charge::Nothing),
+        // One arm for both kinds of budget, so that deciding costs one branch whichever it is.
+        _ if state.units > 0 => {
+            let charge = match state.mode {
+                Mode::Ambient => match ambient::spend(cx) {
+                    Poll::Ready(unit) => Charge::Ambient(unit),
+                    Poll::Pending => return Err(Refused::Source),
+                },
+                _ => Charge::Scope,
+            };
+            cell.set(state.spent_one());
+            Ok(charge)
+        }
+        Mode::Scoped => Err(Refused::Budget),
+        // The counter is empty: where the source keeps a budget per task poll, the counter is
+        // only its fallback and refills, taking the unit being spent.
+        Mode::Ambient => match ambient::refill(cx) {
+            Some(unit) => {
+                cell.set(State::AMBIENT.spent_one());
+                Ok(Charge::Ambient(unit))
+            }
+            None => Err(Refused::Budget),
+        },
+    }
+}
+
+/// The fast path of the yield point `#[cooperative]` inserts: spends one unit and keeps it.
+/// `true`: go on; `false`: the budget is spent, and the caller must yield by awaiting
+/// `forced_yield()`, which wakes the task.
+///
+/// No waker is at hand here, so the source gets a no-op one; a refusal by the source is then
+/// one more reason for the caller's forced yield, which registers the task's real waker.
 #[inline(always)]
 pub fn try_spend() -> bool {
     CURRENT
         .try_with(|cell| {
-            let budget = cell.get();
-            match budget.mode {
-                Mode::Unconstrained => true,
-                _ if budget.units > 0 => {
-                    // With the tokio bridge the ambient budget spends tokio's unit first: inside
-                    // a runtime, tokio decides when to yield.
-                    #[cfg(feature = "tokio")]
-                    if budget.mode == Mode::Ambient && !crate::tokio_bridge::try_spend() {
-                        return false;
-                    }
-                    cell.set(Budget {
-                        units: budget.units - 1,
-                        ..budget
-                    });
-                    true
-                }
-                #[cfg(feature = "tokio")]
-                Mode::Ambient => ambient_ran_out_in_tokio(cell),
-                _ => false,
-            }
+            spend(cell, &mut Context::from_waker(Waker::noop()))
+                .map(Charge::keep)
+                .is_ok()
         })
+        // During thread-local teardown nothing is charged and nothing forces a yield.
         .unwrap_or(true)
 }
 
-/// The ambient counter ran out. Inside a tokio task tokio's budget is the one that counts, so the
-/// counter refills and tokio's unit decides; elsewhere (no runtime, or the root future of
-/// `Runtime::block_on`), coop's ambient budget is spent and the caller must yield. Checking for
-/// a task only here, once per [`DEFAULT_BUDGET`] units, keeps `tokio::task::try_id` off the
-/// fast path. tokio is asked first: in a task that spends only coop's yield points, both
-/// budgets run out together, and tokio's empty budget then settles it without `try_id` (and
-/// without `poll_proceed`, which would queue a wake-up for the no-op waker).
-#[cfg(feature = "tokio")]
-#[cold]
-#[inline(never)]
-fn ambient_ran_out_in_tokio(cell: &Cell<Budget>) -> bool {
-    tokio::task::coop::has_budget_remaining()
-        && crate::tokio_bridge::try_spend()
-        && crate::tokio_bridge::in_task()
-        && refill_spending_one(cell)
-}
-
-/// Refills the ambient counter inside a tokio task, taking the unit being spent.
-#[cfg(feature = "tokio")]
-fn refill_spending_one(cell: &Cell<Budget>) -> bool {
-    cell.set(Budget::fresh(DEFAULT_BUDGET - 1, Mode::Ambient));
-    true
-}
-
-/// [`try_spend`] for `poll_proceed`, once tokio's unit is already taken: spends coop's ambient
-/// unit alone. `false`: the ambient budget is spent outside a tokio task.
-#[cfg(feature = "tokio")]
-pub(crate) fn spend_ambient_unit() -> bool {
-    CURRENT
-        .try_with(|cell| {
-            let budget = cell.get();
-            if budget.units > 0 {
-                cell.set(Budget {
-                    units: budget.units - 1,
-                    ..budget
-                });
-                true
-            } else {
-                crate::tokio_bridge::in_task() && refill_spending_one(cell)
-            }
-        })
-        .unwrap_or(true)
-}
-
-/// Gives back a unit that [`try_spend`] took for an operation that made no progress.
-pub(crate) fn refund() {
-    if let Some(budget) = current()
-        && budget.mode != Mode::Unconstrained
+/// Spends one unit for `poll_proceed`. `Pending`: the budget is spent, the forced yield is
+/// counted, and the task will be woken.
+#[inline]
+pub(crate) fn poll_spend(cx: &mut Context<'_>) -> Poll<Charge> {
+    match CURRENT
+        .try_with(|cell| spend(cell, cx))
+        .unwrap_or(Ok(Charge::Nothing))
     {
-        set(Budget {
-            units: budget.units.saturating_add(1),
-            ..budget
+        Ok(charge) => Poll::Ready(charge),
+        Err(Refused::Budget) => {
+            force_yield(cx);
+            Poll::Pending
+        }
+        // The source holds the task's own waker and wakes the task itself.
+        Err(Refused::Source) => {
+            on_exhausted();
+            Poll::Pending
+        }
+    }
+}
+
+/// Gives a unit back to the running code's budget, unless it is unconstrained by now.
+fn refund_unit() {
+    if let Some(state) = current()
+        && state.mode != Mode::Unconstrained
+    {
+        set(State {
+            units: state.units.saturating_add(1),
+            ..state
         });
     }
 }
 
-/// Spends a unit if one is left, and never asks for a yield: for the poll right after a forced
-/// yield, which must complete whatever the scope did.
+/// Spends a unit if one is left, and never refuses: for the poll right after a forced yield,
+/// which must complete whatever the budget says.
 pub(crate) fn spend_if_any() {
-    #[cfg(feature = "tokio")]
-    if matches!(current(), Some(b) if b.mode == Mode::Ambient) {
-        // Never yields: a refused unit is simply not spent.
-        let _ = crate::tokio_bridge::try_spend();
+    let Some(state) = current() else { return };
+    if state.mode == Mode::Unconstrained {
+        return;
     }
-    if let Some(budget) = current()
-        && budget.mode != Mode::Unconstrained
-        && budget.units > 0
+    if state.mode == Mode::Ambient
+        && let Poll::Ready(unit) = ambient::spend(&mut Context::from_waker(Waker::noop()))
     {
-        set(Budget {
-            units: budget.units - 1,
-            ..budget
-        });
+        // A unit the source refuses is simply not spent.
+        unit.keep();
+    }
+    if state.units > 0 {
+        set(state.spent_one());
     }
 }
 
-/// Called when [`try_spend`] found the budget spent and the caller is about to return
-/// `Pending`: counts the exhaustion once, reports it, and refills an ambient budget (no executor
-/// will, so the thread refills its own at each forced yield).
+/// The budget is spent and the caller is about to return `Pending`: counts the exhaustion,
+/// refills an ambient budget, and wakes the task as the ambient source wants it woken.
 #[cold]
 #[inline(never)]
-pub(crate) fn on_exhausted() {
-    let Some(budget) = current() else { return };
-    if !budget.exhausted {
+pub(crate) fn force_yield(cx: &mut Context<'_>) {
+    on_exhausted();
+    ambient::wake_after_forced_yield(cx);
+}
+
+/// Counts the exhaustion once, reports it, and refills an ambient counter: no executor will, so
+/// the thread refills its own at each forced yield.
+#[cold]
+#[inline(never)]
+fn on_exhausted() {
+    let Some(state) = current() else { return };
+    if !state.exhausted {
         FORCED_YIELDS.fetch_add(1, Ordering::Relaxed);
         #[cfg(feature = "tracing")]
         tracing::trace!(
             target: "coop",
-            scope = ?budget.mode,
+            scope = ?state.mode,
             "budget exhausted: forcing a yield to the executor"
         );
     }
-    set(match budget.mode {
-        Mode::Ambient => Budget::AMBIENT,
-        _ => Budget {
+    set(match state.mode {
+        Mode::Ambient => State::AMBIENT,
+        _ => State {
             exhausted: true,
-            ..budget
+            ..state
         },
     });
 }
@@ -225,14 +287,10 @@ pub fn has_budget_remaining() -> bool {
     }
     match current() {
         None => true,
-        Some(budget) => match budget.mode {
+        Some(state) => match state.mode {
             Mode::Unconstrained => true,
-            #[cfg(feature = "tokio")]
-            Mode::Ambient => {
-                tokio::task::coop::has_budget_remaining()
-                    && (budget.units > 0 || crate::tokio_bridge::in_task())
-            }
-            _ => budget.units > 0,
+            Mode::Scoped => state.units > 0,
+            Mode::Ambient => ambient::has_remaining(state.units > 0),
         },
     }
 }
@@ -256,7 +314,7 @@ pub fn forced_yield_count() -> u64 {
 }
 
 /// Restores the budget it saved when dropped, so scopes unwind on return and on panic.
-struct Restore(Budget);
+struct Restore(State);
 
 impl Drop for Restore {
     fn drop(&mut self) {
@@ -264,11 +322,11 @@ impl Drop for Restore {
     }
 }
 
-fn scoped<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
+fn scoped<R>(state: State, f: impl FnOnce() -> R) -> R {
     let Some(previous) = current() else {
         return f();
     };
-    set(budget);
+    set(state);
     let _restore = Restore(previous);
     f()
 }
@@ -319,7 +377,7 @@ pub fn budget<R>(f: impl FnOnce() -> R) -> R {
 /// });
 /// ```
 pub fn with_budget<R>(units: u16, f: impl FnOnce() -> R) -> R {
-    scoped(Budget::fresh(units, Mode::Scoped), f)
+    scoped(State::fresh(units, Mode::Scoped), f)
 }
 
 /// Runs `f` with budgets switched off: no yield point forces a yield, and nothing `f` spends is
@@ -339,5 +397,5 @@ pub fn with_budget<R>(units: u16, f: impl FnOnce() -> R) -> R {
 /// });
 /// ```
 pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    scoped(Budget::fresh(0, Mode::Unconstrained), f)
+    scoped(State::fresh(0, Mode::Unconstrained), f)
 }

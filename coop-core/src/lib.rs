@@ -10,15 +10,15 @@
 //!   yields to the executor. [`poll_proceed`] is the same for hand-written futures.
 //! - `#[cooperative]` (feature `macros`, on by default) inserts a yield point in every loop of an
 //!   async fn; `#[unconstrained]` opts out. See the attributes' docs.
-//! - Scopes set the budget: [`budget`], [`with_budget`], [`with_unconstrained`] around a task
-//!   poll, or the future wrappers [`budgeted`], [`unconstrained`](fn@unconstrained) and
-//!   [`cooperative`](fn@cooperative).
+//! - Scopes set the budget: [`budget`](fn@budget), [`with_budget`], [`with_unconstrained`]
+//!   around a task poll, or the future wrappers [`budgeted`], [`unconstrained`](fn@unconstrained)
+//!   and [`cooperative`](fn@cooperative).
 //!
 //! # Where the budget comes from
 //!
-//! - Inside a scope ([`budget`], [`budgeted`], ...): the scope's units. Once they are spent,
-//!   every yield point returns `Pending` until the scope ends, so the whole task goes back to its
-//!   executor, as in tokio.
+//! - Inside a scope ([`budget`](fn@budget), [`budgeted`], ...): the scope's units. Once they are
+//!   spent, every yield point returns `Pending` until the scope ends, so the whole task goes back
+//!   to its executor, as in tokio.
 //! - With no scope at all (a plain `block_on`, smol, a hand-written executor): the thread's
 //!   *ambient* budget of [`DEFAULT_BUDGET`] units. It refills each time it forces a yield, so a
 //!   loop that spends a unit per iteration yields once every 128 iterations on any executor. It
@@ -144,12 +144,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod ambient;
 mod budget;
 mod wrappers;
 mod yield_point;
-
-#[cfg(feature = "tokio")]
-mod tokio_bridge;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -9,15 +9,9 @@ use core::task::{Context, Poll, ready};
 
 use pin_project_lite::pin_project;
 
+use crate::ambient;
 use crate::budget::{budget, with_unconstrained};
 use crate::yield_point::poll_proceed;
-
-/// With the `tokio` feature, [`Unconstrained`] also switches tokio's budget off, so tokio's own
-/// resources inside it are not charged either.
-#[cfg(feature = "tokio")]
-type Inner<F> = tokio::task::coop::Unconstrained<F>;
-#[cfg(not(feature = "tokio"))]
-type Inner<F> = F;
 
 pin_project! {
     /// The future returned by [`budgeted`]: polls its inner future under a fresh budget each time.
@@ -78,8 +72,10 @@ pin_project! {
     /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Unconstrained<F> {
+        // Wrapped by the ambient source too, so that the source charges nothing inside either
+        // (tokio's own resources, with the `tokio` feature).
         #[pin]
-        inner: Inner<F>,
+        inner: ambient::Unconstrained<F>,
     }
 }
 
@@ -103,9 +99,9 @@ pin_project! {
 /// # });
 /// ```
 pub fn unconstrained<F: Future>(fut: F) -> Unconstrained<F> {
-    #[cfg(feature = "tokio")]
-    let fut = tokio::task::coop::unconstrained(fut);
-    Unconstrained { inner: fut }
+    Unconstrained {
+        inner: ambient::unconstrained(fut),
+    }
 }
 
 impl<F> core::fmt::Debug for Unconstrained<F> {

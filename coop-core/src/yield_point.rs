@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::budget;
+use crate::budget::{self, Charge};
 
 /// Spends one unit of the running task's budget; once the budget is spent, yields to the
 /// executor first.
@@ -85,20 +85,9 @@ impl Future for ConsumeBudget {
             }
         }
         self.stage = Stage::Yielded;
-        force_yield(cx)
+        budget::force_yield(cx);
+        Poll::Pending
     }
-}
-
-/// The slow path shared by every yield point: count, report, refill, wake, `Pending`.
-#[cold]
-#[inline(never)]
-fn force_yield<T>(cx: &mut Context<'_>) -> Poll<T> {
-    budget::on_exhausted();
-    #[cfg(feature = "tokio")]
-    crate::tokio_bridge::wake_after_driver(cx);
-    #[cfg(not(feature = "tokio"))]
-    cx.waker().wake_by_ref();
-    Poll::Pending
 }
 
 /// Spends one unit of the running task's budget from a hand-written future's `poll`, and
@@ -132,35 +121,9 @@ fn force_yield<T>(cx: &mut Context<'_>) -> Poll<T> {
 #[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     if cfg!(coop_disable) {
-        return Poll::Ready(RestoreOnPending::new(Charge::None));
+        return Poll::Ready(RestoreOnPending::new(Charge::Nothing));
     }
-    #[cfg(feature = "tokio")]
-    if crate::tokio_bridge::is_ambient() {
-        // tokio's unit first (tokio defers the wake-up itself when it refuses), then coop's.
-        let restore = core::task::ready!(crate::tokio_bridge::poll_proceed(cx));
-        if budget::spend_ambient_unit() {
-            return Poll::Ready(RestoreOnPending::new(Charge::Tokio(restore)));
-        }
-        drop(restore); // gives tokio's unit back
-        return force_yield(cx);
-    }
-    if budget::try_spend() {
-        Poll::Ready(RestoreOnPending::new(Charge::Unit))
-    } else {
-        force_yield(cx)
-    }
-}
-
-/// What a [`RestoreOnPending`] gives back if no progress is made.
-#[derive(Debug)]
-enum Charge {
-    /// Nothing was charged (unconstrained code, or yield points compiled out).
-    None,
-    /// One unit of coop's budget.
-    Unit,
-    /// One unit of coop's ambient budget and one of tokio's, whose own guard restores it.
-    #[cfg(feature = "tokio")]
-    Tokio(tokio::task::coop::RestoreOnPending),
+    budget::poll_spend(cx).map(RestoreOnPending::new)
 }
 
 /// The guard [`poll_proceed`] returns: gives the unit back when dropped, unless
@@ -181,14 +144,14 @@ enum Charge {
 /// ```
 #[must_use = "call `made_progress()` when the operation made progress, or the unit is given back"]
 pub struct RestoreOnPending {
-    charge: Cell<Option<Charge>>,
+    charge: Cell<Charge>,
     not_send: PhantomData<*const ()>,
 }
 
 impl RestoreOnPending {
     fn new(charge: Charge) -> Self {
         RestoreOnPending {
-            charge: Cell::new(Some(charge)),
+            charge: Cell::new(charge),
             not_send: PhantomData,
         }
     }
@@ -207,11 +170,7 @@ impl RestoreOnPending {
     /// });
     /// ```
     pub fn made_progress(&self) {
-        #[cfg(feature = "tokio")]
-        if let Some(Charge::Tokio(restore)) = self.charge.take() {
-            restore.made_progress();
-        }
-        self.charge.set(None);
+        self.charge.replace(Charge::Nothing).keep();
     }
 }
 
@@ -223,12 +182,7 @@ impl core::fmt::Debug for RestoreOnPending {
 
 impl Drop for RestoreOnPending {
     fn drop(&mut self) {
-        match self.charge.get_mut() {
-            Some(Charge::Unit) => budget::refund(),
-            // tokio's guard restores tokio's budget in its own `Drop`.
-            #[cfg(feature = "tokio")]
-            Some(Charge::Tokio(_)) => budget::refund(),
-            _ => {}
-        }
+        // `Nothing` once `made_progress` kept the unit.
+        self.charge.replace(Charge::Nothing).refund();
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What `#[cooperative]` costs at compile time (issue 5, item 4).
+# What `#[cooperative]` costs at compile time.
 #
 # Generates a throwaway workspace (never committed) with three crates holding the same N async
 # fns full of loops: `plain` (no attribute), `cooperative` (`#[coop_core::cooperative]`) and

@@ -1,5 +1,5 @@
 //! The fairness a yield point buys: how late a task that wants to run every millisecond runs
-//! while a hot loop shares its thread (issue 5, item 3).
+//! while a hot loop shares its thread.
 //!
 //! On a tokio current-thread runtime, a hot task runs a loop of a given cost per iteration:
 //! plain, under `#[coop_core::cooperative]`, or with tokio's `consume_budget().await` or a
@@ -14,39 +14,22 @@
 //! p50, p99 and max of the delays against it. First it measures how often the machine itself
 //! stalls a spinning thread (interrupts, VM exits), since those stalls land in every ticker's
 //! tail whatever the hot loop does. Criterion does not do distributions, so this binary prints
-//! its own table. Run by `cargo test` (no `--bench` argument), it runs each case
+//! its own tables. Run by `cargo test` (no `--bench` argument), it runs each case
 //! for a few milliseconds as a smoke test; nothing asserts a timing.
 
 use std::future::Future;
 use std::hint::black_box;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+
+use coop_test_support::yield_now;
 
 mod loops;
 use loops::{bare, cooperative, tokio_consume_budget, yield_now_every_128};
 
 /// How often the ticker wants to run.
 const PERIOD: Duration = Duration::from_millis(1);
-
-/// Returns `Pending` once after waking its task, so the task goes to the back of the run queue
-/// directly (tokio's `yield_now` would wait for the driver first).
-struct Requeue(bool);
-
-impl Future for Requeue {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
 
 /// How the ticker waits for its next deadline.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,7 +54,8 @@ async fn ticker(kind: Ticker, done: Arc<AtomicBool>) -> Vec<Duration> {
                     delays.push(now - deadline);
                     deadline += PERIOD;
                 }
-                Requeue(false).await;
+                // Straight back to the run queue (tokio's `yield_now` waits for the driver).
+                yield_now().await;
             }
         }
         Ticker::Timer => {

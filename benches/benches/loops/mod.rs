@@ -1,4 +1,5 @@
-//! The hot loops both benchmarks measure: one loop of dependent work, written four ways.
+//! The hot loops both benchmarks measure: one loop of dependent work, four ways (`bare` and
+//! `cooperative` written once, by `cooperative_twins!`).
 
 /// One step of work: a multiply-xorshift, about 5 cycles of latency that the next step depends
 /// on, so the compiler can neither vectorize nor fold the loop.
@@ -18,23 +19,15 @@ pub(crate) fn work<const STEPS: u32>(mut x: u64) -> u64 {
     x
 }
 
-/// The loop without any yield point.
-pub(crate) async fn bare<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        x = work::<STEPS>(x ^ i);
+coop_test_support::cooperative_twins! {
+    /// The loop made cooperative by the attribute; `bare` is the same loop without it.
+    pub(crate) async fn cooperative / bare<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+        let mut x = seed;
+        for i in 0..n {
+            x = work::<STEPS>(x ^ i);
+        }
+        x
     }
-    x
-}
-
-/// The same loop, made cooperative by the attribute.
-#[coop_core::cooperative]
-pub(crate) async fn cooperative<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for i in 0..n {
-        x = work::<STEPS>(x ^ i);
-    }
-    x
 }
 
 /// The same loop, yielding the tokio way, written by hand.

@@ -1,7 +1,7 @@
 //! What a yield point costs per loop iteration, side by side with tokio's own ways to yield.
 //!
-//! One hot loop, four ways (issue 5, items 1 and 2), at three amounts of work per iteration
-//! (about 1 ns, 10 ns and 100 ns):
+//! One hot loop, four ways, at three amounts of work per iteration (about 1 ns, 10 ns and
+//! 100 ns):
 //!
 //! - `bare`: the loop as written, no yield point;
 //! - `cooperative`: the same loop under `#[coop_core::cooperative]`, exactly what users get;
@@ -17,14 +17,16 @@
 //! Every variant runs inside one tokio task on a current-thread runtime without drivers, so a
 //! forced yield is a real trip through tokio's scheduler, as in production. The group name
 //! carries the build: `bridge_on` with `--features tokio-bridge` (coop spends tokio's budget),
-//! `compiled_out` under `RUSTFLAGS="--cfg coop_disable"`. BENCHMARKS.md has the commands and the
-//! table; nothing here asserts a timing.
+//! `compiled_out` under `RUSTFLAGS="--cfg coop_disable"`. After criterion's own report, a timed
+//! run (`cargo bench`) prints a summary table of this build's medians, read back from criterion's
+//! `estimates.json` files. BENCHMARKS.md has the commands and the results; nothing here asserts
+//! a timing.
 
 use std::future::Future;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 
 mod loops;
 use loops::{bare, cooperative, tokio_consume_budget, work, yield_now_every_128};
@@ -153,4 +155,57 @@ criterion_group! {
         .measurement_time(Duration::from_secs(2));
     targets = benches
 }
-criterion_main!(yield_cost);
+
+/// The variants in table order, and the work sizes.
+const VARIANTS: [&str; 6] = [
+    "bare",
+    "cooperative",
+    "tokio_consume_budget",
+    "yield_now_every_128",
+    "coop_consume_budget",
+    "cooperative_no_yield",
+];
+const WORKS: [&str; 3] = ["1ns", "10ns", "100ns"];
+
+/// Prints this build's medians, per loop iteration, as a markdown table: each variant against
+/// `bare` and against tokio's `consume_budget`. Variants not run (a filtered run) are left out.
+fn print_summary() {
+    let dir = coop_benches::criterion_dir();
+    println!(
+        "\nyield_cost/{build}: criterion medians from {dir}, ns per loop iteration",
+        build = build_name(),
+        dir = dir.display()
+    );
+    println!(
+        "| work | variant | ns / iteration | vs bare | overhead ns | vs tokio consume_budget |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for work in WORKS {
+        let group = format!("yield_cost/{}/{work}", build_name());
+        let ns = |variant: &str| {
+            coop_benches::criterion_median_ns(&dir, &group, variant)
+                .map(|ns| ns / ITERATIONS as f64)
+        };
+        let (Some(bare), tokio) = (ns("bare"), ns("tokio_consume_budget")) else {
+            continue;
+        };
+        for variant in VARIANTS {
+            let Some(ns) = ns(variant) else { continue };
+            println!(
+                "| {work} | {variant} | {ns:.3} | {:.3} | {:+.3} | {} |",
+                ns / bare,
+                ns - bare,
+                tokio.map_or_else(String::new, |tokio| format!("{:.3}", ns / tokio)),
+            );
+        }
+    }
+}
+
+fn main() {
+    yield_cost();
+    Criterion::default().configure_from_args().final_summary();
+    // `cargo bench` passes `--bench`; `cargo test` runs each benchmark once and times nothing.
+    if std::env::args().any(|arg| arg == "--bench") {
+        print_summary();
+    }
+}

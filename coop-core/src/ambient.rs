@@ -1,0 +1,47 @@
+//! Where the ambient budget comes from: the one place that knows, and the only place the `tokio`
+//! feature changes how a yield point behaves.
+//!
+//! With no coop scope active, a yield point spends the *ambient* budget. coop always keeps its
+//! own ambient counter (in `budget`); this module is the *source* that stands beside it and has
+//! the last word. Two sources exist, chosen here by `cfg` and nowhere else:
+//!
+//! - `ambient/thread.rs` (default): nothing beside the counter. The thread's counter is the
+//!   ambient budget; it refills at each forced yield.
+//! - `ambient/tokio.rs` (feature `tokio`): tokio's `tokio::task::coop` budget. Inside a tokio task
+//!   it is the ambient budget, shared unit for unit with tokio's own resources, and coop's
+//!   counter is only the fallback for code outside a task.
+//!
+//! Every source provides the same interface, which is all the rest of the crate may call:
+//!
+//! - [`spend`]`(cx) -> Poll<Unit>`: takes one unit from the source (`budget` takes the
+//!   counter's alongside). `Pending`: the source's budget is spent; it has registered `cx`'s
+//!   waker to wake the task once it refreshes.
+//! - [`Unit`]: a unit the source handed out, settled once its operation is known to have made
+//!   progress ([`Unit::keep`]: it stays spent) or not ([`Unit::refund`]: it goes back).
+//! - [`refill`]`(cx) -> Option<Unit>`: the counter is empty. `Some`: the source keeps a budget
+//!   per task poll of its own here, so the counter refills at once and the unit is the source's;
+//!   `None`: the ambient budget is spent and the caller forces a yield. Rarely called (once per
+//!   counter's worth of units), so it may be slow.
+//! - [`has_remaining`]`(counter_has_units) -> bool`: whether a yield point could spend an ambient
+//!   unit now, without spending one.
+//! - [`wake_after_forced_yield`]`(cx)`: wakes the task after any forced yield, a scope's or the
+//!   ambient budget's, the way the source's executor wants a yielding task woken.
+//! - [`Unconstrained`] and [`unconstrained`]: how a future is wrapped so that the source charges
+//!   nothing inside it either.
+//!
+//! The source never reads or writes coop's own budget state: the counter's value and its refill
+//! stay in `budget`, which passes in what the source needs to know. So this module imports
+//! nothing from the crate, and a different budget representation in `budget` (units plus a time
+//! slice, say) leaves it unchanged.
+
+#[cfg(not(feature = "tokio"))]
+#[path = "ambient/thread.rs"]
+mod source;
+
+#[cfg(feature = "tokio")]
+#[path = "ambient/tokio.rs"]
+mod source;
+
+pub(crate) use source::{
+    Unconstrained, Unit, has_remaining, refill, spend, unconstrained, wake_after_forced_yield,
+};

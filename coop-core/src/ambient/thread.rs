@@ -1,0 +1,55 @@
+//! The default source: nothing beside the thread's own counter.
+//!
+//! The counter alone is the ambient budget, and it refills only at a forced yield. Every function
+//! here is a constant or a plain wake-up and is inlined, so the ambient path of a yield point
+//! compiles to exactly the counter's decrement and branch, as a scope's does.
+
+use core::future::Future;
+use core::task::{Context, Poll};
+
+/// A unit of a source that holds no budget: nothing to refund, nothing to keep.
+#[derive(Debug)]
+pub(crate) struct Unit;
+
+impl Unit {
+    /// The operation made progress; there is nothing to record.
+    #[inline(always)]
+    pub(crate) fn keep(self) {}
+
+    /// The operation made no progress; there is nothing to give back.
+    #[inline(always)]
+    pub(crate) fn refund(self) {}
+}
+
+/// Always grants the unit: only the counter limits the ambient budget.
+#[inline(always)]
+pub(crate) fn spend(_cx: &mut Context<'_>) -> Poll<Unit> {
+    Poll::Ready(Unit)
+}
+
+/// Never refills an empty counter: it refills at the forced yield that follows.
+#[inline(always)]
+pub(crate) fn refill(_cx: &mut Context<'_>) -> Option<Unit> {
+    None
+}
+
+/// The counter's answer is the whole answer.
+#[inline(always)]
+pub(crate) fn has_remaining(counter_has_units: bool) -> bool {
+    counter_has_units
+}
+
+/// No executor is known: wake the task at once, so any executor polls it again.
+#[inline]
+pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>) {
+    cx.waker().wake_by_ref();
+}
+
+/// Nothing to switch off beside coop's own scope.
+pub(crate) type Unconstrained<F> = F;
+
+/// The future as it is.
+#[inline(always)]
+pub(crate) fn unconstrained<F: Future>(fut: F) -> Unconstrained<F> {
+    fut
+}
