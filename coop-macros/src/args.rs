@@ -23,7 +23,7 @@ pub(crate) struct UnconstrainedArgs {
 }
 
 fn default_krate() -> Path {
-    syn::parse_quote!(::coop_core)
+    crate::krate::default_path()
 }
 
 impl Parse for CooperativeArgs {

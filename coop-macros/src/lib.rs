@@ -10,6 +10,7 @@ mod attrs;
 mod check;
 mod error;
 mod expand;
+mod krate;
 mod loops;
 mod temporaries;
 mod unconstrain;

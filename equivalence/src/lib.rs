@@ -11,6 +11,9 @@
 #![deny(warnings)]
 #![deny(clippy::pedantic)]
 
+/// coop-core, under the name the shared shapes use.
+pub use ::coop_core as coop;
+
 pub mod support;
 
 pub mod shapes;

@@ -144,7 +144,7 @@ impl Future for OnePerPoll {
     type Output = u64;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
-        coop_core::with_budget(1, || self.0.as_mut().poll(cx))
+        crate::coop::with_budget(1, || self.0.as_mut().poll(cx))
     }
 }
 
@@ -201,7 +201,7 @@ macro_rules! shape {
             /// # Panics
             ///
             /// Where the shape does.
-            #[::coop_core::cooperative]
+            #[$crate::coop::cooperative]
             pub async fn coop($env: &Env) -> u64 {
                 let _ = $env;
                 $($body)*
@@ -268,7 +268,7 @@ macro_rules! unconstrained_shape {
             /// # Panics
             ///
             /// Where the shape does.
-            #[::coop_core::unconstrained]
+            #[$crate::coop::unconstrained]
             pub async fn coop($($params)*) -> $ret {
                 $($body)*
             }

@@ -1,7 +1,13 @@
 //! The equivalence suite (see `coop-equivalence`) on edition 2021: the same shapes, the same
 //! harness, another edition's temporary scopes and lints. Let-chains are edition 2024 only.
+//!
+//! This package depends on coop-core renamed to `coop`: every shape also checks that the
+//! attributes find a renamed dependency without `crate = ".."`.
 #![deny(warnings)]
 #![deny(clippy::pedantic)]
+
+/// coop-core, as this package names it.
+pub use ::coop;
 
 #[path = "../../src/support.rs"]
 pub mod support;
