@@ -26,7 +26,7 @@ use proc_macro::TokenStream;
 /// stream, spinning on a flag) holds its thread until it ends. With `#[cooperative]` it lets
 /// other tasks run every 128 iterations, on any executor.
 ///
-/// ```ignore
+/// ```
 /// use coop_core::cooperative;
 ///
 /// #[cooperative]
@@ -37,30 +37,76 @@ use proc_macro::TokenStream;
 ///     }
 ///     sum
 /// }
+///
+/// // 1000 iterations under a budget of 128 units per poll: 8 polls, 7 forced yields.
+/// let data = vec![1u8; 1000];
+/// let mut task = Box::pin(coop_core::budgeted(checksum(&data)));
+/// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// let mut polls = 1;
+/// while task.as_mut().poll(&mut cx).is_pending() {
+///     polls += 1;
+/// }
+/// assert_eq!(polls, 8);
 /// ```
 ///
 /// # Expansion
 ///
-/// A yield point is inserted as the first statement of each loop body, so every iteration
-/// passes through it, `continue` and `continue 'label` included; labels, `break` values and
-/// the trailing expression stay as written. Nothing else changes: signature, visibility,
-/// attributes, docs, generics, `self`, `?`, `return` and return-type inference are the user's.
+/// A yield point is inserted so that every iteration passes through it once; labels, `break`
+/// values and the trailing expression stay as written, and nothing else changes: signature,
+/// visibility, attributes, docs, generics, `self`, `?`, `return`, return-type inference, drop
+/// order. The `checksum` above becomes:
 ///
-/// ```ignore
-/// async fn checksum(data: &[u8]) -> u32 {
-///     let mut sum = 0u32;
-///     for byte in data {
-///         ::coop_core::__private::yield_point!();
-///         sum = sum.wrapping_add(u32::from(*byte));
-///     }
-///     sum
+/// ```
+/// # async fn checksum(data: &[u8]) -> u32 {
+/// let mut sum = 0u32;
+/// for byte in data {
+///     ::coop_core::__private::yield_point!();
+///     sum = sum.wrapping_add(u32::from(*byte));
 /// }
+/// sum
+/// # }
 /// ```
 ///
-/// where the yield point is, in effect,
-/// `if !try_spend() { coop_core::consume_budget().await }`: a thread-local decrement on the
-/// fast path, a real `.await` only once the budget is spent. Under
-/// `RUSTFLAGS="--cfg coop_disable"` it compiles to nothing.
+/// where the yield point is, in effect, `if !try_spend() { coop_core::consume_budget().await }`:
+/// a thread-local decrement on the fast path, a real `.await` only once the budget is spent.
+/// Under `RUSTFLAGS="--cfg coop_disable"` it compiles to nothing.
+///
+/// # Where the yield point goes
+///
+/// A yield point suspends the task, so it must never sit where plain code holds something a
+/// second task could reach: a temporary the user never named, such as a `RefCell` borrow or a
+/// lock guard in a loop's header. The rule, for every loop form:
+///
+/// - `loop { .. }`, `for pat in iter { .. }`, `while cond { .. }`: first statement of the body
+///   (a `while` condition's temporaries are dropped before the body runs).
+/// - `while let pat = expr { .. }` and let-chains: before the condition, because the
+///   scrutinee's temporaries live through the body. The loop becomes what rustc lowers it to,
+///   `loop { yield; if let pat = expr { .. } else { break } }`, label and attributes kept.
+/// - No yield point at all where a temporary may be alive: in the body of a `for` whose iterator
+///   expression creates one (`for x in cell.borrow().iter()`), in `match` arms and `if let`
+///   branches whose scrutinee creates one (`match queue.borrow_mut().pop() { .. }`), and after
+///   one earlier in the same statement. Without types this is decided on syntax, erring towards
+///   no yield point: bind the value with `let` first to make such a loop cooperative.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use coop_core::cooperative;
+///
+/// #[cooperative]
+/// async fn drain(queue: &RefCell<Vec<u32>>) -> u32 {
+///     let mut total = 0;
+///     // Yields before `queue.borrow_mut()`, never while the borrow is held.
+///     while let Some(x) = queue.borrow_mut().pop() {
+///         total += x;
+///     }
+///     total
+/// }
+/// # let queue = RefCell::new((1..=300).collect());
+/// # assert_eq!(futures::executor::block_on(drain(&queue)), 45150);
+/// ```
+///
+/// A value you bind yourself and keep across a loop is held across its yield point: see
+/// `Send` below.
 ///
 /// # What it applies to
 ///
@@ -69,40 +115,58 @@ use proc_macro::TokenStream;
 /// - a non-async fn whose body holds `async` blocks or async closures, such as a fn returning
 ///   `impl Future`, or what `#[async_trait]` and `#[tokio::main]` expand to: the blocks and
 ///   closures are instrumented;
-/// - an `impl` or `trait` block: each fn inside that is one of the above is instrumented as if
-///   annotated on its own; a fn with its own `#[cooperative]` or `#[unconstrained]`, a
-///   `const fn`, and every other item are left untouched.
+/// - an `impl` or `trait` block, or an inline `mod name { .. }`: each fn inside that is one of
+///   the above is instrumented as if annotated on its own; a fn with its own `#[cooperative]` or
+///   `#[unconstrained]`, a `const fn`, and every other item are left untouched. An out-of-line
+///   `mod name;` cannot be reached: on stable Rust an attribute sees only the tokens it is
+///   written on.
 ///
-/// Anything else (a struct, a `const fn`, a fn with no async code, a trait method without a
-/// body) is a compile error on the item.
+/// Anything else (a struct, a `const fn`, a fn or block with no async code, a trait method
+/// without a body) is a compile error on the item, and so is `#[cooperative]` twice.
 ///
 /// # Which loops
 ///
 /// `loop`, `while`, `while let` and `for`, labelled or not, whose body runs in async context:
 /// the fn body of an `async fn`, `async` blocks, async closures. Left untouched:
 ///
-/// - loops in sync closures and `const` blocks, which cannot await;
+/// - loops in sync closures and const positions (`const { .. }`, array lengths, const generic
+///   arguments), which cannot await;
+/// - loops under `if false { .. }`, which never run (the fake return edges other attributes
+///   generate are written so);
 /// - nested items (`fn`, `impl`, `mod`, `const`, `static`): they are other code, with
 ///   attributes of their own;
 /// - loops inside macro invocations (`vec![..]`, `select! {..}`, your own macros): a macro's
 ///   tokens are opaque until it expands, which happens after this attribute ran.
 ///
-/// `#[unconstrained]` on a loop opts that loop, and the loops nested in it, out:
+/// `#[unconstrained]` on a loop opts that loop, and the loops nested in it, out. Write it
+/// `#[coop_core::unconstrained]` (no import needed), or import `unconstrained` when you also
+/// use it on fns. `#[cfg_attr(pred, unconstrained)]` opts out when `pred` holds. The marker
+/// only works inside a `#[cooperative]` item: elsewhere rustc rejects an attribute on an
+/// expression.
 ///
-/// ```ignore
+/// ```
+/// use coop_core::cooperative;
+///
 /// #[cooperative]
-/// async fn render(frame: &mut Frame) {
-///     #[unconstrained] // a short, bounded loop: not worth a yield point
-///     for pixel in frame.row_mut(0) {
-///         *pixel = 0;
+/// async fn clear(rows: &mut [[u8; 64]]) {
+///     for row in rows.iter_mut() {
+///         #[coop_core::unconstrained] // short and bounded: no yield point per pixel
+///         for pixel in row.iter_mut() {
+///             *pixel = 0;
+///         }
 ///     }
 /// }
+/// # let mut rows = vec![[1u8; 64]; 3];
+/// # futures::executor::block_on(clear(&mut rows));
+/// # assert!(rows.iter().flatten().all(|p| *p == 0));
 /// ```
 ///
 /// # Arguments
 ///
-/// - `crate = "path"`: where coop-core is, for a renamed or re-exported dependency
-///   (`#[cooperative(crate = "my_runtime::coop")]`). Default `::coop_core`.
+/// - `crate = "path"` (or `crate = path`, which a `macro_rules!` can fill with
+///   `$crate::coop`): where coop-core is, for a re-exported dependency
+///   (`#[cooperative(crate = "my_runtime::coop")]`). A dependency renamed in `Cargo.toml`
+///   (`coop = { package = "coop-core", .. }`) is found without it.
 /// - `check`: the lint below.
 ///
 /// An unknown, duplicate or malformed argument is an error on that argument.
@@ -115,17 +179,31 @@ use proc_macro::TokenStream;
 /// invocation counts as awaiting when its tokens hold `.await` or it is `select!`,
 /// `select_biased!`, `join!`, `try_join!` or `pending!`.
 ///
-/// ```text
-/// error: this loop never awaits: it can hold its thread without ever yielding
-///
-///        = help: add `coop_core::consume_budget().await;` to its body, drop `check` so that `#[cooperative]` inserts a yield point, or mark the loop `#[unconstrained]`
-///  --> src/lib.rs:6:5
-///   |
-/// 6 |     while !flag.get() {}
-///   |     ^^^^^
+/// ```compile_fail
+/// #[coop_core::cooperative(check)]
+/// async fn spin(flag: &std::cell::Cell<bool>) {
+///     while !flag.get() {}
+/// }
 /// ```
 ///
-/// # `Send`
+/// Stable proc macros cannot attach a `help:` line to an error, so the fix comes as a second
+/// error, spanned where it goes:
+///
+/// ```text
+/// error: this loop never awaits: it can hold its thread without ever yielding
+///  --> src/lib.rs:3:5
+///   |
+/// 3 |     while !flag.get() {}
+///   |     ^^^^^
+///
+/// error: help: add `coop_core::consume_budget().await;` at the start of this body, drop `check` so that `#[cooperative]` inserts a yield point, or mark the loop `#[unconstrained]`
+///  --> src/lib.rs:3:23
+///   |
+/// 3 |     while !flag.get() {}
+///   |                       ^
+/// ```
+///
+/// # `Send` and `Sync`
 ///
 /// The annotated future is `Send` whenever the original is, with one catch: a loop becomes an
 /// await point, so a non-`Send` value (an `Rc`, a `std::sync::MutexGuard`) that lives across a
@@ -144,7 +222,9 @@ use proc_macro::TokenStream;
 ///
 /// Fixes: drop the value (or end the guard's scope) before the loop, copy what the loop needs
 /// out of it, use `Arc`/an async-aware mutex, or mark that loop `#[unconstrained]` if it is
-/// short.
+/// short. The same holds for `Sync`: a `Cell` or `RefCell` that lives across a loop makes the
+/// future `!Sync`, which matters only where a future is shared by reference (`&fut` sent to
+/// another thread).
 ///
 /// # Errors and stacking
 ///
@@ -163,37 +243,55 @@ pub fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
 /// For code that must finish in one go (a critical section between two awaits, a short
 /// computation you measured), or that a caller already budgets.
 ///
-/// ```ignore
+/// ```
 /// use coop_core::unconstrained;
 ///
 /// #[unconstrained]
-/// async fn parse_header(input: &[u8]) -> Result<Header, Error> {
-///     let len = read_len(input)?;
-///     Ok(Header { len })
+/// async fn parse_len(input: &[u8]) -> Result<usize, String> {
+///     let mut len = 0usize;
+///     for digit in input {
+///         coop_core::consume_budget().await; // never forces a yield in here
+///         let d = char::from(*digit).to_digit(10).ok_or("not a digit")?;
+///         len = len * 10 + d as usize;
+///     }
+///     Ok(len)
 /// }
+///
+/// // A budget of one unit per poll, and still one poll: the body runs in one go.
+/// let mut task = Box::pin(parse_len(b"1234"));
+/// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// let done = coop_core::with_budget(1, || task.as_mut().poll(&mut cx));
+/// assert_eq!(done, std::task::Poll::Ready(Ok(1234)));
 /// ```
 ///
 /// # Expansion
 ///
-/// An `async fn`'s body runs in an `async move` block under `__private::unconstrained`. The
-/// async fn's parameters already live in its future, so `self` receivers and borrowed
-/// arguments work; a never-taken `return` (as in `#[tracing::instrument]`) fixes the block's
-/// type to the fn's return type, so `?` and `return` infer as before.
+/// An `async fn`'s body runs in an `async move` block under `__private::unconstrained`. Every
+/// parameter is moved into it whole and in order, as rustc lowers an async fn, so parameters
+/// drop in the order they did (a parameter whose pattern is not a plain name, or whose name
+/// starts with `_`, is moved through a hidden `__coop_argN`). A never-taken `return` (as in
+/// `#[tracing::instrument]`) fixes the block's type to the fn's return type, with `_` for each
+/// `impl Trait`, so `?`, `return` and coercions infer as before; `-> !` goes through
+/// `Infallible`.
 ///
-/// ```ignore
-/// async fn parse_header(input: &[u8]) -> Result<Header, Error> {
-///     ::coop_core::__private::unconstrained(async move {
-///         #[allow(unreachable_code, /* ... */)]
-///         if false {
-///             return ::core::convert::identity::<Result<Header, Error>>(loop {});
-///         }
-///         {
-///             let len = read_len(input)?;
-///             Ok(Header { len })
-///         }
-///     })
-///     .await
-/// }
+/// ```
+/// # use std::convert::identity;
+/// # struct Header { len: usize }
+/// # fn read_len(input: &[u8]) -> Result<usize, String> { Ok(input.len()) }
+/// # async fn expanded(input: &[u8]) -> Result<Header, String> {
+/// ::coop_core::__private::unconstrained(async move {
+///     let input = input;
+///     #[allow(unreachable_code)]
+///     if false {
+///         return ::core::convert::identity::<Result<Header, String>>(loop {});
+///     }
+///     {
+///         let len = read_len(input)?;
+///         Ok(Header { len })
+///     }
+/// })
+/// .await
+/// # }
 /// ```
 ///
 /// On a non-async fn, each `async` block becomes `__private::unconstrained(async { .. })` and
@@ -202,11 +300,12 @@ pub fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # What it applies to
 ///
 /// The same items as `#[cooperative]`: an `async fn`, a non-async fn with async blocks or
-/// async closures, an `impl` or `trait` block (each such fn in it). Its only argument is
-/// `crate = "path"`. `#[cooperative]` and `#[unconstrained]` on one item is an error.
+/// async closures, an `impl` or `trait` block or inline module (each such fn in it). Its only
+/// argument is `crate = "path"`. `#[cooperative]` and `#[unconstrained]` on one item is an
+/// error.
 ///
-/// Inside a `#[cooperative]` fn, `#[unconstrained]` on a loop is a marker, not this attribute:
-/// it opts that loop out of yield points (see `#[cooperative]`).
+/// Inside a `#[cooperative]` item, `#[unconstrained]` on a loop is a marker, not this
+/// attribute: it opts that loop out of yield points (see `#[cooperative]`).
 #[proc_macro_attribute]
 pub fn unconstrained(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::unconstrained(args.into(), item.into()).into()
