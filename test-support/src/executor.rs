@@ -307,18 +307,26 @@ impl HandWritten {
 }
 
 /// Writes each test once and runs it on every [`Executor`]: one module per executor, named
-/// after it, each holding every test with `EXECUTOR` set to that executor.
+/// after it (`tokio_local_set`, `hand_written`, …), each holding every item given, with
+/// `EXECUTOR` set to that executor. Give it `#[test]` fns; here, plain fns to call:
 ///
-/// ```ignore
-/// coop_test_support::executor_matrix! {
-///     #[test]
-///     fn cooperative_spin_wait_lets_other_task_run() {
+/// ```
+/// use coop_test_support::{
+///     FAIR_SPINS, Race, executor_matrix, set_flag_once_hot, spin_until_flag,
+/// };
+///
+/// executor_matrix! {
+///     pub fn spins() -> u64 {
 ///         let race = Race::new();
-///         let spins = EXECUTOR.race(spin_until_flag(race.clone()), set_flag_once_hot(race));
-///         assert_eq!(spins, FAIR_SPINS);
+///         EXECUTOR.race(spin_until_flag(race.clone()), set_flag_once_hot(race))
 ///     }
 /// }
-/// // runs as tokio_current_thread::cooperative_spin_wait_lets_other_task_run, and so on.
+///
+/// fn main() {
+///     assert_eq!(tokio_local_set::spins(), FAIR_SPINS);
+///     assert_eq!(smol_executor::spins(), FAIR_SPINS);
+///     assert_eq!(hand_written::spins(), FAIR_SPINS);
+/// }
 /// ```
 #[macro_export]
 macro_rules! executor_matrix {
