@@ -53,22 +53,6 @@ pub enum Executor {
 }
 
 impl Executor {
-    /// Every executor, in the order of [`executor_matrix!`](crate::executor_matrix).
-    pub const ALL: [Executor; 12] = [
-        Executor::TokioCurrentThread,
-        Executor::TokioLocalSet,
-        Executor::TokioMultiThreadOneWorker,
-        Executor::TokioBlockOn,
-        Executor::SmolLocalExecutor,
-        Executor::SmolLocalExecutorBudgeted,
-        Executor::SmolExecutor,
-        Executor::SmolExecutorBudgeted,
-        Executor::FuturesLocalPool,
-        Executor::FuturesBlockOn,
-        Executor::HandWritten,
-        Executor::HandWrittenNoScope,
-    ];
-
     /// Whether each poll of the `task`-th task of [`run`](Self::run) (from 0) starts with a full
     /// budget of its own. Otherwise the task spends the thread's ambient budget, which refills
     /// only at a forced yield and carries over between polls and tasks.
