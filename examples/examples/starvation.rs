@@ -20,7 +20,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use coop_core::cooperative;
@@ -68,25 +68,17 @@ async fn hash_plain(buf: Arc<[u8]>, iterations: u64, run: Arc<Run>) -> u64 {
 /// When the hot loop started and ended, for the ticker.
 #[derive(Default)]
 struct Run {
-    started: Mutex<Option<Instant>>,
-    ended: Mutex<Option<Instant>>,
+    started: OnceLock<Instant>,
+    ended: OnceLock<Instant>,
 }
 
 impl Run {
     fn start(&self) {
-        *self.started.lock().unwrap() = Some(Instant::now());
+        let _ = self.started.set(Instant::now());
     }
 
     fn end(&self) {
-        *self.ended.lock().unwrap() = Some(Instant::now());
-    }
-
-    fn started(&self) -> Option<Instant> {
-        *self.started.lock().unwrap()
-    }
-
-    fn ended(&self) -> Option<Instant> {
-        *self.ended.lock().unwrap()
+        let _ = self.ended.set(Instant::now());
     }
 }
 
@@ -168,7 +160,7 @@ impl Executor {
 /// deadline, how late it ran.
 async fn ticker(run: Arc<Run>, kind: Ticker, executor: Executor) -> Vec<Duration> {
     let start = loop {
-        match run.started() {
+        match run.started.get().copied() {
             Some(start) => break start,
             None => yield_now().await,
         }
@@ -177,7 +169,7 @@ async fn ticker(run: Arc<Run>, kind: Ticker, executor: Executor) -> Vec<Duration
     let mut delays = Vec::new();
     loop {
         let now = Instant::now();
-        let ended = run.ended();
+        let ended = run.ended.get().copied();
         while next <= ended.map_or(now, |end| end.min(now)) {
             delays.push(now - next);
             next += TICK;
@@ -213,7 +205,8 @@ fn measure(
         .copied()
         .unwrap_or_default();
     let worst = delays.last().copied().unwrap_or_default();
-    (p99, worst, run.ended().unwrap() - run.started().unwrap())
+    let hot_total = *run.ended.get().unwrap() - *run.started.get().unwrap();
+    (p99, worst, hot_total)
 }
 
 fn ms(d: Duration) -> String {

@@ -53,22 +53,6 @@ pub enum Executor {
 }
 
 impl Executor {
-    /// Every executor, in the order of [`executor_matrix!`](crate::executor_matrix).
-    pub const ALL: [Executor; 12] = [
-        Executor::TokioCurrentThread,
-        Executor::TokioLocalSet,
-        Executor::TokioMultiThreadOneWorker,
-        Executor::TokioBlockOn,
-        Executor::SmolLocalExecutor,
-        Executor::SmolLocalExecutorBudgeted,
-        Executor::SmolExecutor,
-        Executor::SmolExecutorBudgeted,
-        Executor::FuturesLocalPool,
-        Executor::FuturesBlockOn,
-        Executor::HandWritten,
-        Executor::HandWrittenNoScope,
-    ];
-
     /// Whether each poll of the `task`-th task of [`run`](Self::run) (from 0) starts with a full
     /// budget of its own. Otherwise the task spends the thread's ambient budget, which refills
     /// only at a forced yield and carries over between polls and tasks.
@@ -307,18 +291,26 @@ impl HandWritten {
 }
 
 /// Writes each test once and runs it on every [`Executor`]: one module per executor, named
-/// after it, each holding every test with `EXECUTOR` set to that executor.
+/// after it (`tokio_local_set`, `hand_written`, …), each holding every item given, with
+/// `EXECUTOR` set to that executor. Give it `#[test]` fns; here, plain fns to call:
 ///
-/// ```ignore
-/// coop_test_support::executor_matrix! {
-///     #[test]
-///     fn cooperative_spin_wait_lets_other_task_run() {
+/// ```
+/// use coop_test_support::{
+///     FAIR_SPINS, Race, executor_matrix, set_flag_once_hot, spin_until_flag,
+/// };
+///
+/// executor_matrix! {
+///     pub fn spins() -> u64 {
 ///         let race = Race::new();
-///         let spins = EXECUTOR.race(spin_until_flag(race.clone()), set_flag_once_hot(race));
-///         assert_eq!(spins, FAIR_SPINS);
+///         EXECUTOR.race(spin_until_flag(race.clone()), set_flag_once_hot(race))
 ///     }
 /// }
-/// // runs as tokio_current_thread::cooperative_spin_wait_lets_other_task_run, and so on.
+///
+/// fn main() {
+///     assert_eq!(tokio_local_set::spins(), FAIR_SPINS);
+///     assert_eq!(smol_executor::spins(), FAIR_SPINS);
+///     assert_eq!(hand_written::spins(), FAIR_SPINS);
+/// }
 /// ```
 #[macro_export]
 macro_rules! executor_matrix {
