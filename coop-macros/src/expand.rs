@@ -14,7 +14,10 @@ use crate::walk::{Action, strip_markers, walk_fn_body};
 
 /// `#[cooperative(args)] item`.
 pub(crate) fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(item, |item| {
+    if written_as_key_value() {
+        return item_unchanged(item);
+    }
+    expand("cooperative", item, |item| {
         let args: CooperativeArgs = syn::parse2(args)?;
         reject_stacking(item, "cooperative")?;
         let action = if args.check {
@@ -28,7 +31,10 @@ pub(crate) fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// `#[unconstrained(args)] item`.
 pub(crate) fn unconstrained(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(item, |item| {
+    if written_as_key_value() {
+        return item_unchanged(item);
+    }
+    expand("unconstrained", item, |item| {
         let args: UnconstrainedArgs = syn::parse2(args)?;
         reject_stacking(item, "unconstrained")?;
         apply(item, "unconstrained", Action::Unconstrain(&args.krate))
@@ -37,9 +43,28 @@ pub(crate) fn unconstrained(args: TokenStream, item: TokenStream) -> TokenStream
 
 /// Parses the item, rewrites a copy with `transform`, and on error emits the error and the
 /// original item (less its loop markers) instead.
-fn expand(item: TokenStream, transform: impl FnOnce(&mut Item) -> syn::Result<()>) -> TokenStream {
+fn expand(
+    attr: &str,
+    item: TokenStream,
+    transform: impl FnOnce(&mut Item) -> syn::Result<()>,
+) -> TokenStream {
     let original: Item = match syn::parse2(item.clone()) {
         Ok(original) => original,
+        // A loop marker outside a `#[cooperative]` item reaches rustc's attribute-on-expression
+        // errors, which never say where the marker works: one error of ours says it, and the
+        // loop is kept as an expression.
+        Err(_) if is_loop(&item) => {
+            let error = syn::Error::new(
+                Span::call_site(),
+                format!(
+                    "`#[{attr}]` on a loop only works inside a `#[cooperative]` item: put \
+                     `#[cooperative]` on the enclosing fn (or impl block, or module), or \
+                     remove this attribute"
+                ),
+            )
+            .into_compile_error();
+            return quote::quote! { { #error #item } };
+        }
         // Not an item syn knows: rustc reports the syntax error on the tokens themselves.
         Err(error) => {
             let mut tokens = error.into_compile_error();
@@ -56,6 +81,36 @@ fn expand(item: TokenStream, transform: impl FnOnce(&mut Item) -> syn::Result<()
             with_item(error, &original)
         }
     }
+}
+
+/// `#[attr = value]`: rustc itself rejects the form ("key-value macro attributes are not
+/// supported") and still runs the macro with `value` as its arguments, where a second error
+/// would only repeat the first. Only a real compiler session knows the attribute's text.
+fn written_as_key_value() -> bool {
+    Span::call_site().source_text().is_some_and(|text| {
+        let after_path = text
+            .trim_start_matches("#[")
+            .trim_start_matches(|c: char| c.is_alphanumeric() || "_: \t\n".contains(c));
+        after_path.starts_with('=')
+    })
+}
+
+/// The item as written, less its loop markers.
+fn item_unchanged(item: TokenStream) -> TokenStream {
+    match syn::parse2::<Item>(item.clone()) {
+        Ok(mut item) => {
+            strip_markers(&mut item);
+            item.into_token_stream()
+        }
+        Err(_) => item,
+    }
+}
+
+fn is_loop(tokens: &TokenStream) -> bool {
+    matches!(
+        syn::parse2::<syn::Expr>(tokens.clone()),
+        Ok(syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_))
+    )
 }
 
 /// A second coop attribute on the same item: `#[cooperative]` twice would put two yield points

@@ -1,0 +1,6 @@
+use coop_core::unconstrained;
+
+#[unconstrained = "yes"]
+async fn f() {}
+
+fn main() {}
