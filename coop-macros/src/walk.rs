@@ -457,11 +457,18 @@ impl VisitMut for Walker<'_> {
         }
     }
 
-    /// A statement ends the temporaries created in it.
-    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
-        let saved = self.scope.under_temporary;
-        visit_mut::visit_stmt_mut(self, stmt);
-        self.scope.under_temporary = saved;
+    /// A statement ends the temporaries created in it, except a block's tail expression: in
+    /// edition 2021 its temporaries live on into the enclosing statement.
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        let count = block.stmts.len();
+        for (index, stmt) in block.stmts.iter_mut().enumerate() {
+            let is_tail = index + 1 == count && matches!(stmt, Stmt::Expr(_, None));
+            let saved = self.scope.under_temporary;
+            self.visit_stmt_mut(stmt);
+            if !is_tail {
+                self.scope.under_temporary = saved;
+            }
+        }
     }
 
     /// Types are const context: an array length cannot await.

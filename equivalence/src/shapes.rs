@@ -153,6 +153,29 @@ shape!(loop_after_a_borrow_in_the_same_statement, never_yields, async fn(env) {
     total + 1
 });
 
+shape!(loop_after_a_block_whose_tail_borrows, never_yields, async fn(env) {
+    let total = { env.queue.borrow().len() as u64 } + {
+        let mut n = 0;
+        while n < 100 {
+            n += 1;
+        }
+        n
+    };
+    total + 1
+});
+
+shape!(loop_after_a_match_statement_on_a_borrow, yields, async fn(env) {
+    let mut total = 0;
+    match env.queue.borrow_mut().pop() {
+        Some(n) => total += n,
+        None => total += 1,
+    }
+    for i in 0..300 {
+        total += i;
+    }
+    total
+});
+
 shape!(loop_in_match_on_a_place, yields, async fn(env) {
     let mut total = 0;
     match env.count {
