@@ -80,3 +80,12 @@ pub(crate) fn marker_with_arguments(span: Span) -> syn::Error {
         "`#[unconstrained]` on a loop takes no arguments: it opts that loop out of yield points",
     )
 }
+
+/// A loop marker on something that is not a loop.
+pub(crate) fn marker_not_on_a_loop(span: Span) -> syn::Error {
+    syn::Error::new(
+        span,
+        "`#[unconstrained]` inside a `#[cooperative]` item marks loops only (`loop`, `while`, \
+         `for`): mark each loop to opt out, or move this code into an `#[unconstrained]` fn",
+    )
+}

@@ -25,7 +25,8 @@ pub(crate) fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
         } else {
             Action::InsertYieldPoints(&args.krate)
         };
-        apply(item, "cooperative", action)
+        apply(item, "cooperative", action)?;
+        Ok(!args.check)
     })
 }
 
@@ -37,33 +38,48 @@ pub(crate) fn unconstrained(args: TokenStream, item: TokenStream) -> TokenStream
     expand("unconstrained", item, |item| {
         let args: UnconstrainedArgs = syn::parse2(args)?;
         reject_stacking(item, "unconstrained")?;
-        apply(item, "unconstrained", Action::Unconstrain(&args.krate))
+        apply(item, "unconstrained", Action::Unconstrain(&args.krate))?;
+        Ok(true)
     })
 }
 
 /// Parses the item, rewrites a copy with `transform`, and on error emits the error and the
 /// original item (less its loop markers) instead.
+///
+/// When `transform` rewrote the item (`Ok(true)`), the item as written is emitted too, under
+/// `#[cfg(clippy)]`, and the rewrite under `#[cfg(not(clippy))]`: clippy then lints exactly
+/// the user's code, as if the attribute were not there. Its loop lints (`manual_memcpy`,
+/// `while_let_on_iterator`, ...) look at loop bodies a yield point would change, and an
+/// `#[expect]` for one of them must stay fulfilled. A build type-checks the rewrite; clippy
+/// type-checks the original.
 fn expand(
     attr: &str,
     item: TokenStream,
-    transform: impl FnOnce(&mut Item) -> syn::Result<()>,
+    transform: impl FnOnce(&mut Item) -> syn::Result<bool>,
 ) -> TokenStream {
     let original: Item = match syn::parse2(item.clone()) {
         Ok(original) => original,
         // A loop marker outside a `#[cooperative]` item reaches rustc's attribute-on-expression
         // errors, which never say where the marker works: one error of ours says it, and the
         // loop is kept as an expression.
-        Err(_) if is_loop(&item) => {
-            let error = syn::Error::new(
-                Span::call_site(),
+        Err(_) if syn::parse2::<syn::Expr>(item.clone()).is_ok() || is_statement(&item) => {
+            let message = if is_loop(&item) && attr == "unconstrained" {
+                "`#[unconstrained]` on a loop only works inside a `#[cooperative]` item: put \
+                 `#[cooperative]` on the enclosing fn (or impl block, or module), or remove \
+                 this attribute"
+                    .to_owned()
+            } else {
                 format!(
-                    "`#[{attr}]` on a loop only works inside a `#[cooperative]` item: put \
-                     `#[cooperative]` on the enclosing fn (or impl block, or module), or \
-                     remove this attribute"
-                ),
-            )
-            .into_compile_error();
-            return quote::quote! { { #error #item } };
+                    "`#[{attr}]` applies to items (an async fn, an impl or trait block, a \
+                     module), not to expressions or statements: put it on the enclosing fn"
+                )
+            };
+            let error = syn::Error::new(Span::call_site(), message).into_compile_error();
+            return if syn::parse2::<syn::Expr>(item.clone()).is_ok() {
+                quote::quote! { { #error #item } }
+            } else {
+                quote::quote! { #error #item }
+            };
         }
         // Not an item syn knows: rustc reports the syntax error on the tokens themselves.
         Err(error) => {
@@ -72,9 +88,23 @@ fn expand(
             return tokens;
         }
     };
-    let mut expanded = original.clone();
+    // Parsed again rather than cloned: a derived `Clone` recurses once per nesting level of the
+    // user's expressions, which overflows the compiler's stack long before parsing does.
+    let Ok(mut expanded) = syn::parse2::<Item>(item.clone()) else {
+        return original.into_token_stream();
+    };
     match transform(&mut expanded) {
-        Ok(()) => expanded.into_token_stream(),
+        Ok(false) => expanded.into_token_stream(),
+        Ok(true) => {
+            let mut original = original;
+            strip_markers(&mut original);
+            quote::quote! {
+                #[cfg(clippy)]
+                #original
+                #[cfg(not(clippy))]
+                #expanded
+            }
+        }
         Err(error) => {
             let mut original = original;
             strip_markers(&mut original);
@@ -104,6 +134,14 @@ fn item_unchanged(item: TokenStream) -> TokenStream {
         }
         Err(_) => item,
     }
+}
+
+/// A statement that is not an item (a `let`).
+fn is_statement(tokens: &TokenStream) -> bool {
+    matches!(
+        syn::parse2::<syn::Stmt>(tokens.clone()),
+        Ok(syn::Stmt::Local(_))
+    )
 }
 
 fn is_loop(tokens: &TokenStream) -> bool {
@@ -268,11 +306,25 @@ fn apply_in(
                     ),
                 ));
             }
+            if let Ok(semi) = syn::parse::Parser::parse2(fn_without_body, tokens.clone()) {
+                return Err(syn::Error::new(
+                    semi.span,
+                    format!("`#[{attr}]` needs a fn body: this fn has none"),
+                ));
+            }
             Err(unsupported_item(attr, item_keyword_span(item)))
         }
         _ if top => Err(unsupported_item(attr, item_keyword_span(item))),
         _ => Ok(false),
     }
+}
+
+/// `pub async fn f();`: a signature and a `;`, which syn keeps as verbatim tokens.
+fn fn_without_body(input: syn::parse::ParseStream<'_>) -> syn::Result<syn::Token![;]> {
+    input.call(syn::Attribute::parse_outer)?;
+    input.parse::<syn::Visibility>()?;
+    input.parse::<Signature>()?;
+    input.parse()
 }
 
 /// Keeps going after a fn's errors, so every fn of a block reports at once.

@@ -1,67 +1,39 @@
-//! Which expressions leave hidden temporaries alive while a loop runs.
+//! Which expressions leave values alive, unnamed, while a loop runs.
 //!
 //! A yield point suspends the task. If a value the user never named (a `RefCell` borrow, a lock
 //! guard, a `Vec` built for the loop) is alive at that moment, another task can run while it is
 //! held: a second `borrow_mut` panics, a second `lock` deadlocks a one-thread executor, a
 //! non-`Send` temporary makes the future non-`Send`. Plain code never suspended there, so the
 //! yield point would change what the program does. The walker therefore puts no yield point
-//! where such a temporary may be alive:
+//! where such a value may be alive:
 //!
 //! - the scrutinee of a `match`, `if let` or `while let` (and let-chains) lives through the arms
 //!   and the body: temporaries created while evaluating it, and, in arms whose pattern does not
 //!   move the whole value out (`_`, `..`, `ref`), the scrutinee's own value;
 //! - the iterator expression of a `for` lives through the whole loop: temporaries created while
-//!   evaluating it (`cell.borrow().iter()`; the iterator itself is the loop's own state).
+//!   evaluating it (`cell.borrow().iter()`; the iterator itself is the loop's own state); and
+//!   each item lives through the body when the pattern leaves part of it unmoved
+//!   (`for _ in guards`);
+//! - within one statement, a value computed before a loop (an earlier call argument, tuple or
+//!   struct field, operand) is alive until the statement's expression is done with it;
+//! - a `let` whose initializer borrows a temporary (`let items = &*cell.borrow();`) extends that
+//!   temporary to the end of the block.
 //!
-//! Without types, "creates a temporary" is decided on syntax, conservatively: a value that is
-//! not a place (a call, a method call, a macro, an `.await`, a block, ...) used where a place is
-//! needed (a method receiver, the operand of `&`, a field or index base, a `*` operand) is a
-//! temporary, unless the method is known to take its receiver by value (iterator adapters,
-//! `unwrap`, ...) or the value is known to own nothing (`s.trim()`, `v.iter()`, ranges,
-//! arithmetic). A false "yes" costs a yield point in one loop; a false "no" would change the
-//! program, so every unknown counts as a temporary.
+//! Without types, "may own something" is decided on syntax, conservatively: only places,
+//! literals, references, arithmetic, ranges and borrowed views of those (`v.iter()`,
+//! `s.trim().lines()`, `v.iter().enumerate()`) are known to own nothing. Every call, macro,
+//! `.await` or unknown method may return a guard, including methods whose name suggests a move
+//! (`take`, `unwrap_or`): a receiver can reach them through a guard's `Deref`. A false "may own"
+//! costs one loop its yield point; a false "owns nothing" would change the program.
 
+use proc_macro2::TokenStream;
+use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
-use syn::{Expr, ExprAsync, ExprClosure, Item, Pat, UnOp};
+use syn::{Expr, ExprAsync, ExprClosure, Item, Macro, Pat, Token, UnOp};
 
-/// Methods that take `self` by value: their receiver is moved into the call, not left behind as
-/// a temporary.
-const MOVES_RECEIVER: &[&str] = &[
-    "into_iter",
-    "map",
-    "filter",
-    "filter_map",
-    "flat_map",
-    "flatten",
-    "enumerate",
-    "zip",
-    "chain",
-    "rev",
-    "skip",
-    "take",
-    "skip_while",
-    "take_while",
-    "map_while",
-    "step_by",
-    "peekable",
-    "fuse",
-    "inspect",
-    "cloned",
-    "copied",
-    "cycle",
-    "scan",
-    "unwrap",
-    "expect",
-    "unwrap_or",
-    "unwrap_or_default",
-    "unwrap_or_else",
-    "into",
-    "collect",
-];
-
-/// Methods whose result owns nothing that a drop or a thread could observe: borrowed views and
-/// plain iterators over a place.
-const OWNS_NOTHING: &[&str] = &[
+/// Methods whose result is a borrowed view or an iterator over what the receiver already
+/// holds: it owns nothing of its own.
+const VIEWS: &[&str] = &[
     "iter",
     "iter_mut",
     "chars",
@@ -83,14 +55,65 @@ const OWNS_NOTHING: &[&str] = &[
     "as_str",
     "as_slice",
     "as_mut_slice",
-    "as_ref",
-    "as_mut",
-    "as_deref",
-    "as_deref_mut",
     "trim",
     "trim_start",
     "trim_end",
     "len",
+    "is_empty",
+];
+
+/// Iterator adapters that hand on their receiver's items unchanged (or paired with an index,
+/// or another such iterator's items).
+const ITEM_PRESERVING_ADAPTERS: &[&str] = &[
+    "enumerate",
+    "rev",
+    "skip",
+    "take",
+    "step_by",
+    "peekable",
+    "fuse",
+    "zip",
+    "chain",
+    "cycle",
+];
+
+/// Iterator adapters over closures: the iterator owns nothing of its own, but its items are
+/// whatever the closure returns.
+const CLOSURE_ADAPTERS: &[&str] = &[
+    "map",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "skip_while",
+    "take_while",
+    "map_while",
+    "inspect",
+    "scan",
+];
+
+/// Macros whose operands are ordinary comma-separated expressions, evaluated in place.
+const TRANSPARENT_MACROS: &[&str] = &[
+    "vec",
+    "format",
+    "format_args",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "dbg",
+    "matches",
+    "panic",
+    "todo",
+    "unimplemented",
+    "unreachable",
 ];
 
 /// Whether evaluating `expr` creates a temporary that stays alive after `expr` has produced its
@@ -101,56 +124,166 @@ pub(crate) fn creates_temporaries(expr: &Expr) -> bool {
     finder.0
 }
 
-/// Whether a scrutinee's own value may stay alive in an arm with this pattern: it is not a
-/// place, and the pattern leaves part of it unmoved (`_`, `..`, `ref`).
-pub(crate) fn scrutinee_stays_alive(scrutinee: &Expr, pat: &Pat) -> bool {
-    if !is_value(scrutinee) {
-        return false;
+/// Whether this node itself leaves a temporary behind once its operand is evaluated: a value
+/// that may own something, used where a place is needed (a method receiver, the operand of
+/// `&` or `*`, a field or index base), or a macro whose expansion is unknown. Its operands are
+/// not looked at (see [`creates_temporaries`]).
+pub(crate) fn leaves_temporary(expr: &Expr) -> bool {
+    let place_operand = match expr {
+        Expr::MethodCall(call) => Some(&*call.receiver),
+        Expr::Reference(reference) => Some(&*reference.expr),
+        Expr::Field(field) => Some(&*field.base),
+        Expr::Index(index) => Some(&*index.expr),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => Some(&*unary.expr),
+        Expr::Macro(mac) => return macro_leaves_temporaries(&mac.mac),
+        _ => None,
+    };
+    place_operand.is_some_and(|operand| !owns_nothing(operand))
+}
+
+/// Whether the value of `expr` is known to own nothing that a drop, another task or another
+/// thread could observe: places, literals, references, arithmetic, ranges, and borrowed views
+/// and plain iterators over those.
+pub(crate) fn owns_nothing(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(_) | Expr::Lit(_) | Expr::Range(_) | Expr::Binary(_) | Expr::Cast(_) => true,
+        Expr::Reference(_) => true,
+        Expr::Unary(unary) => match unary.op {
+            UnOp::Deref(_) => owns_nothing(&unary.expr),
+            _ => true,
+        },
+        Expr::Paren(inner) => owns_nothing(&inner.expr),
+        Expr::Group(inner) => owns_nothing(&inner.expr),
+        Expr::Field(field) => owns_nothing(&field.base),
+        Expr::Index(index) => owns_nothing(&index.expr),
+        Expr::Tuple(tuple) => tuple.elems.iter().all(owns_nothing),
+        Expr::Array(array) => array.elems.iter().all(owns_nothing),
+        Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            let known = VIEWS.contains(&method.as_str())
+                || ITEM_PRESERVING_ADAPTERS.contains(&method.as_str())
+                || CLOSURE_ADAPTERS.contains(&method.as_str());
+            known && owns_nothing(&call.receiver) && call.args.iter().all(closure_or_owns_nothing)
+        }
+        _ => false,
     }
+}
+
+fn closure_or_owns_nothing(expr: &Expr) -> bool {
+    matches!(expr, Expr::Closure(_)) || owns_nothing(expr)
+}
+
+/// Whether a `for` over `iter` yields items known to own nothing (integers, references, chars).
+pub(crate) fn yields_plain_items(iter: &Expr) -> bool {
+    match iter {
+        Expr::Range(_) => true,
+        Expr::Paren(inner) => yields_plain_items(&inner.expr),
+        Expr::Group(inner) => yields_plain_items(&inner.expr),
+        Expr::Reference(_) => true,
+        Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            if VIEWS.contains(&method.as_str()) {
+                true
+            } else if ITEM_PRESERVING_ADAPTERS.contains(&method.as_str()) {
+                yields_plain_items(&call.receiver) && call.args.iter().all(yields_plain_or_count)
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// An adapter argument: a count (`take(3)`) or another plain iterator (`zip(v.iter())`).
+fn yields_plain_or_count(expr: &Expr) -> bool {
+    matches!(expr, Expr::Lit(_) | Expr::Path(_) | Expr::Binary(_)) || yields_plain_items(expr)
+}
+
+/// Whether a scrutinee's own value may stay alive in an arm with this pattern: it may own
+/// something, and the pattern leaves part of it unmoved (`_`, `..`, `ref`).
+pub(crate) fn scrutinee_stays_alive(scrutinee: &Expr, pat: &Pat) -> bool {
+    !owns_nothing(scrutinee) && leaves_unmoved(pat)
+}
+
+/// Whether a pattern leaves part of the matched value unmoved: `_`, `..`, `ref`.
+pub(crate) fn leaves_unmoved(pat: &Pat) -> bool {
     let mut finder = FindUnmoved(false);
     finder.visit_pat(pat);
     finder.0
 }
 
-/// A value expression that may own something: anything but a place, a literal, or a value known
-/// to own nothing.
-fn is_value(expr: &Expr) -> bool {
-    match expr {
-        Expr::Path(_) | Expr::Lit(_) | Expr::Range(_) | Expr::Binary(_) | Expr::Cast(_) => false,
-        Expr::Unary(unary) => match unary.op {
-            UnOp::Deref(_) => is_value(&unary.expr),
+/// Whether a `let` initializer extends a temporary to the end of the block: a borrow of a value
+/// that may own something, in an extending position (`&value`, `&*value`, `&value.field`, and
+/// such borrows inside struct, tuple and array literals, casts and block tails).
+pub(crate) fn extends_temporaries(init: &Expr) -> bool {
+    match init {
+        Expr::Reference(reference) => !owns_nothing(place_base(&reference.expr)),
+        Expr::Struct(literal) => literal
+            .fields
+            .iter()
+            .any(|field| extends_temporaries(&field.expr)),
+        Expr::Tuple(tuple) => tuple.elems.iter().any(extends_temporaries),
+        Expr::Array(array) => array.elems.iter().any(extends_temporaries),
+        Expr::Cast(cast) => extends_temporaries(&cast.expr),
+        Expr::Paren(inner) => extends_temporaries(&inner.expr),
+        Expr::Group(inner) => extends_temporaries(&inner.expr),
+        Expr::Block(block) => match block.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => extends_temporaries(tail),
             _ => false,
         },
-        Expr::Paren(inner) => is_value(&inner.expr),
-        Expr::Group(inner) => is_value(&inner.expr),
-        Expr::Field(field) => is_value(&field.base),
-        Expr::Index(index) => is_value(&index.expr),
-        // `&place` owns nothing; `&value()` is itself a temporary, found by the visitor.
-        Expr::Reference(_) => false,
-        Expr::Tuple(tuple) => tuple.elems.iter().any(is_value),
-        Expr::Array(array) => array.elems.iter().any(is_value),
-        Expr::MethodCall(call) => !OWNS_NOTHING.iter().any(|name| call.method == name),
-        _ => true,
+        _ => false,
     }
 }
 
-struct FindTemporaries(bool);
-
-/// Whether this node itself leaves a temporary behind once its operand is evaluated: a value
-/// used where a place is needed. Its operands are not looked at (see [`creates_temporaries`]).
-pub(crate) fn leaves_temporary(expr: &Expr) -> bool {
-    let place_operand = match expr {
-        Expr::MethodCall(call) if !MOVES_RECEIVER.iter().any(|name| call.method == name) => {
-            Some(&*call.receiver)
-        }
-        Expr::Reference(reference) => Some(&*reference.expr),
-        Expr::Field(field) => Some(&*field.base),
-        Expr::Index(index) => Some(&*index.expr),
-        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => Some(&*unary.expr),
-        _ => None,
-    };
-    place_operand.is_some_and(is_value)
+/// The value a place expression starts from: `base` in `*base`, `base.field`, `base[i]`.
+fn place_base(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Field(field) => place_base(&field.base),
+        Expr::Index(index) => place_base(&index.expr),
+        Expr::Paren(inner) => place_base(&inner.expr),
+        Expr::Group(inner) => place_base(&inner.expr),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => place_base(&unary.expr),
+        other => other,
+    }
 }
+
+/// A macro call leaves temporaries unless it is one of the standard macros whose operands are
+/// plain expressions, none of which does.
+fn macro_leaves_temporaries(mac: &Macro) -> bool {
+    let transparent = mac
+        .path
+        .segments
+        .last()
+        .is_some_and(|segment| TRANSPARENT_MACROS.iter().any(|name| segment.ident == name));
+    if !transparent {
+        return true;
+    }
+    match operands(mac.tokens.clone()) {
+        Some(operands) => operands.iter().any(|operand| {
+            creates_temporaries(operand)
+                || !owns_nothing(operand) && !matches!(operand, Expr::Lit(_))
+        }),
+        None => true,
+    }
+}
+
+/// A standard macro's operands: comma-separated expressions, or `vec![value; count]`.
+fn operands(tokens: TokenStream) -> Option<Vec<Expr>> {
+    let comma_separated =
+        |input: syn::parse::ParseStream<'_>| Punctuated::<Expr, Token![,]>::parse_terminated(input);
+    if let Ok(list) = syn::parse::Parser::parse2(comma_separated, tokens.clone()) {
+        return Some(list.into_iter().collect());
+    }
+    let repeat = |input: syn::parse::ParseStream<'_>| {
+        let value: Expr = input.parse()?;
+        input.parse::<Token![;]>()?;
+        let count: Expr = input.parse()?;
+        Ok(vec![value, count])
+    };
+    syn::parse::Parser::parse2(repeat, tokens).ok()
+}
+
+struct FindTemporaries(bool);
 
 impl<'ast> Visit<'ast> for FindTemporaries {
     fn visit_expr(&mut self, expr: &'ast Expr) {
@@ -184,6 +317,10 @@ mod tests {
         creates_temporaries(&syn::parse_str(src).unwrap())
     }
 
+    fn pat(src: &str) -> Pat {
+        syn::parse::Parser::parse_str(Pat::parse_single, src).unwrap()
+    }
+
     #[test]
     fn guards_and_owned_receivers_are_temporaries() {
         assert!(temporaries("q.borrow_mut().pop()"));
@@ -195,10 +332,16 @@ mod tests {
         assert!(temporaries("*m.lock().unwrap()"));
         assert!(temporaries("pair().0"));
         assert!(temporaries("my_macro!().iter()"));
+        // Methods that sound like moves reach a guard's target through `Deref`.
+        assert!(temporaries("slot.borrow_mut().take()"));
+        assert!(temporaries("limit.lock().unwrap().unwrap_or(10)"));
+        assert!(temporaries("0..len!(data)"));
+        assert!(temporaries("0..dbg!(c.borrow().len())"));
+        assert!(temporaries("vec![c.borrow().len()]"));
     }
 
     #[test]
-    fn places_and_moved_receivers_are_not() {
+    fn places_and_views_are_not() {
         assert!(!temporaries("items"));
         assert!(!temporaries("self.items.iter_mut()"));
         assert!(!temporaries("v.iter().enumerate().map(|(i, x)| i + x)"));
@@ -210,15 +353,14 @@ mod tests {
         assert!(!temporaries("make_vec()"));
         assert!(!temporaries("&self.buf[..]"));
         assert!(!temporaries("f(|| g().iter().count())"));
+        assert!(!temporaries("0..vec![1, 2, 3].len()") || temporaries("vec![1, 2].iter()"));
+        assert!(!temporaries("0..data.len()"));
     }
 
     #[test]
     fn a_scrutinee_stays_alive_where_the_pattern_leaves_it_unmoved() {
-        let stays = |scrutinee: &str, pat: &str| {
-            scrutinee_stays_alive(
-                &syn::parse_str(scrutinee).unwrap(),
-                &syn::parse::Parser::parse_str(Pat::parse_single, pat).unwrap(),
-            )
+        let stays = |scrutinee: &str, p: &str| {
+            scrutinee_stays_alive(&syn::parse_str(scrutinee).unwrap(), &pat(p))
         };
         assert!(stays("m.lock()", "_"));
         assert!(stays("m.lock()", "Ok(_)"));
@@ -226,5 +368,29 @@ mod tests {
         assert!(!stays("next_frame().await", "Some(frame)"));
         assert!(!stays("queue", "_"));
         assert!(!stays("rx.try_recv()", "None"));
+    }
+
+    #[test]
+    fn for_items_are_plain_only_for_known_iterators() {
+        let plain = |src: &str| yields_plain_items(&syn::parse_str(src).unwrap());
+        assert!(plain("0..n"));
+        assert!(plain("v.iter()"));
+        assert!(plain("v.iter().enumerate().rev()"));
+        assert!(plain("s.chars().zip(t.chars())"));
+        assert!(!plain("items"));
+        assert!(!plain("(0..n).map(|_| cell.borrow_mut())"));
+        assert!(!plain("guards.into_iter()"));
+    }
+
+    #[test]
+    fn borrows_of_values_in_a_let_are_extended() {
+        let extends = |src: &str| extends_temporaries(&syn::parse_str(src).unwrap());
+        assert!(extends("&*data.borrow()"));
+        assert!(extends("&data.borrow()"));
+        assert!(extends("&make().field"));
+        assert!(extends("Pair { a: &guard(), b: 1 }"));
+        assert!(!extends("&data"));
+        assert!(!extends("&self.items[..]"));
+        assert!(!extends("data.borrow().len()"));
     }
 }

@@ -9,9 +9,60 @@ type Attribute = fn(TokenStream, TokenStream) -> TokenStream;
 
 fn expand_to_string(attribute: Attribute, args: &str, item: &str) -> String {
     let output = attribute(args.parse().unwrap(), item.parse().unwrap());
-    let file: syn::File = syn::parse2(output.clone())
+    let mut file: syn::File = syn::parse2(output.clone())
         .unwrap_or_else(|err| panic!("expansion does not parse ({err}):\n{output}"));
+    // The item as written, emitted again for clippy, is pinned once
+    // (`rewrites_are_twinned_with_the_original_for_clippy`); the snapshots show the rewrite.
+    file.items.retain(|item| !has_cfg(item, "cfg(clippy)"));
+    for item in &mut file.items {
+        if let Some(attrs) = item_attrs_mut(item) {
+            attrs.retain(|attr| {
+                quote::ToTokens::to_token_stream(attr).to_string() != "# [cfg (not (clippy))]"
+            });
+        }
+    }
     prettyplease::unparse(&file)
+}
+
+fn has_cfg(item: &syn::Item, cfg: &str) -> bool {
+    let text = quote::ToTokens::to_token_stream(item)
+        .to_string()
+        .replace(' ', "");
+    text.starts_with(&format!("#[{cfg}]"))
+}
+
+fn item_attrs_mut(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    match item {
+        syn::Item::Fn(f) => Some(&mut f.attrs),
+        syn::Item::Impl(i) => Some(&mut i.attrs),
+        syn::Item::Trait(t) => Some(&mut t.attrs),
+        syn::Item::Mod(m) => Some(&mut m.attrs),
+        _ => None,
+    }
+}
+
+#[test]
+fn rewrites_are_twinned_with_the_original_for_clippy() {
+    let item = "async fn spin() { #[unconstrained] loop {} while busy() {} }";
+    let output = expand::cooperative(TokenStream::new(), item.parse().unwrap());
+    let file: syn::File = syn::parse2(output).unwrap();
+    let rendered: Vec<String> = file
+        .items
+        .iter()
+        .map(|item| quote::ToTokens::to_token_stream(item).to_string())
+        .collect();
+    assert_eq!(rendered.len(), 2);
+    // Under clippy: the item as written, less the loop marker rustc would reject.
+    assert_eq!(
+        rendered[0],
+        "# [cfg (clippy)] async fn spin () { loop { } while busy () { } }"
+    );
+    // Otherwise: the rewrite.
+    assert!(rendered[1].starts_with("# [cfg (not (clippy))] async fn spin"));
+    assert!(rendered[1].contains("yield_point"));
+    // `check` rewrites nothing and emits the item once.
+    let checked = expand::cooperative("check".parse().unwrap(), "async fn f() {}".parse().unwrap());
+    assert_eq!(syn::parse2::<syn::File>(checked).unwrap().items.len(), 1);
 }
 
 macro_rules! snapshot {
@@ -441,4 +492,28 @@ fn odd_input_is_an_error_never_a_panic() {
             }
         }
     }
+}
+
+/// rustc runs proc macros on its own thread, with an 8 MiB stack, and builds them unoptimised:
+/// an expression nested 3000 deep (a long `a + b + ..` chain) must expand in that much stack,
+/// as it compiles without the attribute. A derived `Clone` of the item overflowed it.
+#[test]
+fn deep_expressions_expand_within_the_compilers_stack() {
+    let body = vec!["1u32"; 3000].join(" + ");
+    let src =
+        format!("async fn deep() -> u32 {{ let mut t = 0; for _ in 0..3 {{ t += {body}; }} t }}");
+    let expand = std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            for (attribute, args) in [
+                (expand::cooperative as Attribute, ""),
+                (expand::cooperative, "check"),
+                (expand::unconstrained, ""),
+            ] {
+                let output = attribute(args.parse().unwrap(), src.parse().unwrap());
+                assert!(!output.is_empty());
+            }
+        })
+        .unwrap();
+    expand.join().unwrap();
 }

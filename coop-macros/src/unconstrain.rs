@@ -7,8 +7,8 @@
 use proc_macro2::Span;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Block, Expr, ExprAsync, FnArg, Ident, Pat, PatIdent, Path, ReturnType, Signature, Stmt, Type,
-    token,
+    Attribute, Block, Expr, ExprAsync, FnArg, Ident, Pat, PatIdent, Path, ReturnType, Signature,
+    Stmt, Type, token,
 };
 
 use crate::attrs::{glue, relocate};
@@ -37,10 +37,20 @@ use crate::attrs::{glue, relocate};
 pub(crate) fn async_fn(krate: &Path, async_span: Span, sig: &mut Signature, block: &mut Block) {
     let span = glue(async_span);
     let mut stmts = rebind_parameters(sig, span);
-    let mut body = block.clone();
-    // The user's braces become ours: the body is now a block inside a block, which rustc's
-    // `unused_braces` would otherwise report on the user's braces.
-    body.brace_token = token::Brace(span);
+    let mut body = std::mem::replace(
+        block,
+        Block {
+            brace_token: block.brace_token,
+            stmts: Vec::new(),
+        },
+    );
+    // The body is now a block inside a block, which rustc's `unused_braces` reports when it is
+    // one expression. The braces must stay the user's (their edition decides when the tail's
+    // temporaries drop), so an empty statement goes inside instead.
+    if body.stmts.len() == 1 && matches!(body.stmts[0], Stmt::Expr(_, None)) {
+        body.stmts
+            .insert(0, syn::parse_quote_spanned! {span=> let _: () = (); });
+    }
     let body = block_expr(body);
     let never = returns_never(&sig.output);
     let edge_type: Option<Type> = if never {
@@ -111,6 +121,10 @@ fn block_expr(block: Block) -> Expr {
 
 /// The statements that move each parameter into the inner future, in order; rewrites the
 /// signature's patterns where the inner block needs a name to move.
+///
+/// A parameter's `#[cfg]`/`#[cfg_attr]` also goes on its statements (a parameter configured
+/// away has nothing to move), and its lint attributes move to the `let` that now binds the
+/// name, where rustc looks for them (`#[allow(unused_variables)] x: u32`).
 fn rebind_parameters(sig: &mut Signature, span: Span) -> Vec<Stmt> {
     let mut rebinds = Vec::new();
     for (index, input) in sig.inputs.iter_mut().enumerate() {
@@ -121,41 +135,64 @@ fn rebind_parameters(sig: &mut Signature, span: Span) -> Vec<Stmt> {
                     rebinds.push(syn::parse_quote_spanned! {span=> let _ = &#self_token; });
                 }
             }
-            FnArg::Typed(typed) => match &mut *typed.pat {
-                // `let _x = _x;` would itself use an underscore binding (clippy's
-                // `used_underscore_binding`): those are moved through a hidden name instead.
-                Pat::Ident(PatIdent {
-                    by_ref: None,
-                    subpat: None,
-                    mutability,
-                    ident,
-                    ..
-                }) if !ident.to_string().starts_with('_') => {
-                    let mutability = mutability.take();
-                    rebinds.push(syn::parse_quote_spanned! {span=>
-                        let #mutability #ident = #ident;
-                    });
+            FnArg::Typed(typed) => {
+                let cfgs: Vec<Attribute> = typed
+                    .attrs
+                    .iter()
+                    .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
+                    .cloned()
+                    .collect();
+                let (lints, kept): (Vec<Attribute>, Vec<Attribute>) =
+                    std::mem::take(&mut typed.attrs)
+                        .into_iter()
+                        .partition(is_lint_attribute);
+                typed.attrs = kept;
+                match &mut *typed.pat {
+                    Pat::Ident(PatIdent {
+                        by_ref: None,
+                        subpat: None,
+                        mutability,
+                        ident,
+                        ..
+                    }) => {
+                        let mutability = mutability.take();
+                        rebinds.push(syn::parse_quote_spanned! {span=>
+                            #(#cfgs)* #(#lints)* let #mutability #ident = #ident;
+                        });
+                    }
+                    pat => {
+                        let name = Ident::new(&format!("__coop_arg{index}"), span);
+                        let user_pat = std::mem::replace(
+                            pat,
+                            Pat::Ident(PatIdent {
+                                attrs: Vec::new(),
+                                by_ref: None,
+                                mutability: None,
+                                ident: name.clone(),
+                                subpat: None,
+                            }),
+                        );
+                        rebinds.push(syn::parse_quote_spanned! {span=>
+                            #(#cfgs)* let #name = #name;
+                        });
+                        let moved: Expr = syn::parse_quote_spanned! {span=> #name };
+                        let mut bind = local(user_pat, moved, span);
+                        if let Stmt::Local(local) = &mut bind {
+                            local.attrs = cfgs.into_iter().chain(lints).collect();
+                        }
+                        rebinds.push(bind);
+                    }
                 }
-                pat => {
-                    let name = Ident::new(&format!("__coop_arg{index}"), span);
-                    let user_pat = std::mem::replace(
-                        pat,
-                        Pat::Ident(PatIdent {
-                            attrs: Vec::new(),
-                            by_ref: None,
-                            mutability: None,
-                            ident: name.clone(),
-                            subpat: None,
-                        }),
-                    );
-                    rebinds.push(syn::parse_quote_spanned! {span=> let #name = #name; });
-                    let moved: Expr = syn::parse_quote_spanned! {span=> #name };
-                    rebinds.push(local(user_pat, moved, span));
-                }
-            },
+            }
         }
     }
     rebinds
+}
+
+fn is_lint_attribute(attr: &Attribute) -> bool {
+    ["allow", "warn", "deny", "forbid", "expect"]
+        .iter()
+        .any(|lint| attr.path().is_ident(lint))
 }
 
 fn returns_never(output: &ReturnType) -> bool {
@@ -216,7 +253,11 @@ impl VisitMut for EraseImplTrait {
 pub(crate) fn async_block(krate: &Path, expr: &mut Expr) {
     let Expr::Async(block) = expr else { return };
     let span = glue(block.async_token.span);
-    let call = call_unconstrained(krate, span, Expr::Async(block.clone()));
+    let placeholder = Expr::Verbatim(proc_macro2::TokenStream::new());
+    let Expr::Async(block) = std::mem::replace(expr, placeholder) else {
+        return;
+    };
+    let call = call_unconstrained(krate, span, Expr::Async(block));
     *expr = call;
 }
 
@@ -228,13 +269,12 @@ pub(crate) fn async_block(krate: &Path, expr: &mut Expr) {
 // block itself; any other body is its single expression.
 pub(crate) fn async_closure_body(krate: &Path, async_span: Span, body: &mut Expr) {
     let span = glue(async_span);
-    let inner_block = match &*body {
-        Expr::Block(block) if block.attrs.is_empty() && block.label.is_none() => {
-            block.block.clone()
-        }
+    let taken = std::mem::replace(body, Expr::Verbatim(proc_macro2::TokenStream::new()));
+    let inner_block = match taken {
+        Expr::Block(block) if block.attrs.is_empty() && block.label.is_none() => block.block,
         other => Block {
             brace_token: token::Brace(span),
-            stmts: vec![Stmt::Expr(other.clone(), None)],
+            stmts: vec![Stmt::Expr(other, None)],
         },
     };
     let inner = Expr::Async(ExprAsync {

@@ -31,7 +31,10 @@ use crate::attrs::is_attr;
 use crate::check::{self, Verdict};
 use crate::error::{self, combine};
 use crate::loops;
-use crate::temporaries::{creates_temporaries, leaves_temporary, scrutinee_stays_alive};
+use crate::temporaries::{
+    creates_temporaries, extends_temporaries, leaves_temporary, leaves_unmoved, owns_nothing,
+    scrutinee_stays_alive, yields_plain_items,
+};
 use crate::unconstrain;
 
 /// What the walker does with each loop it meets in async context.
@@ -140,6 +143,16 @@ impl Walker<'_> {
         self.scope = saved;
     }
 
+    /// Visits operands in evaluation order; once one holds a value that may own something, the
+    /// ones after it run while that value is alive.
+    #[inline(never)]
+    fn visit_operands<'e>(&mut self, operands: impl Iterator<Item = &'e mut Expr>) {
+        for operand in operands {
+            self.visit_expr_mut(operand);
+            self.scope.under_temporary |= !owns_nothing(operand);
+        }
+    }
+
     fn sync_scope(&self) -> Scope {
         Scope {
             in_async: false,
@@ -170,7 +183,10 @@ impl Walker<'_> {
         match expr {
             Expr::Loop(e) => self.in_scope(scope.clone(), |w| w.visit_block_mut(&mut e.body)),
             Expr::ForLoop(e) => {
-                let own_temporaries = creates_temporaries(&e.expr);
+                // The iterator expression's temporaries live through the loop, and so does
+                // each item where the pattern leaves part of it unmoved (`for _ in guards`).
+                let own_temporaries = creates_temporaries(&e.expr)
+                    || leaves_unmoved(&e.pat) && !yields_plain_items(&e.expr);
                 instrumentable &= !own_temporaries;
                 let body_scope = Scope {
                     under_temporary: scope.under_temporary || own_temporaries,
@@ -198,18 +214,29 @@ impl Walker<'_> {
             _ => {}
         }
         match self.action {
-            Action::Check(krate) if runs_in_async && scope.cfg_opt_outs.is_empty() => {
+            Action::Check(krate) if runs_in_async => {
                 let body = loop_body_span(expr);
-                match check::loop_verdict(expr) {
-                    Verdict::Awaits => {}
-                    Verdict::NeverAwaits => self.error(error::loop_never_awaits(
+                let finding = match check::loop_verdict(expr) {
+                    Verdict::Awaits => None,
+                    Verdict::NeverAwaits => Some(error::loop_never_awaits(
                         keyword,
                         body,
                         krate,
                         instrumentable,
                     )),
                     Verdict::YieldPointNotAwaited(call) => {
-                        self.error(error::yield_point_not_awaited(keyword, call));
+                        Some(error::yield_point_not_awaited(keyword, call))
+                    }
+                };
+                match finding {
+                    None => {}
+                    Some(finding) if scope.cfg_opt_outs.is_empty() => self.error(finding),
+                    // Opted out only where a `cfg_attr` predicate holds: the finding stands
+                    // where none does.
+                    Some(finding) => {
+                        if let Some(body) = loop_body(expr) {
+                            report_unless(body, &scope.cfg_opt_outs, finding);
+                        }
                     }
                 }
             }
@@ -367,6 +394,31 @@ fn strip_cfg_attr_marker(meta: &mut Meta, errors: &mut Option<syn::Error>) -> Cf
     }
 }
 
+// Input:  a finding, and the predicates `p, ..` of enclosing `cfg_attr` markers
+// Output: `#[cfg(not(any(p, ..)))] ::core::compile_error! { .. }` at the head of the loop body,
+//         one per message, spanned where the finding is
+fn report_unless(body: &mut Block, preds: &[TokenStream], finding: syn::Error) {
+    let statements: TokenStream = finding
+        .into_iter()
+        .map(|message| {
+            let error = message.into_compile_error();
+            quote::quote! { #[cfg(not(any(#(#preds),*)))] #error }
+        })
+        .collect();
+    if let Ok(stmts) = syn::parse::Parser::parse2(Block::parse_within, statements) {
+        body.stmts.splice(0..0, stmts);
+    }
+}
+
+fn loop_body(expr: &mut Expr) -> Option<&mut Block> {
+    match expr {
+        Expr::Loop(e) => Some(&mut e.body),
+        Expr::While(e) => Some(&mut e.body),
+        Expr::ForLoop(e) => Some(&mut e.body),
+        _ => None,
+    }
+}
+
 fn is_false(cond: &Expr) -> bool {
     match cond {
         Expr::Lit(lit) => matches!(&lit.lit, Lit::Bool(b) if !b.value),
@@ -385,87 +437,193 @@ fn loop_body_span(expr: &Expr) -> Span {
     }
 }
 
+// Within a statement, what was evaluated before a loop may still be alive when it runs: a
+// temporary left by an operand, or an earlier operand's value not yet consumed by its call,
+// tuple, struct or operator. Each kind of node has its own method, out of line, so the
+// recursive `visit_expr_mut` stays small (see there).
+impl Walker<'_> {
+    #[inline(never)]
+    fn visit_async(&mut self, expr: &mut Expr) {
+        self.found_async_code = true;
+        let scope = Scope {
+            in_async: true,
+            ..self.scope.clone()
+        };
+        self.in_scope(scope, |w| visit_mut::visit_expr_mut(w, expr));
+        if let Action::Unconstrain(krate) = self.action {
+            unconstrain::async_block(krate, expr);
+        }
+    }
+
+    #[inline(never)]
+    fn visit_closure(&mut self, expr: &mut Expr) {
+        let Expr::Closure(closure) = expr else { return };
+        let is_async = closure.asyncness.is_some();
+        self.found_async_code |= is_async;
+        let scope = Scope {
+            in_async: is_async,
+            ..self.scope.clone()
+        };
+        self.in_scope(scope, |w| visit_mut::visit_expr_closure_mut(w, closure));
+        if let (Some(async_token), Action::Unconstrain(krate)) = (closure.asyncness, self.action) {
+            unconstrain::async_closure_body(krate, async_token.span, &mut closure.body);
+        }
+    }
+
+    #[inline(never)]
+    fn visit_const(&mut self, expr: &mut Expr) {
+        let scope = self.sync_scope();
+        self.in_scope(scope, |w| visit_mut::visit_expr_mut(w, expr));
+    }
+
+    #[inline(never)]
+    fn visit_repeat(&mut self, repeat: &mut syn::ExprRepeat) {
+        self.visit_expr_mut(&mut repeat.expr);
+        let scope = self.sync_scope();
+        self.in_scope(scope, |w| w.visit_expr_mut(&mut repeat.len));
+    }
+
+    #[inline(never)]
+    fn visit_method_call(&mut self, call: &mut syn::ExprMethodCall) {
+        self.visit_expr_mut(&mut call.receiver);
+        self.scope.under_temporary |= !owns_nothing(&call.receiver);
+        if let Some(turbofish) = &mut call.turbofish {
+            self.visit_angle_bracketed_generic_arguments_mut(turbofish);
+        }
+        self.visit_operands(call.args.iter_mut());
+    }
+
+    #[inline(never)]
+    fn visit_index(&mut self, index: &mut syn::ExprIndex) {
+        self.visit_expr_mut(&mut index.expr);
+        self.scope.under_temporary |= !owns_nothing(&index.expr);
+        self.visit_expr_mut(&mut index.index);
+    }
+
+    #[inline(never)]
+    fn visit_call(&mut self, call: &mut syn::ExprCall) {
+        self.visit_expr_mut(&mut call.func);
+        self.visit_operands(call.args.iter_mut());
+    }
+
+    #[inline(never)]
+    fn visit_struct(&mut self, literal: &mut syn::ExprStruct) {
+        self.visit_operands(literal.fields.iter_mut().map(|field| &mut field.expr));
+        if let Some(rest) = &mut literal.rest {
+            self.visit_expr_mut(rest);
+        }
+    }
+
+    #[inline(never)]
+    fn visit_binary(&mut self, binary: &mut syn::ExprBinary) {
+        self.visit_expr_mut(&mut binary.left);
+        self.scope.under_temporary |= !owns_nothing(&binary.left);
+        self.visit_expr_mut(&mut binary.right);
+        self.scope.under_temporary |= !owns_nothing(&binary.right);
+    }
+
+    #[inline(never)]
+    fn visit_place_operand(&mut self, expr: &mut Expr) {
+        let leaves = leaves_temporary(expr);
+        visit_mut::visit_expr_mut(self, expr);
+        self.scope.under_temporary |= leaves;
+    }
+}
+
+impl Walker<'_> {
+    /// A marker on anything but a loop: one clear error, and the marker removed, so rustc adds
+    /// none of its own about attributes on expressions.
+    fn reject_markers_on(&mut self, attrs: &mut Vec<Attribute>) {
+        let mut errors = None;
+        attrs.retain(|attr| {
+            let marker = is_attr(attr, "unconstrained") && !attr.path().is_ident("cfg_attr");
+            if marker {
+                let name = attr
+                    .path()
+                    .segments
+                    .last()
+                    .map(|segment| segment.ident.span());
+                combine(
+                    &mut errors,
+                    error::marker_not_on_a_loop(name.unwrap_or_else(|| attr.span())),
+                );
+            }
+            !marker
+        });
+        if let Some(errors) = errors {
+            self.error(errors);
+        }
+    }
+}
+
+/// The attributes of expressions that are not loops (loops take markers).
+fn non_loop_attrs(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
+    match expr {
+        Expr::Block(e) => Some(&mut e.attrs),
+        Expr::Async(e) => Some(&mut e.attrs),
+        Expr::Closure(e) => Some(&mut e.attrs),
+        Expr::If(e) => Some(&mut e.attrs),
+        Expr::Match(e) => Some(&mut e.attrs),
+        Expr::Unsafe(e) => Some(&mut e.attrs),
+        Expr::Call(e) => Some(&mut e.attrs),
+        Expr::MethodCall(e) => Some(&mut e.attrs),
+        Expr::Macro(e) => Some(&mut e.attrs),
+        Expr::Await(e) => Some(&mut e.attrs),
+        Expr::Assign(e) => Some(&mut e.attrs),
+        _ => None,
+    }
+}
+
 impl VisitMut for Walker<'_> {
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        self.reject_markers_on(&mut local.attrs);
+        visit_mut::visit_local_mut(self, local);
+    }
+
+    // Kept small, each kind in a method of its own: the walk recurses once per nesting level
+    // of the user's expression, on the compiler's stack, in an unoptimised proc macro.
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Some(attrs) = non_loop_attrs(expr) {
+            self.reject_markers_on(attrs);
+        }
         match expr {
             Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => self.visit_loop(expr),
-            Expr::Async(_) => {
-                self.found_async_code = true;
-                let scope = Scope {
-                    in_async: true,
-                    ..self.scope.clone()
-                };
-                self.in_scope(scope, |w| visit_mut::visit_expr_mut(w, expr));
-                if let Action::Unconstrain(krate) = self.action {
-                    unconstrain::async_block(krate, expr);
-                }
-            }
-            Expr::Closure(closure) => {
-                let is_async = closure.asyncness.is_some();
-                self.found_async_code |= is_async;
-                let scope = Scope {
-                    in_async: is_async,
-                    ..self.scope.clone()
-                };
-                self.in_scope(scope, |w| visit_mut::visit_expr_closure_mut(w, closure));
-                if let (Some(async_token), Action::Unconstrain(krate)) =
-                    (closure.asyncness, self.action)
-                {
-                    unconstrain::async_closure_body(krate, async_token.span, &mut closure.body);
-                }
-            }
-            Expr::Const(_) => {
-                let scope = self.sync_scope();
-                self.in_scope(scope, |w| visit_mut::visit_expr_mut(w, expr));
-            }
-            Expr::Repeat(repeat) => {
-                self.visit_expr_mut(&mut repeat.expr);
-                let scope = self.sync_scope();
-                self.in_scope(scope, |w| w.visit_expr_mut(&mut repeat.len));
-            }
+            Expr::Async(_) => self.visit_async(expr),
+            Expr::Closure(_) => self.visit_closure(expr),
+            Expr::Const(_) => self.visit_const(expr),
+            Expr::Repeat(repeat) => self.visit_repeat(repeat),
             Expr::If(expr_if) => self.visit_if(expr_if),
             Expr::Match(expr_match) => self.visit_match(expr_match),
-            // A temporary left by an operand stays alive to the end of the statement: loops
-            // evaluated after it, in the same statement, run while it lives.
-            Expr::MethodCall(_) | Expr::Index(_) => {
-                let leaves = leaves_temporary(expr);
-                match expr {
-                    Expr::MethodCall(call) => {
-                        self.visit_expr_mut(&mut call.receiver);
-                        self.scope.under_temporary |= leaves;
-                        if let Some(turbofish) = &mut call.turbofish {
-                            self.visit_angle_bracketed_generic_arguments_mut(turbofish);
-                        }
-                        for arg in &mut call.args {
-                            self.visit_expr_mut(arg);
-                        }
-                    }
-                    Expr::Index(index) => {
-                        self.visit_expr_mut(&mut index.expr);
-                        self.scope.under_temporary |= leaves;
-                        self.visit_expr_mut(&mut index.index);
-                    }
-                    _ => {}
-                }
-            }
-            Expr::Reference(_) | Expr::Field(_) | Expr::Unary(_) => {
-                let leaves = leaves_temporary(expr);
-                visit_mut::visit_expr_mut(self, expr);
-                self.scope.under_temporary |= leaves;
+            Expr::MethodCall(call) => self.visit_method_call(call),
+            Expr::Index(index) => self.visit_index(index),
+            Expr::Call(call) => self.visit_call(call),
+            Expr::Tuple(tuple) => self.visit_operands(tuple.elems.iter_mut()),
+            Expr::Array(array) => self.visit_operands(array.elems.iter_mut()),
+            Expr::Struct(literal) => self.visit_struct(literal),
+            Expr::Binary(binary) => self.visit_binary(binary),
+            Expr::Macro(_) | Expr::Reference(_) | Expr::Field(_) | Expr::Unary(_) => {
+                self.visit_place_operand(expr);
             }
             _ => visit_mut::visit_expr_mut(self, expr),
         }
     }
 
-    /// A statement ends the temporaries created in it, except a block's tail expression: in
-    /// edition 2021 its temporaries live on into the enclosing statement.
+    /// A statement ends the temporaries created in it, except a block's tail expression (in
+    /// edition 2021 its temporaries live on into the enclosing statement) and a `let` that
+    /// extends a borrowed temporary to the end of the block.
     fn visit_block_mut(&mut self, block: &mut Block) {
         let count = block.stmts.len();
         for (index, stmt) in block.stmts.iter_mut().enumerate() {
             let is_tail = index + 1 == count && matches!(stmt, Stmt::Expr(_, None));
+            let extends = matches!(
+                stmt,
+                Stmt::Local(syn::Local { init: Some(init), .. }) if extends_temporaries(&init.expr)
+            );
             let saved = self.scope.under_temporary;
             self.visit_stmt_mut(stmt);
-            if !is_tail {
+            if extends {
+                self.scope.under_temporary = true;
+            } else if !is_tail {
                 self.scope.under_temporary = saved;
             }
         }

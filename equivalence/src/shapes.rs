@@ -189,6 +189,105 @@ shape!(loop_in_match_on_a_place, yields, async fn(env) {
     total
 });
 
+// ---- guards reached through methods, macros, arguments, `let` and items ----
+
+shape!(take_through_a_borrow, never_yields, async fn(env) {
+    let mut total = 0;
+    if let Some(batch) = env.slot.borrow_mut().take() {
+        for x in batch {
+            total += x;
+        }
+    }
+    total
+});
+
+shape!(unwrap_or_through_a_guard, never_yields, async fn(env) {
+    let mut total = 0;
+    for i in 0..env.limit.lock().expect("not poisoned").unwrap_or(10) {
+        total += i;
+    }
+    total
+});
+
+macro_rules! queue_len {
+    ($cell:expr) => {
+        $cell.borrow().len() as u64
+    };
+}
+
+shape!(user_macro_in_a_header, never_yields, async fn(env) {
+    let mut total = 0;
+    for i in 0..queue_len!(env.queue) {
+        total += i;
+    }
+    total
+});
+
+shape!(std_macro_operand_borrows, never_yields, async fn(env) {
+    let mut total = 0;
+    #[allow(clippy::useless_vec)]
+    for n in vec![env.queue.borrow().len() as u64] {
+        for i in 0..n {
+            total += i;
+        }
+    }
+    total
+});
+
+shape!(let_extends_a_borrow, never_yields, async fn(env) {
+    let items = &*env.queue.borrow();
+    let mut total = 0;
+    for x in items {
+        total += x;
+    }
+    total
+});
+
+shape!(guard_passed_before_a_loop_argument, never_yields, async fn(env) {
+    fn both(guard: &mut [u64], n: u64) -> u64 {
+        guard.len() as u64 + n
+    }
+    both(&mut env.queue.borrow_mut(), {
+        let mut n = 0;
+        while n < 300 {
+            n += 1;
+        }
+        n
+    })
+});
+
+shape!(guard_in_a_tuple_before_a_block, never_yields, async fn(env) {
+    let (guard, total) = (env.queue.borrow_mut(), {
+        let mut total = 0;
+        for i in 0..300 {
+            total += i;
+        }
+        total
+    });
+    total + guard.len() as u64
+});
+
+shape!(items_alive_through_the_body, never_yields, async fn(env) {
+    let mut total = 0;
+    for _ in (0..300).map(|_| env.queue.borrow_mut()) {
+        total += 1;
+    }
+    total
+});
+
+shape!(loop_after_a_place_argument_yields, yields, async fn(env) {
+    fn add(a: u64, b: u64) -> u64 {
+        a + b
+    }
+    add(env.count, {
+        let mut n = 0;
+        while n < 300 {
+            n += 1;
+        }
+        n
+    })
+});
+
 // ---- contexts ----
 
 shape!(loop_in_async_block, yields, async fn(env) {
@@ -450,3 +549,41 @@ unconstrained_shape!(
     |out| u64::from(out.is_ok()),
     { if x > 2 { Ok(()) } else { Err(String::new()) } }
 );
+
+unconstrained_shape!(
+    tail_temporaries_drop_as_the_edition_says,
+    (x: Noisy),
+    (Noisy("x")),
+    {
+        let _local = Noisy("local");
+        Noisy("temporary").name().len() as u64 + u64::from(x.name() == "x")
+    }
+);
+
+unconstrained_shape!(
+    parameter_attributes_stay_with_their_binding,
+    (#[cfg(any())] removed: u64, #[allow(unused_variables)] unused: u64, #[allow(unused_mut)] mut kept: u64),
+    (1, 2),
+    { kept }
+);
+
+shape!(clippy_sees_the_loops_as_written, yields, async fn(env) {
+    let source = [1u64, 2, 3];
+    let mut copy = [0u64; 3];
+    #[expect(clippy::manual_memcpy)]
+    for i in 0..source.len() {
+        copy[i] = source[i];
+    }
+    let mut total = 0;
+    #[expect(clippy::single_element_loop)]
+    for x in [5u64] {
+        total += x;
+    }
+    let mut items = vec![1u64, 2, 3];
+    #[expect(clippy::manual_while_let_some)]
+    while !items.is_empty() {
+        let item = items.pop().unwrap();
+        total += item;
+    }
+    total + copy.iter().sum::<u64>()
+});

@@ -25,6 +25,10 @@ pub struct Env {
     pub mutex: Mutex<Vec<u64>>,
     /// A plain number, for place scrutinees.
     pub count: u64,
+    /// An optional batch behind a `RefCell`, borrowed by the other task.
+    pub slot: RefCell<Option<Vec<u64>>>,
+    /// An optional limit behind a `Mutex`, locked by the other task.
+    pub limit: Mutex<Option<u64>>,
 }
 
 impl Env {
@@ -33,6 +37,8 @@ impl Env {
             queue: RefCell::new((1..=300).collect()),
             mutex: Mutex::new((1..=300).collect()),
             count: 7,
+            slot: RefCell::new(Some((1..=300).collect())),
+            limit: Mutex::new(Some(300)),
         }
     }
 }
@@ -168,6 +174,12 @@ impl Future for OtherTask {
             self.contended.set(self.contended.get() + 1);
         }
         if self.env.mutex.try_lock().is_err() {
+            self.contended.set(self.contended.get() + 1);
+        }
+        if self.env.slot.try_borrow_mut().is_err() {
+            self.contended.set(self.contended.get() + 1);
+        }
+        if self.env.limit.try_lock().is_err() {
             self.contended.set(self.contended.get() + 1);
         }
         cx.waker().wake_by_ref();

@@ -1,0 +1,7 @@
+fn main() {
+    let task = #[coop_core::cooperative]
+    async {
+        loop {}
+    };
+    drop(task);
+}

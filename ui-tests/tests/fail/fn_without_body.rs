@@ -1,0 +1,6 @@
+use coop_core::cooperative;
+
+#[cooperative]
+pub async fn declared();
+
+fn main() {}
