@@ -82,11 +82,20 @@ use proc_macro::TokenStream;
 /// - `while let pat = expr { .. }` and let-chains: before the condition, because the
 ///   scrutinee's temporaries live through the body. The loop becomes what rustc lowers it to,
 ///   `loop { yield; if let pat = expr { .. } else { break } }`, label and attributes kept.
-/// - No yield point at all where a temporary may be alive: in the body of a `for` whose iterator
-///   expression creates one (`for x in cell.borrow().iter()`), in `match` arms and `if let`
-///   branches whose scrutinee creates one (`match queue.borrow_mut().pop() { .. }`), and after
-///   one earlier in the same statement. Without types this is decided on syntax, erring towards
-///   no yield point: bind the value with `let` first to make such a loop cooperative.
+/// - No yield point at all where a value the code never named may be alive: in the body of a
+///   `for` whose iterator expression creates a temporary (`for x in cell.borrow().iter()`) or
+///   whose items may outlive the pattern (`for _ in guards`); in `match` arms and `if let`
+///   branches whose scrutinee creates one (`match queue.borrow_mut().pop() { .. }`); after a
+///   value computed earlier in the same statement (`f(cell.borrow_mut(), { loop { .. } })`);
+///   after a `let` that extends a borrowed temporary (`let items = &*cell.borrow();`).
+///   Without types this is decided on syntax, erring towards no yield point: any call, macro or
+///   unknown method may return a guard (`slot.borrow_mut().take()` goes through one), only
+///   places, literals, arithmetic, ranges and views such as `v.iter()` are known not to. Bind
+///   the value with `let` first to make such a loop cooperative.
+///
+/// Under clippy (`cfg(clippy)`), the attribute emits the item as written, so clippy lints
+/// exactly your code: its loop lints and your `#[expect(clippy::..)]` on loops behave as
+/// without the attribute. Builds compile the rewrite.
 ///
 /// ```
 /// use std::cell::RefCell;
