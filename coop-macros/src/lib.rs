@@ -84,7 +84,8 @@ use proc_macro::TokenStream;
 ///   `loop { yield; if let pat = expr { .. } else { break } }`, label and attributes kept.
 /// - No yield point at all where a value the code never named may be alive: in the body of a
 ///   `for` whose iterator expression creates a temporary (`for x in cell.borrow().iter()`) or
-///   whose items may outlive the pattern (`for _ in guards`); in `match` arms and `if let`
+///   whose unnamed items live through the body (`for _ in guards.drain(..)`: name them,
+///   `for _guard in ..`, and they are yours); in `match` arms and `if let`
 ///   branches whose scrutinee creates one (`match queue.borrow_mut().pop() { .. }`); after a
 ///   value computed earlier in the same statement (`f(cell.borrow_mut(), { loop { .. } })`);
 ///   after a `let` that extends a borrowed temporary (`let items = &*cell.borrow();`).

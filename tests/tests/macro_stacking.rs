@@ -98,7 +98,7 @@ impl Source for Items {
     #[cooperative]
     async fn drain(&mut self) -> u32 {
         let mut count = 0;
-        for _ in self.0.drain(..) {
+        for _item in self.0.drain(..) {
             count += 1;
         }
         count
@@ -112,7 +112,7 @@ struct OtherItems(Vec<u32>);
 impl Source for OtherItems {
     async fn drain(&mut self) -> u32 {
         let mut count = 0;
-        for _ in self.0.drain(..) {
+        for _item in self.0.drain(..) {
             count += 1;
         }
         count
