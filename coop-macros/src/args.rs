@@ -34,6 +34,12 @@ impl Parse for CooperativeArgs {
             let lookahead = input.lookahead1();
             if lookahead.peek(kw::check) {
                 let token: kw::check = input.parse()?;
+                if input.peek(Token![=]) || input.peek(syn::token::Paren) {
+                    return Err(syn::Error::new(
+                        token.span,
+                        "`check` takes no value: write `#[cooperative(check)]`",
+                    ));
+                }
                 if check.replace(token).is_some() {
                     return Err(syn::Error::new(token.span, "duplicate `check` argument"));
                 }
@@ -176,6 +182,17 @@ mod tests {
         assert!(err.to_string().contains("`#[cooperative(check)]`"));
         let err = syn::parse_str::<UnconstrainedArgs>("fast").err().unwrap();
         assert!(err.to_string().contains("accepts only `crate"));
+    }
+
+    #[test]
+    fn check_takes_no_value() {
+        assert!(
+            coop("check = true")
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("takes no value")
+        );
     }
 
     #[test]

@@ -64,9 +64,9 @@ fn expand(
         // loop is kept as an expression.
         Err(_) if syn::parse2::<syn::Expr>(item.clone()).is_ok() || is_statement(&item) => {
             let message = if is_loop(&item) && attr == "unconstrained" {
-                "`#[unconstrained]` on a loop only works inside a `#[cooperative]` item: put \
-                 `#[cooperative]` on the enclosing fn (or impl block, or module), or remove \
-                 this attribute"
+                "`#[unconstrained]` on a loop only works directly inside a `#[cooperative]` \
+                 item (not in a fn nested in one): put `#[cooperative]` on the enclosing fn \
+                 (or impl block, or module), or remove this attribute"
                     .to_owned()
             } else {
                 format!(
@@ -266,8 +266,6 @@ fn apply_in(
                         && let Some(body) = &mut f.default
                     {
                         found |= collect(errors, transform_fn(&mut f.sig, body, action))?;
-                    } else {
-                        found |= f.sig.asyncness.is_some();
                     }
                 }
             }

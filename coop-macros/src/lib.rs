@@ -118,6 +118,27 @@ use proc_macro::TokenStream;
 /// A value you bind yourself and keep across a loop is held across its yield point: see
 /// `Send` below.
 ///
+/// # What does change
+///
+/// Only where the task may suspend, and what follows from it:
+///
+/// - another task may run in the middle of a loop: that is the point;
+/// - a `select!`, a timeout or any other owner may drop the future in the middle of a loop,
+///   where before the loop always ran to its end within one poll;
+/// - a caller that holds a borrow or a guard across `.await` of this fn now holds it across a
+///   real suspension (clippy's `await_holding_refcell_ref` and `await_holding_lock` find
+///   these);
+/// - a loop's own iterator is held across its yield points like a variable you named: an
+///   iterator that holds a lock (`stdin.lines()`, a concurrent map's `iter()`) keeps it while
+///   other tasks run. Mark such a loop `#[unconstrained]`, or collect first;
+/// - methods are trusted by name where the rule above says so: a type of yours whose `iter()`
+///   holds a `RefCell` borrow is treated like a slice's;
+/// - a macro that expands to `let x = &*cell.borrow();` hides the borrow from the attribute.
+///
+/// A `while let` is rewritten into `loop { .. if let .. else { break } }`, as rustc lowers it,
+/// so a `break value` in it, which rustc rejects in a `while`, is accepted by a build (clippy,
+/// which sees the code as written, still rejects it).
+///
 /// # What it applies to
 ///
 /// - an `async fn`: free, inherent method, trait-impl method, or trait method with a default

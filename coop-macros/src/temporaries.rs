@@ -62,9 +62,15 @@ const VIEWS: &[&str] = &[
     "is_empty",
 ];
 
+/// Methods whose results own nothing new: a clone of the receiver's data (guards are never
+/// `Clone`).
+const CLONES: &[&str] = &["clone", "to_vec", "to_owned", "to_string"];
+
 /// Iterator adapters that hand on their receiver's items unchanged (or paired with an index,
 /// or another such iterator's items).
 const ITEM_PRESERVING_ADAPTERS: &[&str] = &[
+    "copied",
+    "cloned",
     "enumerate",
     "rev",
     "skip",
@@ -124,12 +130,90 @@ pub(crate) fn creates_temporaries(expr: &Expr) -> bool {
     finder.0
 }
 
+/// Iterator methods that take `self` and return an iterator, with their argument count (which
+/// tells `Iterator::take(n)` from `Option::take()`).
+const ADAPTERS_BY_ARITY: &[(&str, usize)] = &[
+    ("into_iter", 0),
+    ("rev", 0),
+    ("enumerate", 0),
+    ("fuse", 0),
+    ("peekable", 0),
+    ("cycle", 0),
+    ("copied", 0),
+    ("cloned", 0),
+    ("flatten", 0),
+    ("map", 1),
+    ("filter", 1),
+    ("filter_map", 1),
+    ("flat_map", 1),
+    ("skip_while", 1),
+    ("take_while", 1),
+    ("map_while", 1),
+    ("inspect", 1),
+    ("zip", 1),
+    ("chain", 1),
+    ("skip", 1),
+    ("take", 1),
+    ("step_by", 1),
+    ("scan", 2),
+];
+
+/// Methods that return an iterator over what their receiver holds.
+const ITERATOR_SOURCES: &[&str] = &[
+    "iter",
+    "iter_mut",
+    "into_iter",
+    "drain",
+    "chars",
+    "char_indices",
+    "bytes",
+    "lines",
+    "split",
+    "split_whitespace",
+    "split_terminator",
+    "rsplit",
+    "splitn",
+    "windows",
+    "chunks",
+    "chunks_exact",
+    "keys",
+    "values",
+    "values_mut",
+];
+
+fn is_adapter(call: &syn::ExprMethodCall) -> bool {
+    ADAPTERS_BY_ARITY
+        .iter()
+        .any(|(name, arity)| call.method == name && call.args.len() == *arity)
+}
+
+/// Whether `expr` is an iterator built by a method chain: an iterator source or an adapter.
+fn is_iterator_chain(expr: &Expr) -> bool {
+    match expr {
+        Expr::Paren(inner) => is_iterator_chain(&inner.expr),
+        Expr::Group(inner) => is_iterator_chain(&inner.expr),
+        Expr::MethodCall(call) => {
+            is_adapter(call) || ITERATOR_SOURCES.iter().any(|name| call.method == name)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a method call moves its receiver, an iterator, into the iterator it returns
+/// (`v.into_iter().map(f)`). An adapter cannot reach a guard's target through `Deref` (an
+/// iterator cannot be moved out of a guard), but `Option::map` on a `Copy` option can, so the
+/// receiver must itself be an iterator chain.
+fn moves_receiver_into_iterator(call: &syn::ExprMethodCall) -> bool {
+    is_adapter(call) && is_iterator_chain(&call.receiver)
+}
+
 /// Whether this node itself leaves a temporary behind once its operand is evaluated: a value
 /// that may own something, used where a place is needed (a method receiver, the operand of
 /// `&` or `*`, a field or index base), or a macro whose expansion is unknown. Its operands are
 /// not looked at (see [`creates_temporaries`]).
 pub(crate) fn leaves_temporary(expr: &Expr) -> bool {
     let place_operand = match expr {
+        Expr::MethodCall(call) if moves_receiver_into_iterator(call) => None,
         Expr::MethodCall(call) => Some(&*call.receiver),
         Expr::Reference(reference) => Some(&*reference.expr),
         Expr::Field(field) => Some(&*field.base),
@@ -161,10 +245,14 @@ pub(crate) fn owns_nothing(expr: &Expr) -> bool {
         Expr::MethodCall(call) => {
             let method = call.method.to_string();
             let known = VIEWS.contains(&method.as_str())
+                || CLONES.contains(&method.as_str())
                 || ITEM_PRESERVING_ADAPTERS.contains(&method.as_str())
-                || CLOSURE_ADAPTERS.contains(&method.as_str());
+                || CLOSURE_ADAPTERS.contains(&method.as_str())
+                || method == "into_iter" && call.args.is_empty();
             known && owns_nothing(&call.receiver) && call.args.iter().all(closure_or_owns_nothing)
         }
+        // `vec![..]`, `format!(..)`: a `Vec` or `String` of operands that own nothing.
+        Expr::Macro(mac) => !macro_leaves_temporaries(&mac.mac),
         _ => false,
     }
 }
@@ -185,7 +273,11 @@ pub(crate) fn yields_plain_items(iter: &Expr) -> bool {
             if VIEWS.contains(&method.as_str()) {
                 true
             } else if ITEM_PRESERVING_ADAPTERS.contains(&method.as_str()) {
-                yields_plain_items(&call.receiver) && call.args.iter().all(yields_plain_or_count)
+                yields_plain_items(&call.receiver)
+                    && call
+                        .args
+                        .iter()
+                        .all(|arg| yields_plain_or_count(&method, arg))
             } else {
                 false
             }
@@ -194,9 +286,12 @@ pub(crate) fn yields_plain_items(iter: &Expr) -> bool {
     }
 }
 
-/// An adapter argument: a count (`take(3)`) or another plain iterator (`zip(v.iter())`).
-fn yields_plain_or_count(expr: &Expr) -> bool {
-    matches!(expr, Expr::Lit(_) | Expr::Path(_) | Expr::Binary(_)) || yields_plain_items(expr)
+/// An adapter argument: another plain iterator for `zip` and `chain`, a count otherwise.
+fn yields_plain_or_count(method: &str, expr: &Expr) -> bool {
+    match method {
+        "zip" | "chain" => yields_plain_items(expr),
+        _ => true,
+    }
 }
 
 /// Whether a scrutinee's own value may stay alive in an arm with this pattern: it may own
@@ -215,7 +310,7 @@ pub(crate) fn leaves_unmoved(pat: &Pat) -> bool {
 /// Whether a `let` initializer extends a temporary to the end of the block: a borrow of a value
 /// that may own something, in an extending position (`&value`, `&*value`, `&value.field`, and
 /// such borrows inside struct, tuple and array literals, casts and block tails).
-pub(crate) fn extends_temporaries(init: &Expr) -> bool {
+fn extends_temporaries(init: &Expr) -> bool {
     match init {
         Expr::Reference(reference) => !owns_nothing(place_base(&reference.expr)),
         Expr::Struct(literal) => literal
@@ -225,14 +320,51 @@ pub(crate) fn extends_temporaries(init: &Expr) -> bool {
         Expr::Tuple(tuple) => tuple.elems.iter().any(extends_temporaries),
         Expr::Array(array) => array.elems.iter().any(extends_temporaries),
         Expr::Cast(cast) => extends_temporaries(&cast.expr),
+        // `Some(&*cell.borrow())`: tuple-struct and variant constructors extend too.
+        Expr::Call(call) => call.args.iter().any(extends_temporaries),
+        Expr::If(expr_if) => {
+            block_tail_extends(&expr_if.then_branch)
+                || expr_if
+                    .else_branch
+                    .as_ref()
+                    .is_some_and(|(_, otherwise)| extends_temporaries(otherwise))
+        }
+        Expr::Match(expr_match) => expr_match
+            .arms
+            .iter()
+            .any(|arm| extends_temporaries(&arm.body)),
         Expr::Paren(inner) => extends_temporaries(&inner.expr),
         Expr::Group(inner) => extends_temporaries(&inner.expr),
-        Expr::Block(block) => match block.block.stmts.last() {
-            Some(syn::Stmt::Expr(tail, None)) => extends_temporaries(tail),
-            _ => false,
-        },
+        Expr::Block(block) => block_tail_extends(&block.block),
         _ => false,
     }
+}
+
+fn block_tail_extends(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(tail, None)) => extends_temporaries(tail),
+        _ => false,
+    }
+}
+
+/// Whether a `let` keeps a temporary of its initializer alive to the end of the block: an
+/// extending borrow in the initializer, or a `ref` binding into a value that may own something
+/// (`let ref v = *cell.borrow();`).
+pub(crate) fn let_extends_temporaries(pat: &Pat, init: &Expr) -> bool {
+    extends_temporaries(init) || binds_by_ref(pat) && !owns_nothing(place_base(init))
+}
+
+fn binds_by_ref(pat: &Pat) -> bool {
+    struct FindRef(bool);
+    impl<'ast> Visit<'ast> for FindRef {
+        fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
+            self.0 |= ident.by_ref.is_some();
+            visit::visit_pat_ident(self, ident);
+        }
+    }
+    let mut finder = FindRef(false);
+    finder.visit_pat(pat);
+    finder.0
 }
 
 /// The value a place expression starts from: `base` in `*base`, `base.field`, `base[i]`.
@@ -304,6 +436,7 @@ impl<'ast> Visit<'ast> for FindUnmoved {
         match pat {
             Pat::Wild(_) | Pat::Rest(_) => self.0 = true,
             Pat::Ident(ident) if ident.by_ref.is_some() => self.0 = true,
+            Pat::Struct(pat_struct) if pat_struct.rest.is_some() => self.0 = true,
             _ => visit::visit_pat(self, pat),
         }
     }
@@ -338,6 +471,8 @@ mod tests {
         assert!(temporaries("0..len!(data)"));
         assert!(temporaries("0..dbg!(c.borrow().len())"));
         assert!(temporaries("vec![c.borrow().len()]"));
+        assert!(temporaries("m.lock().unwrap().map(|x| x + 1)"));
+        assert!(temporaries("make_guard().iter()"));
     }
 
     #[test]
@@ -355,6 +490,8 @@ mod tests {
         assert!(!temporaries("f(|| g().iter().count())"));
         assert!(!temporaries("0..vec![1, 2, 3].len()") || temporaries("vec![1, 2].iter()"));
         assert!(!temporaries("0..data.len()"));
+        assert!(!temporaries("items.into_iter().map(|x| x * 2).rev()"));
+        assert!(!temporaries("items.iter().copied().filter(|x| *x > 1)"));
     }
 
     #[test]
@@ -380,6 +517,8 @@ mod tests {
         assert!(!plain("items"));
         assert!(!plain("(0..n).map(|_| cell.borrow_mut())"));
         assert!(!plain("guards.into_iter()"));
+        assert!(!plain("idx.iter().zip(guards)"));
+        assert!(plain("idx.iter().zip(names.iter())"));
     }
 
     #[test]

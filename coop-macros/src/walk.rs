@@ -32,7 +32,7 @@ use crate::check::{self, Verdict};
 use crate::error::{self, combine};
 use crate::loops;
 use crate::temporaries::{
-    creates_temporaries, extends_temporaries, leaves_temporary, leaves_unmoved, owns_nothing,
+    creates_temporaries, leaves_temporary, leaves_unmoved, let_extends_temporaries, owns_nothing,
     scrutinee_stays_alive, yields_plain_items,
 };
 use crate::unconstrain;
@@ -305,7 +305,11 @@ impl Walker<'_> {
             creates_temporaries(&expr_let.expr)
                 || scrutinee_stays_alive(&expr_let.expr, &expr_let.pat)
         });
+        // The condition is a scope of its own: what it creates is dropped before a branch
+        // runs, except a `let` scrutinee's temporaries and value (`header_alive`).
+        let saved = self.scope.under_temporary;
         self.visit_expr_mut(&mut expr_if.cond);
+        self.scope.under_temporary = saved;
         let branch_scope = Scope {
             under_temporary: self.scope.under_temporary || header_alive,
             ..self.scope.clone()
@@ -331,7 +335,14 @@ impl Walker<'_> {
                 under_temporary: self.scope.under_temporary || alive,
                 ..self.scope.clone()
             };
-            self.in_scope(arm_scope, |w| w.visit_arm_mut(arm));
+            self.in_scope(arm_scope, |w| {
+                // A guard (syn keeps it in the pattern) is a scope of its own: its temporaries
+                // are gone before the body runs.
+                let saved = w.scope.under_temporary;
+                w.visit_pat_mut(&mut arm.pat);
+                w.scope.under_temporary = saved;
+                w.visit_expr_mut(&mut arm.body);
+            });
         }
     }
 }
@@ -535,7 +546,17 @@ impl Walker<'_> {
     /// none of its own about attributes on expressions.
     fn reject_markers_on(&mut self, attrs: &mut Vec<Attribute>) {
         let mut errors = None;
-        attrs.retain(|attr| {
+        attrs.retain_mut(|attr| {
+            if attr.path().is_ident("cfg_attr") {
+                let mut ignored = None;
+                return match strip_cfg_attr_marker(&mut attr.meta, &mut ignored) {
+                    CfgMarker::NotFound => true,
+                    CfgMarker::Found { now_empty, .. } => {
+                        combine(&mut errors, error::marker_not_on_a_loop(attr.span()));
+                        !now_empty
+                    }
+                };
+            }
             let marker = is_attr(attr, "unconstrained") && !attr.path().is_ident("cfg_attr");
             if marker {
                 let name = attr
@@ -617,7 +638,8 @@ impl VisitMut for Walker<'_> {
             let is_tail = index + 1 == count && matches!(stmt, Stmt::Expr(_, None));
             let extends = matches!(
                 stmt,
-                Stmt::Local(syn::Local { init: Some(init), .. }) if extends_temporaries(&init.expr)
+                Stmt::Local(syn::Local { pat, init: Some(init), .. })
+                    if let_extends_temporaries(pat, &init.expr)
             );
             let saved = self.scope.under_temporary;
             self.visit_stmt_mut(stmt);

@@ -288,6 +288,108 @@ shape!(loop_after_a_place_argument_yields, yields, async fn(env) {
     })
 });
 
+shape!(struct_pattern_rest_leaves_a_field_alive, never_yields, async fn(env) {
+    struct Batch<'a> {
+        len: u64,
+        _guard: std::cell::Ref<'a, Vec<u64>>,
+    }
+    let make = || Batch {
+        len: 300,
+        _guard: env.queue.borrow(),
+    };
+    let mut total = 0;
+    if let Batch { len: 300, .. } = make() {
+        for i in 0..300 {
+            total += i;
+        }
+    }
+    total
+});
+
+shape!(ref_binding_extends_the_borrow, never_yields, async fn(env) {
+    let (ref items, offset) = (env.queue.borrow(), 1u64);
+    let mut total = offset;
+    for x in items.iter() {
+        total += x;
+    }
+    total
+});
+
+shape!(constructor_extends_the_borrow, never_yields, async fn(env) {
+    let items = Some(&*env.queue.borrow());
+    let mut total = 0;
+    for x in items.into_iter().flatten() {
+        total += x;
+    }
+    total
+});
+
+shape!(if_branch_extends_the_borrow, never_yields, async fn(env) {
+    let empty = Vec::new();
+    let items = if env.count > 3 {
+        &*env.queue.borrow()
+    } else {
+        &empty
+    };
+    let mut total = 0;
+    for x in items {
+        total += x;
+    }
+    total
+});
+
+// ---- common loops that must still yield ----
+
+shape!(adapters_over_an_owned_iterator_yield, yields, async fn(env) {
+    let items: Vec<u64> = (0..300).collect();
+    let mut total = 0;
+    for x in items.into_iter().map(|x| x * 2).rev() {
+        total += x;
+    }
+    total
+});
+
+shape!(copied_then_filtered_yields, yields, async fn(env) {
+    let items: Vec<u64> = (0..300).collect();
+    let mut total = 0;
+    for x in items.iter().copied().filter(|x| x % 3 != 0) {
+        total += x;
+    }
+    total
+});
+
+shape!(loop_after_a_borrowed_format_yields, yields, async fn(env) {
+    let name = &format!("batch {}", env.count);
+    let mut total = name.len() as u64;
+    for i in 0..300 {
+        total += i;
+    }
+    total
+});
+
+shape!(loop_after_a_borrow_in_an_if_condition_yields, yields, async fn(env) {
+    let mut total = 0;
+    if env.queue.borrow().len() > 3 {
+        for i in 0..300 {
+            total += i;
+        }
+    }
+    total
+});
+
+shape!(loop_after_a_borrow_in_a_match_guard_yields, yields, async fn(env) {
+    let mut total = 0;
+    match env.count {
+        n if env.queue.borrow().len() as u64 > n => {
+            for i in 0..300 {
+                total += i;
+            }
+        }
+        _ => total = 1,
+    }
+    total
+});
+
 // ---- contexts ----
 
 shape!(loop_in_async_block, yields, async fn(env) {
