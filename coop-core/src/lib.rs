@@ -146,6 +146,9 @@
 
 mod ambient;
 mod budget;
+mod clock;
+mod slice;
+mod value;
 mod wrappers;
 mod yield_point;
 
@@ -154,10 +157,14 @@ mod yield_point;
 pub mod __private;
 
 pub use budget::{
-    DEFAULT_BUDGET, budget, forced_yield_count, has_budget_remaining, with_budget,
+    budget, forced_yield_count, has_budget_remaining, time_slice_yield_count, with_budget,
     with_unconstrained,
 };
-pub use wrappers::{Budgeted, Coop, Unconstrained, budgeted, cooperative, unconstrained};
+pub use clock::set_clock;
+pub use value::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
+pub use wrappers::{
+    Budgeted, Coop, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,
+};
 pub use yield_point::{ConsumeBudget, RestoreOnPending, consume_budget, poll_proceed};
 
 #[cfg(feature = "macros")]

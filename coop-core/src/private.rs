@@ -2,6 +2,12 @@
 //! promise, hidden from the docs.
 
 pub use crate::budget::try_spend;
+
+/// Whether no budget scope is active on this thread, as between two task polls: for tests that
+/// check a scope never outlives its poll (a panic, a task dropped mid-poll).
+pub fn no_scope_active() -> bool {
+    crate::budget::is_ambient()
+}
 pub use crate::wrappers::unconstrained;
 pub use crate::yield_point::forced_yield;
 
