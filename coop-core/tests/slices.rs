@@ -109,7 +109,13 @@ fn one_slow_iteration_per_interval_overruns_by_at_most_a_quarter_slice_plus_that
         for (fast, slow) in [(1u64, 2_000u64), (100, 2_000_000), (10, 400), (3, 7)] {
             let every = 2 * (slice / 4 / fast) + 2;
             for phase in (0..60).map(|j| j * every / 60) {
-                let pace = |i: u64| ns(if (i + phase).is_multiple_of(every) { slow } else { fast });
+                let pace = |i: u64| {
+                    ns(if (i + phase).is_multiple_of(every) {
+                        slow
+                    } else {
+                        fast
+                    })
+                };
                 let (_, late) = on_fresh_thread(|| {
                     with_budget(Budget::units(u16::MAX).slice(ns(slice)), || {
                         spend_paced(pace)

@@ -33,7 +33,8 @@ pub use poll::{
 };
 pub use race::{
     FAIR_SPINS, Race, SPIN_CAP, count_ticks_during, count_ticks_during_plain, set_flag_once_hot,
-    spend_units, spin_until_flag, spin_until_flag_plain, tick_until_hot_done,
+    spend_units, spin_paced_until_flag, spin_paced_until_flag_plain, spin_until_flag,
+    spin_until_flag_plain, tick_until_hot_done,
 };
 
 /// Forced yields of `units` units spent one at a time from a full budget of 128 that refills at
