@@ -19,6 +19,7 @@ use core::task::{Context, Poll, Waker};
 
 use crate::ambient;
 use crate::clock;
+use crate::sites::{self, SiteRef};
 use crate::slice::{self, Check};
 use crate::value::{Budget, default_budget};
 
@@ -298,6 +299,7 @@ fn next_chunk(state: State) -> Chunk {
             Check::Over => {
                 reserve.units = 0;
                 reserve.timed_out = true;
+                reserve.checked_at = now;
                 set_reserve(reserve);
                 return Chunk::Over;
             }
@@ -334,22 +336,22 @@ pub fn try_spend() -> bool {
         .unwrap_or(true)
 }
 
-/// Spends one unit for `poll_proceed`. `Pending`: the budget is spent, the forced yield is
-/// counted, and the task will be woken.
+/// Spends one unit for `poll_proceed` at `site`. `Pending`: the budget is spent, the forced
+/// yield is counted, and the task will be woken.
 #[inline]
-pub(crate) fn poll_spend(cx: &mut Context<'_>) -> Poll<Charge> {
+pub(crate) fn poll_spend(cx: &mut Context<'_>, site: SiteRef) -> Poll<Charge> {
     match CURRENT
         .try_with(|cell| spend(cell, cx))
         .unwrap_or(Ok(Charge::Nothing))
     {
         Ok(charge) => Poll::Ready(charge),
         Err(Refused::Budget) => {
-            force_yield(cx);
+            force_yield(cx, site);
             Poll::Pending
         }
         // The source holds the task's own waker and wakes the task itself.
         Err(Refused::Source) => {
-            on_exhausted();
+            on_exhausted(site);
             Poll::Pending
         }
     }
@@ -391,20 +393,22 @@ pub(crate) fn spend_if_any() {
     }
 }
 
-/// The budget is spent and the caller is about to return `Pending`: counts the exhaustion,
-/// refills an ambient budget, and wakes the task as the ambient source wants it woken.
+/// The budget is spent and the yield point at `site` is about to return `Pending`: counts the
+/// exhaustion, refills an ambient budget, and wakes the task as the ambient source wants it
+/// woken.
 #[cold]
 #[inline(never)]
-pub(crate) fn force_yield(cx: &mut Context<'_>) {
-    on_exhausted();
+pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) {
+    on_exhausted(site);
     ambient::wake_after_forced_yield(cx);
 }
 
-/// Counts the exhaustion once, reports it, and refills an ambient budget from the process
-/// default: no executor will, so the thread refills its own at each forced yield.
+/// Counts the exhaustion once, for the process and for the yield point at `site`, reports it,
+/// and refills an ambient budget from the process default: no executor will, so the thread
+/// refills its own at each forced yield.
 #[cold]
 #[inline(never)]
-fn on_exhausted() {
+fn on_exhausted(site: SiteRef) {
     let Some(state) = current() else { return };
     let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
@@ -412,13 +416,24 @@ fn on_exhausted() {
         if reserve.timed_out {
             TIME_SLICE_YIELDS.fetch_add(1, Ordering::Relaxed);
         }
+        // The stretch since the slice started, as far as the clock was read anyway.
+        let stretch = reserve
+            .started
+            .map(|started| reserve.checked_at.saturating_sub(started));
+        sites::record(site, reserve.timed_out, stretch);
         #[cfg(feature = "tracing")]
-        tracing::trace!(
-            target: "coop",
-            scope = ?state.mode,
-            time_slice = reserve.timed_out,
-            "budget exhausted: forcing a yield to the executor"
-        );
+        {
+            let (file, line, function) = sites::describe(site);
+            tracing::trace!(
+                target: "coop",
+                scope = ?state.mode,
+                time_slice = reserve.timed_out,
+                site.file = file,
+                site.line = line,
+                site.function = function,
+                "budget exhausted: forcing a yield to the executor"
+            );
+        }
     }
     match state.mode {
         Mode::Ambient => {

@@ -203,6 +203,7 @@
 mod ambient;
 mod budget;
 mod clock;
+mod sites;
 mod slice;
 mod value;
 mod wrappers;
@@ -217,6 +218,7 @@ pub use budget::{
     with_unconstrained,
 };
 pub use clock::set_clock;
+pub use sites::{SiteStats, report, sites};
 pub use value::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
 pub use wrappers::{
     Budgeted, Coop, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,

@@ -12,8 +12,9 @@ use pin_project_lite::pin_project;
 
 use crate::ambient;
 use crate::budget::{with_budget, with_unconstrained};
+use crate::sites::SiteRef;
 use crate::value::{Budget, default_budget};
-use crate::yield_point::poll_proceed;
+use crate::yield_point::poll_proceed_at;
 
 pin_project! {
     /// The future returned by [`budgeted`]: polls its inner future under a fresh budget each time.
@@ -172,6 +173,8 @@ pin_project! {
     pub struct Coop<F> {
         #[pin]
         inner: F,
+        // Where it was created: its forced yields are counted there.
+        site: SiteRef,
     }
 }
 
@@ -181,7 +184,8 @@ pin_project! {
 /// For a leaf future that may be ready every time it is polled (a channel receive, a buffered
 /// read) and is awaited in a loop. With the `futures-core` feature, `cooperative(stream)` is a
 /// stream too: each item spends one unit, a spent budget yields before the next item, and a
-/// `Pending` of the inner stream charges nothing (see [`Coop`]'s `Stream` impl).
+/// `Pending` of the inner stream charges nothing (see [`Coop`]'s `Stream` impl). Its forced
+/// yields are counted in [`sites`](crate::sites) for the line that called `cooperative`.
 ///
 /// ```
 /// use futures::channel::mpsc;
@@ -201,16 +205,21 @@ pin_project! {
 /// assert_eq!(total, 499_500);
 /// # });
 /// ```
+#[track_caller]
 pub fn cooperative<F>(fut: F) -> Coop<F> {
-    Coop { inner: fut }
+    Coop {
+        inner: fut,
+        site: SiteRef::Caller(core::panic::Location::caller()),
+    }
 }
 
 impl<F: Future> Future for Coop<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let restore = ready!(poll_proceed(cx));
-        let output = self.project().inner.poll(cx);
+        let this = self.project();
+        let restore = ready!(poll_proceed_at(cx, *this.site));
+        let output = this.inner.poll(cx);
         if output.is_ready() {
             restore.made_progress();
         }
@@ -240,8 +249,9 @@ impl<S: futures_core::Stream> futures_core::Stream for Coop<S> {
     type Item = S::Item;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let restore = ready!(poll_proceed(cx));
-        let item = self.project().inner.poll_next(cx);
+        let this = self.project();
+        let restore = ready!(poll_proceed_at(cx, *this.site));
+        let item = this.inner.poll_next(cx);
         if let Poll::Ready(Some(_)) = item {
             restore.made_progress();
         }
