@@ -98,6 +98,47 @@
 //! assert!(polls >= 2);
 //! ```
 //!
+//! # Finding the hot loop
+//!
+//! Every yield point knows where it is: the loop keyword and the fn's path for the yield points
+//! `#[cooperative]` inserts, the caller's line for [`consume_budget`], [`poll_proceed`] and
+//! [`cooperative`](fn@cooperative). Each forced yield is counted for its yield point, on the
+//! slow path only; [`sites`] lists them, most forced yields first, and [`report`] prints the top
+//! ones. The loop at the top is the one that held its thread longest.
+//!
+//! ```
+//! use coop_core::cooperative;
+//!
+//! #[cooperative]
+//! async fn parse(input: &[u8]) -> usize {
+//!     input.iter().filter(|b| b.is_ascii_digit()).count() // no loop, no yield point
+//! }
+//!
+//! #[cooperative]
+//! async fn checksum(data: &[u8]) -> u32 {
+//!     let mut sum = 0u32;
+//!     for byte in data {
+//!         sum = sum.wrapping_add(u32::from(*byte));
+//!     }
+//!     sum
+//! }
+//!
+//! std::thread::spawn(|| {
+//!     futures::executor::block_on(async {
+//!         parse(b"12a3").await;
+//!         checksum(&[1; 10_000]).await;
+//!     })
+//! })
+//! .join()
+//! .unwrap();
+//! let hot = coop_core::sites()
+//!     .into_iter()
+//!     .find(|site| site.function().ends_with("::checksum"))
+//!     .unwrap();
+//! assert_eq!(hot.forced_yields(), 78); // 10 000 iterations, a yield every 128
+//! print!("{}", coop_core::report(3));
+//! ```
+//!
 //! # The attributes
 //!
 //! `#[cooperative]` puts a yield point at the head of every loop body of an async fn (and of

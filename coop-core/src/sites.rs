@@ -125,7 +125,9 @@ fn caller_site(location: &'static Location<'static>) -> Option<&'static Site> {
             && site.column == location.column()
             && site.file == location.file()
     };
-    let start = hash(location) % CALLER_SITES;
+    // The location's address is its hash: one per call site, usually. Where codegen copies one,
+    // the copies find slots of their own, and `sites` adds them up.
+    let start = (core::ptr::from_ref(location) as usize >> 3) % CALLER_SITES;
     for probe in 0..CALLER_SITES {
         let slot = &CALLERS[(start + probe) % CALLER_SITES];
         let site =
@@ -135,21 +137,6 @@ fn caller_site(location: &'static Location<'static>) -> Option<&'static Site> {
         }
     }
     None
-}
-
-fn hash(location: &Location<'_>) -> usize {
-    // FNV-1a over the file name, then the line and column.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let bytes = location.file().bytes();
-    let numbers = location
-        .line()
-        .to_le_bytes()
-        .into_iter()
-        .chain(location.column().to_le_bytes());
-    for byte in bytes.chain(numbers) {
-        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-    }
-    hash as usize
 }
 
 /// What one yield point forced, as [`sites`] reports it.
@@ -291,7 +278,19 @@ impl fmt::Display for SiteStats {
 /// assert_eq!((hot.column(), hot.forced_yields()), (5, 7));
 /// ```
 pub fn sites() -> Vec<SiteStats> {
-    let mut sites: Vec<SiteStats> = registry().iter().map(|site| site.stats()).collect();
+    let mut sites: Vec<SiteStats> = Vec::new();
+    for site in registry().iter().map(|site| site.stats()) {
+        // One place in the source may have two sites (a location codegen copied): one entry.
+        let key = |s: &SiteStats| (s.file, s.line, s.column, s.function);
+        match sites.iter_mut().find(|seen| key(seen) == key(&site)) {
+            Some(seen) => {
+                seen.forced_yields += site.forced_yields;
+                seen.time_slice_yields += site.time_slice_yields;
+                seen.longest_slice = seen.longest_slice.max(site.longest_slice);
+            }
+            None => sites.push(site),
+        }
+    }
     sites.sort_by(|a, b| {
         b.forced_yields
             .cmp(&a.forced_yields)

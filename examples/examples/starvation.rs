@@ -22,6 +22,8 @@
 //! beside the spinning ticker, `#[cooperative]` with the default budget of 128 units alone and
 //! with a 1 ms time slice on top (`set_default_budget(Budget::DEFAULT.slice(1 ms))`): a count
 //! bounds iterations, not time, and 128 uneven iterations can take several milliseconds.
+//!
+//! It ends with `coop_core::report`: the yield points that forced yields, most first.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -301,6 +303,8 @@ fn main() {
     }
 
     uneven(&buf, per_iteration);
+    println!("\nWhich loops yielded, from coop_core::report(5):\n");
+    print!("{}", coop_core::report(5));
 }
 
 /// The second table: a loop of uneven iterations, count only and count + slice.
