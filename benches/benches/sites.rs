@@ -13,7 +13,10 @@
 //!   the poll around it included. `consume_budget` is the hand-written yield point, whose site
 //!   is found from its caller's location.
 //!
-//! After criterion's report, a timed run prints the differences.
+//! After criterion's report, a timed run prints the differences, and measures them once more
+//! interleaved: the two variants alternate in 200 rounds and the median of the per-round
+//! differences is printed, which a machine whose speed drifts (a shared VM) disturbs far less
+//! than two medians taken a few seconds apart.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -155,10 +158,59 @@ fn print_summary() {
     }
 }
 
+/// The median over `rounds` of the difference per iteration between `a` and `b`, timed back to
+/// back in each round (in alternating order), and the medians of each.
+fn interleaved<A, B>(
+    rounds: usize,
+    calls: u64,
+    units: Option<u16>,
+    a: fn(u64, u64) -> A,
+    b: fn(u64, u64) -> B,
+) -> (f64, f64, f64)
+where
+    A: Future<Output = u64>,
+    B: Future<Output = u64>,
+{
+    let per_iteration = |d: Duration| d.as_secs_f64() * 1e9 / (calls * ITERATIONS) as f64;
+    let (mut ta, mut tb, mut diff) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (x, y) = if round % 2 == 0 {
+            let x = time(calls, units, a);
+            (x, time(calls, units, b))
+        } else {
+            let y = time(calls, units, b);
+            (time(calls, units, a), y)
+        };
+        ta.push(per_iteration(x));
+        tb.push(per_iteration(y));
+        diff.push(per_iteration(x) - per_iteration(y));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(&mut ta), median(&mut tb), median(&mut diff))
+}
+
+fn print_interleaved() {
+    println!("\nsites, interleaved: median of 200 rounds, ns per iteration");
+    println!("| measured | with site | without site | site adds |");
+    println!("|---|---|---|---|");
+    let (a, b, d) = interleaved(200, 20, None, with_site, without_site);
+    println!("| fast path, per iteration | {a:.3} | {b:.3} | {d:+.3} |");
+    let (a, b, d) = interleaved(200, 4, Some(1), with_site, without_site);
+    println!("| per forced yield (poll included) | {a:.3} | {b:.3} | {d:+.3} |");
+    let (a, b, d) = interleaved(200, 4, Some(1), consume_budget, without_site);
+    println!(
+        "| per forced yield, `consume_budget()` (caller's site) | {a:.3} | {b:.3} | {d:+.3} |"
+    );
+}
+
 fn main() {
     sites();
     Criterion::default().configure_from_args().final_summary();
     if std::env::args().any(|arg| arg == "--bench") {
         print_summary();
+        print_interleaved();
     }
 }

@@ -234,11 +234,109 @@ fn print_summary() {
     }
 }
 
+/// The median over `rounds` of each of `variants`' times, in ns per iteration of `calls` calls;
+/// each round runs every variant once, in a rotating order, so that a drifting machine speed
+/// hits all of them alike.
+fn interleaved(rounds: usize, calls: u64, variants: &[&dyn Fn(u64) -> Duration]) -> Vec<f64> {
+    let mut times = vec![Vec::with_capacity(rounds); variants.len()];
+    for round in 0..rounds {
+        for k in 0..variants.len() {
+            let k = (k + round) % variants.len();
+            let took = variants[k](calls);
+            times[k].push(took.as_secs_f64() * 1e9 / (calls * ITERATIONS) as f64);
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort_by(f64::total_cmp);
+            t[t.len() / 2]
+        })
+        .collect()
+}
+
+/// Times `calls` calls of `hot` with `budget` as the process default meanwhile.
+fn under<F>(
+    rt: &tokio::runtime::Runtime,
+    budget: Budget,
+    calls: u64,
+    hot: fn(u64, u64) -> F,
+) -> Duration
+where
+    F: Future<Output = u64> + Send + 'static,
+{
+    set_default_budget(budget);
+    let took = time_in_task(rt, calls, hot);
+    set_default_budget(Budget::DEFAULT);
+    took
+}
+
+/// What a 1 ms slice costs on top of the count, measured interleaved with the count alone and
+/// with tokio's `consume_budget`: medians of 100 rounds.
+fn print_slice_cost() {
+    let rt = &tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread runtime without drivers builds");
+    let (count, sliced) = (
+        Budget::DEFAULT,
+        Budget::DEFAULT.slice(Duration::from_millis(1)),
+    );
+    println!(
+        "\nyield_cost/{}, slice on vs off, interleaved: medians of 100 rounds, ns per iteration",
+        build_name()
+    );
+    println!(
+        "| work | `cooperative` | `cooperative`, 1 ms slice | slice on / off | tokio `consume_budget` | slice on / tokio |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let row = |work: &str, t: Vec<f64>| {
+        println!(
+            "| {work} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            t[0],
+            t[1],
+            t[1] / t[0],
+            t[2],
+            t[1] / t[2]
+        );
+    };
+    let t = interleaved(
+        100,
+        40,
+        &[
+            &|calls| under(rt, count, calls, cooperative::<1>),
+            &|calls| under(rt, sliced, calls, cooperative::<1>),
+            &|calls| under(rt, count, calls, tokio_consume_budget::<1>),
+        ],
+    );
+    row("1 ns", t);
+    let t = interleaved(
+        100,
+        10,
+        &[
+            &|calls| under(rt, count, calls, cooperative::<6>),
+            &|calls| under(rt, sliced, calls, cooperative::<6>),
+            &|calls| under(rt, count, calls, tokio_consume_budget::<6>),
+        ],
+    );
+    row("10 ns", t);
+    let t = interleaved(
+        100,
+        2,
+        &[
+            &|calls| under(rt, count, calls, cooperative::<60>),
+            &|calls| under(rt, sliced, calls, cooperative::<60>),
+            &|calls| under(rt, count, calls, tokio_consume_budget::<60>),
+        ],
+    );
+    row("100 ns", t);
+}
+
 fn main() {
     yield_cost();
     Criterion::default().configure_from_args().final_summary();
     // `cargo bench` passes `--bench`; `cargo test` runs each benchmark once and times nothing.
     if std::env::args().any(|arg| arg == "--bench") {
         print_summary();
+        print_slice_cost();
     }
 }

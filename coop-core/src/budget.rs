@@ -80,6 +80,8 @@ struct Reserve {
     /// The clock at the last check, and the units handed to the counter then.
     checked_at: u64,
     handed: u16,
+    /// Nanoseconds per unit measured at the last check; zero until one measured it.
+    pace: u64,
     /// The slice, not the units, ended this budget.
     timed_out: bool,
     /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
@@ -94,6 +96,7 @@ impl Reserve {
         started: None,
         checked_at: 0,
         handed: 0,
+        pace: 0,
         timed_out: false,
         undrawn: false,
     };
@@ -120,9 +123,20 @@ fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
     }
 }
 
+/// What the thread's last forced yield knew of its loop's pace: the yield point's key and the
+/// nanoseconds per unit its budget measured last. A budget that starts by resuming that same
+/// yield point (the loop that yielded goes on) takes its first chunk at that pace, so a steady
+/// loop reads the clock once per budget; any other starts with one unit and measures it.
+#[derive(Clone, Copy, Debug)]
+struct PaceHint {
+    site: usize,
+    pace: u64,
+}
+
 thread_local! {
     static CURRENT: Cell<State> = const { Cell::new(State::UNDRAWN) };
     static RESERVE: Cell<Reserve> = const { Cell::new(Reserve::UNDRAWN) };
+    static HINT: Cell<PaceHint> = const { Cell::new(PaceHint { site: 0, pace: 0 }) };
 }
 
 static FORCED_YIELDS: AtomicU64 = AtomicU64::new(0);
@@ -223,7 +237,7 @@ fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
 #[inline(never)]
 fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
     let state = cell.get();
-    match next_chunk(state) {
+    match next_chunk(state, None) {
         Chunk::Granted => spend(cell, cx),
         Chunk::Over => Err(Refused::Budget),
         Chunk::Spent => match state.mode {
@@ -236,7 +250,7 @@ fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refuse
                     set_reserve(fresh_reserve);
                     if fresh_state.units == 0 {
                         // A slice: this unit starts it. No unit at all: the source's is all.
-                        let _ = next_chunk(fresh_state);
+                        let _ = next_chunk(fresh_state, None);
                     }
                     let state = cell.get();
                     if state.units > 0 {
@@ -263,8 +277,9 @@ enum Chunk {
 
 /// Moves the budget's next chunk from the reserve into the empty counter of `state`, starting
 /// or checking the time slice; a fresh thread's ambient budget first draws the process
-/// default.
-fn next_chunk(state: State) -> Chunk {
+/// default. `resumed` is the yield point whose forced yield is being resumed, if that is what
+/// spends this unit.
+fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
     let Some(mut reserve) = reserve() else {
         return Chunk::Spent;
     };
@@ -283,11 +298,21 @@ fn next_chunk(state: State) -> Chunk {
     };
     let now = clock::now_nanos();
     let chunk = match reserve.started {
-        // The budget's first unit starts the slice; its pace is unknown, so one unit is handed
-        // out and the next check measures it.
+        // The budget's first unit starts the slice. The loop that yielded last on this thread
+        // going on takes its first chunk at the pace it had; anything else gets one unit, and the
+        // next check measures it.
         None => {
             reserve.started = Some(now);
-            1
+            let hint = HINT.try_with(Cell::get).ok();
+            match (resumed, hint) {
+                (Some(site), Some(hint)) if hint.pace > 0 && hint.site == site.key() => {
+                    match slice::check(limit, 0, hint.pace, 1, reserve.units) {
+                        Check::Chunk(chunk) => chunk,
+                        Check::Over => 1,
+                    }
+                }
+                _ => 1,
+            }
         }
         Some(started) => match slice::check(
             limit,
@@ -303,7 +328,11 @@ fn next_chunk(state: State) -> Chunk {
                 set_reserve(reserve);
                 return Chunk::Over;
             }
-            Check::Chunk(chunk) => chunk,
+            Check::Chunk(chunk) => {
+                reserve.pace =
+                    now.saturating_sub(reserve.checked_at) / u64::from(reserve.handed.max(1));
+                chunk
+            }
         },
     };
     reserve.units -= chunk;
@@ -369,9 +398,9 @@ fn refund_unit() {
     }
 }
 
-/// Spends a unit if one is left, and never refuses: for the poll right after a forced yield,
-/// which must complete whatever the budget says.
-pub(crate) fn spend_if_any() {
+/// Spends a unit if one is left, and never refuses: for the poll right after a forced yield at
+/// `site`, which must complete whatever the budget says.
+pub(crate) fn spend_if_any(site: SiteRef) {
     let Some(state) = current() else { return };
     if state.mode == Mode::Unconstrained {
         return;
@@ -383,7 +412,7 @@ pub(crate) fn spend_if_any() {
         unit.keep();
     }
     // An empty counter takes the next chunk first: this unit starts a fresh budget's slice.
-    if state.units == 0 && !matches!(next_chunk(state), Chunk::Granted) {
+    if state.units == 0 && !matches!(next_chunk(state, Some(site)), Chunk::Granted) {
         return;
     }
     if let Some(state) = current()
@@ -421,6 +450,14 @@ fn on_exhausted(site: SiteRef) {
             .started
             .map(|started| reserve.checked_at.saturating_sub(started));
         sites::record(site, reserve.timed_out, stretch);
+        if reserve.pace > 0 {
+            let _ = HINT.try_with(|hint| {
+                hint.set(PaceHint {
+                    site: site.key(),
+                    pace: reserve.pace,
+                });
+            });
+        }
         #[cfg(feature = "tracing")]
         {
             let (file, line, function) = sites::describe(site);

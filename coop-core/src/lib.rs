@@ -57,13 +57,14 @@
 //!
 //! - **The guarantee**: a loop under a time slice is forced to yield at most a quarter of the
 //!   slice plus one iteration after its slice ends, as long as at most one iteration of each
-//!   check interval is slower than the iterations the previous interval measured.
+//!   check interval is slower than the pace measured before it (see [`Budget`]).
 //! - **Choosing one**: the longest you accept another task on the thread to wait, minus your
 //!   loops' longest single iteration. Loops whose 128 iterations always fit in it never notice.
 //! - **What it costs**: nothing on the yield point's fast path, which stays a decrement and a
 //!   branch. The slow path reads the clock when the budget starts and then every k units, where
-//!   k adapts to the loop's pace: a fast loop reads it twice per budget (about 50 ns with
-//!   `Instant` on a VM), a slow one once per iteration. BENCHMARKS.md has the numbers.
+//!   k adapts to the loop's pace: a fast loop that goes on after its forced yield reads it once
+//!   per budget (about 25 ns with `Instant` on a VM), a slow one once per iteration.
+//!   BENCHMARKS.md has the numbers.
 //! - When the slice is over, the next check forces a yield exactly as a spent budget does
 //!   (counted by [`forced_yield_count`], and by [`time_slice_yield_count`]), and the next budget
 //!   starts fresh. Unconstrained code is never forced to yield by time either.

@@ -1,5 +1,5 @@
 //! When a time slice is checked: the chunk of units handed to the fast path's counter between
-//! two clock reads (strip mining, as HotSpot does for its safepoint polls).
+//! clock reads (strip mining, as HotSpot does for its safepoint polls).
 //!
 //! Pure arithmetic on nanoseconds, so that the bound can be read and tested on its own.
 

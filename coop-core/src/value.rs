@@ -25,19 +25,24 @@ pub const DEFAULT_BUDGET: u16 = 128;
 ///
 /// **The guarantee**: a loop under a time slice is forced to yield at most a quarter of the
 /// slice plus one iteration after its slice ends, as long as at most one iteration of each
-/// check interval is slower than the iterations the previous interval measured.
+/// check interval is slower than the pace measured before it (by the previous interval; for a
+/// budget's first interval, by the last interval of the previous budget at the same yield point
+/// on the thread, else the first unit is measured alone).
 ///
 /// How it stays cheap: the clock is never read on a yield point's fast path. The budget hands
 /// its units to the fast path's counter in chunks, and the clock is read only when a chunk runs
 /// out. The chunk adapts to the loop, as HotSpot strip-mines its safepoint polls: after a check
 /// it holds as many units as, at the pace just measured, fit in a quarter of the slice and
 /// before the slice ends (at least one, at most what is left). Slow iterations check every
-/// unit; fast ones check once or twice per budget, and not at all once the units run out first.
+/// unit. A fast loop reads the clock once per budget: when the budget starts by resuming the
+/// yield point whose forced yield ended the previous one (the loop goes on), its first chunk is
+/// sized at the pace that budget measured, and when its units run out before its slice no check
+/// is needed. A budget that starts anywhere else measures its first unit alone, one read more.
 ///
 /// Choosing a slice: the longest you accept another task on the thread to wait for, minus the
 /// longest single iteration of your loops. A slice much longer than a budget's worth of
-/// iterations costs two clock reads per budget and changes nothing else; a slice shorter than
-/// an iteration yields at every iteration.
+/// iterations costs a clock read per budget and changes nothing else; a slice shorter than an
+/// iteration yields at every iteration.
 ///
 /// ```
 /// use std::time::Duration;

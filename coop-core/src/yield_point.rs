@@ -96,7 +96,7 @@ impl Future for ConsumeBudget {
             Stage::Yielded => {
                 // The yield already happened: complete, whatever the budget says now, so that
                 // a scope that is never refreshed cannot hold this future forever.
-                budget::spend_if_any();
+                budget::spend_if_any(self.site);
                 return Poll::Ready(());
             }
         }

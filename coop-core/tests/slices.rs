@@ -325,3 +325,48 @@ fn consume_budget_completes_after_a_time_slice_yield() {
         });
     });
 }
+
+/// `units` units through one `consume_budget()` call site, `pace` of manual time each.
+async fn paced_loop(units: u64, pace: Duration) {
+    for _ in 0..units {
+        consume_budget().await;
+        advance_clock(pace);
+    }
+}
+
+/// The same, through another call site.
+async fn other_paced_loop(units: u64, pace: Duration) {
+    for _ in 0..units {
+        consume_budget().await;
+        advance_clock(pace);
+    }
+}
+
+#[test]
+fn a_loop_that_goes_on_after_its_forced_yield_reads_the_clock_once_per_budget() {
+    install_manual_clock();
+    let (yields, reads) = on_fresh_thread(|| {
+        let before = manual_clock_reads();
+        let sliced = Budget::DEFAULT.slice(Duration::from_millis(1));
+        let ((), yields) = run_counting_yields(budgeted_with(sliced, paced_loop(1000, ns(1))));
+        (yields, manual_clock_reads() - before)
+    });
+    // Seven budgets end by their units. The first reads twice (start, and its first unit's
+    // pace); the seven that resume the same yield point take their first chunk at that pace.
+    assert_eq!(yields, 7);
+    assert_eq!(reads, 2 + 7);
+}
+
+#[test]
+fn a_budget_that_starts_at_another_yield_point_measures_its_first_unit_alone() {
+    install_manual_clock();
+    let yields = on_fresh_thread(|| {
+        // A fast loop yields by its units and leaves its pace behind...
+        let fast = Budget::DEFAULT.slice(ns(1000));
+        run_counting_yields(budgeted_with(fast, paced_loop(300, ns(1))));
+        // ...which a slow loop elsewhere does not inherit: four units per 1 µs slice.
+        let slow = Budget::units(u16::MAX).slice(ns(1000));
+        run_counting_yields(budgeted_with(slow, other_paced_loop(20, ns(300)))).1
+    });
+    assert_eq!(yields, forced_yields_per(4, 20));
+}
