@@ -141,6 +141,28 @@ fn human(d: Duration) -> String {
     }
 }
 
+/// How often this machine takes the thread away from a spinning loop for longer than 100 µs,
+/// and the longest time: the noise every row's delays include, whatever the hot loop does.
+fn machine_stalls(run_for: Duration) -> String {
+    const STALL: Duration = Duration::from_micros(100);
+    let start = Instant::now();
+    let mut last = start;
+    let (mut stalls, mut longest) = (0, Duration::ZERO);
+    while last - start < run_for {
+        let now = Instant::now();
+        if now - last > STALL {
+            stalls += 1;
+            longest = longest.max(now - last);
+        }
+        last = now;
+    }
+    format!(
+        "machine: a spinning thread lost the CPU for > {STALL:?} {stalls} times in {run_for:?}, \
+         longest {}",
+        human(longest)
+    )
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test` runs each row briefly.
     let timed = std::env::args().any(|arg| arg == "--bench");
@@ -169,11 +191,13 @@ fn main() {
         "\nslices/{build}: a ticker every {PERIOD:?} beside a #[cooperative] loop, {run_for:?} \
          per row; count only (128 units) vs count + slice ({SLICE:?})"
     );
+    println!("{}", machine_stalls(run_for));
     println!(
         "| iteration | count only p99 | count only worst | count + slice p99 | count + slice worst | slice + one iteration |"
     );
     println!("|---|---|---|---|---|---|");
     for work in works {
+        std::io::Write::flush(&mut std::io::stdout()).expect("stdout");
         let count = delays(work, Budget::DEFAULT, run_for);
         let sliced = delays(work, Budget::DEFAULT.slice(SLICE), run_for);
         let longest = match work {
@@ -190,4 +214,5 @@ fn main() {
             human(SLICE + longest),
         );
     }
+    println!("{}", machine_stalls(run_for));
 }

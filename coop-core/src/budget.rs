@@ -80,8 +80,9 @@ struct Reserve {
     /// The clock at the last check, and the units handed to the counter then.
     checked_at: u64,
     handed: u16,
-    /// Nanoseconds per unit measured at the last check; zero until one measured it.
-    pace: u64,
+    /// The chunk the pace measured at the last check allows, for a budget that resumes this
+    /// loop; zero until a check measured one.
+    paced: u16,
     /// The slice, not the units, ended this budget.
     timed_out: bool,
     /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
@@ -96,7 +97,7 @@ impl Reserve {
         started: None,
         checked_at: 0,
         handed: 0,
-        pace: 0,
+        paced: 0,
         timed_out: false,
         undrawn: false,
     };
@@ -124,19 +125,19 @@ fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
 }
 
 /// What the thread's last forced yield knew of its loop's pace: the yield point's key and the
-/// nanoseconds per unit its budget measured last. A budget that starts by resuming that same
-/// yield point (the loop that yielded goes on) takes its first chunk at that pace, so a steady
-/// loop reads the clock once per budget; any other starts with one unit and measures it.
+/// chunk its budget's last check allowed. A budget that starts by resuming that same yield point
+/// (the loop that yielded goes on) takes that first chunk, so a steady loop reads the clock once
+/// per budget; any other starts with one unit and measures it.
 #[derive(Clone, Copy, Debug)]
 struct PaceHint {
     site: usize,
-    pace: u64,
+    paced: u16,
 }
 
 thread_local! {
     static CURRENT: Cell<State> = const { Cell::new(State::UNDRAWN) };
     static RESERVE: Cell<Reserve> = const { Cell::new(Reserve::UNDRAWN) };
-    static HINT: Cell<PaceHint> = const { Cell::new(PaceHint { site: 0, pace: 0 }) };
+    static HINT: Cell<PaceHint> = const { Cell::new(PaceHint { site: 0, paced: 0 }) };
 }
 
 static FORCED_YIELDS: AtomicU64 = AtomicU64::new(0);
@@ -305,11 +306,8 @@ fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
             reserve.started = Some(now);
             let hint = HINT.try_with(Cell::get).ok();
             match (resumed, hint) {
-                (Some(site), Some(hint)) if hint.pace > 0 && hint.site == site.key() => {
-                    match slice::check(limit, 0, hint.pace, 1, reserve.units) {
-                        Check::Chunk(chunk) => chunk,
-                        Check::Over => 1,
-                    }
+                (Some(site), Some(hint)) if hint.paced > 0 && hint.site == site.key() => {
+                    hint.paced.min(reserve.units)
                 }
                 _ => 1,
             }
@@ -328,9 +326,8 @@ fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
                 set_reserve(reserve);
                 return Chunk::Over;
             }
-            Check::Chunk(chunk) => {
-                reserve.pace =
-                    now.saturating_sub(reserve.checked_at) / u64::from(reserve.handed.max(1));
+            Check::Chunk { chunk, paced } => {
+                reserve.paced = paced;
                 chunk
             }
         },
@@ -450,11 +447,11 @@ fn on_exhausted(site: SiteRef) {
             .started
             .map(|started| reserve.checked_at.saturating_sub(started));
         sites::record(site, reserve.timed_out, stretch);
-        if reserve.pace > 0 {
+        if reserve.paced > 0 {
             let _ = HINT.try_with(|hint| {
                 hint.set(PaceHint {
                     site: site.key(),
-                    pace: reserve.pace,
+                    paced: reserve.paced,
                 });
             });
         }

@@ -164,7 +164,7 @@ fn a_bursty_loop_under_the_default_units_yields_right_after_its_slow_iteration()
 }
 
 #[test]
-fn checks_adapt_slow_loops_check_every_unit_fast_loops_twice_per_budget() {
+fn checks_adapt_slow_loops_check_every_unit_fast_loops_double_their_chunks() {
     install_manual_clock();
     let reads = |budget: Budget, pace: Duration| {
         on_fresh_thread(|| {
@@ -179,16 +179,43 @@ fn checks_adapt_slow_loops_check_every_unit_fast_loops_twice_per_budget() {
         reads(Budget::units(u16::MAX).slice(ns(1000)), ns(300)),
         (4, 5)
     );
-    // Fast: the first unit starts the slice, the second measures the pace, and the chunk then
-    // takes every unit left; the units end the budget without another read.
-    assert_eq!(reads(Budget::DEFAULT.slice(ns(1_000_000)), ns(1)), (128, 2));
-    // In between: 10 ns a unit, a 4 µs slice; chunks of at most 100 units (a quarter of the
-    // slice), shrinking towards its end.
+    // Fast: the first unit starts the slice, then chunks of 2, 4, .. 64 and the last unit; the
+    // units end the budget without another read.
+    assert_eq!(reads(Budget::DEFAULT.slice(ns(1_000_000)), ns(1)), (128, 8));
+    // In between: 10 ns a unit, a 4 µs slice; chunks grow to 100 units (a quarter of the slice)
+    // and shrink towards its end.
     let (granted, checks) = reads(Budget::units(u16::MAX).slice(ns(4000)), ns(10));
     assert_eq!(granted, 400);
-    assert!((5..=12).contains(&checks), "{checks} checks");
+    assert!((8..=16).contains(&checks), "{checks} checks");
     // No slice: no read at all.
     assert_eq!(reads(Budget::DEFAULT, ns(1)), (128, 0));
+}
+
+#[test]
+fn an_uneven_loop_is_measured_over_growing_chunks_and_its_slice_holds() {
+    install_manual_clock();
+    // One iteration in 16 takes 256 µs, the others 1 µs: 128 of them take 2.2 ms, and a pace
+    // measured over one light unit would make a chunk of the whole budget.
+    let slice = Duration::from_millis(1);
+    let heavy = Duration::from_micros(256);
+    for phase in [0u64, 1, 8, 15] {
+        let (granted, late) = on_fresh_thread(|| {
+            with_budget(Budget::DEFAULT.slice(slice), || {
+                spend_paced(|i| {
+                    if (i + phase) % 16 == 0 {
+                        heavy
+                    } else {
+                        ns(1000)
+                    }
+                })
+            })
+        });
+        assert!(
+            granted < 128,
+            "{phase}: the slice ended the budget, not the units"
+        );
+        assert!(late <= slice + slice / 4 + heavy, "{phase}: {late:?}");
+    }
 }
 
 #[test]
@@ -351,10 +378,11 @@ fn a_loop_that_goes_on_after_its_forced_yield_reads_the_clock_once_per_budget() 
         let ((), yields) = run_counting_yields(budgeted_with(sliced, paced_loop(1000, ns(1))));
         (yields, manual_clock_reads() - before)
     });
-    // Seven budgets end by their units. The first reads twice (start, and its first unit's
-    // pace); the seven that resume the same yield point take their first chunk at that pace.
+    // Seven budgets end by their units. The first reads at its start and as its chunks double
+    // (8 reads); the seven that resume the same yield point take all their units in their
+    // first chunk, one read each.
     assert_eq!(yields, 7);
-    assert_eq!(reads, 2 + 7);
+    assert_eq!(reads, 8 + 7);
 }
 
 #[test]
