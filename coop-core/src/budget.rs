@@ -208,11 +208,15 @@ enum Refused {
 
 /// Spends one unit of the thread's budget: the one place that decides.
 ///
-/// `cx` only reaches the ambient source, which registers its waker when it refuses. Each caller
-/// reads the thread-local itself, so that what it does with the [`Charge`] stays inside that
-/// one access.
+/// `cx` only reaches the ambient source, which registers its waker when it refuses; `site`, the
+/// yield point spending, only the slow path. Each caller reads the thread-local itself, so that
+/// what it does with the [`Charge`] stays inside that one access.
 #[inline(always)]
-fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
+fn spend(
+    cell: &Cell<State>,
+    cx: &mut Context<'_>,
+    site: Option<SiteRef>,
+) -> Result<Charge, Refused> {
     let state = cell.get();
     match state.mode {
         Mode::Unconstrained => Ok(Charge::Nothing),
@@ -228,7 +232,7 @@ fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
             cell.set(state.spent_one());
             Ok(charge)
         }
-        _ => spend_slow(cell, cx),
+        _ => spend_slow(cell, cx, site),
     }
 }
 
@@ -236,10 +240,14 @@ fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
 /// budget spent (by its units or its slice), or refills an ambient counter from the source.
 #[cold]
 #[inline(never)]
-fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
+fn spend_slow(
+    cell: &Cell<State>,
+    cx: &mut Context<'_>,
+    site: Option<SiteRef>,
+) -> Result<Charge, Refused> {
     let state = cell.get();
-    match next_chunk(state, None) {
-        Chunk::Granted => spend(cell, cx),
+    match next_chunk(state, site) {
+        Chunk::Granted => spend(cell, cx, site),
         Chunk::Over => Err(Refused::Budget),
         Chunk::Spent => match state.mode {
             // The counter is empty: where the source keeps a budget per task poll, the counter
@@ -278,8 +286,8 @@ enum Chunk {
 
 /// Moves the budget's next chunk from the reserve into the empty counter of `state`, starting
 /// or checking the time slice; a fresh thread's ambient budget first draws the process
-/// default. `resumed` is the yield point whose forced yield is being resumed, if that is what
-/// spends this unit.
+/// default. `resumed` is the yield point spending this unit, where it is known: when it is the
+/// one whose forced yield ended the thread's previous budget, the loop goes on.
 fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
     let Some(mut reserve) = reserve() else {
         return Chunk::Spent;
@@ -354,7 +362,7 @@ fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
 pub fn try_spend() -> bool {
     CURRENT
         .try_with(|cell| {
-            spend(cell, &mut Context::from_waker(Waker::noop()))
+            spend(cell, &mut Context::from_waker(Waker::noop()), None)
                 .map(Charge::keep)
                 .is_ok()
         })
@@ -367,7 +375,7 @@ pub fn try_spend() -> bool {
 #[inline]
 pub(crate) fn poll_spend(cx: &mut Context<'_>, site: SiteRef) -> Poll<Charge> {
     match CURRENT
-        .try_with(|cell| spend(cell, cx))
+        .try_with(|cell| spend(cell, cx, Some(site)))
         .unwrap_or(Ok(Charge::Nothing))
     {
         Ok(charge) => Poll::Ready(charge),

@@ -89,3 +89,21 @@ fn coop_streams_pass_send_sync_and_unpin_through() {
         std::thread::scope(|s| s.spawn(move || drop(stream)).join().unwrap());
     });
 }
+
+#[test]
+fn a_time_sliced_stream_reads_the_clock_once_per_budget_that_goes_on() {
+    install_manual_clock();
+    let (yields, reads) = on_fresh_thread(|| {
+        let before = coop_test_support::manual_clock_reads();
+        let sliced = Budget::DEFAULT.slice(Duration::from_millis(1));
+        let ((), yields) = coop_test_support::run_counting_yields(budgeted_with(sliced, async {
+            cooperative(futures::stream::iter(0..999u64))
+                .for_each(|_| async { advance_clock(Duration::from_nanos(1)) })
+                .await;
+        }));
+        (yields, coop_test_support::manual_clock_reads() - before)
+    });
+    // 1000 asks (999 items and the end): seven budgets end by their units. The first reads as
+    // its chunks double (8 reads), the seven that go on at the same yield point once each.
+    assert_eq!((yields, reads), (7, 8 + 7));
+}
