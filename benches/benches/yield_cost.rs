@@ -9,7 +9,9 @@
 //!   head of the body;
 //! - `yield_now_every_128`: `tokio::task::yield_now().await` written by hand every 128 iterations.
 //!
-//! Two more isolate where the cost comes from: `coop_consume_budget` awaits coop's public
+//! `cooperative_slice` is `cooperative` with the process default budget set to 128 units and a
+//! 1 ms time slice (`Budget::DEFAULT.slice(1 ms)`): what a time slice costs on top of the count,
+//! in the same run. Two more isolate where the cost comes from: `coop_consume_budget` awaits coop's public
 //! `consume_budget()` future each iteration (no inlined fast path), and `cooperative_no_yield`
 //! runs the `#[cooperative]` loop where no budget runs out (the yield point's check runs, no
 //! scheduler round trip).
@@ -26,6 +28,7 @@ use std::future::Future;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use coop_core::{Budget, set_default_budget};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 
 mod loops;
@@ -99,8 +102,26 @@ fn variant<F>(
 ) where
     F: Future<Output = u64> + Send + 'static,
 {
+    variant_under(group, rt, name, hot, Budget::DEFAULT);
+}
+
+/// Times one variant in `group` with `budget` as the process default meanwhile.
+fn variant_under<F>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    hot: fn(u64, u64) -> F,
+    budget: Budget,
+) where
+    F: Future<Output = u64> + Send + 'static,
+{
     group.bench_function(BenchmarkId::from_parameter(name), |b| {
-        b.iter_custom(|iters| time_in_task(rt, iters, hot))
+        b.iter_custom(|iters| {
+            set_default_budget(budget);
+            let took = time_in_task(rt, iters, hot);
+            set_default_budget(Budget::DEFAULT);
+            took
+        })
     });
 }
 
@@ -111,6 +132,13 @@ fn bench_work<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime,
     group.throughput(Throughput::Elements(ITERATIONS));
     variant(&mut group, rt, "bare", bare::<STEPS>);
     variant(&mut group, rt, "cooperative", cooperative::<STEPS>);
+    variant_under(
+        &mut group,
+        rt,
+        "cooperative_slice",
+        cooperative::<STEPS>,
+        Budget::DEFAULT.slice(Duration::from_millis(1)),
+    );
     variant(
         &mut group,
         rt,
@@ -157,9 +185,10 @@ criterion_group! {
 }
 
 /// The variants in table order, and the work sizes.
-const VARIANTS: [&str; 6] = [
+const VARIANTS: [&str; 7] = [
     "bare",
     "cooperative",
+    "cooperative_slice",
     "tokio_consume_budget",
     "yield_now_every_128",
     "coop_consume_budget",
@@ -177,28 +206,129 @@ fn print_summary() {
         dir = dir.display()
     );
     println!(
-        "| work | variant | ns / iteration | vs bare | overhead ns | vs tokio consume_budget |"
+        "| work | variant | ns / iteration | vs bare | overhead ns | vs tokio consume_budget | vs cooperative |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for work in WORKS {
         let group = format!("yield_cost/{}/{work}", build_name());
         let ns = |variant: &str| {
             coop_benches::criterion_median_ns(&dir, &group, variant)
                 .map(|ns| ns / ITERATIONS as f64)
         };
-        let (Some(bare), tokio) = (ns("bare"), ns("tokio_consume_budget")) else {
+        let (Some(bare), tokio, coop) = (ns("bare"), ns("tokio_consume_budget"), ns("cooperative"))
+        else {
             continue;
         };
+        let ratio =
+            |of: f64, to: Option<f64>| to.map_or_else(String::new, |to| format!("{:.3}", of / to));
         for variant in VARIANTS {
             let Some(ns) = ns(variant) else { continue };
             println!(
-                "| {work} | {variant} | {ns:.3} | {:.3} | {:+.3} | {} |",
+                "| {work} | {variant} | {ns:.3} | {:.3} | {:+.3} | {} | {} |",
                 ns / bare,
                 ns - bare,
-                tokio.map_or_else(String::new, |tokio| format!("{:.3}", ns / tokio)),
+                ratio(ns, tokio),
+                ratio(ns, coop),
             );
         }
     }
+}
+
+/// The median over `rounds` of each of `variants`' times, in ns per iteration of `calls` calls;
+/// each round runs every variant once, in a rotating order, so that a drifting machine speed
+/// hits all of them alike.
+fn interleaved(rounds: usize, calls: u64, variants: &[&dyn Fn(u64) -> Duration]) -> Vec<f64> {
+    let mut times = vec![Vec::with_capacity(rounds); variants.len()];
+    for round in 0..rounds {
+        for k in 0..variants.len() {
+            let k = (k + round) % variants.len();
+            let took = variants[k](calls);
+            times[k].push(took.as_secs_f64() * 1e9 / (calls * ITERATIONS) as f64);
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort_by(f64::total_cmp);
+            t[t.len() / 2]
+        })
+        .collect()
+}
+
+/// Times `calls` calls of `hot` with `budget` as the process default meanwhile.
+fn under<F>(
+    rt: &tokio::runtime::Runtime,
+    budget: Budget,
+    calls: u64,
+    hot: fn(u64, u64) -> F,
+) -> Duration
+where
+    F: Future<Output = u64> + Send + 'static,
+{
+    set_default_budget(budget);
+    let took = time_in_task(rt, calls, hot);
+    set_default_budget(Budget::DEFAULT);
+    took
+}
+
+/// What a 1 ms slice costs on top of the count, measured interleaved with the count alone and
+/// with tokio's `consume_budget`: medians of 100 rounds.
+fn print_slice_cost() {
+    let rt = &tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread runtime without drivers builds");
+    let (count, sliced) = (
+        Budget::DEFAULT,
+        Budget::DEFAULT.slice(Duration::from_millis(1)),
+    );
+    println!(
+        "\nyield_cost/{}, slice on vs off, interleaved: medians of 100 rounds, ns per iteration",
+        build_name()
+    );
+    println!(
+        "| work | `cooperative` | `cooperative`, 1 ms slice | slice on / off | tokio `consume_budget` | slice on / tokio |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let row = |work: &str, t: Vec<f64>| {
+        println!(
+            "| {work} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            t[0],
+            t[1],
+            t[1] / t[0],
+            t[2],
+            t[1] / t[2]
+        );
+    };
+    let t = interleaved(
+        100,
+        40,
+        &[
+            &|calls| under(rt, count, calls, cooperative::<1>),
+            &|calls| under(rt, sliced, calls, cooperative::<1>),
+            &|calls| under(rt, count, calls, tokio_consume_budget::<1>),
+        ],
+    );
+    row("1 ns", t);
+    let t = interleaved(
+        100,
+        10,
+        &[
+            &|calls| under(rt, count, calls, cooperative::<6>),
+            &|calls| under(rt, sliced, calls, cooperative::<6>),
+            &|calls| under(rt, count, calls, tokio_consume_budget::<6>),
+        ],
+    );
+    row("10 ns", t);
+    let t = interleaved(
+        100,
+        2,
+        &[
+            &|calls| under(rt, count, calls, cooperative::<60>),
+            &|calls| under(rt, sliced, calls, cooperative::<60>),
+            &|calls| under(rt, count, calls, tokio_consume_budget::<60>),
+        ],
+    );
+    row("100 ns", t);
 }
 
 fn main() {
@@ -207,5 +337,6 @@ fn main() {
     // `cargo bench` passes `--bench`; `cargo test` runs each benchmark once and times nothing.
     if std::env::args().any(|arg| arg == "--bench") {
         print_summary();
+        print_slice_cost();
     }
 }

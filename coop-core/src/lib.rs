@@ -11,8 +11,11 @@
 //! - `#[cooperative]` (feature `macros`, on by default) inserts a yield point in every loop of an
 //!   async fn; `#[unconstrained]` opts out. See the attributes' docs.
 //! - Scopes set the budget: [`budget`](fn@budget), [`with_budget`], [`with_unconstrained`]
-//!   around a task poll, or the future wrappers [`budgeted`], [`unconstrained`](fn@unconstrained)
-//!   and [`cooperative`](fn@cooperative).
+//!   around a task poll, or the future wrappers [`budgeted`], [`budgeted_with`],
+//!   [`unconstrained`](fn@unconstrained) and [`cooperative`](fn@cooperative) (a stream too, with
+//!   the `futures-core` feature).
+//! - A [`Budget`] is a number of units and, optionally, a time slice; [`set_default_budget`]
+//!   sets the one every scope and every thread's ambient budget starts from.
 //!
 //! # Where the budget comes from
 //!
@@ -20,7 +23,8 @@
 //!   spent, every yield point returns `Pending` until the scope ends, so the whole task goes back
 //!   to its executor, as in tokio.
 //! - With no scope at all (a plain `block_on`, smol, a hand-written executor): the thread's
-//!   *ambient* budget of [`DEFAULT_BUDGET`] units. It refills each time it forces a yield, so a
+//!   *ambient* budget, the process default ([`DEFAULT_BUDGET`] units unless
+//!   [`set_default_budget`] changed it). It refills each time it forces a yield, so a
 //!   loop that spends a unit per iteration yields once every 128 iterations on any executor. It
 //!   belongs to the thread and carries over between tasks; wrap tasks in [`budgeted`] to give each
 //!   its own.
@@ -41,6 +45,99 @@
 //! yields.join().unwrap();
 //! assert!(coop_core::forced_yield_count() >= before + 7);
 //! # });
+//! ```
+//!
+//! # Time slices
+//!
+//! 128 units bound how many iterations run between yields, not how long: 128 iterations of 1 ms
+//! hold the thread for 128 ms. A time slice bounds the time as well:
+//! `Budget::DEFAULT.slice(Duration::from_millis(1))` is 128 units or 1 ms, whichever runs out
+//! first. Set it per task ([`budgeted_with`], [`with_budget`]) or for the whole process
+//! ([`set_default_budget`]).
+//!
+//! - **The guarantee**: a loop under a time slice is forced to yield at most a quarter of the
+//!   slice plus one iteration after its slice ends, as long as at most one iteration of each
+//!   check interval is slower than the pace measured before it (see [`Budget`]).
+//! - **Choosing one**: the longest you accept another task on the thread to wait, minus your
+//!   loops' longest single iteration. Loops whose 128 iterations always fit in it never notice.
+//! - **What it costs**: nothing on the yield point's fast path, which stays a decrement and a
+//!   branch. The slow path reads the clock when the budget starts and then every k units, where
+//!   k adapts to the loop's pace: a fast loop that goes on after its forced yield reads it once
+//!   per budget (about 25 ns with `Instant` on a VM), a slow one once per iteration.
+//!   BENCHMARKS.md has the numbers.
+//! - When the slice is over, the next check forces a yield exactly as a spent budget does
+//!   (counted by [`forced_yield_count`], and by [`time_slice_yield_count`]), and the next budget
+//!   starts fresh. Unconstrained code is never forced to yield by time either.
+//! - The clock is `Instant` unless [`set_clock`] installs another.
+//! - The ambient budget has no task polls to start at, so its slice, like its units, carries
+//!   over between polls and tasks on a thread: time the thread spent elsewhere counts, and the
+//!   first yield point after a pause may yield early. Wrap tasks in [`budgeted`] to give each
+//!   poll a fresh slice.
+//!
+//! ```
+//! use std::task::{Context, Poll, Waker};
+//! use std::time::Duration;
+//!
+//! use coop_core::Budget;
+//!
+//! // Iterations of 2 ms under a 5 ms slice: 128 units would take 256 ms, the slice ends the
+//! // poll after 3 iterations (the check that finds it over comes with the fourth).
+//! let mut task = Box::pin(coop_core::budgeted_with(
+//!     Budget::DEFAULT.slice(Duration::from_millis(5)),
+//!     async {
+//!         for _ in 0..4 {
+//!             coop_core::consume_budget().await;
+//!             std::thread::sleep(Duration::from_millis(2));
+//!         }
+//!     },
+//! ));
+//! let mut cx = Context::from_waker(Waker::noop());
+//! let mut polls = 1;
+//! while task.as_mut().poll(&mut cx).is_pending() {
+//!     polls += 1;
+//! }
+//! assert!(polls >= 2);
+//! ```
+//!
+//! # Finding the hot loop
+//!
+//! Every yield point knows where it is: the loop keyword and the fn's path for the yield points
+//! `#[cooperative]` inserts, the caller's line for [`consume_budget`], [`poll_proceed`] and
+//! [`cooperative`](fn@cooperative). Each forced yield is counted for its yield point, on the
+//! slow path only; [`sites`] lists them, most forced yields first, and [`report`] prints the top
+//! ones. The loop at the top is the one that held its thread longest.
+//!
+//! ```
+//! use coop_core::cooperative;
+//!
+//! #[cooperative]
+//! async fn parse(input: &[u8]) -> usize {
+//!     input.iter().filter(|b| b.is_ascii_digit()).count() // no loop, no yield point
+//! }
+//!
+//! #[cooperative]
+//! async fn checksum(data: &[u8]) -> u32 {
+//!     let mut sum = 0u32;
+//!     for byte in data {
+//!         sum = sum.wrapping_add(u32::from(*byte));
+//!     }
+//!     sum
+//! }
+//!
+//! std::thread::spawn(|| {
+//!     futures::executor::block_on(async {
+//!         parse(b"12a3").await;
+//!         checksum(&[1; 10_000]).await;
+//!     })
+//! })
+//! .join()
+//! .unwrap();
+//! let hot = coop_core::sites()
+//!     .into_iter()
+//!     .find(|site| site.function().ends_with("::checksum"))
+//!     .unwrap();
+//! assert_eq!(hot.forced_yields(), 78); // 10 000 iterations, a yield every 128
+//! print!("{}", coop_core::report(3));
 //! ```
 //!
 //! # The attributes
@@ -125,6 +222,7 @@
 //!   wake-up, which tokio's scheduler runs again before polling its driver, so timers and
 //!   sockets can wait up to 61 budgets (see BENCHMARKS.md).
 //! - `tracing`: one `trace`-level event (target `coop`) per forced yield.
+//! - `futures-core`: `cooperative(stream)` is a `futures_core::Stream`: one unit per item.
 //!
 //! # Compiling yield points out
 //!
@@ -146,6 +244,10 @@
 
 mod ambient;
 mod budget;
+mod clock;
+mod sites;
+mod slice;
+mod value;
 mod wrappers;
 mod yield_point;
 
@@ -154,10 +256,15 @@ mod yield_point;
 pub mod __private;
 
 pub use budget::{
-    DEFAULT_BUDGET, budget, forced_yield_count, has_budget_remaining, with_budget,
+    budget, forced_yield_count, has_budget_remaining, time_slice_yield_count, with_budget,
     with_unconstrained,
 };
-pub use wrappers::{Budgeted, Coop, Unconstrained, budgeted, cooperative, unconstrained};
+pub use clock::set_clock;
+pub use sites::{SiteStats, report, sites};
+pub use value::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
+pub use wrappers::{
+    Budgeted, Coop, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,
+};
 pub use yield_point::{ConsumeBudget, RestoreOnPending, consume_budget, poll_proceed};
 
 #[cfg(feature = "macros")]

@@ -2,24 +2,55 @@
 //! promise, hidden from the docs.
 
 pub use crate::budget::try_spend;
-pub use crate::wrappers::unconstrained;
-pub use crate::yield_point::forced_yield;
 
-/// The yield point `#[cooperative]` inserts at the head of each loop body.
+/// Whether no budget scope is active on this thread, as between two task polls: for tests that
+/// check a scope never outlives its poll (a panic, a task dropped mid-poll).
+pub fn no_scope_active() -> bool {
+    crate::budget::is_ambient()
+}
+pub use crate::sites::Site;
+pub use crate::wrappers::unconstrained;
+pub use crate::yield_point::{forced_yield_at, forced_yield_unsited};
+
+/// The yield point `#[cooperative]` inserts at the head of each loop body:
+/// `yield_point!(fn_name, file!(), line!(), column!())` with the loop keyword's location, or
+/// `yield_point!()`, a site without a fn at the invocation's own location.
 ///
 /// Its fast path is [`try_spend`], inlined: a thread-local decrement and a branch, with no
 /// future built or polled. Only a spent budget reaches the `.await`, whose future forces the
-/// yield at once, without asking the budget a second time. Under
-/// `--cfg coop_disable` it expands to nothing at all.
+/// yield at once, without asking the budget a second time, and counts it for the yield point's
+/// [`Site`]: a `static` beside it, named by `file!()`, `line!()` and `column!()` of the
+/// invocation (the loop keyword, where `#[cooperative]` puts it) and by the fn's path. Under
+/// `--cfg coop_disable` it expands to nothing at all, site included.
 pub use crate::__coop_yield_point as yield_point;
 
 #[doc(hidden)]
 #[macro_export]
 #[cfg(not(coop_disable))]
 macro_rules! __coop_yield_point {
+    // Each arm holds its own `.await`, so that a diagnostic about it names this macro as the user
+    // sees it in the expansion, not an inner one.
     () => {
         if !$crate::__private::try_spend() {
-            $crate::__private::forced_yield().await
+            // Only the slow path names the site, so the fast path stays a decrement and a branch.
+            static __COOP_SITE: $crate::__private::Site = $crate::__private::Site::new(
+                ::core::file!(),
+                ::core::line!(),
+                ::core::column!(),
+                "",
+            );
+            $crate::__private::forced_yield_at(&__COOP_SITE).await
+        }
+    };
+    ($function:ident, $file:expr, $line:expr, $column:expr) => {
+        if !$crate::__private::try_spend() {
+            static __COOP_SITE: $crate::__private::Site = $crate::__private::Site::new(
+                $file,
+                $line,
+                $column,
+                ::core::concat!(::core::module_path!(), "::", ::core::stringify!($function)),
+            );
+            $crate::__private::forced_yield_at(&__COOP_SITE).await
         }
     };
 }
@@ -28,7 +59,7 @@ macro_rules! __coop_yield_point {
 #[macro_export]
 #[cfg(coop_disable)]
 macro_rules! __coop_yield_point {
-    () => {
+    ($($site:tt)*) => {
         ()
     };
 }

@@ -1,5 +1,6 @@
 //! Future wrappers that carry a budget decision along with a future: [`budgeted`],
-//! [`unconstrained`] and [`cooperative`].
+//! [`budgeted_with`], [`unconstrained`] and [`cooperative`] (also for streams, with the
+//! `futures-core` feature).
 //!
 //! Each one passes its inner future's `Send`, `Sync` and `Unpin` through.
 
@@ -10,8 +11,10 @@ use core::task::{Context, Poll, ready};
 use pin_project_lite::pin_project;
 
 use crate::ambient;
-use crate::budget::{budget, with_unconstrained};
-use crate::yield_point::poll_proceed;
+use crate::budget::{with_budget, with_unconstrained};
+use crate::sites::SiteRef;
+use crate::value::{Budget, default_budget};
+use crate::yield_point::poll_proceed_at;
 
 pin_project! {
     /// The future returned by [`budgeted`]: polls its inner future under a fresh budget each time.
@@ -25,11 +28,14 @@ pin_project! {
     pub struct Budgeted<F> {
         #[pin]
         inner: F,
+        // `None`: the process default, read at each poll.
+        budget: Option<Budget>,
     }
 }
 
-/// Makes `fut` a budgeted task: every poll of it runs under a fresh budget of
-/// [`DEFAULT_BUDGET`](crate::DEFAULT_BUDGET) units, as if its executor knew about budgets.
+/// Makes `fut` a budgeted task: every poll of it runs under a fresh budget, the process default
+/// ([`default_budget`](crate::default_budget): 128 units unless changed), as if its executor
+/// knew about budgets.
 ///
 /// This is the task boundary for executors that know nothing of budgets: spawn
 /// `budgeted(task)` instead of `task` (`smol::spawn(budgeted(task))`), and each task gets its own
@@ -51,15 +57,50 @@ pin_project! {
 /// assert_eq!(polls, 3); // 128 + 128 + 44 units
 /// ```
 pub fn budgeted<F: Future>(fut: F) -> Budgeted<F> {
-    Budgeted { inner: fut }
+    Budgeted {
+        inner: fut,
+        budget: None,
+    }
+}
+
+/// Like [`budgeted`], with `budget` (a [`Budget`], or a number of units) for every poll instead
+/// of the process default.
+///
+/// ```
+/// use std::task::{Context, Waker};
+/// use std::time::Duration;
+///
+/// use coop_core::Budget;
+///
+/// // 100 units or 10 ms per poll, whichever runs out first.
+/// let per_poll = Budget::units(100).slice(Duration::from_millis(10));
+/// let mut task = Box::pin(coop_core::budgeted_with(per_poll, async {
+///     for _ in 0..250 {
+///         coop_core::consume_budget().await;
+///     }
+/// }));
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let mut polls = 1;
+/// while task.as_mut().poll(&mut cx).is_pending() {
+///     polls += 1;
+/// }
+/// assert!(polls >= 3); // 100 + 100 + 50 units, more polls if a slice ran out first
+/// ```
+pub fn budgeted_with<F: Future>(budget: impl Into<Budget>, fut: F) -> Budgeted<F> {
+    Budgeted {
+        inner: fut,
+        budget: Some(budget.into()),
+    }
 }
 
 impl<F: Future> Future for Budgeted<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let inner = self.project().inner;
-        budget(|| inner.poll(cx))
+        let this = self.project();
+        let budget = this.budget.unwrap_or_else(default_budget);
+        let inner = this.inner;
+        with_budget(budget, || inner.poll(cx))
     }
 }
 
@@ -120,8 +161,8 @@ impl<F: Future> Future for Unconstrained<F> {
 }
 
 pin_project! {
-    /// The future returned by [`cooperative`](fn@cooperative): spends a unit of budget per
-    /// poll that completes it.
+    /// The future (or stream) returned by [`cooperative`](fn@cooperative): spends a unit of
+    /// budget per poll that completes it, or per item.
     ///
     /// ```
     /// let fut: coop_core::Coop<_> = coop_core::cooperative(async { 1 });
@@ -132,6 +173,8 @@ pin_project! {
     pub struct Coop<F> {
         #[pin]
         inner: F,
+        // Where it was created: its forced yields are counted there.
+        site: SiteRef,
     }
 }
 
@@ -139,7 +182,10 @@ pin_project! {
 /// budget is spent), and the unit is charged only when the inner future is `Ready`.
 ///
 /// For a leaf future that may be ready every time it is polled (a channel receive, a buffered
-/// read) and is awaited in a loop.
+/// read) and is awaited in a loop. With the `futures-core` feature, `cooperative(stream)` is a
+/// stream too: each item spends one unit, a spent budget yields before the next item, and a
+/// `Pending` of the inner stream charges nothing (see [`Coop`]'s `Stream` impl). Its forced
+/// yields are counted in [`sites`](crate::sites) for the line that called `cooperative`.
 ///
 /// ```
 /// use futures::channel::mpsc;
@@ -159,19 +205,60 @@ pin_project! {
 /// assert_eq!(total, 499_500);
 /// # });
 /// ```
-pub fn cooperative<F: Future>(fut: F) -> Coop<F> {
-    Coop { inner: fut }
+#[track_caller]
+pub fn cooperative<F>(fut: F) -> Coop<F> {
+    Coop {
+        inner: fut,
+        site: SiteRef::Caller(core::panic::Location::caller()),
+    }
 }
 
 impl<F: Future> Future for Coop<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let restore = ready!(poll_proceed(cx));
-        let output = self.project().inner.poll(cx);
+        let this = self.project();
+        let restore = ready!(poll_proceed_at(cx, *this.site));
+        let output = this.inner.poll(cx);
         if output.is_ready() {
             restore.made_progress();
         }
         output
+    }
+}
+
+/// With the `futures-core` feature: each `Ready(Some(item))` spends one unit, a spent budget
+/// yields (waking the task) before the inner stream is polled, and a `Pending` or the end of the
+/// inner stream charges nothing.
+///
+/// ```
+/// use futures::StreamExt;
+///
+/// let yields = std::thread::spawn(|| {
+///     let before = coop_core::forced_yield_count();
+///     let sum: u64 = futures::executor::block_on(
+///         coop_core::cooperative(futures::stream::iter(0..1000u64)).fold(0, |a, b| async move { a + b }),
+///     );
+///     assert_eq!(sum, 499_500);
+///     coop_core::forced_yield_count() - before
+/// });
+/// assert!(yields.join().unwrap() >= 7); // always ready, yet it yields every 128 items
+/// ```
+#[cfg(feature = "futures-core")]
+impl<S: futures_core::Stream> futures_core::Stream for Coop<S> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let this = self.project();
+        let restore = ready!(poll_proceed_at(cx, *this.site));
+        let item = this.inner.poll_next(cx);
+        if let Poll::Ready(Some(_)) = item {
+            restore.made_progress();
+        }
+        item
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
     }
 }

@@ -7,6 +7,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::budget::{self, Charge};
+use crate::sites::{Site, SiteRef};
 
 /// Spends one unit of the running task's budget; once the budget is spent, yields to the
 /// executor first.
@@ -16,7 +17,8 @@ use crate::budget::{self, Charge};
 /// one unit of the budget it finds then. The future is `Send`, so it fits in any task.
 ///
 /// Put it in loops that may never return `Pending` by themselves: parsing a buffer, draining a
-/// stream that is always ready, spinning on a flag. `#[cooperative]` inserts it for you.
+/// stream that is always ready, spinning on a flag. `#[cooperative]` inserts it for you. Its
+/// forced yields are counted for the caller's line in [`sites`](crate::sites).
 ///
 /// ```
 /// # futures::executor::block_on(async {
@@ -28,18 +30,31 @@ use crate::budget::{self, Charge};
 /// assert_eq!(sum, 49_995_000);
 /// # });
 /// ```
+#[track_caller]
 pub fn consume_budget() -> ConsumeBudget {
     ConsumeBudget {
         stage: Stage::Spend,
+        site: SiteRef::Caller(core::panic::Location::caller()),
     }
 }
 
 /// The slow path of the yield point `#[cooperative]` inserts: its inlined fast path already
 /// found the budget spent, so this future forces the yield on its first poll without asking
-/// the budget again, then completes as [`ConsumeBudget`] does.
-pub fn forced_yield() -> ConsumeBudget {
+/// the budget again, then completes as [`ConsumeBudget`] does. The yield is counted for `site`,
+/// the `static` the expansion holds beside the yield point.
+pub fn forced_yield_at(site: &'static Site) -> ConsumeBudget {
     ConsumeBudget {
         stage: Stage::Exhausted,
+        site: SiteRef::Static(site),
+    }
+}
+
+/// [`forced_yield_at`] counted for no site at all: what a yield point cost before sites, for
+/// the benchmarks to compare against.
+pub fn forced_yield_unsited() -> ConsumeBudget {
+    ConsumeBudget {
+        stage: Stage::Exhausted,
+        site: SiteRef::None,
     }
 }
 
@@ -53,6 +68,7 @@ pub fn forced_yield() -> ConsumeBudget {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ConsumeBudget {
     stage: Stage,
+    site: SiteRef,
 }
 
 /// Where a [`ConsumeBudget`] stands.
@@ -80,12 +96,12 @@ impl Future for ConsumeBudget {
             Stage::Yielded => {
                 // The yield already happened: complete, whatever the budget says now, so that
                 // a scope that is never refreshed cannot hold this future forever.
-                budget::spend_if_any();
+                budget::spend_if_any(self.site);
                 return Poll::Ready(());
             }
         }
         self.stage = Stage::Yielded;
-        budget::force_yield(cx);
+        budget::force_yield(cx, self.site);
         Poll::Pending
     }
 }
@@ -95,7 +111,8 @@ impl Future for ConsumeBudget {
 ///
 /// The unit is only charged if the operation makes progress: call
 /// [`RestoreOnPending::made_progress`] when it does. Dropping the guard without that call gives
-/// the unit back, so a poll that ends up `Pending` for its own reasons costs nothing.
+/// the unit back, so a poll that ends up `Pending` for its own reasons costs nothing. Its
+/// forced yields are counted for the caller's line in [`sites`](crate::sites).
 ///
 /// ```
 /// use std::pin::Pin;
@@ -119,11 +136,18 @@ impl Future for ConsumeBudget {
 /// # });
 /// ```
 #[inline]
+#[track_caller]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+    poll_proceed_at(cx, SiteRef::Caller(core::panic::Location::caller()))
+}
+
+/// [`poll_proceed`] for the yield point at `site`.
+#[inline]
+pub(crate) fn poll_proceed_at(cx: &mut Context<'_>, site: SiteRef) -> Poll<RestoreOnPending> {
     if cfg!(coop_disable) {
         return Poll::Ready(RestoreOnPending::new(Charge::Nothing));
     }
-    budget::poll_spend(cx).map(RestoreOnPending::new)
+    budget::poll_spend(cx, site).map(RestoreOnPending::new)
 }
 
 /// The guard [`poll_proceed`] returns: gives the unit back when dropped, unless

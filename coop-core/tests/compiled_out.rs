@@ -27,4 +27,5 @@ fn yield_points_never_yield_and_spend_nothing() {
         assert!(poll_proceed(&mut cx).is_ready());
     });
     assert_eq!(forced_yield_count(), 0);
+    assert!(coop_core::sites().is_empty());
 }

@@ -359,13 +359,13 @@ fn transform_fn(sig: &mut Signature, block: &mut Block, action: Action<'_>) -> s
     let is_async = sig.asyncness.is_some();
     let walked = match (action, sig.asyncness) {
         (Action::Unconstrain(krate), Some(async_token)) => {
-            let walked = walk_fn_body(block, true, Action::StripMarkers);
+            let walked = walk_fn_body(block, true, None, Action::StripMarkers);
             if walked.errors.is_none() {
                 unconstrain::async_fn(krate, async_token.span, sig, block);
             }
             walked
         }
-        _ => walk_fn_body(block, is_async, action),
+        _ => walk_fn_body(block, is_async, Some(&sig.ident), action),
     };
     match walked.errors {
         Some(errors) => Err(errors),

@@ -14,21 +14,34 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
-use syn::{Block, Expr, ExprLoop, ExprWhile, Path, Stmt, Token, token};
+use syn::{Block, Expr, ExprLoop, ExprWhile, Ident, Path, Stmt, Token, token};
 
 use crate::attrs::{glue, relocate};
 
-// Input:  (the loop keyword's span)
-// Output: `#krate::__private::yield_point!();`, or, when enclosing loops carry
-//         `#[cfg_attr(pred, unconstrained)]`,
-//         `if !::core::cfg!(any(pred, ..)) { #krate::__private::yield_point!(); }`
+// Input:  (the loop keyword's span, the enclosing fn's name)
+// Output: `#krate::__private::yield_point!(fn_name, file!(), line!(), column!());` (paths
+//         `::core::…`), or, when enclosing loops carry `#[cfg_attr(pred, unconstrained)]`,
+//         `if !::core::cfg!(any(pred, ..)) { #krate::__private::yield_point!(..); }`
 //
 // The whole invocation is at the keyword: rustc names a macro call by its joined span, so a
-// non-`Send` note says "await occurs here" on the loop keyword.
-pub(crate) fn yield_point(krate: &Path, keyword: Span, cfg_opt_outs: &[TokenStream]) -> Stmt {
+// non-`Send` note says "await occurs here" on the loop keyword. The site's `file!()`, `line!()`
+// and `column!()` carry the keyword's own span, without the attribute's hygiene: those macros
+// report the outermost macro call their span comes from, which for glued tokens is the
+// attribute, and for these the keyword. The fn's name keeps the user's span.
+pub(crate) fn yield_point(
+    krate: &Path,
+    keyword: Span,
+    function: Option<&Ident>,
+    cfg_opt_outs: &[TokenStream],
+) -> Stmt {
     let krate = relocate(krate, keyword);
     let span = glue(keyword);
-    let call = quote_spanned! {span=> #krate::__private::yield_point!(); };
+    let site = function.map(|function| {
+        quote_spanned! {keyword=>
+            #function, ::core::file!(), ::core::line!(), ::core::column!()
+        }
+    });
+    let call = quote_spanned! {span=> #krate::__private::yield_point!(#site); };
     let tokens = if cfg_opt_outs.is_empty() {
         call
     } else {

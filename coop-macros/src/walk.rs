@@ -23,8 +23,8 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, ImplItem, Item, Lit, Macro, Meta,
-    Path, Stmt, Token, TraitItem, Type,
+    Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Ident, ImplItem, Item, Lit, Macro,
+    Meta, Path, Stmt, Token, TraitItem, Type,
 };
 
 use crate::attrs::is_attr;
@@ -74,10 +74,17 @@ pub(crate) struct Walked {
     pub(crate) errors: Option<syn::Error>,
 }
 
-/// Walks a fn body; `is_async_fn` says whether the body itself runs in async context.
-pub(crate) fn walk_fn_body(block: &mut Block, is_async_fn: bool, action: Action<'_>) -> Walked {
+/// Walks a fn body; `is_async_fn` says whether the body itself runs in async context, and
+/// `function` names the fn, for the yield points' sites.
+pub(crate) fn walk_fn_body(
+    block: &mut Block,
+    is_async_fn: bool,
+    function: Option<&Ident>,
+    action: Action<'_>,
+) -> Walked {
     let mut walker = Walker {
         action,
+        function,
         scope: Scope {
             in_async: is_async_fn,
             ..Scope::default()
@@ -96,7 +103,7 @@ pub(crate) fn walk_fn_body(block: &mut Block, is_async_fn: bool, action: Action<
 /// unknown attributes on expressions, which would be a second error.
 pub(crate) fn strip_markers(item: &mut Item) {
     let strip = |block: &mut Block| {
-        walk_fn_body(block, false, Action::StripMarkers);
+        walk_fn_body(block, false, None, Action::StripMarkers);
     };
     match item {
         Item::Fn(f) => strip(&mut f.block),
@@ -122,6 +129,7 @@ pub(crate) fn strip_markers(item: &mut Item) {
 
 struct Walker<'a> {
     action: Action<'a>,
+    function: Option<&'a Ident>,
     scope: Scope,
     found_async_code: bool,
     errors: Option<syn::Error>,
@@ -241,7 +249,8 @@ impl Walker<'_> {
                 }
             }
             Action::InsertYieldPoints(krate) if instrumentable => {
-                let yield_point = loops::yield_point(krate, keyword, &scope.cfg_opt_outs);
+                let yield_point =
+                    loops::yield_point(krate, keyword, self.function, &scope.cfg_opt_outs);
                 if yield_before_condition {
                     let placeholder = Expr::Verbatim(TokenStream::new());
                     if let Expr::While(e) = std::mem::replace(expr, placeholder) {

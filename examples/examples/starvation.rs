@@ -17,13 +17,20 @@
 //!   `sleep_until`, smol's `Timer::at`, `futures-timer`'s `Delay` for `LocalPool`), as a real
 //!   periodic task does: the timer's granularity and how often the executor looks at its timers
 //!   count too.
+//!
+//! A second table runs a loop of uneven iterations (one in 16 hashes 256 KiB, the others 1 KiB)
+//! beside the spinning ticker, `#[cooperative]` with the default budget of 128 units alone and
+//! with a 1 ms time slice on top (`set_default_budget(Budget::DEFAULT.slice(1 ms))`): a count
+//! bounds iterations, not time, and 128 uneven iterations can take several milliseconds.
+//!
+//! It ends with `coop_core::report`: the yield points that forced yields, most first.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use coop_core::cooperative;
+use coop_core::{Budget, cooperative, set_default_budget};
 use futures::task::LocalSpawnExt;
 use smol::future::yield_now;
 
@@ -60,6 +67,23 @@ async fn hash_plain(buf: Arc<[u8]>, iterations: u64, run: Arc<Run>) -> u64 {
     let mut hash = 0;
     for i in 0..iterations {
         hash ^= fnv1a(&buf, i);
+    }
+    run.end();
+    hash
+}
+
+/// How many iterations of [`hash_uneven`] in a row hash the small buffer before one hashes the
+/// big one.
+const UNEVEN_EVERY: u64 = 16;
+
+/// A hot loop of uneven iterations: one in [`UNEVEN_EVERY`] hashes `big`, the others `small`.
+#[cooperative]
+async fn hash_uneven(small: Arc<[u8]>, big: Arc<[u8]>, iterations: u64, run: Arc<Run>) -> u64 {
+    run.start();
+    let mut hash = 0;
+    for i in 0..iterations {
+        let buf = if i % UNEVEN_EVERY == 0 { &big } else { &small };
+        hash ^= fnv1a(buf, i);
     }
     run.end();
     hash
@@ -198,7 +222,20 @@ fn measure(
     } else {
         Box::pin(hash_plain(buf.clone(), iterations, run.clone()))
     };
-    let mut delays = executor.run(Box::pin(ticker(run.clone(), kind, executor)), hot);
+    measure_hot(executor, kind, hot, run)
+}
+
+/// The ticker's p99 and worst delay beside `hot`, and `hot`'s total time, on a fresh thread:
+/// its ambient budget starts from the default budget of the moment.
+fn measure_hot(
+    executor: Executor,
+    kind: Ticker,
+    hot: Boxed<u64>,
+    run: Arc<Run>,
+) -> (Duration, Duration, Duration) {
+    let ticker: Boxed<Vec<Duration>> = Box::pin(ticker(run.clone(), kind, executor));
+    let mut delays = std::thread::scope(|s| s.spawn(|| executor.run(ticker, hot)).join())
+        .expect("the executor does not panic");
     delays.sort();
     let p99 = delays
         .get(delays.len() * 99 / 100)
@@ -263,5 +300,49 @@ fn main() {
                 ms(total),
             );
         }
+    }
+
+    uneven(&buf, per_iteration);
+    println!("\nWhich loops yielded, from coop_core::report(5):\n");
+    print!("{}", coop_core::report(5));
+}
+
+/// The second table: a loop of uneven iterations, count only and count + slice.
+fn uneven(small: &Arc<[u8]>, per_small: Duration) {
+    let big: Arc<[u8]> = (0..256 * 1024).map(|i| (i * 31 % 251) as u8).collect();
+    let per_big = per_small * 256;
+    let per_round = per_small * (UNEVEN_EVERY as u32 - 1) + per_big;
+    let iterations = UNEVEN_EVERY * (HOT_TARGET.as_nanos() / per_round.as_nanos().max(1)) as u64;
+    let slice = Duration::from_millis(1);
+    let budget = u64::from(coop_core::DEFAULT_BUDGET);
+    println!(
+        "\nUneven iterations: one in {UNEVEN_EVERY} hashes 256 KiB (~{}), the others 1 KiB, \
+         {iterations} iterations (~{} ms).\nA budget of {budget} iterations is ~{}; the slice is \
+         {} ms. Spinning ticker, p99 / worst.\n",
+        ms(per_big),
+        HOT_TARGET.as_millis(),
+        ms(per_round * (budget / UNEVEN_EVERY) as u32),
+        slice.as_millis(),
+    );
+    println!(
+        "{:<22}{:>24}{:>24}",
+        "", "count only (128 units)", "count + slice (1 ms)"
+    );
+    for executor in [Executor::Tokio, Executor::Smol, Executor::LocalPool] {
+        let mut cells = Vec::new();
+        for default in [Budget::DEFAULT, Budget::DEFAULT.slice(slice)] {
+            set_default_budget(default);
+            let run = Arc::new(Run::default());
+            let hot = Box::pin(hash_uneven(
+                small.clone(),
+                big.clone(),
+                iterations,
+                run.clone(),
+            ));
+            let (p99, worst, _) = measure_hot(executor, Ticker::Spinning, hot, run);
+            cells.push(format!("{} / {}", ms(p99), ms(worst)));
+        }
+        set_default_budget(Budget::DEFAULT);
+        println!("{:<22}{:>24}{:>24}", executor.label(), cells[0], cells[1]);
     }
 }

@@ -5,6 +5,7 @@
 //!   ([`yield_now`]).
 //! - [`race`]: a hot loop beside another task on one thread ([`Race`]), the hot loops with
 //!   their unannotated twins, and the other tasks.
+//! - [`install_manual_clock`]: a clock for time slices that moves only when a test moves it.
 //! - [`cooperative_twins!`]: writes an async fn once and emits it twice, with and without
 //!   `#[cooperative]`, so a "plain" twin can never drift from its annotated original.
 //! - `executor` (feature `executors`): every executor the integration tests run on, and
@@ -16,12 +17,14 @@
 
 #![forbid(unsafe_code)]
 
+mod clock;
 #[cfg(feature = "executors")]
 mod executor;
 pub mod poll;
 pub mod race;
 mod twins;
 
+pub use clock::{advance_clock, install_manual_clock, manual_clock_reads, manual_now};
 #[cfg(feature = "executors")]
 pub use executor::{Executor, Task, tokio_bridge_is_on};
 pub use poll::{
@@ -30,7 +33,8 @@ pub use poll::{
 };
 pub use race::{
     FAIR_SPINS, Race, SPIN_CAP, count_ticks_during, count_ticks_during_plain, set_flag_once_hot,
-    spend_units, spin_until_flag, spin_until_flag_plain, tick_until_hot_done,
+    spend_units, spin_paced_until_flag, spin_paced_until_flag_plain, spin_until_flag,
+    spin_until_flag_plain, tick_until_hot_done,
 };
 
 /// Forced yields of `units` units spent one at a time from a full budget of 128 that refills at
@@ -43,9 +47,21 @@ pub use race::{
 /// assert_eq!(coop_test_support::forced_yields(129), 1);
 /// ```
 pub const fn forced_yields(units: u64) -> u64 {
+    forced_yields_per(coop_core::DEFAULT_BUDGET as u64, units)
+}
+
+/// Forced yields of `units` units spent one at a time when each budget grants `per_budget`
+/// of them before it forces a yield (its units, or what fits in its time slice): the unit that
+/// finds the budget spent yields and is the first of the next budget.
+///
+/// ```
+/// assert_eq!(coop_test_support::forced_yields_per(10, 100), 9);
+/// assert_eq!(coop_test_support::forced_yields_per(10, 101), 10);
+/// ```
+pub const fn forced_yields_per(per_budget: u64, units: u64) -> u64 {
     if units == 0 {
         0
     } else {
-        (units - 1) / coop_core::DEFAULT_BUDGET as u64
+        (units - 1) / per_budget
     }
 }

@@ -97,6 +97,23 @@ crate::cooperative_twins! {
 }
 
 crate::cooperative_twins! {
+    /// The hot loop, cooperative, with iterations that take time: spins until `race`'s flag is
+    /// set (at most [`SPIN_CAP`] times), moving this thread's manual clock
+    /// ([`advance_clock`](crate::advance_clock)) by `pace` per iteration; returns how many
+    /// iterations it made.
+    pub async fn spin_paced_until_flag / spin_paced_until_flag_plain(race: Arc<Race>, pace: std::time::Duration) -> u64 {
+        race.start_hot();
+        let mut spins = 0;
+        while !race.flag() && spins < SPIN_CAP {
+            spins += 1;
+            crate::advance_clock(pace);
+        }
+        race.finish_hot();
+        spins
+    }
+}
+
+crate::cooperative_twins! {
     /// The hot loop, cooperative: `iterations` iterations of busy work; returns how often the
     /// ticker ran meanwhile.
     pub async fn count_ticks_during / count_ticks_during_plain(race: Arc<Race>, iterations: u64) -> u64 {

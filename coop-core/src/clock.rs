@@ -1,0 +1,74 @@
+//! The clock time slices are measured with: `std::time::Instant` unless another is installed.
+//!
+//! Only the slow path of a yield point reads it, once per check interval, so its cost is paid
+//! once every few units at most, and never by a budget without a time slice.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The installed clock, if any; `Instant` otherwise.
+static CLOCK: OnceLock<fn() -> Duration> = OnceLock::new();
+
+/// Installs the clock that time slices are measured with, process-wide: a function returning
+/// the time elapsed since any fixed point of its choosing, never going backwards on a thread.
+///
+/// The default reads `std::time::Instant`. Install another to measure with a cheaper clock, to
+/// run on a target where `Instant` is not available, or to drive time slices by hand in tests.
+/// Only the first clock installed counts: `Err` gives back a clock that came too late. Install
+/// it before the first time slice is in use; readings taken before come from `Instant`.
+///
+/// The clock is read on one thread at a time per budget, so a clock that keeps one time per
+/// thread (a manual clock in a thread-local, as below) is enough.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::time::Duration;
+///
+/// use coop_core::{Budget, with_budget};
+///
+/// thread_local! {
+///     static NOW: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+/// }
+/// fn manual() -> Duration {
+///     NOW.with(Cell::get)
+/// }
+/// coop_core::set_clock(manual).unwrap();
+///
+/// // One unit per millisecond of manual time, under a slice of 5 ms: the sixth unit finds the
+/// // slice over.
+/// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// let granted = with_budget(Budget::DEFAULT.slice(Duration::from_millis(5)), || {
+///     let mut granted = 0;
+///     while let std::task::Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) {
+///         unit.made_progress();
+///         granted += 1;
+///         NOW.with(|now| now.set(now.get() + Duration::from_millis(1)));
+///     }
+///     granted
+/// });
+/// assert_eq!(granted, 5);
+/// ```
+pub fn set_clock(now: fn() -> Duration) -> Result<(), fn() -> Duration> {
+    CLOCK.set(now)
+}
+
+/// The installed clock's reading, in nanoseconds (saturating).
+#[inline]
+pub(crate) fn now_nanos() -> u64 {
+    let now = match CLOCK.get() {
+        Some(clock) => clock(),
+        None => since_first_reading(),
+    };
+    nanos(now)
+}
+
+/// The default clock: the time since this process first read it.
+fn since_first_reading() -> Duration {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed()
+}
+
+/// `d` in nanoseconds, saturating at `u64::MAX` (about 584 years).
+pub(crate) fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,70 @@
+//! The process default budget: what `budget`, `budgeted` and every thread's ambient budget start
+//! from. It is process-wide, so this binary sets one default for all of its tests (64 units and a
+//! 1 µs slice, on a manual clock) and each test calls `sliced_default` first.
+
+use std::time::Duration;
+
+use coop_core::{
+    Budget, budget, budgeted, budgeted_with, consume_budget, default_budget, set_default_budget,
+    with_budget,
+};
+use coop_test_support::{
+    advance_clock, count_yields_on_fresh_thread, forced_yields_per, install_manual_clock,
+    on_fresh_thread, run_with, spend_units,
+};
+
+const SLICE: Duration = Duration::from_micros(1);
+/// What each paced iteration takes on the manual clock: ten fit in the slice.
+const PACE: Duration = Duration::from_nanos(100);
+const DEFAULT: Budget = Budget::units(64).slice(SLICE);
+
+fn sliced_default() {
+    install_manual_clock();
+    set_default_budget(DEFAULT);
+}
+
+async fn paced_units(units: u64) {
+    for _ in 0..units {
+        consume_budget().await;
+        advance_clock(PACE);
+    }
+}
+
+#[test]
+fn the_default_reads_back() {
+    sliced_default();
+    assert_eq!(default_budget(), DEFAULT);
+}
+
+#[test]
+fn a_fresh_threads_ambient_budget_is_the_default() {
+    sliced_default();
+    // Its units when time stands still, its slice when iterations take time.
+    assert_eq!(
+        count_yields_on_fresh_thread(|| spend_units(1000)).1,
+        forced_yields_per(64, 1000)
+    );
+    assert_eq!(
+        count_yields_on_fresh_thread(|| paced_units(1000)).1,
+        forced_yields_per(10, 1000)
+    );
+}
+
+#[test]
+fn budget_and_budgeted_start_from_the_default() {
+    sliced_default();
+    let per_poll = on_fresh_thread(|| run_with(paced_units(1000), |poll| budget(poll)).1);
+    assert_eq!(per_poll, forced_yields_per(10, 1000));
+    let budgeted = count_yields_on_fresh_thread(|| budgeted(spend_units(1000))).1;
+    assert_eq!(budgeted, forced_yields_per(64, 1000));
+}
+
+#[test]
+fn explicit_budgets_ignore_the_default() {
+    sliced_default();
+    let scoped = on_fresh_thread(|| run_with(paced_units(1000), |poll| with_budget(100, poll)).1);
+    assert_eq!(scoped, forced_yields_per(100, 1000));
+    let budgeted =
+        count_yields_on_fresh_thread(|| budgeted_with(Budget::DEFAULT, paced_units(1000)));
+    assert_eq!(budgeted.1, forced_yields_per(128, 1000));
+}

@@ -1,0 +1,49 @@
+//! A manual clock for time slices: one reading per thread, moved only by hand, so that a test
+//! counts what a slice does without ever reading real time.
+//!
+//! Install it first thing in every test of a binary that uses it ([`install_manual_clock`]):
+//! coop keeps the first clock installed for the whole process. A thread's reading starts at
+//! zero, so a thread that never calls [`advance_clock`] never sees a slice end, and budgets
+//! with a slice count there exactly as without one.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+thread_local! {
+    static NOW: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+    static READS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Installs [`manual_now`] as coop's clock for this process (a no-op once installed).
+///
+/// ```
+/// coop_test_support::install_manual_clock();
+/// coop_test_support::advance_clock(std::time::Duration::from_nanos(5));
+/// assert_eq!(coop_test_support::manual_now(), std::time::Duration::from_nanos(5));
+/// ```
+pub fn install_manual_clock() {
+    // `Err` when it is installed already (by an earlier test of the same binary).
+    let _ = coop_core::set_clock(manual_now);
+}
+
+/// This thread's manual reading; each call counts as a read ([`manual_clock_reads`]).
+pub fn manual_now() -> Duration {
+    READS.with(|reads| reads.set(reads.get() + 1));
+    NOW.with(Cell::get)
+}
+
+/// How many times this thread read the manual clock: what a check of a time slice costs.
+///
+/// ```
+/// let before = coop_test_support::manual_clock_reads();
+/// let _ = coop_test_support::manual_now();
+/// assert_eq!(coop_test_support::manual_clock_reads(), before + 1);
+/// ```
+pub fn manual_clock_reads() -> u64 {
+    READS.with(Cell::get)
+}
+
+/// Moves this thread's manual reading forward by `by`.
+pub fn advance_clock(by: Duration) {
+    NOW.with(|now| now.set(now.get() + by));
+}
