@@ -2,7 +2,7 @@
 //!
 //! criterion times one variant for seconds, then the next, so a neighbour's compile job that
 //! starts in between lands on one variant only. Here every round times each variant of a set
-//! once, in turn (4 calls of 8192 iterations, well under a millisecond), for 300 rounds, and the
+//! once, in turn (4 calls of 8192 iterations, 0.05 to 2.5 ms), for 300 rounds, and the
 //! table reports each variant's fastest round and its median round: interference hits all
 //! variants alike, and the fastest rounds are the ones it missed. A difference that shows in
 //! both columns is the code's, not the machine's.
@@ -67,6 +67,9 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                     variant!("cooperative", cooperative::<$steps>),
                     variant!("tokio_consume_budget", tokio_consume_budget::<$steps>),
                     variant!("yield_now_every_128", yield_now_every_128::<$steps>),
+                    variant!("cooperative_no_yield", |n, seed| never_yielding(
+                        cooperative::<$steps>(n, seed)
+                    )),
                 ],
             )
         };
@@ -143,7 +146,9 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a current-thread runtime without drivers builds");
-    let build = if cfg!(feature = "tokio-bridge") {
+    let build = if cfg!(coop_disable) {
+        "compiled_out"
+    } else if cfg!(feature = "tokio-bridge") {
         "bridge_on"
     } else {
         "bridge_off"
