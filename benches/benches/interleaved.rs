@@ -2,10 +2,10 @@
 //!
 //! criterion times one variant for seconds, then the next, so a neighbour's compile job that
 //! starts in between lands on one variant only. Here every round times each variant of a set
-//! once, in turn (4 calls of 8192 iterations, 0.05 to 2.5 ms), for 300 rounds, and the
-//! table reports each variant's fastest round and its median round: interference hits all
-//! variants alike, and the fastest rounds are the ones it missed. A difference that shows in
-//! both columns is the code's, not the machine's.
+//! once, in turn (4 calls of 8192 iterations, short enough that a neighbour's job rarely spans
+//! one), for 300 rounds, and the table reports each variant's fastest round and its median
+//! round: interference hits all variants alike, and the fastest rounds are the ones it missed. A
+//! difference that shows in both columns is the code's, not the machine's.
 //!
 //! `cargo bench -p coop-benches --bench interleaved -- <set>`, sets `inline`, `opaque`,
 //! `parser` (default: all three). `cargo test` runs two rounds of each, untimed.
