@@ -51,7 +51,7 @@ fn never_yielding<F: Future + Send + 'static>(fut: F) -> impl Future<Output = F:
     #[cfg(feature = "tokio-bridge")]
     return tokio::task::coop::unconstrained(fut);
     #[cfg(not(feature = "tokio-bridge"))]
-    return coop_core::unconstrained(fut);
+    return coop_benches::with_room(fut);
 }
 
 /// The comparisons of one set: a label and its variants, `bare` first.

@@ -73,10 +73,11 @@ where
     })
 }
 
-/// The `#[cooperative]` loop where no budget ever runs out: `coop_core::unconstrained` without
-/// the bridge, tokio's `unconstrained` with it (the bridge then spends tokio's unconstrained
-/// budget). The yield point's check runs every iteration but never forces a yield, so this is
-/// the fast path alone, without the scheduler round trips.
+/// The `#[cooperative]` loop where no budget ever runs out: a coop scope with room for every
+/// unit (`coop_benches::with_room`) without the bridge, tokio's `unconstrained` with it (the
+/// bridge then spends tokio's unconstrained budget). The yield point's fast path runs every
+/// iteration, the decrement included, but never forces a yield, so this is the fast path alone,
+/// without the scheduler round trips.
 fn cooperative_no_yield<const STEPS: u32>(
     n: u64,
     seed: u64,
@@ -89,7 +90,7 @@ fn never_yielding<F: Future + Send + 'static>(fut: F) -> impl Future<Output = F:
     #[cfg(feature = "tokio-bridge")]
     return tokio::task::coop::unconstrained(fut);
     #[cfg(not(feature = "tokio-bridge"))]
-    return coop_core::unconstrained(fut);
+    return coop_benches::with_room(fut);
 }
 
 /// The tokenizer loops over [`TOKENS`], in the shape `variant` times (`n` is the token count

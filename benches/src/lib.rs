@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 
 /// Where criterion writes its results, found the way criterion finds it: `$CRITERION_HOME`,
@@ -124,4 +125,27 @@ pub fn token_buffer(tokens: usize) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Runs `fut` with a budget scope of `u16::MAX` units around each of its polls: every yield
+/// point inside spends a unit, as it does on the ambient budget, and none ever forces a yield
+/// while a poll spends fewer units than that. So the yield point's fast path runs whole (the
+/// check, the decrement, the store), and nothing else does. `coop_core::unconstrained` would
+/// skip the decrement and the store.
+///
+/// ```
+/// use std::future::Future;
+/// use std::task::{Context, Waker};
+///
+/// let mut task = std::pin::pin!(coop_benches::with_room(async {
+///     for _ in 0..1000 {
+///         coop_core::consume_budget().await;
+///     }
+/// }));
+/// // A thousand units in one poll: no forced yield.
+/// assert!(task.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_ready());
+/// ```
+pub async fn with_room<F: Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| coop_core::with_budget(u16::MAX, || fut.as_mut().poll(cx))).await
 }
