@@ -11,7 +11,14 @@
 //!
 //! `cooperative_slice` is `cooperative` with the process default budget set to 128 units and a
 //! 1 ms time slice (`Budget::DEFAULT.slice(1 ms)`): what a time slice costs on top of the count,
-//! in the same run. Two more isolate where the cost comes from: `coop_consume_budget` awaits coop's public
+//! in the same run.
+//!
+//! Two loops call what the optimizer cannot see into, as most real hot loops do: the same loop
+//! with one call per iteration to a function of another crate (`opaque_1ns`, ...), and a
+//! tokenizer walking a byte buffer with one such call per token (`parser`); each as `bare`,
+//! `cooperative` and `cooperative_no_yield`.
+//!
+//! Two more isolate where the cost comes from: `coop_consume_budget` awaits coop's public
 //! `consume_budget()` future each iteration (no inlined fast path), and `cooperative_no_yield`
 //! runs the `#[cooperative]` loop where no budget runs out (the yield point's check runs, no
 //! scheduler round trip).
@@ -26,12 +33,15 @@
 
 use std::future::Future;
 use std::hint::black_box;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use coop_core::{Budget, set_default_budget};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 
+mod calls;
 mod loops;
+use calls::{TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_parse};
 use loops::{bare, cooperative, tokio_consume_budget, work, yield_now_every_128};
 
 /// Loop iterations per measured call: long enough that the task spawn and the `block_on` around
@@ -68,18 +78,45 @@ where
     })
 }
 
-/// The `#[cooperative]` loop where no budget ever runs out: `coop_core::unconstrained` without
-/// the bridge, tokio's `unconstrained` with it (the bridge then spends tokio's unconstrained
-/// budget). The yield point's check runs every iteration but never forces a yield, so this is
-/// the fast path alone, without the scheduler round trips.
+/// The `#[cooperative]` loop where no budget ever runs out: a coop scope with room for every
+/// unit (`coop_benches::with_room`) without the bridge, tokio's `unconstrained` with it (the
+/// bridge then spends tokio's unconstrained budget). The yield point's fast path runs every
+/// iteration, the decrement included, but never forces a yield, so this is the fast path alone,
+/// without the scheduler round trips.
 fn cooperative_no_yield<const STEPS: u32>(
     n: u64,
     seed: u64,
 ) -> impl Future<Output = u64> + Send + 'static {
+    never_yielding(cooperative::<STEPS>(n, seed))
+}
+
+/// `fut` where no budget ever runs out (see [`cooperative_no_yield`]).
+fn never_yielding<F: Future + Send + 'static>(fut: F) -> impl Future<Output = F::Output> + Send {
     #[cfg(feature = "tokio-bridge")]
-    return tokio::task::coop::unconstrained(cooperative::<STEPS>(n, seed));
+    return tokio::task::coop::unconstrained(fut);
     #[cfg(not(feature = "tokio-bridge"))]
-    return coop_core::unconstrained(cooperative::<STEPS>(n, seed));
+    return coop_benches::with_room(fut);
+}
+
+/// The tokenizer loops over [`TOKENS`], in the shape `variant` times (`n` is the token count
+/// already).
+fn parse_bare(_n: u64, seed: u64) -> impl Future<Output = u64> + Send + 'static {
+    bare_parse(&TOKENS, seed)
+}
+
+fn parse_cooperative(_n: u64, seed: u64) -> impl Future<Output = u64> + Send + 'static {
+    cooperative_parse(&TOKENS, seed)
+}
+
+fn parse_cooperative_no_yield(_n: u64, seed: u64) -> impl Future<Output = u64> + Send + 'static {
+    never_yielding(cooperative_parse(&TOKENS, seed))
+}
+
+fn opaque_cooperative_no_yield<const STEPS: u32>(
+    n: u64,
+    seed: u64,
+) -> impl Future<Output = u64> + Send + 'static {
+    never_yielding(cooperative_opaque::<STEPS>(n, seed))
 }
 
 /// Which build this is, so runs of the three builds keep separate criterion histories.
@@ -166,6 +203,37 @@ fn bench_work<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime,
     group.finish();
 }
 
+/// The loop with one opaque call per iteration, at `STEPS` inlined steps besides the call.
+fn bench_opaque<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str) {
+    let mut group = c.benchmark_group(format!("yield_cost/{}/{label}", build_name()));
+    group.throughput(Throughput::Elements(ITERATIONS));
+    variant(&mut group, rt, "bare", bare_opaque::<STEPS>);
+    variant(&mut group, rt, "cooperative", cooperative_opaque::<STEPS>);
+    variant(
+        &mut group,
+        rt,
+        "cooperative_no_yield",
+        opaque_cooperative_no_yield::<STEPS>,
+    );
+    group.finish();
+}
+
+/// The tokenizer loop, [`ITERATIONS`] tokens per call.
+fn bench_parser(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
+    LazyLock::force(&TOKENS);
+    let mut group = c.benchmark_group(format!("yield_cost/{}/parser", build_name()));
+    group.throughput(Throughput::Elements(ITERATIONS));
+    variant(&mut group, rt, "bare", parse_bare);
+    variant(&mut group, rt, "cooperative", parse_cooperative);
+    variant(
+        &mut group,
+        rt,
+        "cooperative_no_yield",
+        parse_cooperative_no_yield,
+    );
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -173,6 +241,10 @@ fn benches(c: &mut Criterion) {
     bench_work::<1>(c, &rt, "1ns");
     bench_work::<6>(c, &rt, "10ns");
     bench_work::<60>(c, &rt, "100ns");
+    bench_opaque::<1>(c, &rt, "opaque_1ns");
+    bench_opaque::<6>(c, &rt, "opaque_10ns");
+    bench_opaque::<60>(c, &rt, "opaque_100ns");
+    bench_parser(c, &rt);
 }
 
 criterion_group! {
@@ -194,7 +266,15 @@ const VARIANTS: [&str; 7] = [
     "coop_consume_budget",
     "cooperative_no_yield",
 ];
-const WORKS: [&str; 3] = ["1ns", "10ns", "100ns"];
+const WORKS: [&str; 7] = [
+    "1ns",
+    "10ns",
+    "100ns",
+    "opaque_1ns",
+    "opaque_10ns",
+    "opaque_100ns",
+    "parser",
+];
 
 /// Prints this build's medians, per loop iteration, as a markdown table: each variant against
 /// `bare` and against tokio's `consume_budget`. Variants not run (a filtered run) are left out.

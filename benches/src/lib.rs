@@ -2,11 +2,13 @@
 //! loop iteration) and `fairness` (its own harness: how late a 1 ms ticker runs beside a hot
 //! loop). Both print their own tables; BENCHMARKS.md has the commands and the results.
 //!
-//! This library holds the one piece the benchmarks need outside criterion: reading criterion's
-//! medians back, so `yield_cost` can print its summary without any other tool.
+//! This library holds what the benchmarks need outside their own crate: reading criterion's
+//! medians back, so `yield_cost` can print its summary without any other tool, and the functions
+//! its loops call that the optimizer cannot see into ([`opaque_step`], [`next_token`]).
 
 #![forbid(unsafe_code)]
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 
 /// Where criterion writes its results, found the way criterion finds it: `$CRITERION_HOME`,
@@ -56,4 +58,94 @@ pub fn criterion_median_ns(dir: &Path, group: &str, function: &str) -> Option<f6
         .join("estimates.json");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
     json["median"]["point_estimate"].as_f64()
+}
+
+/// One multiply-xorshift step, compiled apart from its callers: a call the optimizer of the
+/// calling crate cannot inline or see through, as a call into another crate without LTO (an
+/// allocation, an atomic, a hash function) is in a real hot loop.
+///
+/// ```
+/// assert_ne!(coop_benches::opaque_step(1), 1);
+/// ```
+#[inline(never)]
+pub fn opaque_step(x: u64) -> u64 {
+    (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Reads one token at the start of `input`: a run of decimal digits (its value) or of other
+/// bytes (their sum), skipping one separating space. Returns the token's value and how many
+/// bytes it took; never zero bytes for a non-empty input. Compiled apart from its callers, as
+/// a tokenizer in another crate is.
+///
+/// ```
+/// assert_eq!(coop_benches::next_token(b"123 abc"), (123, 4));
+/// assert_eq!(coop_benches::next_token(b"ab"), (u64::from(b'a') + u64::from(b'b'), 2));
+/// ```
+#[inline(never)]
+pub fn next_token(input: &[u8]) -> (u64, usize) {
+    let digits = input.first().is_some_and(u8::is_ascii_digit);
+    let len = input
+        .iter()
+        .position(|b| *b == b' ' || b.is_ascii_digit() != digits)
+        .unwrap_or(input.len());
+    let value = input[..len].iter().fold(0u64, |value, b| {
+        if digits {
+            value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'))
+        } else {
+            value.wrapping_add(u64::from(*b))
+        }
+    });
+    let skip = usize::from(input.get(len) == Some(&b' '));
+    (value, (len + skip).max(1).min(input.len()))
+}
+
+/// A buffer of `tokens` space-separated tokens for [`next_token`], the same for every call:
+/// numbers and words in turn, of two to nine bytes in a repeating pattern, so that the branch
+/// predictor learns the tokenizer's branches equally well in every loop that reads it.
+///
+/// ```
+/// let input = coop_benches::token_buffer(3);
+/// assert_eq!(input.split(|b| *b == b' ').count(), 3);
+/// ```
+pub fn token_buffer(tokens: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    for t in 0..tokens {
+        seed = opaque_step(seed);
+        for i in 0..2 + t % 8 {
+            let r = (seed >> (8 + 3 * i)) as u8;
+            out.push(if t % 2 == 0 {
+                b'0' + r % 10
+            } else {
+                b'a' + r % 26
+            });
+        }
+        if t + 1 < tokens {
+            out.push(b' ');
+        }
+    }
+    out
+}
+
+/// Runs `fut` with a budget scope of `u16::MAX` units around each of its polls: every yield
+/// point inside spends a unit, as it does on the ambient budget, and none ever forces a yield
+/// while a poll spends fewer units than that. So the yield point's fast path runs whole (the
+/// check, the decrement, the store), and nothing else does. `coop_core::unconstrained` would
+/// skip the decrement and the store.
+///
+/// ```
+/// use std::future::Future;
+/// use std::task::{Context, Waker};
+///
+/// let mut task = std::pin::pin!(coop_benches::with_room(async {
+///     for _ in 0..1000 {
+///         coop_core::consume_budget().await;
+///     }
+/// }));
+/// // A thousand units in one poll: no forced yield.
+/// assert!(task.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_ready());
+/// ```
+pub async fn with_room<F: Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| coop_core::with_budget(u16::MAX, || fut.as_mut().poll(cx))).await
 }

@@ -1,0 +1,185 @@
+//! The `yield_cost` loops timed side by side, for a machine shared with other work.
+//!
+//! criterion times one variant for seconds, then the next, so a neighbour's compile job that
+//! starts in between lands on one variant only. Here every round times each variant of a set
+//! once, in turn (4 calls of 8192 iterations, short enough that a neighbour's job rarely spans
+//! one), for 300 rounds, and the table reports each variant's fastest round and its median
+//! round: interference hits all variants alike, and the fastest rounds are the ones it missed. A
+//! difference that shows in both columns is the code's, not the machine's.
+//!
+//! `cargo bench -p coop-benches --bench interleaved -- <set>`, sets `inline`, `opaque`,
+//! `parser` (default: all three). `cargo test` runs two rounds of each, untimed.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::time::Instant;
+
+mod calls;
+mod loops;
+
+/// Loop iterations per call, as in `yield_cost`.
+const ITERATIONS: u64 = 8192;
+
+/// Rounds of a timed run, and calls per variant in each.
+const ROUNDS: u64 = 300;
+const CALLS_PER_ROUND: u64 = 4;
+
+/// One round of one variant: times `CALLS_PER_ROUND` calls, returns ns per loop iteration.
+/// Boxed so that one list holds every shape; the loop itself is awaited inside [`round`],
+/// unboxed, as `yield_cost` awaits it, so it compiles the same way.
+type Hot = fn(u64) -> Pin<Box<dyn Future<Output = f64> + Send>>;
+
+/// Times `CALLS_PER_ROUND` calls of `hot`, seeded from `round`.
+async fn round<F: Future<Output = u64>>(hot: impl Fn(u64, u64) -> F, round: u64) -> f64 {
+    let start = Instant::now();
+    for call in 0..CALLS_PER_ROUND {
+        black_box(hot(black_box(ITERATIONS), round + call).await);
+    }
+    start.elapsed().as_secs_f64() * 1e9 / (CALLS_PER_ROUND * ITERATIONS) as f64
+}
+
+/// A named variant.
+macro_rules! variant {
+    ($name:literal, $hot:expr) => {
+        ($name, (|r| Box::pin(round($hot, r))) as Hot)
+    };
+}
+
+/// `fut` where no budget ever runs out: the yield point's check alone (see `yield_cost`).
+fn never_yielding<F: Future + Send + 'static>(fut: F) -> impl Future<Output = F::Output> + Send {
+    #[cfg(feature = "tokio-bridge")]
+    return tokio::task::coop::unconstrained(fut);
+    #[cfg(not(feature = "tokio-bridge"))]
+    return coop_benches::with_room(fut);
+}
+
+/// The comparisons of one set: a label and its variants, `bare` first.
+fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
+    use calls::{TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_parse};
+    use loops::{bare, cooperative, tokio_consume_budget, yield_now_every_128};
+    macro_rules! inline {
+        ($steps:literal, $label:literal) => {
+            (
+                $label.to_string(),
+                vec![
+                    variant!("bare", bare::<$steps>),
+                    variant!("cooperative", cooperative::<$steps>),
+                    variant!("tokio_consume_budget", tokio_consume_budget::<$steps>),
+                    variant!("yield_now_every_128", yield_now_every_128::<$steps>),
+                    variant!("cooperative_no_yield", |n, seed| never_yielding(
+                        cooperative::<$steps>(n, seed)
+                    )),
+                ],
+            )
+        };
+    }
+    macro_rules! opaque {
+        ($steps:literal, $label:literal) => {
+            (
+                $label.to_string(),
+                vec![
+                    variant!("bare", bare_opaque::<$steps>),
+                    variant!("cooperative", cooperative_opaque::<$steps>),
+                    variant!("cooperative_no_yield", |n, seed| never_yielding(
+                        cooperative_opaque::<$steps>(n, seed)
+                    )),
+                ],
+            )
+        };
+    }
+    match name {
+        "inline" => vec![inline!(1, "1ns"), inline!(6, "10ns"), inline!(60, "100ns")],
+        "opaque" => vec![
+            opaque!(1, "opaque_1ns"),
+            opaque!(6, "opaque_10ns"),
+            opaque!(60, "opaque_100ns"),
+        ],
+        "parser" => vec![(
+            "parser".to_string(),
+            vec![
+                variant!("bare", |_, seed| bare_parse(&TOKENS, seed)),
+                variant!("cooperative", |_, seed| cooperative_parse(&TOKENS, seed)),
+                variant!("cooperative_no_yield", |_, seed| never_yielding(
+                    cooperative_parse(&TOKENS, seed)
+                )),
+            ],
+        )],
+        other => panic!("unknown set {other:?}: inline, opaque or parser"),
+    }
+}
+
+/// Times `variants` in turn for `rounds` rounds inside one tokio task; ns per loop iteration
+/// of each round, per variant.
+fn time_interleaved(
+    rt: &tokio::runtime::Runtime,
+    variants: &[(&'static str, Hot)],
+    rounds: u64,
+) -> Vec<Vec<f64>> {
+    let hots: Vec<Hot> = variants.iter().map(|(_, hot)| *hot).collect();
+    rt.block_on(async move {
+        tokio::spawn(async move {
+            let mut samples = vec![Vec::new(); hots.len()];
+            for round in 0..rounds {
+                for (hot, samples) in hots.iter().zip(&mut samples) {
+                    samples.push(hot(round * CALLS_PER_ROUND).await);
+                }
+            }
+            samples
+        })
+        .await
+        .expect("the measured task does not panic")
+    })
+}
+
+fn main() {
+    let timed = std::env::args().any(|arg| arg == "--bench");
+    let sets: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    let sets = if sets.is_empty() {
+        vec!["inline".to_string(), "opaque".into(), "parser".into()]
+    } else {
+        sets
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread runtime without drivers builds");
+    let build = if cfg!(coop_disable) {
+        "compiled_out"
+    } else if cfg!(feature = "tokio-bridge") {
+        "bridge_on"
+    } else {
+        "bridge_off"
+    };
+    if timed {
+        println!("interleaved/{build}: ns per loop iteration, {ROUNDS} rounds");
+        println!("| work | variant | fastest | median | vs bare (median) | overhead ns (median) |");
+        println!("|---|---|---|---|---|---|");
+    }
+    for name in &sets {
+        for (label, variants) in set(name) {
+            // Untimed rounds first: caches, branch predictors, the tokenizer's input.
+            time_interleaved(&rt, &variants, 2);
+            if !timed {
+                continue;
+            }
+            let mut samples = time_interleaved(&rt, &variants, ROUNDS);
+            for samples in &mut samples {
+                samples.sort_by(f64::total_cmp);
+            }
+            let median = |samples: &[f64]| samples[samples.len() / 2];
+            let bare = median(&samples[0]);
+            for ((variant, _), samples) in variants.iter().zip(&samples) {
+                println!(
+                    "| {label} | {variant} | {:.3} | {:.3} | {:.3} | {:+.3} |",
+                    samples[0],
+                    median(samples),
+                    median(samples) / bare,
+                    median(samples) - bare,
+                );
+            }
+        }
+    }
+}
