@@ -121,11 +121,18 @@ impl Executor {
                     .worker_threads(1)
                     .build()
                     .unwrap();
+                // Spawned from a task on the worker, so that every task lands in the worker's
+                // own queue: spawned from this thread, a task can miss the worker's first look
+                // at the shared queue and wait there for dozens of polls of the others.
                 rt.block_on(async {
-                    let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
-                    for handle in handles {
-                        handle.await.unwrap();
-                    }
+                    tokio::spawn(async {
+                        let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
+                        for handle in handles {
+                            handle.await.unwrap();
+                        }
+                    })
+                    .await
+                    .unwrap();
                 });
             }
             Executor::TokioLocalSet => {
