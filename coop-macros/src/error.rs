@@ -80,3 +80,22 @@ pub(crate) fn marker_with_arguments(span: Span) -> syn::Error {
         "`#[unconstrained]` on a loop takes no arguments: it opts that loop out of yield points",
     )
 }
+
+/// The `check` lint on a loop inside a macro call whose grammar coop does not know: its tokens
+/// are not Rust syntax before that macro expands, so no yield point can go there.
+pub(crate) fn loop_inside_macro(found: &coop_analysis::OpaqueLoop) -> syn::Error {
+    let mut error = syn::Error::new(
+        found.keyword,
+        format!(
+            "this loop is inside `{}!`, which `#[cooperative]` cannot instrument: it may hold its \
+             thread without ever yielding",
+            found.macro_name
+        ),
+    );
+    error.combine(syn::Error::new(
+        found.macro_path,
+        "help: move the loop out of the macro call, add `consume_budget().await;` to its body, \
+         or mark the fn `#[unconstrained]`",
+    ));
+    error
+}

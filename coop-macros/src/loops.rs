@@ -41,24 +41,6 @@ pub(crate) fn yield_point(krate: &Path, keyword: Span, cfg_opt_outs: &[TokenStre
     syn::parse2(tokens).expect("a yield point is a statement")
 }
 
-/// Whether the yield point goes before the loop's condition rather than into its body.
-pub(crate) fn yields_before_condition(cond: &Expr) -> bool {
-    !let_scrutinees(cond).is_empty()
-}
-
-/// The `let` expressions of a condition: `let p = e`, or each `let` of a let-chain.
-pub(crate) fn let_scrutinees(cond: &Expr) -> Vec<&syn::ExprLet> {
-    match cond {
-        Expr::Let(expr_let) => vec![expr_let],
-        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
-            let mut lets = let_scrutinees(&binary.left);
-            lets.extend(let_scrutinees(&binary.right));
-            lets
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// Inserts `yield_point` as the first statement of `body`.
 pub(crate) fn insert_at_head(body: &mut Block, yield_point: Stmt) {
     body.stmts.insert(0, yield_point);

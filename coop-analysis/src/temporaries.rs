@@ -95,7 +95,14 @@ const OWNS_NOTHING: &[&str] = &[
 
 /// Whether evaluating `expr` creates a temporary that stays alive after `expr` has produced its
 /// value (until the end of the enclosing statement, `match`, `if let` or `for`).
-pub(crate) fn creates_temporaries(expr: &Expr) -> bool {
+///
+/// ```
+/// use coop_analysis::temporaries::creates_temporaries;
+///
+/// assert!(creates_temporaries(&syn::parse_quote!(cell.borrow().iter())));
+/// assert!(!creates_temporaries(&syn::parse_quote!(items.iter().enumerate())));
+/// ```
+pub fn creates_temporaries(expr: &Expr) -> bool {
     let mut finder = FindTemporaries(false);
     finder.visit_expr(expr);
     finder.0
@@ -103,7 +110,15 @@ pub(crate) fn creates_temporaries(expr: &Expr) -> bool {
 
 /// Whether a scrutinee's own value may stay alive in an arm with this pattern: it is not a
 /// place, and the pattern leaves part of it unmoved (`_`, `..`, `ref`).
-pub(crate) fn scrutinee_stays_alive(scrutinee: &Expr, pat: &Pat) -> bool {
+///
+/// ```
+/// use coop_analysis::temporaries::scrutinee_stays_alive;
+///
+/// let guard: syn::Expr = syn::parse_quote!(m.lock());
+/// let wild: syn::Pat = syn::parse_quote!(_);
+/// assert!(scrutinee_stays_alive(&guard, &wild));
+/// ```
+pub fn scrutinee_stays_alive(scrutinee: &Expr, pat: &Pat) -> bool {
     if !is_value(scrutinee) {
         return false;
     }
@@ -138,7 +153,7 @@ struct FindTemporaries(bool);
 
 /// Whether this node itself leaves a temporary behind once its operand is evaluated: a value
 /// used where a place is needed. Its operands are not looked at (see [`creates_temporaries`]).
-pub(crate) fn leaves_temporary(expr: &Expr) -> bool {
+pub fn leaves_temporary(expr: &Expr) -> bool {
     let place_operand = match expr {
         Expr::MethodCall(call) if !MOVES_RECEIVER.iter().any(|name| call.method == name) => {
             Some(&*call.receiver)
