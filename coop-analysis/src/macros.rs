@@ -185,12 +185,16 @@ pub(crate) fn parse(mac: &Macro) -> MacroBody {
             Ok(body) => MacroBody::Async(body),
             Err(_) => MacroBody::Opaque,
         },
-        _ => match parse_list.parse2(tokens.clone()) {
+        "vec" => match parse_list.parse2(tokens.clone()) {
             Ok(body) => MacroBody::Exprs(body),
             Err(_) => match parse_repeat.parse2(tokens) {
                 Ok(body) => MacroBody::Exprs(body),
                 Err(_) => MacroBody::Opaque,
             },
+        },
+        _ => match parse_list.parse2(tokens) {
+            Ok(body) => MacroBody::Exprs(body),
+            Err(_) => MacroBody::Opaque,
         },
     }
 }
@@ -213,7 +217,12 @@ fn parse_biased(input: ParseStream<'_>) -> syn::Result<Option<TokenStream>> {
 
 fn parse_list(input: ParseStream<'_>) -> syn::Result<Body> {
     let biased = parse_biased(input)?;
-    let exprs = Punctuated::parse_terminated(input)?;
+    let exprs: Punctuated<Expr, Token![,]> = Punctuated::parse_terminated(input)?;
+    // `let` parses as an expression (for conditions), but an operand `let x = ..` means the
+    // macro takes statements: its grammar is not comma-separated expressions.
+    if let Some(expr_let) = exprs.iter().find(|expr| matches!(expr, Expr::Let(_))) {
+        return Err(syn::Error::new_spanned(expr_let, "statements, not expressions"));
+    }
     Ok(Body::List { biased, exprs })
 }
 
@@ -396,6 +405,9 @@ mod tests {
         assert_eq!(kind("stringify!(loop {})"), "inert");
         assert_eq!(kind("my_macro!(x => loop {})"), "opaque");
         assert_eq!(kind("my_macro! { let x = 1; }"), "opaque");
+        assert_eq!(kind("my_macro! { let x = 1; loop {} }"), "opaque");
+        assert_eq!(kind("my_macro![a; n]"), "opaque");
+        assert_eq!(kind("vec![a; n]"), "exprs");
     }
 
     #[test]
