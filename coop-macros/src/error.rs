@@ -83,7 +83,7 @@ pub(crate) fn marker_with_arguments(span: Span) -> syn::Error {
 
 /// The `check` lint on a loop inside a macro call whose grammar coop does not know: its tokens
 /// are not Rust syntax before that macro expands, so no yield point can go there.
-pub(crate) fn loop_inside_macro(found: &coop_analysis::OpaqueLoop) -> syn::Error {
+pub(crate) fn loop_inside_macro(found: &coop_analysis::OpaqueLoop, krate: &Path) -> syn::Error {
     let mut error = syn::Error::new(
         found.keyword,
         format!(
@@ -94,8 +94,11 @@ pub(crate) fn loop_inside_macro(found: &coop_analysis::OpaqueLoop) -> syn::Error
     );
     error.combine(syn::Error::new(
         found.macro_path,
-        "help: move the loop out of the macro call, add `consume_budget().await;` to its body, \
-         or mark the fn `#[unconstrained]`",
+        format!(
+            "help: move the loop out of the macro call, add `{}::consume_budget().await;` to its \
+             body, or mark the fn `#[unconstrained]`",
+            display_path(krate)
+        ),
     ));
     error
 }

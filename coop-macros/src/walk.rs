@@ -141,8 +141,8 @@ impl Hooks for Act<'_> {
     }
 
     fn on_opaque_loop(&mut self, found: &OpaqueLoop) {
-        if let Action::Check(_) = self.action {
-            combine(&mut self.errors, error::loop_inside_macro(found));
+        if let Action::Check(krate) = self.action {
+            combine(&mut self.errors, error::loop_inside_macro(found, krate));
         }
     }
 
