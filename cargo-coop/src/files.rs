@@ -189,7 +189,11 @@ impl LineIndex {
     /// Byte offset of a span's start.
     fn offset(&self, source: &str, span: Span) -> usize {
         let start = span.start();
-        let line_start = self.0.get(start.line.saturating_sub(1)).copied().unwrap_or(0);
+        let line_start = self
+            .0
+            .get(start.line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
         let line = &source[line_start..];
         line_start
             + line
@@ -206,7 +210,11 @@ impl LineIndex {
         let line = start.line.max(1);
         let line_start = self.0.get(line - 1).copied().unwrap_or(0);
         let text = source[line_start..].lines().next().unwrap_or("");
-        let byte = |column: usize| text.char_indices().nth(column).map_or(text.len(), |(i, _)| i);
+        let byte = |column: usize| {
+            text.char_indices()
+                .nth(column)
+                .map_or(text.len(), |(i, _)| i)
+        };
         let from = byte(start.column);
         let to = if end.line == start.line {
             byte(end.column).max(from + 1).min(text.len().max(from))

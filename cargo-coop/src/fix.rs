@@ -60,7 +60,11 @@ fn dependency_value(spec: &str) -> Result<Value, String> {
     {
         return Ok(value);
     }
-    if spec.chars().next().is_some_and(|c| c.is_ascii_digit() || "^=~<>*".contains(c)) {
+    if spec
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || "^=~<>*".contains(c))
+    {
         return Ok(Value::from(spec));
     }
     format!("{{ {spec} }}")
@@ -126,11 +130,25 @@ pub(crate) fn diff(path: &Path, old: &str, new: &str) -> String {
         let hunk = &ops[start..end];
         let old_count = hunk.iter().filter(|op| op.2 != '+').count();
         let new_count = hunk.iter().filter(|op| op.2 != '-').count();
-        let old_start = hunk.iter().find(|op| op.2 != '+').map_or(hunk[0].0, |op| op.0) + 1;
-        let new_start = hunk.iter().find(|op| op.2 != '-').map_or(hunk[0].1, |op| op.1) + 1;
-        out.push_str(&format!("@@ -{old_start},{old_count} +{new_start},{new_count} @@\n"));
+        let old_start = hunk
+            .iter()
+            .find(|op| op.2 != '+')
+            .map_or(hunk[0].0, |op| op.0)
+            + 1;
+        let new_start = hunk
+            .iter()
+            .find(|op| op.2 != '-')
+            .map_or(hunk[0].1, |op| op.1)
+            + 1;
+        out.push_str(&format!(
+            "@@ -{old_start},{old_count} +{new_start},{new_count} @@\n"
+        ));
         for &(i, j, tag) in hunk {
-            let line = if tag == '+' { new_lines[j] } else { old_lines[i] };
+            let line = if tag == '+' {
+                new_lines[j]
+            } else {
+                old_lines[i]
+            };
             out.push(tag);
             out.push_str(line);
             out.push('\n');

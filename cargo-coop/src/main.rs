@@ -106,7 +106,12 @@ fn main() -> ExitCode {
             dry_run,
             crate_path,
             dependency,
-        } => fix(&packages, dry_run, crate_path.as_deref(), dependency.as_deref()),
+        } => fix(
+            &packages,
+            dry_run,
+            crate_path.as_deref(),
+            dependency.as_deref(),
+        ),
     };
     ExitCode::from(status.unwrap_or_else(|message| {
         eprintln!("error: {message}");
@@ -219,7 +224,11 @@ fn fix(
                 unparsed += 1;
                 eprintln!("{}\n", render::parse_error(file, path));
             }
-            left += file.findings.iter().filter(|f| f.fix_offset.is_none()).count();
+            left += file
+                .findings
+                .iter()
+                .filter(|f| f.fix_offset.is_none())
+                .count();
             let Some((fixed, count)) = fix::fix_source(file, &krate) else {
                 continue;
             };
@@ -234,9 +243,8 @@ fn fix(
         }
         added += package_added;
         if package_added > 0 && package.coop_core.is_none() && crate_path.is_none() {
-            let manifest = std::fs::read_to_string(&package.manifest_path).map_err(|err| {
-                format!("cannot read {}: {err}", package.manifest_path.display())
-            })?;
+            let manifest = std::fs::read_to_string(&package.manifest_path)
+                .map_err(|err| format!("cannot read {}: {err}", package.manifest_path.display()))?;
             let version = format!("\"{}\"", env!("CARGO_PKG_VERSION"));
             let fixed = fix::add_dependency(&manifest, dependency.unwrap_or(&version))?;
             let path = shown(&scanned.workspace_root, &package.manifest_path);

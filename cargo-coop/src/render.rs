@@ -77,17 +77,19 @@ pub(crate) fn human(file: &FileScan, shown: &Path, finding: &Located, names: &Na
     let path = shown.display().to_string();
     let title = title(finding);
     let help = help(finding, names);
-    let report = &[Level::ERROR.primary_title(&title).element(
-        Snippet::source(file.line_text(finding.line))
-            .line_start(finding.line)
-            .path(&path)
-            .annotation(
-                AnnotationKind::Primary
-                    .span(finding.line_range.clone())
-                    .label(context(finding)),
-            ),
-    )
-    .element(Level::HELP.message(&help))];
+    let report = &[Level::ERROR
+        .primary_title(&title)
+        .element(
+            Snippet::source(file.line_text(finding.line))
+                .line_start(finding.line)
+                .path(&path)
+                .annotation(
+                    AnnotationKind::Primary
+                        .span(finding.line_range.clone())
+                        .label(context(finding)),
+                ),
+        )
+        .element(Level::HELP.message(&help))];
     Renderer::plain().render(report)
 }
 
@@ -98,13 +100,14 @@ pub(crate) fn parse_error(file: &FileScan, shown: &Path) -> String {
     };
     let path = shown.display().to_string();
     let title = format!("could not parse this file: {}", error.message);
-    let report = &[Group::with_title(Level::ERROR.primary_title(&title)).element(
-        Snippet::source(file.line_text(error.line))
-            .line_start(error.line)
-            .path(&path)
-            .annotation(AnnotationKind::Primary.span(error.line_range.clone())),
-    )
-    .element(Level::NOTE.message("its loops were not checked; the other files were"))];
+    let report = &[Group::with_title(Level::ERROR.primary_title(&title))
+        .element(
+            Snippet::source(file.line_text(error.line))
+                .line_start(error.line)
+                .path(&path)
+                .annotation(AnnotationKind::Primary.span(error.line_range.clone())),
+        )
+        .element(Level::NOTE.message("its loops were not checked; the other files were"))];
     Renderer::plain().render(report)
 }
 
@@ -161,9 +164,20 @@ pub(crate) fn json<'a>(package: &'a str, shown: &Path, finding: &'a Located) -> 
 }
 
 /// The closing line of `check`.
-pub(crate) fn summary(findings: usize, fns: usize, files: usize, loops: usize, fn_total: usize, unparsed: usize) -> String {
+pub(crate) fn summary(
+    findings: usize,
+    fns: usize,
+    files: usize,
+    loops: usize,
+    fn_total: usize,
+    unparsed: usize,
+) -> String {
     let plural = |n: usize, one: &str, many: &str| {
-        if n == 1 { format!("{n} {one}") } else { format!("{n} {many}") }
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {many}")
+        }
     };
     let checked = format!(
         "checked {} in async context, {} with async code, {}",
@@ -174,7 +188,10 @@ pub(crate) fn summary(findings: usize, fns: usize, files: usize, loops: usize, f
     let unparsed = if unparsed == 0 {
         String::new()
     } else {
-        format!("; {} could not be parsed", plural(unparsed, "file", "files"))
+        format!(
+            "; {} could not be parsed",
+            plural(unparsed, "file", "files")
+        )
     };
     if findings == 0 {
         format!("cargo coop: no loop without a yield point ({checked}{unparsed})")

@@ -36,7 +36,12 @@ fn manifest(name: &str) -> String {
 
 #[test]
 fn check_workspace_human_output() {
-    let run = cargo_coop(&["check", "--manifest-path", &manifest("workspace"), "--workspace"]);
+    let run = cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &manifest("workspace"),
+        "--workspace",
+    ]);
     // The file that does not parse is reported, the rest still checked: exit 2.
     assert_eq!(run.code, 2);
     insta::assert_snapshot!("check_workspace_stdout", run.stdout);
@@ -45,7 +50,13 @@ fn check_workspace_human_output() {
 
 #[test]
 fn exit_status_is_1_for_findings_and_0_for_none() {
-    let findings = cargo_coop(&["check", "--manifest-path", &manifest("workspace"), "-p", "tokio-app"]);
+    let findings = cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &manifest("workspace"),
+        "-p",
+        "tokio-app",
+    ]);
     assert_eq!(findings.code, 1, "{}", findings.stderr);
     let clean = cargo_coop(&["check", "--manifest-path", &manifest("clean")]);
     assert_eq!(clean.code, 0, "{}", clean.stderr);
@@ -56,9 +67,19 @@ fn exit_status_is_1_for_findings_and_0_for_none() {
     );
     let missing = cargo_coop(&["check", "--manifest-path", "/nonexistent/Cargo.toml"]);
     assert_eq!(missing.code, 2);
-    let unknown = cargo_coop(&["check", "--manifest-path", &manifest("workspace"), "-p", "nope"]);
+    let unknown = cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &manifest("workspace"),
+        "-p",
+        "nope",
+    ]);
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("package `nope` is not a member"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("package `nope` is not a member"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]
@@ -78,7 +99,10 @@ fn check_json_is_one_object_per_finding() {
         .lines()
         .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
         .collect();
-    let kinds: Vec<&str> = findings.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -163,11 +187,20 @@ fn fix_then_the_crate_builds_without_warnings_and_checks_clean() {
     );
 
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"), PathBuf::from)
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+            PathBuf::from,
+        )
         .join("coop-fixture");
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cargo
-        .args(["check", "--offline", "--all-targets", "--message-format", "short"])
+        .args([
+            "check",
+            "--offline",
+            "--all-targets",
+            "--message-format",
+            "short",
+        ])
         .arg("--manifest-path")
         .arg(&manifest)
         .env("CARGO_TARGET_DIR", &target_dir);

@@ -67,14 +67,22 @@ pub(crate) enum Body {
         exprs: Punctuated<Expr, Token![,]>,
     },
     Repeat {
-        elem: Expr,
+        elem: Box<Expr>,
         semi: Token![;],
-        len: Expr,
+        len: Box<Expr>,
     },
     Select {
         biased: Option<TokenStream>,
         arms: Vec<SelectArm>,
     },
+}
+
+/// `pattern = future (, if guard)?`
+struct Branch {
+    pat: Pat,
+    eq: Token![=],
+    future: Expr,
+    guard: Option<(Token![,], Token![if], Expr)>,
 }
 
 pub(crate) struct SelectArm {
@@ -85,12 +93,7 @@ pub(crate) struct SelectArm {
 }
 
 enum ArmHead {
-    Branch {
-        pat: Pat,
-        eq: Token![=],
-        future: Expr,
-        guard: Option<(Token![,], Token![if], Expr)>,
-    },
+    Branch(Box<Branch>),
     /// `else`, `complete`, `default`.
     Keyword(TokenTree),
 }
@@ -100,11 +103,12 @@ impl Body {
     pub(crate) fn exprs_mut(&mut self) -> Vec<&mut Expr> {
         match self {
             Body::List { exprs, .. } => exprs.iter_mut().collect(),
-            Body::Repeat { elem, len, .. } => vec![elem, len],
+            Body::Repeat { elem, len, .. } => vec![&mut **elem, &mut **len],
             Body::Select { arms, .. } => {
                 let mut exprs = Vec::new();
                 for arm in arms {
-                    if let ArmHead::Branch { future, guard, .. } = &mut arm.head {
+                    if let ArmHead::Branch(branch) = &mut arm.head {
+                        let Branch { future, guard, .. } = &mut **branch;
                         exprs.push(future);
                         if let Some((_, _, guard)) = guard {
                             exprs.push(guard);
@@ -134,12 +138,13 @@ impl ToTokens for Body {
                 tokens.extend(biased.clone());
                 for arm in arms {
                     match &arm.head {
-                        ArmHead::Branch {
-                            pat,
-                            eq,
-                            future,
-                            guard,
-                        } => {
+                        ArmHead::Branch(branch) => {
+                            let Branch {
+                                pat,
+                                eq,
+                                future,
+                                guard,
+                            } = &**branch;
                             pat.to_tokens(tokens);
                             eq.to_tokens(tokens);
                             future.to_tokens(tokens);
@@ -221,7 +226,10 @@ fn parse_list(input: ParseStream<'_>) -> syn::Result<Body> {
     // `let` parses as an expression (for conditions), but an operand `let x = ..` means the
     // macro takes statements: its grammar is not comma-separated expressions.
     if let Some(expr_let) = exprs.iter().find(|expr| matches!(expr, Expr::Let(_))) {
-        return Err(syn::Error::new_spanned(expr_let, "statements, not expressions"));
+        return Err(syn::Error::new_spanned(
+            expr_let,
+            "statements, not expressions",
+        ));
     }
     Ok(Body::List { biased, exprs })
 }
@@ -238,8 +246,7 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Body> {
     let biased = parse_biased(input)?;
     let mut arms = Vec::new();
     while !input.is_empty() {
-        let head = if (input.peek(Token![else]) || input.peek(Ident)) && input.peek2(Token![=>])
-        {
+        let head = if (input.peek(Token![else]) || input.peek(Ident)) && input.peek2(Token![=>]) {
             let keyword: TokenTree = input.parse()?;
             match &keyword {
                 TokenTree::Ident(ident)
@@ -256,12 +263,12 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Body> {
             } else {
                 None
             };
-            ArmHead::Branch {
+            ArmHead::Branch(Box::new(Branch {
                 pat,
                 eq,
                 future,
                 guard,
-            }
+            }))
         };
         let fat_arrow = input.parse()?;
         let handler: Expr = input.parse()?;

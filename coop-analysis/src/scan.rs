@@ -43,10 +43,12 @@ impl Coverage {
             if is_attr(attr, "unconstrained") {
                 Some(Coverage::OptedOut)
             } else if is_attr(attr, "cooperative") {
-                let check = attr
-                    .meta
-                    .require_list()
-                    .is_ok_and(|list| list.tokens.clone().into_iter().any(|t| t.to_string() == "check"));
+                let check = attr.meta.require_list().is_ok_and(|list| {
+                    list.tokens
+                        .clone()
+                        .into_iter()
+                        .any(|t| t.to_string() == "check")
+                });
                 Some(if check {
                     Coverage::Checked
                 } else {
@@ -235,7 +237,13 @@ impl Scanner {
 
     /// One fn body: the rules, then the items nested in it (with no coverage: the attributes of
     /// the enclosing fn do not reach them).
-    fn scan_fn(&mut self, attrs: &[Attribute], vis: &Visibility, sig: &Signature, block: &mut Block) {
+    fn scan_fn(
+        &mut self,
+        attrs: &[Attribute],
+        vis: &Visibility,
+        sig: &Signature,
+        block: &mut Block,
+    ) {
         let coverage = Coverage::of(attrs).unwrap_or(self.coverage);
         let is_async = sig.asyncness.is_some();
         let function = self.function(&sig.ident);
@@ -369,7 +377,9 @@ impl VisitMut for Scanner {
             Item::Fn(_) | Item::Impl(_) | Item::Trait(_) | Item::Mod(_) => {
                 visit_mut::visit_item_mut(self, item);
             }
-            _ => self.with(None, Coverage::None, None, |s| visit_mut::visit_item_mut(s, item)),
+            _ => self.with(None, Coverage::None, None, |s| {
+                visit_mut::visit_item_mut(s, item)
+            }),
         }
     }
 }

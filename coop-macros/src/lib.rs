@@ -316,4 +316,6 @@ pub fn unconstrained(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -460,9 +460,20 @@ snapshot!(
             else => {}
         }
         futures::join!(async { while !flag.get() {} }, ready());
-        assert!(total > 0, "{}", loop { break 1 });
+        assert!(
+            total > 0,
+            "{}",
+            loop {
+                break 1;
+            }
+        );
         my_macro!(=> loop { spin(); });
         stringify!(loop {});
-        vec![total, loop { break 4 }]
+        vec![
+            total,
+            loop {
+                break 4;
+            },
+        ]
     }
 );
