@@ -45,6 +45,7 @@ pub(crate) struct FileScan {
     pub(crate) source: String,
     pub(crate) async_fns: usize,
     pub(crate) async_loops: usize,
+    pub(crate) lines: usize,
     pub(crate) findings: Vec<Located>,
     pub(crate) error: Option<ParseError>,
     /// Files of the `mod name;` declarations in this one.
@@ -118,6 +119,7 @@ fn scan_one(path: &Path, is_root: bool) -> Result<Option<FileScan>, String> {
         source: String::new(),
         async_fns: 0,
         async_loops: 0,
+        lines: source.lines().count(),
         findings: Vec::new(),
         error: None,
         children: Vec::new(),
@@ -284,6 +286,16 @@ impl<'ast> Visit<'ast> for FindMods {
         }
     }
 
-    // `mod` declarations inside fn bodies are rare and resolve like inline ones; the files they
-    // name are still part of the crate.
+    /// `mod` declarations inside an item-position macro call (`cfg_if! { mod unix; }`,
+    /// tokio's `cfg_rt! { pub mod runtime; }`), when its tokens parse as items.
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        if item.ident.is_some() {
+            return;
+        }
+        if let Ok(items) = syn::parse2::<syn::File>(item.mac.tokens.clone()) {
+            for nested in &items.items {
+                self.visit_item(nested);
+            }
+        }
+    }
 }

@@ -151,8 +151,7 @@ fn check(args: &PackageArgs, format: Format) -> Result<u8, String> {
     let scanned = scan(args)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let (mut findings, mut fns, mut files, mut loops, mut fn_total, mut unparsed) =
-        (0, 0, 0, 0, 0, 0);
+    let mut totals = render::Totals::default();
     let mut seen = std::collections::HashSet::new();
     for (package, scans) in &scanned.packages {
         let krate = package.coop_core.as_deref().unwrap_or("coop_core");
@@ -162,19 +161,20 @@ fn check(args: &PackageArgs, format: Format) -> Result<u8, String> {
             if !seen.insert(file.path.clone()) {
                 continue;
             }
-            files += 1;
-            loops += file.async_loops;
-            fn_total += file.async_fns;
+            totals.files += 1;
+            totals.lines += file.lines;
+            totals.async_loops += file.async_loops;
+            totals.async_fns += file.async_fns;
             let path = shown(&scanned.workspace_root, &file.path);
             if file.error.is_some() {
-                unparsed += 1;
+                totals.unparsed += 1;
                 eprintln!("{}\n", render::parse_error(file, path));
             }
             let mut fn_names = std::collections::HashSet::new();
             for finding in &file.findings {
-                findings += 1;
+                totals.findings += 1;
                 if fn_names.insert(&finding.function) {
-                    fns += 1;
+                    totals.fns_with_findings += 1;
                 }
                 let line = match format {
                     Format::Human => format!("{}\n", render::human(file, path, finding, &names)),
@@ -184,14 +184,14 @@ fn check(args: &PackageArgs, format: Format) -> Result<u8, String> {
             }
         }
     }
-    let summary = render::summary(findings, fns, files, loops, fn_total, unparsed);
+    let summary = render::summary(&totals);
     match format {
         Format::Human => writeln!(out, "{summary}").map_err(|err| err.to_string())?,
         Format::Json => eprintln!("{summary}"),
     }
-    Ok(if unparsed > 0 {
+    Ok(if totals.unparsed > 0 {
         COULD_NOT_RUN
-    } else if findings > 0 {
+    } else if totals.findings > 0 {
         FINDINGS
     } else {
         CLEAN

@@ -163,15 +163,25 @@ pub(crate) fn json<'a>(package: &'a str, shown: &Path, finding: &'a Located) -> 
     serde_json::to_string(&object).expect("a finding serializes")
 }
 
+/// What `check` counted, for its closing line.
+#[derive(Default)]
+pub(crate) struct Totals {
+    /// Loops reported.
+    pub(crate) findings: usize,
+    /// Fns with at least one finding.
+    pub(crate) fns_with_findings: usize,
+    pub(crate) files: usize,
+    pub(crate) lines: usize,
+    /// Loops that run in async context.
+    pub(crate) async_loops: usize,
+    /// Fns with async code.
+    pub(crate) async_fns: usize,
+    /// Files that did not parse.
+    pub(crate) unparsed: usize,
+}
+
 /// The closing line of `check`.
-pub(crate) fn summary(
-    findings: usize,
-    fns: usize,
-    files: usize,
-    loops: usize,
-    fn_total: usize,
-    unparsed: usize,
-) -> String {
+pub(crate) fn summary(totals: &Totals) -> String {
     let plural = |n: usize, one: &str, many: &str| {
         if n == 1 {
             format!("{n} {one}")
@@ -180,26 +190,27 @@ pub(crate) fn summary(
         }
     };
     let checked = format!(
-        "checked {} in async context, {} with async code, {}",
-        plural(loops, "loop", "loops"),
-        plural(fn_total, "fn", "fns"),
-        plural(files, "file", "files"),
+        "checked {} in async context, {} with async code, {} of {}",
+        plural(totals.async_loops, "loop", "loops"),
+        plural(totals.async_fns, "fn", "fns"),
+        plural(totals.files, "file", "files"),
+        plural(totals.lines, "line", "lines"),
     );
-    let unparsed = if unparsed == 0 {
+    let unparsed = if totals.unparsed == 0 {
         String::new()
     } else {
         format!(
             "; {} could not be parsed",
-            plural(unparsed, "file", "files")
+            plural(totals.unparsed, "file", "files")
         )
     };
-    if findings == 0 {
+    if totals.findings == 0 {
         format!("cargo coop: no loop without a yield point ({checked}{unparsed})")
     } else {
         format!(
             "cargo coop: {} without a yield point, in {} ({checked}{unparsed})",
-            plural(findings, "loop", "loops"),
-            plural(fns, "fn", "fns"),
+            plural(totals.findings, "loop", "loops"),
+            plural(totals.fns_with_findings, "fn", "fns"),
         )
     }
 }

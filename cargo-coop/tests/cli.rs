@@ -63,7 +63,7 @@ fn exit_status_is_1_for_findings_and_0_for_none() {
     assert_eq!(
         clean.stdout,
         "cargo coop: no loop without a yield point (checked 2 loops in async context, 3 fns \
-         with async code, 1 file)\n"
+         with async code, 1 file of 17 lines)\n"
     );
     let missing = cargo_coop(&["check", "--manifest-path", "/nonexistent/Cargo.toml"]);
     assert_eq!(missing.code, 2);
@@ -134,7 +134,7 @@ fn check_json_is_one_object_per_finding() {
     assert_eq!(
         run.stderr,
         "cargo coop: 5 loops without a yield point, in 5 fns (checked 7 loops in async \
-         context, 9 fns with async code, 1 file)\n"
+         context, 9 fns with async code, 1 file of 75 lines)\n"
     );
 }
 

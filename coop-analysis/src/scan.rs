@@ -370,6 +370,20 @@ impl VisitMut for Scanner {
         });
     }
 
+    /// Items inside an item-position macro call (`cfg_if! { .. }`, tokio's `cfg_rt! { .. }`)
+    /// are scanned when its tokens parse as items; they keep their spans, so findings and fix
+    /// sites point into the file.
+    fn visit_item_macro_mut(&mut self, item: &mut syn::ItemMacro) {
+        if item.ident.is_some() || item.mac.path.is_ident("macro_rules") {
+            return;
+        }
+        if let Ok(mut items) = syn::parse2::<syn::File>(item.mac.tokens.clone()) {
+            for nested in &mut items.items {
+                self.visit_item_mut(nested);
+            }
+        }
+    }
+
     /// Other items (consts, statics, ...) reset the coverage: no coop attribute reaches into
     /// them, but fns nested in their expressions are still fns.
     fn visit_item_mut(&mut self, item: &mut Item) {
