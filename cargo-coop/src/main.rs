@@ -60,7 +60,8 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
         /// The path the attribute is written with, for a re-exported coop-core
-        /// (`--crate-path my_crate::coop` writes `#[my_crate::coop::cooperative]`).
+        /// (`--crate-path my_crate::coop` writes `#[my_crate::coop::cooperative]`); no
+        /// coop-core dependency is added then.
         #[arg(long, value_name = "PATH")]
         crate_path: Option<String>,
         /// The coop-core dependency to add where there is none: a version, or the inside of

@@ -25,6 +25,8 @@
 //! assert_eq!(scanned.findings[0].function, "spin");
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod awaits;
 mod macros;
 mod scan;

@@ -62,6 +62,19 @@ impl Coverage {
 }
 
 /// Why a loop is reported.
+///
+/// ```
+/// use coop_analysis::FindingKind;
+///
+/// let file: syn::File = syn::parse_quote! {
+///     async fn f(cell: &std::cell::RefCell<Vec<u8>>) {
+///         for x in cell.borrow().iter() { use_it(x); }
+///         my_macro!(=> loop { spin(); });
+///     }
+/// };
+/// let kinds: Vec<_> = coop_analysis::scan_file(file).findings.into_iter().map(|f| f.kind).collect();
+/// assert_eq!(kinds, [FindingKind::UnderTemporary, FindingKind::InsideMacro("my_macro".into())]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FindingKind {
     /// It runs in async context and never awaits; `#[cooperative]` would put a yield point in it.
@@ -77,6 +90,19 @@ pub enum FindingKind {
 }
 
 /// Where `#[cooperative]` goes to fix a finding.
+///
+/// ```
+/// use coop_analysis::FixTarget;
+///
+/// let file: syn::File = syn::parse_quote! {
+///     #[async_trait::async_trait]
+///     impl Source for Zeros {
+///         async fn fill(&self, buf: &mut Vec<u8>) { while buf.len() < 64 { buf.push(0); } }
+///     }
+/// };
+/// let fix = coop_analysis::scan_file(file).findings[0].fix.unwrap();
+/// assert_eq!(fix.target, FixTarget::Block);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FixTarget {
     /// On the fn or method itself.
@@ -89,6 +115,17 @@ pub enum FixTarget {
 /// Where to insert the attribute: before `before`, the item's first attribute that is not a
 /// doc comment (so it expands before other attribute macros and sees the item as written), or
 /// its first token.
+///
+/// ```
+/// let file: syn::File = syn::parse_quote! {
+///     /// Docs stay above.
+///     #[tokio::main]
+///     async fn main() { loop { spin(); } }
+/// };
+/// let fix = coop_analysis::scan_file(file).findings[0].fix.unwrap();
+/// // `before` is the `#` of `#[tokio::main]`.
+/// assert_eq!(fix.target, coop_analysis::FixTarget::Fn);
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct FixSite {
     /// The token to insert before.
@@ -98,6 +135,18 @@ pub struct FixSite {
 }
 
 /// One loop `cargo coop check` reports.
+///
+/// ```
+/// let file: syn::File = syn::parse_quote! {
+///     impl Codec {
+///         fn spawn(&self) -> impl Future<Output = ()> { async { loop { spin(); } } }
+///     }
+/// };
+/// let finding = &coop_analysis::scan_file(file).findings[0];
+/// assert_eq!(finding.function, "Codec::spawn");
+/// assert_eq!(finding.loop_kind, coop_analysis::LoopKind::Loop);
+/// assert!(!finding.fn_is_async && finding.fn_holds_async_blocks);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Finding {
     /// Why.
@@ -117,6 +166,15 @@ pub struct Finding {
 }
 
 /// What [`scan_file`] found in one file.
+///
+/// ```
+/// let file: syn::File = syn::parse_quote! {
+///     async fn a() { loop { tick().await; } }
+///     fn b() {}
+/// };
+/// let scanned = coop_analysis::scan_file(file);
+/// assert_eq!((scanned.async_fns, scanned.async_loops, scanned.findings.len()), (1, 1, 0));
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Scanned {
     /// Fns with async code (async fns, and fns holding async blocks or closures).

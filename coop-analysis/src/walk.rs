@@ -37,6 +37,12 @@ use crate::macros::{self, MacroBody};
 use crate::temporaries::{creates_temporaries, leaves_temporary, scrutinee_stays_alive};
 
 /// The three loop expressions.
+///
+/// ```
+/// use coop_analysis::LoopKind;
+///
+/// assert_ne!(LoopKind::While, LoopKind::For);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LoopKind {
     /// `loop { .. }`
@@ -219,6 +225,14 @@ pub trait Hooks {
 }
 
 /// What a walk found.
+///
+/// ```
+/// struct Nothing;
+/// impl coop_analysis::Hooks for Nothing {}
+///
+/// let mut body: syn::Block = syn::parse_quote!({ let f = async || 1; });
+/// assert!(coop_analysis::walk_fn_body(&mut body, false, &mut Nothing).found_async_code);
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Walked {
     /// The body holds at least one async block or async closure.
