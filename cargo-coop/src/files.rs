@@ -227,6 +227,27 @@ impl LineIndex {
     }
 }
 
+/// `a/b/../c.rs` as `a/c.rs`, without touching the file system (a `#[path = "../x.rs"]`
+/// module is shown and counted once, under its plain path).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                ) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The files of a file's `mod name;` declarations.
 struct FindMods {
     /// The directory of the file itself: `#[path]` on an outer `mod` is relative to it.
@@ -270,7 +291,7 @@ impl<'ast> Visit<'ast> for FindMods {
                         }
                     }
                 };
-                self.found.push(file);
+                self.found.push(normalize(&file));
             }
             Some(_) => {
                 let saved = self.dir.clone();

@@ -151,6 +151,27 @@ fn fix_dry_run_diff() {
     insta::assert_snapshot!("fix_workspace_dry_run", run.stdout);
 }
 
+#[test]
+fn fix_with_a_crate_path_writes_it_and_adds_no_dependency() {
+    let run = cargo_coop(&[
+        "fix",
+        "--dry-run",
+        "--manifest-path",
+        &manifest("workspace"),
+        "-p",
+        "tokio-app",
+        "--crate-path",
+        "my_app::coop",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("+#[my_app::coop::cooperative]\n #[tokio::main]\n")
+    );
+    assert!(!run.stdout.contains("coop_core"), "{}", run.stdout);
+    assert!(!run.stdout.contains("Cargo.toml"), "{}", run.stdout);
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

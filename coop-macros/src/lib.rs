@@ -140,7 +140,9 @@ use proc_macro::TokenStream;
 /// Macro calls whose grammar is known are walked like the rest of the body: the futures, guards
 /// and handlers of `select!`/`select_biased!` and the operands of `join!`/`try_join!` (tokio's
 /// and futures') run in async context; the operands of a call whose tokens are comma-separated
-/// expressions (`vec![..]`, `assert!(..)`, `format!(..)`) run where the call stands.
+/// expressions (`vec![..]`, `assert!(..)`, `format!(..)`) run where the call stands. A macro of
+/// your own whose operands parse so is walked the same way; if it moves an operand into a sync
+/// closure, rustc rejects the yield point there: mark that loop `#[unconstrained]`.
 ///
 /// `#[unconstrained]` on a loop opts that loop, and the loops nested in it, out. Write it
 /// `#[coop_core::unconstrained]` (no import needed), or import `unconstrained` when you also
