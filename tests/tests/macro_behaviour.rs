@@ -307,13 +307,14 @@ async fn loop_in_select_arm(n: u32) -> u32 {
 
 #[cooperative]
 async fn loops_in_macro_operands(n: u32) -> u32 {
-    let counts = vec![{
+    let mut counts = vec![{
         let mut count = 0;
         for _ in 0..n {
             count += 1;
         }
         count
     }];
+    counts.push(0);
     let (joined,) = futures::join!(std::future::ready({
         let mut count = 0;
         while count < n {
@@ -321,7 +322,7 @@ async fn loops_in_macro_operands(n: u32) -> u32 {
         }
         count
     }));
-    counts[0] + joined
+    counts.iter().sum::<u32>() + joined
 }
 
 #[test]
