@@ -4,6 +4,10 @@
 //!
 //! The entry points only convert tokens; all the logic works on `proc_macro2` so it can be
 //! tested outside a compiler session.
+//!
+//! Which loops run in async context, await on their own, may get a yield point or hide in a
+//! macro call is decided by [coop-analysis](https://docs.rs/coop-analysis), which `cargo coop`
+//! uses too: this crate keeps the code generation and the error messages.
 
 mod args;
 mod attrs;
