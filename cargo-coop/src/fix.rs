@@ -18,6 +18,11 @@ pub(crate) fn fix_source(file: &FileScan, krate: &str) -> Option<(String, usize)
         return None;
     }
     let source = &file.source;
+    let newline = if source.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
     let mut fixed = String::with_capacity(source.len() + offsets.len() * 40);
     let mut from = 0;
     for &offset in &offsets {
@@ -26,7 +31,7 @@ pub(crate) fn fix_source(file: &FileScan, krate: &str) -> Option<(String, usize)
         let before = &source[line_start..offset];
         if before.chars().all(char::is_whitespace) {
             // The item starts its line: the attribute gets a line of its own, indented alike.
-            fixed.push_str(&format!("#[{krate}::cooperative]\n{before}"));
+            fixed.push_str(&format!("#[{krate}::cooperative]{newline}{before}"));
         } else {
             fixed.push_str(&format!("#[{krate}::cooperative] "));
         }
