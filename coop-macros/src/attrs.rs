@@ -11,13 +11,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::{Attribute, Item, Path};
 
-/// `#[name]` or `#[some::path::name]`, with or without arguments.
-pub(crate) fn is_attr(attr: &Attribute, name: &str) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|segment| segment.ident == name)
-}
+pub(crate) use coop_analysis::is_attr;
 
 /// A span for generated code standing at `location`: its location, macro hygiene.
 pub(crate) fn glue(location: Span) -> Span {

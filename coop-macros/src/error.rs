@@ -89,3 +89,25 @@ pub(crate) fn marker_not_on_a_loop(span: Span) -> syn::Error {
          `for`): mark each loop to opt out, or move this code into an `#[unconstrained]` fn",
     )
 }
+
+/// The `check` lint on a loop inside a macro call whose grammar coop does not know: its tokens
+/// are not Rust syntax before that macro expands, so no yield point can go there.
+pub(crate) fn loop_inside_macro(found: &coop_analysis::OpaqueLoop, krate: &Path) -> syn::Error {
+    let mut error = syn::Error::new(
+        found.keyword,
+        format!(
+            "this loop is inside `{}!`, which `#[cooperative]` cannot instrument: it may hold its \
+             thread without ever yielding",
+            found.macro_name
+        ),
+    );
+    error.combine(syn::Error::new(
+        found.macro_path,
+        format!(
+            "help: move the loop out of the macro call, add `{}::consume_budget().await;` to its \
+             body, or mark the fn `#[unconstrained]`",
+            display_path(krate)
+        ),
+    ));
+    error
+}

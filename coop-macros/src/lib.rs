@@ -4,15 +4,17 @@
 //!
 //! The entry points only convert tokens; all the logic works on `proc_macro2` so it can be
 //! tested outside a compiler session.
+//!
+//! Which loops run in async context, await on their own, may get a yield point or hide in a
+//! macro call is decided by [coop-analysis](https://docs.rs/coop-analysis), which `cargo coop`
+//! uses too: this crate keeps the code generation and the error messages.
 
 mod args;
 mod attrs;
-mod check;
 mod error;
 mod expand;
 mod krate;
 mod loops;
-mod temporaries;
 mod unconstrain;
 mod walk;
 
@@ -166,8 +168,16 @@ use proc_macro::TokenStream;
 ///   generate are written so);
 /// - nested items (`fn`, `impl`, `mod`, `const`, `static`): they are other code, with
 ///   attributes of their own;
-/// - loops inside macro invocations (`vec![..]`, `select! {..}`, your own macros): a macro's
-///   tokens are opaque until it expands, which happens after this attribute ran.
+/// - loops inside macro calls whose grammar coop does not know (your own macros): their tokens
+///   are not Rust syntax until the macro expands, after this attribute ran. `check` reports
+///   each such loop ("inside `my_macro!`, which `#[cooperative]` cannot instrument").
+///
+/// Macro calls whose grammar is known are walked like the rest of the body: the futures, guards
+/// and handlers of `select!`/`select_biased!` and the operands of `join!`/`try_join!` (tokio's
+/// and futures') run in async context; the operands of a call whose tokens are comma-separated
+/// expressions (`vec![..]`, `assert!(..)`, `format!(..)`) run where the call stands. A macro of
+/// your own whose operands parse so is walked the same way; if it moves an operand into a sync
+/// closure, rustc rejects the yield point there: mark that loop `#[unconstrained]`.
 ///
 /// `#[unconstrained]` on a loop opts that loop, and the loops nested in it, out. Write it
 /// `#[coop_core::unconstrained]` (no import needed), or import `unconstrained` when you also
@@ -342,5 +352,7 @@ pub fn unconstrained(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::unconstrained(args.into(), item.into()).into()
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

@@ -54,24 +54,6 @@ pub(crate) fn yield_point(
     syn::parse2(tokens).expect("a yield point is a statement")
 }
 
-/// Whether the yield point goes before the loop's condition rather than into its body.
-pub(crate) fn yields_before_condition(cond: &Expr) -> bool {
-    !let_scrutinees(cond).is_empty()
-}
-
-/// The `let` expressions of a condition: `let p = e`, or each `let` of a let-chain.
-pub(crate) fn let_scrutinees(cond: &Expr) -> Vec<&syn::ExprLet> {
-    match cond {
-        Expr::Let(expr_let) => vec![expr_let],
-        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
-            let mut lets = let_scrutinees(&binary.left);
-            lets.extend(let_scrutinees(&binary.right));
-            lets
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// Inserts `yield_point` as the first statement of `body`.
 pub(crate) fn insert_at_head(body: &mut Block, yield_point: Stmt) {
     body.stmts.insert(0, yield_point);
@@ -118,4 +100,30 @@ pub(crate) fn yield_before_condition(expr: ExprWhile, yield_point: Stmt) -> Expr
             stmts: vec![yield_point, Stmt::Expr(branch, None)],
         },
     })
+}
+
+// Input:  a `check` finding, and the predicates `p, ..` of the loop's `cfg_attr` markers
+// Output: `#[cfg(not(any(p, ..)))] ::core::compile_error! { .. }` at the head of the loop body,
+//         one per message, spanned where the finding is
+pub(crate) fn report_unless(expr: &mut Expr, preds: &[TokenStream], finding: syn::Error) -> bool {
+    let body = match expr {
+        Expr::Loop(e) => &mut e.body,
+        Expr::While(e) => &mut e.body,
+        Expr::ForLoop(e) => &mut e.body,
+        _ => return false,
+    };
+    let statements: TokenStream = finding
+        .into_iter()
+        .map(|message| {
+            let error = message.into_compile_error();
+            quote::quote! { #[cfg(not(any(#(#preds),*)))] #error }
+        })
+        .collect();
+    match syn::parse::Parser::parse2(Block::parse_within, statements) {
+        Ok(stmts) => {
+            body.stmts.splice(0..0, stmts);
+            true
+        }
+        Err(_) => false,
+    }
 }

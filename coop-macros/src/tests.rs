@@ -517,3 +517,38 @@ fn deep_expressions_expand_within_the_compilers_stack() {
         .unwrap();
     expand.join().unwrap();
 }
+
+snapshot!(
+    cooperative_macro_calls_with_known_grammar,
+    expand::cooperative,
+    "",
+    async fn serve(mut rx: Receiver, flag: &Cell<bool>) -> Vec<u64> {
+        let mut total = 0;
+        tokio::select! {
+            biased;
+            Some(n) = rx.recv(), if total == 0 => {
+                for i in 0..n {
+                    total += i;
+                }
+            }
+            _ = async { loop { spin(); } } => {}
+            else => {}
+        }
+        futures::join!(async { while !flag.get() {} }, ready());
+        assert!(
+            total > 0,
+            "{}",
+            loop {
+                break 1;
+            }
+        );
+        my_macro!(=> loop { spin(); });
+        stringify!(loop {});
+        vec![
+            total,
+            loop {
+                break 4;
+            },
+        ]
+    }
+);

@@ -425,6 +425,72 @@ shape!(loop_in_sync_closure_untouched, never_yields, async fn(env) {
     sum(300)
 });
 
+// ---- macro calls: operands run where the call stands, select!/join! in the future ----
+
+shape!(loop_in_vec_operand, yields, async fn(env) {
+    let mut totals = vec![1, {
+        let mut total = 0;
+        for i in 0..300 {
+            total += i;
+        }
+        total
+    }];
+    totals.push(2);
+    totals.iter().sum()
+});
+
+shape!(loop_in_format_argument, yields, async fn(env) {
+    let text = format!("{}", {
+        let mut n = 0u64;
+        while n < 300 {
+            n += 1;
+        }
+        n
+    });
+    text.parse::<u64>().unwrap_or_default()
+});
+
+shape!(loop_in_join_operand, yields, async fn(env) {
+    let (a, b) = futures::join!(
+        futures::future::ready({
+            let mut total = 0;
+            for i in 0..300 {
+                total += i;
+            }
+            total
+        }),
+        futures::future::ready(1u64)
+    );
+    a + b
+});
+
+shape!(loop_in_select_handler, yields, async fn(env) {
+    let mut ready = futures::future::ready(2u64);
+    futures::select! {
+        start = ready => {
+            let mut total = start;
+            for i in 0..300 {
+                total += i;
+            }
+            total
+        },
+        complete => 0,
+    }
+});
+
+shape!(loop_in_unknown_macro_untouched, never_yields, async fn(env) {
+    macro_rules! counted {
+        ($($body:tt)*) => {{ $($body)* }};
+    }
+    counted! {
+        let mut n = 0u64;
+        while n < 300 {
+            n += 1;
+        }
+        n
+    }
+});
+
 shape!(loop_in_labelled_block, yields, async fn(env) {
     let mut total = 0;
     'block: {

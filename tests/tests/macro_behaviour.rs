@@ -290,3 +290,51 @@ fn methods_of_impl_blocks_and_trait_defaults_are_instrumented() {
     });
     assert_eq!(drained, (1000, forced_yields(1001)));
 }
+
+#[cooperative]
+async fn loop_in_select_arm(n: u32) -> u32 {
+    tokio::select! {
+        biased;
+        start = std::future::ready(0u32) => {
+            let mut count = start;
+            for _ in 0..n {
+                count += 1;
+            }
+            count
+        }
+    }
+}
+
+#[cooperative]
+async fn loops_in_macro_operands(n: u32) -> u32 {
+    let mut counts = vec![{
+        let mut count = 0;
+        for _ in 0..n {
+            count += 1;
+        }
+        count
+    }];
+    counts.push(0);
+    let (joined,) = futures::join!(std::future::ready({
+        let mut count = 0;
+        while count < n {
+            count += 1;
+        }
+        count
+    }));
+    counts.iter().sum::<u32>() + joined
+}
+
+#[test]
+fn loop_in_a_select_arm_yields_like_any_other() {
+    // Once the loop the macro could not see: a hot loop in a `select!` handler.
+    assert_eq!(on_fresh_thread(|| loop_in_select_arm(1000)), (1000, 7));
+}
+
+#[test]
+fn loops_in_vec_and_join_operands_spend_one_unit_per_iteration() {
+    assert_eq!(
+        on_fresh_thread(|| loops_in_macro_operands(1000)),
+        (2000, forced_yields(2000))
+    );
+}

@@ -1,5 +1,5 @@
-//! The analysis behind `#[cooperative(check)]`: does a loop await on its own? Pure: it reads
-//! syntax and returns a verdict; the walker decides what to report and `error` words it.
+//! Does a loop await on its own? Pure: it reads syntax and returns a verdict; the walker
+//! decides where it applies, coop-macros words `check`'s errors, cargo-coop its findings.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
@@ -9,8 +9,14 @@ use syn::{Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, Item, Macro};
 const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
 
 /// What a loop does about yielding.
+///
+/// ```
+/// # use coop_analysis::{Verdict, loop_verdict};
+/// let forgotten: syn::Expr = syn::parse_quote!(loop { coop_core::consume_budget(); });
+/// assert!(matches!(loop_verdict(&forgotten), Verdict::YieldPointNotAwaited(_)));
+/// ```
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Verdict {
+pub enum Verdict {
     /// An `.await` in its body or `while` condition: it can return `Pending` on its own.
     Awaits,
     /// No `.await` anywhere in it.
@@ -26,7 +32,16 @@ pub(crate) enum Verdict {
 ///
 /// Macro invocations count when their tokens hold `.await`, or when they are one of the
 /// awaiting macros (`select!`, `join!`, ...), so that `loop { select! { .. } }` passes.
-pub(crate) fn loop_verdict(expr: &Expr) -> Verdict {
+///
+/// ```
+/// use coop_analysis::{Verdict, loop_verdict};
+///
+/// let spin: syn::Expr = syn::parse_quote!(loop { spin(); });
+/// assert!(matches!(loop_verdict(&spin), Verdict::NeverAwaits));
+/// let recv: syn::Expr = syn::parse_quote!(while let Some(x) = rx.recv().await { use_it(x); });
+/// assert!(matches!(loop_verdict(&recv), Verdict::Awaits));
+/// ```
+pub fn loop_verdict(expr: &Expr) -> Verdict {
     let mut finder = FindAwait {
         found: false,
         unawaited: None,
@@ -89,7 +104,7 @@ impl<'ast> Visit<'ast> for FindAwait {
 }
 
 /// `.await` anywhere in `tokens`, groups included.
-fn tokens_await(tokens: TokenStream) -> bool {
+pub(crate) fn tokens_await(tokens: TokenStream) -> bool {
     let mut after_dot = false;
     for token in tokens {
         match token {

@@ -124,7 +124,14 @@ const TRANSPARENT_MACROS: &[&str] = &[
 
 /// Whether evaluating `expr` creates a temporary that stays alive after `expr` has produced its
 /// value (until the end of the enclosing statement, `match`, `if let` or `for`).
-pub(crate) fn creates_temporaries(expr: &Expr) -> bool {
+///
+/// ```
+/// use coop_analysis::temporaries::creates_temporaries;
+///
+/// assert!(creates_temporaries(&syn::parse_quote!(cell.borrow().iter())));
+/// assert!(!creates_temporaries(&syn::parse_quote!(items.iter().enumerate())));
+/// ```
+pub fn creates_temporaries(expr: &Expr) -> bool {
     let mut finder = FindTemporaries(false);
     finder.visit_expr(expr);
     finder.0
@@ -211,7 +218,14 @@ fn moves_receiver_into_iterator(call: &syn::ExprMethodCall) -> bool {
 /// that may own something, used where a place is needed (a method receiver, the operand of
 /// `&` or `*`, a field or index base), or a macro whose expansion is unknown. Its operands are
 /// not looked at (see [`creates_temporaries`]).
-pub(crate) fn leaves_temporary(expr: &Expr) -> bool {
+///
+/// ```
+/// use coop_analysis::temporaries::leaves_temporary;
+///
+/// assert!(leaves_temporary(&syn::parse_quote!(slot.borrow_mut().take())));
+/// assert!(!leaves_temporary(&syn::parse_quote!(items.into_iter().map(f))));
+/// ```
+pub fn leaves_temporary(expr: &Expr) -> bool {
     let place_operand = match expr {
         Expr::MethodCall(call) if moves_receiver_into_iterator(call) => None,
         Expr::MethodCall(call) => Some(&*call.receiver),
@@ -228,7 +242,14 @@ pub(crate) fn leaves_temporary(expr: &Expr) -> bool {
 /// Whether the value of `expr` is known to own nothing that a drop, another task or another
 /// thread could observe: places, literals, references, arithmetic, ranges, and borrowed views
 /// and plain iterators over those.
-pub(crate) fn owns_nothing(expr: &Expr) -> bool {
+///
+/// ```
+/// use coop_analysis::temporaries::owns_nothing;
+///
+/// assert!(owns_nothing(&syn::parse_quote!(text.trim().lines())));
+/// assert!(!owns_nothing(&syn::parse_quote!(mutex.lock())));
+/// ```
+pub fn owns_nothing(expr: &Expr) -> bool {
     match expr {
         Expr::Path(_) | Expr::Lit(_) | Expr::Range(_) | Expr::Binary(_) | Expr::Cast(_) => true,
         Expr::Reference(_) => true,
@@ -262,7 +283,14 @@ fn closure_or_owns_nothing(expr: &Expr) -> bool {
 }
 
 /// Whether a `for` over `iter` yields items known to own nothing (integers, references, chars).
-pub(crate) fn yields_plain_items(iter: &Expr) -> bool {
+///
+/// ```
+/// use coop_analysis::temporaries::yields_plain_items;
+///
+/// assert!(yields_plain_items(&syn::parse_quote!(v.iter().enumerate())));
+/// assert!(!yields_plain_items(&syn::parse_quote!(guards.drain(..))));
+/// ```
+pub fn yields_plain_items(iter: &Expr) -> bool {
     match iter {
         Expr::Range(_) => true,
         Expr::Paren(inner) => yields_plain_items(&inner.expr),
@@ -296,12 +324,27 @@ fn yields_plain_or_count(method: &str, expr: &Expr) -> bool {
 
 /// Whether a scrutinee's own value may stay alive in an arm with this pattern: it may own
 /// something, and the pattern leaves part of it unmoved (`_`, `..`, `ref`).
-pub(crate) fn scrutinee_stays_alive(scrutinee: &Expr, pat: &Pat) -> bool {
+///
+/// ```
+/// use coop_analysis::temporaries::scrutinee_stays_alive;
+///
+/// let guard: syn::Expr = syn::parse_quote!(m.lock());
+/// let wild: syn::Pat = syn::parse_quote!(_);
+/// assert!(scrutinee_stays_alive(&guard, &wild));
+/// ```
+pub fn scrutinee_stays_alive(scrutinee: &Expr, pat: &Pat) -> bool {
     !owns_nothing(scrutinee) && leaves_unmoved(pat)
 }
 
 /// Whether a pattern leaves part of the matched value unmoved: `_`, `..`, `ref`.
-pub(crate) fn leaves_unmoved(pat: &Pat) -> bool {
+///
+/// ```
+/// use coop_analysis::temporaries::leaves_unmoved;
+///
+/// assert!(leaves_unmoved(&syn::parse_quote!(Batch { len, .. })));
+/// assert!(!leaves_unmoved(&syn::parse_quote!(Some(frame))));
+/// ```
+pub fn leaves_unmoved(pat: &Pat) -> bool {
     let mut finder = FindUnmoved(false);
     finder.visit_pat(pat);
     finder.0
@@ -350,7 +393,15 @@ fn block_tail_extends(block: &syn::Block) -> bool {
 /// Whether a `let` keeps a temporary of its initializer alive to the end of the block: an
 /// extending borrow in the initializer, or a `ref` binding into a value that may own something
 /// (`let ref v = *cell.borrow();`).
-pub(crate) fn let_extends_temporaries(pat: &Pat, init: &Expr) -> bool {
+///
+/// ```
+/// use coop_analysis::temporaries::let_extends_temporaries;
+///
+/// let items: syn::Pat = syn::parse_quote!(items);
+/// assert!(let_extends_temporaries(&items, &syn::parse_quote!(&*cell.borrow())));
+/// assert!(!let_extends_temporaries(&items, &syn::parse_quote!(cell.borrow().len())));
+/// ```
+pub fn let_extends_temporaries(pat: &Pat, init: &Expr) -> bool {
     extends_temporaries(init) || binds_by_ref(pat) && !owns_nothing(place_base(init))
 }
 

@@ -1,0 +1,245 @@
+//! `cargo coop` run on the fixture crates in `tests/fixtures/` (not workspace members): human
+//! output and `fix` diffs as snapshots, JSON field by field, exit codes, and `fix` followed by a
+//! warning-free `cargo check` of the fixed copy.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn cargo_coop(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-coop"))
+        .arg("coop")
+        .args(args)
+        .output()
+        .expect("cargo-coop runs");
+    Run {
+        code: output.status.code().expect("an exit code"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn manifest(name: &str) -> String {
+    fixture(name).join("Cargo.toml").display().to_string()
+}
+
+#[test]
+fn check_workspace_human_output() {
+    let run = cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &manifest("workspace"),
+        "--workspace",
+    ]);
+    // The file that does not parse is reported, the rest still checked: exit 2.
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!("check_workspace_stdout", run.stdout);
+    insta::assert_snapshot!("check_workspace_stderr", run.stderr);
+}
+
+#[test]
+fn exit_status_is_1_for_findings_and_0_for_none() {
+    let findings = cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &manifest("workspace"),
+        "-p",
+        "tokio-app",
+    ]);
+    assert_eq!(findings.code, 1, "{}", findings.stderr);
+    let clean = cargo_coop(&["check", "--manifest-path", &manifest("clean")]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    assert_eq!(
+        clean.stdout,
+        "cargo coop: no loop without a yield point (checked 2 loops in async context, 3 fns \
+         with async code, 1 file of 17 lines)\n"
+    );
+    let missing = cargo_coop(&["check", "--manifest-path", "/nonexistent/Cargo.toml"]);
+    assert_eq!(missing.code, 2);
+    let unknown = cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &manifest("workspace"),
+        "-p",
+        "nope",
+    ]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("package `nope` is not a member"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn check_json_is_one_object_per_finding() {
+    let run = cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &manifest("workspace"),
+        "-p",
+        "plain",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1);
+    let findings: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+        .collect();
+    let kinds: Vec<&str> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "under_temporary",
+            "yield_point_not_awaited",
+            "inside_macro",
+            "never_awaits",
+            "never_awaits"
+        ]
+    );
+    let macro_loop = &findings[2];
+    assert_eq!(macro_loop["package"], "plain");
+    assert_eq!(macro_loop["file"], "plain/src/lib.rs");
+    assert_eq!(macro_loop["line"], 44);
+    assert_eq!(macro_loop["column"], 9);
+    assert_eq!(macro_loop["function"], "inside_a_macro");
+    assert_eq!(macro_loop["loop_kind"], "loop");
+    assert_eq!(macro_loop["macro"], "repeat");
+    assert_eq!(macro_loop["fn_is_async"], true);
+    assert_eq!(macro_loop["fn_holds_async_blocks"], false);
+    assert_eq!(macro_loop["fixable"], false);
+    let nested = &findings[4];
+    assert_eq!(nested["function"], "inline::nested_fn_in_body::helper");
+    assert_eq!(nested["loop_kind"], "for");
+    assert_eq!(nested["macro"], serde_json::Value::Null);
+    assert_eq!(nested["fn_is_async"], false);
+    assert_eq!(nested["fn_holds_async_blocks"], true);
+    assert_eq!(nested["fixable"], true);
+    assert_eq!(
+        run.stderr,
+        "cargo coop: 5 loops without a yield point, in 5 fns (checked 7 loops in async \
+         context, 9 fns with async code, 1 file of 75 lines)\n"
+    );
+}
+
+#[test]
+fn fix_dry_run_diff() {
+    let run = cargo_coop(&[
+        "fix",
+        "--dry-run",
+        "--manifest-path",
+        &manifest("workspace"),
+        "--workspace",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    insta::assert_snapshot!("fix_workspace_dry_run", run.stdout);
+}
+
+#[test]
+fn fix_with_a_crate_path_writes_it_and_adds_no_dependency() {
+    let run = cargo_coop(&[
+        "fix",
+        "--dry-run",
+        "--manifest-path",
+        &manifest("workspace"),
+        "-p",
+        "tokio-app",
+        "--crate-path",
+        "my_app::coop",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("+#[my_app::coop::cooperative]\n #[tokio::main]\n")
+    );
+    assert!(!run.stdout.contains("coop_core"), "{}", run.stdout);
+    assert!(!run.stdout.contains("Cargo.toml"), "{}", run.stdout);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else if entry.file_name() != "Cargo.lock" {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The one test that runs cargo: the fixed copy must build, tests included, with no warning,
+/// and `check` must then report nothing.
+#[test]
+fn fix_then_the_crate_builds_without_warnings_and_checks_clean() {
+    let copy = std::env::temp_dir().join(format!("cargo-coop-adopt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_dir(&fixture("adopt"), &copy);
+    let coop_core = Path::new(env!("CARGO_MANIFEST_DIR")).join("../coop-core");
+    let coop_core = coop_core.canonicalize().unwrap();
+    let spec = format!("path = {:?}", coop_core.display().to_string());
+    let manifest = copy.join("Cargo.toml").display().to_string();
+
+    let fixed = cargo_coop(&["fix", "--manifest-path", &manifest, "--dependency", &spec]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    assert_eq!(
+        fixed.stdout,
+        "cargo coop: added `#[cooperative]` to 4 items; 0 findings need a hand-written yield \
+         point (see `cargo coop check`)\n"
+    );
+
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+            PathBuf::from,
+        )
+        .join("coop-fixture");
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
+        .args([
+            "check",
+            "--offline",
+            "--all-targets",
+            "--message-format",
+            "short",
+        ])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &target_dir);
+    // The outer `cargo test` describes its own package in CARGO_* variables; the inner build
+    // must not see them.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if (key.starts_with("CARGO_") && key != "CARGO_HOME") || key.starts_with("RUSTC_") {
+            cargo.env_remove(key);
+        }
+    }
+    cargo.env("CARGO_TARGET_DIR", &target_dir);
+    let output = cargo.output().expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+
+    let check = cargo_coop(&["check", "--manifest-path", &manifest]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    std::fs::remove_dir_all(&copy).unwrap();
+}

@@ -1,0 +1,51 @@
+//! The loop rules of coop's `#[cooperative]`, as a plain library: which loops of a fn body run
+//! in async context, which await on their own, which may get a yield point (no temporary of a
+//! header alive there), which are opted out with `#[unconstrained]`, and which sit in macro
+//! calls that cannot be walked.
+//!
+//! coop-macros and `cargo coop` both decide with this crate, so the attribute and the tool
+//! cannot disagree: a loop that `#[cooperative(check)]` rejects is a loop `cargo coop check`
+//! reports, and a loop `#[cooperative]` instruments is one it does not.
+//!
+//! - [`walk_fn_body`] walks one fn body and hands each decision ([`LoopSite`], [`OpaqueLoop`],
+//!   async blocks and closures) to your [`Hooks`];
+//! - [`loop_verdict`] says whether a loop awaits on its own;
+//! - [`temporaries`] says where a yield point would suspend the task under a live temporary;
+//! - [`scan_file`] applies the rules to every fn of a parsed file, reading the attributes
+//!   already there, and returns its [`Finding`]s.
+//!
+//! ```
+//! let file: syn::File = syn::parse_quote! {
+//!     async fn spin(flag: &std::cell::Cell<bool>) {
+//!         while !flag.get() {}
+//!     }
+//! };
+//! let scanned = coop_analysis::scan_file(file);
+//! assert_eq!(scanned.findings.len(), 1);
+//! assert_eq!(scanned.findings[0].function, "spin");
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod awaits;
+mod macros;
+mod scan;
+pub mod temporaries;
+mod walk;
+
+pub use awaits::{Verdict, loop_verdict};
+pub use scan::{Coverage, Finding, FindingKind, FixSite, FixTarget, Scanned, scan_file};
+pub use walk::{Hooks, LoopKind, LoopSite, OpaqueLoop, Walked, let_scrutinees, walk_fn_body};
+
+/// `#[name]` or `#[some::path::name]`, with or without arguments.
+///
+/// ```
+/// let attr: syn::Attribute = syn::parse_quote!(#[coop_core::cooperative(check)]);
+/// assert!(coop_analysis::is_attr(&attr, "cooperative"));
+/// ```
+pub fn is_attr(attr: &syn::Attribute, name: &str) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == name)
+}

@@ -1,0 +1,880 @@
+//! The body walker: finds the loops of a fn body, decides for each whether it runs in async
+//! context, whether it may get a yield point and whether it awaits on its own, and hands each
+//! decision to [`Hooks`], which act on it (coop-macros inserts yield points or raises `check`'s
+//! errors; cargo-coop collects findings).
+//!
+//! The walker carries an explicit scope and saves and restores it at every boundary:
+//!
+//! - `async { .. }` blocks and `async |..| ..` closures enter async context;
+//! - sync closures and every const position (`const { .. }` blocks, array lengths, types, const
+//!   generic arguments) leave it: their loops cannot await;
+//! - the branch of an `if false { .. }` never runs (generated fake return edges, such as
+//!   `#[tracing::instrument]`'s, are written so): its loops are left alone;
+//! - the arms of a `match`, the branches of an `if let`, the body of a `while let` or `for` run
+//!   while their header's temporaries may be alive (see [`crate::temporaries`]): no yield point
+//!   goes there;
+//! - nested items (`fn`, `impl`, `mod`, `const`, `static`, ...) are not visited at all: they are
+//!   someone else's code, with attributes of their own;
+//! - macro invocations are walked where their grammar is known (see [`crate::macros`]): the arms
+//!   of `select!` and the operands of `join!` run in async context, the operands of a macro
+//!   whose tokens are comma-separated expressions (`vec![..]`, `assert!(..)`, `format!(..)`) in
+//!   the enclosing context. In any other macro a loop keyword followed by a body is reported as
+//!   an [`OpaqueLoop`] and never rewritten.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{
+    Attribute, Block, Expr, ExprClosure, ExprIf, ExprMatch, GenericArgument, Item, Lit, Macro,
+    Meta, Stmt, Token, Type,
+};
+
+use crate::awaits::{Verdict, loop_verdict};
+use crate::is_attr;
+use crate::macros::{self, MacroBody};
+use crate::temporaries::{
+    creates_temporaries, leaves_temporary, leaves_unmoved, let_extends_temporaries, owns_nothing,
+    scrutinee_stays_alive, yields_plain_items,
+};
+
+/// The three loop expressions.
+///
+/// ```
+/// use coop_analysis::LoopKind;
+///
+/// assert_ne!(LoopKind::While, LoopKind::For);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LoopKind {
+    /// `loop { .. }`
+    Loop,
+    /// `while cond { .. }`, `while let pat = expr { .. }`
+    While,
+    /// `for pat in iter { .. }`
+    For,
+}
+
+impl LoopKind {
+    /// The keyword, as written.
+    ///
+    /// ```
+    /// assert_eq!(coop_analysis::LoopKind::For.keyword(), "for");
+    /// ```
+    pub fn keyword(self) -> &'static str {
+        match self {
+            LoopKind::Loop => "loop",
+            LoopKind::While => "while",
+            LoopKind::For => "for",
+        }
+    }
+}
+
+/// What the walker decided about one loop, handed to [`Hooks::on_loop`] after the loop's own
+/// body has been walked.
+///
+/// ```
+/// use coop_analysis::{Hooks, LoopSite, walk_fn_body};
+///
+/// struct Count(usize);
+/// impl Hooks for Count {
+///     fn on_loop(&mut self, _: &mut syn::Expr, site: &LoopSite) -> bool {
+///         self.0 += usize::from(site.is_finding());
+///         false
+///     }
+/// }
+///
+/// let mut body: syn::Block = syn::parse_quote!({ loop { spin(); } loop { tick().await; } });
+/// let mut count = Count(0);
+/// walk_fn_body(&mut body, true, &mut count);
+/// assert_eq!(count.0, 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct LoopSite {
+    /// `loop`, `while` or `for`.
+    pub kind: LoopKind,
+    /// The loop keyword.
+    pub keyword: Span,
+    /// The opening brace of the loop's body, where a hand-written yield point would go.
+    pub body: Span,
+    /// The loop runs in async context, in code that runs, and is not opted out by
+    /// `#[unconstrained]` on itself or an enclosing loop.
+    pub runs_in_async: bool,
+    /// It runs in async context and `#[cooperative]` may put a yield point in it: no temporary
+    /// of a header (its own or an enclosing one) is alive there.
+    pub instrumentable: bool,
+    /// Predicates of `#[cfg_attr(pred, unconstrained)]` on it and enclosing loops: opted out
+    /// when any holds.
+    pub cfg_opt_outs: Vec<TokenStream>,
+    /// A `while let` (or let-chain): its yield point goes before the condition.
+    pub yield_before_condition: bool,
+    /// Whether it awaits on its own; `None` unless it runs in async context (the only loops
+    /// `check` looks at). With `cfg_opt_outs`, the verdict stands where no predicate holds.
+    pub verdict: Option<Verdict>,
+}
+
+impl LoopSite {
+    /// The loop is what `#[cooperative(check)]` rejects and `cargo coop check` reports in a fn
+    /// without `#[cooperative]`: it runs in async context, cannot be opted out, and never
+    /// awaits.
+    ///
+    /// ```
+    /// # use coop_analysis::{Hooks, LoopSite, walk_fn_body};
+    /// # struct Sites(Vec<bool>);
+    /// # impl Hooks for Sites {
+    /// #     fn on_loop(&mut self, _: &mut syn::Expr, site: &LoopSite) -> bool {
+    /// #         self.0.push(site.is_finding());
+    /// #         false
+    /// #     }
+    /// # }
+    /// let mut body: syn::Block = syn::parse_quote!({
+    ///     #[unconstrained]
+    ///     loop { spin(); }
+    ///     let f = || loop { spin(); };
+    ///     while !flag.get() {}
+    /// });
+    /// let mut sites = Sites(Vec::new());
+    /// walk_fn_body(&mut body, true, &mut sites);
+    /// assert_eq!(sites.0, [false, false, true]);
+    /// ```
+    pub fn is_finding(&self) -> bool {
+        self.cfg_opt_outs.is_empty()
+            && matches!(
+                self.verdict,
+                Some(Verdict::NeverAwaits | Verdict::YieldPointNotAwaited(_))
+            )
+    }
+}
+
+/// A loop keyword followed by a body, inside the tokens of a macro whose grammar is not known:
+/// `#[cooperative]` cannot instrument it, `check` and cargo-coop report it.
+///
+/// ```
+/// use coop_analysis::{Hooks, OpaqueLoop, walk_fn_body};
+///
+/// struct Names(Vec<String>);
+/// impl Hooks for Names {
+///     fn on_opaque_loop(&mut self, found: &OpaqueLoop) {
+///         self.0.push(found.macro_name.clone());
+///     }
+/// }
+///
+/// let mut body: syn::Block = syn::parse_quote!({ my_macro!(x => loop { spin() }); });
+/// let mut names = Names(Vec::new());
+/// walk_fn_body(&mut body, true, &mut names);
+/// assert_eq!(names.0, ["my_macro"]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct OpaqueLoop {
+    /// `loop`, `while` or `for`.
+    pub kind: LoopKind,
+    /// The loop keyword, inside the macro's tokens.
+    pub keyword: Span,
+    /// The macro's name, without `!` (its last path segment).
+    pub macro_name: String,
+    /// The macro's path, as written.
+    pub macro_path: Span,
+}
+
+/// What the caller does with each decision. Every method has a default that does nothing, so a
+/// caller overrides only what it acts on. The `bool` results say "I changed the syntax tree",
+/// so that a macro's tokens are re-emitted only when something inside them changed.
+///
+/// ```
+/// use coop_analysis::{Hooks, walk_fn_body};
+///
+/// struct AsyncBlocks(usize);
+/// impl Hooks for AsyncBlocks {
+///     fn on_async_block(&mut self, _: &mut syn::Expr) -> bool {
+///         self.0 += 1;
+///         false
+///     }
+/// }
+///
+/// let mut body: syn::Block = syn::parse_quote!({ spawn(async { 1 }); vec![async { 2 }] });
+/// let mut hooks = AsyncBlocks(0);
+/// let walked = walk_fn_body(&mut body, false, &mut hooks);
+/// assert_eq!(hooks.0, 2);
+/// assert!(walked.found_async_code);
+/// ```
+pub trait Hooks {
+    /// A loop, after its header and body have been walked.
+    fn on_loop(&mut self, expr: &mut Expr, site: &LoopSite) -> bool {
+        let _ = (expr, site);
+        false
+    }
+
+    /// An `async { .. }` block, after its body has been walked.
+    fn on_async_block(&mut self, expr: &mut Expr) -> bool {
+        let _ = expr;
+        false
+    }
+
+    /// An `async |..| ..` closure, after its body has been walked.
+    fn on_async_closure(&mut self, closure: &mut ExprClosure) -> bool {
+        let _ = closure;
+        false
+    }
+
+    /// A loop in a macro's tokens that cannot be walked, in async context.
+    fn on_opaque_loop(&mut self, found: &OpaqueLoop) {
+        let _ = found;
+    }
+
+    /// `#[unconstrained]` on a loop with arguments (it takes none); the marker is still removed.
+    fn on_marker_with_arguments(&mut self, span: Span) {
+        let _ = span;
+    }
+
+    /// `#[unconstrained]` (or `cfg_attr(.., unconstrained)`) on an expression or statement that
+    /// is not a loop; the marker is removed.
+    fn on_marker_not_on_a_loop(&mut self, span: Span) {
+        let _ = span;
+    }
+}
+
+/// What a walk found.
+///
+/// ```
+/// struct Nothing;
+/// impl coop_analysis::Hooks for Nothing {}
+///
+/// let mut body: syn::Block = syn::parse_quote!({ let f = async || 1; });
+/// assert!(coop_analysis::walk_fn_body(&mut body, false, &mut Nothing).found_async_code);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Walked {
+    /// The body holds at least one async block or async closure.
+    pub found_async_code: bool,
+}
+
+/// Walks a fn body; `is_async_fn` says whether the body itself runs in async context. Every
+/// `#[unconstrained]` marker on a loop is removed from the tree (rustc rejects unknown attributes
+/// on expressions), and each loop, async block, async closure and opaque loop goes to `hooks`.
+///
+/// ```
+/// use coop_analysis::{Hooks, LoopSite, walk_fn_body};
+///
+/// struct Instrumentable(Vec<bool>);
+/// impl Hooks for Instrumentable {
+///     fn on_loop(&mut self, _: &mut syn::Expr, site: &LoopSite) -> bool {
+///         self.0.push(site.instrumentable);
+///         false
+///     }
+/// }
+///
+/// let mut body: syn::Block = syn::parse_quote!({
+///     for x in cell.borrow().iter() { use_it(x); } // the borrow lives through the loop
+///     for x in items { use_it(x); }
+/// });
+/// let mut sites = Instrumentable(Vec::new());
+/// walk_fn_body(&mut body, true, &mut sites);
+/// assert_eq!(sites.0, [false, true]);
+/// ```
+pub fn walk_fn_body(block: &mut Block, is_async_fn: bool, hooks: &mut dyn Hooks) -> Walked {
+    let mut walker = Walker {
+        hooks,
+        scope: Scope {
+            in_async: is_async_fn,
+            ..Scope::default()
+        },
+        found_async_code: false,
+        touched: 0,
+    };
+    walker.visit_block_mut(block);
+    Walked {
+        found_async_code: walker.found_async_code,
+    }
+}
+
+#[derive(Clone, Default)]
+struct Scope {
+    /// Code here runs inside a future: it can `.await`.
+    in_async: bool,
+    /// An enclosing loop carries `#[unconstrained]`.
+    opted_out: bool,
+    /// Predicates of enclosing loops' `#[cfg_attr(pred, unconstrained)]`: the loop is opted
+    /// out when any holds.
+    cfg_opt_outs: Vec<TokenStream>,
+    /// A temporary of an enclosing header may be alive here.
+    under_temporary: bool,
+    /// This code never runs (`if false { .. }`).
+    dead: bool,
+}
+
+struct Walker<'h> {
+    hooks: &'h mut dyn Hooks,
+    scope: Scope,
+    found_async_code: bool,
+    /// How many changes the hooks and marker removal made: a macro's tokens are re-emitted only
+    /// when this moved while walking them.
+    touched: usize,
+}
+
+/// A loop's `#[unconstrained]` marker, as written.
+enum Marker {
+    None,
+    Always,
+    /// `#[cfg_attr(pred, unconstrained)]`: the predicate.
+    When(TokenStream),
+}
+
+impl Walker<'_> {
+    /// Runs `f` in `scope`, then restores the current scope.
+    fn in_scope(&mut self, scope: Scope, f: impl FnOnce(&mut Self)) {
+        let saved = std::mem::replace(&mut self.scope, scope);
+        f(self);
+        self.scope = saved;
+    }
+
+    fn sync_scope(&self) -> Scope {
+        Scope {
+            in_async: false,
+            ..self.scope.clone()
+        }
+    }
+
+    fn visit_loop(&mut self, expr: &mut Expr) {
+        let (attrs, keyword, kind) = match expr {
+            Expr::Loop(e) => (&mut e.attrs, e.loop_token.span, LoopKind::Loop),
+            Expr::While(e) => (&mut e.attrs, e.while_token.span, LoopKind::While),
+            Expr::ForLoop(e) => (&mut e.attrs, e.for_token.span, LoopKind::For),
+            _ => return,
+        };
+        let mut scope = self.scope.clone();
+        match self.take_markers(attrs) {
+            Marker::None => {}
+            Marker::Always => scope.opted_out = true,
+            Marker::When(pred) => scope.cfg_opt_outs.push(pred),
+        }
+        let runs_in_async = scope.in_async && !scope.dead && !scope.opted_out;
+        let mut instrumentable = runs_in_async && !scope.under_temporary;
+        let mut yield_before_condition = false;
+        match expr {
+            Expr::Loop(e) => self.in_scope(scope.clone(), |w| w.visit_block_mut(&mut e.body)),
+            Expr::ForLoop(e) => {
+                // The iterator expression's temporaries live through the loop, and so does
+                // each item where the pattern leaves part of it unnamed (`for _ in guards`).
+                let own_temporaries = creates_temporaries(&e.expr)
+                    || leaves_unmoved(&e.pat) && !yields_plain_items(&e.expr);
+                instrumentable &= !own_temporaries;
+                let body_scope = Scope {
+                    under_temporary: scope.under_temporary || own_temporaries,
+                    ..scope.clone()
+                };
+                self.in_scope(scope.clone(), |w| {
+                    w.visit_pat_mut(&mut e.pat);
+                    w.visit_expr_mut(&mut e.expr);
+                });
+                self.in_scope(body_scope, |w| w.visit_block_mut(&mut e.body));
+            }
+            Expr::While(e) => {
+                let lets = let_scrutinees(&e.cond);
+                yield_before_condition = !lets.is_empty();
+                let header_alive = lets.iter().any(|expr_let| {
+                    creates_temporaries(&expr_let.expr)
+                        || scrutinee_stays_alive(&expr_let.expr, &expr_let.pat)
+                });
+                let body_scope = Scope {
+                    under_temporary: scope.under_temporary || header_alive,
+                    ..scope.clone()
+                };
+                self.in_scope(scope.clone(), |w| w.visit_expr_mut(&mut e.cond));
+                self.in_scope(body_scope, |w| w.visit_block_mut(&mut e.body));
+            }
+            _ => {}
+        }
+        let verdict = runs_in_async.then(|| loop_verdict(expr));
+        let site = LoopSite {
+            kind,
+            keyword,
+            body: loop_body_span(expr),
+            runs_in_async,
+            instrumentable,
+            cfg_opt_outs: scope.cfg_opt_outs,
+            yield_before_condition,
+            verdict,
+        };
+        if self.hooks.on_loop(expr, &site) {
+            self.touched += 1;
+        }
+    }
+
+    /// Removes every `#[unconstrained]` from a loop's attributes, also inside `cfg_attr`:
+    /// rustc rejects attributes it does not know on expressions. A marker with arguments is
+    /// reported, and still removed.
+    fn take_markers(&mut self, attrs: &mut Vec<Attribute>) -> Marker {
+        if !attrs
+            .iter()
+            .any(|attr| is_attr(attr, "unconstrained") || attr.path().is_ident("cfg_attr"))
+        {
+            return Marker::None;
+        }
+        let mut marker = Marker::None;
+        let mut with_arguments = Vec::new();
+        let mut kept = Vec::with_capacity(attrs.len());
+        for mut attr in attrs.drain(..) {
+            if is_attr(&attr, "unconstrained") && !is_attr(&attr, "cfg_attr") {
+                if let Err(err) = attr.meta.require_path_only() {
+                    with_arguments.push(err.span());
+                }
+                marker = Marker::Always;
+                self.touched += 1;
+                continue;
+            }
+            if attr.path().is_ident("cfg_attr") {
+                match strip_cfg_attr_marker(&mut attr.meta, &mut with_arguments) {
+                    CfgMarker::NotFound => {}
+                    CfgMarker::Found { pred, now_empty } => {
+                        self.touched += 1;
+                        if !matches!(marker, Marker::Always) {
+                            marker = Marker::When(pred);
+                        }
+                        if now_empty {
+                            continue;
+                        }
+                    }
+                }
+            }
+            kept.push(attr);
+        }
+        *attrs = kept;
+        for span in with_arguments {
+            self.hooks.on_marker_with_arguments(span);
+        }
+        marker
+    }
+
+    // `if false { .. }` never runs; the branches of an `if let` run while its scrutinee's
+    // temporaries may be alive (in edition 2021 the `else` branch too).
+    fn visit_if(&mut self, expr_if: &mut ExprIf) {
+        let dead = is_false(&expr_if.cond);
+        let header_alive = let_scrutinees(&expr_if.cond).iter().any(|expr_let| {
+            creates_temporaries(&expr_let.expr)
+                || scrutinee_stays_alive(&expr_let.expr, &expr_let.pat)
+        });
+        // The condition is a scope of its own: what it creates is dropped before a branch
+        // runs, except a `let` scrutinee's temporaries and value (`header_alive`).
+        let saved = self.scope.under_temporary;
+        self.visit_expr_mut(&mut expr_if.cond);
+        self.scope.under_temporary = saved;
+        let branch_scope = Scope {
+            under_temporary: self.scope.under_temporary || header_alive,
+            ..self.scope.clone()
+        };
+        let then_scope = Scope {
+            dead: branch_scope.dead || dead,
+            ..branch_scope.clone()
+        };
+        self.in_scope(then_scope, |w| w.visit_block_mut(&mut expr_if.then_branch));
+        if let Some((_, otherwise)) = &mut expr_if.else_branch {
+            self.in_scope(branch_scope, |w| w.visit_expr_mut(otherwise));
+        }
+    }
+
+    // The arms run while the scrutinee's temporaries are alive, and, where the arm's pattern
+    // leaves part of it unmoved, the scrutinee itself.
+    fn visit_match(&mut self, expr_match: &mut ExprMatch) {
+        self.visit_expr_mut(&mut expr_match.expr);
+        let temporaries = creates_temporaries(&expr_match.expr);
+        for arm in &mut expr_match.arms {
+            let alive = temporaries || scrutinee_stays_alive(&expr_match.expr, &arm.pat);
+            let arm_scope = Scope {
+                under_temporary: self.scope.under_temporary || alive,
+                ..self.scope.clone()
+            };
+            self.in_scope(arm_scope, |w| {
+                // A guard (syn keeps it in the pattern) is a scope of its own: its temporaries
+                // are gone before the body runs.
+                let saved = w.scope.under_temporary;
+                w.visit_pat_mut(&mut arm.pat);
+                w.scope.under_temporary = saved;
+                w.visit_expr_mut(&mut arm.body);
+            });
+        }
+    }
+
+    /// A macro call: walked where its grammar is known, scanned for loops otherwise.
+    fn visit_macro_call(&mut self, mac: &mut Macro) {
+        let before = self.touched;
+        match macros::parse(mac) {
+            MacroBody::Inert => {}
+            MacroBody::Opaque => {
+                if self.scope.in_async && !self.scope.dead && !self.scope.opted_out {
+                    let name = macros::name(mac);
+                    let path = mac.path.span();
+                    for (kind, keyword) in macros::scan_loops(mac.tokens.clone()) {
+                        self.hooks.on_opaque_loop(&OpaqueLoop {
+                            kind,
+                            keyword,
+                            macro_name: name.clone(),
+                            macro_path: path,
+                        });
+                    }
+                }
+            }
+            MacroBody::Exprs(mut body) => {
+                // The operands are evaluated where the call stands; a statement ends the
+                // temporaries created in it, so does each operand of a call (conservatively:
+                // one operand's temporaries may live through the next, as arguments do).
+                for expr in body.exprs_mut() {
+                    self.visit_expr_mut(expr);
+                }
+                if self.touched != before {
+                    mac.tokens = body.into_token_stream();
+                }
+            }
+            MacroBody::Async(mut body) => {
+                // `select!`, `join!`: only valid in async code, their operands and handlers run
+                // in the enclosing future.
+                let scope = Scope {
+                    in_async: true,
+                    ..self.scope.clone()
+                };
+                self.in_scope(scope, |w| {
+                    for expr in body.exprs_mut() {
+                        w.visit_expr_mut(expr);
+                    }
+                });
+                if self.touched != before {
+                    mac.tokens = body.into_token_stream();
+                }
+            }
+        }
+    }
+}
+
+enum CfgMarker {
+    NotFound,
+    Found { pred: TokenStream, now_empty: bool },
+}
+
+/// Takes `unconstrained` out of `cfg_attr(pred, a, unconstrained, b)` (nested `cfg_attr`s
+/// included, their predicates joined with `all`). `now_empty`: nothing is left to apply.
+fn strip_cfg_attr_marker(meta: &mut Meta, with_arguments: &mut Vec<Span>) -> CfgMarker {
+    let Meta::List(list) = meta else {
+        return CfgMarker::NotFound;
+    };
+    let Ok(parts) = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) else {
+        return CfgMarker::NotFound;
+    };
+    let Some(first) = parts.first() else {
+        return CfgMarker::NotFound;
+    };
+    let pred = first.to_token_stream();
+    let mut found: Option<TokenStream> = None;
+    let mut rest = Punctuated::<Meta, Token![,]>::new();
+    for mut part in parts.iter().skip(1).cloned() {
+        if part
+            .path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "unconstrained")
+        {
+            if let Err(err) = part.require_path_only() {
+                with_arguments.push(err.span());
+            }
+            found = Some(pred.clone());
+            continue;
+        }
+        if part.path().is_ident("cfg_attr")
+            && let CfgMarker::Found {
+                pred: inner,
+                now_empty,
+            } = strip_cfg_attr_marker(&mut part, with_arguments)
+        {
+            found = Some(quote::quote!(all(#pred, #inner)));
+            if now_empty {
+                continue;
+            }
+        }
+        rest.push(part);
+    }
+    let Some(found) = found else {
+        return CfgMarker::NotFound;
+    };
+    let now_empty = rest.is_empty();
+    list.tokens = quote::quote!(#pred, #rest);
+    CfgMarker::Found {
+        pred: found,
+        now_empty,
+    }
+}
+
+/// The `let` expressions of a condition: `let p = e`, or each `let` of a let-chain.
+///
+/// ```
+/// let cond: syn::Expr = syn::parse_quote!(let Some(x) = a && x > 1 && let Ok(y) = b);
+/// assert_eq!(coop_analysis::let_scrutinees(&cond).len(), 2);
+/// ```
+pub fn let_scrutinees(cond: &Expr) -> Vec<&syn::ExprLet> {
+    match cond {
+        Expr::Let(expr_let) => vec![expr_let],
+        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
+            let mut lets = let_scrutinees(&binary.left);
+            lets.extend(let_scrutinees(&binary.right));
+            lets
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn is_false(cond: &Expr) -> bool {
+    match cond {
+        Expr::Lit(lit) => matches!(&lit.lit, Lit::Bool(b) if !b.value),
+        Expr::Paren(inner) => is_false(&inner.expr),
+        Expr::Group(inner) => is_false(&inner.expr),
+        _ => false,
+    }
+}
+
+fn loop_body_span(expr: &Expr) -> Span {
+    match expr {
+        Expr::Loop(e) => e.body.brace_token.span.open(),
+        Expr::While(e) => e.body.brace_token.span.open(),
+        Expr::ForLoop(e) => e.body.brace_token.span.open(),
+        other => other.span(),
+    }
+}
+
+// Within a statement, what was evaluated before a loop may still be alive when it runs: a
+// temporary left by an operand, or an earlier operand's value not yet consumed by its call,
+// tuple, struct or operator. Each kind of node has its own method, out of line, so the
+// recursive `visit_expr_mut` stays small: it recurses once per nesting level of the user's
+// expression, on the compiler's stack, in an unoptimised proc macro.
+impl Walker<'_> {
+    #[inline(never)]
+    fn visit_async(&mut self, expr: &mut Expr) {
+        self.found_async_code = true;
+        let scope = Scope {
+            in_async: true,
+            ..self.scope.clone()
+        };
+        self.in_scope(scope, |w| visit_mut::visit_expr_mut(w, expr));
+        if self.hooks.on_async_block(expr) {
+            self.touched += 1;
+        }
+    }
+
+    #[inline(never)]
+    fn visit_closure(&mut self, expr: &mut Expr) {
+        let Expr::Closure(closure) = expr else { return };
+        let is_async = closure.asyncness.is_some();
+        self.found_async_code |= is_async;
+        let scope = Scope {
+            in_async: is_async,
+            ..self.scope.clone()
+        };
+        self.in_scope(scope, |w| visit_mut::visit_expr_closure_mut(w, closure));
+        if is_async && self.hooks.on_async_closure(closure) {
+            self.touched += 1;
+        }
+    }
+
+    #[inline(never)]
+    fn visit_const(&mut self, expr: &mut Expr) {
+        let scope = self.sync_scope();
+        self.in_scope(scope, |w| visit_mut::visit_expr_mut(w, expr));
+    }
+
+    #[inline(never)]
+    fn visit_repeat(&mut self, repeat: &mut syn::ExprRepeat) {
+        self.visit_expr_mut(&mut repeat.expr);
+        let scope = self.sync_scope();
+        self.in_scope(scope, |w| w.visit_expr_mut(&mut repeat.len));
+    }
+
+    #[inline(never)]
+    fn visit_method_call(&mut self, call: &mut syn::ExprMethodCall) {
+        self.visit_expr_mut(&mut call.receiver);
+        self.scope.under_temporary |= !owns_nothing(&call.receiver);
+        if let Some(turbofish) = &mut call.turbofish {
+            self.visit_angle_bracketed_generic_arguments_mut(turbofish);
+        }
+        self.visit_operands(call.args.iter_mut());
+    }
+
+    #[inline(never)]
+    fn visit_index(&mut self, index: &mut syn::ExprIndex) {
+        self.visit_expr_mut(&mut index.expr);
+        self.scope.under_temporary |= !owns_nothing(&index.expr);
+        self.visit_expr_mut(&mut index.index);
+    }
+
+    #[inline(never)]
+    fn visit_call(&mut self, call: &mut syn::ExprCall) {
+        self.visit_expr_mut(&mut call.func);
+        self.visit_operands(call.args.iter_mut());
+    }
+
+    #[inline(never)]
+    fn visit_struct(&mut self, literal: &mut syn::ExprStruct) {
+        self.visit_operands(literal.fields.iter_mut().map(|field| &mut field.expr));
+        if let Some(rest) = &mut literal.rest {
+            self.visit_expr_mut(rest);
+        }
+    }
+
+    #[inline(never)]
+    fn visit_binary(&mut self, binary: &mut syn::ExprBinary) {
+        self.visit_expr_mut(&mut binary.left);
+        self.scope.under_temporary |= !owns_nothing(&binary.left);
+        self.visit_expr_mut(&mut binary.right);
+        self.scope.under_temporary |= !owns_nothing(&binary.right);
+    }
+
+    #[inline(never)]
+    fn visit_place_operand(&mut self, expr: &mut Expr) {
+        let leaves = leaves_temporary(expr);
+        visit_mut::visit_expr_mut(self, expr);
+        self.scope.under_temporary |= leaves;
+    }
+
+    /// Visits operands in evaluation order; once one holds a value that may own something, the
+    /// ones after it run while that value is alive.
+    #[inline(never)]
+    fn visit_operands<'e>(&mut self, operands: impl Iterator<Item = &'e mut Expr>) {
+        for operand in operands {
+            self.visit_expr_mut(operand);
+            self.scope.under_temporary |= !owns_nothing(operand);
+        }
+    }
+
+    /// A marker on anything but a loop: reported, and removed so that rustc adds no errors of
+    /// its own about attributes on expressions.
+    fn reject_markers_on(&mut self, attrs: &mut Vec<Attribute>) {
+        if !attrs
+            .iter()
+            .any(|attr| is_attr(attr, "unconstrained") || attr.path().is_ident("cfg_attr"))
+        {
+            return;
+        }
+        let mut rejected = Vec::new();
+        let mut with_arguments = Vec::new();
+        attrs.retain_mut(|attr| {
+            if attr.path().is_ident("cfg_attr") {
+                return match strip_cfg_attr_marker(&mut attr.meta, &mut with_arguments) {
+                    CfgMarker::NotFound => true,
+                    CfgMarker::Found { now_empty, .. } => {
+                        rejected.push(attr.span());
+                        !now_empty
+                    }
+                };
+            }
+            if is_attr(attr, "unconstrained") {
+                let name = attr
+                    .path()
+                    .segments
+                    .last()
+                    .map(|segment| segment.ident.span());
+                rejected.push(name.unwrap_or_else(|| attr.span()));
+                return false;
+            }
+            true
+        });
+        self.touched += rejected.len();
+        for span in rejected {
+            self.hooks.on_marker_not_on_a_loop(span);
+        }
+    }
+}
+
+/// The attributes of expressions that are not loops (loops take markers).
+fn non_loop_attrs(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
+    match expr {
+        Expr::Block(e) => Some(&mut e.attrs),
+        Expr::Async(e) => Some(&mut e.attrs),
+        Expr::Closure(e) => Some(&mut e.attrs),
+        Expr::If(e) => Some(&mut e.attrs),
+        Expr::Match(e) => Some(&mut e.attrs),
+        Expr::Unsafe(e) => Some(&mut e.attrs),
+        Expr::Call(e) => Some(&mut e.attrs),
+        Expr::MethodCall(e) => Some(&mut e.attrs),
+        Expr::Macro(e) => Some(&mut e.attrs),
+        Expr::Await(e) => Some(&mut e.attrs),
+        Expr::Assign(e) => Some(&mut e.attrs),
+        _ => None,
+    }
+}
+
+impl VisitMut for Walker<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Some(attrs) = non_loop_attrs(expr) {
+            self.reject_markers_on(attrs);
+        }
+        match expr {
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => self.visit_loop(expr),
+            Expr::Async(_) => self.visit_async(expr),
+            Expr::Closure(_) => self.visit_closure(expr),
+            Expr::Const(_) => self.visit_const(expr),
+            Expr::Repeat(repeat) => self.visit_repeat(repeat),
+            Expr::If(expr_if) => self.visit_if(expr_if),
+            Expr::Match(expr_match) => self.visit_match(expr_match),
+            Expr::MethodCall(call) => self.visit_method_call(call),
+            Expr::Index(index) => self.visit_index(index),
+            Expr::Call(call) => self.visit_call(call),
+            Expr::Tuple(tuple) => self.visit_operands(tuple.elems.iter_mut()),
+            Expr::Array(array) => self.visit_operands(array.elems.iter_mut()),
+            Expr::Struct(literal) => self.visit_struct(literal),
+            Expr::Binary(binary) => self.visit_binary(binary),
+            Expr::Macro(_) | Expr::Reference(_) | Expr::Field(_) | Expr::Unary(_) => {
+                self.visit_place_operand(expr);
+            }
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        self.reject_markers_on(&mut local.attrs);
+        visit_mut::visit_local_mut(self, local);
+    }
+
+    /// A statement ends the temporaries created in it, except a block's tail expression (in
+    /// edition 2021 its temporaries live on into the enclosing statement) and a `let` that
+    /// extends a borrowed temporary to the end of the block.
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        let count = block.stmts.len();
+        for (index, stmt) in block.stmts.iter_mut().enumerate() {
+            let is_tail = index + 1 == count && matches!(stmt, Stmt::Expr(_, None));
+            let extends = matches!(
+                stmt,
+                Stmt::Local(syn::Local { pat, init: Some(init), .. })
+                    if let_extends_temporaries(pat, &init.expr)
+            );
+            let saved = self.scope.under_temporary;
+            self.visit_stmt_mut(stmt);
+            if extends {
+                self.scope.under_temporary = true;
+            } else if !is_tail {
+                self.scope.under_temporary = saved;
+            }
+        }
+    }
+
+    /// Types are const context: an array length cannot await.
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        let scope = self.sync_scope();
+        self.in_scope(scope, |w| visit_mut::visit_type_mut(w, ty));
+    }
+
+    /// Const generic arguments (`f::<{ .. }>()`) are const context.
+    fn visit_generic_argument_mut(&mut self, arg: &mut GenericArgument) {
+        let scope = self.sync_scope();
+        match arg {
+            GenericArgument::Const(_) => {
+                self.in_scope(scope, |w| visit_mut::visit_generic_argument_mut(w, arg));
+            }
+            _ => visit_mut::visit_generic_argument_mut(self, arg),
+        }
+    }
+
+    /// Nested items are not this fn's body: leave them, markers included, to their own
+    /// attributes.
+    fn visit_item_mut(&mut self, _: &mut Item) {}
+
+    /// Macro invocations: see the module docs and [`crate::macros`].
+    fn visit_macro_mut(&mut self, mac: &mut Macro) {
+        self.visit_macro_call(mac);
+    }
+}
