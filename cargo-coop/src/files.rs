@@ -49,7 +49,7 @@ pub(crate) struct FileScan {
     pub(crate) findings: Vec<Located>,
     pub(crate) error: Option<ParseError>,
     /// Files of the `mod name;` declarations in this one.
-    children: Vec<PathBuf>,
+    children: Vec<(PathBuf, bool)>,
 }
 
 impl FileScan {
@@ -63,10 +63,11 @@ impl FileScan {
 /// back sorted by path. A root that cannot be read is an error.
 pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>, String> {
     let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut frontier: Vec<(PathBuf, bool)> = Vec::new();
+    // (file, is a target root, owns its directory like a `mod.rs`)
+    let mut frontier: Vec<(PathBuf, bool, bool)> = Vec::new();
     for root in roots {
         if seen.insert(root.clone()) {
-            frontier.push((root.clone(), true));
+            frontier.push((root.clone(), true, true));
         }
     }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
@@ -80,7 +81,7 @@ pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>, String> {
                     scope.spawn(move || {
                         files
                             .iter()
-                            .map(|(path, is_root)| scan_one(path, *is_root))
+                            .map(|(path, is_root, owns_dir)| scan_one(path, *is_root, *owns_dir))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -93,9 +94,9 @@ pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>, String> {
         frontier = Vec::new();
         for result in results {
             let Some(file) = result? else { continue };
-            for child in &file.children {
+            for (child, owns_dir) in &file.children {
                 if seen.insert(child.clone()) {
-                    frontier.push((child.clone(), false));
+                    frontier.push((child.clone(), false, *owns_dir));
                 }
             }
             scanned.push(file);
@@ -106,11 +107,13 @@ pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>, String> {
 }
 
 /// Reads, parses and scans one file. A module file that does not exist (a `mod` behind a `cfg`
-/// for another platform, a generated file) is skipped; a root that does not is an error.
-fn scan_one(path: &Path, is_root: bool) -> Result<Option<FileScan>, String> {
+/// for another platform, a generated file) is skipped; a root that does not, or any file that
+/// exists and cannot be read (not UTF-8, no permission), is an error. `owns_dir`: its `mod`
+/// declarations look in its own directory, as a `mod.rs`, a target root or a `#[path]` file's do.
+fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Option<FileScan>, String> {
     let source = match std::fs::read_to_string(path) {
         Ok(source) => source,
-        Err(_) if !is_root => return Ok(None),
+        Err(err) if !is_root && err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
     };
     let lines = LineIndex::new(&source);
@@ -135,6 +138,7 @@ fn scan_one(path: &Path, is_root: bool) -> Result<Option<FileScan>, String> {
         }
         Ok(file) => {
             let mod_rs = is_root
+                || owns_dir
                 || path
                     .file_name()
                     .is_some_and(|name| name == "mod.rs" || name == "lib.rs" || name == "main.rs");
@@ -255,11 +259,16 @@ struct FindMods {
     /// Where `mod name;` looks for `name.rs` and `name/mod.rs`.
     dir: PathBuf,
     inline_depth: usize,
-    found: Vec<PathBuf>,
+    /// Each file, and whether it owns its directory (loaded through `#[path]`).
+    found: Vec<(PathBuf, bool)>,
 }
 
 fn path_attr(attrs: &[Attribute]) -> Option<String> {
-    attrs.iter().find_map(|attr| match &attr.meta {
+    attrs.iter().find_map(|attr| path_value(&attr.meta))
+}
+
+fn path_value(meta: &Meta) -> Option<String> {
+    match meta {
         Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
             Expr::Lit(lit) => match &lit.lit {
                 Lit::Str(s) => Some(s.value()),
@@ -268,7 +277,28 @@ fn path_attr(attrs: &[Attribute]) -> Option<String> {
             _ => None,
         },
         _ => None,
-    })
+    }
+}
+
+/// The paths of `#[cfg_attr(pred, path = "..")]`: predicates are not evaluated, so each is a
+/// file the module may be, beside the one without it.
+fn cfg_attr_paths(attrs: &[Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg_attr"))
+        .filter_map(|attr| {
+            attr.parse_args_with(
+                syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated,
+            )
+            .ok()
+        })
+        .flat_map(|nested| {
+            nested
+                .into_iter()
+                .skip(1)
+                .filter_map(|meta| path_value(&meta))
+        })
+        .collect()
 }
 
 impl<'ast> Visit<'ast> for FindMods {
@@ -277,6 +307,15 @@ impl<'ast> Visit<'ast> for FindMods {
         let path = path_attr(&module.attrs);
         match &module.content {
             None => {
+                for other in cfg_attr_paths(&module.attrs) {
+                    let file = if self.inline_depth == 0 {
+                        self.file_dir.join(other)
+                    } else {
+                        self.dir.join(other)
+                    };
+                    self.found.push((normalize(&file), true));
+                }
+                let owns_dir = path.is_some();
                 let file = match path {
                     // Outside inline modules `#[path]` is relative to the file's directory,
                     // inside them to the inline module's directory.
@@ -291,7 +330,7 @@ impl<'ast> Visit<'ast> for FindMods {
                         }
                     }
                 };
-                self.found.push(normalize(&file));
+                self.found.push((normalize(&file), owns_dir));
             }
             Some(_) => {
                 let saved = self.dir.clone();
@@ -313,10 +352,35 @@ impl<'ast> Visit<'ast> for FindMods {
         if item.ident.is_some() {
             return;
         }
-        if let Ok(items) = syn::parse2::<syn::File>(item.mac.tokens.clone()) {
-            for nested in &items.items {
+        if let Some(items) = coop_analysis::macro_items(&item.mac) {
+            for nested in &items {
                 self.visit_item(nested);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fix_keeps_the_byte_order_mark_first() {
+        let dir = std::env::temp_dir().join(format!("coop-bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lib.rs");
+        std::fs::write(
+            &path,
+            "\u{feff}pub async fn b() {\n    loop {\n        break;\n    }\n}\n",
+        )
+        .unwrap();
+        let scan = scan_one(&path, true, true).unwrap().unwrap();
+        let (fixed, count) = crate::fix::fix_source(&scan, "#[coop_core::cooperative]").unwrap();
+        assert_eq!(count, 1);
+        assert!(
+            fixed.starts_with("\u{feff}#[coop_core::cooperative]\npub async fn b()"),
+            "{fixed:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -10,9 +10,9 @@ use toml_edit::{DocumentMut, Item, Value};
 
 use crate::files::FileScan;
 
-/// The file with `#[krate::cooperative]` inserted at each fixable finding's offset; `None` when
-/// nothing in it is fixable. The second value counts insertions.
-pub(crate) fn fix_source(file: &FileScan, krate: &str) -> Option<(String, usize)> {
+/// The file with `attribute` (`#[coop_core::cooperative]`) inserted at each fixable finding's
+/// offset; `None` when nothing in it is fixable. The second value counts insertions.
+pub(crate) fn fix_source(file: &FileScan, attribute: &str) -> Option<(String, usize)> {
     let offsets: BTreeSet<usize> = file.findings.iter().filter_map(|f| f.fix_offset).collect();
     if offsets.is_empty() {
         return None;
@@ -25,15 +25,22 @@ pub(crate) fn fix_source(file: &FileScan, krate: &str) -> Option<(String, usize)
     };
     let mut fixed = String::with_capacity(source.len() + offsets.len() * 40);
     let mut from = 0;
+    // A byte-order mark stays the file's first character.
+    let bom = if source.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
     for &offset in &offsets {
+        let offset = offset.max(bom);
         fixed.push_str(&source[from..offset]);
-        let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = source[..offset].rfind('\n').map_or(bom, |i| i + 1);
         let before = &source[line_start..offset];
         if before.chars().all(char::is_whitespace) {
             // The item starts its line: the attribute gets a line of its own, indented alike.
-            fixed.push_str(&format!("#[{krate}::cooperative]{newline}{before}"));
+            fixed.push_str(&format!("{attribute}{newline}{before}"));
         } else {
-            fixed.push_str(&format!("#[{krate}::cooperative] "));
+            fixed.push_str(&format!("{attribute} "));
         }
         from = offset;
     }
@@ -58,7 +65,7 @@ pub(crate) fn add_dependency(manifest: &str, spec: &str) -> Result<String, Strin
     Ok(doc.to_string())
 }
 
-fn dependency_value(spec: &str) -> Result<Value, String> {
+pub(crate) fn dependency_value(spec: &str) -> Result<Value, String> {
     let spec = spec.trim();
     if let Ok(value) = spec.parse::<Value>()
         && (value.is_str() || value.is_inline_table())

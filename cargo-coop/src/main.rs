@@ -115,7 +115,7 @@ fn main() -> ExitCode {
         ),
     };
     ExitCode::from(status.unwrap_or_else(|message| {
-        eprintln!("error: {message}");
+        let _ = writeln!(std::io::stderr(), "error: {message}");
         COULD_NOT_RUN
     }))
 }
@@ -169,7 +169,7 @@ fn check(args: &PackageArgs, format: Format) -> Result<u8, String> {
             let path = shown(&scanned.workspace_root, &file.path);
             if file.error.is_some() {
                 totals.unparsed += 1;
-                eprintln!("{}\n", render::parse_error(file, path));
+                let _ = writeln!(std::io::stderr(), "{}\n", render::parse_error(file, path));
             }
             let mut fn_names = std::collections::HashSet::new();
             for finding in &file.findings {
@@ -188,7 +188,9 @@ fn check(args: &PackageArgs, format: Format) -> Result<u8, String> {
     let summary = render::summary(&totals);
     match format {
         Format::Human => writeln!(out, "{summary}").map_err(|err| err.to_string())?,
-        Format::Json => eprintln!("{summary}"),
+        Format::Json => {
+            let _ = writeln!(std::io::stderr(), "{summary}");
+        }
     }
     Ok(if totals.unparsed > 0 {
         COULD_NOT_RUN
@@ -205,16 +207,25 @@ fn fix(
     crate_path: Option<&str>,
     dependency: Option<&str>,
 ) -> Result<u8, String> {
+    // A bad `--dependency` is refused before any file is written.
+    if let Some(spec) = dependency {
+        fix::dependency_value(spec)?;
+    }
     let scanned = scan(args)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let (mut added, mut left, mut unparsed) = (0, 0, 0);
     let mut seen = std::collections::HashSet::new();
     for (package, scans) in &scanned.packages {
-        let krate = crate_path
-            .map(str::to_owned)
-            .or_else(|| package.coop_core.clone())
-            .unwrap_or_else(|| "coop_core".to_owned());
+        // Through a re-export (`--crate-path`), the attribute must also be told where coop-core
+        // is: its expansion names it.
+        let attribute = match crate_path {
+            Some(path) => format!("#[{path}::cooperative(crate = \"{path}\")]"),
+            None => {
+                let krate = package.coop_core.as_deref().unwrap_or("coop_core");
+                format!("#[{krate}::cooperative]")
+            }
+        };
         let mut package_added = 0;
         for file in scans {
             if !seen.insert(file.path.clone()) {
@@ -223,14 +234,14 @@ fn fix(
             let path = shown(&scanned.workspace_root, &file.path);
             if file.error.is_some() {
                 unparsed += 1;
-                eprintln!("{}\n", render::parse_error(file, path));
+                let _ = writeln!(std::io::stderr(), "{}\n", render::parse_error(file, path));
             }
             left += file
                 .findings
                 .iter()
                 .filter(|f| f.fix_offset.is_none())
                 .count();
-            let Some((fixed, count)) = fix::fix_source(file, &krate) else {
+            let Some((fixed, count)) = fix::fix_source(file, &attribute) else {
                 continue;
             };
             package_added += count;

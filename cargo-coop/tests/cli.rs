@@ -110,7 +110,24 @@ fn check_json_is_one_object_per_finding() {
             "yield_point_not_awaited",
             "inside_macro",
             "never_awaits",
+            "never_awaits",
+            "never_awaits",
+            "never_awaits",
             "never_awaits"
+        ]
+    );
+    // Both branches of a `cfg_if!` (predicates are not evaluated), and the child of a `#[path]`
+    // file next to that file, where rustc looks for it.
+    let files: Vec<&str> = findings[5..]
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "plain/src/other_platform.rs",
+            "plain/src/paths/child.rs",
+            "plain/src/platform.rs"
         ]
     );
     let macro_loop = &findings[2];
@@ -133,8 +150,8 @@ fn check_json_is_one_object_per_finding() {
     assert_eq!(nested["fixable"], true);
     assert_eq!(
         run.stderr,
-        "cargo coop: 5 loops without a yield point, in 5 fns (checked 7 loops in async \
-         context, 9 fns with async code, 1 file of 75 lines)\n"
+        "cargo coop: 8 loops without a yield point, in 8 fns (checked 10 loops in async \
+         context, 12 fns with async code, 5 files of 102 lines)\n"
     );
 }
 
@@ -166,7 +183,7 @@ fn fix_with_a_crate_path_writes_it_and_adds_no_dependency() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("+#[my_app::coop::cooperative]\n #[tokio::main]\n")
+            .contains("+#[my_app::coop::cooperative(crate = \"my_app::coop\")]\n #[tokio::main]\n")
     );
     assert!(!run.stdout.contains("coop_core"), "{}", run.stdout);
     assert!(!run.stdout.contains("Cargo.toml"), "{}", run.stdout);

@@ -40,6 +40,27 @@ impl Coverage {
     /// ```
     pub fn of(attrs: &[Attribute]) -> Option<Coverage> {
         attrs.iter().find_map(|attr| {
+            // `#[cfg_attr(pred, cooperative)]`: the tool does not evaluate predicates, and
+            // counts the item as covered (a second attribute would be an error where `pred`
+            // holds).
+            if attr.path().is_ident("cfg_attr") {
+                let nested = attr
+                    .parse_args_with(
+                        syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()?;
+                let attrs: Vec<Attribute> = nested
+                    .into_iter()
+                    .skip(1)
+                    .map(|meta| Attribute {
+                        pound_token: attr.pound_token,
+                        style: attr.style,
+                        bracket_token: attr.bracket_token,
+                        meta,
+                    })
+                    .collect();
+                return Coverage::of(&attrs);
+            }
             if is_attr(attr, "unconstrained") {
                 Some(Coverage::OptedOut)
             } else if is_attr(attr, "cooperative") {
@@ -440,8 +461,8 @@ impl VisitMut for Scanner {
         if item.ident.is_some() || item.mac.path.is_ident("macro_rules") {
             return;
         }
-        if let Ok(mut items) = syn::parse2::<syn::File>(item.mac.tokens.clone()) {
-            for nested in &mut items.items {
+        if let Some(mut items) = crate::macro_items(&item.mac) {
+            for nested in &mut items {
                 self.visit_item_mut(nested);
             }
         }
@@ -458,5 +479,22 @@ impl VisitMut for Scanner {
                 visit_mut::visit_item_mut(s, item)
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cfg_attr_attributes_count_as_coverage() {
+        let cooperative: Vec<Attribute> =
+            vec![syn::parse_quote!(#[cfg_attr(unix, coop_core::cooperative)])];
+        assert_eq!(Coverage::of(&cooperative), Some(Coverage::Instrumented));
+        let opted_out: Vec<Attribute> =
+            vec![syn::parse_quote!(#[cfg_attr(test, allow(x), unconstrained)])];
+        assert_eq!(Coverage::of(&opted_out), Some(Coverage::OptedOut));
+        let other: Vec<Attribute> = vec![syn::parse_quote!(#[cfg_attr(test, allow(x))])];
+        assert_eq!(Coverage::of(&other), None);
     }
 }
