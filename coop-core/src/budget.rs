@@ -80,9 +80,8 @@ struct Reserve {
     /// The clock at the last check, and the units handed to the counter then.
     checked_at: u64,
     handed: u16,
-    /// The chunk the pace measured at the last check allows, for a budget that resumes this
-    /// loop; zero until a check measured one.
-    paced: u16,
+    /// Units handed to the counter so far, all chunks together.
+    spent: u16,
     /// The slice, not the units, ended this budget.
     timed_out: bool,
     /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
@@ -97,7 +96,7 @@ impl Reserve {
         started: None,
         checked_at: 0,
         handed: 0,
-        paced: 0,
+        spent: 0,
         timed_out: false,
         undrawn: false,
     };
@@ -124,20 +123,31 @@ fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
     }
 }
 
-/// What the thread's last forced yield knew of its loop's pace: the yield point's key and the
-/// chunk its budget's last check allowed. A budget that starts by resuming that same yield point
-/// (the loop that yielded goes on) takes that first chunk, so a steady loop reads the clock once
-/// per budget; any other starts with one unit and measures it.
+/// What the thread's last forced yield under a slice knew of its loop: the yield point's key,
+/// when that budget's slice started and how many units it spent. A budget that starts by
+/// resuming that same yield point (the loop that yielded goes on) measures the loop's pace
+/// from them, with the clock read it makes anyway (the round trip through the executor counts
+/// as loop time, which only shortens the chunk), and sizes its first chunk against its own
+/// slice: a steady loop reads the clock once per budget, a loop that slowed down is measured
+/// again at the next budget, and a hint never carries one budget's slice into another. Any
+/// other budget starts with one unit and measures it.
 #[derive(Clone, Copy, Debug)]
 struct PaceHint {
     site: usize,
-    paced: u16,
+    started: u64,
+    spent: u16,
 }
 
 thread_local! {
     static CURRENT: Cell<State> = const { Cell::new(State::UNDRAWN) };
     static RESERVE: Cell<Reserve> = const { Cell::new(Reserve::UNDRAWN) };
-    static HINT: Cell<PaceHint> = const { Cell::new(PaceHint { site: 0, paced: 0 }) };
+    static HINT: Cell<PaceHint> = const {
+        Cell::new(PaceHint {
+            site: 0,
+            started: 0,
+            spent: 0,
+        })
+    };
 }
 
 static FORCED_YIELDS: AtomicU64 = AtomicU64::new(0);
@@ -314,8 +324,9 @@ fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
             reserve.started = Some(now);
             let hint = HINT.try_with(Cell::get).ok();
             match (resumed, hint) {
-                (Some(site), Some(hint)) if hint.paced > 0 && hint.site == site.key() => {
-                    hint.paced.min(reserve.units)
+                (Some(site), Some(hint)) if hint.spent > 0 && hint.site == site.key() => {
+                    let per_unit = now.saturating_sub(hint.started) / u64::from(hint.spent);
+                    slice::first_chunk(limit, per_unit, reserve.units)
                 }
                 _ => 1,
             }
@@ -334,15 +345,13 @@ fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
                 set_reserve(reserve);
                 return Chunk::Over;
             }
-            Check::Chunk { chunk, paced } => {
-                reserve.paced = paced;
-                chunk
-            }
+            Check::Chunk { chunk, .. } => chunk,
         },
     };
     reserve.units -= chunk;
     reserve.checked_at = now;
     reserve.handed = chunk;
+    reserve.spent = reserve.spent.saturating_add(chunk);
     set_reserve(reserve);
     set(State {
         units: chunk,
@@ -455,11 +464,12 @@ fn on_exhausted(site: SiteRef) {
             .started
             .map(|started| reserve.checked_at.saturating_sub(started));
         sites::record(site, reserve.timed_out, stretch);
-        if reserve.paced > 0 {
+        if let Some(started) = reserve.started {
             let _ = HINT.try_with(|hint| {
                 hint.set(PaceHint {
                     site: site.key(),
-                    paced: reserve.paced,
+                    started,
+                    spent: reserve.spent,
                 });
             });
         }

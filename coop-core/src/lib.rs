@@ -67,7 +67,10 @@
 //!   BENCHMARKS.md has the numbers.
 //! - When the slice is over, the next check forces a yield exactly as a spent budget does
 //!   (counted by [`forced_yield_count`], and by [`time_slice_yield_count`]), and the next budget
-//!   starts fresh. Unconstrained code is never forced to yield by time either.
+//!   starts fresh. Unconstrained code ([`unconstrained`](fn@unconstrained),
+//!   [`with_unconstrained`], `#[unconstrained]`) is never forced to yield by time either; with
+//!   the `tokio` feature, `tokio::task::unconstrained` silences coop's unit counting but not a
+//!   slice on the ambient budget (tokio's public API does not tell whether its budget is off).
 //! - The clock is `Instant` unless [`set_clock`] installs another.
 //! - The ambient budget has no task polls to start at, so its slice, like its units, carries
 //!   over between polls and tasks on a thread: time the thread spent elsewhere counts, and the

@@ -272,6 +272,17 @@ impl fmt::Display for SiteStats {
 /// Every yield point that has forced a yield in this process, most forced yields first: which
 /// loop is hot.
 ///
+/// What a site knows, and its limits:
+///
+/// - a `#[cooperative]` loop's site is its keyword's file, line and column, and the fn's
+///   module path and name (`my_crate::net::read_frames`; a method's type is not part of it,
+///   since an attribute on a method does not see its `impl`);
+/// - in a fn that a `macro_rules!` generates, rustc places every loop at the macro's call, so
+///   its loops share one site;
+/// - `consume_budget()`, `poll_proceed` and `cooperative(..)` are counted at their caller's
+///   location, in a table of 1024 distinct call sites: forced yields at call sites beyond those
+///   are counted by [`forced_yield_count`](crate::forced_yield_count) only.
+///
 /// ```
 /// use coop_core::cooperative;
 ///

@@ -39,6 +39,14 @@ pub(crate) fn check(limit: u64, elapsed: u64, interval: u64, handed: u16, left: 
     }
 }
 
+/// The first chunk of a budget that resumes a loop whose pace is known: as many units as fit,
+/// at `per_unit` nanoseconds each, in a quarter of the slice `limit`; at least one, at most
+/// `left`.
+pub(crate) fn first_chunk(limit: u64, per_unit: u64, left: u16) -> u16 {
+    let fit = (limit / 4).checked_div(per_unit).unwrap_or(u64::MAX);
+    u16::try_from(fit).unwrap_or(u16::MAX).clamp(1, left.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -398,3 +398,82 @@ fn a_budget_that_starts_at_another_yield_point_measures_its_first_unit_alone() {
     });
     assert_eq!(yields, forced_yields_per(4, 20));
 }
+
+/// A loop that ran fast, then slows down for good: one budget runs at the old pace (its first
+/// chunk was sized by it), every budget after measures the new pace and ends within its slice.
+#[test]
+fn a_loop_that_slows_down_is_measured_again_at_its_next_budget() {
+    install_manual_clock();
+    let slice = Duration::from_millis(1);
+    let polls = on_fresh_thread(|| {
+        let mut polls: Vec<(u64, Duration)> = Vec::new();
+        let mut task = Box::pin(budgeted_with(
+            Budget::DEFAULT.slice(slice),
+            changing_pace_loop(10_000, ns(10), 200, Duration::from_millis(1)),
+        ));
+        let mut cx = noop_cx();
+        loop {
+            let started = coop_test_support::manual_now();
+            let before = coop_core::forced_yield_count();
+            let done = task.as_mut().poll(&mut cx).is_ready();
+            polls.push((
+                coop_core::forced_yield_count() - before,
+                coop_test_support::manual_now() - started,
+            ));
+            if done {
+                break polls;
+            }
+        }
+    });
+    // The polls after the first slow one: each holds the thread for at most the slice, a
+    // quarter of it, and one iteration.
+    let slow_polls: Vec<Duration> = polls
+        .iter()
+        .map(|(_, held)| *held)
+        .skip_while(|held| *held < Duration::from_millis(1))
+        .skip(1)
+        .collect();
+    assert!(slow_polls.len() > 50, "{polls:?}");
+    let bound = slice + slice / 4 + Duration::from_millis(1);
+    assert!(
+        slow_polls.iter().all(|held| *held <= bound),
+        "a poll held the thread longer than {bound:?}: {slow_polls:?}"
+    );
+}
+
+/// Two tasks run the same loop under different slices on one thread: each budget sizes its first
+/// chunk against its own slice, not the other task's.
+#[test]
+fn a_pace_measured_under_one_slice_is_not_stretched_over_another() {
+    install_manual_clock();
+    let held = on_fresh_thread(|| {
+        let pace = Duration::from_millis(1);
+        let mut long = Box::pin(budgeted_with(
+            Budget::units(u16::MAX).slice(Duration::from_millis(400)),
+            paced_loop(2_000, pace),
+        ));
+        let mut short = Box::pin(budgeted_with(
+            Budget::units(u16::MAX).slice(Duration::from_millis(4)),
+            paced_loop(2_000, pace),
+        ));
+        let mut cx = noop_cx();
+        let mut worst_short = Duration::ZERO;
+        for _ in 0..5 {
+            let _ = long.as_mut().poll(&mut cx);
+            let started = coop_test_support::manual_now();
+            let _ = short.as_mut().poll(&mut cx);
+            worst_short = worst_short.max(coop_test_support::manual_now() - started);
+        }
+        worst_short
+    });
+    // 4 ms, a quarter of it, and one iteration.
+    assert!(held <= Duration::from_millis(6), "held {held:?}");
+}
+
+/// `fast` iterations at `fast_pace`, then `slow` at `slow_pace`, through one yield point.
+async fn changing_pace_loop(fast: u64, fast_pace: Duration, slow: u64, slow_pace: Duration) {
+    for i in 0..fast + slow {
+        consume_budget().await;
+        advance_clock(if i < fast { fast_pace } else { slow_pace });
+    }
+}
