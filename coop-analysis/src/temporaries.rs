@@ -31,26 +31,9 @@ use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprAsync, ExprClosure, Item, Macro, Pat, Token, UnOp};
 
-/// Methods whose result is a borrowed view or an iterator over what the receiver already
-/// holds: it owns nothing of its own.
-const VIEWS: &[&str] = &[
-    "iter",
-    "iter_mut",
-    "chars",
-    "char_indices",
-    "bytes",
-    "lines",
-    "split",
-    "split_whitespace",
-    "split_terminator",
-    "rsplit",
-    "splitn",
-    "windows",
-    "chunks",
-    "chunks_exact",
-    "keys",
-    "values",
-    "values_mut",
+/// Methods whose result is a borrowed view of what the receiver already holds, other than an
+/// iterator (those are [`ITERATOR_SOURCES`]): it owns nothing of its own.
+const BORROWED_VIEWS: &[&str] = &[
     "as_bytes",
     "as_str",
     "as_slice",
@@ -61,6 +44,13 @@ const VIEWS: &[&str] = &[
     "len",
     "is_empty",
 ];
+
+/// A view: an iterator borrowing the receiver (`into_iter` and `drain` take or empty it) or a
+/// borrowed view.
+fn is_view(method: &str) -> bool {
+    BORROWED_VIEWS.contains(&method)
+        || ITERATOR_SOURCES.contains(&method) && !matches!(method, "into_iter" | "drain")
+}
 
 /// Methods whose results own nothing new: a clone of the receiver's data (guards are never
 /// `Clone`).
@@ -265,7 +255,7 @@ pub fn owns_nothing(expr: &Expr) -> bool {
         Expr::Array(array) => array.elems.iter().all(owns_nothing),
         Expr::MethodCall(call) => {
             let method = call.method.to_string();
-            let known = VIEWS.contains(&method.as_str())
+            let known = is_view(&method)
                 || CLONES.contains(&method.as_str())
                 || ITEM_PRESERVING_ADAPTERS.contains(&method.as_str())
                 || CLOSURE_ADAPTERS.contains(&method.as_str())
@@ -298,7 +288,7 @@ pub fn yields_plain_items(iter: &Expr) -> bool {
         Expr::Reference(_) => true,
         Expr::MethodCall(call) => {
             let method = call.method.to_string();
-            if VIEWS.contains(&method.as_str()) {
+            if is_view(&method) {
                 true
             } else if ITEM_PRESERVING_ADAPTERS.contains(&method.as_str()) {
                 yields_plain_items(&call.receiver)
