@@ -6,12 +6,12 @@
 
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll, ready};
+use core::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
 use crate::ambient;
-use crate::budget::{with_budget, with_unconstrained};
+use crate::budget::{spend_if_any, with_budget, with_unconstrained};
 use crate::sites::SiteRef;
 use crate::value::{Budget, default_budget};
 use crate::yield_point::poll_proceed_at;
@@ -175,6 +175,9 @@ pin_project! {
         inner: F,
         // Where it was created: its forced yields are counted there.
         site: SiteRef,
+        // The last poll forced a yield: this one goes on whatever the budget says, as
+        // `consume_budget()` does, so that a scope never refreshed cannot hold it forever.
+        yielded: bool,
     }
 }
 
@@ -210,6 +213,7 @@ pub fn cooperative<F>(fut: F) -> Coop<F> {
     Coop {
         inner: fut,
         site: SiteRef::Caller(core::panic::Location::caller()),
+        yielded: false,
     }
 }
 
@@ -218,7 +222,17 @@ impl<F: Future> Future for Coop<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let restore = ready!(poll_proceed_at(cx, *this.site));
+        if core::mem::take(this.yielded) {
+            let output = this.inner.poll(cx);
+            if output.is_ready() {
+                spend_if_any(*this.site);
+            }
+            return output;
+        }
+        let Poll::Ready(restore) = poll_proceed_at(cx, *this.site) else {
+            *this.yielded = true;
+            return Poll::Pending;
+        };
         let output = this.inner.poll(cx);
         if output.is_ready() {
             restore.made_progress();
@@ -250,7 +264,17 @@ impl<S: futures_core::Stream> futures_core::Stream for Coop<S> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let this = self.project();
-        let restore = ready!(poll_proceed_at(cx, *this.site));
+        if core::mem::take(this.yielded) {
+            let item = this.inner.poll_next(cx);
+            if let Poll::Ready(Some(_)) = item {
+                spend_if_any(*this.site);
+            }
+            return item;
+        }
+        let Poll::Ready(restore) = poll_proceed_at(cx, *this.site) else {
+            *this.yielded = true;
+            return Poll::Pending;
+        };
         let item = this.inner.poll_next(cx);
         if let Poll::Ready(Some(_)) = item {
             restore.made_progress();

@@ -477,3 +477,28 @@ async fn changing_pace_loop(fast: u64, fast_pace: Duration, slow: u64, slow_pace
         advance_clock(if i < fast { fast_pace } else { slow_pace });
     }
 }
+
+/// `cooperative(fut)` in a scope that is never refreshed (a nested `block_on` inside one task
+/// poll): after its forced yield it goes on, as `consume_budget()` does, instead of returning
+/// `Pending` for ever.
+#[test]
+fn cooperative_futures_go_on_after_their_forced_yield_in_a_scope_never_refreshed() {
+    let polls = on_fresh_thread(|| {
+        with_budget(4, || {
+            let mut polls = 0;
+            let mut task = Box::pin(async {
+                for _ in 0..10 {
+                    coop_core::cooperative(async {}).await;
+                }
+            });
+            let mut cx = noop_cx();
+            while task.as_mut().poll(&mut cx).is_pending() {
+                polls += 1;
+                assert!(polls < 1000, "livelock");
+            }
+            polls
+        })
+    });
+    // Four units, then one forced yield per remaining future.
+    assert_eq!(polls, 6);
+}
