@@ -50,7 +50,16 @@ pub(crate) fn fix_source(file: &FileScan, attribute: &str) -> Option<(String, us
 
 /// The manifest with a `coop-core` dependency added under `[dependencies]`: `spec` is a
 /// version (`"0.1.0"`, quoted or not) or the inside of an inline table (`path = "../coop"`).
-pub(crate) fn add_dependency(manifest: &str, spec: &str) -> Result<String, String> {
+#[cfg(test)]
+fn add_dependency(manifest: &str, spec: &str) -> Result<String, String> {
+    add_dependency_as(manifest, "coop-core", spec)
+}
+
+/// The manifest with a coop-core dependency added under `[dependencies]` as `key`: `spec` is a
+/// version (`"0.1.0"`, quoted or not) or the inside of an inline table (`path = "../coop"`);
+/// `package = "coop-core"` is added when the key is another name (the one a dev-dependency
+/// already gives coop-core).
+pub(crate) fn add_dependency_as(manifest: &str, key: &str, spec: &str) -> Result<String, String> {
     let mut doc: DocumentMut = manifest
         .parse()
         .map_err(|err| format!("cannot parse the manifest: {err}"))?;
@@ -61,7 +70,22 @@ pub(crate) fn add_dependency(manifest: &str, spec: &str) -> Result<String, Strin
     let Some(deps) = deps.as_table_like_mut() else {
         return Err("`dependencies` in the manifest is not a table".to_owned());
     };
-    deps.insert("coop-core", Item::Value(value));
+    let value = if key == "coop-core" {
+        value
+    } else {
+        let mut table = match value {
+            Value::InlineTable(table) => table,
+            version => {
+                let mut table = toml_edit::InlineTable::new();
+                table.insert("version", version);
+                table
+            }
+        };
+        table.insert("package", Value::from("coop-core"));
+        table.fmt();
+        Value::InlineTable(table)
+    };
+    deps.insert(key, Item::Value(value));
     Ok(doc.to_string())
 }
 
@@ -191,6 +215,23 @@ mod tests {
                 .contains("[dependencies]\ncoop-core = { git = \"https://x\" }\n")
         );
         assert!(add_dependency(manifest, "path = ").is_err());
+    }
+
+    #[test]
+    fn a_dependency_takes_the_name_a_dev_dependency_gave_coop_core() {
+        let manifest = "[package]\nname = \"a\"\n\n[dev-dependencies]\ncoop = { package = \"coop-core\", path = \"../coop\" }\n";
+        let fixed = add_dependency_as(manifest, "coop", "path = \"../coop\"").unwrap();
+        assert!(
+            fixed.contains(
+                "[dependencies]\ncoop = { path = \"../coop\", package = \"coop-core\" }\n"
+            ),
+            "{fixed}"
+        );
+        let versioned = add_dependency_as(manifest, "coop", "0.1.0").unwrap();
+        assert!(
+            versioned.contains("coop = { version = \"0.1.0\", package = \"coop-core\" }"),
+            "{versioned}"
+        );
     }
 
     #[test]

@@ -222,7 +222,14 @@ fn fix(
         let attribute = match crate_path {
             Some(path) => format!("#[{path}::cooperative(crate = \"{path}\")]"),
             None => {
-                let krate = package.coop_core.as_deref().unwrap_or("coop_core");
+                let krate = package
+                    .coop_core
+                    .clone()
+                    .or_else(|| {
+                        let key = package.coop_core_key_elsewhere.as_deref()?;
+                        Some(key.replace('-', "_"))
+                    })
+                    .unwrap_or_else(|| "coop_core".to_owned());
                 format!("#[{krate}::cooperative]")
             }
         };
@@ -258,7 +265,11 @@ fn fix(
             let manifest = std::fs::read_to_string(&package.manifest_path)
                 .map_err(|err| format!("cannot read {}: {err}", package.manifest_path.display()))?;
             let version = format!("\"{}\"", env!("CARGO_PKG_VERSION"));
-            let fixed = fix::add_dependency(&manifest, dependency.unwrap_or(&version))?;
+            let key = package
+                .coop_core_key_elsewhere
+                .as_deref()
+                .unwrap_or("coop-core");
+            let fixed = fix::add_dependency_as(&manifest, key, dependency.unwrap_or(&version))?;
             let path = shown(&scanned.workspace_root, &package.manifest_path);
             if dry_run {
                 write!(out, "{}", fix::diff(path, &manifest, &fixed))

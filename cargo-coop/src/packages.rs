@@ -22,6 +22,10 @@ pub(crate) struct Selected {
     /// The name its code reaches coop-core by (`coop_core`, or a rename), when it has a normal
     /// dependency on it.
     pub(crate) coop_core: Option<String>,
+    /// The manifest key of a dev-dependency (or build-dependency) on coop-core, when there is
+    /// no normal one: a normal dependency added later must use the same name, or cargo refuses
+    /// the package.
+    pub(crate) coop_core_key_elsewhere: Option<String>,
 }
 
 /// Runs `cargo metadata` (no dependency resolution, so no network) and picks the packages.
@@ -66,6 +70,11 @@ fn selected(package: &Package) -> Selected {
         .iter()
         .find(|dep| dep.name == "coop-core" && dep.kind == DependencyKind::Normal)
         .map(|dep| dep.rename.as_deref().unwrap_or(&dep.name).replace('-', "_"));
+    let coop_core_key_elsewhere = package
+        .dependencies
+        .iter()
+        .find(|dep| dep.name == "coop-core" && dep.kind != DependencyKind::Normal)
+        .map(|dep| dep.rename.clone().unwrap_or_else(|| dep.name.clone()));
     Selected {
         name: package.name.to_string(),
         manifest_path: package.manifest_path.clone().into_std_path_buf(),
@@ -76,5 +85,6 @@ fn selected(package: &Package) -> Selected {
             .map(|target| target.src_path.clone().into_std_path_buf())
             .collect(),
         coop_core,
+        coop_core_key_elsewhere,
     }
 }
