@@ -239,13 +239,7 @@ fn main() {
     } else {
         Duration::from_millis(3)
     };
-    let build = if cfg!(coop_disable) {
-        "compiled_out"
-    } else if cfg!(feature = "tokio-bridge") {
-        "bridge_on"
-    } else {
-        "bridge_off"
-    };
+    let build = coop_benches::build_name();
     machine_stalls(run_for);
     table(Ticker::Spinning, build, run_for);
     table(Ticker::Timer, build, run_for);

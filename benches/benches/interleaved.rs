@@ -146,13 +146,7 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a current-thread runtime without drivers builds");
-    let build = if cfg!(coop_disable) {
-        "compiled_out"
-    } else if cfg!(feature = "tokio-bridge") {
-        "bridge_on"
-    } else {
-        "bridge_off"
-    };
+    let build = coop_benches::build_name();
     if timed {
         println!("interleaved/{build}: ns per loop iteration, {ROUNDS} rounds");
         println!("| work | variant | fastest | median | vs bare (median) | overhead ns (median) |");

@@ -171,11 +171,7 @@ fn main() {
     } else {
         Duration::from_millis(5)
     };
-    let build = if cfg!(feature = "tokio-bridge") {
-        "bridge_on"
-    } else {
-        "bridge_off"
-    };
+    let build = coop_benches::build_name();
     let works = [
         Work::Steady(Duration::from_micros(1)),
         Work::Steady(Duration::from_micros(100)),

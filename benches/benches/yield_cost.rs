@@ -119,17 +119,6 @@ fn opaque_cooperative_no_yield<const STEPS: u32>(
     never_yielding(cooperative_opaque::<STEPS>(n, seed))
 }
 
-/// Which build this is, so runs of the three builds keep separate criterion histories.
-fn build_name() -> &'static str {
-    if cfg!(coop_disable) {
-        "compiled_out"
-    } else if cfg!(feature = "tokio-bridge") {
-        "bridge_on"
-    } else {
-        "bridge_off"
-    }
-}
-
 /// Times one variant in `group`.
 fn variant<F>(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
@@ -165,7 +154,7 @@ fn variant_under<F>(
 /// Every variant at `STEPS` steps of work per iteration, in one group named for the build and
 /// the work size.
 fn bench_work<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str) {
-    let mut group = c.benchmark_group(format!("yield_cost/{}/{label}", build_name()));
+    let mut group = c.benchmark_group(format!("yield_cost/{}/{label}", coop_benches::build_name()));
     group.throughput(Throughput::Elements(ITERATIONS));
     variant(&mut group, rt, "bare", bare::<STEPS>);
     variant(&mut group, rt, "cooperative", cooperative::<STEPS>);
@@ -205,7 +194,7 @@ fn bench_work<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime,
 
 /// The loop with one opaque call per iteration, at `STEPS` inlined steps besides the call.
 fn bench_opaque<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str) {
-    let mut group = c.benchmark_group(format!("yield_cost/{}/{label}", build_name()));
+    let mut group = c.benchmark_group(format!("yield_cost/{}/{label}", coop_benches::build_name()));
     group.throughput(Throughput::Elements(ITERATIONS));
     variant(&mut group, rt, "bare", bare_opaque::<STEPS>);
     variant(&mut group, rt, "cooperative", cooperative_opaque::<STEPS>);
@@ -221,7 +210,7 @@ fn bench_opaque<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtim
 /// The tokenizer loop, [`ITERATIONS`] tokens per call.
 fn bench_parser(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
     LazyLock::force(&TOKENS);
-    let mut group = c.benchmark_group(format!("yield_cost/{}/parser", build_name()));
+    let mut group = c.benchmark_group(format!("yield_cost/{}/parser", coop_benches::build_name()));
     group.throughput(Throughput::Elements(ITERATIONS));
     variant(&mut group, rt, "bare", parse_bare);
     variant(&mut group, rt, "cooperative", parse_cooperative);
@@ -282,7 +271,7 @@ fn print_summary() {
     let dir = coop_benches::criterion_dir();
     println!(
         "\nyield_cost/{build}: criterion medians from {dir}, ns per loop iteration",
-        build = build_name(),
+        build = coop_benches::build_name(),
         dir = dir.display()
     );
     println!(
@@ -290,7 +279,7 @@ fn print_summary() {
     );
     println!("|---|---|---|---|---|---|---|");
     for work in WORKS {
-        let group = format!("yield_cost/{}/{work}", build_name());
+        let group = format!("yield_cost/{}/{work}", coop_benches::build_name());
         let ns = |variant: &str| {
             coop_benches::criterion_median_ns(&dir, &group, variant)
                 .map(|ns| ns / ITERATIONS as f64)
@@ -363,7 +352,7 @@ fn print_slice_cost() {
     );
     println!(
         "\nyield_cost/{}, slice on vs off, interleaved: medians of 100 rounds, ns per iteration",
-        build_name()
+        coop_benches::build_name()
     );
     println!(
         "| work | `cooperative` | `cooperative`, 1 ms slice | slice on / off | tokio `consume_budget` | slice on / tokio |"

@@ -149,3 +149,19 @@ pub async fn with_room<F: Future>(fut: F) -> F::Output {
     let mut fut = std::pin::pin!(fut);
     std::future::poll_fn(|cx| coop_core::with_budget(u16::MAX, || fut.as_mut().poll(cx))).await
 }
+
+/// Which build a benchmark measures, for its tables: `compiled_out` (`--cfg coop_disable`),
+/// `bridge_on` (the `tokio-bridge` feature) or `bridge_off`.
+///
+/// ```
+/// assert!(["compiled_out", "bridge_on", "bridge_off"].contains(&coop_benches::build_name()));
+/// ```
+pub fn build_name() -> &'static str {
+    if cfg!(coop_disable) {
+        "compiled_out"
+    } else if cfg!(feature = "tokio-bridge") {
+        "bridge_on"
+    } else {
+        "bridge_off"
+    }
+}
