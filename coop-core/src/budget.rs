@@ -345,7 +345,7 @@ fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
                 set_reserve(reserve);
                 return Chunk::Over;
             }
-            Check::Chunk { chunk, .. } => chunk,
+            Check::Chunk(chunk) => chunk,
         },
     };
     reserve.units -= chunk;

@@ -8,10 +8,8 @@
 pub(crate) enum Check {
     /// The slice is over: force a yield.
     Over,
-    /// Hand `chunk` units to the counter; the clock is read again once they are spent.
-    /// `paced` is what the pace allows regardless of the slice's end and of the units left: the
-    /// first chunk of a budget that resumes this loop.
-    Chunk { chunk: u16, paced: u16 },
+    /// Hand this many units to the counter; the clock is read again once they are spent.
+    Chunk(u16),
 }
 
 /// Decides at a check, `elapsed` nanoseconds into a slice of `limit`, after `handed` units took
@@ -32,11 +30,7 @@ pub(crate) fn check(limit: u64, elapsed: u64, interval: u64, handed: u16, left: 
     let doubled = u64::from(handed.max(1)) * 2;
     let paced = fit(limit / 4).min(doubled).max(1);
     let chunk = paced.min(fit(limit - elapsed)).max(1);
-    let narrow = |units: u64| u16::try_from(units).unwrap_or(u16::MAX);
-    Check::Chunk {
-        chunk: narrow(chunk).min(left.max(1)),
-        paced: narrow(paced),
-    }
+    Check::Chunk(u16::try_from(chunk).unwrap_or(u16::MAX).min(left.max(1)))
 }
 
 /// The first chunk of a budget that resumes a loop whose pace is known: as many units as fit,
@@ -53,7 +47,7 @@ mod tests {
 
     fn chunk(check: Check) -> u16 {
         match check {
-            Check::Chunk { chunk, .. } => chunk,
+            Check::Chunk(chunk) => chunk,
             Check::Over => 0,
         }
     }
@@ -67,18 +61,9 @@ mod tests {
     #[test]
     fn fast_units_double_the_chunk_up_to_what_is_left() {
         // No measurable time per unit: twice the last chunk.
-        assert_eq!(
-            check(1_000_000, 10, 0, 1, 127),
-            Check::Chunk { chunk: 2, paced: 2 }
-        );
+        assert_eq!(check(1_000_000, 10, 0, 1, 127), Check::Chunk(2));
         assert_eq!(chunk(check(1_000_000, 10, 64, 64, 127)), 127);
-        assert_eq!(
-            check(1_000_000, 10, 64, 64, 10),
-            Check::Chunk {
-                chunk: 10,
-                paced: 128
-            }
-        );
+        assert_eq!(check(1_000_000, 10, 64, 64, 10), Check::Chunk(10));
         // Slower than a quarter of the slice per unit: one at a time.
         assert_eq!(chunk(check(1000, 10, 300, 1, 127)), 1);
     }
@@ -86,14 +71,8 @@ mod tests {
     #[test]
     fn the_chunk_fits_a_quarter_of_the_slice_and_what_is_left_of_it() {
         // 100 ns per unit (measured over 4 units), slice 1000: a quarter is 2 units.
-        assert_eq!(
-            check(1000, 100, 400, 4, 100),
-            Check::Chunk { chunk: 2, paced: 2 }
-        );
+        assert_eq!(check(1000, 100, 400, 4, 100), Check::Chunk(2));
         // 150 ns left of the slice: one unit, though the pace allows two.
-        assert_eq!(
-            check(1000, 850, 200, 2, 100),
-            Check::Chunk { chunk: 1, paced: 2 }
-        );
+        assert_eq!(check(1000, 850, 200, 2, 100), Check::Chunk(1));
     }
 }
