@@ -13,6 +13,7 @@ mod args;
 mod attrs;
 mod error;
 mod expand;
+mod items;
 mod krate;
 mod loops;
 mod unconstrain;
