@@ -129,7 +129,7 @@ impl Default for Budget {
 }
 
 impl From<u16> for Budget {
-    /// `n` units and no time limit, so that `with_budget(3, f)` reads as it always did.
+    /// `n` units and no time limit, so that `with_budget(3, f)` reads as a count of units.
     fn from(n: u16) -> Budget {
         Budget::units(n)
     }
