@@ -250,6 +250,7 @@
 mod ambient;
 mod budget;
 mod clock;
+mod exhaustion;
 mod sites;
 mod slice;
 mod state;

@@ -69,6 +69,15 @@ pub(crate) enum SiteRef {
 }
 
 impl SiteRef {
+    /// Tells yield points apart: the address of the `static` or the location; zero for none.
+    pub(crate) fn key(self) -> usize {
+        match self {
+            SiteRef::Static(site) => core::ptr::from_ref(site) as usize,
+            SiteRef::Caller(location) => core::ptr::from_ref(location) as usize,
+            SiteRef::None => 0,
+        }
+    }
+
     /// The site itself; `None` only when the table of caller sites is full.
     fn site(self) -> Option<&'static Site> {
         match self {

@@ -20,6 +20,7 @@ use core::task::{Context, Poll, Waker};
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
 use crate::clock;
+use crate::exhaustion;
 use crate::sites::{self, SiteRef};
 use crate::slice::{self, Check};
 
@@ -151,6 +152,14 @@ fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
 pub(crate) struct PaceHint {
     started: u64,
     spent: u16,
+}
+
+/// What a yield point forced to yield keeps until it is polled again: its loop's pace, and which
+/// exhaustion of the ambient budget it yielded to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Resume {
+    pace: Option<PaceHint>,
+    exhaustion: u32,
 }
 
 thread_local! {
@@ -302,6 +311,11 @@ fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refuse
                     }
                     Ok(Charge::Ambient(unit, fresh_state.budget))
                 }
+                // A spent ambient budget refills for another task.
+                None if state.exhausted && exhaustion::another_task(cx.waker()) => {
+                    refill_ambient();
+                    spend(cell, cx)
+                }
                 None => Err(Refused::Budget),
             },
             _ => Err(Refused::Budget),
@@ -406,13 +420,42 @@ pub fn try_spend() -> bool {
 /// is counted, and the task will be woken; it holds the loop's pace, for a yield point that
 /// keeps it.
 #[inline]
-pub(crate) fn poll_spend(cx: &mut Context<'_>, site: SiteRef) -> Result<Charge, Option<PaceHint>> {
-    match with_counter(|cell| spend(cell, cx)).unwrap_or(Ok(Charge::Nothing)) {
+///
+/// `memoryless`: the caller keeps nothing of its yield (a hand-written `poll_proceed`), so a
+/// spent ambient budget refills when its call site is refused a second time.
+pub(crate) fn poll_spend(
+    cx: &mut Context<'_>,
+    site: SiteRef,
+    memoryless: bool,
+) -> Result<Charge, Resume> {
+    let spend_here =
+        |cx: &mut Context<'_>| with_counter(|cell| spend(cell, cx)).unwrap_or(Ok(Charge::Nothing));
+    match spend_here(cx) {
         Ok(charge) => Ok(charge),
-        Err(Refused::Budget) => Err(force_yield(cx, site)),
+        Err(Refused::Budget) => {
+            if memoryless
+                && current().is_some_and(|state| state.mode == Mode::Ambient && state.exhausted)
+                && exhaustion::refused_before(site.key())
+            {
+                refill_ambient();
+            } else if let Some(resume) = force_yield(cx, site) {
+                return Err(resume);
+            }
+            spend_here(cx).map_err(|_| Resume {
+                pace: None,
+                exhaustion: 0,
+            })
+        }
         // The source holds the task's own waker and wakes the task itself.
-        Err(Refused::Source) => Err(on_exhausted(site).1),
+        Err(Refused::Source) => Err(on_exhausted(cx.waker(), site).1),
     }
+}
+
+/// A fresh ambient budget, the process default.
+fn refill_ambient() {
+    let (state, reserve) = fresh(default_budget(), Mode::Ambient);
+    set(state);
+    set_reserve(reserve);
 }
 
 /// Gives a unit back to budget number `budget`, if it is still the running code's and has not
@@ -430,10 +473,26 @@ fn refund_unit(budget: u32) {
     }
 }
 
+/// A yield point forced to yield is polled again: a spent ambient budget refills if that poll
+/// begins a new task poll (see `exhaustion`).
+pub(crate) fn resume_budget(resume: Resume, cx: &Context<'_>) {
+    if let Some(state) = current()
+        && state.mode == Mode::Ambient
+        && state.units == 0
+        && state.exhausted
+        && exhaustion::resumed(resume.exhaustion, cx.waker())
+    {
+        refill_ambient();
+    }
+}
+
 /// Spends a unit if one is left, and never refuses: for the poll right after a forced yield,
-/// which must complete whatever the budget says. `pace`: what the yield point knew of its loop
-/// when it yielded.
-pub(crate) fn spend_if_any(pace: Option<PaceHint>) {
+/// which must complete whatever the budget says. `resume`: what the yield point kept from its
+/// yield; a spent ambient budget refills if that poll begins a new task poll (see
+/// `exhaustion`).
+pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
+    resume_budget(resume, cx);
+    let pace = resume.pace;
     let Some(state) = current() else { return };
     if state.mode == Mode::Unconstrained {
         return;
@@ -460,27 +519,55 @@ pub(crate) fn spend_if_any(pace: Option<PaceHint>) {
 /// waker it was given at once, whoever drives it (an executor nested in another's task
 /// included); an ambient one, as the ambient source wants its task woken. Returns the loop's
 /// pace, for the yield point to keep.
+///
+/// `None`: no yield after all, the budget was a spent ambient one and refilled for another task
+/// (its fast path could not tell); one unit of it is spent.
 #[cold]
 #[inline(never)]
-pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<PaceHint> {
-    let (mode, pace) = on_exhausted(site);
+pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume> {
+    if let Some(state) = current()
+        && state.mode == Mode::Ambient
+        && state.units == 0
+        && state.exhausted
+        && exhaustion::another_task(cx.waker())
+    {
+        refill_ambient();
+        if let Some(state) = current() {
+            if state.units > 0 {
+                set(state.spent_one());
+            } else {
+                let _ = next_chunk(state, None);
+                if let Some(state) = current().filter(|state| state.units > 0) {
+                    set(state.spent_one());
+                }
+            }
+        }
+        return None;
+    }
+    let (mode, resume) = on_exhausted(cx.waker(), site);
     match mode {
         Mode::Ambient => ambient::wake_after_forced_yield(cx),
         _ => cx.waker().wake_by_ref(),
     }
-    pace
+    Some(resume)
 }
 
 /// Counts the exhaustion once, for the process and for the yield point at `site`, reports it,
-/// and refills an empty ambient counter from the process default: no executor will, so the
-/// thread refills its own at each forced yield. An ambient budget stays exhausted while its
-/// source's is spent (tokio's, until its next task poll), so that one exhaustion counts once.
-/// Returns the budget's mode and the loop's pace.
+/// and marks the budget spent. A spent ambient budget stays spent until a new task poll begins
+/// (see `exhaustion`), or, when only its source's budget is spent (tokio's), until the source
+/// grants a unit again: either way one exhaustion counts once. `waker` is the yielding task's.
+/// Returns the budget's mode, and what the yield point keeps.
 #[cold]
 #[inline(never)]
-fn on_exhausted(site: SiteRef) -> (Mode, Option<PaceHint>) {
+fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let Some(state) = current() else {
-        return (Mode::Unconstrained, None);
+        return (
+            Mode::Unconstrained,
+            Resume {
+                pace: None,
+                exhaustion: 0,
+            },
+        );
     };
     let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
@@ -499,26 +586,36 @@ fn on_exhausted(site: SiteRef) -> (Mode, Option<PaceHint>) {
         started,
         spent: reserve.spent,
     });
-    match state.mode {
-        Mode::Ambient => {
-            let refilled = if state.units == 0 {
-                let (fresh_state, fresh_reserve) = fresh(default_budget(), Mode::Ambient);
-                set_reserve(fresh_reserve);
-                fresh_state
+    let exhaustion = match state.mode {
+        Mode::Ambient if state.units == 0 => {
+            let number = if state.exhausted {
+                exhaustion::refused(site.key())
             } else {
-                state
+                exhaustion::begin(waker, site.key())
             };
             set(State {
-                exhausted: !ambient::has_remaining(true),
-                ..refilled
+                exhausted: true,
+                ..state
             });
+            number
         }
-        _ => set(State {
-            exhausted: true,
-            ..state
-        }),
-    }
-    (state.mode, pace)
+        // Only the source's budget is spent: it is the one to grant a unit again.
+        Mode::Ambient => {
+            set(State {
+                exhausted: !ambient::has_remaining(true),
+                ..state
+            });
+            0
+        }
+        _ => {
+            set(State {
+                exhausted: true,
+                ..state
+            });
+            0
+        }
+    };
+    (state.mode, Resume { pace, exhaustion })
 }
 
 /// Reports a forced yield as one `trace`-level event (target `coop`) with the `tracing`

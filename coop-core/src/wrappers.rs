@@ -13,7 +13,9 @@ use pin_project_lite::pin_project;
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
 use crate::sites::SiteRef;
-use crate::state::{PaceHint, poll_spend, spend_if_any, with_budget, with_unconstrained};
+use crate::state::{
+    Resume, poll_spend, resume_budget, spend_if_any, with_budget, with_unconstrained,
+};
 use crate::yield_point::RestoreOnPending;
 
 pin_project! {
@@ -187,7 +189,7 @@ enum Stage {
     /// The last poll forced a yield: this one goes on whatever the budget says, as
     /// `consume_budget()` does, so that a scope never refreshed cannot hold it forever; the
     /// loop's pace goes with it.
-    Yielded(Option<PaceHint>),
+    Yielded(Resume),
     /// The inner stream ended: it is polled as it is, charging nothing.
     Finished,
 }
@@ -203,17 +205,18 @@ impl Stage {
     ) -> Poll<T> {
         match *self {
             Stage::Finished => inner(cx),
-            Stage::Yielded(pace) => {
+            Stage::Yielded(resume) => {
                 *self = Stage::Spend;
+                resume_budget(resume, cx);
                 let output = inner(cx);
                 if matches!(&output, Poll::Ready(out) if charged(out)) {
-                    spend_if_any(pace);
+                    spend_if_any(resume, cx);
                 }
                 output
             }
-            Stage::Spend => match poll_spend(cx, site) {
-                Err(pace) => {
-                    *self = Stage::Yielded(pace);
+            Stage::Spend => match poll_spend(cx, site, false) {
+                Err(resume) => {
+                    *self = Stage::Yielded(resume);
                     Poll::Pending
                 }
                 Ok(charge) => {
