@@ -54,7 +54,7 @@ fn set(exhaustion: Exhaustion) {
 
 /// A waker's identity as `Waker::will_wake` compares it; `None` for the no-op waker the fast
 /// path spends with, which says nothing about the task.
-fn identity(waker: &Waker) -> Option<(usize, usize)> {
+pub(crate) fn identity(waker: &Waker) -> Option<(usize, usize)> {
     if waker.will_wake(Waker::noop()) {
         return None;
     }

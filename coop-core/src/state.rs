@@ -94,6 +94,11 @@ struct Reserve {
     /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
     /// its first spend (a thread-local's initial value cannot).
     undrawn: bool,
+    /// Hand-written call sites a spent scope refused to another task than its owner, one bit
+    /// per site's hash.
+    refused: u64,
+    /// The waker of the task whose poll the scope wraps, where the scope knows it (`budgeted`).
+    owner: Option<(usize, usize)>,
 }
 
 impl Reserve {
@@ -106,6 +111,8 @@ impl Reserve {
         spent: 0,
         timed_out: false,
         undrawn: false,
+        refused: 0,
+        owner: None,
     };
 
     const UNDRAWN: Reserve = Reserve {
@@ -433,12 +440,34 @@ pub(crate) fn poll_spend(
     match spend_here(cx) {
         Ok(charge) => Ok(charge),
         Err(Refused::Budget) => {
-            if memoryless
-                && current().is_some_and(|state| state.mode == Mode::Ambient && state.exhausted)
-                && exhaustion::refused_before(site.key())
+            let state = current().unwrap_or(State::UNDRAWN);
+            if memoryless && state.exhausted && state.mode == Mode::Ambient {
+                if exhaustion::refused_before(site.key()) {
+                    refill_ambient();
+                    return spend_here(cx).map_err(|_| Resume {
+                        pace: None,
+                        exhaustion: 0,
+                    });
+                }
+            } else if memoryless
+                && state.exhausted
+                && state.mode == Mode::Scoped
+                && let Some(mut reserve) = reserve()
+                && reserve.owner.is_some()
+                && exhaustion::identity(cx.waker()).is_some_and(|task| reserve.owner != Some(task))
             {
-                refill_ambient();
-            } else if let Some(resume) = force_yield(cx, site) {
+                // An executor nested in the scope's task, polling its own tasks while the spent
+                // scope is never left: a call site refused twice proceeds by one unit, charged
+                // to nothing, as a `consume_budget()` completes after its yield.
+                let bit = 1u64 << ((site.key() >> 3) % 64);
+                let again = reserve.refused & bit != 0;
+                reserve.refused ^= bit;
+                set_reserve(reserve);
+                if again {
+                    return Ok(Charge::Nothing);
+                }
+            }
+            if let Some(resume) = force_yield(cx, site) {
                 return Err(resume);
             }
             spend_here(cx).map_err(|_| Resume {
@@ -788,6 +817,18 @@ pub fn budget<R>(f: impl FnOnce() -> R) -> R {
 /// ```
 pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
     scoped(fresh(budget.into(), Mode::Scoped), f)
+}
+
+/// [`with_budget`] for the poll of the task whose waker is `owner` (`budgeted`): yield points
+/// reached with another waker belong to an executor nested in that task.
+pub(crate) fn with_budget_owned<R>(
+    budget: Budget,
+    owner: Option<(usize, usize)>,
+    f: impl FnOnce() -> R,
+) -> R {
+    let (state, reserve) = fresh(budget, Mode::Scoped);
+    let reserve = Reserve { owner, ..reserve };
+    scoped((state, reserve), f)
 }
 
 /// Runs `f` with budgets switched off: no yield point forces a yield, by units or by time, and

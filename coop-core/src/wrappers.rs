@@ -12,9 +12,10 @@ use pin_project_lite::pin_project;
 
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
+use crate::exhaustion::identity;
 use crate::sites::SiteRef;
 use crate::state::{
-    Resume, poll_spend, resume_budget, spend_if_any, with_budget, with_unconstrained,
+    Resume, poll_spend, resume_budget, spend_if_any, with_budget_owned, with_unconstrained,
 };
 use crate::yield_point::RestoreOnPending;
 
@@ -102,7 +103,8 @@ impl<F: Future> Future for Budgeted<F> {
         let this = self.project();
         let budget = this.budget.unwrap_or_else(default_budget);
         let inner = this.inner;
-        with_budget(budget, || inner.poll(cx))
+        let owner = identity(cx.waker());
+        with_budget_owned(budget, owner, || inner.poll(cx))
     }
 }
 
