@@ -23,14 +23,17 @@ mod clock;
 mod executor;
 pub mod poll;
 pub mod race;
+mod source;
 mod twins;
 
 pub use cap::SPIN_CAP;
-pub use clock::{advance_clock, install_manual_clock, manual_clock_reads, manual_now};
+pub use clock::{
+    advance_clock, install_manual_clock, manual_clock_reads, manual_now, sliced_default,
+};
 #[cfg(feature = "executors")]
 pub use executor::{Executor, Task, tokio_bridge_is_on};
 pub use poll::{
-    CountPolls, CountingWaker, YieldNow, count_polls, count_yields_on_fresh_thread,
+    CountPolls, CountingWaker, YieldNow, count_polls, count_yields_on_fresh_thread, noop_cx,
     on_fresh_thread, run_counting_yields, run_with, wait_until, yield_now,
 };
 pub use race::{
@@ -38,6 +41,7 @@ pub use race::{
     spin_paced_until_flag, spin_paced_until_flag_plain, spin_until_flag, spin_until_flag_plain,
     tick_until_hot_done,
 };
+pub use source::column_of;
 
 /// Forced yields of `units` units spent one at a time from a full budget of 128 that refills at
 /// each forced yield (the ambient budget) or at each poll (a budget scope per poll): the unit
