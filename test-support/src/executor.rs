@@ -21,8 +21,8 @@ use crate::poll::on_fresh_thread;
 pub type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The executor table: one row per executor, and nothing else names them all. A row is the
-/// variant's docs, its name, the module [`executor_matrix!`] generates for it, whether each
-/// poll of a task starts with a full budget of its own (see
+/// variant's docs, its name, the module [`executor_matrix!`](crate::executor_matrix) generates
+/// for it, whether each poll of a task starts with a full budget of its own (see
 /// [`Executor::fresh_budget_per_poll`]), and the fn that runs a scenario on it. Adding an
 /// executor to the matrix is one row here (and its run fn below).
 ///
@@ -46,18 +46,18 @@ macro_rules! __executor_table {
             /// budget.
             SmolLocalExecutor => smol_local_executor { budget: ambient, run: run_smol_local_executor },
             /// smol's `LocalExecutor`, every task spawned as `coop_core::budgeted(task)`.
-            SmolLocalExecutorBudgeted => smol_local_executor_budgeted { budget: fresh, run: run_smol_local_executor_budgeted },
+            SmolLocalExecutorBudgeted => smol_local_executor_budgeted { budget: fresh_per_poll, run: run_smol_local_executor_budgeted },
             /// smol's (multi-threaded) `Executor`, run by this thread alone, tasks as they are.
             SmolExecutor => smol_executor { budget: ambient, run: run_smol_executor },
             /// smol's `Executor`, every task spawned as `coop_core::budgeted(task)`.
-            SmolExecutorBudgeted => smol_executor_budgeted { budget: fresh, run: run_smol_executor_budgeted },
+            SmolExecutorBudgeted => smol_executor_budgeted { budget: fresh_per_poll, run: run_smol_executor_budgeted },
             /// futures' `LocalPool`.
             FuturesLocalPool => futures_local_pool { budget: ambient, run: run_futures_local_pool },
             /// futures' `block_on` of all the tasks joined into one future.
             FuturesBlockOn => futures_block_on { budget: ambient, run: run_futures_block_on },
             /// A hand-written FIFO executor that wraps each task poll in `coop_core::budget`: the
             /// one line an executor author adds.
-            HandWritten => hand_written { budget: fresh, run: run_hand_written },
+            HandWritten => hand_written { budget: fresh_per_poll, run: run_hand_written },
             /// The same hand-written executor without that line: tasks spend the ambient budget.
             HandWrittenNoScope => hand_written_no_scope { budget: ambient, run: run_hand_written_no_scope },
         }
@@ -98,11 +98,11 @@ macro_rules! define_executor {
             /// this asks the build, not a feature flag.
             pub fn fresh_budget_per_poll(self, task: usize) -> bool {
                 match self {
-                    $(Executor::$variant => budget::$budget(task),)*
+                    $(Executor::$variant => $budget(task),)*
                 }
             }
 
-            /// The module [`executor_matrix!`] generates for this executor.
+            /// The module [`executor_matrix!`](crate::executor_matrix) generates for this executor.
             ///
             /// ```
             /// use coop_test_support::Executor;
@@ -154,30 +154,27 @@ impl Executor {
     }
 }
 
-/// The table's `budget` column: whether the `task`-th task's polls each start with a full
-/// budget of their own.
-mod budget {
-    use super::tokio_bridge_is_on;
+// The table's `budget` column: whether the `task`-th task's polls each start with a full budget
+// of their own.
 
-    /// Every poll runs in a budget scope of its own.
-    pub(super) fn fresh(_task: usize) -> bool {
-        true
-    }
+/// Every poll runs in a budget scope of its own.
+fn fresh_per_poll(_task: usize) -> bool {
+    true
+}
 
-    /// Tasks spend the thread's ambient budget.
-    pub(super) fn ambient(_task: usize) -> bool {
-        false
-    }
+/// Tasks spend the thread's ambient budget.
+fn ambient(_task: usize) -> bool {
+    false
+}
 
-    /// A tokio task: tokio's budget, which is coop's only with the bridge on.
-    pub(super) fn tokio_task(_task: usize) -> bool {
-        tokio_bridge_is_on()
-    }
+/// A tokio task: tokio's budget, which is coop's only with the bridge on.
+fn tokio_task(_task: usize) -> bool {
+    tokio_bridge_is_on()
+}
 
-    /// `block_on`'s root future (task 0) is no task: coop's ambient budget.
-    pub(super) fn tokio_root_then_tasks(task: usize) -> bool {
-        task != 0 && tokio_bridge_is_on()
-    }
+/// `block_on`'s root future (task 0) is no task: coop's ambient budget.
+fn tokio_root_then_tasks(task: usize) -> bool {
+    task != 0 && tokio_bridge_is_on()
 }
 
 // The table's `run` column: each runs a scenario's tasks to their end on this thread.
