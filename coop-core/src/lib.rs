@@ -250,7 +250,9 @@
 mod ambient;
 mod budget;
 mod clock;
+mod counts;
 mod exhaustion;
+mod scope;
 mod sites;
 mod slice;
 mod state;
@@ -269,11 +271,10 @@ pub mod __private;
 
 pub use budget::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
 pub use clock::set_clock;
+pub use counts::{forced_yield_count, time_slice_yield_count};
+pub use scope::{budget, with_budget, with_unconstrained};
 pub use sites::{SiteStats, report, sites};
-pub use state::{
-    budget, forced_yield_count, has_budget_remaining, time_slice_yield_count, with_budget,
-    with_unconstrained,
-};
+pub use state::has_budget_remaining;
 pub use wrappers::{
     Budgeted, Coop, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,
 };

@@ -14,19 +14,19 @@
 //! did before slices existed.
 
 use core::cell::Cell;
-use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll, Waker};
 
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
 use crate::clock;
+use crate::counts;
 use crate::exhaustion;
 use crate::sites::{self, SiteRef};
 use crate::slice::{self, Check};
 
 /// Where the running code's budget comes from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
+pub(crate) enum Mode {
     /// No scope is active: the thread's ambient counter, refilled each time it forces a yield,
     /// together with the ambient source.
     Ambient,
@@ -39,11 +39,11 @@ enum Mode {
 /// The fast path's counter. `Copy` and eight bytes, so the thread-local needs no destructor and
 /// stays readable during thread-local teardown.
 #[derive(Clone, Copy, Debug)]
-struct State {
+pub(crate) struct State {
     units: u16,
-    mode: Mode,
+    pub(crate) mode: Mode,
     /// Set when a spend found no unit left (or the ambient source refused one); cleared when a
-    /// unit is spent again. It makes [`forced_yield_count`] count each exhaustion once, however
+    /// unit is spent again. It makes [`forced_yield_count`](crate::forced_yield_count) count each exhaustion once, however
     /// many yield points notice it, and keeps a refund from reviving a spent budget.
     exhausted: bool,
     /// Which budget this is: a new number for each scope entered and each ambient refill, so
@@ -55,7 +55,7 @@ impl State {
     /// A fresh thread's counter: empty, so that the first spend draws the process default.
     const UNDRAWN: State = State::fresh(0, Mode::Ambient);
 
-    const fn fresh(units: u16, mode: Mode) -> State {
+    pub(crate) const fn fresh(units: u16, mode: Mode) -> State {
         State {
             units,
             mode,
@@ -77,7 +77,7 @@ impl State {
 /// The part of a budget only the slow path reads: units not yet handed to the counter, and the
 /// time slice they are spent under. `Copy`, without a destructor, like [`State`].
 #[derive(Clone, Copy, Debug)]
-struct Reserve {
+pub(crate) struct Reserve {
     /// Units of the budget not yet in the counter; only a budget with a slice keeps any here.
     units: u16,
     /// The slice, in nanoseconds.
@@ -102,7 +102,7 @@ struct Reserve {
 }
 
 impl Reserve {
-    const EMPTY: Reserve = Reserve {
+    pub(crate) const EMPTY: Reserve = Reserve {
         units: 0,
         limit: None,
         started: None,
@@ -115,6 +115,11 @@ impl Reserve {
         owner: None,
     };
 
+    /// The same reserve, for a scope that knows its task's waker.
+    pub(crate) fn owned_by(self, owner: Option<(usize, usize)>) -> Reserve {
+        Reserve { owner, ..self }
+    }
+
     const UNDRAWN: Reserve = Reserve {
         undrawn: true,
         ..Reserve::EMPTY
@@ -123,7 +128,7 @@ impl Reserve {
 
 /// A fresh budget, numbered anew: without a slice, all units in the counter; with one, all in
 /// the reserve, so the first spend reaches the slow path and starts the slice.
-fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
+pub(crate) fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
     let number = NEXT_BUDGET
         .try_with(|next| {
             next.set(next.get().wrapping_add(1));
@@ -175,9 +180,6 @@ thread_local! {
     static NEXT_BUDGET: Cell<u32> = const { Cell::new(0) };
 }
 
-static FORCED_YIELDS: AtomicU64 = AtomicU64::new(0);
-static TIME_SLICE_YIELDS: AtomicU64 = AtomicU64::new(0);
-
 /// Runs `f` on the thread's counter; `None` where no budget is reachable, which every caller
 /// treats as unconstrained: during thread-local teardown, and always under `--cfg
 /// coop_disable`, where yield points proceed and nothing is spent. The one place that `cfg`
@@ -192,21 +194,21 @@ fn with_counter<R>(f: impl FnOnce(&Cell<State>) -> R) -> Option<R> {
 
 /// Reads the thread's budget; `None` where none is reachable (see [`with_counter`]).
 #[inline(always)]
-fn current() -> Option<State> {
+pub(crate) fn current() -> Option<State> {
     with_counter(Cell::get)
 }
 
 #[inline(always)]
-fn set(state: State) {
+pub(crate) fn set(state: State) {
     // During thread-local teardown there is nothing left to restore.
     let _ = with_counter(|cell| cell.set(state));
 }
 
-fn reserve() -> Option<Reserve> {
+pub(crate) fn reserve() -> Option<Reserve> {
     RESERVE.try_with(Cell::get).ok()
 }
 
-fn set_reserve(reserve: Reserve) {
+pub(crate) fn set_reserve(reserve: Reserve) {
     let _ = RESERVE.try_with(|cell| cell.set(reserve));
 }
 
@@ -600,16 +602,13 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     };
     let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
-        FORCED_YIELDS.fetch_add(1, Ordering::Relaxed);
-        if reserve.timed_out {
-            TIME_SLICE_YIELDS.fetch_add(1, Ordering::Relaxed);
-        }
+        counts::record(reserve.timed_out);
         // The stretch since the slice started, as far as the clock was read anyway.
         let stretch = reserve
             .started
             .map(|started| reserve.checked_at.saturating_sub(started));
         sites::record(site, reserve.timed_out, stretch);
-        trace_forced_yield(state.mode, reserve.timed_out, site);
+        counts::trace(state.mode, reserve.timed_out, site);
     }
     let pace = reserve.started.map(|started| PaceHint {
         started,
@@ -647,27 +646,6 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     (state.mode, Resume { pace, exhaustion })
 }
 
-/// Reports a forced yield as one `trace`-level event (target `coop`) with the `tracing`
-/// feature, and does nothing without it: the one place that feature is read.
-#[inline]
-fn trace_forced_yield(scope: Mode, time_slice: bool, site: SiteRef) {
-    #[cfg(feature = "tracing")]
-    {
-        let (file, line, function) = sites::describe(site);
-        tracing::trace!(
-            target: "coop",
-            scope = ?scope,
-            time_slice,
-            site.file = file,
-            site.line = line,
-            site.function = function,
-            "budget exhausted: forcing a yield to the executor"
-        );
-    }
-    #[cfg(not(feature = "tracing"))]
-    let _ = (scope, time_slice, site, sites::describe);
-}
-
 /// Whether the running code may still spend a unit before it is forced to yield.
 ///
 /// Unconstrained code always has budget; so does a thread whose budget is unreachable during
@@ -702,157 +680,4 @@ pub fn has_budget_remaining() -> bool {
         Mode::Scoped => units_left,
         Mode::Ambient => ambient::has_remaining(units_left),
     }
-}
-
-/// How many times, process-wide, a budget ran out and forced a yield, counted once per
-/// exhaustion however many yield points see it. Time slices that ran out count here too.
-///
-/// Only the slow path touches the counter, so it costs nothing while budget remains.
-///
-/// ```
-/// let before = coop_core::forced_yield_count();
-/// futures::executor::block_on(async {
-///     for _ in 0..=coop_core::DEFAULT_BUDGET {
-///         coop_core::consume_budget().await; // the 129th forces a yield
-///     }
-/// });
-/// assert!(coop_core::forced_yield_count() > before);
-/// ```
-pub fn forced_yield_count() -> u64 {
-    FORCED_YIELDS.load(Ordering::Relaxed)
-}
-
-/// How many of the [`forced_yield_count`] yields, process-wide, a time slice forced: the budget
-/// still had units, but its slice was over.
-///
-/// ```
-/// use std::time::Duration;
-///
-/// use coop_core::{Budget, budgeted_with, time_slice_yield_count};
-///
-/// let before = time_slice_yield_count();
-/// // Each iteration takes 1 ms; the slice is 2 ms, so units never run out, time does.
-/// let sliced = Budget::units(1000).slice(Duration::from_millis(2));
-/// futures::executor::block_on(budgeted_with(sliced, async {
-///     for _ in 0..5 {
-///         coop_core::consume_budget().await;
-///         std::thread::sleep(Duration::from_millis(1));
-///     }
-/// }));
-/// assert!(time_slice_yield_count() > before);
-/// ```
-pub fn time_slice_yield_count() -> u64 {
-    TIME_SLICE_YIELDS.load(Ordering::Relaxed)
-}
-
-/// Restores the budget it saved when dropped, so scopes unwind on return and on panic.
-struct Restore(State, Reserve);
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        set(self.0);
-        set_reserve(self.1);
-    }
-}
-
-fn scoped<R>((state, reserve): (State, Reserve), f: impl FnOnce() -> R) -> R {
-    let (Some(previous), Some(previous_reserve)) = (current(), self::reserve()) else {
-        return f();
-    };
-    set(state);
-    set_reserve(reserve);
-    let _restore = Restore(previous, previous_reserve);
-    f()
-}
-
-/// Runs `f` with a fresh budget, the process default ([`default_budget`]: 128 units unless
-/// [`set_default_budget`](crate::set_default_budget) changed it), then restores the budget that
-/// was there before, also if `f` panics.
-///
-/// This is the task boundary for executor authors: wrap each poll of a task in it, and every
-/// yield point inside spends that task's budget, forcing the task to yield once it is spent.
-/// Inside the scope a spent budget stays spent until the scope ends, so every yield point of the
-/// task returns `Pending` and the task goes back to its executor.
-///
-/// [`default_budget`]: crate::default_budget
-///
-/// ```
-/// use std::task::{Context, Poll, Waker};
-///
-/// let mut task = Box::pin(async {
-///     for _ in 0..200 {
-///         coop_core::consume_budget().await;
-///     }
-/// });
-/// let mut cx = Context::from_waker(Waker::noop());
-/// let mut polls = 1;
-/// while coop_core::budget(|| task.as_mut().poll(&mut cx)).is_pending() {
-///     polls += 1;
-/// }
-/// assert_eq!(polls, 2); // 128 units in the first poll, the rest in the second
-/// ```
-pub fn budget<R>(f: impl FnOnce() -> R) -> R {
-    with_budget(default_budget(), f)
-}
-
-/// Runs `f` with a fresh `budget` (a [`Budget`], or a number of units), then restores the
-/// previous budget, also on panic.
-///
-/// Nested scopes work: the inner scope starts fresh, and the outer one gets back exactly what it
-/// had, whatever the inner one spent. A time slice of the inner scope runs on its own clock; the
-/// outer scope's keeps running meanwhile.
-///
-/// ```
-/// use std::task::{Context, Poll, Waker};
-///
-/// let mut cx = Context::from_waker(Waker::noop());
-/// coop_core::with_budget(3, || {
-///     for _ in 0..3 {
-///         let Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) else { unreachable!() };
-///         unit.made_progress();
-///     }
-///     // A fourth unit is refused: the caller should yield.
-///     assert!(coop_core::poll_proceed(&mut cx).is_pending());
-/// });
-/// ```
-pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
-    scoped(fresh(budget.into(), Mode::Scoped), f)
-}
-
-/// [`with_budget`] for the poll of the task whose waker is `owner` (`budgeted`): yield points
-/// reached with another waker belong to an executor nested in that task.
-pub(crate) fn with_budget_owned<R>(
-    budget: Budget,
-    owner: Option<(usize, usize)>,
-    f: impl FnOnce() -> R,
-) -> R {
-    let (state, reserve) = fresh(budget, Mode::Scoped);
-    let reserve = Reserve { owner, ..reserve };
-    scoped((state, reserve), f)
-}
-
-/// Runs `f` with budgets switched off: no yield point forces a yield, by units or by time, and
-/// nothing `f` spends is charged to the surrounding budget. The previous budget is restored
-/// afterwards, also on panic.
-///
-/// ```
-/// use std::task::{Context, Waker};
-///
-/// let mut cx = Context::from_waker(Waker::noop());
-/// coop_core::with_budget(1, || {
-///     coop_core::with_unconstrained(|| {
-///         for _ in 0..1000 {
-///             assert!(coop_core::poll_proceed(&mut cx).is_ready());
-///         }
-///     });
-///     assert!(coop_core::has_budget_remaining()); // the one unit is still there
-/// });
-/// ```
-pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    scoped((State::fresh(0, Mode::Unconstrained), Reserve::EMPTY), f)
-}
-
-/// Whether no scope is active on this thread: the state a thread is in between task polls.
-pub(crate) fn is_ambient() -> bool {
-    current().is_none_or(|state| state.mode == Mode::Ambient)
 }

@@ -13,10 +13,9 @@ use pin_project_lite::pin_project;
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
 use crate::exhaustion::identity;
+use crate::scope::{with_budget_owned, with_unconstrained};
 use crate::sites::SiteRef;
-use crate::state::{
-    Resume, poll_spend, resume_budget, spend_if_any, with_budget_owned, with_unconstrained,
-};
+use crate::state::{Resume, poll_spend, resume_budget, spend_if_any};
 use crate::yield_point::RestoreOnPending;
 
 pin_project! {
