@@ -191,7 +191,8 @@ enum Stage {
     /// `consume_budget()` does, so that a scope never refreshed cannot hold it forever; the
     /// loop's pace goes with it.
     Yielded(Resume),
-    /// The inner stream ended: it is polled as it is, charging nothing.
+    /// The inner future completed, or the inner stream ended: it is polled as it is, charging
+    /// nothing.
     Finished,
 }
 
@@ -275,8 +276,13 @@ impl<F: Future> Future for Coop<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let inner = this.inner;
-        this.stage
-            .poll(cx, *this.site, |cx| inner.poll(cx), |_| true)
+        let output = this
+            .stage
+            .poll(cx, *this.site, |cx| inner.poll(cx), |_| true);
+        if output.is_ready() {
+            *this.stage = Stage::Finished;
+        }
+        output
     }
 }
 
