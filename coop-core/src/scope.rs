@@ -79,18 +79,6 @@ pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
     scoped(fresh(budget.into(), Mode::Scoped), f)
 }
 
-/// [`with_budget`] for the poll of the task whose waker is `owner` (`budgeted`): yield points
-/// reached with another waker belong to an executor nested in that task.
-pub(crate) fn with_budget_owned<R>(
-    budget: Budget,
-    owner: Option<(usize, usize)>,
-    f: impl FnOnce() -> R,
-) -> R {
-    let (state, reserve) = fresh(budget, Mode::Scoped);
-    let reserve = reserve.owned_by(owner);
-    scoped((state, reserve), f)
-}
-
 /// Runs `f` with budgets switched off: no yield point forces a yield, by units or by time, and
 /// nothing `f` spends is charged to the surrounding budget. The previous budget is restored
 /// afterwards, also on panic.

@@ -94,11 +94,8 @@ pub(crate) struct Reserve {
     /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
     /// its first spend (a thread-local's initial value cannot).
     undrawn: bool,
-    /// Hand-written call sites a spent scope refused to another task than its owner, one bit
-    /// per site's hash.
+    /// Hand-written call sites a spent scope refused, one bit per site's hash.
     refused: u64,
-    /// The waker of the task whose poll the scope wraps, where the scope knows it (`budgeted`).
-    owner: Option<(usize, usize)>,
 }
 
 impl Reserve {
@@ -112,13 +109,7 @@ impl Reserve {
         timed_out: false,
         undrawn: false,
         refused: 0,
-        owner: None,
     };
-
-    /// The same reserve, for a scope that knows its task's waker.
-    pub(crate) fn owned_by(self, owner: Option<(usize, usize)>) -> Reserve {
-        Reserve { owner, ..self }
-    }
 
     const UNDRAWN: Reserve = Reserve {
         undrawn: true,
@@ -258,11 +249,12 @@ enum Refused {
 
 /// Spends one unit of the thread's budget: the one place that decides.
 ///
-/// `cx` only reaches the ambient source, which registers its waker when it refuses. Each caller
+/// `cx` reaches the ambient source, which registers its waker when it refuses; `task`: whether
+/// `cx` holds the spending task's own waker (the fast path has only a no-op one). Each caller
 /// reads the thread-local itself, so that what it does with the [`Charge`] stays inside that
 /// one access.
 #[inline(always)]
-fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
+fn spend(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
     let state = cell.get();
     match state.mode {
         Mode::Unconstrained => Ok(Charge::Nothing),
@@ -278,7 +270,7 @@ fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
             cell.set(state.spent_one());
             Ok(charge)
         }
-        _ => spend_slow(cell, cx),
+        _ => spend_slow(cell, cx, task),
     }
 }
 
@@ -286,10 +278,10 @@ fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
 /// budget spent (by its units or its slice), or refills an ambient counter from the source.
 #[cold]
 #[inline(never)]
-fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
+fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
     let state = cell.get();
     match next_chunk(state, None) {
-        Chunk::Granted => spend(cell, cx),
+        Chunk::Granted => spend(cell, cx, task),
         Chunk::Over => Err(Refused::Budget),
         Chunk::Spent => match state.mode {
             // The counter is empty: where the source keeps a budget per task poll, the counter
@@ -321,9 +313,9 @@ fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refuse
                     Ok(Charge::Ambient(unit, fresh_state.budget))
                 }
                 // A spent ambient budget refills for another task.
-                None if state.exhausted && exhaustion::another_task(cx.waker()) => {
+                None if task && state.exhausted && exhaustion::another_task(cx.waker()) => {
                     refill_ambient();
-                    spend(cell, cx)
+                    spend(cell, cx, task)
                 }
                 None => Err(Refused::Budget),
             },
@@ -417,7 +409,7 @@ fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
 #[inline(always)]
 pub fn try_spend() -> bool {
     with_counter(|cell| {
-        spend(cell, &mut Context::from_waker(Waker::noop()))
+        spend(cell, &mut Context::from_waker(Waker::noop()), false)
             .map(Charge::keep)
             .is_ok()
     })
@@ -437,8 +429,9 @@ pub(crate) fn poll_spend(
     site: SiteRef,
     memoryless: bool,
 ) -> Result<Charge, Resume> {
-    let spend_here =
-        |cx: &mut Context<'_>| with_counter(|cell| spend(cell, cx)).unwrap_or(Ok(Charge::Nothing));
+    let spend_here = |cx: &mut Context<'_>| {
+        with_counter(|cell| spend(cell, cx, true)).unwrap_or(Ok(Charge::Nothing))
+    };
     match spend_here(cx) {
         Ok(charge) => Ok(charge),
         Err(Refused::Budget) => {
@@ -455,12 +448,10 @@ pub(crate) fn poll_spend(
                 && state.exhausted
                 && state.mode == Mode::Scoped
                 && let Some(mut reserve) = reserve()
-                && reserve.owner.is_some()
-                && exhaustion::identity(cx.waker()).is_some_and(|task| reserve.owner != Some(task))
             {
-                // An executor nested in the scope's task, polling its own tasks while the spent
-                // scope is never left: a call site refused twice proceeds by one unit, charged
-                // to nothing, as a `consume_budget()` completes after its yield.
+                // Polled again inside the spent scope (by an executor nested in the task, which
+                // never leaves it): a call site refused twice proceeds by one unit, charged to
+                // nothing, as a `consume_budget()` completes after its yield.
                 let bit = 1u64 << ((site.key() >> 3) % 64);
                 let again = reserve.refused & bit != 0;
                 reserve.refused ^= bit;

@@ -12,8 +12,7 @@ use pin_project_lite::pin_project;
 
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
-use crate::exhaustion::identity;
-use crate::scope::{with_budget_owned, with_unconstrained};
+use crate::scope::{with_budget, with_unconstrained};
 use crate::sites::SiteRef;
 use crate::state::{Resume, poll_spend, resume_budget, spend_if_any};
 use crate::yield_point::RestoreOnPending;
@@ -102,8 +101,7 @@ impl<F: Future> Future for Budgeted<F> {
         let this = self.project();
         let budget = this.budget.unwrap_or_else(default_budget);
         let inner = this.inner;
-        let owner = identity(cx.waker());
-        with_budget_owned(budget, owner, || inner.poll(cx))
+        with_budget(budget, || inner.poll(cx))
     }
 }
 
