@@ -52,12 +52,10 @@ fn set(exhaustion: Exhaustion) {
     let _ = LAST.try_with(|cell| cell.set(exhaustion));
 }
 
-/// A waker's identity as `Waker::will_wake` compares it; `None` for the no-op waker the fast
-/// path spends with, which says nothing about the task.
-pub(crate) fn identity(waker: &Waker) -> Option<(usize, usize)> {
-    if waker.will_wake(Waker::noop()) {
-        return None;
-    }
+/// A waker's identity as `Waker::will_wake` compares it. Callers never pass the fast path's
+/// no-op waker, which says nothing about the task (and whose vtable's address may differ
+/// between codegen units, so it cannot be recognised).
+fn identity(waker: &Waker) -> Option<(usize, usize)> {
     Some((
         waker.data() as usize,
         core::ptr::from_ref(waker.vtable()) as usize,

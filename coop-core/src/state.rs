@@ -14,19 +14,19 @@
 //! plain count of units.
 
 use core::cell::Cell;
-use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll, Waker};
 
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
 use crate::clock;
+use crate::counts;
 use crate::exhaustion;
 use crate::sites::{self, SiteRef};
 use crate::slice::{self, Check};
 
 /// Where the running code's budget comes from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
+pub(crate) enum Mode {
     /// No scope is active: the thread's ambient counter, refilled each time it forces a yield,
     /// together with the ambient source.
     Ambient,
@@ -39,11 +39,11 @@ enum Mode {
 /// The fast path's counter. `Copy` and eight bytes, so the thread-local needs no destructor and
 /// stays readable during thread-local teardown.
 #[derive(Clone, Copy, Debug)]
-struct State {
+pub(crate) struct State {
     units: u16,
-    mode: Mode,
+    pub(crate) mode: Mode,
     /// Set when a spend found no unit left (or the ambient source refused one); cleared when a
-    /// unit is spent again. It makes [`forced_yield_count`] count each exhaustion once, however
+    /// unit is spent again. It makes [`forced_yield_count`](crate::forced_yield_count) count each exhaustion once, however
     /// many yield points notice it, and keeps a refund from reviving a spent budget.
     exhausted: bool,
     /// Which budget this is: a new number for each scope entered and each ambient refill, so
@@ -55,7 +55,7 @@ impl State {
     /// A fresh thread's counter: empty, so that the first spend draws the process default.
     const UNDRAWN: State = State::fresh(0, Mode::Ambient);
 
-    const fn fresh(units: u16, mode: Mode) -> State {
+    pub(crate) const fn fresh(units: u16, mode: Mode) -> State {
         State {
             units,
             mode,
@@ -77,7 +77,7 @@ impl State {
 /// The part of a budget only the slow path reads: units not yet handed to the counter, and the
 /// time slice they are spent under. `Copy`, without a destructor, like [`State`].
 #[derive(Clone, Copy, Debug)]
-struct Reserve {
+pub(crate) struct Reserve {
     /// Units of the budget not yet in the counter; only a budget with a slice keeps any here.
     units: u16,
     /// The slice, in nanoseconds.
@@ -94,15 +94,12 @@ struct Reserve {
     /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
     /// its first spend (a thread-local's initial value cannot).
     undrawn: bool,
-    /// Hand-written call sites a spent scope refused to another task than its owner, one bit
-    /// per site's hash.
+    /// Hand-written call sites a spent scope refused, one bit per site's hash.
     refused: u64,
-    /// The waker of the task whose poll the scope wraps, where the scope knows it (`budgeted`).
-    owner: Option<(usize, usize)>,
 }
 
 impl Reserve {
-    const EMPTY: Reserve = Reserve {
+    pub(crate) const EMPTY: Reserve = Reserve {
         units: 0,
         limit: None,
         started: None,
@@ -112,7 +109,6 @@ impl Reserve {
         timed_out: false,
         undrawn: false,
         refused: 0,
-        owner: None,
     };
 
     const UNDRAWN: Reserve = Reserve {
@@ -123,7 +119,7 @@ impl Reserve {
 
 /// A fresh budget, numbered anew: without a slice, all units in the counter; with one, all in
 /// the reserve, so the first spend reaches the slow path and starts the slice.
-fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
+pub(crate) fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
     let number = NEXT_BUDGET
         .try_with(|next| {
             next.set(next.get().wrapping_add(1));
@@ -175,9 +171,6 @@ thread_local! {
     static NEXT_BUDGET: Cell<u32> = const { Cell::new(0) };
 }
 
-static FORCED_YIELDS: AtomicU64 = AtomicU64::new(0);
-static TIME_SLICE_YIELDS: AtomicU64 = AtomicU64::new(0);
-
 /// Runs `f` on the thread's counter; `None` where no budget is reachable, which every caller
 /// treats as unconstrained: during thread-local teardown, and always under `--cfg
 /// coop_disable`, where yield points proceed and nothing is spent. The one place that `cfg`
@@ -192,21 +185,21 @@ fn with_counter<R>(f: impl FnOnce(&Cell<State>) -> R) -> Option<R> {
 
 /// Reads the thread's budget; `None` where none is reachable (see [`with_counter`]).
 #[inline(always)]
-fn current() -> Option<State> {
+pub(crate) fn current() -> Option<State> {
     with_counter(Cell::get)
 }
 
 #[inline(always)]
-fn set(state: State) {
+pub(crate) fn set(state: State) {
     // During thread-local teardown there is nothing left to restore.
     let _ = with_counter(|cell| cell.set(state));
 }
 
-fn reserve() -> Option<Reserve> {
+pub(crate) fn reserve() -> Option<Reserve> {
     RESERVE.try_with(Cell::get).ok()
 }
 
-fn set_reserve(reserve: Reserve) {
+pub(crate) fn set_reserve(reserve: Reserve) {
     let _ = RESERVE.try_with(|cell| cell.set(reserve));
 }
 
@@ -256,11 +249,12 @@ enum Refused {
 
 /// Spends one unit of the thread's budget: the one place that decides.
 ///
-/// `cx` only reaches the ambient source, which registers its waker when it refuses. Each caller
+/// `cx` reaches the ambient source, which registers its waker when it refuses; `task`: whether
+/// `cx` holds the spending task's own waker (the fast path has only a no-op one). Each caller
 /// reads the thread-local itself, so that what it does with the [`Charge`] stays inside that
 /// one access.
 #[inline(always)]
-fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
+fn spend(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
     let state = cell.get();
     match state.mode {
         Mode::Unconstrained => Ok(Charge::Nothing),
@@ -276,7 +270,7 @@ fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
             cell.set(state.spent_one());
             Ok(charge)
         }
-        _ => spend_slow(cell, cx),
+        _ => spend_slow(cell, cx, task),
     }
 }
 
@@ -284,10 +278,10 @@ fn spend(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
 /// budget spent (by its units or its slice), or refills an ambient counter from the source.
 #[cold]
 #[inline(never)]
-fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
+fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
     let state = cell.get();
     match next_chunk(state, None) {
-        Chunk::Granted => spend(cell, cx),
+        Chunk::Granted => spend(cell, cx, task),
         Chunk::Over => Err(Refused::Budget),
         Chunk::Spent => match state.mode {
             // The counter is empty: where the source keeps a budget per task poll, the counter
@@ -319,9 +313,9 @@ fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>) -> Result<Charge, Refuse
                     Ok(Charge::Ambient(unit, fresh_state.budget))
                 }
                 // A spent ambient budget refills for another task.
-                None if state.exhausted && exhaustion::another_task(cx.waker()) => {
+                None if task && state.exhausted && exhaustion::another_task(cx.waker()) => {
                     refill_ambient();
-                    spend(cell, cx)
+                    spend(cell, cx, task)
                 }
                 None => Err(Refused::Budget),
             },
@@ -415,7 +409,7 @@ fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
 #[inline(always)]
 pub fn try_spend() -> bool {
     with_counter(|cell| {
-        spend(cell, &mut Context::from_waker(Waker::noop()))
+        spend(cell, &mut Context::from_waker(Waker::noop()), false)
             .map(Charge::keep)
             .is_ok()
     })
@@ -435,8 +429,9 @@ pub(crate) fn poll_spend(
     site: SiteRef,
     memoryless: bool,
 ) -> Result<Charge, Resume> {
-    let spend_here =
-        |cx: &mut Context<'_>| with_counter(|cell| spend(cell, cx)).unwrap_or(Ok(Charge::Nothing));
+    let spend_here = |cx: &mut Context<'_>| {
+        with_counter(|cell| spend(cell, cx, true)).unwrap_or(Ok(Charge::Nothing))
+    };
     match spend_here(cx) {
         Ok(charge) => Ok(charge),
         Err(Refused::Budget) => {
@@ -453,12 +448,10 @@ pub(crate) fn poll_spend(
                 && state.exhausted
                 && state.mode == Mode::Scoped
                 && let Some(mut reserve) = reserve()
-                && reserve.owner.is_some()
-                && exhaustion::identity(cx.waker()).is_some_and(|task| reserve.owner != Some(task))
             {
-                // An executor nested in the scope's task, polling its own tasks while the spent
-                // scope is never left: a call site refused twice proceeds by one unit, charged
-                // to nothing, as a `consume_budget()` completes after its yield.
+                // Polled again inside the spent scope (by an executor nested in the task, which
+                // never leaves it): a call site refused twice proceeds by one unit, charged to
+                // nothing, as a `consume_budget()` completes after its yield.
                 let bit = 1u64 << ((site.key() >> 3) % 64);
                 let again = reserve.refused & bit != 0;
                 reserve.refused ^= bit;
@@ -600,16 +593,13 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     };
     let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
-        FORCED_YIELDS.fetch_add(1, Ordering::Relaxed);
-        if reserve.timed_out {
-            TIME_SLICE_YIELDS.fetch_add(1, Ordering::Relaxed);
-        }
+        counts::record(reserve.timed_out);
         // The stretch since the slice started, as far as the clock was read anyway.
         let stretch = reserve
             .started
             .map(|started| reserve.checked_at.saturating_sub(started));
         sites::record(site, reserve.timed_out, stretch);
-        trace_forced_yield(state.mode, reserve.timed_out, site);
+        counts::trace(state.mode, reserve.timed_out, site);
     }
     let pace = reserve.started.map(|started| PaceHint {
         started,
@@ -647,27 +637,6 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     (state.mode, Resume { pace, exhaustion })
 }
 
-/// Reports a forced yield as one `trace`-level event (target `coop`) with the `tracing`
-/// feature, and does nothing without it: the one place that feature is read.
-#[inline]
-fn trace_forced_yield(scope: Mode, time_slice: bool, site: SiteRef) {
-    #[cfg(feature = "tracing")]
-    {
-        let (file, line, function) = sites::describe(site);
-        tracing::trace!(
-            target: "coop",
-            scope = ?scope,
-            time_slice,
-            site.file = file,
-            site.line = line,
-            site.function = function,
-            "budget exhausted: forcing a yield to the executor"
-        );
-    }
-    #[cfg(not(feature = "tracing"))]
-    let _ = (scope, time_slice, site, sites::describe);
-}
-
 /// Whether the running code may still spend a unit before it is forced to yield.
 ///
 /// Unconstrained code always has budget; so does a thread whose budget is unreachable during
@@ -702,157 +671,4 @@ pub fn has_budget_remaining() -> bool {
         Mode::Scoped => units_left,
         Mode::Ambient => ambient::has_remaining(units_left),
     }
-}
-
-/// How many times, process-wide, a budget ran out and forced a yield, counted once per
-/// exhaustion however many yield points see it. Time slices that ran out count here too.
-///
-/// Only the slow path touches the counter, so it costs nothing while budget remains.
-///
-/// ```
-/// let before = coop_core::forced_yield_count();
-/// futures::executor::block_on(async {
-///     for _ in 0..=coop_core::DEFAULT_BUDGET {
-///         coop_core::consume_budget().await; // the 129th forces a yield
-///     }
-/// });
-/// assert!(coop_core::forced_yield_count() > before);
-/// ```
-pub fn forced_yield_count() -> u64 {
-    FORCED_YIELDS.load(Ordering::Relaxed)
-}
-
-/// How many of the [`forced_yield_count`] yields, process-wide, a time slice forced: the budget
-/// still had units, but its slice was over.
-///
-/// ```
-/// use std::time::Duration;
-///
-/// use coop_core::{Budget, budgeted_with, time_slice_yield_count};
-///
-/// let before = time_slice_yield_count();
-/// // Each iteration takes 1 ms; the slice is 2 ms, so units never run out, time does.
-/// let sliced = Budget::units(1000).slice(Duration::from_millis(2));
-/// futures::executor::block_on(budgeted_with(sliced, async {
-///     for _ in 0..5 {
-///         coop_core::consume_budget().await;
-///         std::thread::sleep(Duration::from_millis(1));
-///     }
-/// }));
-/// assert!(time_slice_yield_count() > before);
-/// ```
-pub fn time_slice_yield_count() -> u64 {
-    TIME_SLICE_YIELDS.load(Ordering::Relaxed)
-}
-
-/// Restores the budget it saved when dropped, so scopes unwind on return and on panic.
-struct Restore(State, Reserve);
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        set(self.0);
-        set_reserve(self.1);
-    }
-}
-
-fn scoped<R>((state, reserve): (State, Reserve), f: impl FnOnce() -> R) -> R {
-    let (Some(previous), Some(previous_reserve)) = (current(), self::reserve()) else {
-        return f();
-    };
-    set(state);
-    set_reserve(reserve);
-    let _restore = Restore(previous, previous_reserve);
-    f()
-}
-
-/// Runs `f` with a fresh budget, the process default ([`default_budget`]: 128 units unless
-/// [`set_default_budget`](crate::set_default_budget) changed it), then restores the budget that
-/// was there before, also if `f` panics.
-///
-/// This is the task boundary for executor authors: wrap each poll of a task in it, and every
-/// yield point inside spends that task's budget, forcing the task to yield once it is spent.
-/// Inside the scope a spent budget stays spent until the scope ends, so every yield point of the
-/// task returns `Pending` and the task goes back to its executor.
-///
-/// [`default_budget`]: crate::default_budget
-///
-/// ```
-/// use std::task::{Context, Poll, Waker};
-///
-/// let mut task = Box::pin(async {
-///     for _ in 0..200 {
-///         coop_core::consume_budget().await;
-///     }
-/// });
-/// let mut cx = Context::from_waker(Waker::noop());
-/// let mut polls = 1;
-/// while coop_core::budget(|| task.as_mut().poll(&mut cx)).is_pending() {
-///     polls += 1;
-/// }
-/// assert_eq!(polls, 2); // 128 units in the first poll, the rest in the second
-/// ```
-pub fn budget<R>(f: impl FnOnce() -> R) -> R {
-    with_budget(default_budget(), f)
-}
-
-/// Runs `f` with a fresh `budget` (a [`Budget`], or a number of units), then restores the
-/// previous budget, also on panic.
-///
-/// Nested scopes work: the inner scope starts fresh, and the outer one gets back exactly what it
-/// had, whatever the inner one spent. A time slice of the inner scope runs on its own clock; the
-/// outer scope's keeps running meanwhile.
-///
-/// ```
-/// use std::task::{Context, Poll, Waker};
-///
-/// let mut cx = Context::from_waker(Waker::noop());
-/// coop_core::with_budget(3, || {
-///     for _ in 0..3 {
-///         let Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) else { unreachable!() };
-///         unit.made_progress();
-///     }
-///     // A fourth unit is refused: the caller should yield.
-///     assert!(coop_core::poll_proceed(&mut cx).is_pending());
-/// });
-/// ```
-pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
-    scoped(fresh(budget.into(), Mode::Scoped), f)
-}
-
-/// [`with_budget`] for the poll of the task whose waker is `owner` (`budgeted`): yield points
-/// reached with another waker belong to an executor nested in that task.
-pub(crate) fn with_budget_owned<R>(
-    budget: Budget,
-    owner: Option<(usize, usize)>,
-    f: impl FnOnce() -> R,
-) -> R {
-    let (state, reserve) = fresh(budget, Mode::Scoped);
-    let reserve = Reserve { owner, ..reserve };
-    scoped((state, reserve), f)
-}
-
-/// Runs `f` with budgets switched off: no yield point forces a yield, by units or by time, and
-/// nothing `f` spends is charged to the surrounding budget. The previous budget is restored
-/// afterwards, also on panic.
-///
-/// ```
-/// use std::task::{Context, Waker};
-///
-/// let mut cx = Context::from_waker(Waker::noop());
-/// coop_core::with_budget(1, || {
-///     coop_core::with_unconstrained(|| {
-///         for _ in 0..1000 {
-///             assert!(coop_core::poll_proceed(&mut cx).is_ready());
-///         }
-///     });
-///     assert!(coop_core::has_budget_remaining()); // the one unit is still there
-/// });
-/// ```
-pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    scoped((State::fresh(0, Mode::Unconstrained), Reserve::EMPTY), f)
-}
-
-/// Whether no scope is active on this thread: the state a thread is in between task polls.
-pub(crate) fn is_ambient() -> bool {
-    current().is_none_or(|state| state.mode == Mode::Ambient)
 }

@@ -12,11 +12,9 @@ use pin_project_lite::pin_project;
 
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
-use crate::exhaustion::identity;
+use crate::scope::{with_budget, with_unconstrained};
 use crate::sites::SiteRef;
-use crate::state::{
-    Resume, poll_spend, resume_budget, spend_if_any, with_budget_owned, with_unconstrained,
-};
+use crate::state::{Resume, poll_spend, resume_budget, spend_if_any};
 use crate::yield_point::RestoreOnPending;
 
 pin_project! {
@@ -103,8 +101,7 @@ impl<F: Future> Future for Budgeted<F> {
         let this = self.project();
         let budget = this.budget.unwrap_or_else(default_budget);
         let inner = this.inner;
-        let owner = identity(cx.waker());
-        with_budget_owned(budget, owner, || inner.poll(cx))
+        with_budget(budget, || inner.poll(cx))
     }
 }
 
@@ -192,7 +189,8 @@ enum Stage {
     /// `consume_budget()` does, so that a scope never refreshed cannot hold it forever; the
     /// loop's pace goes with it.
     Yielded(Resume),
-    /// The inner stream ended: it is polled as it is, charging nothing.
+    /// The inner future completed, or the inner stream ended: it is polled as it is, charging
+    /// nothing.
     Finished,
 }
 
@@ -276,8 +274,13 @@ impl<F: Future> Future for Coop<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let inner = this.inner;
-        this.stage
-            .poll(cx, *this.site, |cx| inner.poll(cx), |_| true)
+        let output = this
+            .stage
+            .poll(cx, *this.site, |cx| inner.poll(cx), |_| true);
+        if output.is_ready() {
+            *this.stage = Stage::Finished;
+        }
+        output
     }
 }
 
