@@ -1,10 +1,12 @@
-//! coop's benchmarks live in `benches/`: `yield_cost` (criterion: what a yield point costs per
-//! loop iteration) and `fairness` (its own harness: how late a 1 ms ticker runs beside a hot
-//! loop). Both print their own tables; BENCHMARKS.md has the commands and the results.
+//! coop's benchmarks live in `benches/`: `yield_cost` and `sites` (criterion), `fairness` and
+//! `slices` (their own harness), `interleaved` (the `yield_cost` loops timed in turn). Each
+//! prints its own tables; BENCHMARKS.md has the commands and the results.
 //!
-//! This library holds what the benchmarks need outside their own crate: reading criterion's
-//! medians back, so `yield_cost` can print its summary without any other tool, and the functions
-//! its loops call that the optimizer cannot see into ([`opaque_step`], [`next_token`]).
+//! This library holds what more than one benchmark needs, written once: reading criterion's
+//! medians back, so `yield_cost` can print its summary without any other tool; the functions
+//! the loops call that the optimizer cannot see into ([`opaque_step`], [`next_token`]); the
+//! no-yield variant of a loop ([`never_yielding`]); and the delays' statistics ([`percentile`],
+//! [`machine_stalls`]).
 
 #![forbid(unsafe_code)]
 
