@@ -246,6 +246,7 @@
 #![warn(missing_docs)]
 
 mod ambient;
+mod batch;
 mod budget;
 mod clock;
 mod sites;
