@@ -19,7 +19,7 @@ pub use crate::yield_point::{forced_yield_at, forced_yield_unsited};
 ///
 /// Its fast path is [`try_spend`], inlined: a thread-local decrement and a branch, with no
 /// future built or polled. A batched loop declares a [`Batch`] before it,
-/// `yield_point!(let __coop_batch)`, and its yield point spends from it,
+/// `batch!(__coop_batch)`, and its yield point spends from it,
 /// `yield_point!(in __coop_batch; fn_name, file!(), line!(), column!())`: a local decrement and
 /// a branch, the budget reached only at batch ends. Only a spent budget reaches the `.await`, whose future forces the
 /// yield at once, without asking the budget a second time, and counts it for the yield point's
@@ -28,15 +28,34 @@ pub use crate::yield_point::{forced_yield_at, forced_yield_unsited};
 /// `--cfg coop_disable` it expands to nothing at all, site included.
 pub use crate::__coop_yield_point as yield_point;
 
+/// `batch!(name)` declares the [`Batch`] a batched loop's yield point spends from, before the
+/// loop: `let mut name = Batch::new();`. Under `--cfg coop_disable` it expands to nothing.
+pub use crate::__coop_batch as batch;
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(coop_disable))]
+macro_rules! __coop_batch {
+    ($batch:ident) => {
+        let mut $batch = $crate::__private::Batch::new();
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(coop_disable)]
+macro_rules! __coop_batch {
+    ($batch:ident) => {
+        ()
+    };
+}
+
 #[doc(hidden)]
 #[macro_export]
 #[cfg(not(coop_disable))]
 macro_rules! __coop_yield_point {
     // Each arm holds its own `.await`, so that a diagnostic about it names this macro as the user
     // sees it in the expansion, not an inner one.
-    (let $batch:ident) => {
-        let mut $batch = $crate::__private::Batch::new();
-    };
     (in $batch:ident) => {
         if !$batch.spend() {
             static __COOP_SITE: $crate::__private::Site = $crate::__private::Site::new(

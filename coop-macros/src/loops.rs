@@ -16,7 +16,7 @@
 //! loop, no async block or closure, no macro but the standard library's formatting and assertion
 //! macros, no attribute) is *batched*: a `Batch` declared before it counts its units in a local
 //! (a register), and its yield point reaches the thread's budget only at batch ends. The loop
-//! becomes `{ yield_point!(let __coop_batch); loop }`, its yield point
+//! becomes `{ batch!(__coop_batch); loop }`, its yield point
 //! `yield_point!(in __coop_batch; ..)` in the same place; the batch settles when the loop is
 //! left by any path, as it is dropped.
 
@@ -176,11 +176,11 @@ impl<'ast> Visit<'ast> for Batchable {
 }
 
 // Input:  a batchable loop `expr` (any kind, already given its `yield_point!(in batch; ..)`)
-// Output: `{ #krate::__private::yield_point!(let batch); expr }`
+// Output: `{ #krate::__private::batch!(batch); expr }`
 pub(crate) fn with_batch(krate: &Path, keyword: Span, batch: &Ident, expr: Expr) -> Expr {
     let krate = relocate(krate, keyword);
     let span = glue(keyword);
-    let declare = quote_spanned! {span=> #krate::__private::yield_point!(let #batch); };
+    let declare = quote_spanned! {span=> #krate::__private::batch!(#batch); };
     let declare: Stmt = syn::parse2(declare).expect("a batch declaration is a statement");
     Expr::Block(syn::ExprBlock {
         attrs: Vec::new(),

@@ -51,3 +51,15 @@ pub(crate) async fn yield_now_every_128<const STEPS: u32>(n: u64, seed: u64) -> 
     }
     x
 }
+
+/// The `cooperative` loop with the per-iteration yield point written by hand, as
+/// `#[cooperative]` expands a loop it does not batch: every iteration spends from the
+/// thread's budget.
+pub(crate) async fn cooperative_unbatched<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        coop_core::__private::yield_point!();
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
