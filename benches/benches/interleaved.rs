@@ -75,7 +75,8 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
         cooperative_parse,
     };
     use loops::{
-        bare, cooperative, cooperative_unbatched, tokio_consume_budget, yield_now_every_128,
+        bare, cooperative, cooperative_strip, cooperative_unbatched, tokio_consume_budget,
+        yield_now_every_128,
     };
     macro_rules! inline {
         ($steps:literal, $label:literal) => {
@@ -89,6 +90,11 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                         cooperative::<$steps>(n, seed)
                     )),
                     variant!("unbatched", cooperative_unbatched::<$steps>),
+                    variant!("strip", cooperative_strip::<$steps>),
+                    variant!("strip_large", |n, seed| budgeted_with(
+                        LARGE,
+                        cooperative_strip::<$steps>(n, seed)
+                    )),
                     variant!("tokio_consume_budget", tokio_consume_budget::<$steps>),
                     variant!("yield_now_every_128", yield_now_every_128::<$steps>),
                     variant!("cooperative_no_yield", |n, seed| never_yielding(

@@ -57,6 +57,25 @@ impl Batch {
         }
     }
 
+    /// Spends one unit if the batch has one, without reaching the budget: `false` at the batch
+    /// end, where the caller goes back to [`spend`](Self::spend).
+    #[inline(always)]
+    pub fn spend_local(&mut self) -> bool {
+        if self.left != 0 {
+            self.left -= 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Gives back the unit [`spend_local`](Self::spend_local) just spent for an iteration that
+    /// did not happen (the loop found its end).
+    #[inline(always)]
+    pub fn unspend_local(&mut self) {
+        self.left = self.left.saturating_add(1).min(self.taken);
+    }
+
     /// The batch end: settles what the loop spent, spends one unit of the budget (the decision
     /// the plain yield point makes), and takes a new lend.
     #[cold]
