@@ -15,6 +15,7 @@ mod error;
 mod expand;
 mod krate;
 mod loops;
+mod strip;
 mod unconstrain;
 mod walk;
 
