@@ -71,8 +71,8 @@ const SLICED: Budget = Budget::DEFAULT.slice(Duration::from_millis(1));
 /// The comparisons of one set: a label and its variants, `bare` first.
 fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
     use calls::{
-        TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_opaque_unbatched,
-        cooperative_parse,
+        TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_opaque_rotated,
+        cooperative_opaque_unbatched, cooperative_parse,
     };
     use loops::{
         bare, cooperative, cooperative_strip, cooperative_unbatched, tokio_consume_budget,
@@ -116,6 +116,10 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                         cooperative_opaque::<$steps>(n, seed)
                     )),
                     variant!("unbatched", cooperative_opaque_unbatched::<$steps>),
+                    variant!("rotated_large", |n, seed| budgeted_with(
+                        LARGE,
+                        cooperative_opaque_rotated::<$steps>(n, seed)
+                    )),
                     variant!("cooperative_no_yield", |n, seed| never_yielding(
                         cooperative_opaque::<$steps>(n, seed)
                     )),

@@ -208,16 +208,14 @@ pub(crate) fn batch_name(keyword: Span) -> Ident {
 //           match IntoIterator::into_iter(iter) { mut it => {
 //             let mut next = None;
 //             'label: loop {
-//               if next.is_some() { #yield_point }
+//               let mut item = match next.take() { Some(item) => item, None => match
+//                 Iterator::next(&mut it) { Some(item) => item, None => break 'label } };
+//               #yield_point
 //               loop {
-//                 let pat = match next.take() {
-//                   Some(item) => item,
-//                   None => match Iterator::next(&mut it) {
-//                     None => break 'label,
-//                     Some(item) => if b.spend_local() { item } else { next = Some(item); break },
-//                   },
-//                 };
+//                 let pat = item;
 //                 'body: { body }
+//                 item = match Iterator::next(&mut it) { Some(i) => i, None => break 'label };
+//                 if !b.spend_local() { next = Some(item); break }
 //               } } } } }
 // `while cond` the same with a flag for a condition that held; `loop` and `while let`:
 //   'label: loop { #yield_point loop { 'body: { body } if !b.spend_local() { break } } }
@@ -262,30 +260,32 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
                 pat => pat.to_token_stream(),
             };
             let iter = &e.expr;
+            // Rotated: the inner loop fetches the next item at its end, so that its iterations
+            // run straight through, with no join before the body.
             let tokens = quote_spanned! {span=>
                 match ::core::iter::IntoIterator::into_iter(#iter) {
                     mut __coop_iter => {
                         let mut __coop_next = #none;
                         #exit: loop {
-                            if ::core::option::Option::is_some(&__coop_next) {
-                                #yield_point
-                            }
-                            loop {
-                                let #pat = match ::core::option::Option::take(&mut __coop_next) {
+                            let mut __coop_item = match ::core::option::Option::take(&mut __coop_next) {
+                                #some(__coop_item) => __coop_item,
+                                #none => match ::core::iter::Iterator::next(&mut __coop_iter) {
                                     #some(__coop_item) => __coop_item,
-                                    #none => match ::core::iter::Iterator::next(&mut __coop_iter) {
-                                        #none => break #exit,
-                                        #some(__coop_item) => {
-                                            if #b.spend_local() {
-                                                __coop_item
-                                            } else {
-                                                __coop_next = #some(__coop_item);
-                                                break;
-                                            }
-                                        }
-                                    },
-                                };
+                                    #none => break #exit,
+                                },
+                            };
+                            #yield_point
+                            loop {
+                                let #pat = __coop_item;
                                 #body
+                                __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
+                                    #some(__coop_item) => __coop_item,
+                                    #none => break #exit,
+                                };
+                                if !#b.spend_local() {
+                                    __coop_next = #some(__coop_item);
+                                    break;
+                                }
                             }
                         }
                     }

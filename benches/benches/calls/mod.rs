@@ -51,3 +51,35 @@ pub(crate) async fn cooperative_opaque_unbatched<const STEPS: u32>(n: u64, seed:
     }
     x
 }
+
+/// Experiment: the opaque loop strip-mined by hand, the inner loop rotated (fetch at its end).
+pub(crate) async fn cooperative_opaque_rotated<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    coop_core::__private::batch!(b);
+    let mut iter = 0..n;
+    let mut stash = None;
+    'l: loop {
+        let item = match stash.take() {
+            Some(i) => i,
+            None => match iter.next() {
+                Some(i) => i,
+                None => break 'l,
+            },
+        };
+        coop_core::__private::yield_point!(in b);
+        let mut item = item;
+        loop {
+            let i = item;
+            x = work::<STEPS>(opaque_step(x ^ i));
+            item = match iter.next() {
+                Some(i) => i,
+                None => break 'l,
+            };
+            if !b.spend_local() {
+                stash = Some(item);
+                break;
+            }
+        }
+    }
+    x
+}
