@@ -29,9 +29,6 @@ pub struct Batch {
     taken: u16,
     /// Where the units came from, which decides how they settle.
     lent: Lent,
-    /// The most the next lend takes from an ambient source that charges per unit: it grows
-    /// with each batch, so that a short loop does not take (and give back) a whole budget.
-    next: u16,
 }
 
 impl Batch {
@@ -41,7 +38,6 @@ impl Batch {
             left: 0,
             taken: 0,
             lent: Lent::Nothing,
-            next: 4,
         }
     }
 
@@ -49,7 +45,7 @@ impl Batch {
     /// [`forced_yield_at`](crate::__private::forced_yield_at), as for the plain yield point.
     #[inline(always)]
     pub fn spend(&mut self) -> bool {
-        if self.left != 0 {
+        if self.left != 0 && budget::grant_one(self.lent) {
             self.left -= 1;
             true
         } else {
@@ -57,23 +53,17 @@ impl Batch {
         }
     }
 
-    /// Spends one unit if the batch has one, without reaching the budget: `false` at the batch
-    /// end, where the caller goes back to [`spend`](Self::spend).
+    /// Spends one unit if the batch has one, without reaching the budget (an ambient source that
+    /// charges per unit, tokio's, is charged here): `false` at the batch end, where the caller
+    /// goes back to [`spend`](Self::spend).
     #[inline(always)]
     pub fn spend_local(&mut self) -> bool {
-        if self.left != 0 {
+        if self.left != 0 && budget::grant_one(self.lent) {
             self.left -= 1;
             true
         } else {
             false
         }
-    }
-
-    /// Gives back the unit [`spend_local`](Self::spend_local) just spent for an iteration that
-    /// did not happen (the loop found its end).
-    #[inline(always)]
-    pub fn unspend_local(&mut self) {
-        self.left = self.left.saturating_add(1).min(self.taken);
     }
 
     /// The batch end: settles what the loop spent, spends one unit of the budget (the decision
@@ -85,8 +75,7 @@ impl Batch {
         if !budget::try_spend() {
             return false;
         }
-        let (units, lent) = budget::lend(self.next);
-        self.next = self.next.saturating_mul(2);
+        let (units, lent) = budget::lend();
         self.left = units;
         self.taken = units;
         self.lent = lent;

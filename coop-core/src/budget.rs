@@ -386,16 +386,16 @@ pub(crate) enum Lent {
     Nothing,
     /// Read from a scope's counter, which the batch's spending is subtracted from.
     Counter,
-    /// Read from the ambient counter, and taken from the ambient source unit for unit.
+    /// Read from the ambient counter; the ambient source grants each unit as it is spent.
     Ambient(ambient::Lend),
 }
 
 /// Lends the running code's remaining units to a loop's batch: all of a scope's counter, all of
-/// the ambient counter that the ambient source grants too (at most `source_limit` of a source
-/// that charges per unit). Unconstrained code and a budget unreachable during teardown get
+/// the ambient counter (the ambient source grants each unit as the batch spends it).
+/// Unconstrained code and a budget unreachable during teardown get
 /// `u16::MAX` units that cost nothing. The counter itself is only read: [`settle`] subtracts
 /// what the batch spent.
-pub(crate) fn lend(source_limit: u16) -> (u16, Lent) {
+pub(crate) fn lend() -> (u16, Lent) {
     let Some(state) = current() else {
         return (u16::MAX, Lent::Nothing);
     };
@@ -403,9 +403,18 @@ pub(crate) fn lend(source_limit: u16) -> (u16, Lent) {
         Mode::Unconstrained => (u16::MAX, Lent::Nothing),
         Mode::Scoped => (state.units, Lent::Counter),
         Mode::Ambient => {
-            let (units, lend) = ambient::lend(state.units, source_limit);
+            let (units, lend) = ambient::lend(state.units);
             (units, Lent::Ambient(lend))
         }
+    }
+}
+
+/// Whether the source behind a lend grants one more of its units (see `ambient::grant_one`).
+#[inline(always)]
+pub(crate) fn grant_one(lent: Lent) -> bool {
+    match lent {
+        Lent::Ambient(lend) => ambient::grant_one(lend),
+        Lent::Nothing | Lent::Counter => true,
     }
 }
 

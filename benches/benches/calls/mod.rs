@@ -42,44 +42,13 @@ pub(crate) static TOKENS: LazyLock<Vec<u8>> =
     LazyLock::new(|| coop_benches::token_buffer(crate::ITERATIONS as usize));
 
 /// `cooperative_opaque` with the per-iteration yield point written by hand, as `#[cooperative]`
-/// expands a loop it does not batch.
-pub(crate) async fn cooperative_opaque_unbatched<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+/// expands a loop it does not strip-mine.
+#[allow(dead_code, reason = "only `interleaved` compares it")]
+pub(crate) async fn cooperative_opaque_per_iteration<const STEPS: u32>(n: u64, seed: u64) -> u64 {
     let mut x = seed;
     for i in 0..n {
         coop_core::__private::yield_point!();
         x = work::<STEPS>(opaque_step(x ^ i));
-    }
-    x
-}
-
-/// Experiment: the opaque loop strip-mined by hand, the inner loop rotated (fetch at its end).
-pub(crate) async fn cooperative_opaque_rotated<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    coop_core::__private::batch!(b);
-    let mut iter = 0..n;
-    let mut stash = None;
-    'l: loop {
-        let item = match stash.take() {
-            Some(i) => i,
-            None => match iter.next() {
-                Some(i) => i,
-                None => break 'l,
-            },
-        };
-        coop_core::__private::yield_point!(in b);
-        let mut item = item;
-        loop {
-            let i = item;
-            x = work::<STEPS>(opaque_step(x ^ i));
-            item = match iter.next() {
-                Some(i) => i,
-                None => break 'l,
-            };
-            if !b.spend_local() {
-                stash = Some(item);
-                break;
-            }
-        }
     }
     x
 }
