@@ -22,7 +22,7 @@
 //! `break` names the outer loop.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::quote_spanned;
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprBreak, Ident, Lifetime, Pat, Path, Stmt, Token};
@@ -220,164 +220,219 @@ pub(crate) fn batch_name(keyword: Span) -> Ident {
 // `while cond` the same with a flag for a condition that held; `loop` and `while let`:
 //   'label: loop { #yield_point loop { 'body: { body } if !b.spend_local() { break } } }
 //
-// Returns `expr` unchanged (as `Err`) if the pieces do not parse back.
+// The skeleton is parsed with placeholders, and the user's pieces (pattern, iterator,
+// condition, body) are moved into it: they are neither cloned nor printed and parsed again,
+// which in an unoptimised compiler's stack would not fit a deeply nested body. Returns `expr`
+// unchanged (as `Err`) if the skeleton does not parse.
 pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
     let span = glue(strip.keyword);
     let krate = relocate(strip.krate, strip.keyword);
     let b = &strip.batch;
     let yield_point = &strip.yield_point;
-    let (label, body) = match &expr {
-        Expr::ForLoop(e) => (&e.label, &e.body),
-        Expr::While(e) => (&e.label, &e.body),
-        Expr::Loop(e) => (&e.label, &e.body),
+    let own = match &expr {
+        Expr::ForLoop(e) => e.label.as_ref(),
+        Expr::While(e) => e.label.as_ref(),
+        Expr::Loop(e) => e.label.as_ref(),
         _ => return Err(expr),
-    };
-    let own = label.as_ref().map(|label| &label.name);
+    }
+    .map(|label| label.name.clone());
     let exit = own
-        .cloned()
+        .clone()
         .unwrap_or_else(|| Lifetime::new("'__coop_loop", span));
+    // In statement position, as a statement: the splice drops the `;` with the placeholder.
+    let body = quote_spanned! {span=> __COOP_BODY; };
+    let cond = quote_spanned! {span=> __COOP_COND };
+    let some = quote_spanned! {span=> ::core::option::Option::Some };
+    let none = quote_spanned! {span=> ::core::option::Option::None };
+    let skeleton = match &expr {
+        // Rotated: the inner loop fetches the next item at its end, so that its iterations
+        // run straight through, with no join before the body.
+        Expr::ForLoop(_) => quote_spanned! {span=>
+            match ::core::iter::IntoIterator::into_iter(__COOP_ITER) {
+                mut __coop_iter => {
+                    let mut __coop_next = #none;
+                    #exit: loop {
+                        let mut __coop_item = match ::core::option::Option::take(&mut __coop_next) {
+                            #some(__coop_item) => __coop_item,
+                            #none => match ::core::iter::Iterator::next(&mut __coop_iter) {
+                                #some(__coop_item) => __coop_item,
+                                #none => break #exit,
+                            },
+                        };
+                        #yield_point
+                        loop {
+                            let __COOP_PAT = __coop_item;
+                            #body
+                            __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
+                                #some(__coop_item) => __coop_item,
+                                #none => break #exit,
+                            };
+                            if !#b.spend_local() {
+                                __coop_next = #some(__coop_item);
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        Expr::While(_) if !strip.yield_before_condition => quote_spanned! {span=>
+            let mut __coop_ready = false;
+            #exit: loop {
+                if __coop_ready {
+                    #yield_point
+                }
+                loop {
+                    if __coop_ready {
+                        __coop_ready = false;
+                    } else {
+                        if #cond {} else {
+                            break #exit;
+                        }
+                        if !#b.spend_local() {
+                            __coop_ready = true;
+                            break;
+                        }
+                    }
+                    #body
+                }
+            }
+        },
+        Expr::While(_) => quote_spanned! {span=>
+            #exit: loop {
+                #yield_point
+                loop {
+                    if #cond {
+                        __COOP_BODY
+                    } else {
+                        break #exit;
+                    }
+                    if !#b.spend_local() {
+                        break;
+                    }
+                }
+            }
+        },
+        _ => quote_spanned! {span=>
+            #exit: loop {
+                #yield_point
+                loop {
+                    #body
+                    if !#b.spend_local() {
+                        break;
+                    }
+                }
+            }
+        },
+    };
+    let tokens = quote_spanned! {span=>
+        {
+            #krate::__private::batch!(#b);
+            #skeleton
+        }
+    };
+    let Ok(mut skeleton) = syn::parse2::<Expr>(tokens) else {
+        return Err(expr);
+    };
+
+    let (pat, iter, cond, mut body) = match expr {
+        Expr::ForLoop(e) => (Some(*e.pat), Some(*e.expr), None, e.body),
+        Expr::While(e) => (None, None, Some(*e.cond), e.body),
+        Expr::Loop(e) => (None, None, None, e.body),
+        other => return Err(other),
+    };
     let body_label = Lifetime::new("'__coop_body", span);
     let mut retarget = Retarget {
-        own,
+        own: own.as_ref(),
         exit: &exit,
         body: &body_label,
         exits: false,
         continues: false,
     };
-    let mut body = body.clone();
     retarget.visit_block_mut(&mut body);
-    let body = if retarget.continues {
-        quote_spanned! {span=> #body_label: #body }
-    } else {
-        body.into_token_stream()
-    };
-    let some = quote_spanned! {span=> ::core::option::Option::Some };
-    let none = quote_spanned! {span=> ::core::option::Option::None };
-    let (inner, needs_exit) = match &expr {
-        Expr::ForLoop(e) => {
-            let pat = match &*e.pat {
-                pat @ Pat::Or(_) => quote! { (#pat) },
-                pat => pat.to_token_stream(),
-            };
-            let iter = &e.expr;
-            // Rotated: the inner loop fetches the next item at its end, so that its iterations
-            // run straight through, with no join before the body.
-            let tokens = quote_spanned! {span=>
-                match ::core::iter::IntoIterator::into_iter(#iter) {
-                    mut __coop_iter => {
-                        let mut __coop_next = #none;
-                        #exit: loop {
-                            let mut __coop_item = match ::core::option::Option::take(&mut __coop_next) {
-                                #some(__coop_item) => __coop_item,
-                                #none => match ::core::iter::Iterator::next(&mut __coop_iter) {
-                                    #some(__coop_item) => __coop_item,
-                                    #none => break #exit,
-                                },
-                            };
-                            #yield_point
-                            loop {
-                                let #pat = __coop_item;
-                                #body
-                                __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
-                                    #some(__coop_item) => __coop_item,
-                                    #none => break #exit,
-                                };
-                                if !#b.spend_local() {
-                                    __coop_next = #some(__coop_item);
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                }
-            };
-            (tokens, true)
-        }
-        Expr::While(e) if !strip.yield_before_condition => {
-            let cond = &e.cond;
-            let tokens = quote_spanned! {span=>
-                let mut __coop_ready = false;
-                #exit: loop {
-                    if __coop_ready {
-                        #yield_point
-                    }
-                    loop {
-                        if __coop_ready {
-                            __coop_ready = false;
-                        } else {
-                            if #cond {} else {
-                                break #exit;
-                            }
-                            if !#b.spend_local() {
-                                __coop_ready = true;
-                                break;
-                            }
-                        }
-                        #body
-                    }
-                }
-            };
-            (tokens, true)
-        }
-        Expr::While(e) => {
-            let cond = &e.cond;
-            let tokens = quote_spanned! {span=>
-                #exit: loop {
-                    #yield_point
-                    loop {
-                        if #cond {
-                            #body
-                        } else {
-                            break #exit;
-                        }
-                        if !#b.spend_local() {
-                            break;
-                        }
-                    }
-                }
-            };
-            (tokens, true)
-        }
-        _ => {
-            let tokens = quote_spanned! {span=>
-                #exit: loop {
-                    #yield_point
-                    loop {
-                        #body
-                        if !#b.spend_local() {
-                            break;
-                        }
-                    }
-                }
-            };
-            (tokens, retarget.exits)
-        }
-    };
+    let body = Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: retarget.continues.then(|| syn::Label {
+            name: body_label.clone(),
+            colon_token: Token![:](span),
+        }),
+        block: body,
+    });
+    let pat = pat.map(|pat| match pat {
+        pat @ Pat::Or(_) => Pat::Paren(syn::PatParen {
+            attrs: Vec::new(),
+            paren_token: syn::token::Paren(span),
+            pat: Box::new(pat),
+        }),
+        pat => pat,
+    });
     // A label nothing names would be a lint in the user's crate; the user's own is theirs.
-    let inner = if needs_exit || own.is_some() {
-        inner
-    } else {
-        strip_label(inner, &exit)
+    let unused_exit = own.is_none() && pat.is_none() && cond.is_none() && !retarget.exits;
+    let mut splice = Splice {
+        body: Some(body),
+        cond,
+        iter,
+        pat,
+        unlabel: unused_exit.then_some(exit),
     };
-    let tokens = quote_spanned! {span=>
-        {
-            #krate::__private::batch!(#b);
-            #inner
-        }
-    };
-    syn::parse2(tokens).map_err(|_| expr)
+    splice.visit_expr_mut(&mut skeleton);
+    Ok(skeleton)
 }
 
-/// `'label: loop { .. }` without its label.
-fn strip_label(tokens: TokenStream, label: &Lifetime) -> TokenStream {
-    let mut tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let starts_with_label = matches!(
-        (tokens.first(), tokens.get(1), tokens.get(2)),
-        (Some(TokenTree::Punct(quote)), Some(TokenTree::Ident(name)), Some(TokenTree::Punct(colon)))
-            if quote.as_char() == '\'' && *name == label.ident && colon.as_char() == ':'
-    );
-    if starts_with_label {
-        tokens.drain(..3);
+/// Moves the user's pieces into a parsed skeleton, in place of its placeholders.
+struct Splice {
+    body: Option<Expr>,
+    cond: Option<Expr>,
+    iter: Option<Expr>,
+    pat: Option<Pat>,
+    /// The generated exit label, where nothing names it.
+    unlabel: Option<Lifetime>,
+}
+
+impl VisitMut for Splice {
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        if let Stmt::Expr(expr @ Expr::Path(_), semi @ Some(_)) = stmt {
+            self.visit_expr_mut(expr);
+            if !matches!(expr, Expr::Path(_)) {
+                *semi = None;
+            }
+            return;
+        }
+        visit_mut::visit_stmt_mut(self, stmt);
     }
-    tokens.into_iter().collect()
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Expr::Path(path) = expr
+            && let Some(name) = path.path.get_ident()
+        {
+            let piece = if name == "__COOP_BODY" {
+                self.body.take()
+            } else if name == "__COOP_COND" {
+                self.cond.take()
+            } else if name == "__COOP_ITER" {
+                self.iter.take()
+            } else {
+                None
+            };
+            if let Some(piece) = piece {
+                *expr = piece;
+            }
+            return;
+        }
+        if let (Expr::Loop(e), Some(unused)) = (&mut *expr, &self.unlabel)
+            && e.label.as_ref().is_some_and(|label| label.name == *unused)
+        {
+            e.label = None;
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+    fn visit_pat_mut(&mut self, pat: &mut Pat) {
+        if let Pat::Ident(ident) = pat
+            && ident.ident == "__COOP_PAT"
+            && let Some(piece) = self.pat.take()
+        {
+            *pat = piece;
+        }
+    }
+    // The yield point's macro and the batch's declaration hold nothing to replace.
+    fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
 }
