@@ -226,6 +226,8 @@
 //!   sockets can wait up to 61 budgets (see BENCHMARKS.md).
 //! - `tracing`: one `trace`-level event (target `coop`) per forced yield.
 //! - `futures-core`: `cooperative(stream)` is a `futures_core::Stream`: one unit per item.
+//! - `test-util`: hooks for coop's own tests and benchmarks ([`test_util`]); no stability
+//!   promise.
 //!
 //! # Compiling yield points out
 //!
@@ -249,9 +251,18 @@ mod ambient;
 mod batch;
 mod budget;
 mod clock;
+mod counts;
+mod exhaustion;
+mod scope;
 mod sites;
 mod slice;
-mod value;
+mod state;
+#[cfg(feature = "test-util")]
+pub mod test_util;
+// Without the feature the hooks are compiled all the same, so that what they call stays checked.
+#[cfg(not(feature = "test-util"))]
+#[allow(dead_code, unreachable_pub)]
+mod test_util;
 mod wrappers;
 mod yield_point;
 
@@ -259,13 +270,12 @@ mod yield_point;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use budget::{
-    budget, forced_yield_count, has_budget_remaining, time_slice_yield_count, with_budget,
-    with_unconstrained,
-};
+pub use budget::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
 pub use clock::set_clock;
+pub use counts::{forced_yield_count, time_slice_yield_count};
+pub use scope::{budget, with_budget, with_unconstrained};
 pub use sites::{SiteStats, report, sites};
-pub use value::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
+pub use state::has_budget_remaining;
 pub use wrappers::{
     Budgeted, Coop, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,
 };

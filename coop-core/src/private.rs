@@ -1,24 +1,12 @@
 //! What `#[cooperative]` and `#[unconstrained]` expansions call. Not public API: no stability
 //! promise, hidden from the docs.
 
-pub use crate::batch::Batch;
-pub use crate::budget::try_spend;
-
-/// Whether no budget scope is active on this thread, as between two task polls: for tests that
-/// check a scope never outlives its poll (a panic, a task dropped mid-poll).
-pub fn no_scope_active() -> bool {
-    crate::budget::is_ambient()
-}
-pub use crate::sites::Site;
-pub use crate::wrappers::unconstrained;
-pub use crate::yield_point::{forced_yield_at, forced_yield_unsited};
-
 /// The yield point `#[cooperative]` inserts at the head of each loop body:
 /// `yield_point!(fn_name, file!(), line!(), column!())` with the loop keyword's location, or
 /// `yield_point!()`, a site without a fn at the invocation's own location.
 ///
 /// Its fast path is [`try_spend`], inlined: a thread-local decrement and a branch, with no
-/// future built or polled. A batched loop declares a [`Batch`] before it,
+/// future built or polled. A strip-mined loop declares a [`Batch`] before it,
 /// `batch!(__coop_batch)`, and its yield point spends from it,
 /// `yield_point!(in __coop_batch; fn_name, file!(), line!(), column!())`: a local decrement and
 /// a branch, the budget reached only at batch ends. Only a spent budget reaches the `.await`, whose future forces the
@@ -27,9 +15,14 @@ pub use crate::yield_point::{forced_yield_at, forced_yield_unsited};
 /// invocation (the loop keyword, where `#[cooperative]` puts it) and by the fn's path. Under
 /// `--cfg coop_disable` it expands to nothing at all, site included.
 pub use crate::__coop_yield_point as yield_point;
+pub use crate::batch::Batch;
+pub use crate::sites::Site;
+pub use crate::state::try_spend;
+pub use crate::wrappers::unconstrained;
+pub use crate::yield_point::forced_yield_at;
 
-/// `batch!(name)` declares the [`Batch`] a batched loop's yield point spends from, before the
-/// loop: `let mut name = Batch::new();`. Under `--cfg coop_disable` it expands to nothing.
+/// `batch!(name)` declares the [`Batch`] a strip-mined loop's yield point spends from, before
+/// the loop: `let mut name = Batch::new();`. Under `--cfg coop_disable` it expands to nothing.
 pub use crate::__coop_batch as batch;
 
 #[doc(hidden)]
