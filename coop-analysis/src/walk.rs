@@ -32,11 +32,11 @@ use syn::{
 use crate::awaits::loop_verdict;
 use crate::hooks::{Hooks, Walked};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
-use crate::macros::{self, MacroBody};
+use crate::macros::{self, Body, MacroBody, Printed};
 use crate::markers::{self, Marker, non_loop_attrs};
 use crate::temporaries::{
-    creates_temporaries, leaves_temporary, leaves_unmoved, let_extends_temporaries, owns_nothing,
-    scrutinee_stays_alive, yields_plain_items,
+    creates_temporaries, leaves_temporary, leaves_unmoved, let_extends_temporaries,
+    output_owns_nothing, owns_nothing, scrutinee_stays_alive, yields_plain_items,
 };
 
 /// Walks a fn body; `is_async_fn` says whether the body itself runs in async context. Every
@@ -91,6 +91,9 @@ struct Scope {
     under_temporary: bool,
     /// This code never runs (`if false { .. }`).
     dead: bool,
+    /// A macro prints this code as written (`dbg!`'s operands, `assert!`'s condition): nothing
+    /// may be inserted in it.
+    printed: bool,
 }
 
 struct Walker<'h> {
@@ -130,7 +133,7 @@ impl Walker<'_> {
             Marker::When(pred) => scope.cfg_opt_outs.push(pred),
         }
         let runs_in_async = scope.in_async && !scope.dead && !scope.opted_out;
-        let mut instrumentable = runs_in_async && !scope.under_temporary;
+        let mut instrumentable = runs_in_async && !scope.under_temporary && !scope.printed;
         let mut yield_before_condition = false;
         match expr {
             Expr::Loop(e) => self.in_scope(scope.clone(), |w| w.visit_block_mut(&mut e.body)),
@@ -261,12 +264,21 @@ impl Walker<'_> {
                     }
                 }
             }
-            MacroBody::Exprs(mut body) => {
-                // The operands are evaluated where the call stands; a statement ends the
-                // temporaries created in it, so does each operand of a call (conservatively:
-                // one operand's temporaries may live through the next, as arguments do).
-                for expr in body.exprs_mut() {
+            MacroBody::Exprs(mut body, printed) => {
+                // The operands are evaluated where the call stands, in order, like a call's
+                // arguments: once one may own something, the ones after it run while it is
+                // alive. An operand the macro prints as written gets no yield point.
+                for (index, expr) in body.exprs_mut().into_iter().enumerate() {
+                    let is_printed = match printed {
+                        Printed::Nothing => false,
+                        Printed::First => index == 0,
+                        Printed::All => true,
+                    };
+                    let outer = self.scope.printed;
+                    self.scope.printed |= is_printed;
                     self.visit_expr_mut(expr);
+                    self.scope.printed = outer;
+                    self.scope.under_temporary |= !owns_nothing(expr);
                 }
                 if self.touched != before {
                     mac.tokens = body.into_token_stream();
@@ -274,7 +286,9 @@ impl Walker<'_> {
             }
             MacroBody::Async(mut body) => {
                 // `select!`, `join!`: only valid in async code, their operands and handlers run
-                // in the enclosing future.
+                // in the enclosing future. `join!` polls its futures in turn: a later one runs
+                // while an earlier one's output (or the future itself) is alive.
+                let is_join = matches!(body, Body::List { .. });
                 let scope = Scope {
                     in_async: true,
                     ..self.scope.clone()
@@ -282,6 +296,9 @@ impl Walker<'_> {
                 self.in_scope(scope, |w| {
                     for expr in body.exprs_mut() {
                         w.visit_expr_mut(expr);
+                        if is_join {
+                            w.scope.under_temporary |= !output_owns_nothing(expr);
+                        }
                     }
                 });
                 if self.touched != before {
@@ -341,7 +358,7 @@ impl Walker<'_> {
             ..self.scope.clone()
         };
         self.in_scope(scope, |w| visit_mut::visit_expr_mut(w, expr));
-        if self.hooks.on_async_block(expr) {
+        if !self.scope.printed && self.hooks.on_async_block(expr) {
             self.touched += 1;
         }
     }
@@ -356,7 +373,7 @@ impl Walker<'_> {
             ..self.scope.clone()
         };
         self.in_scope(scope, |w| visit_mut::visit_expr_closure_mut(w, closure));
-        if is_async && self.hooks.on_async_closure(closure) {
+        if is_async && !self.scope.printed && self.hooks.on_async_closure(closure) {
             self.touched += 1;
         }
     }
@@ -467,9 +484,26 @@ impl VisitMut for Walker<'_> {
         }
     }
 
+    /// `let pat = init else { .. }`: rustc drops the initializer's temporaries, extended ones
+    /// included, before the `else` block runs.
     fn visit_local_mut(&mut self, local: &mut syn::Local) {
         self.reject_markers_on(&mut local.attrs);
-        visit_mut::visit_local_mut(self, local);
+        let Some(syn::LocalInit {
+            expr,
+            diverge: Some((_, otherwise)),
+            ..
+        }) = &mut local.init
+        else {
+            visit_mut::visit_local_mut(self, local);
+            return;
+        };
+        let before = self.scope.under_temporary;
+        self.visit_pat_mut(&mut local.pat);
+        self.visit_expr_mut(expr);
+        let after = self.scope.under_temporary;
+        self.scope.under_temporary = before;
+        self.visit_expr_mut(otherwise);
+        self.scope.under_temporary = after;
     }
 
     /// A statement ends the temporaries created in it, except a block's tail expression (in
