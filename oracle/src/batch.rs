@@ -70,13 +70,14 @@ impl Workdir {
     /// Writes, builds, runs and compares `bodies` (fn body sources) in the crate `name`.
     pub fn run(&self, name: &str, bodies: &[String]) -> Outcome {
         let dir = self.root.join(name);
+        let name = format!("oracle-{name}");
         let mut outcome = Outcome::default();
         let mut live: Vec<usize> = (0..bodies.len()).collect();
-        let plain = self.build_dropping(&dir, bodies, &mut live, false, |index, _| {
+        let plain = self.build_dropping(&dir, &name, bodies, &mut live, false, |index, _| {
             outcome.plain_rejected.push(index);
         });
         let mut compile_errors = Vec::new();
-        let coop = self.build_dropping(&dir, bodies, &mut live, true, |index, message| {
+        let coop = self.build_dropping(&dir, &name, bodies, &mut live, true, |index, message| {
             compile_errors.push((index, message));
         });
         for (index, message) in compile_errors {
@@ -110,13 +111,14 @@ impl Workdir {
     fn build_dropping(
         &self,
         dir: &Path,
+        name: &str,
         bodies: &[String],
         live: &mut Vec<usize>,
         coop: bool,
         mut rejected: impl FnMut(usize, String),
     ) -> String {
         for _attempt in 0..4 {
-            let lines = self.write(dir, bodies, live);
+            let lines = self.write(dir, name, bodies, live);
             let mut build = self.cargo(dir);
             build.args(["build", "--quiet", "--message-format", "short"]);
             if coop {
@@ -124,7 +126,7 @@ impl Workdir {
             }
             let out = build.output().expect("cargo runs");
             if out.status.success() {
-                return self.execute(dir);
+                return self.execute(name);
             }
             let stderr = String::from_utf8_lossy(&out.stderr);
             let mut dropped = BTreeMap::new();
@@ -163,9 +165,8 @@ impl Workdir {
         cargo
     }
 
-    fn execute(&self, dir: &Path) -> String {
-        let _ = dir;
-        let binary = self.root.join("target/debug/oracle-batch");
+    fn execute(&self, name: &str) -> String {
+        let binary = self.root.join("target/debug").join(name);
         let out = Command::new(&binary).output().expect("the batch binary runs");
         let mut text = String::new();
         for (stream, bytes) in [("out", &out.stdout), ("err", &out.stderr)] {
@@ -180,11 +181,11 @@ impl Workdir {
     }
 
     /// Writes the crate; returns each fn's first line in `src/fns.rs`, with its index.
-    fn write(&self, dir: &Path, bodies: &[String], live: &[usize]) -> Vec<(usize, usize)> {
+    fn write(&self, dir: &Path, name: &str, bodies: &[String], live: &[usize]) -> Vec<(usize, usize)> {
         std::fs::create_dir_all(dir.join("src")).expect("create the batch crate");
         let core = self.workspace.join("coop-core");
         let manifest = format!(
-            "[package]\nname = \"oracle-batch\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
              [workspace]\n\n[features]\ncoop = []\n\n[dependencies]\n\
              coop-core = {{ path = {core:?}, features = [\"macros\"] }}\nfutures = \"0.3.31\"\n\n\
              [profile.dev]\ndebug = false\n"

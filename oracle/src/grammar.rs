@@ -28,20 +28,18 @@ pub(crate) struct Template {
     pub(crate) children: &'static [Ctx],
     /// Uses `.await` (or a macro that does): only in async context.
     pub(crate) needs_async: bool,
-    /// A loop: `LBL` and `BRK` are filled, and `Ctx::Body` children may jump to it.
-    pub(crate) is_loop: bool,
 }
 
 const fn t(name: &'static str, text: &'static str, children: &'static [Ctx]) -> Template {
-    Template { name, text, children, needs_async: false, is_loop: false }
+    Template { name, text, children, needs_async: false }
 }
 
 const fn a(name: &'static str, text: &'static str, children: &'static [Ctx]) -> Template {
-    Template { name, text, children, needs_async: true, is_loop: false }
+    Template { name, text, children, needs_async: true }
 }
 
 const fn l(name: &'static str, text: &'static str, children: &'static [Ctx]) -> Template {
-    Template { name, text, children, needs_async: false, is_loop: true }
+    Template { name, text, children, needs_async: false }
 }
 
 use Ctx::{Async, Body, Same, Sync};
