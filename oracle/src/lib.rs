@@ -82,7 +82,7 @@ pub fn fuzz(seed: u64, fns: usize, per_crate: usize) -> Summary {
         let count = per_crate.min(fns - summary.generated);
         let cases: Vec<Case> = (0..count).map(|_| generate(&mut rng, SIZE)).collect();
         let bodies: Vec<String> = cases.iter().map(Case::render).collect();
-        let outcome = workdir.run(&format!("batch-{}", batch % 2), &bodies);
+        let outcome = workdir.run(&format!("batch-{seed}-{}", batch % 2), &bodies);
         summary.generated += count;
         summary.compared += outcome.compared;
         summary.yielded += outcome.yielded;
@@ -120,7 +120,7 @@ fn shrink(workdir: &Workdir, mut case: Case, mut difference: Difference) -> (Cas
             break;
         }
         let bodies: Vec<String> = candidates.iter().map(Case::render).collect();
-        let outcome = workdir.run("shrink", &bodies);
+        let outcome = workdir.run(&format!("shrink-{}", std::process::id()), &bodies);
         let best = outcome
             .differences
             .into_iter()
