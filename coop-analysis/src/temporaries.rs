@@ -1,29 +1,10 @@
-//! Which expressions leave values alive, unnamed, while a loop runs.
+//! Which expressions leave values alive, unnamed, while a loop runs: the syntax-level reading
+//! of rustc's temporary scopes and temporary lifetime extension that the walker applies. The
+//! rule these serve, where a yield point goes and where none does, is stated once, in the docs
+//! of `#[cooperative]` ("Where the yield point goes"); the differential fuzzer in `oracle/`
+//! checks it against rustc by running the compiled programs.
 //!
-//! A yield point suspends the task. If a value the user never named (a `RefCell` borrow, a lock
-//! guard, a `Vec` built for the loop) is alive at that moment, another task can run while it is
-//! held: a second `borrow_mut` panics, a second `lock` deadlocks a one-thread executor, a
-//! non-`Send` temporary makes the future non-`Send`. Plain code never suspended there, so the
-//! yield point would change what the program does. The walker therefore puts no yield point
-//! where such a value may be alive:
-//!
-//! - the scrutinee of a `match`, `if let` or `while let` (and let-chains) lives through the arms
-//!   and the body: temporaries created while evaluating it, and, in arms whose pattern does not
-//!   move the whole value out (`_`, `..`, `ref`), the scrutinee's own value;
-//! - the iterator expression of a `for` lives through the whole loop: temporaries created while
-//!   evaluating it (`cell.borrow().iter()`; the iterator itself is the loop's own state); and
-//!   each item lives through the body when the pattern leaves part of it unmoved
-//!   (`for _ in guards`);
-//! - within one statement, a value computed before a loop (an earlier call argument, tuple or
-//!   struct field, operand) is alive until the statement's expression is done with it;
-//! - a `let` whose initializer borrows a temporary (`let items = &*cell.borrow();`) extends that
-//!   temporary to the end of the block.
-//!
-//! Without types, "may own something" is decided on syntax, conservatively: only places,
-//! literals, references, arithmetic, ranges and borrowed views of those (`v.iter()`,
-//! `s.trim().lines()`, `v.iter().enumerate()`) are known to own nothing. Every call, macro,
-//! `.await` or unknown method may return a guard, including methods whose name suggests a move
-//! (`take`, `unwrap_or`): a receiver can reach them through a guard's `Deref`. A false "may own"
+//! Without types, "may own something" is decided on syntax, conservatively: a false "may own"
 //! costs one loop its yield point; a false "owns nothing" would change the program.
 
 use syn::visit::{self, Visit};

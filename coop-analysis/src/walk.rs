@@ -10,16 +10,17 @@
 //!   generic arguments) leave it: their loops cannot await;
 //! - the branch of an `if false { .. }` never runs (generated fake return edges, such as
 //!   `#[tracing::instrument]`'s, are written so): its loops are left alone;
-//! - the arms of a `match`, the branches of an `if let`, the body of a `while let` or `for` run
-//!   while their header's temporaries may be alive (see [`crate::temporaries`]): no yield point
-//!   goes there;
+//! - where a value the code never named may be alive (a header's temporaries, an earlier operand
+//!   of the statement, a borrow a `let` extends; see [`crate::temporaries`]) or a macro prints
+//!   the code as written, no yield point goes: the rule is stated in the docs of
+//!   `#[cooperative]`, "Where the yield point goes";
 //! - nested items (`fn`, `impl`, `mod`, `const`, `static`, ...) are not visited at all: they are
 //!   someone else's code, with attributes of their own;
 //! - macro invocations are walked where their grammar is known (see [`crate::macros`]): the arms
-//!   of `select!` and the operands of `join!` run in async context, the operands of a macro
-//!   whose tokens are comma-separated expressions (`vec![..]`, `assert!(..)`, `format!(..)`) in
-//!   the enclosing context. In any other macro a loop keyword followed by a body is reported as
-//!   an [`OpaqueLoop`] and never rewritten.
+//!   of `select!` and the operands of `join!` run in async context, the operands of std's
+//!   expression macros (`vec![..]`, `assert!(..)`, `format!(..)`) in the enclosing context, in
+//!   order. In any other macro a loop keyword followed by a body is reported as an
+//!   [`OpaqueLoop`] and never rewritten.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
