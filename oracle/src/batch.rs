@@ -88,8 +88,9 @@ impl Workdir {
         for (index, coop_text) in &coop {
             let Some(plain_text) = plain.get(index) else { continue };
             outcome.compared += 1;
-            let (coop_seen, notes) = split_notes(coop_text);
-            let (plain_seen, _) = split_notes(plain_text);
+            let concurrent = is_concurrent(&bodies[*index]);
+            let (coop_seen, notes) = split_notes(coop_text, concurrent);
+            let (plain_seen, _) = split_notes(plain_text, concurrent);
             if notes.iter().any(|note| note.contains("pendings") && !note.ends_with("pendings 0")) {
                 outcome.yielded += 1;
             }
@@ -209,7 +210,8 @@ impl Workdir {
             );
             let _ = writeln!(
                 calls,
-                "    {{ let fut = fns::f_{index}(); let send = (&send_probe(&fut)).is_send(); run({index}, fut, send); }}"
+                "    {{ let fut = fns::f_{index}(); let send = (&send_probe(&fut)).is_send(); run({index}, fut, send, {}); }}",
+                is_concurrent(&bodies[index])
             );
         }
         let main = format!(
@@ -256,18 +258,25 @@ fn sections(text: &str) -> BTreeMap<usize, String> {
     out
 }
 
-/// Separates the `!!` notes (only the annotated run's checks) from what a user sees.
-fn split_notes(section: &str) -> (String, Vec<String>) {
-    let mut seen = String::new();
+/// Whether a fn runs futures side by side (`join!`): a yield point in one lets the others run,
+/// as it lets other tasks run, so the order of their events is not compared, only the events.
+fn is_concurrent(body: &str) -> bool {
+    body.contains("join!")
+}
+
+/// Separates the `!!` notes (only the annotated run's checks) from what a user sees; a
+/// concurrent fn's lines are sorted.
+fn split_notes(section: &str, concurrent: bool) -> (String, Vec<String>) {
+    let mut seen = Vec::new();
     let mut notes = Vec::new();
     for line in section.lines() {
         match line.strip_prefix("out !! ") {
             Some(note) => notes.push(note.to_owned()),
-            None => {
-                seen.push_str(line);
-                seen.push('\n');
-            }
+            None => seen.push(line),
         }
     }
-    (seen, notes)
+    if concurrent {
+        seen.sort_unstable();
+    }
+    (seen.join("\n"), notes)
 }

@@ -148,6 +148,7 @@ pub(crate) const EXPRS: &[Template] = &[
     t("matches", "(matches!($0, 0..=9) as u32)", &[Same]),
     t("matches_guard", "(matches!($0, v if v > $1) as u32)", &[Same, Same]),
     a("join", "{ let (a@, b@) = futures::join!(async { $0 }, async { $1 }); a@ ^ b@ }", &[Async, Async]),
+    a("join_temp_output", "{ let (a@, b@) = futures::join!(async { TP(@) }, async { $0 }); a@.get() ^ b@ }", &[Async]),
     a("select", "futures::select_biased! { v@ = Box::pin(async { $0 }).fuse() => v@ ^ $1, }", &[Async, Same]),
     t("local_macro", "twice!($0, $1)", &[Same, Same]),
     t("local_macro_prints", "shown!($0)", &[Same]),
