@@ -4,7 +4,7 @@
 //!
 //! A macro's tokens are not Rust syntax until it expands, after the attribute ran, and what a
 //! macro does with them is its own business: it may evaluate an operand twice or never, move it
-//! into a closure, or print it as written. So only the macros of [`KNOWN`] are walked:
+//! into a closure, or print it as written. So only the macros of [`crate::macro_table`] are walked:
 //!
 //! - `select!` and `select_biased!` (tokio's and futures'): an optional `biased;`, then arms
 //!   `pattern = future (, if guard)? => handler` and `else =>`, `complete =>`, `default =>`
@@ -32,99 +32,7 @@ use syn::{Expr, Ident, Macro, Pat, Token};
 
 use crate::awaits::tokens_await;
 use crate::loops::LoopKind;
-
-/// How a known macro's tokens are read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Grammar {
-    /// Not code that runs here: left alone.
-    Inert,
-    /// Comma-separated expressions, evaluated in order where the call stands (`vec!` also
-    /// takes `value; count`).
-    Exprs,
-    /// `select!`'s arms, run in the enclosing future.
-    Select,
-    /// Comma-separated futures, run in the enclosing future.
-    Join,
-}
-
-/// Which operands a macro prints as written (`stringify!`), so that a yield point inserted in
-/// them would be printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Printed {
-    Nothing,
-    /// The first: `assert!`'s condition, in its "assertion failed: .." message.
-    First,
-    /// All: `dbg!` prints each expression beside its value.
-    All,
-}
-
-/// What coop knows about one macro, by name (the last segment of its path).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Known {
-    pub(crate) name: &'static str,
-    pub(crate) grammar: Grammar,
-    pub(crate) printed: Printed,
-}
-
-const fn known(name: &'static str, grammar: Grammar, printed: Printed) -> Known {
-    Known { name, grammar, printed }
-}
-
-use Grammar::{Exprs, Inert, Join, Select};
-use Printed::{All, First, Nothing};
-
-/// Every macro coop knows. Any other macro is opaque.
-pub(crate) const KNOWN: &[Known] = &[
-    known("select", Select, Nothing),
-    known("select_biased", Select, Nothing),
-    known("join", Join, Nothing),
-    known("try_join", Join, Nothing),
-    known("vec", Exprs, Nothing),
-    known("format", Exprs, Nothing),
-    known("format_args", Exprs, Nothing),
-    known("print", Exprs, Nothing),
-    known("println", Exprs, Nothing),
-    known("eprint", Exprs, Nothing),
-    known("eprintln", Exprs, Nothing),
-    known("write", Exprs, Nothing),
-    known("writeln", Exprs, Nothing),
-    known("panic", Exprs, Nothing),
-    known("todo", Exprs, Nothing),
-    known("unimplemented", Exprs, Nothing),
-    known("unreachable", Exprs, Nothing),
-    known("assert", Exprs, First),
-    known("debug_assert", Exprs, First),
-    known("assert_eq", Exprs, Nothing),
-    known("assert_ne", Exprs, Nothing),
-    known("debug_assert_eq", Exprs, Nothing),
-    known("debug_assert_ne", Exprs, Nothing),
-    known("dbg", Exprs, All),
-    known("matches", Exprs, Nothing),
-    known("stringify", Inert, Nothing),
-    known("concat", Inert, Nothing),
-    known("concat_idents", Inert, Nothing),
-    known("include", Inert, Nothing),
-    known("include_str", Inert, Nothing),
-    known("include_bytes", Inert, Nothing),
-    known("env", Inert, Nothing),
-    known("option_env", Inert, Nothing),
-    known("cfg", Inert, Nothing),
-    known("line", Inert, Nothing),
-    known("column", Inert, Nothing),
-    known("file", Inert, Nothing),
-    known("module_path", Inert, Nothing),
-    known("compile_error", Inert, Nothing),
-    known("quote", Inert, Nothing),
-    known("quote_spanned", Inert, Nothing),
-    known("parse_quote", Inert, Nothing),
-    known("parse_quote_spanned", Inert, Nothing),
-];
-
-/// What coop knows about the macro `mac` calls, if anything.
-pub(crate) fn lookup(mac: &Macro) -> Option<&'static Known> {
-    let name = mac.path.segments.last()?.ident.to_string();
-    KNOWN.iter().find(|known| known.name == name)
-}
+pub(crate) use crate::macro_table::{Grammar, Printed, lookup};
 
 /// What a macro call's tokens are, for the walker.
 pub(crate) enum MacroBody {
@@ -282,6 +190,7 @@ pub(crate) fn parse(mac: &Macro) -> MacroBody {
     let tokens = mac.tokens.clone();
     let parsed = match known.grammar {
         Grammar::Inert => return MacroBody::Inert,
+        Grammar::Opaque => return MacroBody::Opaque,
         Grammar::Select => parse_select.parse2(tokens).map(MacroBody::Async),
         Grammar::Join => parse_list.parse2(tokens).map(MacroBody::Async),
         Grammar::Exprs => parse_list
@@ -510,17 +419,6 @@ mod tests {
         assert_eq!(kind("dbg!(a, b)"), "printed exprs");
         assert_eq!(kind("assert!(a, \"{}\", b)"), "printed exprs");
         assert_eq!(kind("assert_eq!(a, b, \"{}\", c)"), "exprs");
-    }
-
-    #[test]
-    fn each_known_macro_is_listed_once() {
-        for (i, known) in KNOWN.iter().enumerate() {
-            assert!(
-                KNOWN[i + 1..].iter().all(|other| other.name != known.name),
-                "{} is listed twice",
-                known.name
-            );
-        }
     }
 
     #[test]

@@ -352,7 +352,9 @@ fn extended_scope_keeps(expr: &Expr) -> bool {
     match expr {
         Expr::Paren(inner) => extended_scope_keeps(&inner.expr),
         Expr::Group(inner) => extended_scope_keeps(&inner.expr),
-        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => extended_scope_keeps(&unary.expr),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => {
+            extended_scope_keeps(&unary.expr)
+        }
         Expr::Field(field) => extended_scope_keeps(&field.base),
         Expr::Index(index) => extended_scope_keeps(&index.expr),
         Expr::Reference(reference) => extended_scope_keeps(&reference.expr),
@@ -617,7 +619,10 @@ mod tests {
         let pat = |src: &str| syn::parse::Parser::parse_str(Pat::parse_single, src).unwrap();
         let init = |src: &str| syn::parse_str::<Expr>(src).unwrap();
         assert!(let_extends_temporaries(&pat("ref v"), &init("make()")));
-        assert!(let_extends_temporaries(&pat("ref v"), &init("*cell.borrow()")));
+        assert!(let_extends_temporaries(
+            &pat("ref v"),
+            &init("*cell.borrow()")
+        ));
         assert!(!let_extends_temporaries(&pat("ref v"), &init("x")));
         assert!(!let_extends_temporaries(&pat("v"), &init("make()")));
     }
