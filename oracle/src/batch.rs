@@ -58,13 +58,22 @@ pub struct Workdir {
 }
 
 impl Workdir {
-    /// Under the workspace's target directory (or `CARGO_TARGET_DIR`).
+    /// Under the workspace's target directory (or `CARGO_TARGET_DIR`). The batches depend on
+    /// this workspace's coop-core, or on the one under `COOP_ORACLE_WORKSPACE` (a snapshot, so
+    /// a long run is not disturbed by edits).
     pub fn new() -> Self {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_owned();
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace")
+            .to_owned();
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| workspace.join("target"));
-        Workdir { root: target.join("oracle"), workspace }
+            .unwrap_or_else(|| here.join("target"));
+        let workspace = std::env::var_os("COOP_ORACLE_WORKSPACE").map_or(here, PathBuf::from);
+        Workdir {
+            root: target.join("oracle"),
+            workspace,
+        }
     }
 
     /// Writes, builds, runs and compares `bodies` (fn body sources) in the crate `name`.
@@ -81,27 +90,41 @@ impl Workdir {
             compile_errors.push((index, message));
         });
         for (index, message) in compile_errors {
-            outcome.differences.insert(index, Difference::Compile(message));
+            outcome
+                .differences
+                .insert(index, Difference::Compile(message));
         }
         let plain = sections(&plain);
         let coop = sections(&coop);
         for (index, coop_text) in &coop {
-            let Some(plain_text) = plain.get(index) else { continue };
+            let Some(plain_text) = plain.get(index) else {
+                continue;
+            };
             outcome.compared += 1;
             let concurrent = is_concurrent(&bodies[*index]);
             let (coop_seen, notes) = split_notes(coop_text, concurrent);
             let (plain_seen, _) = split_notes(plain_text, concurrent);
-            if notes.iter().any(|note| note.contains("pendings") && !note.ends_with("pendings 0")) {
+            if notes
+                .iter()
+                .any(|note| note.contains("pendings") && !note.ends_with("pendings 0"))
+            {
                 outcome.yielded += 1;
             }
-            if let Some(alive) = notes.iter().find(|note| note.contains("alive at a Pending")) {
+            if let Some(alive) = notes
+                .iter()
+                .find(|note| note.contains("alive at a Pending"))
+            {
                 outcome
                     .differences
                     .insert(*index, Difference::UnnamedAliveAtYield(alive.clone()));
             } else if plain_seen != coop_seen {
-                outcome
-                    .differences
-                    .insert(*index, Difference::Behaviour { plain: plain_seen, coop: coop_seen });
+                outcome.differences.insert(
+                    *index,
+                    Difference::Behaviour {
+                        plain: plain_seen,
+                        coop: coop_seen,
+                    },
+                );
             }
         }
         outcome
@@ -132,8 +155,11 @@ impl Workdir {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let mut dropped = BTreeMap::new();
             for line in stderr.lines() {
-                let Some(rest) = line.strip_prefix("src/fns.rs:") else { continue };
-                let Some(number) = rest.split(':').next().and_then(|n| n.parse::<usize>().ok()) else {
+                let Some(rest) = line.strip_prefix("src/fns.rs:") else {
+                    continue;
+                };
+                let Some(number) = rest.split(':').next().and_then(|n| n.parse::<usize>().ok())
+                else {
                     continue;
                 };
                 if !line.contains("error") {
@@ -168,7 +194,9 @@ impl Workdir {
 
     fn execute(&self, name: &str) -> String {
         let binary = self.root.join("target/debug").join(name);
-        let out = Command::new(&binary).output().expect("the batch binary runs");
+        let out = Command::new(&binary)
+            .output()
+            .expect("the batch binary runs");
         let mut text = String::new();
         for (stream, bytes) in [("out", &out.stdout), ("err", &out.stderr)] {
             for line in String::from_utf8_lossy(bytes).lines() {
@@ -182,7 +210,13 @@ impl Workdir {
     }
 
     /// Writes the crate; returns each fn's first line in `src/fns.rs`, with its index.
-    fn write(&self, dir: &Path, name: &str, bodies: &[String], live: &[usize]) -> Vec<(usize, usize)> {
+    fn write(
+        &self,
+        dir: &Path,
+        name: &str,
+        bodies: &[String],
+        live: &[usize],
+    ) -> Vec<(usize, usize)> {
         std::fs::create_dir_all(dir.join("src")).expect("create the batch crate");
         let core = self.workspace.join("coop-core");
         let manifest = format!(

@@ -94,8 +94,15 @@ struct Gen<'r> {
 /// Generates one fn of at most about `size` nodes.
 pub fn generate(rng: &mut Rng, size: usize) -> Case {
     let send_variant = rng.chance(25);
-    let mut g = Gen { rng, next_id: 1, budget: size };
-    let scope = Scope { in_async: true, labels: Vec::new() };
+    let mut g = Gen {
+        rng,
+        next_id: 1,
+        budget: size,
+    };
+    let scope = Scope {
+        in_async: true,
+        labels: Vec::new(),
+    };
     // The body is a block: a few statements, then a tail.
     let body = g.node(&scope, 0, true);
     Case { body, send_variant }
@@ -111,7 +118,12 @@ impl Gen<'_> {
             let (target, target_has_value) = scope.labels[self.rng.below(scope.labels.len())];
             let index = self.rng.below(JUMPS.len());
             let child = Box::new(self.node(scope, depth + 1, false));
-            return Node::Jump { index, target, target_has_value, child };
+            return Node::Jump {
+                index,
+                target,
+                target_has_value,
+                child,
+            };
         }
         let is_loop = root || self.rng.chance(35);
         let table = if is_loop { LOOPS } else { EXPRS };
@@ -132,8 +144,14 @@ impl Gen<'_> {
             .map(|ctx| {
                 let child_scope = match ctx {
                     Ctx::Same => scope.clone(),
-                    Ctx::Sync => Scope { in_async: false, labels: Vec::new() },
-                    Ctx::Async => Scope { in_async: true, labels: Vec::new() },
+                    Ctx::Sync => Scope {
+                        in_async: false,
+                        labels: Vec::new(),
+                    },
+                    Ctx::Async => Scope {
+                        in_async: true,
+                        labels: Vec::new(),
+                    },
                     Ctx::Body => {
                         let mut body = scope.clone();
                         if labelled {
@@ -145,27 +163,54 @@ impl Gen<'_> {
                 self.node(&child_scope, depth + 1, false)
             })
             .collect();
-        Node::Tpl { is_loop, index, id, n, labelled, children }
+        Node::Tpl {
+            is_loop,
+            index,
+            id,
+            n,
+            labelled,
+            children,
+        }
     }
 }
 
 impl Node {
     fn template(is_loop: bool, index: usize) -> &'static Template {
-        if is_loop { &LOOPS[index] } else { &EXPRS[index] }
+        if is_loop {
+            &LOOPS[index]
+        } else {
+            &EXPRS[index]
+        }
     }
 
     /// Source text; `send_variant` builds unnamed probes with `tn`.
     pub fn render(&self, send_variant: bool) -> String {
         match self {
             Node::Lit(v) => format!("{v}u32"),
-            Node::Jump { index, target, target_has_value, child } => {
-                let value = if *target_has_value { format!("s{target}") } else { String::new() };
+            Node::Jump {
+                index,
+                target,
+                target_has_value,
+                child,
+            } => {
+                let value = if *target_has_value {
+                    format!("s{target}")
+                } else {
+                    String::new()
+                };
                 JUMPS[*index]
                     .replace("BV", &value)
                     .replace('L', &target.to_string())
                     .replace("$0", &child.render(send_variant))
             }
-            Node::Tpl { is_loop, index, id, n, labelled, children } => {
+            Node::Tpl {
+                is_loop,
+                index,
+                id,
+                n,
+                labelled,
+                children,
+            } => {
                 let template = Self::template(*is_loop, *index);
                 let id = id.to_string();
                 let (label, brk) = if *labelled {
@@ -180,7 +225,14 @@ impl Node {
                     .replace("LBL", &label)
                     .replace("BRK", &brk)
                     .replace("TP(", if send_variant { "tn(" } else { "tp(" })
-                    .replace("PTY", if send_variant { "Probe<NoSend>" } else { "Probe<Snd>" });
+                    .replace(
+                        "PTY",
+                        if send_variant {
+                            "Probe<NoSend>"
+                        } else {
+                            "Probe<Snd>"
+                        },
+                    );
                 // Children last, highest hole first, so `$1` never eats the start of `$10`.
                 for (i, child) in children.iter().enumerate().rev() {
                     text = text.replace(&format!("${i}"), &child.render(send_variant));
@@ -207,7 +259,12 @@ impl Node {
                 out.push("jump");
                 child.names(out);
             }
-            Node::Tpl { is_loop, index, children, .. } => {
+            Node::Tpl {
+                is_loop,
+                index,
+                children,
+                ..
+            } => {
                 out.push(Self::template(*is_loop, *index).name);
                 for child in children {
                     child.names(out);
@@ -222,7 +279,12 @@ impl Node {
         match self {
             Node::Lit(0) => {}
             Node::Lit(_) => out.push(Node::Lit(0)),
-            Node::Jump { child, index, target, target_has_value } => {
+            Node::Jump {
+                child,
+                index,
+                target,
+                target_has_value,
+            } => {
                 out.push((**child).clone());
                 for smaller in child.shrink() {
                     out.push(Node::Jump {

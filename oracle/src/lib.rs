@@ -64,7 +64,10 @@ impl fmt::Display for Summary {
             self.failures.len()
         )?;
         for (body, difference) in &self.failures {
-            writeln!(f, "\n--- {difference:?}\nasync fn f() -> u32 {{\n{body}\n}}")?;
+            writeln!(
+                f,
+                "\n--- {difference:?}\nasync fn f() -> u32 {{\n{body}\n}}"
+            )?;
         }
         Ok(())
     }
@@ -111,10 +114,16 @@ fn shrink(workdir: &Workdir, mut case: Case, mut difference: Difference) -> (Cas
             .body
             .shrink()
             .into_iter()
-            .map(|body| Case { body, send_variant: case.send_variant })
+            .map(|body| Case {
+                body,
+                send_variant: case.send_variant,
+            })
             .collect();
         if case.send_variant {
-            candidates.push(Case { body: case.body.clone(), send_variant: false });
+            candidates.push(Case {
+                body: case.body.clone(),
+                send_variant: false,
+            });
         }
         if candidates.is_empty() {
             break;
