@@ -47,6 +47,6 @@ mod source;
 mod source;
 
 pub(crate) use source::{
-    Lend, Unconstrained, Unit, give_back, grant_one, has_remaining, lend, refill, spend, unconstrained,
-    wake_after_forced_yield,
+    Lend, Unconstrained, Unit, give_back, grant_one, has_remaining, lend, refill, spend,
+    unconstrained, wake_after_forced_yield,
 };

@@ -71,7 +71,11 @@ async fn by_hand(n: usize) {
 fn a_budget_of_n_lets_exactly_n_iterations_pass_before_the_forced_yield() {
     for units in [1, 2, 3, 5, 127, 128, 129, 1000] {
         let got = iterations_per_poll(units, batched(2500));
-        assert_eq!(got, iterations_per_poll(units, by_hand(2500)), "budget {units}");
+        assert_eq!(
+            got,
+            iterations_per_poll(units, by_hand(2500)),
+            "budget {units}"
+        );
         assert_eq!(got[0], usize::from(units), "budget {units}");
     }
 }

@@ -177,6 +177,17 @@ use proc_macro::TokenStream;
 /// so a `break value` in it, which rustc rejects in a `while`, is accepted by a build (clippy,
 /// which sees the code as written, still rejects it).
 ///
+/// A loop whose iterations cannot suspend (no `.await`, no nested loop, no async block or
+/// closure, and no macro but the standard library's formatting and assertion macros with plain
+/// operands) is strip-mined: its yield point, in the same place, spends from a batch of the
+/// budget's units counted in a local and reaches the budget only when the batch runs out, and
+/// its iterations run in an inner loop with no `.await`, so its variables stay in registers.
+/// Counts stay exact: a budget of N units still lets exactly N iterations pass before the
+/// forced yield, and what a loop left by `break`, `return`, `?` or a panic did not spend stays
+/// in the budget. A future polled in place inside such a body (no `.await`) still finds the
+/// budget and is charged for what it spends; the loop may then run that many iterations past
+/// the budget before its forced yield.
+///
 /// # What it applies to
 ///
 /// - an `async fn`: free, inherent method, trait-impl method, or trait method with a default

@@ -35,12 +35,24 @@ use crate::attrs::{glue, relocate};
 /// leave the batch's declaration behind). The `for` iterator expression runs once, before the
 /// first yield point, so it does not count.
 pub(crate) fn batchable(expr: &Expr) -> bool {
-    let mut scan = Batchable { ok: true };
+    let mut scan = Batchable {
+        ok: true,
+        valued_breaks: None,
+    };
     match expr {
         Expr::Loop(e) if e.attrs.is_empty() => scan.visit_block(&e.body),
-        Expr::ForLoop(e) if e.attrs.is_empty() => scan.visit_block(&e.body),
+        Expr::ForLoop(e) if e.attrs.is_empty() => {
+            // `break value` in a `for` or `while` is rustc's error to report, on the loop as
+            // written: the outer `loop` would take the value.
+            scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
+            scan.visit_block(&e.body);
+        }
         Expr::While(e) if e.attrs.is_empty() => {
-            let mut cond = Batchable { ok: true };
+            scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
+            let mut cond = Batchable {
+                ok: true,
+                valued_breaks: None,
+            };
             cond.visit_expr(&e.cond);
             // A condition runs outside the body's labeled block: no jump may start in it.
             scan.ok = cond.ok && !jumps(&e.cond);
@@ -80,8 +92,10 @@ const OPAQUE_KEYWORDS: &[&str] = &[
     "await", "async", "loop", "while", "for", "yield", "break", "continue",
 ];
 
-struct Batchable {
+struct Batchable<'a> {
     ok: bool,
+    /// A `for` or `while` (by its label, if any): a `break` with a value to it is not batched.
+    valued_breaks: Option<Option<&'a Lifetime>>,
 }
 
 fn plain_tokens(tokens: TokenStream) -> bool {
@@ -92,7 +106,16 @@ fn plain_tokens(tokens: TokenStream) -> bool {
     })
 }
 
-impl<'ast> Visit<'ast> for Batchable {
+impl<'ast> Visit<'ast> for Batchable<'_> {
+    fn visit_expr_break(&mut self, e: &'ast syn::ExprBreak) {
+        if let Some(own) = self.valued_breaks
+            && e.expr.is_some()
+            && (e.label.is_none() || e.label.as_ref() == own)
+        {
+            self.ok = false;
+        }
+        visit::visit_expr_break(self, e);
+    }
     fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
         self.ok = false;
     }

@@ -43,7 +43,6 @@ pub(crate) static TOKENS: LazyLock<Vec<u8>> =
 
 /// `cooperative_opaque` with the per-iteration yield point written by hand, as `#[cooperative]`
 /// expands a loop it does not strip-mine.
-#[allow(dead_code, reason = "only `interleaved` compares it")]
 pub(crate) async fn cooperative_opaque_per_iteration<const STEPS: u32>(n: u64, seed: u64) -> u64 {
     let mut x = seed;
     for i in 0..n {
