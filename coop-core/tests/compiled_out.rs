@@ -40,3 +40,24 @@ fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
         f()
     })
 }
+
+#[coop_core::cooperative]
+async fn strip_mined(n: u64) -> u64 {
+    let mut sum = 0;
+    for i in 0..n {
+        sum += i;
+    }
+    let mut i = 0;
+    while i < n {
+        sum += i;
+        i += 1;
+    }
+    sum
+}
+
+#[test]
+fn strip_mined_loops_never_yield_and_spend_nothing() {
+    let (sum, yields) = coop_test_support::run_with(strip_mined(1000), with_spent_budget);
+    assert_eq!(sum, 2 * 499_500);
+    assert_eq!(yields, 0);
+}
