@@ -83,6 +83,10 @@ pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
 /// nothing `f` spends is charged to the surrounding budget. The previous budget is restored
 /// afterwards, also on panic.
 ///
+/// It switches coop's budget off, not tokio's: with the `tokio` feature, tokio's own sockets,
+/// channels and timers polled inside `f` still spend tokio's budget and can still yield. The
+/// future wrapper [`unconstrained`](fn@crate::unconstrained) switches both off.
+///
 /// ```
 /// use std::task::{Context, Waker};
 ///

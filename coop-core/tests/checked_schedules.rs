@@ -347,41 +347,46 @@ fn check(schedule: &Schedule) -> Result<(), TestCaseError> {
     coop_test_support::install_manual_clock();
     let schedule = schedule.clone();
     let outcome = std::thread::spawn(move || {
-        let (yields, sites) = (coop_core::forced_yield_count(), site_total());
-        let boundary = schedule
-            .boundary
-            .map_or(Boundary::Ambient, |s| Boundary::Scope(s.budget()));
-        let mut checker = Checker::new(boundary);
-        let mut cap = 0;
-        for task in &schedule.tasks {
-            checker.spawn(task.run(), task.limits(schedule.boundary));
-            cap += poll_cap(task.loops());
-        }
-        checker.run(cap)?;
-        if !coop_core::test_util::no_scope_active() {
-            return Err("a scope is still active after the run".to_string());
-        }
-        let counted = coop_core::forced_yield_count() - yields;
-        let seen = pending_polls();
-        // On the ambient budget a hand-written call site refused twice refills it within the
-        // task poll: two exhaustions, one `Pending`.
-        let refills_within_a_poll = schedule.boundary.is_none()
-            && schedule
-                .tasks
-                .iter()
-                .any(|task| task.loops().iter().any(|l| l.memoryless()));
-        if !refills_within_a_poll && !schedule.tasks.iter().any(Shape::inexact) && counted != seen {
-            return Err(format!(
-                "forced_yield_count rose by {counted}; the executors saw {seen}"
-            ));
-        }
-        let by_site = site_total() - sites;
-        if by_site != counted {
-            return Err(format!(
-                "sites add up to {by_site}, forced_yield_count to {counted}"
-            ));
-        }
-        Ok(())
+        in_a_tokio_task(schedule.boundary.is_some(), move || {
+            let (yields, sites) = (coop_core::forced_yield_count(), site_total());
+            let boundary = schedule
+                .boundary
+                .map_or(Boundary::Ambient, |s| Boundary::Scope(s.budget()));
+            let mut checker = Checker::new(boundary);
+            let mut cap = 0;
+            for task in &schedule.tasks {
+                checker.spawn(task.run(), task.limits(schedule.boundary));
+                cap += poll_cap(task.loops());
+            }
+            checker.run(cap)?;
+            if !coop_core::test_util::no_scope_active() {
+                return Err("a scope is still active after the run".to_string());
+            }
+            let counted = coop_core::forced_yield_count() - yields;
+            let seen = pending_polls();
+            // On the ambient budget a hand-written call site refused twice refills it within the
+            // task poll: two exhaustions, one `Pending`.
+            let refills_within_a_poll = schedule.boundary.is_none()
+                && schedule
+                    .tasks
+                    .iter()
+                    .any(|task| task.loops().iter().any(|l| l.memoryless()));
+            if !refills_within_a_poll
+                && !schedule.tasks.iter().any(Shape::inexact)
+                && counted != seen
+            {
+                return Err(format!(
+                    "forced_yield_count rose by {counted}; the executors saw {seen}"
+                ));
+            }
+            let by_site = site_total() - sites;
+            if by_site != counted {
+                return Err(format!(
+                    "sites add up to {by_site}, forced_yield_count to {counted}"
+                ));
+            }
+            Ok(())
+        })
     })
     .join();
     match outcome {
@@ -395,6 +400,25 @@ fn check(schedule: &Schedule) -> Result<(), TestCaseError> {
                 .or(panic.downcast_ref::<&str>().copied())
         ))),
     }
+}
+
+/// With the `tokio` feature, a schedule whose executor gives each task poll a scope runs inside
+/// a tokio task (its executor nested in it), where coop's scopes must wake their own wakers.
+/// On the ambient budget inside a tokio task the budget is tokio's, which wakes a nested
+/// executor's tasks only after the tokio task's poll: not a schedule coop-core runs.
+fn in_a_tokio_task<R: 'static>(scoped: bool, run: impl FnOnce() -> R + 'static) -> R {
+    if !(cfg!(feature = "tokio") && scoped) {
+        return run();
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        tokio::task::spawn_local(async move { run() })
+            .await
+            .unwrap()
+    })
 }
 
 #[test]
