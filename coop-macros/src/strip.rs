@@ -244,18 +244,18 @@ pub(crate) fn batch_name(keyword: Span) -> Ident {
 //
 // The skeleton is parsed with placeholders, and the user's pieces (pattern, iterator,
 // condition, body) are moved into it: they are neither cloned nor printed and parsed again,
-// which in an unoptimised compiler's stack would not fit a deeply nested body. Returns `expr`
-// unchanged (as `Err`) if the skeleton does not parse.
-pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
+// which in an unoptimised compiler's stack would not fit a deeply nested body. Leaves `expr`
+// unchanged (and returns `false`) if the skeleton does not parse.
+pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
     let span = glue(strip.keyword);
     let krate = relocate(strip.krate, strip.keyword);
     let b = &strip.batch;
     let yield_point = &strip.yield_point;
-    let own = match &expr {
+    let own = match &*expr {
         Expr::ForLoop(e) => e.label.as_ref(),
         Expr::While(e) => e.label.as_ref(),
         Expr::Loop(e) => e.label.as_ref(),
-        _ => return Err(expr),
+        _ => return false,
     }
     .map(|label| label.name.clone());
     let exit = own
@@ -266,7 +266,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
     let cond = quote_spanned! {span=> __COOP_COND };
     let some = quote_spanned! {span=> ::core::option::Option::Some };
     let none = quote_spanned! {span=> ::core::option::Option::None };
-    let skeleton = match &expr {
+    let skeleton = match &*expr {
         // Rotated: the inner loop fetches the next item at its end, so that its iterations
         // run straight through, with no join before the body.
         Expr::ForLoop(_) => quote_spanned! {span=>
@@ -358,15 +358,19 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
         }
     };
     let Ok(mut skeleton) = syn::parse2::<Expr>(tokens) else {
-        return Err(expr);
+        return false;
     };
 
-    let (pat, iter, cond, mut body) = match expr {
-        Expr::ForLoop(e) => (Some(*e.pat), Some(*e.expr), None, e.body),
-        Expr::While(e) => (None, None, Some(*e.cond), e.body),
-        Expr::Loop(e) => (None, None, None, e.body),
-        other => return Err(other),
-    };
+    let (pat, iter, cond, mut body) =
+        match std::mem::replace(expr, Expr::Verbatim(TokenStream::new())) {
+            Expr::ForLoop(e) => (Some(*e.pat), Some(*e.expr), None, e.body),
+            Expr::While(e) => (None, None, Some(*e.cond), e.body),
+            Expr::Loop(e) => (None, None, None, e.body),
+            other => {
+                *expr = other;
+                return false;
+            }
+        };
     let body_label = Lifetime::new("'__coop_body", span);
     let mut retarget = Retarget {
         own: own.as_ref(),
@@ -402,7 +406,8 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
         unlabel: unused_exit.then_some(exit),
     };
     splice.visit_expr_mut(&mut skeleton);
-    Ok(skeleton)
+    *expr = skeleton;
+    true
 }
 
 /// Moves the user's pieces into a parsed skeleton, in place of its placeholders.

@@ -129,13 +129,8 @@ impl Hooks for Act<'_> {
                         batch,
                         yield_before_condition: site.yield_before_condition,
                     };
-                    let placeholder = Expr::Verbatim(TokenStream::new());
-                    match strip::strip_mine(strip, std::mem::replace(expr, placeholder)) {
-                        Ok(stripped) => {
-                            *expr = stripped;
-                            return true;
-                        }
-                        Err(original) => *expr = original,
+                    if strip::strip_mine(strip, expr) {
+                        return true;
                     }
                 }
                 let yield_point = loops::yield_point(
