@@ -12,8 +12,9 @@
 //!
 //! Which loops: those whose iterations (body, and a `while` condition) have no `.await`, no
 //! nested loop, no async block or closure, no `yield`, no macro but the standard library's
-//! formatting and assertion macros with plain operands, and no attribute. Nothing in them can
-//! suspend or reach another yield point between a lend and its settlement.
+//! formatting and assertion macros with plain operands, no attribute, and no `break` with a
+//! value in a `for` or `while` (rustc's error, left to rustc). Nothing in them can suspend or
+//! reach another yield point between a lend and its settlement.
 //!
 //! The order of a loop's own steps and its yield point is kept: `for` fetches the next item
 //! and then spends, `while` tests its condition and then spends, `loop` and `while let` spend
