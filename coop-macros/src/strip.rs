@@ -290,13 +290,18 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                                 let __COOP_PAT = __coop_item;
                                 #body
                             }
-                            __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
-                                #some(__coop_item) => __coop_item,
-                                #none => break #exit,
-                            };
-                            if !#b.spend_local() {
-                                __coop_next = #some(__coop_item);
-                                break;
+                            // Unreachable where the body always leaves: the user's code,
+                            // not a lint about these lines.
+                            #[allow(unreachable_code)]
+                            {
+                                __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
+                                    #some(__coop_item) => __coop_item,
+                                    #none => break #exit,
+                                };
+                                if !#b.spend_local() {
+                                    __coop_next = #some(__coop_item);
+                                    break;
+                                }
                             }
                         }
                     }
@@ -334,6 +339,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                     } else {
                         break #exit;
                     }
+                    #[allow(unreachable_code)]
                     if !#b.spend_local() {
                         break;
                     }
@@ -345,6 +351,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                 #yield_point
                 loop {
                     #body
+                    #[allow(unreachable_code)]
                     if !#b.spend_local() {
                         break;
                     }
