@@ -22,8 +22,8 @@
 //! of a labeled block around the body, to the inner loop's next iteration; an unlabeled
 //! `break` names the outer loop.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::quote_spanned;
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote_spanned};
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprBreak, Ident, Lifetime, Pat, Path, Stmt, Token};
@@ -270,9 +270,11 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
     let skeleton = match &*expr {
         // Rotated: the inner loop fetches the next item at its end, so that its iterations
         // run straight through, with no join before the body.
-        Expr::ForLoop(_) => quote_spanned! {span=>
-            match ::core::iter::IntoIterator::into_iter(__COOP_ITER) {
-                mut __coop_iter => {
+        Expr::ForLoop(e) => {
+            let (into_iter, binding) = into_iter_over(&e.expr, span);
+            quote_spanned! {span=>
+            match #into_iter {
+                #binding => {
                     let mut __coop_next = #none;
                     #exit: loop {
                         let mut __coop_item = match ::core::option::Option::take(&mut __coop_next) {
@@ -307,7 +309,8 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                     }
                 }
             }
-        },
+            }
+        }
         Expr::While(_) if !strip.yield_before_condition => quote_spanned! {span=>
             let mut __coop_ready = false;
             #exit: loop {
@@ -416,6 +419,29 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
     splice.visit_expr_mut(&mut skeleton);
     *expr = skeleton;
     true
+}
+
+/// `::core::iter::IntoIterator::into_iter(__COOP_ITER)` and the binding `mut __coop_iter`
+/// that holds the iterator, their tokens at the iterator expression's first and last tokens,
+/// so that both span the expression as written: a note about the iterator held across the
+/// yield point (a non-`Send` one) shows the user's expression, as it does for the `for` rustc
+/// lowers.
+fn into_iter_over(iter: &Expr, span: Span) -> (TokenStream, TokenStream) {
+    let mut tokens = iter.to_token_stream().into_iter();
+    let first = tokens.next().map_or(span, |token| glue(token.span()));
+    let last = tokens.last().map_or(first, |token| glue(token.span()));
+    let path = quote_spanned! {first=> ::core::iter::IntoIterator::into_iter };
+    let mut args = Group::new(
+        Delimiter::Parenthesis,
+        quote_spanned! {first=> __COOP_ITER },
+    );
+    args.set_span(last);
+    let mut_token = Token![mut](first);
+    let name = Ident::new("__coop_iter", last);
+    (
+        quote_spanned! {span=> #path #args },
+        quote_spanned! {span=> #mut_token #name },
+    )
 }
 
 /// Moves the user's pieces into a parsed skeleton, in place of its placeholders.
