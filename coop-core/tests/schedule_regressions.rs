@@ -158,6 +158,33 @@ fn branches_of_one_task_share_the_ambient_budget_per_task_poll() {
     assert_eq!(forced_yield_count() - before, pending);
 }
 
+/// An executor nested in a task polls its own tasks inside the task's scope, which it never
+/// leaves: once that scope is spent, a stream on `poll_proceed` in it still finishes (found by
+/// the property tests as a nested executor's livelock).
+#[test]
+fn an_executor_nested_in_a_spent_scope_finishes_its_poll_proceed_tasks() {
+    use futures::StreamExt;
+    let _serial = serial();
+    on_fresh_thread(|| {
+        let mut outer = Checker::new(Boundary::Scope(Budget::units(1)));
+        outer.spawn(
+            async {
+                let mut nested = Checker::new(Boundary::Ambient);
+                nested.spawn(loop_of(3, Duration::ZERO), Limits::default());
+                nested.spawn(
+                    async {
+                        assert_eq!(Counter(3).count().await, 3);
+                    },
+                    Limits::default(),
+                );
+                nested.run(1000).unwrap();
+            },
+            Limits::default(),
+        );
+        outer.run(1000).unwrap();
+    });
+}
+
 /// A unit refunded after the scope's forced yield is not granted again: the budget stays spent.
 #[test]
 fn a_refund_after_the_scopes_forced_yield_revives_nothing() {
