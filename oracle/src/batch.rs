@@ -42,8 +42,9 @@ impl Difference {
 pub struct Outcome {
     /// Differences, by index of the fn in the batch.
     pub differences: BTreeMap<usize, Difference>,
-    /// Fns the plain build rejected (a grammar bug, not a coop one): left out.
-    pub plain_rejected: Vec<usize>,
+    /// Fns the plain build rejected (a grammar bug, not a coop one), with rustc's message: left
+    /// out.
+    pub plain_rejected: Vec<(usize, String)>,
     /// Fns compared.
     pub compared: usize,
     /// Of those, fns whose annotated run yielded at least once.
@@ -82,8 +83,8 @@ impl Workdir {
         let name = format!("oracle-{name}");
         let mut outcome = Outcome::default();
         let mut live: Vec<usize> = (0..bodies.len()).collect();
-        let plain = self.build_dropping(&dir, &name, bodies, &mut live, false, |index, _| {
-            outcome.plain_rejected.push(index);
+        let plain = self.build_dropping(&dir, &name, bodies, &mut live, false, |index, message| {
+            outcome.plain_rejected.push((index, message));
         });
         let mut compile_errors = Vec::new();
         let coop = self.build_dropping(&dir, &name, bodies, &mut live, true, |index, message| {
@@ -145,6 +146,7 @@ impl Workdir {
             let lines = self.write(dir, name, bodies, live);
             let mut build = self.cargo(dir);
             build.args(["build", "--quiet", "--message-format", "short"]);
+            build.env("CARGO_INCREMENTAL", "0");
             if coop {
                 build.args(["--features", "coop"]);
             }
@@ -223,7 +225,8 @@ impl Workdir {
             "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
              [workspace]\n\n[features]\ncoop = []\n\n[dependencies]\n\
              coop-core = {{ path = {core:?}, features = [\"macros\"] }}\nfutures = \"0.3.31\"\n\n\
-             [profile.dev]\ndebug = false\n"
+             [profile.dev]\ndebug = false\n\n\
+             [profile.dev.build-override]\nopt-level = 3\n"
         );
         write_if_changed(&dir.join("Cargo.toml"), &manifest);
         let lock = dir.join("Cargo.lock");

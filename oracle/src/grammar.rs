@@ -80,7 +80,7 @@ pub(crate) const LOOPS: &[Template] = &[
     ),
     l(
         "while_child_cond",
-        "{ let mut c@ = 0u32; let mut s@ = 0u32; LBLwhile c@ < %N && $1 < 1_000_000 { c@ += 1; s@ ^= $0; } s@ }",
+        "{ let mut c@ = 0u32; let mut s@ = 0u32; LBLwhile c@ < %N && ($1) < 1_000_000 { c@ += 1; s@ ^= $0; } s@ }",
         &[Body, Same],
     ),
     l(
@@ -161,7 +161,7 @@ pub(crate) const EXPRS: &[Template] = &[
     // if and match: scrutinees, arms, guards
     t(
         "if_cond",
-        "if $0 > 3 { $1 } else { $2 }",
+        "if ($0) > 3 { $1 } else { $2 }",
         &[Same, Same, Same],
     ),
     t(
@@ -176,7 +176,7 @@ pub(crate) const EXPRS: &[Template] = &[
     ),
     t(
         "match_guard",
-        "match $0 { 0 => $1, v@ if v@ > $2 => v@ ^ $3, _ => 5 }",
+        "match ($0) { 0 => $1, v@ if v@ > $2 => v@ ^ $3, _ => 5 }",
         &[Same, Same, Same, Same],
     ),
     t(
@@ -264,12 +264,12 @@ pub(crate) const EXPRS: &[Template] = &[
     ),
     t(
         "ext_if_else",
-        "{ let r@ = if $1 > 2 { &TP(@) } else { &TP(@ + 1000) }; add($0, r@.get()) }",
+        "{ let r@ = if ($1) > 2 { &TP(@) } else { &TP(@ + 1000) }; add($0, r@.get()) }",
         &[Same, Same],
     ),
     t(
         "ext_match_arm",
-        "{ let r@ = match $1 { 0 => &TP(@), _ => &TP(@ + 1000) }; add($0, r@.get()) }",
+        "{ let r@ = match ($1) { 0 => &TP(@), _ => &TP(@ + 1000) }; add($0, r@.get()) }",
         &[Same, Same],
     ),
     t(

@@ -90,6 +90,12 @@ pub fn fuzz(seed: u64, fns: usize, per_crate: usize) -> Summary {
         summary.compared += outcome.compared;
         summary.yielded += outcome.yielded;
         summary.plain_rejected += outcome.plain_rejected.len();
+        for (index, message) in &outcome.plain_rejected {
+            eprintln!(
+                "the plain build rejected a generated fn: {message}\n{}",
+                bodies[*index]
+            );
+        }
         for (index, difference) in outcome.differences.into_iter().take(3) {
             let (case, difference) = shrink(&workdir, cases[index].clone(), difference);
             let body = case.render();
