@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::generate::Edition;
+
 const RUNTIME: &str = include_str!("runtime.rs");
 
 /// What differed for one fn.
@@ -56,6 +58,7 @@ pub struct Outcome {
 pub struct Workdir {
     root: PathBuf,
     workspace: PathBuf,
+    edition: Edition,
 }
 
 impl Workdir {
@@ -74,12 +77,19 @@ impl Workdir {
         Workdir {
             root: target.join("oracle"),
             workspace,
+            edition: Edition::E2024,
         }
+    }
+
+    /// The same, compiling batches on `edition`.
+    pub fn with_edition(self, edition: Edition) -> Self {
+        Workdir { edition, ..self }
     }
 
     /// Writes, builds, runs and compares `bodies` (fn body sources) in the crate `name`.
     pub fn run(&self, name: &str, bodies: &[String]) -> Outcome {
-        let dir = self.root.join(name);
+        let name = format!("{name}-{}", self.edition.as_str());
+        let dir = self.root.join(&name);
         let name = format!("oracle-{name}");
         let mut outcome = Outcome::default();
         let mut live: Vec<usize> = (0..bodies.len()).collect();
@@ -221,8 +231,9 @@ impl Workdir {
     ) -> Vec<(usize, usize)> {
         std::fs::create_dir_all(dir.join("src")).expect("create the batch crate");
         let core = self.workspace.join("coop-core");
+        let edition = self.edition.as_str();
         let manifest = format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"{edition}\"\npublish = false\n\n\
              [workspace]\n\n[features]\ncoop = []\n\n[dependencies]\n\
              coop-core = {{ path = {core:?}, features = [\"macros\"] }}\nfutures = \"0.3.31\"\n\n\
              [profile.dev]\ndebug = false\n\n\
