@@ -291,6 +291,7 @@
 //! The budget is a thread-local without a destructor. Nothing here panics during thread-local
 //! teardown: a budget that cannot be read counts as unconstrained.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod ambient;
