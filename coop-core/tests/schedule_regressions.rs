@@ -130,6 +130,36 @@ fn a_slice_bounds_a_slow_cooperative_task_beside_a_fast_one() {
     });
 }
 
+/// The same with the ambient budget and a default slice, while both run: the slow task never
+/// goes on at the fast one's pace after the fast one's forced yield. (A task that goes on with a
+/// budget another task left unspent, when that task ends, goes on at its pace for one chunk: the
+/// documented exception, not tested here.)
+#[test]
+fn an_ambient_slice_bounds_a_slow_task_beside_a_fast_one_running_the_same_loop() {
+    let _serial = serial();
+    install_manual_clock();
+    let slice = Duration::from_millis(1);
+    let slow = Duration::from_millis(1);
+    coop_core::set_default_budget(Budget::units(128).slice(slice));
+    let outcome = on_fresh_thread(|| {
+        let mut checker = Checker::new(Boundary::Ambient);
+        checker.spawn(
+            loop_of(100_000, Duration::from_micros(1)),
+            Limits::default(),
+        );
+        checker.spawn(
+            loop_of(300, slow),
+            Limits {
+                units: None,
+                time: Some(slice + slice / 4 + slow),
+            },
+        );
+        checker.run(1_000_000)
+    });
+    coop_core::set_default_budget(Budget::DEFAULT);
+    outcome.unwrap();
+}
+
 /// On the ambient budget, the branches of one task's `join!` share one budget per task poll:
 /// at most its units plus one iteration for each branch that goes on after its yield.
 #[test]
