@@ -8,14 +8,25 @@
 //! difference that shows in both columns is the code's, not the machine's.
 //!
 //! `cargo bench -p coop-benches --bench interleaved -- <set>`, sets `inline`, `opaque`,
-//! `parser` (default: all three). `cargo test` runs two rounds of each, untimed.
+//! `parser`, `slice` (default: all four). `cargo test` runs two rounds of each, untimed.
+//!
+//! Budgets: `cooperative` spends the ambient budget (128 units, a forced yield through tokio's
+//! scheduler each time they run out); `cooperative_large` runs under
+//! `budgeted_with(Budget::units(u16::MAX))`, a forced yield every 65 535 units, so what it adds
+//! to `bare` is the yield point's fast path; `per_iteration` is the loop with the yield point
+//! `#[cooperative]` puts in a loop it does not strip-mine, written by hand; the tokenizer's
+//! `cooperative_no_yield` runs in a coop scope with room for every unit (`with_room`), in both
+//! builds. The `slice` set compares a scope of 128 units with and
+//! without a 1 ms time slice.
 
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use coop_benches::never_yielding;
+use coop_core::{Budget, budgeted_with};
+
+use coop_benches::with_room;
 
 mod calls;
 mod loops;
@@ -48,10 +59,21 @@ macro_rules! variant {
     };
 }
 
+/// The large budget of the goal rows: a forced yield every `u16::MAX` units.
+const LARGE: Budget = Budget::units(u16::MAX);
+
+/// The time slice of the `slice` set, on top of the default 128 units.
+const SLICED: Budget = Budget::DEFAULT.slice(Duration::from_millis(1));
+
 /// The comparisons of one set: a label and its variants, `bare` first.
 fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
-    use calls::{TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_parse};
-    use loops::{bare, cooperative, tokio_consume_budget, yield_now_every_128};
+    use calls::{
+        TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_opaque_per_iteration,
+        cooperative_parse,
+    };
+    use loops::{
+        bare, cooperative, cooperative_per_iteration, tokio_consume_budget, yield_now_every_128,
+    };
     macro_rules! inline {
         ($steps:literal, $label:literal) => {
             (
@@ -59,11 +81,13 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                 vec![
                     variant!("bare", bare::<$steps>),
                     variant!("cooperative", cooperative::<$steps>),
-                    variant!("tokio_consume_budget", tokio_consume_budget::<$steps>),
-                    variant!("yield_now_every_128", yield_now_every_128::<$steps>),
-                    variant!("cooperative_no_yield", |n, seed| never_yielding(
+                    variant!("cooperative_large", |n, seed| budgeted_with(
+                        LARGE,
                         cooperative::<$steps>(n, seed)
                     )),
+                    variant!("per_iteration", cooperative_per_iteration::<$steps>),
+                    variant!("tokio_consume_budget", tokio_consume_budget::<$steps>),
+                    variant!("yield_now_every_128", yield_now_every_128::<$steps>),
                 ],
             )
         };
@@ -75,18 +99,51 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                 vec![
                     variant!("bare", bare_opaque::<$steps>),
                     variant!("cooperative", cooperative_opaque::<$steps>),
-                    variant!("cooperative_no_yield", |n, seed| never_yielding(
+                    variant!("cooperative_large", |n, seed| budgeted_with(
+                        LARGE,
                         cooperative_opaque::<$steps>(n, seed)
+                    )),
+                    variant!("per_iteration", cooperative_opaque_per_iteration::<$steps>),
+                ],
+            )
+        };
+    }
+    macro_rules! slice {
+        ($steps:literal, $label:literal) => {
+            (
+                $label.to_string(),
+                vec![
+                    variant!("bare", bare::<$steps>),
+                    variant!("count_only", |n, seed| budgeted_with(
+                        Budget::DEFAULT,
+                        cooperative::<$steps>(n, seed)
+                    )),
+                    variant!("count_and_slice", |n, seed| budgeted_with(
+                        SLICED,
+                        cooperative::<$steps>(n, seed)
                     )),
                 ],
             )
         };
     }
     match name {
-        "inline" => vec![inline!(1, "1ns"), inline!(6, "10ns"), inline!(60, "100ns")],
+        "slice" => vec![
+            slice!(1, "slice_1ns"),
+            slice!(6, "slice_10ns"),
+            slice!(60, "slice_100ns"),
+        ],
+        "inline" => vec![
+            inline!(1, "1ns"),
+            inline!(3, "5ns"),
+            inline!(6, "10ns"),
+            inline!(24, "40ns"),
+            inline!(60, "100ns"),
+        ],
         "opaque" => vec![
             opaque!(1, "opaque_1ns"),
+            opaque!(3, "opaque_5ns"),
             opaque!(6, "opaque_10ns"),
+            opaque!(24, "opaque_40ns"),
             opaque!(60, "opaque_100ns"),
         ],
         "parser" => vec![(
@@ -94,12 +151,12 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
             vec![
                 variant!("bare", |_, seed| bare_parse(&TOKENS, seed)),
                 variant!("cooperative", |_, seed| cooperative_parse(&TOKENS, seed)),
-                variant!("cooperative_no_yield", |_, seed| never_yielding(
+                variant!("cooperative_no_yield", |_, seed| with_room(
                     cooperative_parse(&TOKENS, seed)
                 )),
             ],
         )],
-        other => panic!("unknown set {other:?}: inline, opaque or parser"),
+        other => panic!("unknown set {other:?}: inline, opaque, parser or slice"),
     }
 }
 
@@ -133,7 +190,12 @@ fn main() {
         .filter(|arg| !arg.starts_with('-'))
         .collect();
     let sets = if sets.is_empty() {
-        vec!["inline".to_string(), "opaque".into(), "parser".into()]
+        vec![
+            "inline".to_string(),
+            "opaque".into(),
+            "parser".into(),
+            "slice".into(),
+        ]
     } else {
         sets
     };

@@ -32,6 +32,7 @@ pub mod awaits;
 mod hooks;
 mod item_macros;
 mod loops;
+mod macro_table;
 mod macros;
 mod markers;
 mod scan;

@@ -295,6 +295,7 @@
 #![warn(missing_docs)]
 
 mod ambient;
+mod batch;
 mod budget;
 mod clock;
 mod counts;

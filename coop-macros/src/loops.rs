@@ -1,16 +1,11 @@
-//! Where a loop's yield point goes, and the code that puts it there.
+//! The code that puts a yield point in a loop: at the head of the body, or, for a `while let`,
+//! before the condition (the loop rewritten as rustc lowers it). Where one goes and where none
+//! does is stated once, in the docs of `#[cooperative]` ("Where the yield point goes" in
+//! `lib.rs`); coop-analysis decides it for each loop.
 //!
-//! The rule: a yield point sits where no temporary of the loop's own header is alive, and every
-//! iteration passes through it once.
-//!
-//! - `loop { body }` and `for pat in iter { body }`: first statement of the body. A `for` whose
-//!   iterator expression leaves a temporary alive gets none (see `temporaries`).
-//! - `while cond { body }`: first statement of the body. The condition's temporaries are dropped
-//!   before the body runs.
-//! - `while let pat = expr { body }`, and let-chains: before the condition, because the
-//!   scrutinee's temporaries live through the body. The loop becomes what rustc lowers it to,
-//!   `loop { yield; if let pat = expr { body } else { break } }`, keeping its attributes and
-//!   label, so `continue`, `break` and `break 'label` go where they went.
+//! A loop whose iterations cannot suspend or reach another yield point is strip-mined instead
+//! (see `strip`): the same yield point, in the same order with the loop's own steps, spending
+//! from a local batch.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
@@ -28,11 +23,14 @@ use crate::attrs::{glue, relocate};
 // and `column!()` carry the keyword's own span, without the attribute's hygiene: those macros
 // report the outermost macro call their span comes from, which for glued tokens is the
 // attribute, and for these the keyword. The fn's name keeps the user's span.
+//
+// With a batch (see `strip`): `yield_point!(in __coop_batch; fn_name, ..)`.
 pub(crate) fn yield_point(
     krate: &Path,
     keyword: Span,
     function: Option<&Ident>,
     cfg_opt_outs: &[TokenStream],
+    batch: Option<&Ident>,
 ) -> Stmt {
     let krate = relocate(krate, keyword);
     let span = glue(keyword);
@@ -41,7 +39,12 @@ pub(crate) fn yield_point(
             #function, ::core::file!(), ::core::line!(), ::core::column!()
         }
     });
-    let call = quote_spanned! {span=> #krate::__private::yield_point!(#site); };
+    let args = match (batch, site) {
+        (Some(batch), Some(site)) => quote_spanned! {span=> in #batch; #site },
+        (Some(batch), None) => quote_spanned! {span=> in #batch },
+        (None, site) => quote::quote! { #site },
+    };
+    let call = quote_spanned! {span=> #krate::__private::yield_point!(#args); };
     let tokens = if cfg_opt_outs.is_empty() {
         call
     } else {

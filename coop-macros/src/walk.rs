@@ -12,6 +12,7 @@ use coop_analysis::{Hooks, LoopSite, OpaqueLoop, Verdict};
 use crate::error::{self, combine};
 use crate::items::{self, Reached};
 use crate::loops;
+use crate::strip;
 use crate::unconstrain;
 
 /// What the walker does with each loop it meets in async context.
@@ -104,20 +105,40 @@ impl Hooks for Act<'_> {
                 }
             }
             Action::InsertYieldPoints(krate) if site.instrumentable => {
-                let yield_point =
-                    loops::yield_point(krate, site.keyword, self.function, &site.cfg_opt_outs);
+                if site.cfg_opt_outs.is_empty() && strip::batchable(expr) {
+                    let batch = strip::batch_name(site.keyword);
+                    let yield_point =
+                        loops::yield_point(krate, site.keyword, self.function, &[], Some(&batch));
+                    let strip = strip::Strip {
+                        krate,
+                        keyword: site.keyword,
+                        yield_point,
+                        batch,
+                        yield_before_condition: site.yield_before_condition,
+                    };
+                    if strip::strip_mine(strip, expr) {
+                        return true;
+                    }
+                }
+                let yield_point = loops::yield_point(
+                    krate,
+                    site.keyword,
+                    self.function,
+                    &site.cfg_opt_outs,
+                    None,
+                );
                 if site.yield_before_condition {
                     let placeholder = Expr::Verbatim(TokenStream::new());
                     if let Expr::While(e) = std::mem::replace(expr, placeholder) {
                         *expr = loops::yield_before_condition(e, yield_point);
                     }
-                    return true;
-                }
-                match expr {
-                    Expr::While(e) => loops::insert_at_head(&mut e.body, yield_point),
-                    Expr::Loop(e) => loops::insert_at_head(&mut e.body, yield_point),
-                    Expr::ForLoop(e) => loops::insert_at_head(&mut e.body, yield_point),
-                    _ => return false,
+                } else {
+                    match expr {
+                        Expr::While(e) => loops::insert_at_head(&mut e.body, yield_point),
+                        Expr::Loop(e) => loops::insert_at_head(&mut e.body, yield_point),
+                        Expr::ForLoop(e) => loops::insert_at_head(&mut e.body, yield_point),
+                        _ => return false,
+                    }
                 }
                 true
             }

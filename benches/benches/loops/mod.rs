@@ -51,3 +51,19 @@ pub(crate) async fn yield_now_every_128<const STEPS: u32>(n: u64, seed: u64) -> 
     }
     x
 }
+
+/// The `cooperative` loop with the per-iteration yield point written by hand, as
+/// `#[cooperative]` expands a loop it does not strip-mine: every iteration spends from the
+/// thread's budget.
+#[allow(
+    dead_code,
+    reason = "`fairness` includes the module and does not time it"
+)]
+pub(crate) async fn cooperative_per_iteration<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        coop_core::__private::yield_point!();
+        x = work::<STEPS>(x ^ i);
+    }
+    x
+}
