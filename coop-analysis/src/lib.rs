@@ -27,7 +27,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod args;
 pub mod awaits;
+pub mod cfg_attr;
+mod coverage;
+pub mod lints;
 mod macros;
 mod scan;
 pub mod temporaries;
@@ -35,7 +39,9 @@ mod walk;
 
 pub use awaits::{Verdict, loop_verdict};
 
-pub use scan::{Coverage, Finding, FindingKind, FixSite, FixTarget, Scanned, scan_file};
+pub use coverage::Coverage;
+pub use lints::{FindingKind, Lint};
+pub use scan::{Finding, FixSite, FixTarget, Scanned, Unchecked, scan_file};
 pub use walk::{Hooks, LoopKind, LoopSite, OpaqueLoop, Walked, let_scrutinees, walk_fn_body};
 
 /// `#[name]` or `#[some::path::name]`, with or without arguments.
