@@ -162,7 +162,10 @@ mod tests {
         let fair: Vec<Attribute> = vec![syn::parse_quote!(#[fair(check)])];
         assert_eq!(read_attrs(&fair, &names).coverage, Some(Coverage::Checked));
         let nobudget: Vec<Attribute> = vec![syn::parse_quote!(#[nobudget])];
-        assert_eq!(read_attrs(&nobudget, &names).coverage, Some(Coverage::OptedOut));
+        assert_eq!(
+            read_attrs(&nobudget, &names).coverage,
+            Some(Coverage::OptedOut)
+        );
     }
 
     #[test]

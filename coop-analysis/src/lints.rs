@@ -216,6 +216,15 @@ declare_lint! {
     "A file that cannot be read or parsed is not checked.",
 }
 
+/// The error on a loop marker with arguments, inside a `#[cooperative]` item.
+pub const MARKER_WITH_ARGUMENTS: &str =
+    "`#[unconstrained]` on a loop takes no arguments: it opts that loop out of yield points";
+
+/// The error on a loop marker on something that is not a loop, inside a `#[cooperative]` item.
+pub const MARKER_NOT_ON_A_LOOP: &str = "`#[unconstrained]` inside a `#[cooperative]` item marks \
+     loops only (`loop`, `while`, `for`): mark each loop to opt out, or move this code into an \
+     `#[unconstrained]` fn";
+
 /// Every lint, in the order the documentation lists them.
 ///
 /// ```
@@ -417,7 +426,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
             diagonal = above;
         }
     }

@@ -181,7 +181,12 @@ impl<'ast> Visit<'ast> for Unchecked {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         if mac.path.is_ident("macro_rules") {
             count_in_tokens(mac.tokens.clone(), self);
-        } else if mac.path.segments.last().is_some_and(|s| s.ident == "include") {
+        } else if mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "include")
+        {
             self.included_files += 1;
         }
     }
