@@ -27,6 +27,8 @@ pub struct Lint {
     pub title: &'static str,
     /// Why it matters, in one sentence (SARIF's `shortDescription`, the docs' first line).
     pub explanation: &'static str,
+    /// The one-line help where no finding-specific one applies (a package's manifest).
+    pub help: &'static str,
 }
 
 impl Lint {
@@ -56,13 +58,17 @@ impl fmt::Display for Lint {
 /// Declares one lint: its rustdoc (the explanation users follow the link to), its name, its
 /// title and its one-sentence explanation.
 macro_rules! declare_lint {
-    ($(#[doc = $doc:literal])* $constant:ident, $name:literal, $title:expr, $explanation:literal $(,)?) => {
+    (
+        $(#[doc = $doc:literal])*
+        $constant:ident, $name:literal, $title:expr, $explanation:literal, $help:literal $(,)?
+    ) => {
         $(#[doc = $doc])*
         pub const $constant: Lint = Lint {
             name: $name,
             constant: stringify!($constant),
             title: $title,
             explanation: $explanation,
+            help: $help,
         };
     };
 }
@@ -88,6 +94,7 @@ declare_lint! {
     "loop_without_yield_point",
     NEVER_AWAITS_TITLE,
     "A loop in async code that never awaits holds its thread: no other task there runs until it ends.",
+    "add `#[coop_core::cooperative]` to the fn (`cargo coop fix` does)",
 }
 
 declare_lint! {
@@ -110,6 +117,7 @@ declare_lint! {
     "loop_under_temporary",
     NEVER_AWAITS_TITLE,
     "A temporary alive in this loop keeps `#[cooperative]` from adding a yield point to it.",
+    "bind the header's value with `let` before the loop and add `coop_core::consume_budget().await;` to its body",
 }
 
 declare_lint! {
@@ -126,6 +134,7 @@ declare_lint! {
     "this loop never awaits: the `consume_budget()` future in its body is created and dropped, \
      so it never yields",
     "A `consume_budget()` future dropped without `.await` never yields.",
+    "add `.await` after the `consume_budget()` call",
 }
 
 declare_lint! {
@@ -143,6 +152,7 @@ declare_lint! {
     "this loop is inside a macro call, which `#[cooperative]` cannot instrument: it may hold \
      its thread without ever yielding",
     "`#[cooperative]` cannot instrument a loop inside the tokens of an unknown macro.",
+    "move the loop out of the macro call",
 }
 
 declare_lint! {
@@ -164,6 +174,7 @@ declare_lint! {
     "stray_loop_marker",
     "`#[unconstrained]` marks a loop only inside a `#[cooperative]` item: rustc rejects it here",
     "A loop marker outside a `#[cooperative]` item does not compile.",
+    "add `#[coop_core::cooperative]` to the fn (`cargo coop fix` does)",
 }
 
 declare_lint! {
@@ -179,6 +190,7 @@ declare_lint! {
     "invalid_arguments",
     "coop's attribute does not accept these arguments",
     "The attribute rejects its arguments, so the crate does not build.",
+    "`#[cooperative]` accepts `check` and `crate = \"path\"`; `#[unconstrained]` accepts `crate = \"path\"`",
 }
 
 declare_lint! {
@@ -192,6 +204,7 @@ declare_lint! {
     "tokio_without_bridge",
     "this package depends on tokio, and its coop-core dependency leaves the `tokio` feature off",
     "Without the `tokio` feature, coop's forced yields do not let tokio poll its timers and sockets.",
+    "add `features = [\"tokio\"]` to the coop-core dependency (`cargo coop fix` does)",
 }
 
 declare_lint! {
@@ -205,6 +218,7 @@ declare_lint! {
     "this package uses coop's attributes, and its coop-core dependency leaves the `macros` \
      feature off",
     "Without the `macros` feature, `#[cooperative]` names a function, not an attribute.",
+    "add `features = [\"macros\"]` to the coop-core dependency (`cargo coop fix` does)",
 }
 
 declare_lint! {
@@ -212,8 +226,9 @@ declare_lint! {
     /// checked; the other files are.
     UNREADABLE_FILE,
     "unreadable_file",
-    "could not read this file",
+    "could not check this file",
     "A file that cannot be read or parsed is not checked.",
+    "its loops were not checked; the other files were",
 }
 
 /// The error on a loop marker with arguments, inside a `#[cooperative]` item.
@@ -377,11 +392,7 @@ impl FindingKind {
             (FindingKind::StrayLoopMarker, _) => {
                 format!("put `#[{krate}::unconstrained]` on the fn instead of the loop")
             }
-            (FindingKind::InvalidArguments(_), _) => {
-                "`#[cooperative]` accepts `check` and `crate = \"path\"`; `#[unconstrained]` \
-                 accepts `crate = \"path\"`"
-                    .to_owned()
-            }
+            (FindingKind::InvalidArguments(_), _) => INVALID_ARGUMENTS.help.to_owned(),
         }
     }
 }
