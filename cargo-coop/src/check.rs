@@ -68,7 +68,7 @@ pub(crate) fn report(packages: &Packages) -> Result<Report> {
                 .extend(unreadable_entry(&package.name, file, &path));
             let mut fns = HashSet::new();
             for finding in &file.findings {
-                if finding.loop_kind.is_some() && fns.insert(&finding.function) {
+                if finding.kind.is_a_loop_without_yield_point() && fns.insert(&finding.function) {
                     report.totals.fns_with_findings += 1;
                 }
                 report

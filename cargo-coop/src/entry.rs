@@ -30,6 +30,8 @@ pub(crate) struct Entry {
     pub(crate) fixable: bool,
     /// The file could not be read or parsed: the run could not check it.
     pub(crate) unreadable: bool,
+    /// It reports a loop that can hold its thread.
+    pub(crate) loop_without_yield_point: bool,
 }
 
 /// What a run counted.
@@ -85,7 +87,11 @@ impl Report {
         if unchecked.included_files > 0 {
             not_checked.push(format!(
                 "{}",
-                plural(unchecked.included_files, "`include!`d file", "`include!`d files")
+                plural(
+                    unchecked.included_files,
+                    "`include!`d file",
+                    "`include!`d files"
+                )
             ));
         }
         if unchecked.macro_rules_fns + unchecked.macro_rules_loops > 0 {
@@ -109,7 +115,7 @@ impl Report {
             let loops = self
                 .entries
                 .iter()
-                .filter(|e| e.loop_kind.is_some() && !e.unreadable)
+                .filter(|e| e.loop_without_yield_point)
                 .count();
             let loops = if loops == 0 {
                 String::new()

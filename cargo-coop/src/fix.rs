@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::check::{COULD_NOT_RUN, CLEAN, FINDINGS, missing_features, scan_packages, shown};
+use crate::check::{CLEAN, COULD_NOT_RUN, FINDINGS, missing_features, scan_packages, shown};
 use crate::entry::plural;
 use crate::insert::{diff, fix_source};
 use crate::manifest::{self, Source};
@@ -144,11 +144,17 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
         let new = manifest::edit(&manifest_text, &key, source.as_ref(), &features)
             .with_context(|| format!("cannot edit {}", package.manifest_path.display()))?;
         let path = shown(&packages.workspace_root, &package.manifest_path);
-        if source.is_some() {
-            notes.push(format!("{path}: a `{key}` dependency on coop-core"));
+        if let Some(source) = &source {
+            let from = match source {
+                Source::Spec(_) => "as `--dependency` says".to_owned(),
+                Source::CopyOf(_) => format!("as its dev-dependency `{key}` has it"),
+                Source::Workspace => "from `[workspace.dependencies]`".to_owned(),
+                Source::Path(_) => "the coop-core beside this cargo-coop's sources".to_owned(),
+            };
+            notes.push(format!("a coop-core dependency to {path} ({from})"));
         }
         for feature in &features {
-            notes.push(format!("{path}: coop-core's `{feature}` feature"));
+            notes.push(format!("coop-core's `{feature}` feature to {path}"));
         }
         writes.push(Planned {
             path: package.manifest_path.clone(),
@@ -171,7 +177,11 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 .with_context(|| format!("cannot write {}", write.path.display()))?;
         }
     }
-    let verb = if options.dry_run { "would add" } else { "added" };
+    let verb = if options.dry_run {
+        "would add"
+    } else {
+        "added"
+    };
     writeln!(
         out,
         "cargo coop: {verb} `#[cooperative]` to {}; {} need{} a hand-written change \

@@ -171,6 +171,8 @@ fn add_features(entry: &mut Item, features: &[&str]) -> Result<()> {
         }
     }
     if let Some(inline) = entry.as_inline_table_mut() {
+        // `key.workspace = true` with features reads better as one inline table.
+        inline.set_dotted(false);
         inline.fmt();
     }
     Ok(())
@@ -179,7 +181,9 @@ fn add_features(entry: &mut Item, features: &[&str]) -> Result<()> {
 /// The coop-core next to the sources this tool was built from, when it was installed from a
 /// clone (`cargo install --path cargo-coop`): `<clone>/coop-core`.
 pub(crate) fn coop_core_beside_the_tool() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.join("coop-core");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()?
+        .join("coop-core");
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
     let doc: DocumentMut = manifest.parse().ok()?;
     (doc.get("package")?.get("name")?.as_str()? == "coop-core").then_some(dir)
@@ -189,7 +193,9 @@ pub(crate) fn coop_core_beside_the_tool() -> Option<PathBuf> {
 pub(crate) fn relative(from: &Path, to: &Path) -> String {
     let from: Vec<Component<'_>> = from.components().collect();
     let target: Vec<Component<'_>> = to.components().collect();
-    if !from.first().is_some_and(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
+    if !from
+        .first()
+        .is_some_and(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
         || from.first() != target.first()
     {
         return to.display().to_string().replace('\\', "/");
@@ -221,9 +227,14 @@ mod tests {
             "[package]\nname = \"a\" # keep me\n\n[dependencies]\nserde = \"1\"\ncoop-core = \"0.1.0\"\n"
         );
         assert!(
-            edit(manifest, "coop-core", Some(&spec("path = \"../coop/coop-core\"")), &[])
-                .unwrap()
-                .ends_with("coop-core = { path = \"../coop/coop-core\" }\n")
+            edit(
+                manifest,
+                "coop-core",
+                Some(&spec("path = \"../coop/coop-core\"")),
+                &[]
+            )
+            .unwrap()
+            .ends_with("coop-core = { path = \"../coop/coop-core\" }\n")
         );
         assert!(dependency_value("path = ").is_err());
     }
@@ -248,7 +259,9 @@ mod tests {
         let entry = other_entry(manifest, "coop").unwrap();
         let fixed = edit(manifest, "coop", Some(&Source::CopyOf(entry)), &[]).unwrap();
         assert!(
-            fixed.contains("[dependencies]\ncoop = { package = \"coop-core\", path = \"../coop\" }\n"),
+            fixed.contains(
+                "[dependencies]\ncoop = { package = \"coop-core\", path = \"../coop\" }\n"
+            ),
             "{fixed}"
         );
     }

@@ -29,7 +29,13 @@ pub(crate) fn render(report: &Report, format: Format, color: bool) -> String {
 
 /// A finding of a source file, in the vocabulary's words; `krate` is the name the package
 /// reaches coop-core by.
-pub(crate) fn source_entry(package: &str, file: &FileScan, shown: &str, finding: &Located, krate: &str) -> Entry {
+pub(crate) fn source_entry(
+    package: &str,
+    file: &FileScan,
+    shown: &str,
+    finding: &Located,
+    krate: &str,
+) -> Entry {
     let fix_on = match finding.fix_target {
         Some(FixTarget::Block) => "its `#[async_trait]` block".to_owned(),
         _ => format!("`{}`", finding.function),
@@ -67,6 +73,7 @@ pub(crate) fn source_entry(package: &str, file: &FileScan, shown: &str, finding:
         fn_holds_async_blocks: finding.fn_holds_async_blocks,
         fixable: finding.fix_offset.is_some(),
         unreadable: false,
+        loop_without_yield_point: finding.kind.is_a_loop_without_yield_point(),
     }
 }
 
@@ -81,7 +88,8 @@ pub(crate) fn unreadable_entry(package: &str, file: &FileScan, shown: &str) -> O
         package: package.to_owned(),
         file: shown.to_owned(),
         line: error.line,
-        column: file.line_text(error.line)[..error.line_range.start.min(file.line_text(error.line).len())]
+        column: file.line_text(error.line)
+            [..error.line_range.start.min(file.line_text(error.line).len())]
             .chars()
             .count()
             + 1,
@@ -94,6 +102,7 @@ pub(crate) fn unreadable_entry(package: &str, file: &FileScan, shown: &str) -> O
         fn_holds_async_blocks: false,
         fixable: false,
         unreadable: true,
+        loop_without_yield_point: false,
     })
 }
 
@@ -117,7 +126,10 @@ pub(crate) fn manifest_entry(finding: ManifestFinding<'_>) -> Entry {
         package: finding.package.to_owned(),
         file: finding.file.to_owned(),
         line: finding.line,
-        column: finding.line_text[..finding.line_range.start].chars().count() + 1,
+        column: finding.line_text[..finding.line_range.start]
+            .chars()
+            .count()
+            + 1,
         line_text: finding.line_text.to_owned(),
         line_range: finding.line_range,
         function: None,
@@ -127,5 +139,6 @@ pub(crate) fn manifest_entry(finding: ManifestFinding<'_>) -> Entry {
         fn_holds_async_blocks: false,
         fixable: true,
         unreadable: false,
+        loop_without_yield_point: false,
     }
 }

@@ -16,7 +16,11 @@ fn rule(lint: &coop_analysis::Lint) -> ReportingDescriptor {
     ReportingDescriptor::builder()
         .id(lint.to_string())
         .name(lint.name)
-        .short_description(MultiformatMessageString::builder().text(lint.explanation).build())
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(lint.explanation)
+                .build(),
+        )
         .help_uri(lint.doc_url())
         .build()
 }
@@ -60,7 +64,10 @@ pub(crate) fn render(report: &Report) -> String {
         .rules(lints::ALL.iter().map(rule).collect::<Vec<_>>())
         .build();
     let mut properties = std::collections::BTreeMap::new();
-    properties.insert("summary".to_owned(), serde_json::Value::from(report.summary()));
+    properties.insert(
+        "summary".to_owned(),
+        serde_json::Value::from(report.summary()),
+    );
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(report.entries.iter().map(result).collect::<Vec<_>>())

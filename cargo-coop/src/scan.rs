@@ -139,7 +139,11 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
             // The line of the first invalid byte, shown with the invalid bytes replaced.
             let valid = err.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
-            let line = err.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+            let line = err.as_bytes()[..valid]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
             let start = err.as_bytes()[..valid]
                 .iter()
                 .rposition(|&b| b == b'\n')

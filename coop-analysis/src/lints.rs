@@ -310,6 +310,20 @@ impl FindingKind {
         }
     }
 
+    /// It reports a loop that can hold its thread (not an attribute that does not compile).
+    ///
+    /// ```
+    /// use coop_analysis::FindingKind;
+    /// assert!(FindingKind::UnderTemporary.is_a_loop_without_yield_point());
+    /// assert!(!FindingKind::StrayLoopMarker.is_a_loop_without_yield_point());
+    /// ```
+    pub fn is_a_loop_without_yield_point(&self) -> bool {
+        !matches!(
+            self,
+            FindingKind::StrayLoopMarker | FindingKind::InvalidArguments(_)
+        )
+    }
+
     /// The first line of the message.
     ///
     /// ```
