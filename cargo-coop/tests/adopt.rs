@@ -92,7 +92,10 @@ fn git(dir: &Path, args: &[&str]) {
 
 impl Fixture {
     fn new(name: &str) -> Fixture {
-        let dir = std::env::temp_dir().join(format!("coop-adopt-{name}-{}", std::process::id()));
+        static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let copy = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("coop-adopt-{name}-{}-{copy}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         copy_dir(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -334,7 +337,7 @@ fn a_dependency_without_the_macros_feature_gets_it() {
     std::fs::write(&manifest, text).unwrap();
     let lib = krate.dir.join("src/lib.rs");
     let source = format!(
-        "#[coop_core::cooperative]\npub async fn covered() {{}}\n{}",
+        "{}\n/// Covered.\n#[coop_core::cooperative]\npub async fn covered() {{}}\n",
         krate.read("src/lib.rs")
     );
     std::fs::write(&lib, source).unwrap();
