@@ -85,13 +85,10 @@ impl Report {
         }
         let unchecked = totals.unchecked;
         if unchecked.included_files > 0 {
-            not_checked.push(format!(
-                "{}",
-                plural(
-                    unchecked.included_files,
-                    "`include!`d file",
-                    "`include!`d files"
-                )
+            not_checked.push(plural(
+                unchecked.included_files,
+                "`include!`d file",
+                "`include!`d files",
             ));
         }
         if unchecked.macro_rules_fns + unchecked.macro_rules_loops > 0 {
