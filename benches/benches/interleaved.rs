@@ -15,6 +15,8 @@ use std::hint::black_box;
 use std::pin::Pin;
 use std::time::Instant;
 
+use coop_benches::never_yielding;
+
 mod calls;
 mod loops;
 
@@ -44,14 +46,6 @@ macro_rules! variant {
     ($name:literal, $hot:expr) => {
         ($name, (|r| Box::pin(round($hot, r))) as Hot)
     };
-}
-
-/// `fut` where no budget ever runs out: the yield point's check alone (see `yield_cost`).
-fn never_yielding<F: Future + Send + 'static>(fut: F) -> impl Future<Output = F::Output> + Send {
-    #[cfg(feature = "tokio-bridge")]
-    return tokio::task::coop::unconstrained(fut);
-    #[cfg(not(feature = "tokio-bridge"))]
-    return coop_benches::with_room(fut);
 }
 
 /// The comparisons of one set: a label and its variants, `bare` first.

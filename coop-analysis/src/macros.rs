@@ -24,7 +24,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Macro, Pat, Token};
 
 use crate::awaits::tokens_await;
-use crate::walk::LoopKind;
+use crate::loops::LoopKind;
 
 /// Macros whose operands never run as code here.
 const INERT: &[&str] = &[

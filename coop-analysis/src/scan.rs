@@ -12,11 +12,14 @@ use syn::{
     TraitItemFn, Visibility,
 };
 
+use crate::attr::is_attr;
 use crate::cfg_attr;
 use crate::coverage::{AttrNames, Coverage, read_attrs};
-use crate::is_attr;
+use crate::hooks::Hooks;
+use crate::item_macros::macro_items;
 use crate::lints::FindingKind;
-use crate::walk::{Hooks, LoopKind, LoopSite, OpaqueLoop, walk_fn_body};
+use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
+use crate::walk::walk_fn_body;
 
 /// Where `#[cooperative]` goes to fix a finding.
 ///
@@ -558,7 +561,7 @@ impl VisitMut for Scanner {
         if item.ident.is_some() || item.mac.path.is_ident("macro_rules") {
             return;
         }
-        if let Some(mut items) = crate::macro_items(&item.mac) {
+        if let Some(mut items) = macro_items(&item.mac) {
             for nested in &mut items {
                 self.visit_item_mut(nested);
             }

@@ -69,8 +69,7 @@ pub(crate) enum SiteRef {
 }
 
 impl SiteRef {
-    /// Tells yield points apart on one thread: the address of the `static` or the location; zero
-    /// for none, which no pace is remembered for.
+    /// Tells yield points apart: the address of the `static` or the location; zero for none.
     pub(crate) fn key(self) -> usize {
         match self {
             SiteRef::Static(site) => core::ptr::from_ref(site) as usize,
@@ -106,7 +105,6 @@ pub(crate) fn record(site: SiteRef, time_slice: bool, slice: Option<u64>) {
 }
 
 /// The fields the `tracing` event reports.
-#[cfg(feature = "tracing")]
 pub(crate) fn describe(site: SiteRef) -> (&'static str, u32, &'static str) {
     match site {
         SiteRef::Static(site) => (site.file, site.line, site.function),
@@ -125,10 +123,15 @@ fn registry() -> std::sync::MutexGuard<'static, Vec<&'static Site>> {
 /// only by [`forced_yield_count`](crate::forced_yield_count).
 const CALLER_SITES: usize = 1024;
 
+/// How many slots a location may look at: finding its site, or finding that it has none, takes
+/// at most this many probes however full the table is.
+const PROBES: usize = 8;
+
 static CALLERS: [OnceLock<Site>; CALLER_SITES] = [const { OnceLock::new() }; CALLER_SITES];
 
 /// The site of a hand-written yield point's caller: open addressing on the location, each slot
-/// set once, so finding a site that exists takes no lock.
+/// set once, so finding a site that exists takes no lock, and at most [`PROBES`] slots are
+/// looked at.
 fn caller_site(location: &'static Location<'static>) -> Option<&'static Site> {
     let same = |site: &Site| {
         site.line == location.line()
@@ -138,7 +141,7 @@ fn caller_site(location: &'static Location<'static>) -> Option<&'static Site> {
     // The location's address is its hash: one per call site, usually. Where codegen copies one,
     // the copies find slots of their own, and `sites` adds them up.
     let start = (core::ptr::from_ref(location) as usize >> 3) % CALLER_SITES;
-    for probe in 0..CALLER_SITES {
+    for probe in 0..PROBES {
         let slot = &CALLERS[(start + probe) % CALLER_SITES];
         let site =
             slot.get_or_init(|| Site::new(location.file(), location.line(), location.column(), ""));
@@ -280,8 +283,10 @@ impl fmt::Display for SiteStats {
 /// - in a fn that a `macro_rules!` generates, rustc places every loop at the macro's call, so
 ///   its loops share one site;
 /// - `consume_budget()`, `poll_proceed` and `cooperative(..)` are counted at their caller's
-///   location, in a table of 1024 distinct call sites: forced yields at call sites beyond those
-///   are counted by [`forced_yield_count`](crate::forced_yield_count) only.
+///   location, in a table of 1024 slots where each call site may take one of 8: a call site
+///   that finds its 8 taken (certain past 1024 call sites, possible before) is counted by
+///   [`forced_yield_count`](crate::forced_yield_count) only. Looking a call site up costs at
+///   most 8 probes either way.
 ///
 /// ```
 /// use coop_core::cooperative;

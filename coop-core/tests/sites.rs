@@ -9,11 +9,9 @@ use std::pin::pin;
 use std::task::{Context, Waker};
 use std::time::Duration;
 
-use coop_core::{
-    Budget, SiteStats, budgeted_with, consume_budget, poll_proceed, sites, with_budget,
-};
+use coop_core::{Budget, SiteStats, budgeted_with, consume_budget, poll_proceed, sites};
 use coop_test_support::{
-    advance_clock, count_yields_on_fresh_thread, forced_yields, forced_yields_per,
+    advance_clock, column_of, count_yields_on_fresh_thread, forced_yields, forced_yields_per,
     install_manual_clock,
 };
 
@@ -30,12 +28,6 @@ fn site_at(line: u32) -> SiteStats {
     found.into_iter().next().unwrap()
 }
 
-/// The 1-based column where `call` starts on `line` of this file.
-fn column_of(call: &str, line: u32) -> u32 {
-    let text = SOURCE.lines().nth(line as usize - 1).unwrap();
-    u32::try_from(text.find(call).expect("the call is on the line")).unwrap() + 1
-}
-
 #[test]
 fn consume_budget_names_its_callers_line() {
     let line = line!() + 4;
@@ -48,7 +40,7 @@ fn consume_budget_names_its_callers_line() {
     let site = site_at(line);
     assert_eq!(yields, forced_yields(1000));
     assert_eq!(site.forced_yields(), 7);
-    assert_eq!(site.column(), column_of("consume_budget()", line));
+    assert_eq!(site.column(), column_of(SOURCE, "consume_budget()", line));
     assert_eq!(site.function(), "");
     assert_eq!(
         site.to_string(),
@@ -61,13 +53,13 @@ fn poll_proceed_names_its_callers_line() {
     let mut cx = Context::from_waker(Waker::noop());
     let line = line!() + 3;
     for _ in 0..3 {
-        with_budget(0, || {
+        with_spent_budget(|| {
             assert!(poll_proceed(&mut cx).is_pending());
         });
     }
     let site = site_at(line);
     assert_eq!(site.forced_yields(), 3);
-    assert_eq!(site.column(), column_of("poll_proceed(", line));
+    assert_eq!(site.column(), column_of(SOURCE, "poll_proceed(", line));
 }
 
 #[test]
@@ -75,7 +67,7 @@ fn cooperative_future_names_the_line_that_made_it() {
     let mut cx = Context::from_waker(Waker::noop());
     let line = line!() + 1;
     let mut ready = pin!(coop_core::cooperative(std::future::ready(())));
-    with_budget(0, || assert!(ready.as_mut().poll(&mut cx).is_pending()));
+    with_spent_budget(|| assert!(ready.as_mut().poll(&mut cx).is_pending()));
     assert_eq!(site_at(line).forced_yields(), 1);
 }
 
@@ -119,4 +111,15 @@ fn the_report_lists_sites_most_forced_first() {
     let counts: Vec<u64> = sites().iter().map(SiteStats::forced_yields).collect();
     assert!(counts.is_sorted_by(|a, b| a >= b), "{counts:?}");
     assert_eq!(coop_core::report(0).lines().count(), 1);
+}
+
+/// Runs `f` inside a scope whose budget is already spent: one unit, spent.
+fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
+    coop_core::with_budget(1, || {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        if let std::task::Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) {
+            unit.made_progress();
+        }
+        f()
+    })
 }

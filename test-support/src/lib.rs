@@ -8,6 +8,7 @@
 //! - [`install_manual_clock`]: a clock for time slices that moves only when a test moves it.
 //! - [`cooperative_twins!`]: writes an async fn once and emits it twice, with and without
 //!   `#[cooperative]`, so a "plain" twin can never drift from its annotated original.
+//! - [`check`]: the checking executor, which checks coop-core's promises after every task poll.
 //! - `executor` (feature `executors`): every executor the integration tests run on, and
 //!   [`executor_matrix!`], which runs each scenario on all of them.
 //!
@@ -17,25 +18,32 @@
 
 #![forbid(unsafe_code)]
 
+mod cap;
+pub mod check;
 mod clock;
 #[cfg(feature = "executors")]
 mod executor;
 pub mod poll;
 pub mod race;
+mod source;
 mod twins;
 
-pub use clock::{advance_clock, install_manual_clock, manual_clock_reads, manual_now};
+pub use cap::SPIN_CAP;
+pub use clock::{
+    advance_clock, install_manual_clock, manual_clock_reads, manual_now, sliced_default,
+};
 #[cfg(feature = "executors")]
 pub use executor::{Executor, Task, tokio_bridge_is_on};
 pub use poll::{
-    CountPolls, CountingWaker, YieldNow, count_polls, count_yields_on_fresh_thread,
+    CountPolls, CountingWaker, YieldNow, count_polls, count_yields_on_fresh_thread, noop_cx,
     on_fresh_thread, run_counting_yields, run_with, wait_until, yield_now,
 };
 pub use race::{
-    FAIR_SPINS, Race, SPIN_CAP, count_ticks_during, count_ticks_during_plain, set_flag_once_hot,
-    spend_units, spin_paced_until_flag, spin_paced_until_flag_plain, spin_until_flag,
-    spin_until_flag_plain, tick_until_hot_done,
+    FAIR_SPINS, Race, count_ticks_during, count_ticks_during_plain, set_flag_once_hot, spend_units,
+    spin_paced_until_flag, spin_paced_until_flag_plain, spin_until_flag, spin_until_flag_plain,
+    tick_until_hot_done,
 };
+pub use source::column_of;
 
 /// Forced yields of `units` units spent one at a time from a full budget of 128 that refills at
 /// each forced yield (the ambient budget) or at each poll (a budget scope per poll): the unit

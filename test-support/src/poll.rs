@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::race::SPIN_CAP;
+use crate::cap::SPIN_CAP;
 
 /// Runs `f` on a new thread and returns its result, resuming its panic if it panics.
 ///
@@ -24,6 +24,19 @@ pub fn on_fresh_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
+}
+
+/// A context whose waker does nothing: for polling by hand where no wake-up is awaited.
+///
+/// ```
+/// use std::future::Future;
+///
+/// let mut ready = std::pin::pin!(async { 1 });
+/// let polled = ready.as_mut().poll(&mut coop_test_support::noop_cx());
+/// assert_eq!(polled, std::task::Poll::Ready(1));
+/// ```
+pub fn noop_cx() -> Context<'static> {
+    Context::from_waker(Waker::noop())
 }
 
 /// A waker that counts how often it was woken.

@@ -1,0 +1,674 @@
+//! The thread's budget: the state every yield point spends, and the scopes that set it.
+//!
+//! One `Cell` per thread holds the fast path's counter: how many units the running code may
+//! still spend before the slow path has to look, and in which [`Mode`]. With no scope active the
+//! units are the thread's ambient counter, and the ambient source (`ambient`) has a say in every
+//! spend. There is one way to spend, [`spend`]: the fast path `try_spend` and `poll_proceed`'s
+//! [`poll_spend`] are its two callers, and everything that happens once the counter is empty
+//! ([`spend_slow`]: the next chunk of a time-sliced budget, the ambient refill; [`force_yield`])
+//! is out of line.
+//!
+//! A second `Cell`, read only on the slow path, holds the rest of the budget ([`Reserve`]): the
+//! units not yet handed to the counter and the time slice. Without a slice the counter holds the
+//! whole budget and the reserve is empty, so a budget without a slice behaves, and costs, as a
+//! plain count of units.
+
+use core::cell::Cell;
+use core::task::{Context, Poll, Waker};
+
+use crate::ambient;
+use crate::budget::{Budget, default_budget};
+use crate::clock;
+use crate::counts;
+use crate::exhaustion;
+use crate::sites::{self, SiteRef};
+use crate::slice::{self, Check};
+
+/// Where the running code's budget comes from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Mode {
+    /// No scope is active: the thread's ambient counter, refilled each time it forces a yield,
+    /// together with the ambient source.
+    Ambient,
+    /// Inside [`with_budget`]: the units are the scope's until it ends, and nothing refills them.
+    Scoped,
+    /// Inside [`with_unconstrained`]: nothing is spent and nothing forces a yield.
+    Unconstrained,
+}
+
+/// The fast path's counter. `Copy` and eight bytes, so the thread-local needs no destructor and
+/// stays readable during thread-local teardown.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct State {
+    units: u16,
+    pub(crate) mode: Mode,
+    /// Set when a spend found no unit left (or the ambient source refused one); cleared when a
+    /// unit is spent again. It makes [`forced_yield_count`](crate::forced_yield_count) count each exhaustion once, however
+    /// many yield points notice it, and keeps a refund from reviving a spent budget.
+    exhausted: bool,
+    /// Which budget this is: a new number for each scope entered and each ambient refill, so
+    /// that a unit is refunded only to the budget that charged it.
+    budget: u32,
+}
+
+impl State {
+    /// A fresh thread's counter: empty, so that the first spend draws the process default.
+    const UNDRAWN: State = State::fresh(0, Mode::Ambient);
+
+    pub(crate) const fn fresh(units: u16, mode: Mode) -> State {
+        State {
+            units,
+            mode,
+            exhausted: false,
+            budget: 0,
+        }
+    }
+
+    /// The same state with one unit fewer; only called when a unit is left.
+    const fn spent_one(self) -> State {
+        State {
+            units: self.units - 1,
+            exhausted: false,
+            ..self
+        }
+    }
+}
+
+/// The part of a budget only the slow path reads: units not yet handed to the counter, and the
+/// time slice they are spent under. `Copy`, without a destructor, like [`State`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reserve {
+    /// Units of the budget not yet in the counter; only a budget with a slice keeps any here.
+    units: u16,
+    /// The slice, in nanoseconds.
+    limit: Option<u64>,
+    /// The clock when the budget was first spent from; `None` until then.
+    started: Option<u64>,
+    /// The clock at the last check, and the units handed to the counter then.
+    checked_at: u64,
+    handed: u16,
+    /// Units handed to the counter so far, all chunks together.
+    spent: u16,
+    /// The slice, not the units, ended this budget.
+    timed_out: bool,
+    /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
+    /// its first spend (a thread-local's initial value cannot).
+    undrawn: bool,
+    /// Hand-written call sites a spent scope refused, one bit per site's hash.
+    refused: u64,
+}
+
+impl Reserve {
+    pub(crate) const EMPTY: Reserve = Reserve {
+        units: 0,
+        limit: None,
+        started: None,
+        checked_at: 0,
+        handed: 0,
+        spent: 0,
+        timed_out: false,
+        undrawn: false,
+        refused: 0,
+    };
+
+    const UNDRAWN: Reserve = Reserve {
+        undrawn: true,
+        ..Reserve::EMPTY
+    };
+}
+
+/// A fresh budget, numbered anew: without a slice, all units in the counter; with one, all in
+/// the reserve, so the first spend reaches the slow path and starts the slice.
+pub(crate) fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
+    let number = NEXT_BUDGET
+        .try_with(|next| {
+            next.set(next.get().wrapping_add(1));
+            next.get()
+        })
+        .unwrap_or(0);
+    let (state, reserve) = match budget.slice_nanos() {
+        None => (State::fresh(budget.unit_count(), mode), Reserve::EMPTY),
+        Some(limit) => (
+            State::fresh(0, mode),
+            Reserve {
+                units: budget.unit_count(),
+                limit: Some(limit),
+                ..Reserve::EMPTY
+            },
+        ),
+    };
+    (
+        State {
+            budget: number,
+            ..state
+        },
+        reserve,
+    )
+}
+
+/// What a yield point that was forced to yield knows of its loop's pace: when the budget that
+/// ended started its slice, and how many units it handed out. The yield point future keeps it
+/// (`ConsumeBudget`, `Coop`), so only the loop that yielded, in the task that yielded, sizes
+/// the first chunk of its next budget by it: another task, or another branch running the same
+/// loop at another pace, never inherits it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PaceHint {
+    started: u64,
+    spent: u16,
+}
+
+/// What a yield point forced to yield keeps until it is polled again: its loop's pace, and which
+/// exhaustion of the ambient budget it yielded to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Resume {
+    pace: Option<PaceHint>,
+    exhaustion: u32,
+}
+
+thread_local! {
+    static CURRENT: Cell<State> = const { Cell::new(State::UNDRAWN) };
+    static RESERVE: Cell<Reserve> = const { Cell::new(Reserve::UNDRAWN) };
+    static NEXT_BUDGET: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Runs `f` on the thread's counter; `None` where no budget is reachable, which every caller
+/// treats as unconstrained: during thread-local teardown, and always under `--cfg
+/// coop_disable`, where yield points proceed and nothing is spent. The one place that `cfg`
+/// is read in this crate's logic.
+#[inline(always)]
+fn with_counter<R>(f: impl FnOnce(&Cell<State>) -> R) -> Option<R> {
+    if cfg!(coop_disable) {
+        return None;
+    }
+    CURRENT.try_with(f).ok()
+}
+
+/// Reads the thread's budget; `None` where none is reachable (see [`with_counter`]).
+#[inline(always)]
+pub(crate) fn current() -> Option<State> {
+    with_counter(Cell::get)
+}
+
+#[inline(always)]
+pub(crate) fn set(state: State) {
+    // During thread-local teardown there is nothing left to restore.
+    let _ = with_counter(|cell| cell.set(state));
+}
+
+pub(crate) fn reserve() -> Option<Reserve> {
+    RESERVE.try_with(Cell::get).ok()
+}
+
+pub(crate) fn set_reserve(reserve: Reserve) {
+    let _ = RESERVE.try_with(|cell| cell.set(reserve));
+}
+
+/// A unit a yield point spent, until the operation it paid for says whether it made progress:
+/// [`keep`](Charge::keep) or [`refund`](Charge::refund).
+pub(crate) enum Charge {
+    /// Nothing was charged: unconstrained code, or a budget unreachable during teardown.
+    Nothing,
+    /// A unit of a scope's budget, by its number.
+    Scope(u32),
+    /// A unit of the ambient budget (by its number): one of the counter's, and the source's.
+    Ambient(ambient::Unit, u32),
+}
+
+impl Charge {
+    /// The operation made progress: the unit stays spent.
+    #[inline(always)]
+    pub(crate) fn keep(self) {
+        if let Charge::Ambient(unit, _) = self {
+            unit.keep();
+        }
+    }
+
+    /// The operation made no progress: the unit goes back to the source, and to coop's budget
+    /// if that is still the one that charged it and not spent since.
+    pub(crate) fn refund(self) {
+        match self {
+            Charge::Nothing => {}
+            Charge::Scope(budget) => refund_unit(budget),
+            Charge::Ambient(unit, budget) => {
+                refund_unit(budget);
+                unit.refund();
+            }
+        }
+    }
+}
+
+/// Why a spend was refused, which decides who wakes the task.
+enum Refused {
+    /// coop's budget is spent (a scope's, or the ambient counter with nothing to refill it):
+    /// the caller forces the yield and wakes the task.
+    Budget,
+    /// The ambient source is spent and has registered the spending context's waker: the caller
+    /// still counts the forced yield, but a real waker is already taken care of.
+    Source,
+}
+
+/// Spends one unit of the thread's budget: the one place that decides.
+///
+/// `cx` reaches the ambient source, which registers its waker when it refuses; `task`: whether
+/// `cx` holds the spending task's own waker (the fast path has only a no-op one). Each caller
+/// reads the thread-local itself, so that what it does with the [`Charge`] stays inside that
+/// one access.
+#[inline(always)]
+fn spend(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
+    let state = cell.get();
+    match state.mode {
+        Mode::Unconstrained => Ok(Charge::Nothing),
+        // One arm for both kinds of budget, so that deciding costs one branch whichever it is.
+        _ if state.units > 0 => {
+            let charge = match state.mode {
+                Mode::Ambient => match ambient::spend(cx) {
+                    Poll::Ready(unit) => Charge::Ambient(unit, state.budget),
+                    Poll::Pending => return Err(Refused::Source),
+                },
+                _ => Charge::Scope(state.budget),
+            };
+            cell.set(state.spent_one());
+            Ok(charge)
+        }
+        _ => spend_slow(cell, cx, task),
+    }
+}
+
+/// The counter is empty: hands it the budget's next chunk and spends from it, or finds the
+/// budget spent (by its units or its slice), or refills an ambient counter from the source.
+#[cold]
+#[inline(never)]
+fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
+    let state = cell.get();
+    match next_chunk(state, None) {
+        Chunk::Granted => spend(cell, cx, task),
+        Chunk::Over => Err(Refused::Budget),
+        Chunk::Spent => match state.mode {
+            // The counter is empty: where the source keeps a budget per task poll, the counter
+            // is only its fallback and refills, taking the unit being spent.
+            Mode::Ambient => match ambient::refill(cx) {
+                Some(unit) => {
+                    let (fresh_state, mut fresh_reserve) = fresh(default_budget(), Mode::Ambient);
+                    // The source's budget runs on: the counter's units refill, a slice that
+                    // started goes on where it was.
+                    if let Some(previous) = reserve()
+                        && previous.started.is_some()
+                        && previous.limit == fresh_reserve.limit
+                    {
+                        fresh_reserve = Reserve {
+                            units: fresh_reserve.units,
+                            ..previous
+                        };
+                    }
+                    cell.set(fresh_state);
+                    set_reserve(fresh_reserve);
+                    if fresh_state.units == 0 {
+                        // A slice: this unit starts it. No unit at all: the source's is all.
+                        let _ = next_chunk(fresh_state, None);
+                    }
+                    let state = cell.get();
+                    if state.units > 0 {
+                        cell.set(state.spent_one());
+                    }
+                    Ok(Charge::Ambient(unit, fresh_state.budget))
+                }
+                // A spent ambient budget refills for another task.
+                None if task && state.exhausted && exhaustion::another_task(cx.waker()) => {
+                    refill_ambient();
+                    spend(cell, cx, task)
+                }
+                None => Err(Refused::Budget),
+            },
+            _ => Err(Refused::Budget),
+        },
+    }
+}
+
+/// What the reserve had for an empty counter.
+enum Chunk {
+    /// The counter holds a new chunk.
+    Granted,
+    /// The slice is over: the budget is spent until it is fresh again.
+    Over,
+    /// No unit is left.
+    Spent,
+}
+
+/// Moves the budget's next chunk from the reserve into the empty counter of `state`, starting
+/// or checking the time slice; a fresh thread's ambient budget first draws the process
+/// default. `resumed`: the pace of the loop spending this unit, kept by its own yield point
+/// since its forced yield, where there is one.
+fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
+    let Some(mut reserve) = reserve() else {
+        return Chunk::Spent;
+    };
+    if reserve.undrawn {
+        let (fresh_state, fresh_reserve) = fresh(default_budget(), Mode::Ambient);
+        reserve = fresh_reserve;
+        if fresh_state.units > 0 {
+            set_reserve(reserve);
+            set(fresh_state);
+            return Chunk::Granted;
+        }
+    }
+    let Some(limit) = reserve.limit.filter(|_| reserve.units > 0) else {
+        set_reserve(reserve);
+        return Chunk::Spent;
+    };
+    let now = clock::now_nanos();
+    let chunk = match reserve.started {
+        // The budget's first unit starts the slice. A loop that goes on after its own forced
+        // yield takes its first chunk at the pace it had; anything else gets one unit, and the
+        // next check measures it.
+        None => {
+            reserve.started = Some(now);
+            match resumed {
+                Some(hint) if hint.spent > 0 => {
+                    let per_unit = now.saturating_sub(hint.started) / u64::from(hint.spent);
+                    slice::first_chunk(limit, per_unit, reserve.units)
+                }
+                _ => 1,
+            }
+        }
+        Some(started) => match slice::check(
+            limit,
+            now.saturating_sub(started),
+            now.saturating_sub(reserve.checked_at),
+            reserve.handed,
+            reserve.units,
+        ) {
+            Check::Over => {
+                reserve.units = 0;
+                reserve.timed_out = true;
+                reserve.checked_at = now;
+                set_reserve(reserve);
+                return Chunk::Over;
+            }
+            Check::Chunk(chunk) => chunk,
+        },
+    };
+    reserve.units -= chunk;
+    reserve.checked_at = now;
+    reserve.handed = chunk;
+    reserve.spent = reserve.spent.saturating_add(chunk);
+    set_reserve(reserve);
+    set(State {
+        units: chunk,
+        exhausted: false,
+        ..state
+    });
+    Chunk::Granted
+}
+
+/// The fast path of the yield point `#[cooperative]` inserts: spends one unit and keeps it.
+/// `true`: go on; `false`: the budget is spent, and the caller must yield by awaiting
+/// `forced_yield()`, which wakes the task.
+///
+/// No waker is at hand here, so the source gets a no-op one; a refusal by the source is then
+/// one more reason for the caller's forced yield, which registers the task's real waker.
+#[inline(always)]
+pub fn try_spend() -> bool {
+    with_counter(|cell| {
+        spend(cell, &mut Context::from_waker(Waker::noop()), false)
+            .map(Charge::keep)
+            .is_ok()
+    })
+    // During thread-local teardown nothing is charged and nothing forces a yield.
+    .unwrap_or(true)
+}
+
+/// Spends one unit for `poll_proceed` at `site`. `Err`: the budget is spent, the forced yield
+/// is counted, and the task will be woken; it holds the loop's pace, for a yield point that
+/// keeps it.
+#[inline]
+///
+/// `memoryless`: the caller keeps nothing of its yield (a hand-written `poll_proceed`), so a
+/// spent ambient budget refills when its call site is refused a second time.
+pub(crate) fn poll_spend(
+    cx: &mut Context<'_>,
+    site: SiteRef,
+    memoryless: bool,
+) -> Result<Charge, Resume> {
+    let spend_here = |cx: &mut Context<'_>| {
+        with_counter(|cell| spend(cell, cx, true)).unwrap_or(Ok(Charge::Nothing))
+    };
+    match spend_here(cx) {
+        Ok(charge) => Ok(charge),
+        Err(Refused::Budget) => {
+            let state = current().unwrap_or(State::UNDRAWN);
+            if memoryless && state.exhausted && state.mode == Mode::Ambient {
+                if exhaustion::refused_before(site.key()) {
+                    refill_ambient();
+                    return spend_here(cx).map_err(|_| Resume {
+                        pace: None,
+                        exhaustion: 0,
+                    });
+                }
+            } else if memoryless
+                && state.exhausted
+                && state.mode == Mode::Scoped
+                && let Some(mut reserve) = reserve()
+            {
+                // Polled again inside the spent scope (by an executor nested in the task, which
+                // never leaves it): a call site refused twice proceeds by one unit, charged to
+                // nothing, as a `consume_budget()` completes after its yield.
+                let bit = 1u64 << ((site.key() >> 3) % 64);
+                let again = reserve.refused & bit != 0;
+                reserve.refused ^= bit;
+                set_reserve(reserve);
+                if again {
+                    return Ok(Charge::Nothing);
+                }
+            }
+            if let Some(resume) = force_yield(cx, site) {
+                return Err(resume);
+            }
+            spend_here(cx).map_err(|_| Resume {
+                pace: None,
+                exhaustion: 0,
+            })
+        }
+        // The source holds the task's own waker and wakes the task itself.
+        Err(Refused::Source) => Err(on_exhausted(cx.waker(), site).1),
+    }
+}
+
+/// A fresh ambient budget, the process default.
+fn refill_ambient() {
+    let (state, reserve) = fresh(default_budget(), Mode::Ambient);
+    set(state);
+    set_reserve(reserve);
+}
+
+/// Gives a unit back to budget number `budget`, if it is still the running code's and has not
+/// been spent since (a spent budget stays spent: its forced yield happened).
+fn refund_unit(budget: u32) {
+    if let Some(state) = current()
+        && state.mode != Mode::Unconstrained
+        && state.budget == budget
+        && !state.exhausted
+    {
+        set(State {
+            units: state.units.saturating_add(1),
+            ..state
+        });
+    }
+}
+
+/// A yield point forced to yield is polled again: a spent ambient budget refills if that poll
+/// begins a new task poll (see `exhaustion`).
+pub(crate) fn resume_budget(resume: Resume, cx: &Context<'_>) {
+    if let Some(state) = current()
+        && state.mode == Mode::Ambient
+        && state.units == 0
+        && state.exhausted
+        && exhaustion::resumed(resume.exhaustion, cx.waker())
+    {
+        refill_ambient();
+    }
+}
+
+/// Spends a unit if one is left, and never refuses: for the poll right after a forced yield,
+/// which must complete whatever the budget says. `resume`: what the yield point kept from its
+/// yield; a spent ambient budget refills if that poll begins a new task poll (see
+/// `exhaustion`).
+pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
+    resume_budget(resume, cx);
+    let pace = resume.pace;
+    let Some(state) = current() else { return };
+    if state.mode == Mode::Unconstrained {
+        return;
+    }
+    if state.mode == Mode::Ambient
+        && let Poll::Ready(unit) = ambient::spend(&mut Context::from_waker(Waker::noop()))
+    {
+        // A unit the source refuses is simply not spent.
+        unit.keep();
+    }
+    // An empty counter takes the next chunk first: this unit starts a fresh budget's slice.
+    if state.units == 0 && !matches!(next_chunk(state, pace), Chunk::Granted) {
+        return;
+    }
+    if let Some(state) = current()
+        && state.units > 0
+    {
+        set(state.spent_one());
+    }
+}
+
+/// The budget is spent and the yield point at `site` is about to return `Pending`: counts the
+/// exhaustion, refills an ambient budget, and wakes the task. A scope's forced yield wakes the
+/// waker it was given at once, whoever drives it (an executor nested in another's task
+/// included); an ambient one, as the ambient source wants its task woken. Returns the loop's
+/// pace, for the yield point to keep.
+///
+/// `None`: no yield after all, the budget was a spent ambient one and refilled for another task
+/// (its fast path could not tell); one unit of it is spent.
+#[cold]
+#[inline(never)]
+pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume> {
+    if let Some(state) = current()
+        && state.mode == Mode::Ambient
+        && state.units == 0
+        && state.exhausted
+        && exhaustion::another_task(cx.waker())
+    {
+        refill_ambient();
+        if let Some(state) = current() {
+            if state.units > 0 {
+                set(state.spent_one());
+            } else {
+                let _ = next_chunk(state, None);
+                if let Some(state) = current().filter(|state| state.units > 0) {
+                    set(state.spent_one());
+                }
+            }
+        }
+        return None;
+    }
+    let (mode, resume) = on_exhausted(cx.waker(), site);
+    match mode {
+        Mode::Ambient => ambient::wake_after_forced_yield(cx),
+        _ => cx.waker().wake_by_ref(),
+    }
+    Some(resume)
+}
+
+/// Counts the exhaustion once, for the process and for the yield point at `site`, reports it,
+/// and marks the budget spent. A spent ambient budget stays spent until a new task poll begins
+/// (see `exhaustion`), or, when only its source's budget is spent (tokio's), until the source
+/// grants a unit again: either way one exhaustion counts once. `waker` is the yielding task's.
+/// Returns the budget's mode, and what the yield point keeps.
+#[cold]
+#[inline(never)]
+fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
+    let Some(state) = current() else {
+        return (
+            Mode::Unconstrained,
+            Resume {
+                pace: None,
+                exhaustion: 0,
+            },
+        );
+    };
+    let reserve = reserve().unwrap_or(Reserve::EMPTY);
+    if !state.exhausted {
+        counts::record(reserve.timed_out);
+        // The stretch since the slice started, as far as the clock was read anyway.
+        let stretch = reserve
+            .started
+            .map(|started| reserve.checked_at.saturating_sub(started));
+        sites::record(site, reserve.timed_out, stretch);
+        counts::trace(state.mode, reserve.timed_out, site);
+    }
+    let pace = reserve.started.map(|started| PaceHint {
+        started,
+        spent: reserve.spent,
+    });
+    let exhaustion = match state.mode {
+        Mode::Ambient if state.units == 0 => {
+            let number = if state.exhausted {
+                exhaustion::refused(site.key())
+            } else {
+                exhaustion::begin(waker, site.key())
+            };
+            set(State {
+                exhausted: true,
+                ..state
+            });
+            number
+        }
+        // Only the source's budget is spent: it is the one to grant a unit again.
+        Mode::Ambient => {
+            set(State {
+                exhausted: !ambient::has_remaining(true),
+                ..state
+            });
+            0
+        }
+        _ => {
+            set(State {
+                exhausted: true,
+                ..state
+            });
+            0
+        }
+    };
+    (state.mode, Resume { pace, exhaustion })
+}
+
+/// Whether the running code may still spend a unit before it is forced to yield.
+///
+/// Unconstrained code always has budget; so does a thread whose budget is unreachable during
+/// thread-local teardown. Use it to end a batch early, before a yield point would force it. It
+/// does not read the clock: a time slice that is over is noticed at the next check, by a yield
+/// point.
+///
+/// ```
+/// let batch = futures::executor::block_on(coop_core::budgeted(async {
+///     let mut batch = 0;
+///     // Spend until the budget is gone, and stop before a yield point would force a yield.
+///     while coop_core::has_budget_remaining() {
+///         coop_core::consume_budget().await;
+///         batch += 1;
+///     }
+///     batch
+/// }));
+/// assert_eq!(batch, coop_core::DEFAULT_BUDGET);
+/// ```
+#[inline]
+#[must_use]
+pub fn has_budget_remaining() -> bool {
+    let Some(state) = current() else {
+        return true;
+    };
+    let reserve = reserve().unwrap_or(Reserve::EMPTY);
+    let units_left = state.units > 0
+        || reserve.units > 0
+        || (reserve.undrawn && default_budget().unit_count() > 0);
+    match state.mode {
+        Mode::Unconstrained => true,
+        Mode::Scoped => units_left,
+        Mode::Ambient => ambient::has_remaining(units_left),
+    }
+}
