@@ -36,6 +36,7 @@ mod hooks;
 mod item_macros;
 pub mod lints;
 mod loops;
+mod macro_table;
 mod macros;
 mod markers;
 mod scan;

@@ -10,16 +10,17 @@
 //!   generic arguments) leave it: their loops cannot await;
 //! - the branch of an `if false { .. }` never runs (generated fake return edges, such as
 //!   `#[tracing::instrument]`'s, are written so): its loops are left alone;
-//! - the arms of a `match`, the branches of an `if let`, the body of a `while let` or `for` run
-//!   while their header's temporaries may be alive (see [`crate::temporaries`]): no yield point
-//!   goes there;
+//! - where a value the code never named may be alive (a header's temporaries, an earlier operand
+//!   of the statement, a borrow a `let` extends; see [`crate::temporaries`]) or a macro prints
+//!   the code as written, no yield point goes: the rule is stated in the docs of
+//!   `#[cooperative]`, "Where the yield point goes";
 //! - nested items (`fn`, `impl`, `mod`, `const`, `static`, ...) are not visited at all: they are
 //!   someone else's code, with attributes of their own;
 //! - macro invocations are walked where their grammar is known (see [`crate::macros`]): the arms
-//!   of `select!` and the operands of `join!` run in async context, the operands of a macro
-//!   whose tokens are comma-separated expressions (`vec![..]`, `assert!(..)`, `format!(..)`) in
-//!   the enclosing context. In any other macro a loop keyword followed by a body is reported as
-//!   an [`OpaqueLoop`] and never rewritten.
+//!   of `select!` and the operands of `join!` run in async context, the operands of std's
+//!   expression macros (`vec![..]`, `assert!(..)`, `format!(..)`) in the enclosing context, in
+//!   order. In any other macro a loop keyword followed by a body is reported as an
+//!   [`OpaqueLoop`] and never rewritten.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -32,11 +33,11 @@ use syn::{
 use crate::awaits::loop_verdict;
 use crate::hooks::{Hooks, Walked};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
-use crate::macros::{self, MacroBody};
+use crate::macros::{self, Body, MacroBody, Printed};
 use crate::markers::{self, Marker, non_loop_attrs};
 use crate::temporaries::{
-    creates_temporaries, leaves_temporary, leaves_unmoved, let_extends_temporaries, owns_nothing,
-    scrutinee_stays_alive, yields_plain_items,
+    creates_temporaries, leaves_temporary, leaves_unmoved, let_extends_temporaries,
+    output_owns_nothing, owns_nothing, scrutinee_stays_alive, yields_plain_items,
 };
 
 /// Walks a fn body; `is_async_fn` says whether the body itself runs in async context. Every
@@ -91,6 +92,9 @@ struct Scope {
     under_temporary: bool,
     /// This code never runs (`if false { .. }`).
     dead: bool,
+    /// A macro prints this code as written (`dbg!`'s operands, `assert!`'s condition): nothing
+    /// may be inserted in it.
+    printed: bool,
 }
 
 struct Walker<'h> {
@@ -130,7 +134,7 @@ impl Walker<'_> {
             Marker::When(pred) => scope.cfg_opt_outs.push(pred),
         }
         let runs_in_async = scope.in_async && !scope.dead && !scope.opted_out;
-        let mut instrumentable = runs_in_async && !scope.under_temporary;
+        let mut instrumentable = runs_in_async && !scope.under_temporary && !scope.printed;
         let mut yield_before_condition = false;
         match expr {
             Expr::Loop(e) => self.in_scope(scope.clone(), |w| w.visit_block_mut(&mut e.body)),
@@ -261,12 +265,21 @@ impl Walker<'_> {
                     }
                 }
             }
-            MacroBody::Exprs(mut body) => {
-                // The operands are evaluated where the call stands; a statement ends the
-                // temporaries created in it, so does each operand of a call (conservatively:
-                // one operand's temporaries may live through the next, as arguments do).
-                for expr in body.exprs_mut() {
+            MacroBody::Exprs(mut body, printed) => {
+                // The operands are evaluated where the call stands, in order, like a call's
+                // arguments: once one may own something, the ones after it run while it is
+                // alive. An operand the macro prints as written gets no yield point.
+                for (index, expr) in body.exprs_mut().into_iter().enumerate() {
+                    let is_printed = match printed {
+                        Printed::Nothing => false,
+                        Printed::First => index == 0,
+                        Printed::All => true,
+                    };
+                    let outer = self.scope.printed;
+                    self.scope.printed |= is_printed;
                     self.visit_expr_mut(expr);
+                    self.scope.printed = outer;
+                    self.scope.under_temporary |= !owns_nothing(expr);
                 }
                 if self.touched != before {
                     mac.tokens = body.into_token_stream();
@@ -274,7 +287,9 @@ impl Walker<'_> {
             }
             MacroBody::Async(mut body) => {
                 // `select!`, `join!`: only valid in async code, their operands and handlers run
-                // in the enclosing future.
+                // in the enclosing future. `join!` polls its futures in turn: a later one runs
+                // while an earlier one's output (or the future itself) is alive.
+                let is_join = matches!(body, Body::List { .. });
                 let scope = Scope {
                     in_async: true,
                     ..self.scope.clone()
@@ -282,6 +297,9 @@ impl Walker<'_> {
                 self.in_scope(scope, |w| {
                     for expr in body.exprs_mut() {
                         w.visit_expr_mut(expr);
+                        if is_join {
+                            w.scope.under_temporary |= !output_owns_nothing(expr);
+                        }
                     }
                 });
                 if self.touched != before {
@@ -341,7 +359,7 @@ impl Walker<'_> {
             ..self.scope.clone()
         };
         self.in_scope(scope, |w| visit_mut::visit_expr_mut(w, expr));
-        if self.hooks.on_async_block(expr) {
+        if !self.scope.printed && self.hooks.on_async_block(expr) {
             self.touched += 1;
         }
     }
@@ -356,7 +374,7 @@ impl Walker<'_> {
             ..self.scope.clone()
         };
         self.in_scope(scope, |w| visit_mut::visit_expr_closure_mut(w, closure));
-        if is_async && self.hooks.on_async_closure(closure) {
+        if is_async && !self.scope.printed && self.hooks.on_async_closure(closure) {
             self.touched += 1;
         }
     }
@@ -467,9 +485,26 @@ impl VisitMut for Walker<'_> {
         }
     }
 
+    /// `let pat = init else { .. }`: rustc drops the initializer's temporaries, extended ones
+    /// included, before the `else` block runs.
     fn visit_local_mut(&mut self, local: &mut syn::Local) {
         self.reject_markers_on(&mut local.attrs);
-        visit_mut::visit_local_mut(self, local);
+        let Some(syn::LocalInit {
+            expr,
+            diverge: Some((_, otherwise)),
+            ..
+        }) = &mut local.init
+        else {
+            visit_mut::visit_local_mut(self, local);
+            return;
+        };
+        let before = self.scope.under_temporary;
+        self.visit_pat_mut(&mut local.pat);
+        self.visit_expr_mut(expr);
+        let after = self.scope.under_temporary;
+        self.scope.under_temporary = before;
+        self.visit_expr_mut(otherwise);
+        self.scope.under_temporary = after;
     }
 
     /// A statement ends the temporaries created in it, except a block's tail expression (in
@@ -518,5 +553,145 @@ impl VisitMut for Walker<'_> {
     /// Macro invocations: see the module docs and [`crate::macros`].
     fn visit_macro_mut(&mut self, mac: &mut Macro) {
         self.visit_macro_call(mac);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{FindingKind, Hooks, LoopSite, OpaqueLoop, scan_file, walk_fn_body};
+
+    #[derive(Default)]
+    struct Sites {
+        instrumentable: Vec<bool>,
+        opaque: usize,
+    }
+
+    impl Hooks for Sites {
+        fn on_loop(&mut self, _: &mut syn::Expr, site: &LoopSite) -> bool {
+            self.instrumentable.push(site.instrumentable);
+            false
+        }
+        fn on_opaque_loop(&mut self, _: &OpaqueLoop) {
+            self.opaque += 1;
+        }
+    }
+
+    /// Whether each loop of `body` (in the order their walks end: inner loops first) may get a
+    /// yield point, and how many loops sit in macros that cannot be walked.
+    fn sites(body: syn::Block) -> Sites {
+        let mut body = body;
+        let mut sites = Sites::default();
+        walk_fn_body(&mut body, true, &mut sites);
+        sites
+    }
+
+    #[test]
+    fn a_macro_operand_after_one_that_may_own_something_gets_no_yield_point() {
+        let walked = sites(syn::parse_quote!({
+            write!(out.borrow_mut(), "{}", {
+                loop {
+                    spin();
+                }
+            })
+            .unwrap();
+            let _ = format!("{:?} {}", m.lock(), {
+                loop {
+                    spin();
+                }
+            });
+            let _ = format!("{} {}", n, {
+                loop {
+                    spin();
+                }
+            });
+            let _ = vec![n, {
+                loop {
+                    spin();
+                }
+            }];
+        }));
+        assert_eq!(walked.instrumentable, [false, false, true, true]);
+    }
+
+    #[test]
+    fn an_operand_printed_as_written_gets_no_yield_point() {
+        let walked = sites(syn::parse_quote!({
+            dbg!({
+                loop {
+                    spin();
+                }
+            });
+            assert!(
+                {
+                    loop {
+                        spin();
+                    }
+                } == 1
+            );
+            assert!(ok, "{}", {
+                loop {
+                    spin();
+                }
+            });
+            assert_eq!(
+                {
+                    loop {
+                        spin();
+                    }
+                },
+                1
+            );
+        }));
+        assert_eq!(walked.instrumentable, [false, false, true, true]);
+    }
+
+    #[test]
+    fn a_macro_of_your_own_is_not_rewritten() {
+        let walked = sites(syn::parse_quote!({
+            my_macro!(a, {
+                loop {
+                    spin();
+                }
+            });
+        }));
+        assert!(walked.instrumentable.is_empty());
+        assert_eq!(walked.opaque, 1);
+    }
+
+    #[test]
+    fn a_let_else_block_runs_after_the_initializer_is_dropped() {
+        let walked = sites(syn::parse_quote!({
+            let Some(x) = *c.borrow() else {
+                loop {
+                    spin();
+                }
+            };
+            let (x, 2..) = (&c.borrow(), 1) else {
+                loop {
+                    spin();
+                }
+            };
+            loop {
+                spin();
+            }
+        }));
+        // The second `let` extends the borrow for the rest of the block, not into its `else`.
+        assert_eq!(walked.instrumentable, [true, true, false]);
+    }
+
+    #[test]
+    fn check_does_not_advise_binding_a_let_else_initializer() {
+        let file: syn::File = syn::parse_quote! {
+            async fn wait(c: &std::cell::RefCell<Option<u32>>) -> u32 {
+                let Some(x) = *c.borrow() else { loop { spin(); } };
+                x
+            }
+        };
+        let kinds: Vec<FindingKind> = scan_file(file)
+            .findings
+            .into_iter()
+            .map(|f| f.kind)
+            .collect();
+        assert_eq!(kinds, [FindingKind::NeverAwaits]);
     }
 }

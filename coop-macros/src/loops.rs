@@ -1,16 +1,7 @@
-//! Where a loop's yield point goes, and the code that puts it there.
-//!
-//! The rule: a yield point sits where no temporary of the loop's own header is alive, and every
-//! iteration passes through it once.
-//!
-//! - `loop { body }` and `for pat in iter { body }`: first statement of the body. A `for` whose
-//!   iterator expression leaves a temporary alive gets none (see `temporaries`).
-//! - `while cond { body }`: first statement of the body. The condition's temporaries are dropped
-//!   before the body runs.
-//! - `while let pat = expr { body }`, and let-chains: before the condition, because the
-//!   scrutinee's temporaries live through the body. The loop becomes what rustc lowers it to,
-//!   `loop { yield; if let pat = expr { body } else { break } }`, keeping its attributes and
-//!   label, so `continue`, `break` and `break 'label` go where they went.
+//! The code that puts a yield point in a loop: at the head of the body, or, for a `while let`,
+//! before the condition (the loop rewritten as rustc lowers it). Where one goes and where none
+//! does is stated once, in the docs of `#[cooperative]` ("Where the yield point goes" in
+//! `lib.rs`); coop-analysis decides it for each loop.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
