@@ -45,10 +45,10 @@ mod walk;
 
 pub use attr::is_attr;
 pub use awaits::{Verdict, loop_verdict};
+pub use coverage::Coverage;
 pub use hooks::{Hooks, Walked};
 pub use item_macros::macro_items;
-pub use loops::{LoopKind, LoopSite, OpaqueLoop};
-pub use coverage::Coverage;
 pub use lints::{FindingKind, Lint};
+pub use loops::{LoopKind, LoopSite, OpaqueLoop};
 pub use scan::{Finding, FixSite, FixTarget, Scanned, Unchecked, scan_file};
 pub use walk::{let_scrutinees, walk_fn_body};
