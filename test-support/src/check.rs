@@ -191,11 +191,7 @@ impl Checker {
                 .pop_front();
             let Some(index) = next else { break };
             let slot = &mut self.tasks[index];
-            *slot
-                .wakeup
-                .woken
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = false;
+            *slot.wakeup.woken.lock().unwrap_or_else(PoisonError::into_inner) = false;
             let Some(future) = slot.future.as_mut() else {
                 continue;
             };
