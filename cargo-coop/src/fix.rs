@@ -38,9 +38,10 @@ fn new_dependency(
     workspace_key: Option<&str>,
     spec: Option<&toml_edit::Value>,
 ) -> Option<(String, Source)> {
-    if let Some(dep) = &package.coop_core_elsewhere {
+    if let Some(dep) = &package.coop_core_elsewhere
+        && let Some(entry) = manifest::other_entry(manifest_text, &dep.key)
+    {
         // cargo refuses one package with two sources for coop-core: the same entry, the same key.
-        let entry = manifest::other_entry(manifest_text, &dep.key)?;
         return Some((dep.key.clone(), Source::CopyOf(entry)));
     }
     if let Some(key) = workspace_key {
@@ -57,6 +58,16 @@ fn new_dependency(
         "coop-core".to_owned(),
         Source::Path(manifest::relative(&dir, &beside)),
     ))
+}
+
+/// The refusal when a package needs coop-core and no source for it is known.
+fn no_known_source(package: &str) -> String {
+    format!(
+        "`{package}` needs a coop-core dependency, and this cargo-coop does not know where \
+         coop-core is (it was not installed from a clone of coop)\n\n\
+         pass it: `cargo coop fix --dependency 'path = \"/path/to/coop/coop-core\"'` \
+         (or `--dependency 'git = \"<coop's repository>\"'`); nothing was written"
+    )
 }
 
 /// The attribute `fix` writes, for coop-core reached as `name` (`crate = ".."` when renamed).
@@ -124,13 +135,7 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
         }
         let needs_dependency = package.coop_core.is_none() && package_added > 0;
         if needs_dependency && source.is_none() {
-            bail!(
-                "`{}` needs a coop-core dependency, and this cargo-coop does not know where \
-                 coop-core is (it was not installed from a clone of coop)\n\n\
-                 pass it: `cargo coop fix --dependency 'path = \"/path/to/coop/coop-core\"'` \
-                 (or `--dependency 'git = \"<coop's repository>\"'`); nothing was written",
-                package.name
-            );
+            bail!(no_known_source(&package.name));
         }
         // The features the dependency, existing or added, needs.
         let mut features = missing_features(package, uses_attributes || package_added > 0);
@@ -200,4 +205,31 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
     } else {
         CLEAN
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_no_known_coop_core_the_refusal_names_the_flag() {
+        insta::assert_snapshot!(no_known_source("app"), @r#"
+        `app` needs a coop-core dependency, and this cargo-coop does not know where coop-core is (it was not installed from a clone of coop)
+
+        pass it: `cargo coop fix --dependency 'path = "/path/to/coop/coop-core"'` (or `--dependency 'git = "<coop's repository>"'`); nothing was written
+        "#);
+    }
+
+    #[test]
+    fn a_renamed_dependency_gets_crate_in_the_attribute() {
+        assert_eq!(attribute("coop_core", None), "#[coop_core::cooperative]");
+        assert_eq!(
+            attribute("coop", None),
+            "#[coop::cooperative(crate = \"coop\")]"
+        );
+        assert_eq!(
+            attribute("x", Some("my::coop")),
+            "#[my::coop::cooperative(crate = \"my::coop\")]"
+        );
+    }
 }
