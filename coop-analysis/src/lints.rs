@@ -395,6 +395,9 @@ impl FindingKind {
             (FindingKind::YieldPointNotAwaited, _) => {
                 "add `.await` after the `consume_budget()` call".to_owned()
             }
+            (FindingKind::InsideMacro(_), Place::Uncovered { .. }) => format!(
+                "move the loop out of the macro call, add {yield_point} to its body, or {opt_out}"
+            ),
             (FindingKind::InsideMacro(_), _) => format!(
                 "move the loop out of the macro call, add {yield_point} to its body, or mark the \
                  fn `#[unconstrained]`"
