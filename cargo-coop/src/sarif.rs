@@ -4,8 +4,8 @@
 use coop_analysis::lints;
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
-    ToolComponent,
+    Region, ReportingDescriptor, Result as SarifResult, ResultColumnKind, ResultLevel, Run, Sarif,
+    Tool, ToolComponent,
 };
 
 use crate::entry::{Entry, Report};
@@ -70,6 +70,11 @@ pub(crate) fn render(report: &Report) -> String {
     );
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
+        // Columns are counted in characters, as rustc prints them; SARIF's default unit is
+        // UTF-16 code units, which differ after any character beyond U+FFFF.
+        .column_kind(serde_json::Value::from(
+            ResultColumnKind::UnicodeCodePoints.to_string(),
+        ))
         .results(report.entries.iter().map(result).collect::<Vec<_>>())
         .properties(
             PropertyBag::builder()

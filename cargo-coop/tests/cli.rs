@@ -396,6 +396,8 @@ fn every_message_sarif_is_valid_sarif_2_1_0() {
     assert_eq!(log["version"], "2.1.0");
     let run = &log["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "cargo-coop");
+    // Columns are characters, as in the human format, not SARIF's default UTF-16 code units.
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
     let rules: Vec<&str> = run["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
