@@ -1,8 +1,8 @@
 //! `cargo coop check`: every selected package scanned, each finding (of its sources and of its
 //! manifest) collected into one report, written whole at the end.
 
-use std::collections::HashSet;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use coop_analysis::lints;
@@ -32,15 +32,36 @@ pub(crate) fn shown(root: &Path, path: &Path) -> String {
 /// Each selected package with its scanned files; a file shared by two packages' targets is
 /// kept once, with the first.
 pub(crate) fn scan_packages(packages: &Packages) -> Result<Vec<(&Selected, Vec<FileScan>)>> {
-    let mut seen = HashSet::new();
+    Ok(scan_shared(packages)?.0)
+}
+
+/// [`scan_packages`], and for each file kept with one package, the other selected packages
+/// (indexes into `packages.selected`) whose targets compile it too.
+pub(crate) fn scan_shared(packages: &Packages) -> Result<(Scanned<'_>, SharedWith)> {
+    let mut first: HashMap<PathBuf, usize> = HashMap::new();
+    let mut shared: SharedWith = HashMap::new();
     let mut out = Vec::new();
-    for package in &packages.selected {
+    for (index, package) in packages.selected.iter().enumerate() {
         let mut files = scan_tree(&package.roots)?;
-        files.retain(|file| seen.insert(file.path.clone()));
+        files.retain(|file| match first.get(&file.path) {
+            Some(_) => {
+                shared.entry(file.path.clone()).or_default().push(index);
+                false
+            }
+            None => {
+                first.insert(file.path.clone(), index);
+                true
+            }
+        });
         out.push((package, files));
     }
-    Ok(out)
+    Ok((out, shared))
 }
+
+/// The selected packages with their files, each file once.
+pub(crate) type Scanned<'a> = Vec<(&'a Selected, Vec<FileScan>)>;
+/// A file's other selected packages.
+pub(crate) type SharedWith = HashMap<PathBuf, Vec<usize>>;
 
 /// The report of the selected packages.
 pub(crate) fn report(packages: &Packages) -> Result<Report> {

@@ -2,16 +2,18 @@
 //! dependency, its features), refused as a whole when it cannot leave a crate that builds or
 //! when the files have uncommitted changes, and only then written (or shown with `--dry-run`).
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::check::{CLEAN, COULD_NOT_RUN, FINDINGS, missing_features, scan_packages, shown};
+use crate::check::{CLEAN, COULD_NOT_RUN, FINDINGS, missing_features, scan_shared, shown};
 use crate::entry::plural;
 use crate::insert::{diff, fix_source};
 use crate::manifest::{self, Source};
-use crate::packages::{Packages, Selected};
+use crate::packages::{Condition, Packages, Selected};
+use crate::scan::scan_tree;
 use crate::vcs::{self, Allow};
 
 /// What the command line says besides the packages.
@@ -70,12 +72,90 @@ fn no_known_source(package: &str) -> String {
     )
 }
 
-/// The attribute `fix` writes, for coop-core reached as `name` (`crate = ".."` when renamed).
-fn attribute(name: &str, crate_path: Option<&str>) -> String {
-    match crate_path {
-        Some(path) => format!("#[{path}::cooperative(crate = \"{path}\")]"),
-        None if name == "coop_core" => "#[coop_core::cooperative]".to_owned(),
-        None => format!("#[{name}::cooperative(crate = \"{name}\")]"),
+/// The attribute `fix` writes, for coop-core reached as `name` (`crate = ".."` when renamed),
+/// under `cfg_attr` when the dependency is there only when `condition` holds.
+fn attribute(name: &str, crate_path: Option<&str>, condition: Option<&str>) -> String {
+    let inner = match crate_path {
+        Some(path) => format!("{path}::cooperative(crate = \"{path}\")"),
+        None if name == "coop_core" => "coop_core::cooperative".to_owned(),
+        None => format!("{name}::cooperative(crate = \"{name}\")"),
+    };
+    match condition {
+        Some(predicate) => format!("#[cfg_attr({predicate}, {inner})]"),
+        None => format!("#[{inner}]"),
+    }
+}
+
+/// What `fix` does to one package.
+struct Plan<'a> {
+    package: &'a Selected,
+    manifest_text: String,
+    /// The dependency's key, existing or added.
+    key: String,
+    source: Option<Source>,
+    /// The attribute, or why none can be written.
+    attribute: Result<String, String>,
+    /// Attributes are written into its files (its own, or files it shares).
+    added: usize,
+    uses_attributes: bool,
+}
+
+fn plan<'a>(
+    package: &'a Selected,
+    options: &FixOptions,
+    workspace_key: Option<&str>,
+    spec: Option<&toml_edit::Value>,
+) -> Result<Plan<'a>> {
+    let manifest_text = std::fs::read_to_string(&package.manifest_path)
+        .with_context(|| format!("cannot read {}", package.manifest_path.display()))?;
+    let (key, source) = match (&package.coop_core, &options.crate_path) {
+        (Some(dep), _) => (dep.key.clone(), None),
+        (None, Some(_)) => ("coop-core".to_owned(), None),
+        (None, None) => match new_dependency(package, &manifest_text, workspace_key, spec) {
+            Some((key, source)) => (key, Some(source)),
+            None => ("coop-core".to_owned(), None),
+        },
+    };
+    let condition = match package.coop_core.as_ref().map(|dep| &dep.condition) {
+        _ if options.crate_path.is_some() => Ok(None),
+        Some(Condition::Cfg(predicate)) => Ok(Some(predicate.as_str())),
+        Some(Condition::Triple(triple)) => Err(format!(
+            "`{}` depends on coop-core only on target `{triple}`, which no `cfg` predicate \
+             spells: write `#[cfg_attr(<predicate>, {}::cooperative)]` by hand",
+            package.name,
+            key.replace('-', "_"),
+        )),
+        Some(Condition::Always) | None => Ok(None),
+    };
+    let attribute = condition.map(|condition| {
+        attribute(
+            &key.replace('-', "_"),
+            options.crate_path.as_deref(),
+            condition,
+        )
+    });
+    Ok(Plan {
+        package,
+        manifest_text,
+        key,
+        source,
+        attribute,
+        added: 0,
+        uses_attributes: false,
+    })
+}
+
+/// A new dependency from `source` turns on the `macros` feature by itself.
+fn source_has_macros(source: &Source, package: &Selected, root_manifest: &str, key: &str) -> bool {
+    match source {
+        Source::Spec(value) => manifest::entry_has_macros(&toml_edit::Item::Value(value.clone())),
+        Source::CopyOf(_) => package
+            .coop_core_elsewhere
+            .as_ref()
+            .is_none_or(|dep| dep.has_macros()),
+        Source::Workspace => manifest::workspace_entry(root_manifest, key)
+            .is_none_or(|entry| manifest::entry_has_macros(&entry)),
+        Source::Path(_) => true,
     }
 }
 
@@ -90,38 +170,54 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
     let root_manifest =
         std::fs::read_to_string(packages.workspace_root.join("Cargo.toml")).unwrap_or_default();
     let workspace_key = manifest::workspace_key(&root_manifest);
+    let (scanned, shared) = scan_shared(packages)?;
+    let mut plans = scanned
+        .iter()
+        .map(|(package, _)| plan(package, options, workspace_key.as_deref(), spec.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
+    // Files the workspace's unselected members compile too, read only when there is a fix.
+    let mut elsewhere: Option<HashMap<PathBuf, String>> = None;
     let mut writes: Vec<Planned> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
+    let mut refusals: Vec<String> = Vec::new();
     let (mut added, mut left, mut unreadable) = (0, 0, 0);
-    for (package, files) in scan_packages(packages)? {
-        let manifest_text = std::fs::read_to_string(&package.manifest_path)
-            .with_context(|| format!("cannot read {}", package.manifest_path.display()))?;
-        let (key, source) = match (&package.coop_core, &options.crate_path) {
-            (Some(dep), _) => (dep.key.clone(), None),
-            (None, Some(_)) => ("coop-core".to_owned(), None),
-            (None, None) => match new_dependency(
-                package,
-                &manifest_text,
-                workspace_key.as_deref(),
-                spec.as_ref(),
-            ) {
-                Some((key, source)) => (key, Some(source)),
-                None => ("coop-core".to_owned(), None),
-            },
-        };
-        let attribute = attribute(&key.replace('-', "_"), options.crate_path.as_deref());
-        let mut package_added = 0;
-        let mut uses_attributes = false;
-        for file in &files {
+    for (index, (_, files)) in scanned.iter().enumerate() {
+        for file in files {
             unreadable += usize::from(file.error.is_some());
-            uses_attributes |= file.uses_attributes;
-            left += file
+            let fixable = file
                 .findings
                 .iter()
-                .filter(|f| f.fix_offset.is_none())
+                .filter(|f| f.fix_offset.is_some())
                 .count();
+            left += file.findings.len() - fixable;
+            let mut sharers = vec![index];
+            sharers.extend(shared.get(&file.path).into_iter().flatten().copied());
+            for &sharer in &sharers {
+                plans[sharer].uses_attributes |= file.uses_attributes;
+            }
+            if fixable == 0 {
+                continue;
+            }
+            let elsewhere = match &mut elsewhere {
+                Some(map) => &*map,
+                None => &*elsewhere.insert(files_of(&packages.others)?),
+            };
+            let path = shown(&packages.workspace_root, &file.path);
+            let attribute = match shared_attribute(&path, &file.path, &sharers, &plans, elsewhere) {
+                Ok(attribute) => attribute,
+                Err(refusal) => {
+                    left += fixable;
+                    if !refusals.contains(&refusal) {
+                        refusals.push(refusal);
+                    }
+                    continue;
+                }
+            };
             if let Some((fixed, count)) = fix_source(file, &attribute) {
-                package_added += count;
+                added += count;
+                for &sharer in &sharers {
+                    plans[sharer].added += count;
+                }
                 writes.push(Planned {
                     path: file.path.clone(),
                     old: file.source.clone(),
@@ -129,24 +225,32 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 });
             }
         }
-        added += package_added;
+    }
+    for plan in plans {
         if options.crate_path.is_some() {
             continue;
         }
-        let needs_dependency = package.coop_core.is_none() && package_added > 0;
-        if needs_dependency && source.is_none() {
+        let package = plan.package;
+        let needs_dependency = package.coop_core.is_none() && plan.added > 0;
+        if needs_dependency && plan.source.is_none() {
             bail!(no_known_source(&package.name));
         }
         // The features the dependency, existing or added, needs.
-        let mut features = missing_features(package, uses_attributes || package_added > 0);
-        if needs_dependency && package.depends_on_tokio {
-            features.push("tokio");
+        let mut features = missing_features(package, plan.uses_attributes || plan.added > 0);
+        let source = plan.source.filter(|_| needs_dependency);
+        if let Some(source) = &source {
+            if !source_has_macros(source, package, &root_manifest, &plan.key) {
+                features.push("macros");
+            }
+            if package.depends_on_tokio {
+                features.push("tokio");
+            }
         }
-        let source = source.filter(|_| needs_dependency);
         if source.is_none() && features.is_empty() {
             continue;
         }
-        let new = manifest::edit(&manifest_text, &key, source.as_ref(), &features)
+        let key = plan.key;
+        let new = manifest::edit(&plan.manifest_text, &key, source.as_ref(), &features)
             .with_context(|| format!("cannot edit {}", package.manifest_path.display()))?;
         let path = shown(&packages.workspace_root, &package.manifest_path);
         if let Some(source) = &source {
@@ -163,7 +267,7 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
         }
         writes.push(Planned {
             path: package.manifest_path.clone(),
-            old: manifest_text,
+            old: plan.manifest_text,
             new,
         });
     }
@@ -198,6 +302,16 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
     for note in notes {
         writeln!(out, "cargo coop: {verb} {note}")?;
     }
+    for refusal in refusals {
+        writeln!(out, "cargo coop: not fixed: {refusal}")?;
+    }
+    if unreadable > 0 {
+        writeln!(
+            out,
+            "cargo coop: not checked: {} that could not be read or parsed (see `cargo coop check`)",
+            plural(unreadable, "file", "files"),
+        )?;
+    }
     Ok(if unreadable > 0 {
         COULD_NOT_RUN
     } else if left > 0 {
@@ -205,6 +319,51 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
     } else {
         CLEAN
     })
+}
+
+/// Every file the targets of `others` compile, with the package's name.
+fn files_of(others: &[Selected]) -> Result<HashMap<PathBuf, String>> {
+    let mut files = HashMap::new();
+    for package in others {
+        for file in scan_tree(&package.roots)? {
+            files
+                .entry(file.path)
+                .or_insert_with(|| package.name.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// The one attribute a file compiled by the packages `sharers` can get: the same in each of
+/// them, and none when a package `fix` does not change compiles it too.
+fn shared_attribute(
+    shown: &str,
+    path: &Path,
+    sharers: &[usize],
+    plans: &[Plan<'_>],
+    elsewhere: &HashMap<PathBuf, String>,
+) -> Result<String, String> {
+    if let Some(other) = elsewhere.get(path) {
+        return Err(format!(
+            "{shown} is compiled by `{other}` too, which is not selected \
+             (pass `--workspace` or `-p {other}`)"
+        ));
+    }
+    let mut attributes = sharers.iter().map(|&i| plans[i].attribute.clone());
+    let first = attributes.next().expect("a file has a package")?;
+    for attribute in attributes {
+        if attribute? != first {
+            let names: Vec<&str> = sharers
+                .iter()
+                .map(|&i| plans[i].package.name.as_str())
+                .collect();
+            return Err(format!(
+                "{shown} is compiled by `{}`, which reach coop-core by different names",
+                names.join("`, `")
+            ));
+        }
+    }
+    Ok(first)
 }
 
 #[cfg(test)]
@@ -222,14 +381,21 @@ mod tests {
 
     #[test]
     fn a_renamed_dependency_gets_crate_in_the_attribute() {
-        assert_eq!(attribute("coop_core", None), "#[coop_core::cooperative]");
         assert_eq!(
-            attribute("coop", None),
+            attribute("coop_core", None, None),
+            "#[coop_core::cooperative]"
+        );
+        assert_eq!(
+            attribute("coop", None, None),
             "#[coop::cooperative(crate = \"coop\")]"
         );
         assert_eq!(
-            attribute("x", Some("my::coop")),
+            attribute("x", Some("my::coop"), None),
             "#[my::coop::cooperative(crate = \"my::coop\")]"
+        );
+        assert_eq!(
+            attribute("coop", None, Some("feature = \"fair\"")),
+            "#[cfg_attr(feature = \"fair\", coop::cooperative(crate = \"coop\"))]"
         );
     }
 }

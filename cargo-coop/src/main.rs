@@ -72,7 +72,8 @@ enum Command {
     /// dependency and features the package needs.
     ///
     /// Exit status: 0 nothing left to report, 1 findings left that need a hand-written change,
-    /// 2 could not run (nothing is written then).
+    /// 2 could not run (nothing is written then), or a file could not be read or parsed (the
+    /// others are fixed).
     Fix {
         #[command(flatten)]
         packages: PackageArgs,

@@ -25,8 +25,17 @@ pub(crate) enum Source {
 /// table (`path = "../coop"`).
 pub(crate) fn dependency_value(spec: &str) -> Result<Value> {
     let spec = spec.trim();
+    // An inline table names where coop-core comes from, as cargo requires of a dependency.
+    let has_source = |value: &Value| {
+        value.as_inline_table().is_none_or(|table| {
+            ["version", "path", "git"]
+                .iter()
+                .any(|key| table.contains_key(key))
+        })
+    };
     if let Ok(value) = spec.parse::<Value>()
         && (value.is_str() || value.is_inline_table())
+        && has_source(&value)
     {
         return Ok(value);
     }
@@ -40,11 +49,12 @@ pub(crate) fn dependency_value(spec: &str) -> Result<Value> {
     format!("{{ {spec} }}")
         .parse::<Value>()
         .ok()
-        .filter(Value::is_inline_table)
+        .filter(|value| value.is_inline_table() && has_source(value))
         .ok_or_else(|| {
             anyhow!(
                 "--dependency `{spec}` is neither a version nor the inside of an inline table \
-                 (`path = \"../coop/coop-core\"`)"
+                 that says where coop-core comes from (`version`, `path` or `git`: \
+                 `path = \"../coop/coop-core\"`)"
             )
         })
 }
@@ -64,6 +74,26 @@ pub(crate) fn workspace_key(root_manifest: &str) -> Option<String> {
     })
 }
 
+/// The entry of `key` under `[workspace.dependencies]` of a workspace root manifest.
+pub(crate) fn workspace_entry(root_manifest: &str, key: &str) -> Option<Item> {
+    let doc: DocumentMut = root_manifest.parse().ok()?;
+    doc.get("workspace")?.get("dependencies")?.get(key).cloned()
+}
+
+/// A dependency entry (a version, an inline table or a table) turns on coop-core's `macros`
+/// feature: it keeps the default features, or names `macros`.
+pub(crate) fn entry_has_macros(entry: &Item) -> bool {
+    let defaults = ["default-features", "default_features"]
+        .iter()
+        .find_map(|key| entry.get(key)?.as_bool())
+        .unwrap_or(true);
+    let named = entry
+        .get("features")
+        .and_then(Item::as_array)
+        .is_some_and(|features| features.iter().any(|f| f.as_str() == Some("macros")));
+    defaults || named
+}
+
 /// The entry of `key` in `[dev-dependencies]` or `[build-dependencies]`.
 pub(crate) fn other_entry(manifest: &str, key: &str) -> Option<Item> {
     let doc: DocumentMut = manifest.parse().ok()?;
@@ -76,10 +106,18 @@ pub(crate) fn other_entry(manifest: &str, key: &str) -> Option<Item> {
 /// point a finding at.
 pub(crate) fn dependency_span(manifest: &str, key: &str) -> Option<std::ops::Range<usize>> {
     let doc = toml_edit::Document::parse(manifest).ok()?;
-    ["dependencies", "dev-dependencies", "build-dependencies"]
+    let tables = ["dependencies", "dev-dependencies", "build-dependencies"];
+    let targets = doc
+        .get("target")
+        .and_then(Item::as_table_like)
+        .into_iter()
+        .flat_map(|targets| targets.iter().map(|(_, platform)| platform));
+    tables
         .iter()
+        .filter_map(|table| doc.get(table))
+        .chain(targets.filter_map(|platform| platform.get("dependencies")))
         .find_map(|table| {
-            let (found, _) = doc.get(table)?.as_table_like()?.get_key_value(key)?;
+            let (found, _) = table.as_table_like()?.get_key_value(key)?;
             found.span()
         })
 }
@@ -93,13 +131,13 @@ pub(crate) fn edit(
     features: &[&str],
 ) -> Result<String> {
     let mut doc = parse(manifest)?;
-    let deps = doc
-        .entry("dependencies")
-        .or_insert_with(|| Item::Table(Table::new()));
-    let Some(deps) = deps.as_table_like_mut() else {
-        bail!("`dependencies` in the manifest is not a table");
-    };
     if let Some(source) = source {
+        let deps = doc
+            .entry("dependencies")
+            .or_insert_with(|| Item::Table(Table::new()));
+        let Some(deps) = deps.as_table_like_mut() else {
+            bail!("`dependencies` in the manifest is not a table");
+        };
         let item = match source {
             Source::Spec(value) => {
                 let value = if key == "coop-core" {
@@ -140,11 +178,31 @@ pub(crate) fn edit(
         };
         deps.insert(key, item);
     }
-    if !features.is_empty() {
-        let entry = deps
-            .get_mut(key)
-            .ok_or_else(|| anyhow!("no `{key}` under `[dependencies]`"))?;
+    if features.is_empty() {
+        return Ok(doc.to_string());
+    }
+    if let Some(entry) = doc
+        .get_mut("dependencies")
+        .and_then(|deps| deps.get_mut(key))
+    {
         add_features(entry, features)?;
+    } else {
+        // Only `[target.'cfg(..)'.dependencies]` have it: each of its entries gets them.
+        let mut found = false;
+        if let Some(targets) = doc.get_mut("target").and_then(Item::as_table_like_mut) {
+            for (_, platform) in targets.iter_mut() {
+                if let Some(entry) = platform
+                    .get_mut("dependencies")
+                    .and_then(|deps| deps.get_mut(key))
+                {
+                    add_features(entry, features)?;
+                    found = true;
+                }
+            }
+        }
+        if !found {
+            bail!("no `{key}` under `[dependencies]` or `[target.*.dependencies]`");
+        }
     }
     Ok(doc.to_string())
 }
@@ -237,6 +295,15 @@ mod tests {
             .ends_with("coop-core = { path = \"../coop/coop-core\" }\n")
         );
         assert!(dependency_value("path = ").is_err());
+        for sourceless in [
+            "",
+            "{}",
+            "features = [\"tokio\"]",
+            "default-features = false",
+        ] {
+            assert!(dependency_value(sourceless).is_err(), "{sourceless:?}");
+        }
+        assert!(dependency_value("{ git = \"https://example.invalid/coop\" }").is_ok());
     }
 
     #[test]

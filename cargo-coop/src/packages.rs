@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use cargo_metadata::cargo_platform::Platform;
 use cargo_metadata::{Dependency, DependencyKind, MetadataCommand, Package};
 
 /// Which packages, as the command line says.
@@ -21,6 +22,19 @@ pub(crate) struct CoopDependency {
     pub(crate) key: String,
     pub(crate) features: Vec<String>,
     pub(crate) default_features: bool,
+    /// When the package has it: an optional dependency only with the features that turn it
+    /// on, a target-specific one only on its targets.
+    pub(crate) condition: Condition,
+}
+
+/// When a dependency is part of the build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Condition {
+    Always,
+    /// When this `cfg` predicate holds (`feature = "fair"`, `unix`, `all(..)`).
+    Cfg(String),
+    /// Only on a target named by its triple, which no `cfg` predicate spells.
+    Triple(String),
 }
 
 impl CoopDependency {
@@ -59,6 +73,9 @@ pub(crate) struct Selected {
 pub(crate) struct Packages {
     pub(crate) workspace_root: PathBuf,
     pub(crate) selected: Vec<Selected>,
+    /// The workspace's other members: a file they compile too is one `fix` must not change
+    /// for the selected packages alone.
+    pub(crate) others: Vec<Selected>,
 }
 
 /// Runs `cargo metadata` (no dependency resolution, so no network) and picks the packages.
@@ -89,26 +106,112 @@ pub(crate) fn select(selection: &Selection) -> Result<Packages> {
     } else {
         metadata.workspace_default_packages()
     };
+    let others = metadata
+        .workspace_packages()
+        .into_iter()
+        .filter(|member| !chosen.iter().any(|c| c.id == member.id))
+        .map(selected)
+        .collect();
     Ok(Packages {
         workspace_root: metadata.workspace_root.clone().into_std_path_buf(),
         selected: chosen.into_iter().map(selected).collect(),
+        others,
     })
+}
+
+fn key(dep: &Dependency) -> String {
+    dep.rename.clone().unwrap_or_else(|| dep.name.clone())
 }
 
 fn coop_dependency(dep: &Dependency) -> CoopDependency {
     CoopDependency {
-        key: dep.rename.clone().unwrap_or_else(|| dep.name.clone()),
+        key: key(dep),
         features: dep.features.clone(),
         default_features: dep.uses_default_features,
+        condition: Condition::Always,
     }
 }
 
+/// `items` joined as `any(..)`/`all(..)` wants them: one stays as it is.
+fn joined(combinator: &str, items: &[String]) -> String {
+    match items {
+        [one] => one.clone(),
+        _ => format!("{combinator}({})", items.join(", ")),
+    }
+}
+
+/// The `cfg` predicate under which one dependency entry is in the build, `None` for always:
+/// its target's `cfg(..)` and, when optional, any feature that turns it on (`dep:key` or
+/// `key/feature`; cargo metadata lists an optional dependency's implicit feature too).
+fn entry_condition(package: &Package, dep: &Dependency) -> Result<Option<String>, String> {
+    let mut all = Vec::new();
+    match &dep.target {
+        None => {}
+        Some(Platform::Cfg(expr)) => all.push(expr.to_string()),
+        Some(platform @ Platform::Name(_)) => return Err(platform.to_string()),
+    }
+    if dep.optional {
+        let key = key(dep);
+        let turns_on = |value: &String| {
+            value.strip_prefix("dep:") == Some(key.as_str())
+                || value
+                    .strip_prefix(key.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        };
+        let features: Vec<String> = package
+            .features
+            .iter()
+            .filter(|(_, values)| values.iter().any(turns_on))
+            .map(|(name, _)| format!("feature = {name:?}"))
+            .collect();
+        if features.is_empty() {
+            return Ok(Some("any()".to_owned()));
+        }
+        all.push(joined("any", &features));
+    }
+    Ok((!all.is_empty()).then(|| joined("all", &all)))
+}
+
+/// When the package has its normal coop-core dependency (one condition for all its entries:
+/// `[dependencies]`, `[target.'cfg(..)'.dependencies]`).
+fn condition(package: &Package, entries: &[&Dependency]) -> Condition {
+    let mut any: Vec<String> = Vec::new();
+    for dep in entries {
+        match entry_condition(package, dep) {
+            Err(triple) => return Condition::Triple(triple),
+            Ok(None) => return Condition::Always,
+            Ok(Some(predicate)) => {
+                if !any.contains(&predicate) {
+                    any.push(predicate);
+                }
+            }
+        }
+    }
+    Condition::Cfg(joined("any", &any))
+}
+
 fn selected(package: &Package) -> Selected {
-    let coop_core = package
+    let normal: Vec<&Dependency> = package
         .dependencies
         .iter()
-        .find(|dep| dep.name == "coop-core" && dep.kind == DependencyKind::Normal)
-        .map(coop_dependency);
+        .filter(|dep| dep.name == "coop-core" && dep.kind == DependencyKind::Normal)
+        .collect();
+    // The entry read for its key and features: the unconditional one when there is one.
+    let coop_core = normal
+        .iter()
+        .find(|dep| dep.target.is_none() && !dep.optional)
+        .or(normal.first())
+        .map(|dep| {
+            let same_key: Vec<&Dependency> = normal
+                .iter()
+                .copied()
+                .filter(|other| key(other) == key(dep))
+                .collect();
+            CoopDependency {
+                condition: condition(package, &same_key),
+                ..coop_dependency(dep)
+            }
+        });
     let coop_core_elsewhere = package
         .dependencies
         .iter()

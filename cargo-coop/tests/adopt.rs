@@ -115,6 +115,11 @@ impl Fixture {
 
     /// `cargo build --all-targets`, which must pass without a warning.
     fn build(&self) {
+        self.build_with(&[]);
+    }
+
+    /// `cargo build --all-targets ARGS`, which must pass without a warning.
+    fn build_with(&self, args: &[&str]) {
         let target_dir = std::env::var_os("CARGO_TARGET_DIR")
             .map_or_else(
                 || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
@@ -125,6 +130,7 @@ impl Fixture {
             let mut cargo =
                 Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
             cargo.args(["build", "--all-targets", "--message-format", "short"]);
+            cargo.args(args);
             if offline {
                 cargo.arg("--offline");
             }
@@ -364,5 +370,110 @@ fn a_dependency_without_the_macros_feature_gets_it() {
             .contains("default-features = false, features = [\"macros\"] }"),
         "{}",
         krate.read("Cargo.toml")
+    );
+}
+
+#[test]
+fn an_optional_dependency_gets_the_attribute_under_its_feature() {
+    let krate = Fixture::new("optional");
+    krate.adopt();
+    krate.build_with(&["--features", "fair"]);
+    let source = krate.read("src/lib.rs");
+    assert!(
+        source.contains(
+            "#[cfg_attr(feature = \"fair\", coop_core::cooperative)]\npub async fn count"
+        ),
+        "{source}"
+    );
+}
+
+#[test]
+fn a_target_specific_dependency_gets_the_attribute_under_its_cfg_and_the_bridge_in_its_table() {
+    let krate = Fixture::new("target-only");
+    let fixed = krate.adopt();
+    assert!(
+        fixed.stdout.contains("coop-core's `tokio` feature"),
+        "{}",
+        fixed.stdout
+    );
+    let source = krate.read("src/lib.rs");
+    assert!(
+        source.contains("#[cfg_attr(windows, coop_core::cooperative)]\npub async fn count"),
+        "{source}"
+    );
+    let manifest = krate.read("Cargo.toml");
+    assert!(
+        manifest.contains(&format!(
+            "[target.'cfg(windows)'.dependencies]\ncoop-core = {{ path = {:?}, features = [\"tokio\"] }}\n",
+            coop_core().display().to_string()
+        )),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("\n[dependencies]"), "{manifest}");
+}
+
+#[test]
+fn a_file_two_members_compile_gives_both_the_dependency() {
+    let ws = Fixture::new("shared-file");
+    // One member alone: the shared file is left as it is, and said so.
+    let alone = cargo_coop(&ws.dir, &["fix", "-p", "left"]);
+    assert_eq!(alone.code, 1, "{}{}", alone.stdout, alone.stderr);
+    assert!(
+        alone.stdout.contains(
+            "not fixed: shared/rows.rs is compiled by `right` too, which is not selected"
+        ),
+        "{}",
+        alone.stdout
+    );
+    assert!(!ws.read("shared/rows.rs").contains("cooperative"));
+    assert!(!ws.read("left/Cargo.toml").contains("coop-core"));
+    let fixed = ws.adopt();
+    assert!(fixed.stdout.contains("to 1 item;"), "{}", fixed.stdout);
+    for member in ["left", "right"] {
+        let manifest = ws.read(&format!("{member}/Cargo.toml"));
+        assert!(manifest.contains("coop-core = { path = "), "{manifest}");
+    }
+}
+
+#[test]
+fn a_new_dependency_without_default_features_gets_macros() {
+    // From `--dependency`.
+    let krate = Fixture::new("dirty");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let line = format!(
+        "coop-core = {{ path = {:?} }}\n",
+        coop_core().display().to_string()
+    );
+    std::fs::write(&manifest, text.replace(&line, "")).unwrap();
+    git(&krate.dir, &["commit", "-qam", "no coop-core"]);
+    let spec = format!(
+        "path = {:?}, default-features = false",
+        coop_core().display().to_string()
+    );
+    let fixed = cargo_coop(&krate.dir, &["fix", "--dependency", &spec]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    krate.build();
+    assert!(
+        krate
+            .read("Cargo.toml")
+            .contains("default-features = false, features = [\"macros\"] }"),
+        "{}",
+        krate.read("Cargo.toml")
+    );
+    // From `[workspace.dependencies]`.
+    let ws = Fixture::new("workspace-deps");
+    let root = ws.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&root)
+        .unwrap()
+        .replace("\" }\n", "\", default-features = false }\n");
+    std::fs::write(&root, text).unwrap();
+    git(&ws.dir, &["commit", "-qam", "defaults off"]);
+    ws.adopt();
+    assert!(
+        ws.read("app/Cargo.toml")
+            .contains("coop-core = { workspace = true, features = [\"macros\"] }\n"),
+        "{}",
+        ws.read("app/Cargo.toml")
     );
 }
