@@ -9,7 +9,7 @@ use coop_analysis::lints;
 
 use crate::entry::Report;
 use crate::lines::LineIndex;
-use crate::packages::{Packages, Selected};
+use crate::packages::{Packages, Selected, Tokio};
 use crate::report::{self, ManifestFinding, manifest_entry, source_entry, unreadable_entry};
 use crate::scan::{FileScan, scan_tree};
 
@@ -112,7 +112,7 @@ pub(crate) fn missing_features(package: &Selected, uses_attributes: bool) -> Vec
     if uses_attributes && !dep.has_macros() {
         missing.push("macros");
     }
-    if package.depends_on_tokio && !dep.has_tokio() {
+    if !package.has_the_bridge(dep) {
         missing.push("tokio");
     }
     missing
@@ -144,8 +144,17 @@ fn manifest_findings(
         } else {
             lints::MISSING_MACROS_FEATURE
         };
+        let help = match &package.tokio {
+            Tokio::Optional { features, .. } if feature == "tokio" => Some(format!(
+                "add `\"{}\"` to the features that turn tokio on (`{}`) (`cargo coop fix` does)",
+                dep.tokio_path(),
+                features.join("`, `")
+            )),
+            _ => None,
+        };
         report.entries.push(manifest_entry(ManifestFinding {
             lint,
+            help,
             package: &package.name,
             file: &file,
             line,

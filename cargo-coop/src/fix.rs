@@ -12,7 +12,7 @@ use crate::check::{CLEAN, COULD_NOT_RUN, FINDINGS, missing_features, scan_shared
 use crate::entry::plural;
 use crate::insert::{diff, fix_source};
 use crate::manifest::{self, Source};
-use crate::packages::{Condition, Packages, Selected};
+use crate::packages::{Condition, Packages, Selected, Tokio};
 use crate::scan::scan_tree;
 use crate::vcs::{self, Allow};
 
@@ -226,50 +226,13 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
             }
         }
     }
-    for plan in plans {
-        if options.crate_path.is_some() {
-            continue;
-        }
-        let package = plan.package;
-        let needs_dependency = package.coop_core.is_none() && plan.added > 0;
-        if needs_dependency && plan.source.is_none() {
-            bail!(no_known_source(&package.name));
-        }
-        // The features the dependency, existing or added, needs.
-        let mut features = missing_features(package, plan.uses_attributes || plan.added > 0);
-        let source = plan.source.filter(|_| needs_dependency);
-        if let Some(source) = &source {
-            if !source_has_macros(source, package, &root_manifest, &plan.key) {
-                features.push("macros");
-            }
-            if package.depends_on_tokio {
-                features.push("tokio");
+    if options.crate_path.is_none() {
+        for plan in plans {
+            let path = shown(&packages.workspace_root, &plan.package.manifest_path);
+            if let Some(write) = manifest_write(plan, &root_manifest, &path, &mut notes)? {
+                writes.push(write);
             }
         }
-        if source.is_none() && features.is_empty() {
-            continue;
-        }
-        let key = plan.key;
-        let new = manifest::edit(&plan.manifest_text, &key, source.as_ref(), &features)
-            .with_context(|| format!("cannot edit {}", package.manifest_path.display()))?;
-        let path = shown(&packages.workspace_root, &package.manifest_path);
-        if let Some(source) = &source {
-            let from = match source {
-                Source::Spec(_) => "as `--dependency` says".to_owned(),
-                Source::CopyOf(_) => format!("as its dev-dependency `{key}` has it"),
-                Source::Workspace => "from `[workspace.dependencies]`".to_owned(),
-                Source::Path(_) => "the coop-core beside this cargo-coop's sources".to_owned(),
-            };
-            notes.push(format!("a coop-core dependency to {path} ({from})"));
-        }
-        for feature in &features {
-            notes.push(format!("coop-core's `{feature}` feature to {path}"));
-        }
-        writes.push(Planned {
-            path: package.manifest_path.clone(),
-            old: plan.manifest_text,
-            new,
-        });
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -319,6 +282,80 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
     } else {
         CLEAN
     })
+}
+
+/// The manifest of `plan`'s package with the coop-core dependency and features it needs, and
+/// the notes that say so; `None` when it needs nothing.
+fn manifest_write(
+    plan: Plan<'_>,
+    root_manifest: &str,
+    path: &str,
+    notes: &mut Vec<String>,
+) -> Result<Option<Planned>> {
+    let package = plan.package;
+    let needs_dependency = package.coop_core.is_none() && plan.added > 0;
+    if needs_dependency && plan.source.is_none() {
+        bail!(no_known_source(&package.name));
+    }
+    // The features the dependency, existing or added, needs.
+    let mut features = missing_features(package, plan.uses_attributes || plan.added > 0);
+    let source = plan.source.filter(|_| needs_dependency);
+    if let Some(source) = &source {
+        if !source_has_macros(source, package, root_manifest, &plan.key) {
+            features.push("macros");
+        }
+        if package.tokio != Tokio::None {
+            features.push("tokio");
+        }
+    }
+    // An optional tokio keeps its cost optional: the features that turn it on turn the
+    // bridge on, rather than the dependency always.
+    let mut bridge = None;
+    if let Tokio::Optional {
+        key: tokio_key,
+        features: turning_on,
+    } = &package.tokio
+        && features.contains(&"tokio")
+    {
+        features.retain(|feature| *feature != "tokio");
+        let feature_path = match &package.coop_core {
+            Some(dep) => dep.tokio_path(),
+            None => format!("{}/tokio", plan.key),
+        };
+        bridge = Some((tokio_key.as_str(), turning_on.as_slice(), feature_path));
+    }
+    if source.is_none() && features.is_empty() && bridge.is_none() {
+        return Ok(None);
+    }
+    let key = plan.key;
+    let cannot_edit = || format!("cannot edit {}", package.manifest_path.display());
+    let mut new = manifest::edit(&plan.manifest_text, &key, source.as_ref(), &features)
+        .with_context(cannot_edit)?;
+    if let Some(source) = &source {
+        let from = match source {
+            Source::Spec(_) => "as `--dependency` says".to_owned(),
+            Source::CopyOf(_) => format!("as its dev-dependency `{key}` has it"),
+            Source::Workspace => "from `[workspace.dependencies]`".to_owned(),
+            Source::Path(_) => "the coop-core beside this cargo-coop's sources".to_owned(),
+        };
+        notes.push(format!("a coop-core dependency to {path} ({from})"));
+    }
+    for feature in &features {
+        notes.push(format!("coop-core's `{feature}` feature to {path}"));
+    }
+    if let Some((tokio_key, turning_on, feature_path)) = bridge {
+        new = manifest::turn_on_with(&new, tokio_key, turning_on, &feature_path)
+            .with_context(cannot_edit)?;
+        notes.push(format!(
+            "coop-core's `tokio` feature to {path}, with the features that turn tokio on (`{}`)",
+            turning_on.join("`, `")
+        ));
+    }
+    Ok(Some(Planned {
+        path: package.manifest_path.clone(),
+        old: plan.manifest_text,
+        new,
+    }))
 }
 
 /// Every file the targets of `others` compile, with the package's name.

@@ -207,6 +207,40 @@ pub(crate) fn edit(
     Ok(doc.to_string())
 }
 
+/// The manifest with `feature_path` (`coop-core/tokio`) added to each of the package's
+/// `features` that turn its optional dependency `dependency` on; a feature cargo made up for
+/// it (not under `[features]`) is written out: `tokio = ["dep:tokio", "coop-core/tokio"]`.
+pub(crate) fn turn_on_with(
+    manifest: &str,
+    dependency: &str,
+    features: &[String],
+    feature_path: &str,
+) -> Result<String> {
+    let mut doc = parse(manifest)?;
+    let table = doc
+        .entry("features")
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_like_mut()
+        .ok_or_else(|| anyhow!("`features` in the manifest is not a table"))?;
+    for feature in features {
+        let list = table.entry(feature).or_insert_with(|| {
+            let mut implicit = Array::new();
+            implicit.push(format!("dep:{dependency}"));
+            Item::Value(Value::Array(implicit))
+        });
+        let list = list
+            .as_array_mut()
+            .ok_or_else(|| anyhow!("feature `{feature}` is not an array"))?;
+        if !list
+            .iter()
+            .any(|value| value.as_str() == Some(feature_path))
+        {
+            list.push(feature_path);
+        }
+    }
+    Ok(doc.to_string())
+}
+
 /// Turns `features` on in a dependency entry: a version string becomes an inline table.
 fn add_features(entry: &mut Item, features: &[&str]) -> Result<()> {
     if let Some(version) = entry.as_str() {
@@ -344,6 +378,19 @@ mod tests {
         assert_eq!(
             edit(table, "coop-core", None, &["tokio", "tracing"]).unwrap(),
             "[dependencies.coop-core]\npath = \"x\"\nfeatures = [\"tracing\", \"tokio\"]\n"
+        );
+    }
+
+    #[test]
+    fn an_optional_dependency_turns_a_feature_on_with_each_feature_that_turns_it_on() {
+        let manifest = "[dependencies]\ntokio = { version = \"1\", optional = true }\n\n\
+                        [features]\nnet = [\"tokio/net\"] # keep me\n";
+        let features = ["net".to_owned(), "tokio".to_owned()];
+        assert_eq!(
+            turn_on_with(manifest, "tokio", &features, "coop-core/tokio").unwrap(),
+            "[dependencies]\ntokio = { version = \"1\", optional = true }\n\n\
+             [features]\nnet = [\"tokio/net\", \"coop-core/tokio\"] # keep me\n\
+             tokio = [\"dep:tokio\", \"coop-core/tokio\"]\n"
         );
     }
 

@@ -25,6 +25,20 @@ pub(crate) struct CoopDependency {
     /// When the package has it: an optional dependency only with the features that turn it
     /// on, a target-specific one only on its targets.
     pub(crate) condition: Condition,
+    /// It is an optional dependency (a feature path to it is `key?/feature`).
+    pub(crate) optional: bool,
+}
+
+/// How a package depends on tokio (normal dependencies).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Tokio {
+    None,
+    Always,
+    /// Only with these features: tokio is optional, under the key `key`.
+    Optional {
+        key: String,
+        features: Vec<String>,
+    },
 }
 
 /// When a dependency is part of the build.
@@ -51,6 +65,33 @@ impl CoopDependency {
     pub(crate) fn has_tokio(&self) -> bool {
         self.features.iter().any(|f| f == "tokio")
     }
+
+    /// The feature path to its `tokio` feature from a feature of the package.
+    pub(crate) fn tokio_path(&self) -> String {
+        let optional = if self.optional { "?" } else { "" };
+        format!("{}{optional}/tokio", self.key)
+    }
+}
+
+impl Selected {
+    /// coop-core's `tokio` feature is on whenever tokio is: on the dependency, or, for an
+    /// optional tokio, from each feature that turns tokio on.
+    pub(crate) fn has_the_bridge(&self, dep: &CoopDependency) -> bool {
+        match &self.tokio {
+            Tokio::None => true,
+            Tokio::Always => dep.has_tokio(),
+            Tokio::Optional { features, .. } => {
+                dep.has_tokio()
+                    || features.iter().all(|feature| {
+                        self.features.get(feature).is_some_and(|values| {
+                            values.iter().any(|value| {
+                                value.replace('?', "") == dep.tokio_path().replace('?', "")
+                            })
+                        })
+                    })
+            }
+        }
+    }
 }
 
 /// One selected package.
@@ -65,8 +106,10 @@ pub(crate) struct Selected {
     /// normal dependency added later must use the same name and source, or cargo refuses the
     /// package.
     pub(crate) coop_core_elsewhere: Option<CoopDependency>,
-    /// It has a normal dependency on tokio.
-    pub(crate) depends_on_tokio: bool,
+    /// Its normal dependency on tokio.
+    pub(crate) tokio: Tokio,
+    /// Its features, as cargo metadata lists them.
+    pub(crate) features: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The selected packages, and the workspace root.
@@ -129,6 +172,41 @@ fn coop_dependency(dep: &Dependency) -> CoopDependency {
         features: dep.features.clone(),
         default_features: dep.uses_default_features,
         condition: Condition::Always,
+        optional: dep.optional,
+    }
+}
+
+/// The features of `package` that turn its optional dependency `key` on (`dep:key`, or
+/// `key/feature`; cargo metadata lists an optional dependency's implicit feature too).
+fn features_turning_on(package: &Package, key: &str) -> Vec<String> {
+    let turns_on = |value: &String| {
+        value.strip_prefix("dep:") == Some(key)
+            || value
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    package
+        .features
+        .iter()
+        .filter(|(_, values)| values.iter().any(turns_on))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// How `package` depends on tokio.
+fn tokio(package: &Package) -> Tokio {
+    let normal: Vec<&Dependency> = package
+        .dependencies
+        .iter()
+        .filter(|dep| dep.name == "tokio" && dep.kind == DependencyKind::Normal)
+        .collect();
+    match normal.first() {
+        None => Tokio::None,
+        Some(_) if normal.iter().any(|dep| !dep.optional) => Tokio::Always,
+        Some(dep) => Tokio::Optional {
+            key: key(dep),
+            features: features_turning_on(package, &key(dep)),
+        },
     }
 }
 
@@ -142,7 +220,7 @@ fn joined(combinator: &str, items: &[String]) -> String {
 
 /// The `cfg` predicate under which one dependency entry is in the build, `None` for always:
 /// its target's `cfg(..)` and, when optional, any feature that turns it on (`dep:key` or
-/// `key/feature`; cargo metadata lists an optional dependency's implicit feature too).
+/// `key/feature`).
 fn entry_condition(package: &Package, dep: &Dependency) -> Result<Option<String>, String> {
     let mut all = Vec::new();
     match &dep.target {
@@ -151,18 +229,9 @@ fn entry_condition(package: &Package, dep: &Dependency) -> Result<Option<String>
         Some(platform @ Platform::Name(_)) => return Err(platform.to_string()),
     }
     if dep.optional {
-        let key = key(dep);
-        let turns_on = |value: &String| {
-            value.strip_prefix("dep:") == Some(key.as_str())
-                || value
-                    .strip_prefix(key.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-        };
-        let features: Vec<String> = package
-            .features
+        let features: Vec<String> = features_turning_on(package, &key(dep))
             .iter()
-            .filter(|(_, values)| values.iter().any(turns_on))
-            .map(|(name, _)| format!("feature = {name:?}"))
+            .map(|name| format!("feature = {name:?}"))
             .collect();
         if features.is_empty() {
             return Ok(Some("any()".to_owned()));
@@ -228,9 +297,7 @@ fn selected(package: &Package) -> Selected {
             .collect(),
         coop_core,
         coop_core_elsewhere,
-        depends_on_tokio: package
-            .dependencies
-            .iter()
-            .any(|dep| dep.name == "tokio" && dep.kind == DependencyKind::Normal),
+        tokio: tokio(package),
+        features: package.features.clone(),
     }
 }

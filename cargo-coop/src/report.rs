@@ -114,6 +114,8 @@ pub(crate) struct ManifestFinding<'a> {
     pub(crate) line: usize,
     pub(crate) line_text: &'a str,
     pub(crate) line_range: std::ops::Range<usize>,
+    /// The help, when the lint's own does not fit this manifest.
+    pub(crate) help: Option<String>,
 }
 
 /// A finding on a manifest, in the vocabulary's words.
@@ -121,7 +123,7 @@ pub(crate) fn manifest_entry(finding: ManifestFinding<'_>) -> Entry {
     Entry {
         lint: finding.lint,
         title: finding.lint.title.to_owned(),
-        help: finding.lint.help.to_owned(),
+        help: finding.help.unwrap_or_else(|| finding.lint.help.to_owned()),
         label: format!("the coop-core dependency of `{}`", finding.package),
         package: finding.package.to_owned(),
         file: finding.file.to_owned(),

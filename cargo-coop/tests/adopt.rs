@@ -477,3 +477,57 @@ fn a_new_dependency_without_default_features_gets_macros() {
         ws.read("app/Cargo.toml")
     );
 }
+
+#[test]
+fn an_optional_tokio_gets_the_bridge_from_the_features_that_turn_it_on() {
+    let krate = Fixture::new("optional-tokio");
+    let fixed = krate.adopt();
+    krate.build_with(&["--features", "rt"]);
+    assert!(
+        fixed
+            .stdout
+            .contains("with the features that turn tokio on (`rt`)"),
+        "{}",
+        fixed.stdout
+    );
+    let manifest = krate.read("Cargo.toml");
+    assert!(
+        manifest.contains("rt = [\"dep:tokio\", \"coop-core/tokio\"]\n"),
+        "{manifest}"
+    );
+    let entry = manifest
+        .lines()
+        .find(|line| line.starts_with("coop-core = "))
+        .unwrap();
+    assert!(!entry.contains("tokio"), "{manifest}");
+}
+
+#[test]
+fn check_asks_an_optional_tokio_for_the_bridge_in_its_features() {
+    let krate = Fixture::new("optional-tokio");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "[dependencies]\n",
+        &format!(
+            "[dependencies]\ncoop-core = {{ path = {:?} }}\n",
+            coop_core().display().to_string()
+        ),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    git(
+        &krate.dir,
+        &["commit", "-qam", "coop-core without the bridge"],
+    );
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let bridge = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["lint"] == "coop::tokio_without_bridge")
+        .expect("the bridge is reported");
+    insta::assert_snapshot!(
+        bridge["help"].as_str().unwrap(),
+        @r#"add `"coop-core/tokio"` to the features that turn tokio on (`rt`) (`cargo coop fix` does)"#
+    );
+}
