@@ -1,196 +1,406 @@
-//! What `cargo coop fix` writes: `#[PATH::cooperative]` inserted before each fixable fn (or
-//! `#[async_trait]` block), every other byte of the file unchanged; a coop-core dependency added
-//! to a manifest that has none, with toml_edit keeping the manifest's formatting; and the diff
-//! `--dry-run` prints instead.
+//! `cargo coop fix`: everything it will write is decided first (attributes, the coop-core
+//! dependency, its features), refused as a whole when it cannot leave a crate that builds or
+//! when the files have uncommitted changes, and only then written (or shown with `--dry-run`).
 
-use std::collections::BTreeSet;
-use std::path::Path;
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
-use toml_edit::{DocumentMut, Item, Value};
+use anyhow::{Context, Result, bail};
 
-use crate::files::FileScan;
+use crate::check::{CLEAN, COULD_NOT_RUN, FINDINGS, missing_features, scan_shared, shown};
+use crate::entry::plural;
+use crate::insert::{diff, fix_source};
+use crate::manifest::{self, Source};
+use crate::packages::{Condition, Packages, Selected, Tokio};
+use crate::scan::scan_tree;
+use crate::vcs::{self, Allow};
 
-/// The file with `attribute` (`#[coop_core::cooperative]`) inserted at each fixable finding's
-/// offset; `None` when nothing in it is fixable. The second value counts insertions.
-pub(crate) fn fix_source(file: &FileScan, attribute: &str) -> Option<(String, usize)> {
-    let offsets: BTreeSet<usize> = file.findings.iter().filter_map(|f| f.fix_offset).collect();
-    if offsets.is_empty() {
-        return None;
-    }
-    let source = &file.source;
-    let newline = if source.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    let mut fixed = String::with_capacity(source.len() + offsets.len() * 40);
-    let mut from = 0;
-    // A byte-order mark stays the file's first character.
-    let bom = if source.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    };
-    for &offset in &offsets {
-        let offset = offset.max(bom);
-        fixed.push_str(&source[from..offset]);
-        let line_start = source[..offset].rfind('\n').map_or(bom, |i| i + 1);
-        let before = &source[line_start..offset];
-        if before.chars().all(char::is_whitespace) {
-            // The item starts its line: the attribute gets a line of its own, indented alike.
-            fixed.push_str(&format!("{attribute}{newline}{before}"));
-        } else {
-            fixed.push_str(&format!("{attribute} "));
-        }
-        from = offset;
-    }
-    fixed.push_str(&source[from..]);
-    Some((fixed, offsets.len()))
+/// What the command line says besides the packages.
+pub(crate) struct FixOptions {
+    pub(crate) dry_run: bool,
+    /// `--crate-path`: the attribute's path for a re-exported coop-core.
+    pub(crate) crate_path: Option<String>,
+    /// `--dependency`: where a new coop-core dependency comes from.
+    pub(crate) dependency: Option<String>,
+    pub(crate) allow: Allow,
 }
 
-/// The manifest with a `coop-core` dependency added under `[dependencies]`: `spec` is a
-/// version (`"0.1.0"`, quoted or not) or the inside of an inline table (`path = "../coop"`).
-#[cfg(test)]
-fn add_dependency(manifest: &str, spec: &str) -> Result<String, String> {
-    add_dependency_as(manifest, "coop-core", spec)
+/// One file to write.
+struct Planned {
+    path: PathBuf,
+    old: String,
+    new: String,
 }
 
-/// The manifest with a coop-core dependency added under `[dependencies]` as `key`: `spec` is a
-/// version (`"0.1.0"`, quoted or not) or the inside of an inline table (`path = "../coop"`);
-/// `package = "coop-core"` is added when the key is another name (the one a dev-dependency
-/// already gives coop-core).
-pub(crate) fn add_dependency_as(manifest: &str, key: &str, spec: &str) -> Result<String, String> {
-    let mut doc: DocumentMut = manifest
-        .parse()
-        .map_err(|err| format!("cannot parse the manifest: {err}"))?;
-    let value = dependency_value(spec)?;
-    let deps = doc
-        .entry("dependencies")
-        .or_insert_with(|| Item::Table(toml_edit::Table::new()));
-    let Some(deps) = deps.as_table_like_mut() else {
-        return Err("`dependencies` in the manifest is not a table".to_owned());
-    };
-    let value = if key == "coop-core" {
-        value
-    } else {
-        let mut table = match value {
-            Value::InlineTable(table) => table,
-            version => {
-                let mut table = toml_edit::InlineTable::new();
-                table.insert("version", version);
-                table
-            }
-        };
-        table.insert("package", Value::from("coop-core"));
-        table.fmt();
-        Value::InlineTable(table)
-    };
-    deps.insert(key, Item::Value(value));
-    Ok(doc.to_string())
-}
-
-pub(crate) fn dependency_value(spec: &str) -> Result<Value, String> {
-    let spec = spec.trim();
-    if let Ok(value) = spec.parse::<Value>()
-        && (value.is_str() || value.is_inline_table())
+/// Where a package's new coop-core dependency comes from, and under which key.
+fn new_dependency(
+    package: &Selected,
+    manifest_text: &str,
+    workspace_key: Option<&str>,
+    spec: Option<&toml_edit::Value>,
+) -> Option<(String, Source)> {
+    if let Some(dep) = &package.coop_core_elsewhere
+        && let Some(entry) = manifest::other_entry(manifest_text, &dep.key)
     {
-        return Ok(value);
+        // cargo refuses one package with two sources for coop-core: the same entry, the same key.
+        return Some((dep.key.clone(), Source::CopyOf(entry)));
     }
-    if spec
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_digit() || "^=~<>*".contains(c))
-    {
-        return Ok(Value::from(spec));
+    if let Some(key) = workspace_key {
+        return Some((key.to_owned(), Source::Workspace));
     }
-    format!("{{ {spec} }}")
-        .parse::<Value>()
-        .ok()
-        .filter(Value::is_inline_table)
-        .ok_or_else(|| {
-            format!(
-                "--dependency `{spec}` is neither a version nor the inside of an inline table \
-                 (`path = \"../coop/coop-core\"`)"
-            )
-        })
+    if let Some(value) = spec {
+        return Some(("coop-core".to_owned(), Source::Spec(value.clone())));
+    }
+    let beside = manifest::coop_core_beside_the_tool()?;
+    let dir = package.manifest_path.parent().unwrap_or(Path::new("."));
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let beside = beside.canonicalize().unwrap_or(beside);
+    Some((
+        "coop-core".to_owned(),
+        Source::Path(manifest::relative(&dir, &beside)),
+    ))
 }
 
-/// A unified diff of `old` to `new`, for changes that insert lines or change a line in place
-/// (what `fix` does), with three lines of context.
-pub(crate) fn diff(path: &Path, old: &str, new: &str) -> String {
-    let old_lines: Vec<&str> = old.lines().collect();
-    let new_lines: Vec<&str> = new.lines().collect();
-    // Each entry: (old index, new index, tag) where tag is ' ', '-' or '+'.
-    let mut ops: Vec<(usize, usize, char)> = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < old_lines.len() || j < new_lines.len() {
-        if i < old_lines.len() && j < new_lines.len() && old_lines[i] == new_lines[j] {
-            ops.push((i, j, ' '));
-            i += 1;
-            j += 1;
-        } else if i < old_lines.len()
-            && let Some(k) = (1..=8).find(|k| new_lines.get(j + k) == Some(&old_lines[i]))
-        {
-            for n in 0..k {
-                ops.push((i, j + n, '+'));
+/// The refusal when a package needs coop-core and no source for it is known.
+fn no_known_source(package: &str) -> String {
+    format!(
+        "`{package}` needs a coop-core dependency, and this cargo-coop does not know where \
+         coop-core is (it was not installed from a clone of coop)\n\n\
+         pass it: `cargo coop fix --dependency 'path = \"/path/to/coop/coop-core\"'` \
+         (or `--dependency 'git = \"<coop's repository>\"'`); nothing was written"
+    )
+}
+
+/// The attribute `fix` writes, for coop-core reached as `name` (`crate = ".."` when renamed),
+/// under `cfg_attr` when the dependency is there only when `condition` holds.
+fn attribute(name: &str, crate_path: Option<&str>, condition: Option<&str>) -> String {
+    let inner = match crate_path {
+        Some(path) => format!("{path}::cooperative(crate = \"{path}\")"),
+        None if name == "coop_core" => "coop_core::cooperative".to_owned(),
+        None => format!("{name}::cooperative(crate = \"{name}\")"),
+    };
+    match condition {
+        Some(predicate) => format!("#[cfg_attr({predicate}, {inner})]"),
+        None => format!("#[{inner}]"),
+    }
+}
+
+/// What `fix` does to one package.
+struct Plan<'a> {
+    package: &'a Selected,
+    manifest_text: String,
+    /// The dependency's key, existing or added.
+    key: String,
+    source: Option<Source>,
+    /// The attribute, or why none can be written.
+    attribute: Result<String, String>,
+    /// Attributes are written into its files (its own, or files it shares).
+    added: usize,
+    uses_attributes: bool,
+}
+
+fn plan<'a>(
+    package: &'a Selected,
+    options: &FixOptions,
+    workspace_key: Option<&str>,
+    spec: Option<&toml_edit::Value>,
+) -> Result<Plan<'a>> {
+    let manifest_text = std::fs::read_to_string(&package.manifest_path)
+        .with_context(|| format!("cannot read {}", package.manifest_path.display()))?;
+    let (key, source) = match (&package.coop_core, &options.crate_path) {
+        (Some(dep), _) => (dep.key.clone(), None),
+        (None, Some(_)) => ("coop-core".to_owned(), None),
+        (None, None) => match new_dependency(package, &manifest_text, workspace_key, spec) {
+            Some((key, source)) => (key, Some(source)),
+            None => ("coop-core".to_owned(), None),
+        },
+    };
+    let condition = match package.coop_core.as_ref().map(|dep| &dep.condition) {
+        _ if options.crate_path.is_some() => Ok(None),
+        Some(Condition::Cfg(predicate)) => Ok(Some(predicate.as_str())),
+        Some(Condition::Triple(triple)) => Err(format!(
+            "`{}` depends on coop-core only on target `{triple}`, which no `cfg` predicate \
+             spells: write `#[cfg_attr(<predicate>, {}::cooperative)]` by hand",
+            package.name,
+            key.replace('-', "_"),
+        )),
+        Some(Condition::Always) | None => Ok(None),
+    };
+    let attribute = condition.map(|condition| {
+        attribute(
+            &key.replace('-', "_"),
+            options.crate_path.as_deref(),
+            condition,
+        )
+    });
+    Ok(Plan {
+        package,
+        manifest_text,
+        key,
+        source,
+        attribute,
+        added: 0,
+        uses_attributes: false,
+    })
+}
+
+/// A new dependency from `source` turns on the `macros` feature by itself.
+fn source_has_macros(source: &Source, package: &Selected, root_manifest: &str, key: &str) -> bool {
+    match source {
+        Source::Spec(value) => manifest::entry_has_macros(&toml_edit::Item::Value(value.clone())),
+        Source::CopyOf(_) => package
+            .coop_core_elsewhere
+            .as_ref()
+            .is_none_or(|dep| dep.has_macros()),
+        Source::Workspace => manifest::workspace_entry(root_manifest, key)
+            .is_none_or(|entry| manifest::entry_has_macros(&entry)),
+        Source::Path(_) => true,
+    }
+}
+
+/// `cargo coop fix`: returns the exit status.
+pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
+    // A bad `--dependency` is refused before anything is read or written.
+    let spec = options
+        .dependency
+        .as_deref()
+        .map(manifest::dependency_value)
+        .transpose()?;
+    let root_manifest =
+        std::fs::read_to_string(packages.workspace_root.join("Cargo.toml")).unwrap_or_default();
+    let workspace_key = manifest::workspace_key(&root_manifest);
+    let (scanned, shared) = scan_shared(packages)?;
+    let mut plans = scanned
+        .iter()
+        .map(|(package, _)| plan(package, options, workspace_key.as_deref(), spec.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
+    // Files the workspace's unselected members compile too, read only when there is a fix.
+    let mut elsewhere: Option<HashMap<PathBuf, String>> = None;
+    let mut writes: Vec<Planned> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let mut refusals: Vec<String> = Vec::new();
+    let (mut added, mut left, mut unreadable) = (0, 0, 0);
+    for (index, (_, files)) in scanned.iter().enumerate() {
+        for file in files {
+            unreadable += usize::from(file.error.is_some());
+            let fixable = file
+                .findings
+                .iter()
+                .filter(|f| f.fix_offset.is_some())
+                .count();
+            left += file.findings.len() - fixable;
+            let mut sharers = vec![index];
+            sharers.extend(shared.get(&file.path).into_iter().flatten().copied());
+            for &sharer in &sharers {
+                plans[sharer].uses_attributes |= file.uses_attributes;
             }
-            j += k;
-        } else if i < old_lines.len() && j < new_lines.len() {
-            ops.push((i, j, '-'));
-            ops.push((i, j, '+'));
-            i += 1;
-            j += 1;
-        } else if j < new_lines.len() {
-            ops.push((i, j, '+'));
-            j += 1;
-        } else {
-            ops.push((i, j, '-'));
-            i += 1;
-        }
-    }
-    let changed: Vec<usize> = (0..ops.len()).filter(|&n| ops[n].2 != ' ').collect();
-    if changed.is_empty() {
-        return String::new();
-    }
-    let shown = path.display().to_string().replace('\\', "/");
-    let mut out = format!("--- a/{shown}\n+++ b/{shown}\n");
-    let mut n = 0;
-    while n < changed.len() {
-        let start = changed[n].saturating_sub(3);
-        let mut end = changed[n];
-        while n < changed.len() && changed[n] <= end + 7 {
-            end = changed[n];
-            n += 1;
-        }
-        let end = (end + 4).min(ops.len());
-        let hunk = &ops[start..end];
-        let old_count = hunk.iter().filter(|op| op.2 != '+').count();
-        let new_count = hunk.iter().filter(|op| op.2 != '-').count();
-        let old_start = hunk
-            .iter()
-            .find(|op| op.2 != '+')
-            .map_or(hunk[0].0, |op| op.0)
-            + 1;
-        let new_start = hunk
-            .iter()
-            .find(|op| op.2 != '-')
-            .map_or(hunk[0].1, |op| op.1)
-            + 1;
-        out.push_str(&format!(
-            "@@ -{old_start},{old_count} +{new_start},{new_count} @@\n"
-        ));
-        for &(i, j, tag) in hunk {
-            let line = if tag == '+' {
-                new_lines[j]
-            } else {
-                old_lines[i]
+            if fixable == 0 {
+                continue;
+            }
+            let elsewhere = match &mut elsewhere {
+                Some(map) => &*map,
+                None => &*elsewhere.insert(files_of(&packages.others)?),
             };
-            out.push(tag);
-            out.push_str(line);
-            out.push('\n');
+            let path = shown(&packages.workspace_root, &file.path);
+            let attribute = match shared_attribute(&path, &file.path, &sharers, &plans, elsewhere) {
+                Ok(attribute) => attribute,
+                Err(refusal) => {
+                    left += fixable;
+                    if !refusals.contains(&refusal) {
+                        refusals.push(refusal);
+                    }
+                    continue;
+                }
+            };
+            if let Some((fixed, count)) = fix_source(file, &attribute) {
+                added += count;
+                for &sharer in &sharers {
+                    plans[sharer].added += count;
+                }
+                writes.push(Planned {
+                    path: file.path.clone(),
+                    old: file.source.clone(),
+                    new: fixed,
+                });
+            }
         }
     }
-    out
+    if options.crate_path.is_none() {
+        for plan in plans {
+            let path = shown(&packages.workspace_root, &plan.package.manifest_path);
+            if let Some(write) = manifest_write(plan, &root_manifest, &path, &mut notes)? {
+                writes.push(write);
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if options.dry_run {
+        for write in &writes {
+            let path = shown(&packages.workspace_root, &write.path);
+            write!(out, "{}", diff(Path::new(&path), &write.old, &write.new))?;
+        }
+    } else {
+        let paths: Vec<PathBuf> = writes.iter().map(|w| w.path.clone()).collect();
+        vcs::check_clean(&packages.workspace_root, &paths, options.allow)?;
+        for write in &writes {
+            std::fs::write(&write.path, &write.new)
+                .with_context(|| format!("cannot write {}", write.path.display()))?;
+        }
+    }
+    let verb = if options.dry_run {
+        "would add"
+    } else {
+        "added"
+    };
+    writeln!(
+        out,
+        "cargo coop: {verb} `#[cooperative]` to {}; {} need{} a hand-written change \
+         (see `cargo coop check`)",
+        plural(added, "item", "items"),
+        plural(left, "finding", "findings"),
+        if left == 1 { "s" } else { "" },
+    )?;
+    for note in notes {
+        writeln!(out, "cargo coop: {verb} {note}")?;
+    }
+    for refusal in refusals {
+        writeln!(out, "cargo coop: not fixed: {refusal}")?;
+    }
+    if unreadable > 0 {
+        writeln!(
+            out,
+            "cargo coop: not checked: {} that could not be read or parsed (see `cargo coop check`)",
+            plural(unreadable, "file", "files"),
+        )?;
+    }
+    Ok(if unreadable > 0 {
+        COULD_NOT_RUN
+    } else if left > 0 {
+        FINDINGS
+    } else {
+        CLEAN
+    })
+}
+
+/// The manifest of `plan`'s package with the coop-core dependency and features it needs, and
+/// the notes that say so; `None` when it needs nothing.
+fn manifest_write(
+    plan: Plan<'_>,
+    root_manifest: &str,
+    path: &str,
+    notes: &mut Vec<String>,
+) -> Result<Option<Planned>> {
+    let package = plan.package;
+    let needs_dependency = package.coop_core.is_none() && plan.added > 0;
+    if needs_dependency && plan.source.is_none() {
+        bail!(no_known_source(&package.name));
+    }
+    // The features the dependency, existing or added, needs.
+    let mut features = missing_features(package, plan.uses_attributes || plan.added > 0);
+    let source = plan.source.filter(|_| needs_dependency);
+    if let Some(source) = &source {
+        if !source_has_macros(source, package, root_manifest, &plan.key) {
+            features.push("macros");
+        }
+        if package.tokio != Tokio::None {
+            features.push("tokio");
+        }
+    }
+    // An optional tokio keeps its cost optional: the features that turn it on turn the
+    // bridge on, rather than the dependency always.
+    let mut bridge = None;
+    if let Tokio::Optional {
+        key: tokio_key,
+        features: turning_on,
+    } = &package.tokio
+        && features.contains(&"tokio")
+    {
+        features.retain(|feature| *feature != "tokio");
+        let feature_path = match &package.coop_core {
+            Some(dep) => dep.tokio_path(),
+            None => format!("{}/tokio", plan.key),
+        };
+        bridge = Some((tokio_key.as_str(), turning_on.as_slice(), feature_path));
+    }
+    if source.is_none() && features.is_empty() && bridge.is_none() {
+        return Ok(None);
+    }
+    let key = plan.key;
+    let cannot_edit = || format!("cannot edit {}", package.manifest_path.display());
+    let mut new = manifest::edit(&plan.manifest_text, &key, source.as_ref(), &features)
+        .with_context(cannot_edit)?;
+    if let Some(source) = &source {
+        let from = match source {
+            Source::Spec(_) => "as `--dependency` says".to_owned(),
+            Source::CopyOf(_) => format!("as its dev-dependency `{key}` has it"),
+            Source::Workspace => "from `[workspace.dependencies]`".to_owned(),
+            Source::Path(_) => "the coop-core beside this cargo-coop's sources".to_owned(),
+        };
+        notes.push(format!("a coop-core dependency to {path} ({from})"));
+    }
+    for feature in &features {
+        notes.push(format!("coop-core's `{feature}` feature to {path}"));
+    }
+    if let Some((tokio_key, turning_on, feature_path)) = bridge {
+        new = manifest::turn_on_with(&new, tokio_key, turning_on, &feature_path)
+            .with_context(cannot_edit)?;
+        notes.push(format!(
+            "coop-core's `tokio` feature to {path}, with the features that turn tokio on (`{}`)",
+            turning_on.join("`, `")
+        ));
+    }
+    Ok(Some(Planned {
+        path: package.manifest_path.clone(),
+        old: plan.manifest_text,
+        new,
+    }))
+}
+
+/// Every file the targets of `others` compile, with the package's name.
+fn files_of(others: &[Selected]) -> Result<HashMap<PathBuf, String>> {
+    let mut files = HashMap::new();
+    for package in others {
+        for file in scan_tree(&package.roots)? {
+            files
+                .entry(file.path)
+                .or_insert_with(|| package.name.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// The one attribute a file compiled by the packages `sharers` can get: the same in each of
+/// them, and none when a package `fix` does not change compiles it too.
+fn shared_attribute(
+    shown: &str,
+    path: &Path,
+    sharers: &[usize],
+    plans: &[Plan<'_>],
+    elsewhere: &HashMap<PathBuf, String>,
+) -> Result<String, String> {
+    if let Some(other) = elsewhere.get(path) {
+        return Err(format!(
+            "{shown} is compiled by `{other}` too, which is not selected \
+             (pass `--workspace` or `-p {other}`)"
+        ));
+    }
+    let mut attributes = sharers.iter().map(|&i| plans[i].attribute.clone());
+    let first = attributes.next().expect("a file has a package")?;
+    for attribute in attributes {
+        if attribute? != first {
+            let names: Vec<&str> = sharers
+                .iter()
+                .map(|&i| plans[i].package.name.as_str())
+                .collect();
+            return Err(format!(
+                "{shown} is compiled by `{}`, which reach coop-core by different names",
+                names.join("`, `")
+            ));
+        }
+    }
+    Ok(first)
 }
 
 #[cfg(test)]
@@ -198,49 +408,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_dependency_spec_is_a_version_or_an_inline_table() {
-        let manifest = "[package]\nname = \"a\" # keep me\n\n[dependencies]\nserde = \"1\"\n";
-        assert_eq!(
-            add_dependency(manifest, "0.1.0").unwrap(),
-            "[package]\nname = \"a\" # keep me\n\n[dependencies]\nserde = \"1\"\ncoop-core = \"0.1.0\"\n"
-        );
-        assert!(
-            add_dependency(manifest, "path = \"../coop/coop-core\"")
-                .unwrap()
-                .ends_with("coop-core = { path = \"../coop/coop-core\" }\n")
-        );
-        assert!(
-            add_dependency("[package]\nname = \"a\"\n", "git = \"https://x\"")
-                .unwrap()
-                .contains("[dependencies]\ncoop-core = { git = \"https://x\" }\n")
-        );
-        assert!(add_dependency(manifest, "path = ").is_err());
+    fn with_no_known_coop_core_the_refusal_names_the_flag() {
+        insta::assert_snapshot!(no_known_source("app"), @r#"
+        `app` needs a coop-core dependency, and this cargo-coop does not know where coop-core is (it was not installed from a clone of coop)
+
+        pass it: `cargo coop fix --dependency 'path = "/path/to/coop/coop-core"'` (or `--dependency 'git = "<coop's repository>"'`); nothing was written
+        "#);
     }
 
     #[test]
-    fn a_dependency_takes_the_name_a_dev_dependency_gave_coop_core() {
-        let manifest = "[package]\nname = \"a\"\n\n[dev-dependencies]\ncoop = { package = \"coop-core\", path = \"../coop\" }\n";
-        let fixed = add_dependency_as(manifest, "coop", "path = \"../coop\"").unwrap();
-        assert!(
-            fixed.contains(
-                "[dependencies]\ncoop = { path = \"../coop\", package = \"coop-core\" }\n"
-            ),
-            "{fixed}"
-        );
-        let versioned = add_dependency_as(manifest, "coop", "0.1.0").unwrap();
-        assert!(
-            versioned.contains("coop = { version = \"0.1.0\", package = \"coop-core\" }"),
-            "{versioned}"
-        );
-    }
-
-    #[test]
-    fn the_diff_shows_inserted_lines_in_context() {
-        let old = "a\nb\nc\nd\ne\nf\ng\nh\n";
-        let new = "a\nb\nc\nd\nX\ne\nf\ng\nh\n";
+    fn a_renamed_dependency_gets_crate_in_the_attribute() {
         assert_eq!(
-            diff(Path::new("f.rs"), old, new),
-            "--- a/f.rs\n+++ b/f.rs\n@@ -2,6 +2,7 @@\n b\n c\n d\n+X\n e\n f\n g\n"
+            attribute("coop_core", None, None),
+            "#[coop_core::cooperative]"
+        );
+        assert_eq!(
+            attribute("coop", None, None),
+            "#[coop::cooperative(crate = \"coop\")]"
+        );
+        assert_eq!(
+            attribute("x", Some("my::coop"), None),
+            "#[my::coop::cooperative(crate = \"my::coop\")]"
+        );
+        assert_eq!(
+            attribute("coop", None, Some("feature = \"fair\"")),
+            "#[cfg_attr(feature = \"fair\", coop::cooperative(crate = \"coop\"))]"
         );
     }
 }

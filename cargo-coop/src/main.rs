@@ -2,26 +2,42 @@
 //! rules of `#[cooperative]` itself (coop-analysis), and fix them in one command.
 //!
 //! - `cargo coop check` reports each loop in async context that never awaits and is neither
-//!   instrumented by `#[cooperative]` nor opted out by `#[unconstrained]`. Exit status: 0 none,
-//!   1 findings, 2 the tool could not run (or a file did not parse; the rest is still checked).
-//! - `cargo coop fix` adds `#[coop_core::cooperative]` to each fn with a finding it fixes, and a
-//!   coop-core dependency to a manifest without one.
+//!   instrumented by `#[cooperative]` nor opted out by `#[unconstrained]`, each coop attribute
+//!   that does not compile, and each coop-core dependency that leaves a needed feature off.
+//!   Exit status: 0 none, 1 findings, 2 the tool could not run (or a file could not be read or
+//!   parsed; the rest is still checked).
+//! - `cargo coop fix` adds `#[coop_core::cooperative]` to each fn with a finding it fixes, and
+//!   the coop-core dependency and features the package needs.
+//!
+//! This file parses the command line and dispatches.
 
 #![forbid(unsafe_code)]
 
-mod files;
+mod check;
+mod discover;
+mod entry;
 mod fix;
+mod human;
+mod insert;
+mod json;
+mod lines;
+mod manifest;
 mod packages;
-mod render;
+mod report;
+mod sarif;
+mod scan;
+mod vcs;
 
+use std::io::IsTerminal;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::files::{FileScan, scan_tree};
-use crate::packages::{Selected, Selection, select};
+use crate::fix::FixOptions;
+use crate::packages::{Selection, select};
+use crate::report::Format;
 
 #[derive(Parser)]
 #[command(name = "cargo", bin_name = "cargo")]
@@ -41,32 +57,44 @@ struct Coop {
 enum Command {
     /// Report each loop in async context that never awaits and has no yield point.
     ///
-    /// Exit status: 0 no finding, 1 findings, 2 could not run (or a file did not parse).
+    /// Exit status: 0 no finding, 1 findings, 2 could not run (or a file could not be read).
     Check {
         #[command(flatten)]
         packages: PackageArgs,
-        /// `human` (rustc-style) or `json` (one object per finding per line).
+        /// `human` (rustc-style), `json` (one document) or `sarif` (SARIF 2.1.0).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Color the human format: `auto` (when stdout is a terminal), `always` or `never`.
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
     },
-    /// Add `#[coop_core::cooperative]` to each fn with a finding it fixes.
+    /// Add `#[coop_core::cooperative]` to each fn with a finding it fixes, and the coop-core
+    /// dependency and features the package needs.
     ///
-    /// Exit status: 0 nothing left to report, 1 findings left that need a hand-written yield
-    /// point, 2 could not run.
+    /// Exit status: 0 nothing left to report, 1 findings left that need a hand-written change,
+    /// 2 could not run (nothing is written then), or a file could not be read or parsed (the
+    /// others are fixed).
     Fix {
         #[command(flatten)]
         packages: PackageArgs,
         /// Print the diff; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Write even when the files to change have uncommitted changes.
+        #[arg(long)]
+        allow_dirty: bool,
+        /// Write even when the package is not under version control.
+        #[arg(long)]
+        allow_no_vcs: bool,
         /// The path the attribute is written with, for a re-exported coop-core
-        /// (`--crate-path my_crate::coop` writes `#[my_crate::coop::cooperative]`); no
-        /// coop-core dependency is added then.
+        /// (`--crate-path my_crate::coop` writes `#[my_crate::coop::cooperative(crate =
+        /// "my_crate::coop")]`); no coop-core dependency is added then.
         #[arg(long, value_name = "PATH")]
         crate_path: Option<String>,
         /// The coop-core dependency to add where there is none: a version, or the inside of
-        /// an inline table (`'path = "../coop/coop-core"'`, `'git = "…"'`). Default: this
-        /// tool's own version.
+        /// an inline table (`'path = "../coop/coop-core"'`, `'git = "…"'`). Default: the
+        /// package's dev-dependency on coop-core, the workspace's, or the coop-core next to the
+        /// sources this tool was installed from.
         #[arg(long, value_name = "SPEC")]
         dependency: Option<String>,
     },
@@ -85,217 +113,63 @@ struct PackageArgs {
     package: Vec<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Human,
-    Json,
+impl PackageArgs {
+    fn selection(self) -> Selection {
+        Selection {
+            manifest_path: self.manifest_path,
+            workspace: self.workspace,
+            packages: self.package,
+        }
+    }
 }
 
-/// Exit status: nothing to report.
-const CLEAN: u8 = 0;
-/// Exit status: findings.
-const FINDINGS: u8 = 1;
-/// Exit status: the tool could not run, or a file could not be parsed.
-const COULD_NOT_RUN: u8 = 2;
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
 
-fn main() -> ExitCode {
-    let Cargo::Coop(coop) = Cargo::parse();
-    let status = match coop.command {
-        Command::Check { packages, format } => check(&packages, format),
+fn run(command: Command) -> anyhow::Result<u8> {
+    match command {
+        Command::Check {
+            packages,
+            format,
+            color,
+        } => {
+            let color = match color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => std::io::stdout().is_terminal(),
+            };
+            check::run(&select(&packages.selection())?, format, color)
+        }
         Command::Fix {
             packages,
             dry_run,
+            allow_dirty,
+            allow_no_vcs,
             crate_path,
             dependency,
-        } => fix(
-            &packages,
-            dry_run,
-            crate_path.as_deref(),
-            dependency.as_deref(),
+        } => fix::run(
+            &select(&packages.selection())?,
+            &FixOptions {
+                dry_run,
+                crate_path,
+                dependency,
+                allow: vcs::Allow {
+                    dirty: allow_dirty,
+                    no_vcs: allow_no_vcs,
+                },
+            },
         ),
-    };
-    ExitCode::from(status.unwrap_or_else(|message| {
-        let _ = writeln!(std::io::stderr(), "error: {message}");
-        COULD_NOT_RUN
+    }
+}
+
+fn main() -> ExitCode {
+    let Cargo::Coop(coop) = Cargo::parse();
+    ExitCode::from(run(coop.command).unwrap_or_else(|err| {
+        let _ = writeln!(std::io::stderr(), "error: {err:#}");
+        check::COULD_NOT_RUN
     }))
-}
-
-/// The selected packages, each with its scanned files.
-struct Scanned {
-    workspace_root: PathBuf,
-    packages: Vec<(Selected, Vec<FileScan>)>,
-}
-
-fn scan(args: &PackageArgs) -> Result<Scanned, String> {
-    let (metadata, selected) = select(&Selection {
-        manifest_path: args.manifest_path.clone(),
-        workspace: args.workspace,
-        packages: args.package.clone(),
-    })?;
-    let mut packages = Vec::new();
-    for package in selected {
-        let files = scan_tree(&package.roots)?;
-        packages.push((package, files));
-    }
-    Ok(Scanned {
-        workspace_root: metadata.workspace_root.into_std_path_buf(),
-        packages,
-    })
-}
-
-/// A path as shown: relative to the workspace root when inside it.
-fn shown<'a>(root: &Path, path: &'a Path) -> &'a Path {
-    path.strip_prefix(root).unwrap_or(path)
-}
-
-fn check(args: &PackageArgs, format: Format) -> Result<u8, String> {
-    let scanned = scan(args)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let mut totals = render::Totals::default();
-    let mut seen = std::collections::HashSet::new();
-    for (package, scans) in &scanned.packages {
-        let krate = package.coop_core.as_deref().unwrap_or("coop_core");
-        let names = render::Names { krate };
-        for file in scans {
-            // A file shared by two packages' targets is reported once.
-            if !seen.insert(file.path.clone()) {
-                continue;
-            }
-            totals.files += 1;
-            totals.lines += file.lines;
-            totals.async_loops += file.async_loops;
-            totals.async_fns += file.async_fns;
-            let path = shown(&scanned.workspace_root, &file.path);
-            if file.error.is_some() {
-                totals.unparsed += 1;
-                let _ = writeln!(std::io::stderr(), "{}\n", render::parse_error(file, path));
-            }
-            let mut fn_names = std::collections::HashSet::new();
-            for finding in &file.findings {
-                totals.findings += 1;
-                if fn_names.insert(&finding.function) {
-                    totals.fns_with_findings += 1;
-                }
-                let line = match format {
-                    Format::Human => format!("{}\n", render::human(file, path, finding, &names)),
-                    Format::Json => render::json(&package.name, path, finding),
-                };
-                writeln!(out, "{line}").map_err(|err| err.to_string())?;
-            }
-        }
-    }
-    let summary = render::summary(&totals);
-    match format {
-        Format::Human => writeln!(out, "{summary}").map_err(|err| err.to_string())?,
-        Format::Json => {
-            let _ = writeln!(std::io::stderr(), "{summary}");
-        }
-    }
-    Ok(if totals.unparsed > 0 {
-        COULD_NOT_RUN
-    } else if totals.findings > 0 {
-        FINDINGS
-    } else {
-        CLEAN
-    })
-}
-
-fn fix(
-    args: &PackageArgs,
-    dry_run: bool,
-    crate_path: Option<&str>,
-    dependency: Option<&str>,
-) -> Result<u8, String> {
-    // A bad `--dependency` is refused before any file is written.
-    if let Some(spec) = dependency {
-        fix::dependency_value(spec)?;
-    }
-    let scanned = scan(args)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let (mut added, mut left, mut unparsed) = (0, 0, 0);
-    let mut seen = std::collections::HashSet::new();
-    for (package, scans) in &scanned.packages {
-        // Through a re-export (`--crate-path`), the attribute must also be told where coop-core
-        // is: its expansion names it.
-        let attribute = match crate_path {
-            Some(path) => format!("#[{path}::cooperative(crate = \"{path}\")]"),
-            None => {
-                let krate = package
-                    .coop_core
-                    .clone()
-                    .or_else(|| {
-                        let key = package.coop_core_key_elsewhere.as_deref()?;
-                        Some(key.replace('-', "_"))
-                    })
-                    .unwrap_or_else(|| "coop_core".to_owned());
-                format!("#[{krate}::cooperative]")
-            }
-        };
-        let mut package_added = 0;
-        for file in scans {
-            if !seen.insert(file.path.clone()) {
-                continue;
-            }
-            let path = shown(&scanned.workspace_root, &file.path);
-            if file.error.is_some() {
-                unparsed += 1;
-                let _ = writeln!(std::io::stderr(), "{}\n", render::parse_error(file, path));
-            }
-            left += file
-                .findings
-                .iter()
-                .filter(|f| f.fix_offset.is_none())
-                .count();
-            let Some((fixed, count)) = fix::fix_source(file, &attribute) else {
-                continue;
-            };
-            package_added += count;
-            if dry_run {
-                write!(out, "{}", fix::diff(path, &file.source, &fixed))
-                    .map_err(|err| err.to_string())?;
-            } else {
-                std::fs::write(&file.path, fixed)
-                    .map_err(|err| format!("cannot write {}: {err}", file.path.display()))?;
-            }
-        }
-        added += package_added;
-        if package_added > 0 && package.coop_core.is_none() && crate_path.is_none() {
-            let manifest = std::fs::read_to_string(&package.manifest_path)
-                .map_err(|err| format!("cannot read {}: {err}", package.manifest_path.display()))?;
-            let version = format!("\"{}\"", env!("CARGO_PKG_VERSION"));
-            let key = package
-                .coop_core_key_elsewhere
-                .as_deref()
-                .unwrap_or("coop-core");
-            let fixed = fix::add_dependency_as(&manifest, key, dependency.unwrap_or(&version))?;
-            let path = shown(&scanned.workspace_root, &package.manifest_path);
-            if dry_run {
-                write!(out, "{}", fix::diff(path, &manifest, &fixed))
-                    .map_err(|err| err.to_string())?;
-            } else {
-                std::fs::write(&package.manifest_path, fixed).map_err(|err| {
-                    format!("cannot write {}: {err}", package.manifest_path.display())
-                })?;
-            }
-        }
-    }
-    let verb = if dry_run { "would add" } else { "added" };
-    writeln!(
-        out,
-        "cargo coop: {verb} `#[cooperative]` to {added} item{}; {left} finding{} \
-         need{} a hand-written yield point (see `cargo coop check`)",
-        if added == 1 { "" } else { "s" },
-        if left == 1 { "" } else { "s" },
-        if left == 1 { "s" } else { "" },
-    )
-    .map_err(|err| err.to_string())?;
-    Ok(if unparsed > 0 {
-        COULD_NOT_RUN
-    } else if left > 0 {
-        FINDINGS
-    } else {
-        CLEAN
-    })
 }

@@ -83,7 +83,7 @@ fn exit_status_is_1_for_findings_and_0_for_none() {
 }
 
 #[test]
-fn check_json_is_one_object_per_finding() {
+fn check_json_is_one_document() {
     let run = cargo_coop(&[
         "check",
         "--manifest-path",
@@ -94,31 +94,37 @@ fn check_json_is_one_object_per_finding() {
         "json",
     ]);
     assert_eq!(run.code, 1);
-    let findings: Vec<serde_json::Value> = run
-        .stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
-        .collect();
-    let kinds: Vec<&str> = findings
+    let document: serde_json::Value =
+        serde_json::from_str(&run.stdout).expect("the output is one JSON document");
+    let findings = document["findings"].as_array().unwrap();
+    let lints: Vec<&str> = findings
         .iter()
-        .map(|f| f["kind"].as_str().unwrap())
+        .map(|f| f["lint"].as_str().unwrap())
         .collect();
     assert_eq!(
-        kinds,
+        lints,
         [
-            "under_temporary",
-            "yield_point_not_awaited",
-            "inside_macro",
-            "never_awaits",
-            "never_awaits",
-            "never_awaits",
-            "never_awaits",
-            "never_awaits"
+            // `#[unconstrained]` on a loop of a fn without `#[cooperative]` does not compile.
+            "coop::stray_loop_marker",
+            "coop::loop_under_temporary",
+            "coop::yield_point_not_awaited",
+            "coop::loop_inside_macro",
+            "coop::loop_without_yield_point",
+            "coop::loop_without_yield_point",
+            "coop::loop_without_yield_point",
+            "coop::loop_without_yield_point",
+            "coop::loop_without_yield_point"
         ]
     );
+    assert!(findings.iter().all(|f| {
+        f["doc"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://docs.rs/coop-analysis/")
+    }));
     // Both branches of a `cfg_if!` (predicates are not evaluated), and the child of a `#[path]`
     // file next to that file, where rustc looks for it.
-    let files: Vec<&str> = findings[5..]
+    let files: Vec<&str> = findings[6..]
         .iter()
         .map(|f| f["file"].as_str().unwrap())
         .collect();
@@ -130,7 +136,7 @@ fn check_json_is_one_object_per_finding() {
             "plain/src/platform.rs"
         ]
     );
-    let macro_loop = &findings[2];
+    let macro_loop = &findings[3];
     assert_eq!(macro_loop["package"], "plain");
     assert_eq!(macro_loop["file"], "plain/src/lib.rs");
     assert_eq!(macro_loop["line"], 44);
@@ -141,7 +147,7 @@ fn check_json_is_one_object_per_finding() {
     assert_eq!(macro_loop["fn_is_async"], true);
     assert_eq!(macro_loop["fn_holds_async_blocks"], false);
     assert_eq!(macro_loop["fixable"], false);
-    let nested = &findings[4];
+    let nested = &findings[5];
     assert_eq!(nested["function"], "inline::nested_fn_in_body::helper");
     assert_eq!(nested["loop_kind"], "for");
     assert_eq!(nested["macro"], serde_json::Value::Null);
@@ -149,10 +155,12 @@ fn check_json_is_one_object_per_finding() {
     assert_eq!(nested["fn_holds_async_blocks"], true);
     assert_eq!(nested["fixable"], true);
     assert_eq!(
-        run.stderr,
-        "cargo coop: 8 loops without a yield point, in 8 fns (checked 10 loops in async \
-         context, 12 fns with async code, 5 files of 102 lines)\n"
+        document["summary"]["message"],
+        "cargo coop: 9 findings: 8 loops without a yield point, in 8 fns (checked 10 loops in \
+         async context, 12 fns with async code, 5 files of 102 lines)"
     );
+    assert_eq!(document["summary"]["findings"], 9);
+    assert_eq!(run.stderr, "");
 }
 
 #[test]
@@ -216,12 +224,20 @@ fn fix_then_the_crate_builds_without_warnings_and_checks_clean() {
     let spec = format!("path = {:?}", coop_core.display().to_string());
     let manifest = copy.join("Cargo.toml").display().to_string();
 
-    let fixed = cargo_coop(&["fix", "--manifest-path", &manifest, "--dependency", &spec]);
+    let fixed = cargo_coop(&[
+        "fix",
+        "--manifest-path",
+        &manifest,
+        "--dependency",
+        &spec,
+        "--allow-no-vcs",
+    ]);
     assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
     assert_eq!(
         fixed.stdout,
-        "cargo coop: added `#[cooperative]` to 4 items; 0 findings need a hand-written yield \
-         point (see `cargo coop check`)\n"
+        "cargo coop: added `#[cooperative]` to 4 items; 0 findings need a hand-written change \
+         (see `cargo coop check`)\ncargo coop: added a coop-core dependency to Cargo.toml (as \
+         `--dependency` says)\n"
     );
 
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
@@ -259,4 +275,152 @@ fn fix_then_the_crate_builds_without_warnings_and_checks_clean() {
     let check = cargo_coop(&["check", "--manifest-path", &manifest]);
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
     std::fs::remove_dir_all(&copy).unwrap();
+}
+
+fn messages(format: &str) -> Run {
+    cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &manifest("messages"),
+        "--format",
+        format,
+        "--color",
+        "never",
+    ])
+}
+
+/// Every kind of message on one crate: rejected arguments (with "did you mean"), a stray loop
+/// marker, a file that does not parse and one that is not UTF-8 (one finding each, the rest
+/// still checked, and no "no loop without a yield point" with exit 2), `include!` and
+/// `macro_rules!` code counted as not checked, and the two missing features of a manifest.
+#[test]
+fn every_message_human() {
+    let run = messages("human");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!run.stdout.contains("no loop without a yield point"));
+    insta::assert_snapshot!("messages_human", run.stdout);
+}
+
+#[test]
+fn every_message_json() {
+    let run = messages("json");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    insta::assert_snapshot!(
+        "messages_json",
+        serde_json::to_string_pretty(&document).unwrap()
+    );
+}
+
+/// Checks `value` against the part of the JSON schema `node` stands for: required properties,
+/// types, enums, no properties the schema does not know, recursively.
+fn validate(
+    value: &serde_json::Value,
+    node: &serde_json::Value,
+    root: &serde_json::Value,
+    at: &str,
+) {
+    use serde_json::Value;
+    let node = match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/definitions/");
+            &root["definitions"][name]
+        }
+        None => node,
+    };
+    if let Some(required) = node.get("required").and_then(Value::as_array) {
+        for key in required {
+            let key = key.as_str().unwrap();
+            assert!(value.get(key).is_some(), "{at}: `{key}` is required");
+        }
+    }
+    if let Some(kind) = node.get("type").and_then(Value::as_str) {
+        let ok = match kind {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            _ => true,
+        };
+        assert!(ok, "{at}: expected {kind}, found {value}");
+    }
+    if let Some(options) = node.get("enum").and_then(Value::as_array) {
+        assert!(
+            options.contains(value),
+            "{at}: {value} is not one of {options:?}"
+        );
+    }
+    if let Some(minimum) = node.get("minimum").and_then(Value::as_i64) {
+        assert!(
+            value.as_i64().is_none_or(|n| n >= minimum),
+            "{at}: {value} < {minimum}"
+        );
+    }
+    if let (Some(object), Some(properties)) = (value.as_object(), node.get("properties")) {
+        for (key, item) in object {
+            match properties.get(key) {
+                Some(schema) => validate(item, schema, root, &format!("{at}.{key}")),
+                None => assert!(
+                    node.get("additionalProperties") != Some(&Value::Bool(false)),
+                    "{at}: `{key}` is not a property of the schema"
+                ),
+            }
+        }
+    }
+    if let (Some(items), Some(schema)) = (value.as_array(), node.get("items")) {
+        for (i, item) in items.iter().enumerate() {
+            validate(item, schema, root, &format!("{at}[{i}]"));
+        }
+    }
+}
+
+#[test]
+fn every_message_sarif_is_valid_sarif_2_1_0() {
+    let run = messages("sarif");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("sarif-schema-2.1.0.json")).unwrap();
+    validate(&log, &schema, &schema, "$");
+    // The validator rejects what the schema rejects.
+    for broken in [
+        serde_json::json!({ "runs": [] }),
+        serde_json::json!({ "version": "2.1.0", "runs": [{ "tool": { "driver": {} } }] }),
+        serde_json::json!({ "version": "2.0", "runs": [] }),
+    ] {
+        let rejected = std::panic::catch_unwind(|| validate(&broken, &schema, &schema, "$"));
+        assert!(rejected.is_err(), "{broken}");
+    }
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "cargo-coop");
+    // Columns are characters, as in the human format, not SARIF's default UTF-16 code units.
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["id"].as_str().unwrap())
+        .collect();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 6);
+    for result in results {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index], result["ruleId"]);
+        let location = &result["locations"][0]["physicalLocation"];
+        assert!(
+            location["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .ends_with(".rs")
+                || location["artifactLocation"]["uri"] == "Cargo.toml"
+        );
+        assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
+    }
+    insta::assert_snapshot!(
+        "messages_sarif",
+        serde_json::to_string_pretty(&log).unwrap()
+    );
 }

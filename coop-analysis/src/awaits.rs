@@ -1,9 +1,12 @@
 //! Does a loop await on its own? Pure: it reads syntax and returns a verdict; the walker
-//! decides where it applies, coop-macros words `check`'s errors, cargo-coop its findings.
+//! decides where it applies, and [`Verdict::finding`] classifies it in the one vocabulary of
+//! [`crate::lints`], which both `check` and cargo-coop render.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, Item, Macro};
+
+use crate::lints::FindingKind;
 
 /// Macros that await their operands without a `.await` in their tokens.
 const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
@@ -24,6 +27,27 @@ pub enum Verdict {
     /// It builds a `consume_budget()` future and drops it without `.await`: the yield point is
     /// there, the `.await` is missing.
     YieldPointNotAwaited(Span),
+}
+
+impl Verdict {
+    /// The finding this verdict is, if any: `instrumentable` says whether `#[cooperative]` may put
+    /// a yield point in the loop (no temporary of a header alive there).
+    ///
+    /// ```
+    /// use coop_analysis::{FindingKind, Verdict};
+    ///
+    /// assert_eq!(Verdict::NeverAwaits.finding(true), Some(FindingKind::NeverAwaits));
+    /// assert_eq!(Verdict::NeverAwaits.finding(false), Some(FindingKind::UnderTemporary));
+    /// assert_eq!(Verdict::Awaits.finding(true), None);
+    /// ```
+    pub fn finding(self, instrumentable: bool) -> Option<FindingKind> {
+        match self {
+            Verdict::Awaits => None,
+            Verdict::NeverAwaits if instrumentable => Some(FindingKind::NeverAwaits),
+            Verdict::NeverAwaits => Some(FindingKind::UnderTemporary),
+            Verdict::YieldPointNotAwaited(_) => Some(FindingKind::YieldPointNotAwaited),
+        }
+    }
 }
 
 /// Whether a loop awaits on its own: an `.await` in its body or its `while` condition, not

@@ -27,10 +27,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod args;
 mod attr;
 pub mod awaits;
+pub mod cfg_attr;
+mod coverage;
 mod hooks;
 mod item_macros;
+pub mod lints;
 mod loops;
 mod macro_table;
 mod macros;
@@ -41,8 +45,10 @@ mod walk;
 
 pub use attr::is_attr;
 pub use awaits::{Verdict, loop_verdict};
+pub use coverage::Coverage;
 pub use hooks::{Hooks, Walked};
 pub use item_macros::macro_items;
+pub use lints::{FindingKind, Lint};
 pub use loops::{LoopKind, LoopSite, OpaqueLoop};
-pub use scan::{Coverage, Finding, FindingKind, FixSite, FixTarget, Scanned, scan_file};
+pub use scan::{Finding, FixSite, FixTarget, Scanned, Unchecked, scan_file};
 pub use walk::{let_scrutinees, walk_fn_body};

@@ -2,9 +2,10 @@
 //! attributes already on it and on its `impl`, `trait` or inline `mod`, and the findings
 //! `cargo coop` reports.
 
-use proc_macro2::Span;
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{
     Attribute, Block, Expr, ImplItemFn, Item, ItemFn, ItemImpl, ItemMod, ItemTrait, Signature,
@@ -12,106 +13,13 @@ use syn::{
 };
 
 use crate::attr::is_attr;
-use crate::awaits::Verdict;
+use crate::cfg_attr;
+use crate::coverage::{AttrNames, Coverage, read_attrs};
 use crate::hooks::Hooks;
 use crate::item_macros::macro_items;
+use crate::lints::FindingKind;
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
 use crate::walk::walk_fn_body;
-
-/// What coop's attributes already do to a fn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Coverage {
-    /// No coop attribute applies.
-    None,
-    /// `#[cooperative]` applies (on the fn, or its `impl`, `trait` or inline `mod`).
-    Instrumented,
-    /// `#[cooperative(check)]` applies.
-    Checked,
-    /// `#[unconstrained]` applies: budgets are off, nothing to report.
-    OptedOut,
-}
-
-impl Coverage {
-    /// Reads a list of attributes; `None` when no coop attribute is among them.
-    ///
-    /// ```
-    /// use coop_analysis::Coverage;
-    ///
-    /// let attrs: Vec<syn::Attribute> = vec![syn::parse_quote!(#[cooperative(check)])];
-    /// assert_eq!(Coverage::of(&attrs), Some(Coverage::Checked));
-    /// assert_eq!(Coverage::of(&[]), None);
-    /// ```
-    pub fn of(attrs: &[Attribute]) -> Option<Coverage> {
-        attrs.iter().find_map(|attr| {
-            // `#[cfg_attr(pred, cooperative)]`: the tool does not evaluate predicates, and
-            // counts the item as covered (a second attribute would be an error where `pred`
-            // holds).
-            if attr.path().is_ident("cfg_attr") {
-                let nested = attr
-                    .parse_args_with(
-                        syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-                    )
-                    .ok()?;
-                let attrs: Vec<Attribute> = nested
-                    .into_iter()
-                    .skip(1)
-                    .map(|meta| Attribute {
-                        pound_token: attr.pound_token,
-                        style: attr.style,
-                        bracket_token: attr.bracket_token,
-                        meta,
-                    })
-                    .collect();
-                return Coverage::of(&attrs);
-            }
-            if is_attr(attr, "unconstrained") {
-                Some(Coverage::OptedOut)
-            } else if is_attr(attr, "cooperative") {
-                let check = attr.meta.require_list().is_ok_and(|list| {
-                    list.tokens
-                        .clone()
-                        .into_iter()
-                        .any(|t| t.to_string() == "check")
-                });
-                Some(if check {
-                    Coverage::Checked
-                } else {
-                    Coverage::Instrumented
-                })
-            } else {
-                None
-            }
-        })
-    }
-}
-
-/// Why a loop is reported.
-///
-/// ```
-/// use coop_analysis::FindingKind;
-///
-/// let file: syn::File = syn::parse_quote! {
-///     async fn f(cell: &std::cell::RefCell<Vec<u8>>) {
-///         for x in cell.borrow().iter() { use_it(x); }
-///         my_macro!(=> loop { spin(); });
-///     }
-/// };
-/// let kinds: Vec<_> = coop_analysis::scan_file(file).findings.into_iter().map(|f| f.kind).collect();
-/// assert_eq!(kinds, [FindingKind::UnderTemporary, FindingKind::InsideMacro("my_macro".into())]);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FindingKind {
-    /// It runs in async context and never awaits; `#[cooperative]` would put a yield point in it.
-    NeverAwaits,
-    /// It never awaits, and a temporary of a header is alive in it, so `#[cooperative]` puts no
-    /// yield point there: it needs a hand-written one after binding that value with `let`.
-    UnderTemporary,
-    /// It calls `consume_budget()` and drops the future without `.await`.
-    YieldPointNotAwaited,
-    /// It sits in the tokens of a macro whose grammar is not known (the name, without `!`):
-    /// `#[cooperative]` cannot instrument it.
-    InsideMacro(String),
-}
 
 /// Where `#[cooperative]` goes to fix a finding.
 ///
@@ -158,7 +66,7 @@ pub struct FixSite {
     pub target: FixTarget,
 }
 
-/// One loop `cargo coop check` reports.
+/// One finding `cargo coop check` reports: a loop, or a coop attribute that does not compile.
 ///
 /// ```
 /// let file: syn::File = syn::parse_quote! {
@@ -168,16 +76,16 @@ pub struct FixSite {
 /// };
 /// let finding = &coop_analysis::scan_file(file).findings[0];
 /// assert_eq!(finding.function, "Codec::spawn");
-/// assert_eq!(finding.loop_kind, coop_analysis::LoopKind::Loop);
+/// assert_eq!(finding.loop_kind, Some(coop_analysis::LoopKind::Loop));
 /// assert!(!finding.fn_is_async && finding.fn_holds_async_blocks);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Finding {
     /// Why.
     pub kind: FindingKind,
-    /// `loop`, `while` or `for`.
-    pub loop_kind: LoopKind,
-    /// The loop keyword.
+    /// `loop`, `while` or `for`; `None` for a finding on an attribute that is not a loop's.
+    pub loop_kind: Option<LoopKind>,
+    /// Where it points: the loop keyword, or the offending attribute or argument.
     pub keyword: Span,
     /// The fn, as `module::Type::method` within the file.
     pub function: String,
@@ -185,8 +93,31 @@ pub struct Finding {
     pub fn_is_async: bool,
     /// The fn's body holds async blocks or async closures.
     pub fn_holds_async_blocks: bool,
+    /// What coop's attributes already do to the fn: it decides which help compiles there.
+    pub coverage: Coverage,
     /// Where `#[cooperative]` goes to fix it; `None` when the attribute would not.
     pub fix: Option<FixSite>,
+}
+
+/// Code the rules cannot see before it expands, counted so that a report says it was not
+/// checked.
+///
+/// ```
+/// let file: syn::File = syn::parse_quote! {
+///     include!("generated.rs");
+///     macro_rules! spin { () => { async fn spin() { loop {} } }; }
+/// };
+/// let unchecked = coop_analysis::scan_file(file).unchecked;
+/// assert_eq!((unchecked.included_files, unchecked.macro_rules_fns, unchecked.macro_rules_loops), (1, 1, 1));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unchecked {
+    /// `include!(..)` calls: their files are not read.
+    pub included_files: usize,
+    /// `async fn`s written inside `macro_rules!` bodies.
+    pub macro_rules_fns: usize,
+    /// Loops written inside `macro_rules!` bodies.
+    pub macro_rules_loops: usize,
 }
 
 /// What [`scan_file`] found in one file.
@@ -205,13 +136,19 @@ pub struct Scanned {
     pub async_fns: usize,
     /// Loops that run in async context.
     pub async_loops: usize,
-    /// Every reported loop, fn by fn.
+    /// Every finding, fn by fn.
     pub findings: Vec<Finding>,
+    /// A coop attribute (`#[cooperative]`, `#[unconstrained]`, or a rename) is written on an
+    /// item of the file.
+    pub uses_attributes: bool,
+    /// What the rules could not see.
+    pub unchecked: Unchecked,
 }
 
 /// Applies the loop rules to every fn of `file` (nested items, methods and trait default bodies
 /// included) and reports each loop that runs in async context, never awaits, and is neither
-/// instrumented by `#[cooperative]` nor opted out by `#[unconstrained]`.
+/// instrumented by `#[cooperative]` nor opted out by `#[unconstrained]`; and each coop attribute
+/// that does not compile (rejected arguments, a loop marker outside a `#[cooperative]` item).
 ///
 /// ```
 /// let file: syn::File = syn::parse_quote! {
@@ -227,17 +164,74 @@ pub struct Scanned {
 /// assert_eq!(names, ["plain"]);
 /// ```
 pub fn scan_file(mut file: syn::File) -> Scanned {
+    let mut unchecked = Unchecked::default();
+    unchecked.visit_file(&file);
     let mut scanner = Scanner {
+        names: AttrNames::of(&file),
         path: Vec::new(),
         coverage: Coverage::None,
         block_fix: None,
-        scanned: Scanned::default(),
+        scanned: Scanned {
+            unchecked,
+            ..Scanned::default()
+        },
     };
     scanner.visit_file_mut(&mut file);
     scanner.scanned
 }
 
+impl<'ast> Visit<'ast> for Unchecked {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if mac.path.is_ident("macro_rules") {
+            count_in_tokens(mac.tokens.clone(), self);
+        } else if mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "include")
+        {
+            self.included_files += 1;
+        }
+    }
+}
+
+/// `async fn`s and loops (`loop {`, `while`, `for .. in .. {`) in a `macro_rules!` body.
+fn count_in_tokens(tokens: TokenStream, unchecked: &mut Unchecked) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        let next = tokens.get(i + 1);
+        match token {
+            TokenTree::Ident(ident) if ident == "async" => {
+                if matches!(next, Some(TokenTree::Ident(next)) if next == "fn") {
+                    unchecked.macro_rules_fns += 1;
+                }
+            }
+            TokenTree::Ident(ident) if ident == "loop" => {
+                if matches!(next, Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace) {
+                    unchecked.macro_rules_loops += 1;
+                }
+            }
+            TokenTree::Ident(ident) if ident == "while" => unchecked.macro_rules_loops += 1,
+            TokenTree::Ident(ident) if ident == "for" => {
+                let header = tokens[i + 1..].iter().take_while(
+                    |t| !matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace),
+                );
+                if header
+                    .into_iter()
+                    .any(|t| matches!(t, TokenTree::Ident(word) if word == "in"))
+                {
+                    unchecked.macro_rules_loops += 1;
+                }
+            }
+            TokenTree::Group(group) => count_in_tokens(group.stream(), unchecked),
+            _ => {}
+        }
+    }
+}
+
 struct Scanner {
+    /// The names coop's attributes go by in this file.
+    names: AttrNames,
     /// Inline modules, types and fns enclosing the current item.
     path: Vec<String>,
     /// What the enclosing `impl`, `trait` or `mod` applies.
@@ -249,19 +243,82 @@ struct Scanner {
 
 /// Collects one fn's decisions.
 struct Collect {
-    sites: Vec<(LoopSite, bool)>,
+    sites: Vec<LoopSite>,
     opaque: Vec<OpaqueLoop>,
 }
 
 impl Hooks for Collect {
     fn on_loop(&mut self, _: &mut Expr, site: &LoopSite) -> bool {
-        self.sites.push((site.clone(), false));
+        self.sites.push(site.clone());
         false
     }
 
     fn on_opaque_loop(&mut self, found: &OpaqueLoop) {
         self.opaque.push(found.clone());
     }
+}
+
+/// The loop markers (`#[unconstrained]`, also through `cfg_attr`) in a fn body, nested items
+/// left out: the pound sign of each, and the kind of loop it is on.
+struct Markers<'a> {
+    names: &'a AttrNames,
+    found: Vec<(Span, Option<LoopKind>)>,
+}
+
+impl Markers<'_> {
+    fn note(&mut self, attrs: &[Attribute], kind: Option<LoopKind>) {
+        for attr in attrs {
+            if cfg_attr::applied(attr)
+                .iter()
+                .any(|(_, attr)| self.names.is_unconstrained(attr))
+            {
+                self.found.push((attr.pound_token.span, kind));
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Markers<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        let kind = match expr {
+            Expr::Loop(_) => Some(LoopKind::Loop),
+            Expr::While(_) => Some(LoopKind::While),
+            Expr::ForLoop(_) => Some(LoopKind::For),
+            _ => None,
+        };
+        if let Some(attrs) = expr_attrs(expr) {
+            self.note(attrs, kind);
+        }
+        visit::visit_expr(self, expr);
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        self.note(&local.attrs, None);
+        visit::visit_local(self, local);
+    }
+
+    fn visit_item(&mut self, _: &'ast Item) {}
+}
+
+/// The attributes of the expressions that take a marker as written: loops, blocks, calls and
+/// the rest that can head a statement.
+fn expr_attrs(expr: &Expr) -> Option<&Vec<Attribute>> {
+    Some(match expr {
+        Expr::Loop(e) => &e.attrs,
+        Expr::While(e) => &e.attrs,
+        Expr::ForLoop(e) => &e.attrs,
+        Expr::Block(e) => &e.attrs,
+        Expr::Async(e) => &e.attrs,
+        Expr::Call(e) => &e.attrs,
+        Expr::MethodCall(e) => &e.attrs,
+        Expr::If(e) => &e.attrs,
+        Expr::Match(e) => &e.attrs,
+        Expr::Closure(e) => &e.attrs,
+        Expr::Macro(e) => &e.attrs,
+        Expr::Assign(e) => &e.attrs,
+        Expr::Await(e) => &e.attrs,
+        _ => return None,
+    })
 }
 
 /// The first attribute that is not a doc comment, or else `first_token`.
@@ -317,6 +374,26 @@ impl Scanner {
         path.join("::")
     }
 
+    /// The coverage an item's attributes give inside the current one; a rejected argument is a
+    /// finding on it.
+    fn read(&mut self, attrs: &[Attribute], item: String) -> Coverage {
+        let read = read_attrs(attrs, &self.names);
+        self.scanned.uses_attributes |= read.uses_attributes;
+        if let Some((span, message)) = read.invalid {
+            self.scanned.findings.push(Finding {
+                kind: FindingKind::InvalidArguments(message),
+                loop_kind: None,
+                keyword: span,
+                function: item,
+                fn_is_async: false,
+                fn_holds_async_blocks: false,
+                coverage: Coverage::None,
+                fix: None,
+            });
+        }
+        read.coverage.unwrap_or(self.coverage)
+    }
+
     /// One fn body: the rules, then the items nested in it (with no coverage: the attributes of
     /// the enclosing fn do not reach them).
     fn scan_fn(
@@ -326,18 +403,10 @@ impl Scanner {
         sig: &Signature,
         block: &mut Block,
     ) {
-        let coverage = Coverage::of(attrs).unwrap_or(self.coverage);
-        let is_async = sig.asyncness.is_some();
         let function = self.function(&sig.ident);
+        let coverage = self.read(attrs, function.clone());
+        let is_async = sig.asyncness.is_some();
         if sig.constness.is_none() {
-            let mut collect = Collect {
-                sites: Vec::new(),
-                opaque: Vec::new(),
-            };
-            let walked = walk_fn_body(block, is_async, &mut collect);
-            if is_async || walked.found_async_code {
-                self.scanned.async_fns += 1;
-            }
             let fix_site = match self.block_fix {
                 Some(before) => FixSite {
                     before,
@@ -348,19 +417,51 @@ impl Scanner {
                     target: FixTarget::Fn,
                 },
             };
+            // Loop markers are read by `#[cooperative]` alone: anywhere else rustc rejects them.
+            let mut markers = Markers {
+                names: &self.names,
+                found: Vec::new(),
+            };
+            if coverage == Coverage::None {
+                markers.visit_block(block);
+            }
+            let markers = markers.found;
+            let mut collect = Collect {
+                sites: Vec::new(),
+                opaque: Vec::new(),
+            };
+            let walked = walk_fn_body(block, is_async, &mut collect);
+            if is_async || walked.found_async_code {
+                self.scanned.async_fns += 1;
+            }
+            let finding = |kind, loop_kind, keyword, fix| Finding {
+                kind,
+                loop_kind,
+                keyword,
+                function: function.clone(),
+                fn_is_async: is_async,
+                fn_holds_async_blocks: walked.found_async_code,
+                coverage,
+                fix,
+            };
             let mut findings = Vec::new();
-            for (site, _) in &collect.sites {
+            for (pound, loop_kind) in markers {
+                findings.push(finding(
+                    FindingKind::StrayLoopMarker,
+                    loop_kind,
+                    pound,
+                    Some(fix_site),
+                ));
+            }
+            for site in &collect.sites {
                 self.scanned.async_loops += usize::from(site.runs_in_async);
                 // Opted out where a `cfg_attr` predicate holds: the tool does not evaluate
                 // predicates (`check` reports it under `cfg(not(..))`).
                 if !site.cfg_opt_outs.is_empty() {
                     continue;
                 }
-                let kind = match site.verdict {
-                    Some(Verdict::NeverAwaits) if site.instrumentable => FindingKind::NeverAwaits,
-                    Some(Verdict::NeverAwaits) => FindingKind::UnderTemporary,
-                    Some(Verdict::YieldPointNotAwaited(_)) => FindingKind::YieldPointNotAwaited,
-                    Some(Verdict::Awaits) | None => continue,
+                let Some(kind) = site.verdict.and_then(|v| v.finding(site.instrumentable)) else {
+                    continue;
                 };
                 let fix = match (coverage, &kind) {
                     (Coverage::OptedOut, _) => continue,
@@ -368,28 +469,17 @@ impl Scanner {
                     (Coverage::None, FindingKind::NeverAwaits) => Some(fix_site),
                     _ => None,
                 };
-                findings.push(Finding {
-                    kind,
-                    loop_kind: site.kind,
-                    keyword: site.keyword,
-                    function: function.clone(),
-                    fn_is_async: is_async,
-                    fn_holds_async_blocks: walked.found_async_code,
-                    fix,
-                });
+                findings.push(finding(kind, Some(site.kind), site.keyword, fix));
             }
             if coverage != Coverage::OptedOut {
                 self.scanned.async_loops += collect.opaque.len();
                 for opaque in collect.opaque {
-                    findings.push(Finding {
-                        kind: FindingKind::InsideMacro(opaque.macro_name),
-                        loop_kind: opaque.kind,
-                        keyword: opaque.keyword,
-                        function: function.clone(),
-                        fn_is_async: is_async,
-                        fn_holds_async_blocks: walked.found_async_code,
-                        fix: None,
-                    });
+                    findings.push(finding(
+                        FindingKind::InsideMacro(opaque.macro_name),
+                        Some(opaque.kind),
+                        opaque.keyword,
+                        None,
+                    ));
                 }
             }
             self.scanned.findings.extend(findings);
@@ -397,6 +487,13 @@ impl Scanner {
         self.with(Some(sig.ident.to_string()), Coverage::None, None, |s| {
             visit_mut::visit_block_mut(s, block);
         });
+    }
+
+    /// The name of an item nested in the current path.
+    fn nested(&self, name: String) -> String {
+        let mut path = self.path.clone();
+        path.push(name);
+        path.join("::")
     }
 }
 
@@ -432,17 +529,17 @@ impl VisitMut for Scanner {
     }
 
     fn visit_item_impl_mut(&mut self, block: &mut ItemImpl) {
-        let coverage = Coverage::of(&block.attrs).unwrap_or(self.coverage);
+        let name = type_name(&block.self_ty);
+        let coverage = self.read(&block.attrs, self.nested(name.clone()));
         let fix = has_async_trait(&block.attrs)
             .then(|| insertion_point(&block.attrs, block.impl_token.span));
-        let name = type_name(&block.self_ty);
         self.with(Some(name), coverage, fix, |s| {
             visit_mut::visit_item_impl_mut(s, block);
         });
     }
 
     fn visit_item_trait_mut(&mut self, block: &mut ItemTrait) {
-        let coverage = Coverage::of(&block.attrs).unwrap_or(self.coverage);
+        let coverage = self.read(&block.attrs, self.nested(block.ident.to_string()));
         let fix = has_async_trait(&block.attrs)
             .then(|| insertion_point(&block.attrs, block.trait_token.span));
         self.with(Some(block.ident.to_string()), coverage, fix, |s| {
@@ -451,7 +548,7 @@ impl VisitMut for Scanner {
     }
 
     fn visit_item_mod_mut(&mut self, module: &mut ItemMod) {
-        let coverage = Coverage::of(&module.attrs).unwrap_or(self.coverage);
+        let coverage = self.read(&module.attrs, self.nested(module.ident.to_string()));
         self.with(Some(module.ident.to_string()), coverage, None, |s| {
             visit_mut::visit_item_mod_mut(s, module);
         });
@@ -482,22 +579,5 @@ impl VisitMut for Scanner {
                 visit_mut::visit_item_mut(s, item)
             }),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cfg_attr_attributes_count_as_coverage() {
-        let cooperative: Vec<Attribute> =
-            vec![syn::parse_quote!(#[cfg_attr(unix, coop_core::cooperative)])];
-        assert_eq!(Coverage::of(&cooperative), Some(Coverage::Instrumented));
-        let opted_out: Vec<Attribute> =
-            vec![syn::parse_quote!(#[cfg_attr(test, allow(x), unconstrained)])];
-        assert_eq!(Coverage::of(&opted_out), Some(Coverage::OptedOut));
-        let other: Vec<Attribute> = vec![syn::parse_quote!(#[cfg_attr(test, allow(x))])];
-        assert_eq!(Coverage::of(&other), None);
     }
 }

@@ -1,13 +1,8 @@
-//! The arguments of `#[cooperative(...)]` and `#[unconstrained(...)]`: a typed model and its
-//! `Parse` impls. Unknown, duplicate and malformed arguments are errors on the offending token.
+//! The arguments of `#[cooperative(...)]` and `#[unconstrained(...)]`: the typed model of
+//! [`coop_analysis::args`] (shared with `cargo coop`), with coop-core's path filled in.
 
-use proc_macro2::{Span, TokenTree};
+use syn::Path;
 use syn::parse::{Parse, ParseStream};
-use syn::{LitStr, Path, Token};
-
-mod kw {
-    syn::custom_keyword!(check);
-}
 
 /// `#[cooperative]`, `#[cooperative(check)]`, `#[cooperative(crate = "path", check)]`.
 pub(crate) struct CooperativeArgs {
@@ -22,128 +17,23 @@ pub(crate) struct UnconstrainedArgs {
     pub(crate) krate: Path,
 }
 
-fn default_krate() -> Path {
-    crate::krate::default_path()
-}
-
 impl Parse for CooperativeArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut krate = None;
-        let mut check = None;
-        while !input.is_empty() {
-            let lookahead = input.lookahead1();
-            if lookahead.peek(kw::check) {
-                let token: kw::check = input.parse()?;
-                if input.peek(Token![=]) || input.peek(syn::token::Paren) {
-                    return Err(syn::Error::new(
-                        token.span,
-                        "`check` takes no value: write `#[cooperative(check)]`",
-                    ));
-                }
-                if check.replace(token).is_some() {
-                    return Err(syn::Error::new(token.span, "duplicate `check` argument"));
-                }
-            } else if lookahead.peek(Token![crate]) {
-                set_krate(&mut krate, input)?;
-            } else {
-                return Err(lookahead.error());
-            }
-            parse_separator(input)?;
-        }
+        let args: coop_analysis::args::CooperativeArgs = input.parse()?;
         Ok(Self {
-            krate: krate.unwrap_or_else(default_krate),
-            check: check.is_some(),
+            krate: args.krate.unwrap_or_else(crate::krate::default_path),
+            check: args.check,
         })
     }
 }
 
 impl Parse for UnconstrainedArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut krate = None;
-        while !input.is_empty() {
-            if input.peek(Token![crate]) {
-                set_krate(&mut krate, input)?;
-            } else if input.peek(kw::check) {
-                let token: kw::check = input.parse()?;
-                return Err(syn::Error::new(
-                    token.span,
-                    "`#[unconstrained]` has no `check`: the lint is `#[cooperative(check)]`; \
-                     `#[unconstrained]` accepts only `crate = \"path\"`",
-                ));
-            } else {
-                let span = input.parse::<TokenTree>()?.span();
-                return Err(syn::Error::new(
-                    span,
-                    "`#[unconstrained]` accepts only `crate = \"path\"` (where coop-core is, \
-                     for a renamed dependency)",
-                ));
-            }
-            parse_separator(input)?;
-        }
+        let args: coop_analysis::args::UnconstrainedArgs = input.parse()?;
         Ok(Self {
-            krate: krate.unwrap_or_else(default_krate),
+            krate: args.krate.unwrap_or_else(crate::krate::default_path),
         })
     }
-}
-
-/// Parses `crate = "path"` (or `crate = path`, which a `macro_rules!` can fill with
-/// `$crate::coop`) into `slot`; a second `crate` is an error on its keyword.
-fn set_krate(slot: &mut Option<Path>, input: ParseStream<'_>) -> syn::Result<()> {
-    let crate_token: Token![crate] = input.parse()?;
-    if slot.is_some() {
-        return Err(syn::Error::new(
-            crate_token.span,
-            "duplicate `crate` argument",
-        ));
-    }
-    if !input.peek(Token![=]) {
-        return Err(expected_crate_path(crate_token.span));
-    }
-    input.parse::<Token![=]>()?;
-    if input.peek(LitStr) {
-        let lit: LitStr = input.parse()?;
-        let path = lit.parse_with(Path::parse_mod_style).map_err(|_| {
-            syn::Error::new(
-                lit.span(),
-                format!(
-                    "`crate` must name a path, such as `crate = \"coop_core\"`, not {:?}",
-                    lit.value()
-                ),
-            )
-        })?;
-        *slot = Some(path);
-        return Ok(());
-    }
-    let fork = input.fork();
-    match fork.call(Path::parse_mod_style) {
-        Ok(_) => {
-            *slot = Some(input.call(Path::parse_mod_style)?);
-            Ok(())
-        }
-        Err(_) => {
-            let span = input
-                .fork()
-                .parse::<TokenTree>()
-                .map_or(crate_token.span, |token| token.span());
-            Err(expected_crate_path(span))
-        }
-    }
-}
-
-fn expected_crate_path(span: Span) -> syn::Error {
-    syn::Error::new(
-        span,
-        "expected the path of coop-core: `crate = \"coop_core\"` (or `crate = $crate::coop` \
-         in a `macro_rules!`)",
-    )
-}
-
-/// Arguments are separated by commas; a trailing comma is fine.
-fn parse_separator(input: ParseStream<'_>) -> syn::Result<()> {
-    if !input.is_empty() {
-        input.parse::<Token![,]>()?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

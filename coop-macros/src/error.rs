@@ -5,6 +5,8 @@
 //! rustc would print a `help:` line, coop raises a second error spanned where the fix goes, whose
 //! message starts with `help:`, so the fix is shown on the right source line.
 
+use coop_analysis::Verdict;
+use coop_analysis::lints::{self, FindingKind, Place};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::{Item, Path};
@@ -35,79 +37,40 @@ pub(crate) fn loop_never_awaits(
     krate: &Path,
     instrumentable: bool,
 ) -> syn::Error {
-    let mut error = syn::Error::new(
-        keyword,
-        "this loop never awaits: it can hold its thread without ever yielding",
-    );
-    let help = if instrumentable {
-        format!(
-            "help: add `{}::consume_budget().await;` at the start of this body, drop `check` so \
-             that `#[cooperative]` inserts a yield point, or mark the loop `#[unconstrained]`",
-            display_path(krate),
-        )
-    } else {
-        format!(
-            "help: this loop runs while a temporary is alive (one its `for` header, an \
-             enclosing `match`, `if let` or `while let` header, or an earlier part of the same \
-             statement created), so `#[cooperative]` puts no yield point here: yielding would \
-             hold it across an await. Bind that value with `let` before the loop and add \
-             `{}::consume_budget().await;` here, or mark the loop `#[unconstrained]`",
-            display_path(krate),
-        )
-    };
-    error.combine(syn::Error::new(body, help));
-    error
+    let kind = Verdict::NeverAwaits
+        .finding(instrumentable)
+        .expect("a loop that never awaits is a finding");
+    finding(&kind, keyword, body, krate)
 }
 
 /// The `check` lint on a loop that calls `consume_budget()` and never awaits the future.
 pub(crate) fn yield_point_not_awaited(keyword: Span, call: Span) -> syn::Error {
-    let mut error = syn::Error::new(
-        keyword,
-        "this loop never awaits: the `consume_budget()` future in its body is created and \
-         dropped, so it never yields",
-    );
-    error.combine(syn::Error::new(
-        call,
-        "help: add `.await` after this call: `consume_budget().await`",
-    ));
-    error
-}
-
-/// A loop marker with arguments.
-pub(crate) fn marker_with_arguments(span: Span) -> syn::Error {
-    syn::Error::new(
-        span,
-        "`#[unconstrained]` on a loop takes no arguments: it opts that loop out of yield points",
-    )
-}
-
-/// A loop marker on something that is not a loop.
-pub(crate) fn marker_not_on_a_loop(span: Span) -> syn::Error {
-    syn::Error::new(
-        span,
-        "`#[unconstrained]` inside a `#[cooperative]` item marks loops only (`loop`, `while`, \
-         `for`): mark each loop to opt out, or move this code into an `#[unconstrained]` fn",
-    )
+    let krate = crate::krate::default_path();
+    finding(&FindingKind::YieldPointNotAwaited, keyword, call, &krate)
 }
 
 /// The `check` lint on a loop inside a macro call whose grammar coop does not know: its tokens
 /// are not Rust syntax before that macro expands, so no yield point can go there.
 pub(crate) fn loop_inside_macro(found: &coop_analysis::OpaqueLoop, krate: &Path) -> syn::Error {
-    let mut error = syn::Error::new(
-        found.keyword,
-        format!(
-            "this loop is inside `{}!`, which `#[cooperative]` cannot instrument: it may hold its \
-             thread without ever yielding",
-            found.macro_name
-        ),
-    );
-    error.combine(syn::Error::new(
-        found.macro_path,
-        format!(
-            "help: move the loop out of the macro call, add `{}::consume_budget().await;` to its \
-             body, or mark the fn `#[unconstrained]`",
-            display_path(krate)
-        ),
-    ));
+    let kind = FindingKind::InsideMacro(found.macro_name.clone());
+    finding(&kind, found.keyword, found.macro_path, krate)
+}
+
+/// A finding as `check`'s errors: its title on `at`, its help (`help: ..`) on `help_at`, both in
+/// the words of [`coop_analysis::lints`].
+fn finding(kind: &FindingKind, at: Span, help_at: Span, krate: &Path) -> syn::Error {
+    let mut error = syn::Error::new(at, kind.title());
+    let help = kind.help(&display_path(krate), &Place::Check);
+    error.combine(syn::Error::new(help_at, format!("help: {help}")));
     error
+}
+
+/// A loop marker with arguments.
+pub(crate) fn marker_with_arguments(span: Span) -> syn::Error {
+    syn::Error::new(span, lints::MARKER_WITH_ARGUMENTS)
+}
+
+/// A loop marker on something that is not a loop.
+pub(crate) fn marker_not_on_a_loop(span: Span) -> syn::Error {
+    syn::Error::new(span, lints::MARKER_NOT_ON_A_LOOP)
 }

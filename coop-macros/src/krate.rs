@@ -1,22 +1,14 @@
-//! Where coop-core is, as the annotated crate names it.
+//! Where coop-core is, as the annotated crate names it: `::coop_core`, unless `crate = ".."`
+//! says otherwise.
 //!
-//! Expansions call `<coop-core>::__private`. A crate that renamed the dependency
-//! (`coop = { package = "coop-core", .. }`) is found in its manifest; `crate = ".."` still wins,
-//! for a coop-core reached through another crate's re-export.
+//! The manifest is not read: a crate that renames the dependency
+//! (`coop = { package = "coop-core", .. }`) writes `crate = "coop"` (`cargo coop fix` does), as
+//! tokio-macros asks of a renamed tokio. Reading it would put a TOML parser into every user's
+//! build and lock file.
 
-use proc_macro_crate::{FoundCrate, crate_name};
-use proc_macro2::{Ident, Span};
 use syn::Path;
 
-/// `::coop_core`, or `::name` when the user's manifest names the dependency `name`.
+/// `::coop_core`.
 pub(crate) fn default_path() -> Path {
-    match crate_name("coop-core") {
-        Ok(FoundCrate::Name(name)) => {
-            let name = Ident::new(&name, Span::call_site());
-            syn::parse_quote!(::#name)
-        }
-        // `Itself`: coop-core's own tests and doctests, which see it as `::coop_core`. Not found:
-        // a re-export without `crate = ".."`, which rustc then reports on the path.
-        Ok(FoundCrate::Itself) | Err(_) => syn::parse_quote!(::coop_core),
-    }
+    syn::parse_quote!(::coop_core)
 }

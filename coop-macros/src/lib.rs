@@ -253,9 +253,10 @@ use proc_macro::TokenStream;
 /// # Arguments
 ///
 /// - `crate = "path"` (or `crate = path`, which a `macro_rules!` can fill with
-///   `$crate::coop`): where coop-core is, for a re-exported dependency
-///   (`#[cooperative(crate = "my_runtime::coop")]`). A dependency renamed in `Cargo.toml`
-///   (`coop = { package = "coop-core", .. }`) is found without it.
+///   `$crate::coop`): where coop-core is, when the crate does not reach it as `::coop_core`: a
+///   re-exported dependency (`#[cooperative(crate = "my_runtime::coop")]`), or one renamed in
+///   `Cargo.toml` (`coop = { package = "coop-core", .. }` takes `crate = "coop"`; `cargo coop
+///   fix` writes it).
 /// - `check`: the lint below.
 ///
 /// An unknown, duplicate or malformed argument is an error on that argument.

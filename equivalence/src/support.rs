@@ -213,7 +213,7 @@ macro_rules! shape {
             /// # Panics
             ///
             /// Where the shape does.
-            #[$crate::coop::cooperative]
+            #[$crate::coop::cooperative(crate = $crate::coop)]
             pub async fn coop($env: &Env) -> u64 {
                 let _ = $env;
                 $($body)*
@@ -280,7 +280,7 @@ macro_rules! unconstrained_shape {
             /// # Panics
             ///
             /// Where the shape does.
-            #[$crate::coop::unconstrained]
+            #[$crate::coop::unconstrained(crate = $crate::coop)]
             pub async fn coop($($params)*) -> $ret {
                 $($body)*
             }

@@ -2,7 +2,7 @@
 //! harness, another edition's temporary scopes and lints. Let-chains are edition 2024 only.
 //!
 //! This package depends on coop-core renamed to `coop`: every shape also checks that the
-//! attributes find a renamed dependency without `crate = ".."`.
+//! attributes reach a renamed dependency through `crate = $crate::coop`.
 #![deny(warnings)]
 #![deny(clippy::pedantic)]
 

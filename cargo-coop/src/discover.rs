@@ -1,0 +1,154 @@
+//! Which files a package is made of: every target's root, then every `mod name;` it declares
+//! (`name.rs`, `name/mod.rs`, its `#[path]`, or each `#[cfg_attr(pred, path = "..")]`: predicates
+//! are not evaluated, so each is a file the module may be).
+
+use std::path::{Path, PathBuf};
+
+use syn::visit::{self, Visit};
+use syn::{Attribute, Expr, ItemMod, Lit, Meta};
+
+/// The files of the `mod name;` declarations of `file` (at `path`), each with whether it owns
+/// its directory (loaded through `#[path]`). `owns_dir`: `file`'s own `mod` declarations look in
+/// its directory, as a `mod.rs`'s, a target root's or a `#[path]` file's do.
+pub(crate) fn child_modules(path: &Path, file: &syn::File, owns_dir: bool) -> Vec<(PathBuf, bool)> {
+    let mod_rs = owns_dir
+        || path
+            .file_name()
+            .is_some_and(|name| name == "mod.rs" || name == "lib.rs" || name == "main.rs");
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let own_dir = if mod_rs {
+        dir.to_path_buf()
+    } else {
+        dir.join(path.file_stem().unwrap_or_default())
+    };
+    let mut mods = FindMods {
+        file_dir: dir.to_path_buf(),
+        dir: own_dir,
+        inline_depth: 0,
+        found: Vec::new(),
+    };
+    mods.visit_file(file);
+    mods.found
+}
+
+/// `a/b/../c.rs` as `a/c.rs`, without touching the file system (a `#[path = "../x.rs"]`
+/// module is shown and counted once, under its plain path).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                ) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The files of a file's `mod name;` declarations.
+struct FindMods {
+    /// The directory of the file itself: `#[path]` on an outer `mod` is relative to it.
+    file_dir: PathBuf,
+    /// Where `mod name;` looks for `name.rs` and `name/mod.rs`.
+    dir: PathBuf,
+    inline_depth: usize,
+    /// Each file, and whether it owns its directory (loaded through `#[path]`).
+    found: Vec<(PathBuf, bool)>,
+}
+
+fn path_value(meta: &Meta) -> Option<String> {
+    match meta {
+        Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            Expr::Lit(lit) => match &lit.lit {
+                Lit::Str(s) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `#[path = ".."]` as written, and the paths of every `#[cfg_attr(pred, path = "..")]`.
+fn paths(attrs: &[Attribute]) -> (Option<String>, Vec<String>) {
+    let mut plain = None;
+    let mut conditional = Vec::new();
+    for attr in attrs {
+        for (pred, applied) in coop_analysis::cfg_attr::applied(attr) {
+            if let Some(path) = path_value(&applied.meta) {
+                if pred.is_empty() {
+                    plain.get_or_insert(path);
+                } else {
+                    conditional.push(path);
+                }
+            }
+        }
+    }
+    (plain, conditional)
+}
+
+impl<'ast> Visit<'ast> for FindMods {
+    fn visit_item_mod(&mut self, module: &'ast ItemMod) {
+        let name = module.ident.to_string();
+        let (path, conditional) = paths(&module.attrs);
+        match &module.content {
+            None => {
+                for other in conditional {
+                    let file = if self.inline_depth == 0 {
+                        self.file_dir.join(other)
+                    } else {
+                        self.dir.join(other)
+                    };
+                    self.found.push((normalize(&file), true));
+                }
+                let owns_dir = path.is_some();
+                let file = match path {
+                    // Outside inline modules `#[path]` is relative to the file's directory,
+                    // inside them to the inline module's directory.
+                    Some(path) if self.inline_depth == 0 => self.file_dir.join(path),
+                    Some(path) => self.dir.join(path),
+                    None => {
+                        let flat = self.dir.join(format!("{name}.rs"));
+                        if flat.exists() {
+                            flat
+                        } else {
+                            self.dir.join(&name).join("mod.rs")
+                        }
+                    }
+                };
+                self.found.push((normalize(&file), owns_dir));
+            }
+            Some(_) => {
+                let saved = self.dir.clone();
+                self.dir = match path {
+                    Some(path) => self.dir.join(path),
+                    None => self.dir.join(&name),
+                };
+                self.inline_depth += 1;
+                visit::visit_item_mod(self, module);
+                self.inline_depth -= 1;
+                self.dir = saved;
+            }
+        }
+    }
+
+    /// `mod` declarations inside an item-position macro call (`cfg_if! { mod unix; }`,
+    /// tokio's `cfg_rt! { pub mod runtime; }`), when its tokens parse as items.
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        if item.ident.is_some() {
+            return;
+        }
+        if let Some(items) = coop_analysis::macro_items(&item.mac) {
+            for nested in &items {
+                self.visit_item(nested);
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The loop rules applied to every file of a package: files found by [`crate::discover`],
+//! read, parsed and scanned on every core (`std::thread::scope`), a wave of module files at a
+//! time. Spans are turned into lines and byte offsets on the thread that parsed the file
+//! (proc-macro2 keeps its source map per thread).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use coop_analysis::{Coverage, FindingKind, FixTarget, LoopKind, Unchecked, scan_file};
+
+use crate::discover::child_modules;
+use crate::lines::LineIndex;
+
+/// One finding, located.
+#[derive(Clone, Debug)]
+pub(crate) struct Located {
+    pub(crate) kind: FindingKind,
+    pub(crate) loop_kind: Option<LoopKind>,
+    /// 1-based line.
+    pub(crate) line: usize,
+    /// 1-based column, in characters, as rustc prints it.
+    pub(crate) column: usize,
+    /// Byte range of the offending token within its line.
+    pub(crate) line_range: std::ops::Range<usize>,
+    pub(crate) function: String,
+    pub(crate) fn_is_async: bool,
+    pub(crate) fn_holds_async_blocks: bool,
+    pub(crate) coverage: Coverage,
+    /// Byte offset in the file where `#[cooperative]` goes, when it fixes this finding.
+    pub(crate) fix_offset: Option<usize>,
+    pub(crate) fix_target: Option<FixTarget>,
+}
+
+/// A file that could not be read as text, or not parsed.
+#[derive(Clone, Debug)]
+pub(crate) struct FileError {
+    pub(crate) line: usize,
+    pub(crate) line_range: std::ops::Range<usize>,
+    pub(crate) message: String,
+}
+
+/// One file, scanned.
+#[derive(Clone, Debug)]
+pub(crate) struct FileScan {
+    pub(crate) path: PathBuf,
+    pub(crate) source: String,
+    pub(crate) async_fns: usize,
+    pub(crate) async_loops: usize,
+    pub(crate) lines: usize,
+    pub(crate) findings: Vec<Located>,
+    pub(crate) error: Option<FileError>,
+    /// A coop attribute is written on one of its items.
+    pub(crate) uses_attributes: bool,
+    pub(crate) unchecked: Unchecked,
+    /// Files of the `mod name;` declarations in this one.
+    children: Vec<(PathBuf, bool)>,
+}
+
+impl FileScan {
+    /// The text of 1-based line `line`.
+    pub(crate) fn line_text(&self, line: usize) -> &str {
+        self.source.lines().nth(line - 1).unwrap_or("")
+    }
+}
+
+/// Scans every file reachable from `roots` (target roots), each once, in parallel; results come
+/// back sorted by path. A root that cannot be found is an error.
+pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>> {
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    // (file, is a target root, owns its directory like a `mod.rs`)
+    let mut wave: Vec<(PathBuf, bool, bool)> = Vec::new();
+    for root in roots {
+        if seen.insert(root.clone()) {
+            wave.push((root.clone(), true, true));
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut scanned = Vec::new();
+    while !wave.is_empty() {
+        let chunk = wave.len().div_ceil(threads);
+        let results: Vec<Result<Option<FileScan>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = wave
+                .chunks(chunk)
+                .map(|files| {
+                    scope.spawn(move || {
+                        files
+                            .iter()
+                            .map(|(path, is_root, owns_dir)| scan_one(path, *is_root, *owns_dir))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| handle.join().expect("a scan thread panicked"))
+                .collect()
+        });
+        wave = Vec::new();
+        for result in results {
+            let Some(file) = result? else { continue };
+            for (child, owns_dir) in &file.children {
+                if seen.insert(child.clone()) {
+                    wave.push((child.clone(), false, *owns_dir));
+                }
+            }
+            scanned.push(file);
+        }
+    }
+    scanned.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(scanned)
+}
+
+/// Reads, parses and scans one file. A module file that does not exist (a `mod` behind a `cfg`
+/// for another platform, a generated file) is skipped; a root that does not is an error. A file
+/// that is not UTF-8, or does not parse, is scanned as a [`FileError`]: one finding, and the
+/// other files are still checked.
+pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Option<FileScan>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if !is_root && err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let mut scan = FileScan {
+        path: path.to_path_buf(),
+        source: String::new(),
+        async_fns: 0,
+        async_loops: 0,
+        lines: 0,
+        findings: Vec::new(),
+        error: None,
+        uses_attributes: false,
+        unchecked: Unchecked::default(),
+        children: Vec::new(),
+    };
+    let source = match String::from_utf8(bytes) {
+        Ok(source) => source,
+        Err(err) => {
+            // The line of the first invalid byte, shown with the invalid bytes replaced.
+            let valid = err.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let line = err.as_bytes()[..valid]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            let start = err.as_bytes()[..valid]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&err.as_bytes()[start..valid]).len();
+            scan.lines = lossy.lines().count();
+            scan.error = Some(FileError {
+                line,
+                line_range: column..column + '\u{fffd}'.len_utf8(),
+                message: format!("it is not UTF-8 text ({})", err.utf8_error()),
+            });
+            scan.source = lossy;
+            return Ok(Some(scan));
+        }
+    };
+    scan.lines = source.lines().count();
+    let lines = LineIndex::new(&source);
+    match syn::parse_file(&source) {
+        Err(err) => {
+            let (line, _, line_range) = lines.locate(&source, err.span());
+            scan.error = Some(FileError {
+                line,
+                line_range,
+                message: format!("it does not parse: {err}"),
+            });
+        }
+        Ok(file) => {
+            scan.children = child_modules(path, &file, is_root || owns_dir);
+            let scanned = scan_file(file);
+            scan.async_fns = scanned.async_fns;
+            scan.async_loops = scanned.async_loops;
+            scan.uses_attributes = scanned.uses_attributes;
+            scan.unchecked = scanned.unchecked;
+            for finding in scanned.findings {
+                let (line, column, line_range) = lines.locate(&source, finding.keyword);
+                let fix_offset = finding.fix.map(|fix| lines.offset(&source, fix.before));
+                scan.findings.push(Located {
+                    kind: finding.kind,
+                    loop_kind: finding.loop_kind,
+                    line,
+                    column,
+                    line_range,
+                    function: finding.function,
+                    fn_is_async: finding.fn_is_async,
+                    fn_holds_async_blocks: finding.fn_holds_async_blocks,
+                    coverage: finding.coverage,
+                    fix_offset,
+                    fix_target: finding.fix.map(|fix| fix.target),
+                });
+            }
+            scan.findings.sort_by_key(|f| (f.line, f.column));
+        }
+    }
+    scan.source = source;
+    Ok(Some(scan))
+}

@@ -1,0 +1,533 @@
+//! Adoption in one step: each crate of `tests/fixtures/adoption/` is copied, committed to a
+//! fresh git repository, and run through `cargo coop fix` with no flags, then `cargo build`
+//! (all targets, no warning) and `cargo coop check` (exit 0). The builds share one target
+//! directory (`target/coop-fixtures`) and run `--offline` when every crate is already
+//! downloaded, online otherwise.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The coop-core this test binary was built beside: the one `fix` writes a path to.
+fn coop_core() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../coop-core")
+        .canonicalize()
+        .unwrap()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn cargo_coop(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-coop"))
+        .arg("coop")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("cargo-coop runs");
+    Run {
+        code: output.status.code().expect("an exit code"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// A fixture's copy, in a git repository of its own with one commit.
+struct Fixture {
+    dir: PathBuf,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            let text = std::fs::read(entry.path()).unwrap();
+            let text = String::from_utf8(text)
+                .unwrap()
+                .replace("@COOP_CORE@", &coop_core().display().to_string());
+            std::fs::write(target, text).unwrap();
+        }
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=coop",
+            "-c",
+            "user.email=coop@example.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+impl Fixture {
+    fn new(name: &str) -> Fixture {
+        static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let copy = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("coop-adopt-{name}-{}-{copy}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/adoption")
+                .join(name),
+            &dir,
+        );
+        git(&dir, &["init", "-q"]);
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-q", "-m", "fixture"]);
+        Fixture { dir }
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.dir.join(path)).unwrap()
+    }
+
+    /// `cargo build --all-targets`, which must pass without a warning.
+    fn build(&self) {
+        self.build_with(&[]);
+    }
+
+    /// `cargo build --all-targets ARGS`, which must pass without a warning.
+    fn build_with(&self, args: &[&str]) {
+        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(
+                || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+                PathBuf::from,
+            )
+            .join("coop-fixtures");
+        let build = |offline: bool| {
+            let mut cargo =
+                Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+            cargo.args(["build", "--all-targets", "--message-format", "short"]);
+            cargo.args(args);
+            if offline {
+                cargo.arg("--offline");
+            }
+            // The outer `cargo test` describes its own package in CARGO_* variables; the inner
+            // build must not see them.
+            for (key, _) in std::env::vars_os() {
+                let key = key.to_string_lossy().into_owned();
+                if (key.starts_with("CARGO_") && key != "CARGO_HOME") || key.starts_with("RUSTC_") {
+                    cargo.env_remove(key);
+                }
+            }
+            cargo
+                .env("CARGO_TARGET_DIR", &target_dir)
+                .current_dir(&self.dir)
+                .output()
+                .expect("cargo runs")
+        };
+        let mut output = build(true);
+        if !output.status.success() && String::from_utf8_lossy(&output.stderr).contains("offline") {
+            output = build(false);
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        assert!(!stderr.contains("warning"), "{stderr}");
+    }
+
+    /// `cargo coop fix` with no flags (exit 0), then the build, then `cargo coop check` (exit 0).
+    fn adopt(&self) -> Run {
+        let fixed = cargo_coop(&self.dir, &["fix"]);
+        assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+        self.build();
+        let check = cargo_coop(&self.dir, &["check", "--workspace"]);
+        assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+        fixed
+    }
+}
+
+/// The path `fix` writes for the coop-core beside the tool, as seen from `dir`.
+fn shown_path(dir: &Path) -> String {
+    let dir = dir.canonicalize().unwrap();
+    let up = dir.components().count() - 1;
+    format!(
+        "{}{}",
+        "../".repeat(up),
+        coop_core().display().to_string().trim_start_matches('/')
+    )
+}
+
+#[test]
+fn a_new_tokio_app_gets_coop_core_with_the_bridge() {
+    let app = Fixture::new("tokio-app");
+    let fixed = app.adopt();
+    insta::assert_snapshot!("tokio_app_fix", fixed.stdout);
+    let manifest = app.read("Cargo.toml");
+    let expected = format!(
+        "coop-core = {{ path = \"{}\", features = [\"tokio\"] }}\n",
+        shown_path(&app.dir)
+    );
+    assert!(manifest.contains(&expected), "{manifest}");
+    assert!(
+        app.read("src/main.rs")
+            .contains("#[coop_core::cooperative]\nasync fn checksum")
+    );
+}
+
+#[test]
+fn check_reports_a_tokio_package_without_the_bridge_and_fix_turns_it_on() {
+    let app = Fixture::new("tokio-app");
+    let manifest = app.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "[dependencies]\n",
+        &format!(
+            "[dependencies]\ncoop-core = {{ path = {:?} }}\n",
+            coop_core().display().to_string()
+        ),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    git(
+        &app.dir,
+        &["commit", "-qam", "coop-core without the bridge"],
+    );
+    let check = cargo_coop(&app.dir, &["check", "--color", "never"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let report = check
+        .stdout
+        .replace(&coop_core().display().to_string(), "[COOP_CORE]");
+    insta::assert_snapshot!("tokio_without_bridge", report);
+    let fixed = app.adopt();
+    assert!(
+        fixed.stdout.contains("coop-core's `tokio` feature"),
+        "{}",
+        fixed.stdout
+    );
+}
+
+#[test]
+fn a_smol_app_gets_coop_core_without_tokio() {
+    let app = Fixture::new("smol-app");
+    let fixed = app.adopt();
+    insta::assert_snapshot!("smol_app_fix", fixed.stdout);
+    let manifest = app.read("Cargo.toml");
+    assert!(
+        manifest.contains(&format!(
+            "coop-core = {{ path = \"{}\" }}\n",
+            shown_path(&app.dir)
+        )),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn a_workspace_member_inherits_the_workspace_dependency() {
+    let ws = Fixture::new("workspace-deps");
+    ws.adopt();
+    assert_eq!(
+        ws.read("app/Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\ncoop-core.workspace = true\n"
+    );
+}
+
+#[test]
+fn a_dev_dependency_is_reused_under_its_name() {
+    let krate = Fixture::new("dev-only");
+    krate.adopt();
+    let manifest = krate.read("Cargo.toml");
+    let entry = format!(
+        "coop = {{ package = \"coop-core\", path = {:?} }}\n",
+        coop_core().display().to_string()
+    );
+    assert_eq!(manifest.matches(&entry).count(), 2, "{manifest}");
+    assert!(
+        krate
+            .read("src/lib.rs")
+            .contains("#[coop::cooperative(crate = \"coop\")]\npub async fn pad")
+    );
+}
+
+#[test]
+fn aliased_attributes_are_read_and_nothing_is_stacked_on_them() {
+    let krate = Fixture::new("aliases");
+    let before = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&before.stdout).unwrap();
+    let functions: Vec<&str> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["function"].as_str().unwrap())
+        .collect();
+    assert_eq!(functions, ["plain"]);
+    let fixed = krate.adopt();
+    assert!(fixed.stdout.contains("to 1 item;"), "{}", fixed.stdout);
+    let source = krate.read("src/lib.rs");
+    assert_eq!(
+        source.matches("#[coop_core::cooperative]").count(),
+        1,
+        "{source}"
+    );
+}
+
+#[test]
+fn a_dirty_tree_is_refused_then_written_with_allow_dirty() {
+    let krate = Fixture::new("dirty");
+    let lib = krate.dir.join("src/lib.rs");
+    let edited = format!(
+        "{}\n/// Uncommitted.\npub fn extra() {{}}\n",
+        krate.read("src/lib.rs")
+    );
+    std::fs::write(&lib, &edited).unwrap();
+    let refused = cargo_coop(&krate.dir, &["fix"]);
+    assert_eq!(refused.code, 2);
+    insta::assert_snapshot!("dirty_tree_refused", refused.stderr);
+    assert_eq!(krate.read("src/lib.rs"), edited, "nothing is written");
+    let fixed = cargo_coop(&krate.dir, &["fix", "--allow-dirty"]);
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
+    krate.build();
+    assert_eq!(cargo_coop(&krate.dir, &["check"]).code, 0);
+}
+
+#[test]
+fn a_crate_outside_version_control_is_refused_without_allow_no_vcs() {
+    let krate = Fixture::new("dirty");
+    std::fs::remove_dir_all(krate.dir.join(".git")).unwrap();
+    let refused = cargo_coop(&krate.dir, &["fix"]);
+    assert_eq!(refused.code, 2);
+    insta::assert_snapshot!("no_vcs_refused", refused.stderr);
+    assert_eq!(cargo_coop(&krate.dir, &["fix", "--allow-no-vcs"]).code, 0);
+}
+
+#[test]
+fn an_older_toml_parser_in_the_lock_file_stays() {
+    let krate = Fixture::new("old-toml");
+    krate.adopt();
+    let lock = krate.read("Cargo.lock");
+    assert!(
+        lock.contains("name = \"toml_parser\"\nversion = \"1.0.6+spec-1.1.0\""),
+        "{lock}"
+    );
+    assert!(lock.contains("name = \"coop-core\""), "{lock}");
+    assert!(!lock.contains("proc-macro-crate"), "{lock}");
+}
+
+#[test]
+fn a_dependency_without_the_macros_feature_gets_it() {
+    let krate = Fixture::new("dirty");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("\" }\n", "\", default-features = false }\n");
+    std::fs::write(&manifest, text).unwrap();
+    let lib = krate.dir.join("src/lib.rs");
+    let source = format!(
+        "{}\n/// Covered.\n#[coop_core::cooperative]\npub async fn covered() {{}}\n",
+        krate.read("src/lib.rs")
+    );
+    std::fs::write(&lib, source).unwrap();
+    git(&krate.dir, &["commit", "-qam", "macros off"]);
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let lints: Vec<&str> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["lint"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        lints,
+        [
+            "coop::loop_without_yield_point",
+            "coop::missing_macros_feature"
+        ]
+    );
+    krate.adopt();
+    assert!(
+        krate
+            .read("Cargo.toml")
+            .contains("default-features = false, features = [\"macros\"] }"),
+        "{}",
+        krate.read("Cargo.toml")
+    );
+}
+
+#[test]
+fn an_optional_dependency_gets_the_attribute_under_its_feature() {
+    let krate = Fixture::new("optional");
+    krate.adopt();
+    krate.build_with(&["--features", "fair"]);
+    let source = krate.read("src/lib.rs");
+    assert!(
+        source.contains(
+            "#[cfg_attr(feature = \"fair\", coop_core::cooperative)]\npub async fn count"
+        ),
+        "{source}"
+    );
+}
+
+#[test]
+fn a_target_specific_dependency_gets_the_attribute_under_its_cfg_and_the_bridge_in_its_table() {
+    let krate = Fixture::new("target-only");
+    let fixed = krate.adopt();
+    assert!(
+        fixed.stdout.contains("coop-core's `tokio` feature"),
+        "{}",
+        fixed.stdout
+    );
+    let source = krate.read("src/lib.rs");
+    assert!(
+        source.contains("#[cfg_attr(windows, coop_core::cooperative)]\npub async fn count"),
+        "{source}"
+    );
+    let manifest = krate.read("Cargo.toml");
+    assert!(
+        manifest.contains(&format!(
+            "[target.'cfg(windows)'.dependencies]\ncoop-core = {{ path = {:?}, features = [\"tokio\"] }}\n",
+            coop_core().display().to_string()
+        )),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("\n[dependencies]"), "{manifest}");
+}
+
+#[test]
+fn a_file_two_members_compile_gives_both_the_dependency() {
+    let ws = Fixture::new("shared-file");
+    // One member alone: the shared file is left as it is, and said so.
+    let alone = cargo_coop(&ws.dir, &["fix", "-p", "left"]);
+    assert_eq!(alone.code, 1, "{}{}", alone.stdout, alone.stderr);
+    assert!(
+        alone.stdout.contains(
+            "not fixed: shared/rows.rs is compiled by `right` too, which is not selected"
+        ),
+        "{}",
+        alone.stdout
+    );
+    assert!(!ws.read("shared/rows.rs").contains("cooperative"));
+    assert!(!ws.read("left/Cargo.toml").contains("coop-core"));
+    let fixed = ws.adopt();
+    assert!(fixed.stdout.contains("to 1 item;"), "{}", fixed.stdout);
+    for member in ["left", "right"] {
+        let manifest = ws.read(&format!("{member}/Cargo.toml"));
+        assert!(manifest.contains("coop-core = { path = "), "{manifest}");
+    }
+}
+
+#[test]
+fn a_new_dependency_without_default_features_gets_macros() {
+    // From `--dependency`.
+    let krate = Fixture::new("dirty");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let line = format!(
+        "coop-core = {{ path = {:?} }}\n",
+        coop_core().display().to_string()
+    );
+    std::fs::write(&manifest, text.replace(&line, "")).unwrap();
+    git(&krate.dir, &["commit", "-qam", "no coop-core"]);
+    let spec = format!(
+        "path = {:?}, default-features = false",
+        coop_core().display().to_string()
+    );
+    let fixed = cargo_coop(&krate.dir, &["fix", "--dependency", &spec]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    krate.build();
+    assert!(
+        krate
+            .read("Cargo.toml")
+            .contains("default-features = false, features = [\"macros\"] }"),
+        "{}",
+        krate.read("Cargo.toml")
+    );
+    // From `[workspace.dependencies]`.
+    let ws = Fixture::new("workspace-deps");
+    let root = ws.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&root)
+        .unwrap()
+        .replace("\" }\n", "\", default-features = false }\n");
+    std::fs::write(&root, text).unwrap();
+    git(&ws.dir, &["commit", "-qam", "defaults off"]);
+    ws.adopt();
+    assert!(
+        ws.read("app/Cargo.toml")
+            .contains("coop-core = { workspace = true, features = [\"macros\"] }\n"),
+        "{}",
+        ws.read("app/Cargo.toml")
+    );
+}
+
+#[test]
+fn an_optional_tokio_gets_the_bridge_from_the_features_that_turn_it_on() {
+    let krate = Fixture::new("optional-tokio");
+    let fixed = krate.adopt();
+    krate.build_with(&["--features", "rt"]);
+    assert!(
+        fixed
+            .stdout
+            .contains("with the features that turn tokio on (`rt`)"),
+        "{}",
+        fixed.stdout
+    );
+    let manifest = krate.read("Cargo.toml");
+    assert!(
+        manifest.contains("rt = [\"dep:tokio\", \"coop-core/tokio\"]\n"),
+        "{manifest}"
+    );
+    let entry = manifest
+        .lines()
+        .find(|line| line.starts_with("coop-core = "))
+        .unwrap();
+    assert!(!entry.contains("tokio"), "{manifest}");
+}
+
+#[test]
+fn check_asks_an_optional_tokio_for_the_bridge_in_its_features() {
+    let krate = Fixture::new("optional-tokio");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "[dependencies]\n",
+        &format!(
+            "[dependencies]\ncoop-core = {{ path = {:?} }}\n",
+            coop_core().display().to_string()
+        ),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    git(
+        &krate.dir,
+        &["commit", "-qam", "coop-core without the bridge"],
+    );
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let bridge = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["lint"] == "coop::tokio_without_bridge")
+        .expect("the bridge is reported");
+    insta::assert_snapshot!(
+        bridge["help"].as_str().unwrap(),
+        @r#"add `"coop-core/tokio"` to the features that turn tokio on (`rt`) (`cargo coop fix` does)"#
+    );
+}

@@ -1,0 +1,490 @@
+//! The findings' vocabulary: every kind of finding, its stable lint name, its title, its help
+//! and its explanation, declared once. `#[cooperative(check)]` (coop-macros) and `cargo coop`
+//! render these words and hold none of their own.
+//!
+//! Each lint is a [`Lint`] constant, declared with its explanation in one block, as clippy
+//! declares its lints; [`FindingKind`] is the one classification of findings, and
+//! [`FindingKind::lint`] names its lint.
+
+use std::fmt;
+
+/// One lint: its name, its title and its explanation. The explanation is the rustdoc of its
+/// constant in this module, which [`Lint::doc_url`] links to.
+///
+/// ```
+/// use coop_analysis::lints::LOOP_WITHOUT_YIELD_POINT;
+///
+/// assert_eq!(LOOP_WITHOUT_YIELD_POINT.to_string(), "coop::loop_without_yield_point");
+/// assert!(LOOP_WITHOUT_YIELD_POINT.doc_url().ends_with("constant.LOOP_WITHOUT_YIELD_POINT.html"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lint {
+    /// The name after `coop::`, in snake case: stable across releases.
+    pub name: &'static str,
+    /// The constant's name, for the link to its documentation.
+    pub constant: &'static str,
+    /// What the tool says when the lint fires, as a one-line title (the `error:` line).
+    pub title: &'static str,
+    /// Why it matters, in one sentence (SARIF's `shortDescription`, the docs' first line).
+    pub explanation: &'static str,
+    /// The one-line help where no finding-specific one applies (a package's manifest).
+    pub help: &'static str,
+}
+
+impl Lint {
+    /// The lint's section in the documentation.
+    ///
+    /// ```
+    /// let url = coop_analysis::lints::STRAY_LOOP_MARKER.doc_url();
+    /// assert_eq!(
+    ///     url,
+    ///     "https://docs.rs/coop-analysis/latest/coop_analysis/lints/constant.STRAY_LOOP_MARKER.html"
+    /// );
+    /// ```
+    pub fn doc_url(&self) -> String {
+        format!(
+            "https://docs.rs/coop-analysis/latest/coop_analysis/lints/constant.{}.html",
+            self.constant
+        )
+    }
+}
+
+impl fmt::Display for Lint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "coop::{}", self.name)
+    }
+}
+
+/// Declares one lint: its rustdoc (the explanation users follow the link to), its name, its
+/// title and its one-sentence explanation.
+macro_rules! declare_lint {
+    (
+        $(#[doc = $doc:literal])*
+        $constant:ident, $name:literal, $title:expr, $explanation:literal, $help:literal $(,)?
+    ) => {
+        $(#[doc = $doc])*
+        pub const $constant: Lint = Lint {
+            name: $name,
+            constant: stringify!($constant),
+            title: $title,
+            explanation: $explanation,
+            help: $help,
+        };
+    };
+}
+
+const NEVER_AWAITS_TITLE: &str =
+    "this loop never awaits: it can hold its thread without ever yielding";
+
+declare_lint! {
+    /// A loop in async code with no `.await` of its own and no yield point: while it runs, no
+    /// other task on its thread runs.
+    ///
+    /// Fix: add `#[coop_core::cooperative]` to the fn (`cargo coop fix` does), which puts a yield
+    /// point at the head of the loop's body; or write `coop_core::consume_budget().await;` there
+    /// yourself; or, when holding the thread is what you want, mark the fn
+    /// `#[coop_core::unconstrained]` (inside a `#[cooperative]` item, the loop itself).
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote!(async fn f() { loop { spin(); } });
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::LOOP_WITHOUT_YIELD_POINT);
+    /// ```
+    LOOP_WITHOUT_YIELD_POINT,
+    "loop_without_yield_point",
+    NEVER_AWAITS_TITLE,
+    "A loop in async code that never awaits holds its thread: no other task there runs until it ends.",
+    "add `#[coop_core::cooperative]` to the fn (`cargo coop fix` does)",
+}
+
+declare_lint! {
+    /// A loop that never awaits while a temporary of a header is alive in it (its own `for`
+    /// header, an enclosing `match`, `if let` or `while let`, or an earlier part of the same
+    /// statement): `#[cooperative]` puts no yield point there, since yielding would hold that
+    /// value (a lock guard, a `RefCell` borrow) across an await.
+    ///
+    /// Fix: bind the value with `let` before the loop and add
+    /// `coop_core::consume_budget().await;` to its body, or opt the loop out.
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote! {
+    ///     async fn f(cell: &std::cell::RefCell<Vec<u8>>) { for x in cell.borrow().iter() { use_it(x); } }
+    /// };
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::LOOP_UNDER_TEMPORARY);
+    /// ```
+    LOOP_UNDER_TEMPORARY,
+    "loop_under_temporary",
+    NEVER_AWAITS_TITLE,
+    "A temporary alive in this loop keeps `#[cooperative]` from adding a yield point to it.",
+    "bind the header's value with `let` before the loop and add `coop_core::consume_budget().await;` to its body",
+}
+
+declare_lint! {
+    /// A loop that calls `consume_budget()` and drops the future without `.await`: the yield
+    /// point is written, and never runs.
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote!(async fn f() { loop { coop_core::consume_budget(); } });
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::YIELD_POINT_NOT_AWAITED);
+    /// ```
+    YIELD_POINT_NOT_AWAITED,
+    "yield_point_not_awaited",
+    "this loop never awaits: the `consume_budget()` future in its body is created and dropped, \
+     so it never yields",
+    "A `consume_budget()` future dropped without `.await` never yields.",
+    "add `.await` after the `consume_budget()` call",
+}
+
+declare_lint! {
+    /// A loop inside the tokens of a macro call whose grammar coop does not know: its tokens are
+    /// not Rust syntax until that macro expands, so `#[cooperative]` cannot put a yield point
+    /// there.
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote!(async fn f() { my_macro!(=> loop { spin(); }); });
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::LOOP_INSIDE_MACRO);
+    /// ```
+    LOOP_INSIDE_MACRO,
+    "loop_inside_macro",
+    "this loop is inside a macro call, which `#[cooperative]` cannot instrument: it may hold \
+     its thread without ever yielding",
+    "`#[cooperative]` cannot instrument a loop inside the tokens of an unknown macro.",
+    "move the loop out of the macro call",
+}
+
+declare_lint! {
+    /// `#[unconstrained]` on a loop outside any `#[cooperative]` item. Only `#[cooperative]`
+    /// reads (and removes) loop markers; elsewhere rustc rejects the attribute ("attributes on
+    /// expressions are experimental", "cannot find attribute"), so the crate does not build.
+    ///
+    /// Fix: add `#[coop_core::cooperative]` to the fn (`cargo coop fix` does), or put
+    /// `#[coop_core::unconstrained]` on the fn instead of the loop.
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote! {
+    ///     async fn f() { #[unconstrained] loop { spin(); } }
+    /// };
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::STRAY_LOOP_MARKER);
+    /// ```
+    STRAY_LOOP_MARKER,
+    "stray_loop_marker",
+    "`#[unconstrained]` marks a loop only inside a `#[cooperative]` item: rustc rejects it here",
+    "A loop marker outside a `#[cooperative]` item does not compile.",
+    "add `#[coop_core::cooperative]` to the fn (`cargo coop fix` does)",
+}
+
+declare_lint! {
+    /// Arguments of `#[cooperative(..)]` or `#[unconstrained(..)]` that the attribute rejects
+    /// (an unknown key such as `chek`, a duplicate, a malformed `crate = ".."`).
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote!(#[cooperative(chek)] async fn f() {});
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::INVALID_ARGUMENTS);
+    /// ```
+    INVALID_ARGUMENTS,
+    "invalid_arguments",
+    "coop's attribute does not accept these arguments",
+    "The attribute rejects its arguments, so the crate does not build.",
+    "`#[cooperative]` accepts `check` and `crate = \"path\"`; `#[unconstrained]` accepts `crate = \"path\"`",
+}
+
+declare_lint! {
+    /// A package that depends on tokio and on coop-core without coop-core's `tokio` feature.
+    /// Without it, a forced yield puts the task back at the end of tokio's run queue, and tokio
+    /// looks at its timers and sockets only every 61 tasks: a long loop still delays them. With
+    /// it, coop spends tokio's own budget and a forced yield goes through tokio's scheduler.
+    ///
+    /// Fix: `features = ["tokio"]` on the coop-core dependency (`cargo coop fix` adds it).
+    TOKIO_WITHOUT_BRIDGE,
+    "tokio_without_bridge",
+    "this package depends on tokio, and its coop-core dependency leaves the `tokio` feature off",
+    "Without the `tokio` feature, coop's forced yields do not let tokio poll its timers and sockets.",
+    "add `features = [\"tokio\"]` to the coop-core dependency (`cargo coop fix` does)",
+}
+
+declare_lint! {
+    /// A package that writes `#[cooperative]` or `#[unconstrained]` while its coop-core
+    /// dependency turns the `macros` feature off (`default-features = false`): rustc then finds
+    /// the future wrapper `coop_core::cooperative`, a function, where an attribute should be.
+    ///
+    /// Fix: `features = ["macros"]` on the coop-core dependency (`cargo coop fix` adds it).
+    MISSING_MACROS_FEATURE,
+    "missing_macros_feature",
+    "this package uses coop's attributes, and its coop-core dependency leaves the `macros` \
+     feature off",
+    "Without the `macros` feature, `#[cooperative]` names a function, not an attribute.",
+    "add `features = [\"macros\"]` to the coop-core dependency (`cargo coop fix` does)",
+}
+
+declare_lint! {
+    /// A source file that cannot be read as UTF-8 text, or cannot be parsed: its loops are not
+    /// checked; the other files are.
+    UNREADABLE_FILE,
+    "unreadable_file",
+    "could not check this file",
+    "A file that cannot be read or parsed is not checked.",
+    "its loops were not checked; the other files were",
+}
+
+/// The error on a loop marker with arguments, inside a `#[cooperative]` item.
+pub const MARKER_WITH_ARGUMENTS: &str =
+    "`#[unconstrained]` on a loop takes no arguments: it opts that loop out of yield points";
+
+/// The error on a loop marker on something that is not a loop, inside a `#[cooperative]` item.
+pub const MARKER_NOT_ON_A_LOOP: &str = "`#[unconstrained]` inside a `#[cooperative]` item marks \
+     loops only (`loop`, `while`, `for`): mark each loop to opt out, or move this code into an \
+     `#[unconstrained]` fn";
+
+/// Every lint, in the order the documentation lists them.
+///
+/// ```
+/// let names: Vec<_> = coop_analysis::lints::ALL.iter().map(|lint| lint.name).collect();
+/// assert!(names.contains(&"loop_without_yield_point"));
+/// ```
+pub const ALL: &[Lint] = &[
+    LOOP_WITHOUT_YIELD_POINT,
+    LOOP_UNDER_TEMPORARY,
+    YIELD_POINT_NOT_AWAITED,
+    LOOP_INSIDE_MACRO,
+    STRAY_LOOP_MARKER,
+    INVALID_ARGUMENTS,
+    TOKIO_WITHOUT_BRIDGE,
+    MISSING_MACROS_FEATURE,
+    UNREADABLE_FILE,
+];
+
+/// Why a loop (or an attribute) is reported: the one classification of findings, shared by
+/// `#[cooperative(check)]` and `cargo coop`.
+///
+/// ```
+/// use coop_analysis::FindingKind;
+///
+/// let file: syn::File = syn::parse_quote! {
+///     async fn f(cell: &std::cell::RefCell<Vec<u8>>) {
+///         for x in cell.borrow().iter() { use_it(x); }
+///         my_macro!(=> loop { spin(); });
+///     }
+/// };
+/// let kinds: Vec<_> = coop_analysis::scan_file(file).findings.into_iter().map(|f| f.kind).collect();
+/// assert_eq!(kinds, [FindingKind::UnderTemporary, FindingKind::InsideMacro("my_macro".into())]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FindingKind {
+    /// It runs in async context and never awaits; `#[cooperative]` would put a yield point in it.
+    NeverAwaits,
+    /// It never awaits, and a temporary of a header is alive in it, so `#[cooperative]` puts no
+    /// yield point there: it needs a hand-written one after binding that value with `let`.
+    UnderTemporary,
+    /// It calls `consume_budget()` and drops the future without `.await`.
+    YieldPointNotAwaited,
+    /// It sits in the tokens of a macro whose grammar is not known (the name, without `!`):
+    /// `#[cooperative]` cannot instrument it.
+    InsideMacro(String),
+    /// `#[unconstrained]` on a loop outside any `#[cooperative]` item.
+    StrayLoopMarker,
+    /// The attribute rejects its arguments: the parser's message (with "did you mean").
+    InvalidArguments(String),
+}
+
+impl FindingKind {
+    /// The lint this kind of finding reports under.
+    ///
+    /// ```
+    /// use coop_analysis::{FindingKind, lints};
+    /// assert_eq!(FindingKind::NeverAwaits.lint().to_string(), "coop::loop_without_yield_point");
+    /// assert_eq!(FindingKind::StrayLoopMarker.lint(), lints::STRAY_LOOP_MARKER);
+    /// ```
+    pub fn lint(&self) -> Lint {
+        match self {
+            FindingKind::NeverAwaits => LOOP_WITHOUT_YIELD_POINT,
+            FindingKind::UnderTemporary => LOOP_UNDER_TEMPORARY,
+            FindingKind::YieldPointNotAwaited => YIELD_POINT_NOT_AWAITED,
+            FindingKind::InsideMacro(_) => LOOP_INSIDE_MACRO,
+            FindingKind::StrayLoopMarker => STRAY_LOOP_MARKER,
+            FindingKind::InvalidArguments(_) => INVALID_ARGUMENTS,
+        }
+    }
+
+    /// It reports a loop that can hold its thread (not an attribute that does not compile).
+    ///
+    /// ```
+    /// use coop_analysis::FindingKind;
+    /// assert!(FindingKind::UnderTemporary.is_a_loop_without_yield_point());
+    /// assert!(!FindingKind::StrayLoopMarker.is_a_loop_without_yield_point());
+    /// ```
+    pub fn is_a_loop_without_yield_point(&self) -> bool {
+        !matches!(
+            self,
+            FindingKind::StrayLoopMarker | FindingKind::InvalidArguments(_)
+        )
+    }
+
+    /// The first line of the message.
+    ///
+    /// ```
+    /// use coop_analysis::FindingKind;
+    /// assert_eq!(
+    ///     FindingKind::InsideMacro("m".into()).title(),
+    ///     "this loop is inside `m!`, which `#[cooperative]` cannot instrument: it may hold its \
+    ///      thread without ever yielding"
+    /// );
+    /// ```
+    pub fn title(&self) -> String {
+        match self {
+            FindingKind::InsideMacro(name) => format!(
+                "this loop is inside `{name}!`, which `#[cooperative]` cannot instrument: it may \
+                 hold its thread without ever yielding"
+            ),
+            FindingKind::InvalidArguments(message) => message.clone(),
+            other => other.lint().title.to_owned(),
+        }
+    }
+
+    /// The one-line help: only what compiles where the finding is.
+    ///
+    /// ```
+    /// use coop_analysis::lints::{FindingKind, Place};
+    ///
+    /// let help = FindingKind::NeverAwaits.help("coop_core", &Place::Uncovered { fix_on: Some("`f`") });
+    /// assert_eq!(
+    ///     help,
+    ///     "add `#[coop_core::cooperative]` to `f` (`cargo coop fix` does), add \
+    ///      `coop_core::consume_budget().await;` to the loop's body, or mark the fn \
+    ///      `#[coop_core::unconstrained]`"
+    /// );
+    /// ```
+    pub fn help(&self, krate: &str, place: &Place<'_>) -> String {
+        let yield_point = format!("`{krate}::consume_budget().await;`");
+        // Inside a `#[cooperative]` item a loop can be opted out on its own; elsewhere only the
+        // fn can be.
+        let opt_out = match place {
+            Place::Uncovered { .. } => format!("mark the fn `#[{krate}::unconstrained]`"),
+            Place::Check | Place::Instrumented => "mark the loop `#[unconstrained]`".to_owned(),
+        };
+        match (self, place) {
+            (FindingKind::NeverAwaits, Place::Check) => format!(
+                "add {yield_point} at the start of this body, drop `check` so that \
+                 `#[cooperative]` inserts a yield point, or {opt_out}"
+            ),
+            (FindingKind::NeverAwaits, Place::Uncovered { fix_on: Some(on) }) => format!(
+                "add `#[{krate}::cooperative]` to {on} (`cargo coop fix` does), add {yield_point} \
+                 to the loop's body, or {opt_out}"
+            ),
+            (FindingKind::NeverAwaits, _) => {
+                format!("add {yield_point} to the loop's body, or {opt_out}")
+            }
+            (FindingKind::UnderTemporary, Place::Check) => format!(
+                "this loop runs while a temporary is alive (one its `for` header, an enclosing \
+                 `match`, `if let` or `while let` header, or an earlier part of the same \
+                 statement created), so `#[cooperative]` puts no yield point here: yielding \
+                 would hold it across an await. Bind that value with `let` before the loop and \
+                 add {yield_point} here, or {opt_out}"
+            ),
+            (FindingKind::UnderTemporary, _) => format!(
+                "bind the header's value with `let` before the loop and add {yield_point} to its \
+                 body, or {opt_out}"
+            ),
+            (FindingKind::YieldPointNotAwaited, Place::Check) => {
+                "add `.await` after this call: `consume_budget().await`".to_owned()
+            }
+            (FindingKind::YieldPointNotAwaited, _) => {
+                "add `.await` after the `consume_budget()` call".to_owned()
+            }
+            (FindingKind::InsideMacro(_), Place::Uncovered { .. }) => format!(
+                "move the loop out of the macro call, add {yield_point} to its body, or {opt_out}"
+            ),
+            (FindingKind::InsideMacro(_), _) => format!(
+                "move the loop out of the macro call, add {yield_point} to its body, or mark the \
+                 fn `#[unconstrained]`"
+            ),
+            (FindingKind::StrayLoopMarker, Place::Uncovered { fix_on: Some(on) }) => format!(
+                "add `#[{krate}::cooperative]` to {on} (`cargo coop fix` does), or put \
+                 `#[{krate}::unconstrained]` on the fn instead"
+            ),
+            (FindingKind::StrayLoopMarker, _) => {
+                format!("put `#[{krate}::unconstrained]` on the fn instead of the loop")
+            }
+            (FindingKind::InvalidArguments(_), _) => INVALID_ARGUMENTS.help.to_owned(),
+        }
+    }
+}
+
+/// Where a finding is, which decides what help compiles there.
+#[derive(Clone, Copy, Debug)]
+pub enum Place<'a> {
+    /// In a fn no coop attribute covers; `fix_on` names what `#[cooperative]` goes on (`` `f` ``,
+    /// or "its `#[async_trait]` block") when it fixes the finding.
+    Uncovered {
+        /// What `#[cooperative]` goes on, when it fixes the finding.
+        fix_on: Option<&'a str>,
+    },
+    /// In a `#[cooperative]` item: loop markers are read there.
+    Instrumented,
+    /// In a `#[cooperative(check)]` item, as its compile error.
+    Check,
+}
+
+/// The closest of `known` to `word` when it looks like a misspelling of it (at most half of
+/// its letters differ): `chek` → `check`.
+///
+/// ```
+/// assert_eq!(coop_analysis::lints::did_you_mean("chek", &["check", "crate"]), Some("check"));
+/// assert_eq!(coop_analysis::lints::did_you_mean("fast", &["check", "crate"]), None);
+/// ```
+pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|candidate| (edit_distance(word, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance > 0 && *distance * 2 <= candidate.len().max(3))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lint_names_are_unique_snake_case() {
+        let mut names: Vec<_> = ALL.iter().map(|lint| lint.name).collect();
+        assert!(
+            names
+                .iter()
+                .all(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+    }
+
+    #[test]
+    fn misspellings_suggest_the_key() {
+        assert_eq!(did_you_mean("chekc", &["check", "crate"]), Some("check"));
+        assert_eq!(did_you_mean("crat", &["check", "crate"]), Some("crate"));
+        assert_eq!(did_you_mean("check", &["check", "crate"]), None);
+        assert_eq!(did_you_mean("x", &["check", "crate"]), None);
+    }
+}
