@@ -3,8 +3,8 @@
 //! and once `#[cooperative]`.
 //!
 //! ```text
-//! cargo run --release --example starvation
-//! cargo run --release --example starvation --features tokio-bridge   # coop-core's `tokio` on
+//! cargo run --release --example starvation                         # coop-core's `tokio` on
+//! cargo run --release --example starvation --no-default-features   # the tokio bridge off
 //! ```
 //!
 //! The hot loop hashes a 1 KiB buffer per iteration for about 300 ms. The ticker asks to run at
@@ -27,8 +27,8 @@
 //!
 //! # What it prints
 //!
-//! On a quiet 2-core VM (AMD EPYC, rustc 1.95), `cargo run --release --example starvation`
-//! prints the tables below; on a busy machine every delay also holds the OS preempting the thread:
+//! On a quiet 2-core VM (AMD EPYC, rustc 1.95), `cargo run --release --example starvation
+//! --no-default-features` (the tokio bridge off) prints the tables below; on a busy machine every delay also holds the OS preempting the thread:
 //!
 //! ```text
 //! A hot loop hashes 1 KiB per iteration (1.0 µs), 294117 iterations (~300 ms), beside a ticker
@@ -52,8 +52,8 @@
 //! the executor's timer sees that timer's granularity too: `futures-timer` (its own thread) 0.18 ms,
 //! smol's `Timer` 0.13–1.7 ms over runs, tokio's `sleep_until` 7.4 ms, because without coop-core's
 //! `tokio` feature a forced yield puts the task straight back in tokio's queue and tokio looks at
-//! its timers only every 61 tasks: 61 budgets. With the feature (`cargo run --release --example
-//! starvation --features tokio-bridge`) the same row reads 1.12 / 1.48 ms, tokio's 1 ms timer
+//! its timers only every 61 tasks: 61 budgets. With the feature (the package's default: `cargo run
+//! --release --example starvation`) the same row reads 1.12 / 1.48 ms, tokio's 1 ms timer
 //! granularity. On a busy machine the worst case also includes the OS preempting the thread.
 //!
 //! The demo then runs a loop of uneven iterations (one in 16 hashes 256 KiB) beside the spinning

@@ -1,13 +1,14 @@
 //! `#[cooperative]` on tokio: a hot loop and a 1 ms interval on one current-thread runtime.
 //!
 //! ```text
-//! cargo run --release --example tokio
-//! cargo run --release --example tokio --features tokio-bridge   # coop-core's `tokio` feature
+//! cargo run --release --example tokio                          # coop-core's `tokio` feature on
+//! cargo run --release --example tokio --no-default-features    # the same without it
 //! ```
 //!
-//! On tokio, turn coop-core's `tokio` feature on: coop's yield points then spend tokio's own
-//! budget and yield the way tokio's do, after the runtime has looked at its timers. Without it
-//! the interval below waits up to 61 budgets of the loop.
+//! On tokio, turn coop-core's `tokio` feature on, as this package does by default
+//! (`coop-core = { .., features = ["tokio"] }` in your manifest): coop's yield points then spend
+//! tokio's own budget and yield the way tokio's do, after the runtime has looked at its timers.
+//! Without it the interval below waits up to 61 budgets of the loop.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
