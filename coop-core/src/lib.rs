@@ -324,7 +324,7 @@ pub use scope::{budget, with_budget, with_unconstrained};
 pub use sites::{SiteStats, report, sites};
 pub use state::has_budget_remaining;
 pub use wrappers::{
-    Budgeted, Coop, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,
+    Budgeted, Coop, Cooperable, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,
 };
 pub use yield_point::{ConsumeBudget, RestoreOnPending, consume_budget, poll_proceed};
 

@@ -260,13 +260,36 @@ impl Stage {
 /// # });
 /// ```
 #[track_caller]
-pub fn cooperative<F>(fut: F) -> Coop<F> {
+pub fn cooperative<F: Cooperable>(fut: F) -> Coop<F> {
     Coop {
         inner: fut,
         site: SiteRef::Caller(core::panic::Location::caller()),
         stage: Stage::Spend,
     }
 }
+
+/// What [`cooperative`] takes: every future, and with the `futures-core` feature every stream
+/// too. Passing a stream without that feature is a compile error that names the feature, at the
+/// call, instead of a missing method later on the wrapper.
+///
+/// ```
+/// fn takes<T: coop_core::Cooperable>(_: T) {}
+///
+/// takes(async { 1 }); // any future
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a future: `cooperative` takes a future, or a stream with coop-core's `futures-core` feature",
+    label = "not a future",
+    note = "to make a stream cooperative, turn on coop-core's `futures-core` feature: `coop-core = {{ .., features = [\"futures-core\"] }}`"
+)]
+pub trait Cooperable {}
+
+#[cfg(not(feature = "futures-core"))]
+impl<F: Future> Cooperable for F {}
+
+/// With the `futures-core` feature: anything, a future or a stream (a type may be both).
+#[cfg(feature = "futures-core")]
+impl<T> Cooperable for T {}
 
 impl<F: Future> Future for Coop<F> {
     type Output = F::Output;
