@@ -1,6 +1,7 @@
 //! The thread's budget: the state every yield point spends, and the scopes that set it.
 //!
-//! One `Cell` per thread holds the fast path's counter: how many units the running code may
+//! One `Cell` per thread (without `std`, one atomic word per program: see `platform`) holds
+//! the fast path's counter: how many units the running code may
 //! still spend before the slow path has to look, and in which [`Mode`]. With no scope active the
 //! units are the thread's ambient counter, and the ambient source (`ambient`) has a say in every
 //! spend. There is one way to spend, [`spend`]: the fast path `try_spend` and `poll_proceed`'s
@@ -14,11 +15,11 @@
 //! did before slices existed.
 
 use core::cell::Cell;
-use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll, Waker};
 
 use crate::ambient;
 use crate::clock;
+use crate::platform::{self, Counter, FastCell, Packed};
 use crate::sites::{self, SiteRef};
 use crate::slice::{self, Check};
 use crate::value::{Budget, default_budget};
@@ -36,7 +37,7 @@ enum Mode {
 }
 
 /// The fast path's counter. `Copy` and four bytes, so the thread-local needs no destructor and
-/// stays readable during thread-local teardown.
+/// stays readable during thread-local teardown, and without `std` it fits one atomic word.
 #[derive(Clone, Copy, Debug)]
 struct State {
     units: u16,
@@ -63,6 +64,36 @@ impl State {
         State {
             units: self.units - 1,
             ..self
+        }
+    }
+
+    /// The state as one word: the units in the low 16 bits, the mode and the flag above.
+    const fn packed(self) -> u32 {
+        let mode = match self.mode {
+            Mode::Ambient => 0,
+            Mode::Scoped => 1,
+            Mode::Unconstrained => 2,
+        };
+        self.units as u32 | mode << 16 | (self.exhausted as u32) << 18
+    }
+}
+
+impl Packed for State {
+    #[inline(always)]
+    fn pack(self) -> u32 {
+        self.packed()
+    }
+
+    #[inline(always)]
+    fn unpack(word: u32) -> State {
+        State {
+            units: word as u16,
+            mode: match (word >> 16) & 3 {
+                0 => Mode::Ambient,
+                1 => Mode::Scoped,
+                _ => Mode::Unconstrained,
+            },
+            exhausted: word & 1 << 18 != 0,
         }
     }
 }
@@ -138,25 +169,27 @@ struct PaceHint {
     spent: u16,
 }
 
-thread_local! {
-    static CURRENT: Cell<State> = const { Cell::new(State::UNDRAWN) };
-    static RESERVE: Cell<Reserve> = const { Cell::new(Reserve::UNDRAWN) };
-    static HINT: Cell<PaceHint> = const {
-        Cell::new(PaceHint {
-            site: 0,
-            started: 0,
-            spent: 0,
-        })
+platform::fast_local! {
+    static CURRENT: State = State::UNDRAWN;
+}
+platform::local! {
+    static RESERVE: Reserve = Reserve::UNDRAWN;
+}
+platform::local! {
+    static HINT: PaceHint = PaceHint {
+        site: 0,
+        started: 0,
+        spent: 0,
     };
 }
 
-static FORCED_YIELDS: AtomicU64 = AtomicU64::new(0);
-static TIME_SLICE_YIELDS: AtomicU64 = AtomicU64::new(0);
+static FORCED_YIELDS: Counter = Counter::new(0);
+static TIME_SLICE_YIELDS: Counter = Counter::new(0);
 
 /// Reads the thread's budget; `None` only if the thread-local is gone.
 #[inline(always)]
 fn current() -> Option<State> {
-    CURRENT.try_with(Cell::get).ok()
+    CURRENT.try_with(|cell| cell.get()).ok()
 }
 
 #[inline(always)]
@@ -223,7 +256,7 @@ enum Refused {
 /// what it does with the [`Charge`] stays inside that one access.
 #[inline(always)]
 fn spend(
-    cell: &Cell<State>,
+    cell: &FastCell<State>,
     cx: &mut Context<'_>,
     site: Option<SiteRef>,
 ) -> Result<Charge, Refused> {
@@ -251,7 +284,7 @@ fn spend(
 #[cold]
 #[inline(never)]
 fn spend_slow(
-    cell: &Cell<State>,
+    cell: &FastCell<State>,
     cx: &mut Context<'_>,
     site: Option<SiteRef>,
 ) -> Result<Charge, Refused> {
@@ -455,9 +488,9 @@ fn on_exhausted(site: SiteRef) {
     let Some(state) = current() else { return };
     let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
-        FORCED_YIELDS.fetch_add(1, Ordering::Relaxed);
+        FORCED_YIELDS.add(1);
         if reserve.timed_out {
-            TIME_SLICE_YIELDS.fetch_add(1, Ordering::Relaxed);
+            TIME_SLICE_YIELDS.add(1);
         }
         // The stretch since the slice started, as far as the clock was read anyway.
         let stretch = reserve
@@ -553,7 +586,7 @@ pub fn has_budget_remaining() -> bool {
 /// assert!(coop_core::forced_yield_count() > before);
 /// ```
 pub fn forced_yield_count() -> u64 {
-    FORCED_YIELDS.load(Ordering::Relaxed)
+    FORCED_YIELDS.get()
 }
 
 /// How many of the [`forced_yield_count`] yields, process-wide, a time slice forced: the budget
@@ -576,7 +609,7 @@ pub fn forced_yield_count() -> u64 {
 /// assert!(time_slice_yield_count() > before);
 /// ```
 pub fn time_slice_yield_count() -> u64 {
-    TIME_SLICE_YIELDS.load(Ordering::Relaxed)
+    TIME_SLICE_YIELDS.get()
 }
 
 /// Restores the budget it saved when dropped, so scopes unwind on return and on panic.

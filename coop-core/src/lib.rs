@@ -242,12 +242,14 @@
 //!
 //! The budget is a thread-local without a destructor. Nothing here panics during thread-local
 //! teardown: a budget that cannot be read counts as unconstrained.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod ambient;
 mod budget;
 mod clock;
+mod platform;
 mod sites;
 mod slice;
 mod value;
@@ -263,7 +265,9 @@ pub use budget::{
     with_unconstrained,
 };
 pub use clock::set_clock;
-pub use sites::{SiteStats, report, sites};
+pub use sites::{SiteStats, write_report};
+#[cfg(feature = "std")]
+pub use sites::{report, sites};
 pub use value::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
 pub use wrappers::{
     Budgeted, Coop, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,
