@@ -4,7 +4,7 @@
 //!
 //! Both against the same build without sites: the yield point as `#[cooperative]` wrote it
 //! before sites existed, `if !try_spend() { forced_yield().await }` with a yield counted by the
-//! process only (`__private::forced_yield_unsited`).
+//! process only (`test_util::forced_yield_unsited`).
 //!
 //! - `fast_path/*`: 8192 iterations of about 1 ns of work under `unconstrained`, where no
 //!   budget runs out: the check alone, with and without a site beside it. ns per iteration.
@@ -49,7 +49,7 @@ async fn without_site(n: u64, seed: u64) -> u64 {
     let mut x = seed;
     for i in 0..n {
         if !coop_core::__private::try_spend() {
-            coop_core::__private::forced_yield_unsited().await;
+            coop_core::test_util::forced_yield_unsited().await;
         }
         x = work(x ^ i);
     }

@@ -1,713 +1,225 @@
-//! The thread's budget: the state every yield point spends, and the scopes that set it.
-//!
-//! One `Cell` per thread (without `std`, one atomic word per program: see `platform`) holds
-//! the fast path's counter: how many units the running code may
-//! still spend before the slow path has to look, and in which [`Mode`]. With no scope active the
-//! units are the thread's ambient counter, and the ambient source (`ambient`) has a say in every
-//! spend. There is one way to spend, [`spend`]: the fast path `try_spend` and `poll_proceed`'s
-//! [`poll_spend`] are its two callers, and everything that happens once the counter is empty
-//! ([`spend_slow`]: the next chunk of a time-sliced budget, the ambient refill; [`force_yield`])
-//! is out of line.
-//!
-//! A second `Cell`, read only on the slow path, holds the rest of the budget ([`Reserve`]): the
-//! units not yet handed to the counter and the time slice. Without a slice the counter holds the
-//! whole budget and the reserve is empty, so a budget without a slice behaves, and costs, as it
-//! did before slices existed.
+//! A budget as a value, [`Budget`]: how many units, and optionally how much time, code may spend
+//! before a yield point forces it to yield; and the process default that scopes and the
+//! ambient budget start from.
 
-use core::cell::Cell;
-use core::task::{Context, Poll, Waker};
+use core::time::Duration;
 
-use crate::ambient;
-use crate::clock;
-use crate::platform::{self, Counter, FastCell, Packed};
-use crate::sites::{self, SiteRef};
-use crate::slice::{self, Check};
-use crate::value::{Budget, default_budget};
+use crate::clock::nanos;
+use crate::platform::Counter;
 
-/// Where the running code's budget comes from.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
-    /// No scope is active: the thread's ambient counter, refilled each time it forces a yield,
-    /// together with the ambient source.
-    Ambient,
-    /// Inside [`with_budget`]: the units are the scope's until it ends, and nothing refills them.
-    Scoped,
-    /// Inside [`with_unconstrained`]: nothing is spent and nothing forces a yield.
-    Unconstrained,
-}
-
-/// The fast path's counter. `Copy` and four bytes, so the thread-local needs no destructor and
-/// stays readable during thread-local teardown, and without `std` it fits one atomic word.
-#[derive(Clone, Copy, Debug)]
-struct State {
-    units: u16,
-    mode: Mode,
-    /// Set when a spend found no unit left; cleared when units are handed out again. It makes
-    /// [`forced_yield_count`] count each exhaustion once, however many yield points notice it.
-    exhausted: bool,
-}
-
-impl State {
-    /// A fresh thread's counter: empty, so that the first spend draws the process default.
-    const UNDRAWN: State = State::fresh(0, Mode::Ambient);
-
-    const fn fresh(units: u16, mode: Mode) -> State {
-        State {
-            units,
-            mode,
-            exhausted: false,
-        }
-    }
-
-    /// The same state with one unit fewer; only called when a unit is left.
-    const fn spent_one(self) -> State {
-        State {
-            units: self.units - 1,
-            ..self
-        }
-    }
-
-    /// The state as one word: the units in the low 16 bits, the mode and the flag above.
-    const fn packed(self) -> u32 {
-        let mode = match self.mode {
-            Mode::Ambient => 0,
-            Mode::Scoped => 1,
-            Mode::Unconstrained => 2,
-        };
-        self.units as u32 | mode << 16 | (self.exhausted as u32) << 18
-    }
-}
-
-impl Packed for State {
-    #[inline(always)]
-    fn pack(self) -> u32 {
-        self.packed()
-    }
-
-    #[inline(always)]
-    fn unpack(word: u32) -> State {
-        State {
-            units: word as u16,
-            mode: match (word >> 16) & 3 {
-                0 => Mode::Ambient,
-                1 => Mode::Scoped,
-                _ => Mode::Unconstrained,
-            },
-            exhausted: word & 1 << 18 != 0,
-        }
-    }
-}
-
-/// The part of a budget only the slow path reads: units not yet handed to the counter, and the
-/// time slice they are spent under. `Copy`, without a destructor, like [`State`].
-#[derive(Clone, Copy, Debug)]
-struct Reserve {
-    /// Units of the budget not yet in the counter; only a budget with a slice keeps any here.
-    units: u16,
-    /// The slice, in nanoseconds.
-    limit: Option<u64>,
-    /// The clock when the budget was first spent from; `None` until then.
-    started: Option<u64>,
-    /// The clock at the last check, and the units handed to the counter then.
-    checked_at: u64,
-    handed: u16,
-    /// Units handed to the counter so far, all chunks together.
-    spent: u16,
-    /// The slice, not the units, ended this budget.
-    timed_out: bool,
-    /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
-    /// its first spend (a thread-local's initial value cannot).
-    undrawn: bool,
-}
-
-impl Reserve {
-    const EMPTY: Reserve = Reserve {
-        units: 0,
-        limit: None,
-        started: None,
-        checked_at: 0,
-        handed: 0,
-        spent: 0,
-        timed_out: false,
-        undrawn: false,
-    };
-
-    const UNDRAWN: Reserve = Reserve {
-        undrawn: true,
-        ..Reserve::EMPTY
-    };
-}
-
-/// A fresh budget: without a slice, all units in the counter; with one, all in the reserve, so
-/// the first spend reaches the slow path and starts the slice.
-fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
-    match budget.slice_nanos() {
-        None => (State::fresh(budget.unit_count(), mode), Reserve::EMPTY),
-        Some(limit) => (
-            State::fresh(0, mode),
-            Reserve {
-                units: budget.unit_count(),
-                limit: Some(limit),
-                ..Reserve::EMPTY
-            },
-        ),
-    }
-}
-
-/// What the thread's last forced yield under a slice knew of its loop: the yield point's key,
-/// when that budget's slice started and how many units it spent. A budget that starts by
-/// resuming that same yield point (the loop that yielded goes on) measures the loop's pace
-/// from them, with the clock read it makes anyway (the round trip through the executor counts
-/// as loop time, which only shortens the chunk), and sizes its first chunk against its own
-/// slice: a steady loop reads the clock once per budget, a loop that slowed down is measured
-/// again at the next budget, and a hint never carries one budget's slice into another. Any
-/// other budget starts with one unit and measures it.
-#[derive(Clone, Copy, Debug)]
-struct PaceHint {
-    site: usize,
-    started: u64,
-    spent: u16,
-}
-
-platform::fast_local! {
-    static CURRENT: State = State::UNDRAWN;
-}
-platform::local! {
-    static RESERVE: Reserve = Reserve::UNDRAWN;
-}
-platform::local! {
-    static HINT: PaceHint = PaceHint {
-        site: 0,
-        started: 0,
-        spent: 0,
-    };
-}
-
-static FORCED_YIELDS: Counter = Counter::new(0);
-static TIME_SLICE_YIELDS: Counter = Counter::new(0);
-
-/// Reads the thread's budget; `None` only if the thread-local is gone.
-#[inline(always)]
-fn current() -> Option<State> {
-    CURRENT.try_with(|cell| cell.get()).ok()
-}
-
-#[inline(always)]
-fn set(state: State) {
-    // During thread-local teardown there is nothing left to restore.
-    let _ = CURRENT.try_with(|cell| cell.set(state));
-}
-
-fn reserve() -> Option<Reserve> {
-    RESERVE.try_with(Cell::get).ok()
-}
-
-fn set_reserve(reserve: Reserve) {
-    let _ = RESERVE.try_with(|cell| cell.set(reserve));
-}
-
-/// A unit a yield point spent, until the operation it paid for says whether it made progress:
-/// [`keep`](Charge::keep) or [`refund`](Charge::refund).
-pub(crate) enum Charge {
-    /// Nothing was charged: unconstrained code, or a budget unreachable during teardown.
-    Nothing,
-    /// A unit of a scope's budget.
-    Scope,
-    /// A unit of the ambient budget: one of the counter's, and the source's.
-    Ambient(ambient::Unit),
-}
-
-impl Charge {
-    /// The operation made progress: the unit stays spent.
-    #[inline(always)]
-    pub(crate) fn keep(self) {
-        if let Charge::Ambient(unit) = self {
-            unit.keep();
-        }
-    }
-
-    /// The operation made no progress: the unit goes back, to coop's budget and to the source.
-    pub(crate) fn refund(self) {
-        match self {
-            Charge::Nothing => {}
-            Charge::Scope => refund_unit(),
-            Charge::Ambient(unit) => {
-                refund_unit();
-                unit.refund();
-            }
-        }
-    }
-}
-
-/// Why a spend was refused, which decides who wakes the task.
-enum Refused {
-    /// coop's budget is spent (a scope's, or the ambient counter with nothing to refill it):
-    /// the caller forces the yield and wakes the task.
-    Budget,
-    /// The ambient source is spent and has registered the spending context's waker: the caller
-    /// still counts the forced yield, but a real waker is already taken care of.
-    Source,
-}
-
-/// Spends one unit of the thread's budget: the one place that decides.
-///
-/// `cx` only reaches the ambient source, which registers its waker when it refuses; `site`, the
-/// yield point spending, only the slow path. Each caller reads the thread-local itself, so that
-/// what it does with the [`Charge`] stays inside that one access.
-#[inline(always)]
-fn spend(
-    cell: &FastCell<State>,
-    cx: &mut Context<'_>,
-    site: Option<SiteRef>,
-) -> Result<Charge, Refused> {
-    let state = cell.get();
-    match state.mode {
-        Mode::Unconstrained => Ok(Charge::Nothing),
-        // One arm for both kinds of budget, so that deciding costs one branch whichever it is.
-        _ if state.units > 0 => {
-            let charge = match state.mode {
-                Mode::Ambient => match ambient::spend(cx) {
-                    Poll::Ready(unit) => Charge::Ambient(unit),
-                    Poll::Pending => return Err(Refused::Source),
-                },
-                _ => Charge::Scope,
-            };
-            cell.set(state.spent_one());
-            Ok(charge)
-        }
-        _ => spend_slow(cell, cx, site),
-    }
-}
-
-/// The counter is empty: hands it the budget's next chunk and spends from it, or finds the
-/// budget spent (by its units or its slice), or refills an ambient counter from the source.
-#[cold]
-#[inline(never)]
-fn spend_slow(
-    cell: &FastCell<State>,
-    cx: &mut Context<'_>,
-    site: Option<SiteRef>,
-) -> Result<Charge, Refused> {
-    let state = cell.get();
-    match next_chunk(state, site) {
-        Chunk::Granted => spend(cell, cx, site),
-        Chunk::Over => Err(Refused::Budget),
-        Chunk::Spent => match state.mode {
-            // The counter is empty: where the source keeps a budget per task poll, the counter
-            // is only its fallback and refills, taking the unit being spent.
-            Mode::Ambient => match ambient::refill(cx) {
-                Some(unit) => {
-                    let (fresh_state, fresh_reserve) = fresh(default_budget(), Mode::Ambient);
-                    cell.set(fresh_state);
-                    set_reserve(fresh_reserve);
-                    if fresh_state.units == 0 {
-                        // A slice: this unit starts it. No unit at all: the source's is all.
-                        let _ = next_chunk(fresh_state, None);
-                    }
-                    let state = cell.get();
-                    if state.units > 0 {
-                        cell.set(state.spent_one());
-                    }
-                    Ok(Charge::Ambient(unit))
-                }
-                None => Err(Refused::Budget),
-            },
-            _ => Err(Refused::Budget),
-        },
-    }
-}
-
-/// What the reserve had for an empty counter.
-enum Chunk {
-    /// The counter holds a new chunk.
-    Granted,
-    /// The slice is over: the budget is spent until it is fresh again.
-    Over,
-    /// No unit is left.
-    Spent,
-}
-
-/// Moves the budget's next chunk from the reserve into the empty counter of `state`, starting
-/// or checking the time slice; a fresh thread's ambient budget first draws the process
-/// default. `resumed` is the yield point spending this unit, where it is known: when it is the
-/// one whose forced yield ended the thread's previous budget, the loop goes on.
-fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
-    let Some(mut reserve) = reserve() else {
-        return Chunk::Spent;
-    };
-    if reserve.undrawn {
-        let (fresh_state, fresh_reserve) = fresh(default_budget(), Mode::Ambient);
-        reserve = fresh_reserve;
-        if fresh_state.units > 0 {
-            set_reserve(reserve);
-            set(fresh_state);
-            return Chunk::Granted;
-        }
-    }
-    let Some(limit) = reserve.limit.filter(|_| reserve.units > 0) else {
-        set_reserve(reserve);
-        return Chunk::Spent;
-    };
-    let now = clock::now_nanos();
-    let chunk = match reserve.started {
-        // The budget's first unit starts the slice. The loop that yielded last on this thread
-        // going on takes its first chunk at the pace it had; anything else gets one unit, and the
-        // next check measures it.
-        None => {
-            reserve.started = Some(now);
-            let hint = HINT.try_with(Cell::get).ok();
-            match (resumed, hint) {
-                (Some(site), Some(hint)) if hint.spent > 0 && hint.site == site.key() => {
-                    let per_unit = now.saturating_sub(hint.started) / u64::from(hint.spent);
-                    slice::first_chunk(limit, per_unit, reserve.units)
-                }
-                _ => 1,
-            }
-        }
-        Some(started) => match slice::check(
-            limit,
-            now.saturating_sub(started),
-            now.saturating_sub(reserve.checked_at),
-            reserve.handed,
-            reserve.units,
-        ) {
-            Check::Over => {
-                reserve.units = 0;
-                reserve.timed_out = true;
-                reserve.checked_at = now;
-                set_reserve(reserve);
-                return Chunk::Over;
-            }
-            Check::Chunk(chunk) => chunk,
-        },
-    };
-    reserve.units -= chunk;
-    reserve.checked_at = now;
-    reserve.handed = chunk;
-    reserve.spent = reserve.spent.saturating_add(chunk);
-    set_reserve(reserve);
-    set(State {
-        units: chunk,
-        exhausted: false,
-        ..state
-    });
-    Chunk::Granted
-}
-
-/// The fast path of the yield point `#[cooperative]` inserts: spends one unit and keeps it.
-/// `true`: go on; `false`: the budget is spent, and the caller must yield by awaiting
-/// `forced_yield()`, which wakes the task.
-///
-/// No waker is at hand here, so the source gets a no-op one; a refusal by the source is then
-/// one more reason for the caller's forced yield, which registers the task's real waker.
-#[inline(always)]
-pub fn try_spend() -> bool {
-    CURRENT
-        .try_with(|cell| {
-            spend(cell, &mut Context::from_waker(Waker::noop()), None)
-                .map(Charge::keep)
-                .is_ok()
-        })
-        // During thread-local teardown nothing is charged and nothing forces a yield.
-        .unwrap_or(true)
-}
-
-/// Spends one unit for `poll_proceed` at `site`. `Pending`: the budget is spent, the forced
-/// yield is counted, and the task will be woken.
-#[inline]
-pub(crate) fn poll_spend(cx: &mut Context<'_>, site: SiteRef) -> Poll<Charge> {
-    match CURRENT
-        .try_with(|cell| spend(cell, cx, Some(site)))
-        .unwrap_or(Ok(Charge::Nothing))
-    {
-        Ok(charge) => Poll::Ready(charge),
-        Err(Refused::Budget) => {
-            force_yield(cx, site);
-            Poll::Pending
-        }
-        // The source holds the task's own waker and wakes the task itself.
-        Err(Refused::Source) => {
-            on_exhausted(site);
-            Poll::Pending
-        }
-    }
-}
-
-/// Gives a unit back to the running code's budget, unless it is unconstrained by now.
-fn refund_unit() {
-    if let Some(state) = current()
-        && state.mode != Mode::Unconstrained
-    {
-        set(State {
-            units: state.units.saturating_add(1),
-            ..state
-        });
-    }
-}
-
-/// Spends a unit if one is left, and never refuses: for the poll right after a forced yield at
-/// `site`, which must complete whatever the budget says.
-pub(crate) fn spend_if_any(site: SiteRef) {
-    let Some(state) = current() else { return };
-    if state.mode == Mode::Unconstrained {
-        return;
-    }
-    if state.mode == Mode::Ambient
-        && let Poll::Ready(unit) = ambient::spend(&mut Context::from_waker(Waker::noop()))
-    {
-        // A unit the source refuses is simply not spent.
-        unit.keep();
-    }
-    // An empty counter takes the next chunk first: this unit starts a fresh budget's slice.
-    if state.units == 0 && !matches!(next_chunk(state, Some(site)), Chunk::Granted) {
-        return;
-    }
-    if let Some(state) = current()
-        && state.units > 0
-    {
-        set(state.spent_one());
-    }
-}
-
-/// The budget is spent and the yield point at `site` is about to return `Pending`: counts the
-/// exhaustion, refills an ambient budget, and wakes the task as the ambient source wants it
-/// woken.
-#[cold]
-#[inline(never)]
-pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) {
-    on_exhausted(site);
-    ambient::wake_after_forced_yield(cx);
-}
-
-/// Counts the exhaustion once, for the process and for the yield point at `site`, reports it,
-/// and refills an ambient budget from the process default: no executor will, so the thread
-/// refills its own at each forced yield.
-#[cold]
-#[inline(never)]
-fn on_exhausted(site: SiteRef) {
-    let Some(state) = current() else { return };
-    let reserve = reserve().unwrap_or(Reserve::EMPTY);
-    if !state.exhausted {
-        FORCED_YIELDS.add(1);
-        if reserve.timed_out {
-            TIME_SLICE_YIELDS.add(1);
-        }
-        // The stretch since the slice started, as far as the clock was read anyway.
-        let stretch = reserve
-            .started
-            .map(|started| reserve.checked_at.saturating_sub(started));
-        sites::record(site, reserve.timed_out, stretch);
-        if let Some(started) = reserve.started {
-            let _ = HINT.try_with(|hint| {
-                hint.set(PaceHint {
-                    site: site.key(),
-                    started,
-                    spent: reserve.spent,
-                });
-            });
-        }
-        #[cfg(feature = "tracing")]
-        {
-            let (file, line, function) = sites::describe(site);
-            tracing::trace!(
-                target: "coop",
-                scope = ?state.mode,
-                time_slice = reserve.timed_out,
-                site.file = file,
-                site.line = line,
-                site.function = function,
-                "budget exhausted: forcing a yield to the executor"
-            );
-        }
-    }
-    match state.mode {
-        Mode::Ambient => {
-            let (fresh_state, fresh_reserve) = fresh(default_budget(), Mode::Ambient);
-            set(fresh_state);
-            set_reserve(fresh_reserve);
-        }
-        _ => set(State {
-            exhausted: true,
-            ..state
-        }),
-    }
-}
-
-/// Whether the running code may still spend a unit before it is forced to yield.
-///
-/// Unconstrained code always has budget; so does a thread whose budget is unreachable during
-/// thread-local teardown. Use it to end a batch early, before a yield point would force it. It
-/// does not read the clock: a time slice that is over is noticed at the next check, by a yield
-/// point.
+/// Units of budget a task gets per poll by default: what [`Budget::DEFAULT`] holds.
 ///
 /// ```
-/// let batch = futures::executor::block_on(coop_core::budgeted(async {
-///     let mut batch = 0;
-///     // Spend until the budget is gone, and stop before a yield point would force a yield.
-///     while coop_core::has_budget_remaining() {
-///         coop_core::consume_budget().await;
-///         batch += 1;
-///     }
-///     batch
-/// }));
-/// assert_eq!(batch, coop_core::DEFAULT_BUDGET);
+/// assert_eq!(coop_core::DEFAULT_BUDGET, 128);
+/// assert_eq!(coop_core::Budget::DEFAULT.unit_count(), coop_core::DEFAULT_BUDGET);
 /// ```
-#[inline]
-pub fn has_budget_remaining() -> bool {
-    if cfg!(coop_disable) {
-        return true;
-    }
-    let Some(state) = current() else {
-        return true;
-    };
-    let reserve = reserve().unwrap_or(Reserve::EMPTY);
-    let units_left = state.units > 0
-        || reserve.units > 0
-        || (reserve.undrawn && default_budget().unit_count() > 0);
-    match state.mode {
-        Mode::Unconstrained => true,
-        Mode::Scoped => units_left,
-        Mode::Ambient => ambient::has_remaining(units_left),
-    }
-}
+pub const DEFAULT_BUDGET: u16 = 128;
 
-/// How many times, process-wide, a budget ran out and forced a yield, counted once per
-/// exhaustion however many yield points see it. Time slices that ran out count here too.
+/// How much code may spend before a yield point forces it to yield: a number of units, one per
+/// yield point passed, and optionally a time slice.
 ///
-/// Only the slow path touches the counter, so it costs nothing while budget remains.
+/// Units bound how many iterations run between yields, not how long they take: 128 iterations
+/// of 1 ms each hold the thread for 128 ms. A time slice bounds the time too. The slice starts
+/// when the budget is first spent from; once it is over, the next yield point that checks the
+/// clock forces a yield, exactly as a spent budget does, and the next budget starts fresh.
 ///
-/// ```
-/// let before = coop_core::forced_yield_count();
-/// futures::executor::block_on(async {
-///     for _ in 0..=coop_core::DEFAULT_BUDGET {
-///         coop_core::consume_budget().await; // the 129th forces a yield
-///     }
-/// });
-/// assert!(coop_core::forced_yield_count() > before);
-/// ```
-pub fn forced_yield_count() -> u64 {
-    FORCED_YIELDS.get()
-}
-
-/// How many of the [`forced_yield_count`] yields, process-wide, a time slice forced: the budget
-/// still had units, but its slice was over.
+/// **The guarantee**: a loop under a time slice is forced to yield at most a quarter of the
+/// slice plus one iteration after its slice ends, as long as at most one iteration of each
+/// check interval is slower than the pace measured before it (by the previous interval; for a
+/// budget's first interval, by the last interval of the previous budget at the same yield point
+/// on the thread, else the first unit is measured alone).
+///
+/// How it stays cheap: the clock is never read on a yield point's fast path. The budget hands
+/// its units to the fast path's counter in chunks, and the clock is read only when a chunk runs
+/// out. The chunk adapts to the loop, as HotSpot strip-mines its safepoint polls: after a check
+/// it holds as many units as, at the pace just measured, fit in a quarter of the slice and
+/// before the slice ends (at least one, at most what is left). Slow iterations check every
+/// unit. A fast loop reads the clock once per budget: when the budget starts by resuming the
+/// yield point whose forced yield ended the previous one (the loop goes on), its first chunk is
+/// sized at the pace that budget measured, and when its units run out before its slice no check
+/// is needed. A budget that starts anywhere else measures its first unit alone, one read more.
+///
+/// Choosing a slice: the longest you accept another task on the thread to wait for, minus the
+/// longest single iteration of your loops. A slice much longer than a budget's worth of
+/// iterations costs a clock read per budget and changes nothing else; a slice shorter than an
+/// iteration yields at every iteration.
 ///
 /// ```
 /// use std::time::Duration;
 ///
-/// use coop_core::{Budget, budgeted_with, time_slice_yield_count};
+/// use coop_core::Budget;
 ///
-/// let before = time_slice_yield_count();
-/// // Each iteration takes 1 ms; the slice is 2 ms, so units never run out, time does.
-/// let sliced = Budget::units(1000).slice(Duration::from_millis(2));
-/// futures::executor::block_on(budgeted_with(sliced, async {
-///     for _ in 0..5 {
-///         coop_core::consume_budget().await;
-///         std::thread::sleep(Duration::from_millis(1));
-///     }
-/// }));
-/// assert!(time_slice_yield_count() > before);
+/// let sliced = Budget::DEFAULT.slice(Duration::from_millis(1));
+/// assert_eq!(sliced.unit_count(), 128);
+/// assert_eq!(sliced.time_slice(), Some(Duration::from_millis(1)));
+/// assert_eq!(Budget::from(3), Budget::units(3));
+/// assert_eq!(Budget::DEFAULT.time_slice(), None);
 /// ```
-pub fn time_slice_yield_count() -> u64 {
-    TIME_SLICE_YIELDS.get()
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Budget {
+    units: u16,
+    slice: Option<Duration>,
 }
 
-/// Restores the budget it saved when dropped, so scopes unwind on return and on panic.
-struct Restore(State, Reserve);
+impl Budget {
+    /// 128 units and no time limit: tokio's budget, and what coop uses unless told otherwise.
+    ///
+    /// ```
+    /// assert_eq!(coop_core::Budget::DEFAULT, coop_core::Budget::units(128));
+    /// ```
+    pub const DEFAULT: Budget = Budget::units(DEFAULT_BUDGET);
 
-impl Drop for Restore {
-    fn drop(&mut self) {
-        set(self.0);
-        set_reserve(self.1);
+    /// A budget of `n` units and no time limit.
+    ///
+    /// ```
+    /// let small = coop_core::Budget::units(16);
+    /// assert_eq!(small.unit_count(), 16);
+    /// ```
+    pub const fn units(n: u16) -> Budget {
+        Budget {
+            units: n,
+            slice: None,
+        }
+    }
+
+    /// The same units, and a time limit of `d` from the first unit spent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let budget = coop_core::Budget::units(64).slice(Duration::from_micros(500));
+    /// assert_eq!(budget.time_slice(), Some(Duration::from_micros(500)));
+    /// ```
+    pub const fn slice(self, d: Duration) -> Budget {
+        Budget {
+            slice: Some(d),
+            ..self
+        }
+    }
+
+    /// How many units the budget holds.
+    ///
+    /// ```
+    /// assert_eq!(coop_core::Budget::from(7).unit_count(), 7);
+    /// ```
+    pub const fn unit_count(self) -> u16 {
+        self.units
+    }
+
+    /// The time slice, if the budget has one.
+    ///
+    /// ```
+    /// assert_eq!(coop_core::Budget::units(7).time_slice(), None);
+    /// ```
+    pub const fn time_slice(self) -> Option<core::time::Duration> {
+        self.slice
+    }
+
+    /// The time slice in nanoseconds, if any.
+    pub(crate) fn slice_nanos(self) -> Option<u64> {
+        self.slice.map(nanos)
     }
 }
 
-fn scoped<R>((state, reserve): (State, Reserve), f: impl FnOnce() -> R) -> R {
-    let (Some(previous), Some(previous_reserve)) = (current(), self::reserve()) else {
-        return f();
+impl Default for Budget {
+    /// [`Budget::DEFAULT`].
+    fn default() -> Budget {
+        Budget::DEFAULT
+    }
+}
+
+impl From<u16> for Budget {
+    /// `n` units and no time limit, so that `with_budget(3, f)` reads as it always did.
+    fn from(n: u16) -> Budget {
+        Budget::units(n)
+    }
+}
+
+/// The process default, packed so that one read gets it whole: the units in the low
+/// 16 bits, the slice above them (0: none; otherwise nanoseconds plus one, saturating).
+static DEFAULT: Counter = Counter::new(pack(Budget::DEFAULT));
+
+/// Slices are stored in 48 bits: up to about 78 hours.
+const SLICE_BITS: u32 = 48;
+const SLICE_MAX: u64 = (1 << SLICE_BITS) - 1;
+
+const fn pack(budget: Budget) -> u64 {
+    let slice = match budget.slice {
+        None => 0,
+        Some(d) => {
+            let ns = d.as_nanos();
+            if ns >= SLICE_MAX as u128 {
+                SLICE_MAX
+            } else {
+                ns as u64 + 1
+            }
+        }
     };
-    set(state);
-    set_reserve(reserve);
-    let _restore = Restore(previous, previous_reserve);
-    f()
+    (slice << 16) | budget.units as u64
 }
 
-/// Runs `f` with a fresh budget, the process default ([`default_budget`]: 128 units unless
-/// [`set_default_budget`](crate::set_default_budget) changed it), then restores the budget that
-/// was there before, also if `f` panics.
-///
-/// This is the task boundary for executor authors: wrap each poll of a task in it, and every
-/// yield point inside spends that task's budget, forcing the task to yield once it is spent.
-/// Inside the scope a spent budget stays spent until the scope ends, so every yield point of the
-/// task returns `Pending` and the task goes back to its executor.
-///
-/// [`default_budget`]: crate::default_budget
-///
-/// ```
-/// use std::task::{Context, Poll, Waker};
-///
-/// let mut task = Box::pin(async {
-///     for _ in 0..200 {
-///         coop_core::consume_budget().await;
-///     }
-/// });
-/// let mut cx = Context::from_waker(Waker::noop());
-/// let mut polls = 1;
-/// while coop_core::budget(|| task.as_mut().poll(&mut cx)).is_pending() {
-///     polls += 1;
-/// }
-/// assert_eq!(polls, 2); // 128 units in the first poll, the rest in the second
-/// ```
-pub fn budget<R>(f: impl FnOnce() -> R) -> R {
-    with_budget(default_budget(), f)
+const fn unpack(packed: u64) -> Budget {
+    let slice = packed >> 16;
+    Budget {
+        units: (packed & 0xffff) as u16,
+        slice: if slice == 0 {
+            None
+        } else {
+            Some(Duration::from_nanos(slice - 1))
+        },
+    }
 }
 
-/// Runs `f` with a fresh `budget` (a [`Budget`], or a number of units), then restores the
-/// previous budget, also on panic.
+/// Sets the budget that [`budget`](fn@crate::budget), [`budgeted`](crate::budgeted) and every
+/// thread's ambient budget start from, process-wide, from their next fresh budget on.
 ///
-/// Nested scopes work: the inner scope starts fresh, and the outer one gets back exactly what it
-/// had, whatever the inner one spent. A time slice of the inner scope runs on its own clock; the
-/// outer scope's keeps running meanwhile.
+/// It is read only where a fresh budget begins (a scope's entry, a `budgeted` poll, the ambient
+/// budget's refill), never on a yield point's fast path, so setting it costs nothing per
+/// iteration. Explicit budgets ([`with_budget`](crate::with_budget),
+/// [`budgeted_with`](crate::budgeted_with)) are not affected. Slices are kept to about 78 hours.
 ///
 /// ```
-/// use std::task::{Context, Poll, Waker};
+/// use std::time::Duration;
 ///
-/// let mut cx = Context::from_waker(Waker::noop());
-/// coop_core::with_budget(3, || {
-///     for _ in 0..3 {
-///         let Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) else { unreachable!() };
-///         unit.made_progress();
-///     }
-///     // A fourth unit is refused: the caller should yield.
-///     assert!(coop_core::poll_proceed(&mut cx).is_pending());
-/// });
+/// use coop_core::{Budget, default_budget, set_default_budget};
+///
+/// // Every budget from now on: 128 units, and at most 2 ms.
+/// set_default_budget(Budget::DEFAULT.slice(Duration::from_millis(2)));
+/// assert_eq!(default_budget().time_slice(), Some(Duration::from_millis(2)));
+/// set_default_budget(Budget::DEFAULT);
 /// ```
-pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
-    scoped(fresh(budget.into(), Mode::Scoped), f)
+pub fn set_default_budget(budget: impl Into<Budget>) {
+    DEFAULT.set(pack(budget.into()));
 }
 
-/// Runs `f` with budgets switched off: no yield point forces a yield, by units or by time, and
-/// nothing `f` spends is charged to the surrounding budget. The previous budget is restored
-/// afterwards, also on panic.
+/// The process default budget: [`Budget::DEFAULT`] unless [`set_default_budget`] changed it.
 ///
 /// ```
-/// use std::task::{Context, Waker};
-///
-/// let mut cx = Context::from_waker(Waker::noop());
-/// coop_core::with_budget(1, || {
-///     coop_core::with_unconstrained(|| {
-///         for _ in 0..1000 {
-///             assert!(coop_core::poll_proceed(&mut cx).is_ready());
-///         }
-///     });
-///     assert!(coop_core::has_budget_remaining()); // the one unit is still there
-/// });
+/// assert_eq!(coop_core::default_budget(), coop_core::Budget::DEFAULT);
 /// ```
-pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    scoped((State::fresh(0, Mode::Unconstrained), Reserve::EMPTY), f)
+pub fn default_budget() -> Budget {
+    unpack(DEFAULT.get())
 }
 
-/// Whether no scope is active on this thread: the state a thread is in between task polls.
-pub(crate) fn is_ambient() -> bool {
-    current().is_none_or(|state| state.mode == Mode::Ambient)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_keeps_units_and_slice() {
+        for budget in [
+            Budget::DEFAULT,
+            Budget::units(0),
+            Budget::units(u16::MAX).slice(Duration::ZERO),
+            Budget::units(5).slice(Duration::from_nanos(1)),
+            Budget::DEFAULT.slice(Duration::from_millis(1)),
+        ] {
+            assert_eq!(unpack(pack(budget)), budget);
+        }
+        let long = Budget::DEFAULT.slice(Duration::from_secs(1 << 40));
+        assert_eq!(
+            unpack(pack(long)).time_slice(),
+            Some(Duration::from_nanos(SLICE_MAX - 1))
+        );
+    }
 }

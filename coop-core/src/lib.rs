@@ -226,6 +226,8 @@
 //!   sockets can wait up to 61 budgets (see BENCHMARKS.md).
 //! - `tracing`: one `trace`-level event (target `coop`) per forced yield.
 //! - `futures-core`: `cooperative(stream)` is a `futures_core::Stream`: one unit per item.
+//! - `test-util`: hooks for coop's own tests and benchmarks ([`test_util`]); no stability
+//!   promise.
 //!
 //! # Compiling yield points out
 //!
@@ -252,7 +254,13 @@ mod clock;
 mod platform;
 mod sites;
 mod slice;
-mod value;
+mod state;
+#[cfg(feature = "test-util")]
+pub mod test_util;
+// Without the feature the hooks are compiled all the same, so that what they call stays checked.
+#[cfg(not(feature = "test-util"))]
+#[allow(dead_code, unreachable_pub)]
+mod test_util;
 mod wrappers;
 mod yield_point;
 
@@ -260,15 +268,15 @@ mod yield_point;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use budget::{
-    budget, forced_yield_count, has_budget_remaining, time_slice_yield_count, with_budget,
-    with_unconstrained,
-};
+pub use budget::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
 pub use clock::set_clock;
 pub use sites::{SiteStats, write_report};
 #[cfg(feature = "std")]
 pub use sites::{report, sites};
-pub use value::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
+pub use state::{
+    budget, forced_yield_count, has_budget_remaining, time_slice_yield_count, with_budget,
+    with_unconstrained,
+};
 pub use wrappers::{
     Budgeted, Coop, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,
 };

@@ -1,17 +1,6 @@
 //! What `#[cooperative]` and `#[unconstrained]` expansions call. Not public API: no stability
 //! promise, hidden from the docs.
 
-pub use crate::budget::try_spend;
-
-/// Whether no budget scope is active on this thread, as between two task polls: for tests that
-/// check a scope never outlives its poll (a panic, a task dropped mid-poll).
-pub fn no_scope_active() -> bool {
-    crate::budget::is_ambient()
-}
-pub use crate::sites::Site;
-pub use crate::wrappers::unconstrained;
-pub use crate::yield_point::{forced_yield_at, forced_yield_unsited};
-
 /// The yield point `#[cooperative]` inserts at the head of each loop body:
 /// `yield_point!(fn_name, file!(), line!(), column!())` with the loop keyword's location, or
 /// `yield_point!()`, a site without a fn at the invocation's own location.
@@ -23,6 +12,10 @@ pub use crate::yield_point::{forced_yield_at, forced_yield_unsited};
 /// invocation (the loop keyword, where `#[cooperative]` puts it) and by the fn's path. Under
 /// `--cfg coop_disable` it expands to nothing at all, site included.
 pub use crate::__coop_yield_point as yield_point;
+pub use crate::sites::Site;
+pub use crate::state::try_spend;
+pub use crate::wrappers::unconstrained;
+pub use crate::yield_point::forced_yield_at;
 
 #[doc(hidden)]
 #[macro_export]

@@ -147,7 +147,6 @@ pub(crate) fn record(site: SiteRef, time_slice: bool, slice: Option<u64>) {
 }
 
 /// The fields the `tracing` event reports.
-#[cfg(feature = "tracing")]
 pub(crate) fn describe(site: SiteRef) -> (&'static str, u32, &'static str) {
     match site {
         SiteRef::Static(site) => (site.place.file, site.place.line, site.place.function),

@@ -11,9 +11,9 @@ use core::task::{Context, Poll};
 use pin_project_lite::pin_project;
 
 use crate::ambient;
-use crate::budget::{spend_if_any, with_budget, with_unconstrained};
+use crate::budget::{Budget, default_budget};
 use crate::sites::SiteRef;
-use crate::value::{Budget, default_budget};
+use crate::state::{spend_if_any, with_budget, with_unconstrained};
 use crate::yield_point::poll_proceed_at;
 
 pin_project! {

@@ -6,8 +6,8 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::budget::{self, Charge};
 use crate::sites::{Site, SiteRef};
+use crate::state::{self, Charge};
 
 /// Spends one unit of the running task's budget; once the budget is spent, yields to the
 /// executor first.
@@ -43,19 +43,7 @@ pub fn consume_budget() -> ConsumeBudget {
 /// the budget again, then completes as [`ConsumeBudget`] does. The yield is counted for `site`,
 /// the `static` the expansion holds beside the yield point.
 pub fn forced_yield_at(site: &'static Site) -> ConsumeBudget {
-    ConsumeBudget {
-        stage: Stage::Exhausted,
-        site: SiteRef::Static(site),
-    }
-}
-
-/// [`forced_yield_at`] counted for no site at all: what a yield point cost before sites, for
-/// the benchmarks to compare against.
-pub fn forced_yield_unsited() -> ConsumeBudget {
-    ConsumeBudget {
-        stage: Stage::Exhausted,
-        site: SiteRef::None,
-    }
+    ConsumeBudget::exhausted(SiteRef::Static(site))
 }
 
 /// The future returned by [`consume_budget`].
@@ -82,26 +70,33 @@ enum Stage {
     Yielded,
 }
 
+impl ConsumeBudget {
+    /// The slow path of a yield point whose fast path found the budget spent, at `site`.
+    pub(crate) fn exhausted(site: SiteRef) -> ConsumeBudget {
+        ConsumeBudget {
+            stage: Stage::Exhausted,
+            site,
+        }
+    }
+}
+
 impl Future for ConsumeBudget {
     type Output = ();
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if cfg!(coop_disable) {
-            return Poll::Ready(());
-        }
         match self.stage {
-            Stage::Spend if budget::try_spend() => return Poll::Ready(()),
+            Stage::Spend if state::try_spend() => return Poll::Ready(()),
             Stage::Spend | Stage::Exhausted => {}
             Stage::Yielded => {
                 // The yield already happened: complete, whatever the budget says now, so that
                 // a scope that is never refreshed cannot hold this future forever.
-                budget::spend_if_any(self.site);
+                state::spend_if_any(self.site);
                 return Poll::Ready(());
             }
         }
         self.stage = Stage::Yielded;
-        budget::force_yield(cx, self.site);
+        state::force_yield(cx, self.site);
         Poll::Pending
     }
 }
@@ -144,10 +139,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 /// [`poll_proceed`] for the yield point at `site`.
 #[inline]
 pub(crate) fn poll_proceed_at(cx: &mut Context<'_>, site: SiteRef) -> Poll<RestoreOnPending> {
-    if cfg!(coop_disable) {
-        return Poll::Ready(RestoreOnPending::new(Charge::Nothing));
-    }
-    budget::poll_spend(cx, site).map(RestoreOnPending::new)
+    state::poll_spend(cx, site).map(RestoreOnPending::new)
 }
 
 /// The guard [`poll_proceed`] returns: gives the unit back when dropped, unless

@@ -79,7 +79,7 @@ fn ten_thousand_mixed_tasks_on_four_workers_complete_unwind_and_add_up() {
             let (foreign_scopes, parks) = (foreign_scopes.clone(), parks.clone());
             move || {
                 parks.fetch_add(1, Ordering::Relaxed);
-                if !coop_core::__private::no_scope_active() {
+                if !coop_core::test_util::no_scope_active() {
                     foreign_scopes.fetch_add(1, Ordering::Relaxed);
                 }
             }
