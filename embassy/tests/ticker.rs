@@ -141,11 +141,18 @@ fn a_plain_loop_holds_the_ticker_for_the_whole_loop() {
 /// ticker; under heavy load it may be several, never the whole loop.
 fn assert_ticker_gets_turns(observed: &Observed) {
     assert!(
-        observed.during.iter().all(|progress| progress % BUDGET == 0),
+        observed
+            .during
+            .iter()
+            .all(|progress| progress % BUDGET == 0),
         "the loop yields only at budget boundaries: {:?}",
         observed.during
     );
-    assert!(observed.during.len() >= 3, "ticks during the loop: {:?}", observed.during);
+    assert!(
+        observed.during.len() >= 3,
+        "ticks during the loop: {:?}",
+        observed.during
+    );
     assert!(
         observed.worst_gap <= ROUNDS / 4,
         "worst gap {} rounds of {ROUNDS}",
