@@ -69,15 +69,21 @@ impl Budget {
     /// ```
     pub const DEFAULT: Budget = Budget::units(DEFAULT_BUDGET);
 
-    /// A budget of `n` units and no time limit.
+    /// A budget of `n` units and no time limit; at least one unit.
+    ///
+    /// A budget of 0 is a budget of 1: every task poll under it grants one unit, so a future
+    /// built on [`poll_proceed`](crate::poll_proceed) makes progress at each poll instead of
+    /// being refused for ever.
     ///
     /// ```
     /// let small = coop_core::Budget::units(16);
     /// assert_eq!(small.unit_count(), 16);
+    /// assert_eq!(coop_core::Budget::units(0).unit_count(), 1);
     /// ```
+    #[must_use]
     pub const fn units(n: u16) -> Budget {
         Budget {
-            units: n,
+            units: if n == 0 { 1 } else { n },
             slice: None,
         }
     }
@@ -90,6 +96,7 @@ impl Budget {
     /// let budget = coop_core::Budget::units(64).slice(Duration::from_micros(500));
     /// assert_eq!(budget.time_slice(), Some(Duration::from_micros(500)));
     /// ```
+    #[must_use]
     pub const fn slice(self, d: Duration) -> Budget {
         Budget {
             slice: Some(d),
@@ -129,7 +136,8 @@ impl Default for Budget {
 }
 
 impl From<u16> for Budget {
-    /// `n` units and no time limit, so that `with_budget(3, f)` reads as it always did.
+    /// `n` units (at least one, see [`Budget::units`]) and no time limit, so that
+    /// `with_budget(3, f)` reads as a number of units.
     fn from(n: u16) -> Budget {
         Budget::units(n)
     }
@@ -209,7 +217,7 @@ mod tests {
     fn packing_keeps_units_and_slice() {
         for budget in [
             Budget::DEFAULT,
-            Budget::units(0),
+            Budget::units(1),
             Budget::units(u16::MAX).slice(Duration::ZERO),
             Budget::units(5).slice(Duration::from_nanos(1)),
             Budget::DEFAULT.slice(Duration::from_millis(1)),

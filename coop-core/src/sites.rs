@@ -114,18 +114,6 @@ pub(crate) enum SiteRef {
     None,
 }
 
-impl SiteRef {
-    /// Tells yield points apart on one thread: the address of the `static` or the location; zero
-    /// for none, which no pace is remembered for.
-    pub(crate) fn key(self) -> usize {
-        match self {
-            SiteRef::Static(site) => core::ptr::from_ref(site) as usize,
-            SiteRef::Caller(location) => core::ptr::from_ref(location) as usize,
-            SiteRef::None => 0,
-        }
-    }
-}
-
 /// Counts a forced yield at `site`: by the slice (`time_slice`) or by the units, `slice` after
 /// its budget's slice started (when the clock was read). Registers the site the first time.
 pub(crate) fn record(site: SiteRef, time_slice: bool, slice: Option<u64>) {
@@ -171,14 +159,19 @@ static CALLERS: [CallerSlot; CALLER_SITES] = [const {
     }
 }; CALLER_SITES];
 
+/// How many slots a place may look at: finding its slot, or finding that it has none, takes at
+/// most this many probes however full the table is.
+const PROBES: usize = 8;
+
 /// The slot of a hand-written yield point's caller: open addressing on the place, each slot
-/// claimed once. Codegen may copy a `Location`; the copies hash alike and share the slot.
+/// claimed once, at most [`PROBES`] slots looked at. Codegen may copy a `Location`; the copies
+/// hash alike and share the slot.
 fn caller_slot(location: &'static Location<'static>) -> Option<&'static CallerSlot> {
     let place = Place::of(location);
     let hash = (place.line as usize)
         .wrapping_mul(31)
         .wrapping_add(place.column as usize);
-    (0..CALLER_SITES)
+    (0..PROBES)
         .map(|probe| &CALLERS[(hash + probe) % CALLER_SITES])
         .find(|slot| Place::of(slot.location.get_or_init(|| location)) == place)
 }
@@ -355,8 +348,10 @@ impl fmt::Display for SiteStats {
 /// - in a fn that a `macro_rules!` generates, rustc places every loop at the macro's call, so
 ///   its loops share one site;
 /// - `consume_budget()`, `poll_proceed` and `cooperative(..)` are counted at their caller's
-///   location, in a table of 1024 distinct call sites: forced yields at call sites beyond those
-///   are counted by [`forced_yield_count`](crate::forced_yield_count) only;
+///   location, in a table of 1024 slots where each call site may take one of 8: a call site
+///   that finds its 8 taken (certain past 1024 call sites, possible before) is counted by
+///   [`forced_yield_count`](crate::forced_yield_count) only. Looking a call site up costs at
+///   most 8 probes either way;
 /// - without `std` (where [`write_report`] lists them, as there is no `Vec`), the tables hold 32
 ///   hand-written call sites and 64 `#[cooperative]` yield points.
 ///

@@ -35,9 +35,11 @@ pub(crate) fn check(limit: u64, elapsed: u64, interval: u64, handed: u16, left: 
 
 /// The first chunk of a budget that resumes a loop whose pace is known: as many units as fit,
 /// at `per_unit` nanoseconds each, in a quarter of the slice `limit`; at least one, at most
-/// `left`.
+/// `left`. A pace the clock could not resolve (zero) is no pace: one unit, measured.
 pub(crate) fn first_chunk(limit: u64, per_unit: u64, left: u16) -> u16 {
-    let fit = (limit / 4).checked_div(per_unit).unwrap_or(u64::MAX);
+    let Some(fit) = (limit / 4).checked_div(per_unit) else {
+        return 1;
+    };
     u16::try_from(fit).unwrap_or(u16::MAX).clamp(1, left.max(1))
 }
 
@@ -66,6 +68,13 @@ mod tests {
         assert_eq!(check(1_000_000, 10, 64, 64, 10), Check::Chunk(10));
         // Slower than a quarter of the slice per unit: one at a time.
         assert_eq!(chunk(check(1000, 10, 300, 1, 127)), 1);
+    }
+
+    #[test]
+    fn a_pace_of_zero_measures_one_unit() {
+        assert_eq!(first_chunk(0, 0, 128), 1);
+        assert_eq!(first_chunk(1_000_000, 0, 128), 1);
+        assert_eq!(first_chunk(1_000_000, 1000, 128), 128);
     }
 
     #[test]

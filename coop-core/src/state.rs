@@ -36,15 +36,20 @@ enum Mode {
     Unconstrained,
 }
 
-/// The fast path's counter. `Copy` and four bytes, so the thread-local needs no destructor and
-/// stays readable during thread-local teardown, and without `std` it fits one atomic word.
+/// The fast path's counter. `Copy` and eight bytes, so the thread-local needs no destructor and
+/// stays readable during thread-local teardown. Without `std` it is packed into one atomic word
+/// (see [`State::packed`]).
 #[derive(Clone, Copy, Debug)]
 struct State {
     units: u16,
     mode: Mode,
-    /// Set when a spend found no unit left; cleared when units are handed out again. It makes
-    /// [`forced_yield_count`] count each exhaustion once, however many yield points notice it.
+    /// Set when a spend found no unit left (or the ambient source refused one); cleared when a
+    /// unit is spent again. It makes [`forced_yield_count`] count each exhaustion once, however
+    /// many yield points notice it, and keeps a refund from reviving a spent budget.
     exhausted: bool,
+    /// Which budget this is: a new number for each scope entered and each ambient refill, so
+    /// that a unit is refunded only to the budget that charged it.
+    budget: u32,
 }
 
 impl State {
@@ -56,6 +61,7 @@ impl State {
             units,
             mode,
             exhausted: false,
+            budget: 0,
         }
     }
 
@@ -63,20 +69,31 @@ impl State {
     const fn spent_one(self) -> State {
         State {
             units: self.units - 1,
+            exhausted: false,
             ..self
         }
     }
 }
 
+/// Bits of a budget's number kept in a packed [`State`]: the word holds the units (16 bits), the
+/// mode (2) and the exhausted flag (1), and the number's low 13 bits.
+const PACKED_BUDGET_BITS: u32 = 13;
+
 impl State {
-    /// The state as one word: the units in the low 16 bits, the mode and the flag above.
+    /// The state as one word: the units in the low 16 bits, the mode and the flag above, and
+    /// the budget's number modulo 2^13 at the top. So without `std` budget numbers repeat every
+    /// 8192 budgets: a `RestoreOnPending` dropped exactly a multiple of 8192 budgets after it
+    /// was charged refunds its unit into the budget of the time.
     const fn packed(self) -> u32 {
         let mode = match self.mode {
             Mode::Ambient => 0,
             Mode::Scoped => 1,
             Mode::Unconstrained => 2,
         };
-        self.units as u32 | mode << 16 | (self.exhausted as u32) << 18
+        self.units as u32
+            | mode << 16
+            | (self.exhausted as u32) << 18
+            | self.budget << (32 - PACKED_BUDGET_BITS)
     }
 }
 
@@ -96,6 +113,7 @@ impl Packed for State {
                 _ => Mode::Unconstrained,
             },
             exhausted: word & 1 << 18 != 0,
+            budget: word >> (32 - PACKED_BUDGET_BITS),
         }
     }
 }
@@ -140,10 +158,16 @@ impl Reserve {
     };
 }
 
-/// A fresh budget: without a slice, all units in the counter; with one, all in the reserve, so
-/// the first spend reaches the slow path and starts the slice.
+/// A fresh budget, numbered anew: without a slice, all units in the counter; with one, all in
+/// the reserve, so the first spend reaches the slow path and starts the slice.
 fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
-    match budget.slice_nanos() {
+    let number = NEXT_BUDGET
+        .try_with(|next| {
+            next.set(next.get().wrapping_add(1));
+            next.get()
+        })
+        .unwrap_or(0);
+    let (state, reserve) = match budget.slice_nanos() {
         None => (State::fresh(budget.unit_count(), mode), Reserve::EMPTY),
         Some(limit) => (
             State::fresh(0, mode),
@@ -153,20 +177,23 @@ fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
                 ..Reserve::EMPTY
             },
         ),
-    }
+    };
+    (
+        State {
+            budget: number,
+            ..state
+        },
+        reserve,
+    )
 }
 
-/// What the thread's last forced yield under a slice knew of its loop: the yield point's key,
-/// when that budget's slice started and how many units it spent. A budget that starts by
-/// resuming that same yield point (the loop that yielded goes on) measures the loop's pace
-/// from them, with the clock read it makes anyway (the round trip through the executor counts
-/// as loop time, which only shortens the chunk), and sizes its first chunk against its own
-/// slice: a steady loop reads the clock once per budget, a loop that slowed down is measured
-/// again at the next budget, and a hint never carries one budget's slice into another. Any
-/// other budget starts with one unit and measures it.
+/// What a yield point that was forced to yield knows of its loop's pace: when the budget that
+/// ended started its slice, and how many units it handed out. The yield point future keeps it
+/// (`ConsumeBudget`, `Coop`), so only the loop that yielded, in the task that yielded, sizes
+/// the first chunk of its next budget by it: another task, or another branch running the same
+/// loop at another pace, never inherits it.
 #[derive(Clone, Copy, Debug)]
-struct PaceHint {
-    site: usize,
+pub(crate) struct PaceHint {
     started: u64,
     spent: u16,
 }
@@ -178,11 +205,7 @@ platform::local! {
     static RESERVE: Reserve = Reserve::UNDRAWN;
 }
 platform::local! {
-    static HINT: PaceHint = PaceHint {
-        site: 0,
-        started: 0,
-        spent: 0,
-    };
+    static NEXT_BUDGET: u32 = 0;
 }
 
 static FORCED_YIELDS: Counter = Counter::new(0);
@@ -225,28 +248,29 @@ fn set_reserve(reserve: Reserve) {
 pub(crate) enum Charge {
     /// Nothing was charged: unconstrained code, or a budget unreachable during teardown.
     Nothing,
-    /// A unit of a scope's budget.
-    Scope,
-    /// A unit of the ambient budget: one of the counter's, and the source's.
-    Ambient(ambient::Unit),
+    /// A unit of a scope's budget, by its number.
+    Scope(u32),
+    /// A unit of the ambient budget (by its number): one of the counter's, and the source's.
+    Ambient(ambient::Unit, u32),
 }
 
 impl Charge {
     /// The operation made progress: the unit stays spent.
     #[inline(always)]
     pub(crate) fn keep(self) {
-        if let Charge::Ambient(unit) = self {
+        if let Charge::Ambient(unit, _) = self {
             unit.keep();
         }
     }
 
-    /// The operation made no progress: the unit goes back, to coop's budget and to the source.
+    /// The operation made no progress: the unit goes back to the source, and to coop's budget
+    /// if that is still the one that charged it and not spent since.
     pub(crate) fn refund(self) {
         match self {
             Charge::Nothing => {}
-            Charge::Scope => refund_unit(),
-            Charge::Ambient(unit) => {
-                refund_unit();
+            Charge::Scope(budget) => refund_unit(budget),
+            Charge::Ambient(unit, budget) => {
+                refund_unit(budget);
                 unit.refund();
             }
         }
@@ -265,15 +289,11 @@ enum Refused {
 
 /// Spends one unit of the thread's budget: the one place that decides.
 ///
-/// `cx` only reaches the ambient source, which registers its waker when it refuses; `site`, the
-/// yield point spending, only the slow path. Each caller reads the thread-local itself, so that
-/// what it does with the [`Charge`] stays inside that one access.
+/// `cx` only reaches the ambient source, which registers its waker when it refuses. Each caller
+/// reads the thread-local itself, so that what it does with the [`Charge`] stays inside that
+/// one access.
 #[inline(always)]
-fn spend(
-    cell: &FastCell<State>,
-    cx: &mut Context<'_>,
-    site: Option<SiteRef>,
-) -> Result<Charge, Refused> {
+fn spend(cell: &FastCell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
     let state = cell.get();
     match state.mode {
         Mode::Unconstrained => Ok(Charge::Nothing),
@@ -281,15 +301,15 @@ fn spend(
         _ if state.units > 0 => {
             let charge = match state.mode {
                 Mode::Ambient => match ambient::spend(cx) {
-                    Poll::Ready(unit) => Charge::Ambient(unit),
+                    Poll::Ready(unit) => Charge::Ambient(unit, state.budget),
                     Poll::Pending => return Err(Refused::Source),
                 },
-                _ => Charge::Scope,
+                _ => Charge::Scope(state.budget),
             };
             cell.set(state.spent_one());
             Ok(charge)
         }
-        _ => spend_slow(cell, cx, site),
+        _ => spend_slow(cell, cx),
     }
 }
 
@@ -297,21 +317,28 @@ fn spend(
 /// budget spent (by its units or its slice), or refills an ambient counter from the source.
 #[cold]
 #[inline(never)]
-fn spend_slow(
-    cell: &FastCell<State>,
-    cx: &mut Context<'_>,
-    site: Option<SiteRef>,
-) -> Result<Charge, Refused> {
+fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
     let state = cell.get();
-    match next_chunk(state, site) {
-        Chunk::Granted => spend(cell, cx, site),
+    match next_chunk(state, None) {
+        Chunk::Granted => spend(cell, cx),
         Chunk::Over => Err(Refused::Budget),
         Chunk::Spent => match state.mode {
             // The counter is empty: where the source keeps a budget per task poll, the counter
             // is only its fallback and refills, taking the unit being spent.
             Mode::Ambient => match ambient::refill(cx) {
                 Some(unit) => {
-                    let (fresh_state, fresh_reserve) = fresh(default_budget(), Mode::Ambient);
+                    let (fresh_state, mut fresh_reserve) = fresh(default_budget(), Mode::Ambient);
+                    // The source's budget runs on: the counter's units refill, a slice that
+                    // started goes on where it was.
+                    if let Some(previous) = reserve()
+                        && previous.started.is_some()
+                        && previous.limit == fresh_reserve.limit
+                    {
+                        fresh_reserve = Reserve {
+                            units: fresh_reserve.units,
+                            ..previous
+                        };
+                    }
                     cell.set(fresh_state);
                     set_reserve(fresh_reserve);
                     if fresh_state.units == 0 {
@@ -322,7 +349,8 @@ fn spend_slow(
                     if state.units > 0 {
                         cell.set(state.spent_one());
                     }
-                    Ok(Charge::Ambient(unit))
+                    // The number as the counter holds it (packed, without `std`).
+                    Ok(Charge::Ambient(unit, state.budget))
                 }
                 None => Err(Refused::Budget),
             },
@@ -343,9 +371,9 @@ enum Chunk {
 
 /// Moves the budget's next chunk from the reserve into the empty counter of `state`, starting
 /// or checking the time slice; a fresh thread's ambient budget first draws the process
-/// default. `resumed` is the yield point spending this unit, where it is known: when it is the
-/// one whose forced yield ended the thread's previous budget, the loop goes on.
-fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
+/// default. `resumed`: the pace of the loop spending this unit, kept by its own yield point
+/// since its forced yield, where there is one.
+fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
     let Some(mut reserve) = reserve() else {
         return Chunk::Spent;
     };
@@ -364,14 +392,13 @@ fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
     };
     let now = clock::now_nanos();
     let chunk = match reserve.started {
-        // The budget's first unit starts the slice. The loop that yielded last on this thread
-        // going on takes its first chunk at the pace it had; anything else gets one unit, and the
+        // The budget's first unit starts the slice. A loop that goes on after its own forced
+        // yield takes its first chunk at the pace it had; anything else gets one unit, and the
         // next check measures it.
         None => {
             reserve.started = Some(now);
-            let hint = HINT.try_with(Cell::get).ok();
-            match (resumed, hint) {
-                (Some(site), Some(hint)) if hint.spent > 0 && hint.site == site.key() => {
+            match resumed {
+                Some(hint) if hint.spent > 0 => {
                     let per_unit = now.saturating_sub(hint.started) / u64::from(hint.spent);
                     slice::first_chunk(limit, per_unit, reserve.units)
                 }
@@ -417,7 +444,7 @@ fn next_chunk(state: State, resumed: Option<SiteRef>) -> Chunk {
 #[inline(always)]
 pub fn try_spend() -> bool {
     with_counter(|cell| {
-        spend(cell, &mut Context::from_waker(Waker::noop()), None)
+        spend(cell, &mut Context::from_waker(Waker::noop()))
             .map(Charge::keep)
             .is_ok()
     })
@@ -425,28 +452,26 @@ pub fn try_spend() -> bool {
     .unwrap_or(true)
 }
 
-/// Spends one unit for `poll_proceed` at `site`. `Pending`: the budget is spent, the forced
-/// yield is counted, and the task will be woken.
+/// Spends one unit for `poll_proceed` at `site`. `Err`: the budget is spent, the forced yield
+/// is counted, and the task will be woken; it holds the loop's pace, for a yield point that
+/// keeps it.
 #[inline]
-pub(crate) fn poll_spend(cx: &mut Context<'_>, site: SiteRef) -> Poll<Charge> {
-    match with_counter(|cell| spend(cell, cx, Some(site))).unwrap_or(Ok(Charge::Nothing)) {
-        Ok(charge) => Poll::Ready(charge),
-        Err(Refused::Budget) => {
-            force_yield(cx, site);
-            Poll::Pending
-        }
+pub(crate) fn poll_spend(cx: &mut Context<'_>, site: SiteRef) -> Result<Charge, Option<PaceHint>> {
+    match with_counter(|cell| spend(cell, cx)).unwrap_or(Ok(Charge::Nothing)) {
+        Ok(charge) => Ok(charge),
+        Err(Refused::Budget) => Err(force_yield(cx, site)),
         // The source holds the task's own waker and wakes the task itself.
-        Err(Refused::Source) => {
-            on_exhausted(site);
-            Poll::Pending
-        }
+        Err(Refused::Source) => Err(on_exhausted(site).1),
     }
 }
 
-/// Gives a unit back to the running code's budget, unless it is unconstrained by now.
-fn refund_unit() {
+/// Gives a unit back to budget number `budget`, if it is still the running code's and has not
+/// been spent since (a spent budget stays spent: its forced yield happened).
+fn refund_unit(budget: u32) {
     if let Some(state) = current()
         && state.mode != Mode::Unconstrained
+        && state.budget == budget
+        && !state.exhausted
     {
         set(State {
             units: state.units.saturating_add(1),
@@ -455,9 +480,10 @@ fn refund_unit() {
     }
 }
 
-/// Spends a unit if one is left, and never refuses: for the poll right after a forced yield at
-/// `site`, which must complete whatever the budget says.
-pub(crate) fn spend_if_any(site: SiteRef) {
+/// Spends a unit if one is left, and never refuses: for the poll right after a forced yield,
+/// which must complete whatever the budget says. `pace`: what the yield point knew of its loop
+/// when it yielded.
+pub(crate) fn spend_if_any(pace: Option<PaceHint>) {
     let Some(state) = current() else { return };
     if state.mode == Mode::Unconstrained {
         return;
@@ -469,7 +495,7 @@ pub(crate) fn spend_if_any(site: SiteRef) {
         unit.keep();
     }
     // An empty counter takes the next chunk first: this unit starts a fresh budget's slice.
-    if state.units == 0 && !matches!(next_chunk(state, Some(site)), Chunk::Granted) {
+    if state.units == 0 && !matches!(next_chunk(state, pace), Chunk::Granted) {
         return;
     }
     if let Some(state) = current()
@@ -480,22 +506,32 @@ pub(crate) fn spend_if_any(site: SiteRef) {
 }
 
 /// The budget is spent and the yield point at `site` is about to return `Pending`: counts the
-/// exhaustion, refills an ambient budget, and wakes the task as the ambient source wants it
-/// woken.
+/// exhaustion, refills an ambient budget, and wakes the task. A scope's forced yield wakes the
+/// waker it was given at once, whoever drives it (an executor nested in another's task
+/// included); an ambient one, as the ambient source wants its task woken. Returns the loop's
+/// pace, for the yield point to keep.
 #[cold]
 #[inline(never)]
-pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) {
-    on_exhausted(site);
-    ambient::wake_after_forced_yield(cx);
+pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<PaceHint> {
+    let (mode, pace) = on_exhausted(site);
+    match mode {
+        Mode::Ambient => ambient::wake_after_forced_yield(cx),
+        _ => cx.waker().wake_by_ref(),
+    }
+    pace
 }
 
 /// Counts the exhaustion once, for the process and for the yield point at `site`, reports it,
-/// and refills an ambient budget from the process default: no executor will, so the thread
-/// refills its own at each forced yield.
+/// and refills an empty ambient counter from the process default: no executor will, so the
+/// thread refills its own at each forced yield. An ambient budget stays exhausted while its
+/// source's is spent (tokio's, until its next task poll), so that one exhaustion counts once.
+/// Returns the budget's mode and the loop's pace.
 #[cold]
 #[inline(never)]
-fn on_exhausted(site: SiteRef) {
-    let Some(state) = current() else { return };
+fn on_exhausted(site: SiteRef) -> (Mode, Option<PaceHint>) {
+    let Some(state) = current() else {
+        return (Mode::Unconstrained, None);
+    };
     let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
         FORCED_YIELDS.add(1);
@@ -507,28 +543,32 @@ fn on_exhausted(site: SiteRef) {
             .started
             .map(|started| reserve.checked_at.saturating_sub(started));
         sites::record(site, reserve.timed_out, stretch);
-        if let Some(started) = reserve.started {
-            let _ = HINT.try_with(|hint| {
-                hint.set(PaceHint {
-                    site: site.key(),
-                    started,
-                    spent: reserve.spent,
-                });
-            });
-        }
         trace_forced_yield(state.mode, reserve.timed_out, site);
     }
+    let pace = reserve.started.map(|started| PaceHint {
+        started,
+        spent: reserve.spent,
+    });
     match state.mode {
         Mode::Ambient => {
-            let (fresh_state, fresh_reserve) = fresh(default_budget(), Mode::Ambient);
-            set(fresh_state);
-            set_reserve(fresh_reserve);
+            let refilled = if state.units == 0 {
+                let (fresh_state, fresh_reserve) = fresh(default_budget(), Mode::Ambient);
+                set_reserve(fresh_reserve);
+                fresh_state
+            } else {
+                state
+            };
+            set(State {
+                exhausted: !ambient::has_remaining(true),
+                ..refilled
+            });
         }
         _ => set(State {
             exhausted: true,
             ..state
         }),
     }
+    (state.mode, pace)
 }
 
 /// Reports a forced yield as one `trace`-level event (target `coop`) with the `tracing`
@@ -572,6 +612,7 @@ fn trace_forced_yield(scope: Mode, time_slice: bool, site: SiteRef) {
 /// assert_eq!(batch, coop_core::DEFAULT_BUDGET);
 /// ```
 #[inline]
+#[must_use]
 pub fn has_budget_remaining() -> bool {
     let Some(state) = current() else {
         return true;

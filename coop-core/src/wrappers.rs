@@ -13,8 +13,8 @@ use pin_project_lite::pin_project;
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
 use crate::sites::SiteRef;
-use crate::state::{spend_if_any, with_budget, with_unconstrained};
-use crate::yield_point::poll_proceed_at;
+use crate::state::{PaceHint, poll_spend, spend_if_any, with_budget, with_unconstrained};
+use crate::yield_point::RestoreOnPending;
 
 pin_project! {
     /// The future returned by [`budgeted`]: polls its inner future under a fresh budget each time.
@@ -175,9 +175,57 @@ pin_project! {
         inner: F,
         // Where it was created: its forced yields are counted there.
         site: SiteRef,
-        // The last poll forced a yield: this one goes on whatever the budget says, as
-        // `consume_budget()` does, so that a scope never refreshed cannot hold it forever.
-        yielded: bool,
+        stage: Stage,
+    }
+}
+
+/// Where a [`Coop`] stands between polls.
+#[derive(Clone, Copy, Debug)]
+enum Stage {
+    /// Asks for a unit before each poll of the inner future or stream.
+    Spend,
+    /// The last poll forced a yield: this one goes on whatever the budget says, as
+    /// `consume_budget()` does, so that a scope never refreshed cannot hold it forever; the
+    /// loop's pace goes with it.
+    Yielded(Option<PaceHint>),
+    /// The inner stream ended: it is polled as it is, charging nothing.
+    Finished,
+}
+
+impl Stage {
+    /// Polls `inner` under this stage's rules; `charged` says whether an output spends a unit.
+    fn poll<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        site: SiteRef,
+        inner: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+        charged: impl Fn(&T) -> bool,
+    ) -> Poll<T> {
+        match *self {
+            Stage::Finished => inner(cx),
+            Stage::Yielded(pace) => {
+                *self = Stage::Spend;
+                let output = inner(cx);
+                if matches!(&output, Poll::Ready(out) if charged(out)) {
+                    spend_if_any(pace);
+                }
+                output
+            }
+            Stage::Spend => match poll_spend(cx, site) {
+                Err(pace) => {
+                    *self = Stage::Yielded(pace);
+                    Poll::Pending
+                }
+                Ok(charge) => {
+                    let restore = RestoreOnPending::new(charge);
+                    let output = inner(cx);
+                    if matches!(&output, Poll::Ready(out) if charged(out)) {
+                        restore.made_progress();
+                    }
+                    output
+                }
+            },
+        }
     }
 }
 
@@ -213,7 +261,7 @@ pub fn cooperative<F>(fut: F) -> Coop<F> {
     Coop {
         inner: fut,
         site: SiteRef::Caller(core::panic::Location::caller()),
-        yielded: false,
+        stage: Stage::Spend,
     }
 }
 
@@ -222,22 +270,9 @@ impl<F: Future> Future for Coop<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if core::mem::take(this.yielded) {
-            let output = this.inner.poll(cx);
-            if output.is_ready() {
-                spend_if_any(*this.site);
-            }
-            return output;
-        }
-        let Poll::Ready(restore) = poll_proceed_at(cx, *this.site) else {
-            *this.yielded = true;
-            return Poll::Pending;
-        };
-        let output = this.inner.poll(cx);
-        if output.is_ready() {
-            restore.made_progress();
-        }
-        output
+        let inner = this.inner;
+        this.stage
+            .poll(cx, *this.site, |cx| inner.poll(cx), |_| true)
     }
 }
 
@@ -264,25 +299,36 @@ impl<S: futures_core::Stream> futures_core::Stream for Coop<S> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let this = self.project();
-        if core::mem::take(this.yielded) {
-            let item = this.inner.poll_next(cx);
-            if let Poll::Ready(Some(_)) = item {
-                spend_if_any(*this.site);
-            }
-            return item;
-        }
-        let Poll::Ready(restore) = poll_proceed_at(cx, *this.site) else {
-            *this.yielded = true;
-            return Poll::Pending;
-        };
-        let item = this.inner.poll_next(cx);
-        if let Poll::Ready(Some(_)) = item {
-            restore.made_progress();
+        let inner = this.inner;
+        let item = this
+            .stage
+            .poll(cx, *this.site, |cx| inner.poll_next(cx), Option::is_some);
+        if let Poll::Ready(None) = item {
+            *this.stage = Stage::Finished;
         }
         item
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
+    }
+}
+
+/// With the `futures-core` feature: a `FusedStream` where the inner stream is one. Once the
+/// inner stream has ended, `Coop` polls it as it is, charging nothing and never yielding.
+///
+/// ```
+/// use futures::stream::{FusedStream, StreamExt};
+///
+/// let mut numbers = coop_core::cooperative(futures::stream::iter(0..3).fuse());
+/// futures::executor::block_on(async {
+///     while numbers.next().await.is_some() {}
+/// });
+/// assert!(numbers.is_terminated());
+/// ```
+#[cfg(feature = "futures-core")]
+impl<S: futures_core::stream::FusedStream> futures_core::stream::FusedStream for Coop<S> {
+    fn is_terminated(&self) -> bool {
+        self.inner.is_terminated()
     }
 }

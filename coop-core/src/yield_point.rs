@@ -7,7 +7,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::sites::{Site, SiteRef};
-use crate::state::{self, Charge};
+use crate::state::{self, Charge, PaceHint};
 
 /// Spends one unit of the running task's budget; once the budget is spent, yields to the
 /// executor first.
@@ -66,8 +66,8 @@ enum Stage {
     Spend,
     /// The caller already found the budget spent: yield.
     Exhausted,
-    /// The yield happened: complete.
-    Yielded,
+    /// The yield happened, with the loop's pace where a slice measured it: complete.
+    Yielded(Option<PaceHint>),
 }
 
 impl ConsumeBudget {
@@ -88,15 +88,14 @@ impl Future for ConsumeBudget {
         match self.stage {
             Stage::Spend if state::try_spend() => return Poll::Ready(()),
             Stage::Spend | Stage::Exhausted => {}
-            Stage::Yielded => {
+            Stage::Yielded(pace) => {
                 // The yield already happened: complete, whatever the budget says now, so that
                 // a scope that is never refreshed cannot hold this future forever.
-                state::spend_if_any(self.site);
+                state::spend_if_any(pace);
                 return Poll::Ready(());
             }
         }
-        self.stage = Stage::Yielded;
-        state::force_yield(cx, self.site);
+        self.stage = Stage::Yielded(state::force_yield(cx, self.site));
         Poll::Pending
     }
 }
@@ -139,7 +138,11 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 /// [`poll_proceed`] for the yield point at `site`.
 #[inline]
 pub(crate) fn poll_proceed_at(cx: &mut Context<'_>, site: SiteRef) -> Poll<RestoreOnPending> {
-    state::poll_spend(cx, site).map(RestoreOnPending::new)
+    // A hand-written future keeps no pace: its next budget measures it again.
+    match state::poll_spend(cx, site) {
+        Ok(charge) => Poll::Ready(RestoreOnPending::new(charge)),
+        Err(_) => Poll::Pending,
+    }
 }
 
 /// The guard [`poll_proceed`] returns: gives the unit back when dropped, unless
@@ -165,7 +168,7 @@ pub struct RestoreOnPending {
 }
 
 impl RestoreOnPending {
-    fn new(charge: Charge) -> Self {
+    pub(crate) fn new(charge: Charge) -> Self {
         RestoreOnPending {
             charge: Cell::new(charge),
             not_send: PhantomData,

@@ -65,7 +65,7 @@ fn consume_budget_is_pending_once_then_completes_on_fresh_budget() {
     let mut cx = Context::from_waker(&waker);
     let mut fut = pin!(consume_budget());
     // Budget spent: Pending once, and the task is woken.
-    assert!(with_budget(0, || fut.as_mut().poll(&mut cx)).is_pending());
+    assert!(with_spent_budget(|| fut.as_mut().poll(&mut cx)).is_pending());
     assert_eq!(counter.wakes(), 1);
     // Next poll, under a fresh scope: completes, spending one unit of it.
     with_budget(3, || {
@@ -77,7 +77,7 @@ fn consume_budget_is_pending_once_then_completes_on_fresh_budget() {
 #[test]
 fn consume_budget_completes_after_its_yield_even_if_the_scope_is_not_refreshed() {
     let mut cx = noop_cx();
-    with_budget(0, || {
+    with_spent_budget(|| {
         let mut fut = pin!(consume_budget());
         assert!(fut.as_mut().poll(&mut cx).is_pending());
         assert!(fut.as_mut().poll(&mut cx).is_ready());
@@ -121,7 +121,7 @@ fn nested_budget_is_fresh_and_restores_outer() {
 
 #[test]
 fn custom_budget_sizes_grant_exactly_that_many_units() {
-    for units in [0u16, 1, 7, 300, u16::MAX] {
+    for units in [1u16, 7, 300, u16::MAX] {
         assert_eq!(
             with_budget(units, || units_left(&mut noop_cx())),
             usize::from(units)
@@ -250,7 +250,7 @@ fn cooperative_future_is_charged_only_when_ready() {
 fn cooperative_future_yields_when_the_budget_is_spent() {
     let (counter, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
-    with_budget(0, || {
+    with_spent_budget(|| {
         let mut ready = pin!(coop_core::cooperative(std::future::ready(())));
         assert!(ready.as_mut().poll(&mut cx).is_pending());
     });
@@ -336,4 +336,15 @@ fn nothing_panics_during_thread_local_teardown() {
         let _ = spend(&mut noop_cx());
         LATE.with(|late| *late.borrow_mut() = Some(UsesCoopInDrop));
     });
+}
+
+/// Runs `f` inside a scope whose budget is already spent: one unit, spent.
+fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
+    coop_core::with_budget(1, || {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        if let std::task::Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) {
+            unit.made_progress();
+        }
+        f()
+    })
 }

@@ -19,13 +19,24 @@ fn yield_points_never_yield_and_spend_nothing() {
                 coop_core::__private::yield_point!();
             }
         },
-        |poll| with_budget(0, poll),
+        with_spent_budget,
     );
     assert_eq!(yields, 0);
-    with_budget(0, || {
+    with_spent_budget(|| {
         assert!(has_budget_remaining());
         assert!(poll_proceed(&mut cx).is_ready());
     });
     assert_eq!(forced_yield_count(), 0);
     assert!(coop_core::sites().is_empty());
+}
+
+/// Runs `f` inside a scope whose budget is already spent: one unit, spent.
+fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
+    coop_core::with_budget(1, || {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        if let std::task::Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) {
+            unit.made_progress();
+        }
+        f()
+    })
 }

@@ -61,7 +61,7 @@ fn poll_proceed_names_its_callers_line() {
     let mut cx = Context::from_waker(Waker::noop());
     let line = line!() + 3;
     for _ in 0..3 {
-        with_budget(0, || {
+        with_spent_budget(|| {
             assert!(poll_proceed(&mut cx).is_pending());
         });
     }
@@ -75,7 +75,7 @@ fn cooperative_future_names_the_line_that_made_it() {
     let mut cx = Context::from_waker(Waker::noop());
     let line = line!() + 1;
     let mut ready = pin!(coop_core::cooperative(std::future::ready(())));
-    with_budget(0, || assert!(ready.as_mut().poll(&mut cx).is_pending()));
+    with_spent_budget(|| assert!(ready.as_mut().poll(&mut cx).is_pending()));
     assert_eq!(site_at(line).forced_yields(), 1);
 }
 
@@ -119,4 +119,15 @@ fn the_report_lists_sites_most_forced_first() {
     let counts: Vec<u64> = sites().iter().map(SiteStats::forced_yields).collect();
     assert!(counts.is_sorted_by(|a, b| a >= b), "{counts:?}");
     assert_eq!(coop_core::report(0).lines().count(), 1);
+}
+
+/// Runs `f` inside a scope whose budget is already spent: one unit, spent.
+fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
+    coop_core::with_budget(1, || {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        if let std::task::Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) {
+            unit.made_progress();
+        }
+        f()
+    })
 }

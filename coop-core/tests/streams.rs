@@ -56,7 +56,7 @@ fn a_spent_budget_yields_before_the_next_item_and_wakes_the_task() {
     let (counter, waker) = coop_test_support::CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
     let mut items = cooperative(futures::stream::iter(0..10));
-    with_budget(0, || {
+    with_spent_budget(|| {
         assert!(Pin::new(&mut items).poll_next(&mut cx).is_pending());
     });
     assert_eq!(counter.wakes(), 1);
@@ -106,4 +106,15 @@ fn a_time_sliced_stream_reads_the_clock_once_per_budget_that_goes_on() {
     // 1000 asks (999 items and the end): seven budgets end by their units. The first reads as
     // its chunks double (8 reads), the seven that go on at the same yield point once each.
     assert_eq!((yields, reads), (7, 8 + 7));
+}
+
+/// Runs `f` inside a scope whose budget is already spent: one unit, spent.
+fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
+    coop_core::with_budget(1, || {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        if let std::task::Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) {
+            unit.made_progress();
+        }
+        f()
+    })
 }
