@@ -8,12 +8,20 @@
 //! difference that shows in both columns is the code's, not the machine's.
 //!
 //! `cargo bench -p coop-benches --bench interleaved -- <set>`, sets `inline`, `opaque`,
-//! `parser` (default: all three). `cargo test` runs two rounds of each, untimed.
+//! `parser`, `slice` (default: all four). `cargo test` runs two rounds of each, untimed.
+//!
+//! Budgets: `cooperative` spends the ambient budget (128 units, a forced yield through tokio's
+//! scheduler each time they run out); `cooperative_large` runs under
+//! `budgeted_with(Budget::units(u16::MAX))`, a forced yield every 65 535 units;
+//! `cooperative_no_yield` never runs out. The `slice` set compares a scope of 128 units with and
+//! without a 1 ms time slice.
 
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use coop_core::{Budget, budgeted_with};
 
 mod calls;
 mod loops;
@@ -54,10 +62,22 @@ fn never_yielding<F: Future + Send + 'static>(fut: F) -> impl Future<Output = F:
     return coop_benches::with_room(fut);
 }
 
+/// The large budget of the goal rows: a forced yield every `u16::MAX` units.
+const LARGE: Budget = Budget::units(u16::MAX);
+
+/// The time slice of the `slice` set, on top of the default 128 units.
+const SLICED: Budget = Budget::DEFAULT.slice(Duration::from_millis(1));
+
 /// The comparisons of one set: a label and its variants, `bare` first.
 fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
-    use calls::{TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_parse};
-    use loops::{bare, cooperative, tokio_consume_budget, yield_now_every_128};
+    use calls::{
+        TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_opaque_unbatched,
+        cooperative_parse,
+    };
+    use loops::{
+        bare, cooperative, cooperative_strip, cooperative_unbatched, tokio_consume_budget,
+        yield_now_every_128,
+    };
     macro_rules! inline {
         ($steps:literal, $label:literal) => {
             (
@@ -65,6 +85,16 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                 vec![
                     variant!("bare", bare::<$steps>),
                     variant!("cooperative", cooperative::<$steps>),
+                    variant!("cooperative_large", |n, seed| budgeted_with(
+                        LARGE,
+                        cooperative::<$steps>(n, seed)
+                    )),
+                    variant!("unbatched", cooperative_unbatched::<$steps>),
+                    variant!("strip", cooperative_strip::<$steps>),
+                    variant!("strip_large", |n, seed| budgeted_with(
+                        LARGE,
+                        cooperative_strip::<$steps>(n, seed)
+                    )),
                     variant!("tokio_consume_budget", tokio_consume_budget::<$steps>),
                     variant!("yield_now_every_128", yield_now_every_128::<$steps>),
                     variant!("cooperative_no_yield", |n, seed| never_yielding(
@@ -81,6 +111,11 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                 vec![
                     variant!("bare", bare_opaque::<$steps>),
                     variant!("cooperative", cooperative_opaque::<$steps>),
+                    variant!("cooperative_large", |n, seed| budgeted_with(
+                        LARGE,
+                        cooperative_opaque::<$steps>(n, seed)
+                    )),
+                    variant!("unbatched", cooperative_opaque_unbatched::<$steps>),
                     variant!("cooperative_no_yield", |n, seed| never_yielding(
                         cooperative_opaque::<$steps>(n, seed)
                     )),
@@ -88,7 +123,30 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
             )
         };
     }
+    macro_rules! slice {
+        ($steps:literal, $label:literal) => {
+            (
+                $label.to_string(),
+                vec![
+                    variant!("bare", bare::<$steps>),
+                    variant!("count_only", |n, seed| budgeted_with(
+                        Budget::DEFAULT,
+                        cooperative::<$steps>(n, seed)
+                    )),
+                    variant!("count_and_slice", |n, seed| budgeted_with(
+                        SLICED,
+                        cooperative::<$steps>(n, seed)
+                    )),
+                ],
+            )
+        };
+    }
     match name {
+        "slice" => vec![
+            slice!(1, "slice_1ns"),
+            slice!(6, "slice_10ns"),
+            slice!(60, "slice_100ns"),
+        ],
         "inline" => vec![inline!(1, "1ns"), inline!(6, "10ns"), inline!(60, "100ns")],
         "opaque" => vec![
             opaque!(1, "opaque_1ns"),
@@ -105,7 +163,7 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                 )),
             ],
         )],
-        other => panic!("unknown set {other:?}: inline, opaque or parser"),
+        other => panic!("unknown set {other:?}: inline, opaque, parser or slice"),
     }
 }
 
@@ -139,7 +197,12 @@ fn main() {
         .filter(|arg| !arg.starts_with('-'))
         .collect();
     let sets = if sets.is_empty() {
-        vec!["inline".to_string(), "opaque".into(), "parser".into()]
+        vec![
+            "inline".to_string(),
+            "opaque".into(),
+            "parser".into(),
+            "slice".into(),
+        ]
     } else {
         sets
     };

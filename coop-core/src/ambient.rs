@@ -26,6 +26,8 @@
 //!   unit now, without spending one.
 //! - [`wake_after_forced_yield`]`(cx)`: wakes the task after any forced yield, a scope's or the
 //!   ambient budget's, the way the source's executor wants a yielding task woken.
+//! - [`lend`]`(units, limit) -> (u16, Lend)` and [`give_back`]`(lend, taken, left)`: a loop's batch takes up
+//!   to `units` at once (a source that charges per unit, at most `limit`), and gives back the `left` it did not spend when it settles (see `batch`).
 //! - [`Unconstrained`] and [`unconstrained`]: how a future is wrapped so that the source charges
 //!   nothing inside it either.
 //!
@@ -43,5 +45,6 @@ mod source;
 mod source;
 
 pub(crate) use source::{
-    Unconstrained, Unit, has_remaining, refill, spend, unconstrained, wake_after_forced_yield,
+    Lend, Unconstrained, Unit, give_back, has_remaining, lend, refill, spend, unconstrained,
+    wake_after_forced_yield,
 };

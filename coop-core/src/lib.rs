@@ -249,6 +249,7 @@
 #![warn(missing_docs)]
 
 mod ambient;
+mod batch;
 mod budget;
 mod clock;
 mod platform;

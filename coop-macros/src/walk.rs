@@ -117,20 +117,32 @@ impl Hooks for Act<'_> {
                 }
             }
             Action::InsertYieldPoints(krate) if site.instrumentable => {
-                let yield_point =
-                    loops::yield_point(krate, site.keyword, self.function, &site.cfg_opt_outs);
+                let batch = (site.cfg_opt_outs.is_empty() && loops::batchable(expr))
+                    .then(|| loops::batch_name(site.keyword));
+                let yield_point = loops::yield_point(
+                    krate,
+                    site.keyword,
+                    self.function,
+                    &site.cfg_opt_outs,
+                    batch.as_ref(),
+                );
                 if site.yield_before_condition {
                     let placeholder = Expr::Verbatim(TokenStream::new());
                     if let Expr::While(e) = std::mem::replace(expr, placeholder) {
                         *expr = loops::yield_before_condition(e, yield_point);
                     }
-                    return true;
+                } else {
+                    match expr {
+                        Expr::While(e) => loops::insert_at_head(&mut e.body, yield_point),
+                        Expr::Loop(e) => loops::insert_at_head(&mut e.body, yield_point),
+                        Expr::ForLoop(e) => loops::insert_at_head(&mut e.body, yield_point),
+                        _ => return false,
+                    }
                 }
-                match expr {
-                    Expr::While(e) => loops::insert_at_head(&mut e.body, yield_point),
-                    Expr::Loop(e) => loops::insert_at_head(&mut e.body, yield_point),
-                    Expr::ForLoop(e) => loops::insert_at_head(&mut e.body, yield_point),
-                    _ => return false,
+                if let Some(batch) = batch {
+                    let placeholder = Expr::Verbatim(TokenStream::new());
+                    let instrumented = std::mem::replace(expr, placeholder);
+                    *expr = loops::with_batch(krate, site.keyword, &batch, instrumented);
                 }
                 true
             }

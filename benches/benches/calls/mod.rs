@@ -40,3 +40,14 @@ coop_test_support::cooperative_twins! {
 /// The tokenizer's input: as many tokens as `ITERATIONS`, built once.
 pub(crate) static TOKENS: LazyLock<Vec<u8>> =
     LazyLock::new(|| coop_benches::token_buffer(crate::ITERATIONS as usize));
+
+/// `cooperative_opaque` with the per-iteration yield point written by hand, as `#[cooperative]`
+/// expands a loop it does not batch.
+pub(crate) async fn cooperative_opaque_unbatched<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for i in 0..n {
+        coop_core::__private::yield_point!();
+        x = work::<STEPS>(opaque_step(x ^ i));
+    }
+    x
+}

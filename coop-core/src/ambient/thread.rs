@@ -33,6 +33,20 @@ pub(crate) fn refill(_cx: &mut Context<'_>) -> Option<Unit> {
     None
 }
 
+/// What a batch's lend took from the source: nothing.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Lend;
+
+/// Grants every unit the counter lends: only the counter limits the ambient budget.
+#[inline(always)]
+pub(crate) fn lend(units: u16, _limit: u16) -> (u16, Lend) {
+    (units, Lend)
+}
+
+/// Nothing was taken, so nothing goes back.
+#[inline(always)]
+pub(crate) fn give_back(_lend: Lend, _taken: u16, _left: u16) {}
+
 /// The counter's answer is the whole answer.
 #[inline(always)]
 pub(crate) fn has_remaining(counter_has_units: bool) -> bool {
