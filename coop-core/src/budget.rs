@@ -24,10 +24,15 @@ pub const DEFAULT_BUDGET: u16 = 128;
 /// clock forces a yield, exactly as a spent budget does, and the next budget starts fresh.
 ///
 /// **The guarantee**: a loop under a time slice is forced to yield at most a quarter of the
-/// slice plus one iteration after its slice ends, as long as at most one iteration of each
-/// check interval is slower than the pace measured before it (by the previous interval; for a
-/// budget's first interval, by the last interval of the previous budget at the same yield point
-/// on the thread, else the first unit is measured alone).
+/// slice plus one iteration after its slice ends, as long as its iterations in each check
+/// interval are no slower than the pace measured before it: for a budget's first interval, the
+/// average pace of the previous budget of that same yield point in that same task (the future
+/// that was forced to yield keeps it; `poll_proceed` keeps none), else the first unit measured
+/// alone; for every later interval, the previous interval's average. Outside that precondition
+/// an interval still ends after its chunk of units, at most as many as fit in a quarter of the
+/// slice at the pace measured before it: a loop that slows from 1 µs to 1 ms per iteration at a
+/// budget boundary, under a 10 ms slice, runs that budget's first chunk (up to the budget's
+/// units) at the slow pace before the next check.
 ///
 /// How it stays cheap: the clock is never read on a yield point's fast path. The budget hands
 /// its units to the fast path's counter in chunks, and the clock is read only when a chunk runs
@@ -37,7 +42,8 @@ pub const DEFAULT_BUDGET: u16 = 128;
 /// unit. A fast loop reads the clock once per budget: when the budget starts by resuming the
 /// yield point whose forced yield ended the previous one (the loop goes on), its first chunk is
 /// sized at the pace that budget measured, and when its units run out before its slice no check
-/// is needed. A budget that starts anywhere else measures its first unit alone, one read more.
+/// is needed. A budget that starts anywhere else (another task, another branch, a hand-written
+/// `poll_proceed`) measures its first unit alone, one read more.
 ///
 /// Choosing a slice: the longest you accept another task on the thread to wait for, minus the
 /// longest single iteration of your loops. A slice much longer than a budget's worth of

@@ -24,12 +24,51 @@
 //!   to its executor, as in tokio.
 //! - With no scope at all (a plain `block_on`, smol, a hand-written executor): the thread's
 //!   *ambient* budget, the process default ([`DEFAULT_BUDGET`] units unless
-//!   [`set_default_budget`] changed it). It refills each time it forces a yield, so a
-//!   loop that spends a unit per iteration yields once every 128 iterations on any executor. It
-//!   belongs to the thread and carries over between tasks; wrap tasks in [`budgeted`] to give each
-//!   its own.
+//!   [`set_default_budget`] changed it). No executor tells it where task polls begin, so once
+//!   spent it stays spent until a sign that one has: a yield point reached with another task's
+//!   waker (one that does not `will_wake` the waker of the yield that spent it), the yield point
+//!   that was forced to yield polled again, or a hand-written [`poll_proceed`] call site refused
+//!   a second time. So a loop that spends a unit per iteration yields once every 128 iterations
+//!   on any executor, and the branches of one task (`join!`, `select!`) share one budget per task
+//!   poll. It belongs to the thread and carries over between tasks; wrap tasks in [`budgeted`]
+//!   to give each its own.
 //! - With the `tokio` feature, inside a tokio task and no coop scope: tokio's own budget, shared
-//!   with tokio's sockets, channels and timers.
+//!   with tokio's sockets, channels and timers, wherever tokio's budget can force a yield.
+//!
+//! A budget holds at least one unit: a budget of 0 is a budget of 1, so every task poll can make
+//! progress.
+//!
+//! # What coop-core promises
+//!
+//! The checking executor of coop's tests (`test-support`'s `check` module, fed random schedules
+//! of `join!`, `select_all`, `join_all`, `FuturesUnordered`, nested executors, scopes, streams,
+//! guards, panics and cancellations by `coop-core/tests/checked_schedules.rs`) asserts these
+//! after every task poll, and nothing beyond them:
+//!
+//! - **Units per task poll.** Under a scope of `n` units, a task poll runs at most `n` yield
+//!   points' worth of work, plus one for each yield point that was forced to yield in an earlier
+//!   poll and goes on (`consume_budget`, a `#[cooperative]` loop, `cooperative(fut)`), plus one
+//!   for each hand-written call site that a spent scope refuses twice (so an executor nested in
+//!   the task, polling inside the spent scope, never spins). On the ambient budget: `n` plus
+//!   the same one per branch that goes on, plus `n` for each hand-written call site refused
+//!   twice in the poll, plus `n` for each branch with a waker of its own (`FuturesUnordered`,
+//!   `join_all` of more than 30 futures), which the ambient budget cannot tell from a task.
+//!   Inside an inner scope the inner budget counts; executors nested in a task and
+//!   [`unconstrained`](fn@unconstrained) code are not bounded by the task's budget.
+//! - **Time per task poll**, for a task whose loops cost the same per iteration, under a scope
+//!   with a time slice: at most the slice, a quarter of it and one iteration per branch past it
+//!   (see [`Budget`] for the precondition).
+//! - **Counts.** [`forced_yield_count`] counts each exhaustion once, and equals the task polls
+//!   that ended `Pending` because a budget was spent, except where a task poll got a second
+//!   budget (counted twice, seen once), where a combinator polls again or drops a branch that
+//!   yielded within one task poll (`select!`, `FuturesUnordered`: counted, not seen), and where
+//!   an executor nested in a task polls inside a spent scope (seen several times, counted once).
+//!   [`sites`] adds up to [`forced_yield_count`].
+//! - **Scopes and wake-ups.** No scope outlives its poll, on return, on panic or on cancellation;
+//!   every task that returned `Pending` because a budget was spent has been woken; no schedule
+//!   livelocks.
+//! - **Refunds.** A [`RestoreOnPending`] dropped without progress gives its unit back only to
+//!   the budget that charged it, and only while that budget is not spent.
 //!
 //! ```
 //! # futures::executor::block_on(async {
@@ -56,8 +95,9 @@
 //! ([`set_default_budget`]).
 //!
 //! - **The guarantee**: a loop under a time slice is forced to yield at most a quarter of the
-//!   slice plus one iteration after its slice ends, as long as at most one iteration of each
-//!   check interval is slower than the pace measured before it (see [`Budget`]).
+//!   slice plus one iteration after its slice ends, as long as its iterations in each check
+//!   interval are no slower than the pace measured before it (see [`Budget`] for that pace and
+//!   the bound outside it).
 //! - **Choosing one**: the longest you accept another task on the thread to wait, minus your
 //!   loops' longest single iteration. Loops whose 128 iterations always fit in it never notice.
 //! - **What it costs**: nothing on the yield point's fast path, which stays a decrement and a
@@ -69,13 +109,14 @@
 //!   (counted by [`forced_yield_count`], and by [`time_slice_yield_count`]), and the next budget
 //!   starts fresh. Unconstrained code ([`unconstrained`](fn@unconstrained),
 //!   [`with_unconstrained`], `#[unconstrained]`) is never forced to yield by time either; with
-//!   the `tokio` feature, `tokio::task::unconstrained` silences coop's unit counting but not a
-//!   slice on the ambient budget (tokio's public API does not tell whether its budget is off).
+//!   the `tokio` feature, `tokio::task::unconstrained` switches tokio's budget off, not coop's:
+//!   there coop's ambient budget counts units and time by itself.
 //! - The clock is `Instant` unless [`set_clock`] installs another.
 //! - The ambient budget has no task polls to start at, so its slice, like its units, carries
-//!   over between polls and tasks on a thread: time the thread spent elsewhere counts, and the
-//!   first yield point after a pause may yield early. Wrap tasks in [`budgeted`] to give each
-//!   poll a fresh slice.
+//!   over between polls and tasks on a thread until it is spent: time the thread spent elsewhere
+//!   counts, the first yield point after a pause may yield early, and a task that goes on with
+//!   another task's budget goes on at that task's measured pace. Wrap tasks in [`budgeted`] to
+//!   give each poll a fresh slice.
 //!
 //! ```
 //! use std::task::{Context, Poll, Waker};
@@ -221,12 +262,17 @@
 //! - `macros` (default): re-exports `#[cooperative]` and `#[unconstrained]`. The attributes and
 //!   the future wrappers share names in separate namespaces, so `use coop_core::cooperative;`
 //!   brings both.
-//! - `tokio`: inside a tokio task the ambient budget is tokio's (`tokio::task::coop`); tokio's
-//!   `unconstrained` silences coop's yield points. Explicit coop scopes still win. Every forced
-//!   yield wakes the task the way tokio's own yields do, after the runtime has polled its I/O
-//!   and timer driver. **Turn it on when you run on tokio**: without it a forced yield is a plain
-//!   wake-up, which tokio's scheduler runs again before polling its driver, so timers and
-//!   sockets can wait up to 61 budgets (see BENCHMARKS.md).
+//! - `tokio`: inside a tokio task the ambient budget is tokio's (`tokio::task::coop`), and a
+//!   yield it forces wakes the task the way tokio's own yields do, after the runtime has polled
+//!   its I/O and timer driver. **Turn it on when you run on tokio**: without it a forced yield is
+//!   a plain wake-up, which tokio's scheduler runs again before polling its driver, so timers and
+//!   sockets can wait up to 61 budgets (see BENCHMARKS.md). Explicit coop scopes still win, and
+//!   their forced yields wake their waker at once, whoever drives it (an executor nested in a
+//!   tokio task included). Where tokio's budget cannot force a yield (`spawn_blocking`,
+//!   `block_in_place`, `tokio::task::unconstrained`) coop counts by itself, exactly as without
+//!   the feature. Inside an executor nested in a tokio task, the ambient budget is still the
+//!   tokio task's, whose forced yields tokio wakes only after that task's poll: give the nested
+//!   executor's tasks a scope ([`budgeted`]) there.
 //! - `tracing`: one `trace`-level event (target `coop`) per forced yield. `tokio` and `tracing`
 //!   turn `std` on.
 //! - `futures-core`: `cooperative(stream)` is a `futures_core::Stream`: one unit per item.
@@ -284,7 +330,10 @@ mod ambient;
 mod batch;
 mod budget;
 mod clock;
+mod counts;
+mod exhaustion;
 mod platform;
+mod scope;
 mod sites;
 mod slice;
 mod state;
@@ -303,13 +352,12 @@ pub mod __private;
 
 pub use budget::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
 pub use clock::set_clock;
+pub use counts::{forced_yield_count, time_slice_yield_count};
+pub use scope::{budget, with_budget, with_unconstrained};
 pub use sites::{SiteStats, write_report};
 #[cfg(feature = "std")]
 pub use sites::{report, sites};
-pub use state::{
-    budget, forced_yield_count, has_budget_remaining, time_slice_yield_count, with_budget,
-    with_unconstrained,
-};
+pub use state::has_budget_remaining;
 pub use wrappers::{
     Budgeted, Coop, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,
 };

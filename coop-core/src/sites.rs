@@ -114,6 +114,17 @@ pub(crate) enum SiteRef {
     None,
 }
 
+impl SiteRef {
+    /// Tells yield points apart: the address of the `static` or the location; zero for none.
+    pub(crate) fn key(self) -> usize {
+        match self {
+            SiteRef::Static(site) => core::ptr::from_ref(site) as usize,
+            SiteRef::Caller(location) => core::ptr::from_ref(location) as usize,
+            SiteRef::None => 0,
+        }
+    }
+}
+
 /// Counts a forced yield at `site`: by the slice (`time_slice`) or by the units, `slice` after
 /// its budget's slice started (when the clock was read). Registers the site the first time.
 pub(crate) fn record(site: SiteRef, time_slice: bool, slice: Option<u64>) {

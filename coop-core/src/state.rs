@@ -20,13 +20,15 @@ use core::task::{Context, Poll, Waker};
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
 use crate::clock;
-use crate::platform::{self, Counter, FastCell, Packed};
+use crate::counts;
+use crate::exhaustion;
+use crate::platform::{self, FastCell, Packed};
 use crate::sites::{self, SiteRef};
 use crate::slice::{self, Check};
 
 /// Where the running code's budget comes from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
+pub(crate) enum Mode {
     /// No scope is active: the thread's ambient counter, refilled each time it forces a yield,
     /// together with the ambient source.
     Ambient,
@@ -40,11 +42,11 @@ enum Mode {
 /// stays readable during thread-local teardown. Without `std` it is packed into one atomic word
 /// (see [`State::packed`]).
 #[derive(Clone, Copy, Debug)]
-struct State {
+pub(crate) struct State {
     units: u16,
-    mode: Mode,
+    pub(crate) mode: Mode,
     /// Set when a spend found no unit left (or the ambient source refused one); cleared when a
-    /// unit is spent again. It makes [`forced_yield_count`] count each exhaustion once, however
+    /// unit is spent again. It makes [`forced_yield_count`](crate::forced_yield_count) count each exhaustion once, however
     /// many yield points notice it, and keeps a refund from reviving a spent budget.
     exhausted: bool,
     /// Which budget this is: a new number for each scope entered and each ambient refill, so
@@ -56,7 +58,7 @@ impl State {
     /// A fresh thread's counter: empty, so that the first spend draws the process default.
     const UNDRAWN: State = State::fresh(0, Mode::Ambient);
 
-    const fn fresh(units: u16, mode: Mode) -> State {
+    pub(crate) const fn fresh(units: u16, mode: Mode) -> State {
         State {
             units,
             mode,
@@ -121,7 +123,7 @@ impl Packed for State {
 /// The part of a budget only the slow path reads: units not yet handed to the counter, and the
 /// time slice they are spent under. `Copy`, without a destructor, like [`State`].
 #[derive(Clone, Copy, Debug)]
-struct Reserve {
+pub(crate) struct Reserve {
     /// Units of the budget not yet in the counter; only a budget with a slice keeps any here.
     units: u16,
     /// The slice, in nanoseconds.
@@ -138,10 +140,12 @@ struct Reserve {
     /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
     /// its first spend (a thread-local's initial value cannot).
     undrawn: bool,
+    /// Hand-written call sites a spent scope refused, one bit per site's hash.
+    refused: u64,
 }
 
 impl Reserve {
-    const EMPTY: Reserve = Reserve {
+    pub(crate) const EMPTY: Reserve = Reserve {
         units: 0,
         limit: None,
         started: None,
@@ -150,6 +154,7 @@ impl Reserve {
         spent: 0,
         timed_out: false,
         undrawn: false,
+        refused: 0,
     };
 
     const UNDRAWN: Reserve = Reserve {
@@ -160,7 +165,7 @@ impl Reserve {
 
 /// A fresh budget, numbered anew: without a slice, all units in the counter; with one, all in
 /// the reserve, so the first spend reaches the slow path and starts the slice.
-fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
+pub(crate) fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
     let number = NEXT_BUDGET
         .try_with(|next| {
             next.set(next.get().wrapping_add(1));
@@ -198,6 +203,14 @@ pub(crate) struct PaceHint {
     spent: u16,
 }
 
+/// What a yield point forced to yield keeps until it is polled again: its loop's pace, and which
+/// exhaustion of the ambient budget it yielded to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Resume {
+    pace: Option<PaceHint>,
+    exhaustion: u32,
+}
+
 platform::fast_local! {
     static CURRENT: State = State::UNDRAWN;
 }
@@ -207,9 +220,6 @@ platform::local! {
 platform::local! {
     static NEXT_BUDGET: u32 = 0;
 }
-
-static FORCED_YIELDS: Counter = Counter::new(0);
-static TIME_SLICE_YIELDS: Counter = Counter::new(0);
 
 /// Runs `f` on the thread's counter; `None` where no budget is reachable, which every caller
 /// treats as unconstrained: during thread-local teardown, and always under `--cfg
@@ -225,21 +235,21 @@ fn with_counter<R>(f: impl FnOnce(&FastCell<State>) -> R) -> Option<R> {
 
 /// Reads the thread's budget; `None` where none is reachable (see [`with_counter`]).
 #[inline(always)]
-fn current() -> Option<State> {
+pub(crate) fn current() -> Option<State> {
     with_counter(|cell| cell.get())
 }
 
 #[inline(always)]
-fn set(state: State) {
+pub(crate) fn set(state: State) {
     // During thread-local teardown there is nothing left to restore.
     let _ = with_counter(|cell| cell.set(state));
 }
 
-fn reserve() -> Option<Reserve> {
+pub(crate) fn reserve() -> Option<Reserve> {
     RESERVE.try_with(Cell::get).ok()
 }
 
-fn set_reserve(reserve: Reserve) {
+pub(crate) fn set_reserve(reserve: Reserve) {
     let _ = RESERVE.try_with(|cell| cell.set(reserve));
 }
 
@@ -289,11 +299,12 @@ enum Refused {
 
 /// Spends one unit of the thread's budget: the one place that decides.
 ///
-/// `cx` only reaches the ambient source, which registers its waker when it refuses. Each caller
+/// `cx` reaches the ambient source, which registers its waker when it refuses; `task`: whether
+/// `cx` holds the spending task's own waker (the fast path has only a no-op one). Each caller
 /// reads the thread-local itself, so that what it does with the [`Charge`] stays inside that
 /// one access.
 #[inline(always)]
-fn spend(cell: &FastCell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
+fn spend(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
     let state = cell.get();
     match state.mode {
         Mode::Unconstrained => Ok(Charge::Nothing),
@@ -309,7 +320,7 @@ fn spend(cell: &FastCell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused
             cell.set(state.spent_one());
             Ok(charge)
         }
-        _ => spend_slow(cell, cx),
+        _ => spend_slow(cell, cx, task),
     }
 }
 
@@ -317,10 +328,10 @@ fn spend(cell: &FastCell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused
 /// budget spent (by its units or its slice), or refills an ambient counter from the source.
 #[cold]
 #[inline(never)]
-fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>) -> Result<Charge, Refused> {
+fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
     let state = cell.get();
     match next_chunk(state, None) {
-        Chunk::Granted => spend(cell, cx),
+        Chunk::Granted => spend(cell, cx, task),
         Chunk::Over => Err(Refused::Budget),
         Chunk::Spent => match state.mode {
             // The counter is empty: where the source keeps a budget per task poll, the counter
@@ -351,6 +362,11 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>) -> Result<Charge, Re
                     }
                     // The number as the counter holds it (packed, without `std`).
                     Ok(Charge::Ambient(unit, state.budget))
+                }
+                // A spent ambient budget refills for another task.
+                None if task && state.exhausted && exhaustion::another_task(cx.waker()) => {
+                    refill_ambient();
+                    spend(cell, cx, task)
                 }
                 None => Err(Refused::Budget),
             },
@@ -444,7 +460,7 @@ fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
 #[inline(always)]
 pub fn try_spend() -> bool {
     with_counter(|cell| {
-        spend(cell, &mut Context::from_waker(Waker::noop()))
+        spend(cell, &mut Context::from_waker(Waker::noop()), false)
             .map(Charge::keep)
             .is_ok()
     })
@@ -507,13 +523,63 @@ pub(crate) fn settle(lent: Lent, taken: u16, left: u16) {
 /// is counted, and the task will be woken; it holds the loop's pace, for a yield point that
 /// keeps it.
 #[inline]
-pub(crate) fn poll_spend(cx: &mut Context<'_>, site: SiteRef) -> Result<Charge, Option<PaceHint>> {
-    match with_counter(|cell| spend(cell, cx)).unwrap_or(Ok(Charge::Nothing)) {
+///
+/// `memoryless`: the caller keeps nothing of its yield (a hand-written `poll_proceed`), so a
+/// spent ambient budget refills when its call site is refused a second time.
+pub(crate) fn poll_spend(
+    cx: &mut Context<'_>,
+    site: SiteRef,
+    memoryless: bool,
+) -> Result<Charge, Resume> {
+    let spend_here = |cx: &mut Context<'_>| {
+        with_counter(|cell| spend(cell, cx, true)).unwrap_or(Ok(Charge::Nothing))
+    };
+    match spend_here(cx) {
         Ok(charge) => Ok(charge),
-        Err(Refused::Budget) => Err(force_yield(cx, site)),
+        Err(Refused::Budget) => {
+            let state = current().unwrap_or(State::UNDRAWN);
+            if memoryless && state.exhausted && state.mode == Mode::Ambient {
+                if exhaustion::refused_before(site.key()) {
+                    refill_ambient();
+                    return spend_here(cx).map_err(|_| Resume {
+                        pace: None,
+                        exhaustion: 0,
+                    });
+                }
+            } else if memoryless
+                && state.exhausted
+                && state.mode == Mode::Scoped
+                && let Some(mut reserve) = reserve()
+            {
+                // Polled again inside the spent scope (by an executor nested in the task, which
+                // never leaves it): a call site refused twice proceeds by one unit, charged to
+                // nothing, as a `consume_budget()` completes after its yield.
+                let bit = 1u64 << ((site.key() >> 3) % 64);
+                let again = reserve.refused & bit != 0;
+                reserve.refused ^= bit;
+                set_reserve(reserve);
+                if again {
+                    return Ok(Charge::Nothing);
+                }
+            }
+            if let Some(resume) = force_yield(cx, site) {
+                return Err(resume);
+            }
+            spend_here(cx).map_err(|_| Resume {
+                pace: None,
+                exhaustion: 0,
+            })
+        }
         // The source holds the task's own waker and wakes the task itself.
-        Err(Refused::Source) => Err(on_exhausted(site).1),
+        Err(Refused::Source) => Err(on_exhausted(cx.waker(), site).1),
     }
+}
+
+/// A fresh ambient budget, the process default.
+fn refill_ambient() {
+    let (state, reserve) = fresh(default_budget(), Mode::Ambient);
+    set(state);
+    set_reserve(reserve);
 }
 
 /// Gives a unit back to budget number `budget`, if it is still the running code's and has not
@@ -531,10 +597,26 @@ fn refund_unit(budget: u32) {
     }
 }
 
+/// A yield point forced to yield is polled again: a spent ambient budget refills if that poll
+/// begins a new task poll (see `exhaustion`).
+pub(crate) fn resume_budget(resume: Resume, cx: &Context<'_>) {
+    if let Some(state) = current()
+        && state.mode == Mode::Ambient
+        && state.units == 0
+        && state.exhausted
+        && exhaustion::resumed(resume.exhaustion, cx.waker())
+    {
+        refill_ambient();
+    }
+}
+
 /// Spends a unit if one is left, and never refuses: for the poll right after a forced yield,
-/// which must complete whatever the budget says. `pace`: what the yield point knew of its loop
-/// when it yielded.
-pub(crate) fn spend_if_any(pace: Option<PaceHint>) {
+/// which must complete whatever the budget says. `resume`: what the yield point kept from its
+/// yield; a spent ambient budget refills if that poll begins a new task poll (see
+/// `exhaustion`).
+pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
+    resume_budget(resume, cx);
+    let pace = resume.pace;
     let Some(state) = current() else { return };
     if state.mode == Mode::Unconstrained {
         return;
@@ -561,86 +643,100 @@ pub(crate) fn spend_if_any(pace: Option<PaceHint>) {
 /// waker it was given at once, whoever drives it (an executor nested in another's task
 /// included); an ambient one, as the ambient source wants its task woken. Returns the loop's
 /// pace, for the yield point to keep.
+///
+/// `None`: no yield after all, the budget was a spent ambient one and refilled for another task
+/// (its fast path could not tell); one unit of it is spent.
 #[cold]
 #[inline(never)]
-pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<PaceHint> {
-    let (mode, pace) = on_exhausted(site);
+pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume> {
+    if let Some(state) = current()
+        && state.mode == Mode::Ambient
+        && state.units == 0
+        && state.exhausted
+        && exhaustion::another_task(cx.waker())
+    {
+        refill_ambient();
+        if let Some(state) = current() {
+            if state.units > 0 {
+                set(state.spent_one());
+            } else {
+                let _ = next_chunk(state, None);
+                if let Some(state) = current().filter(|state| state.units > 0) {
+                    set(state.spent_one());
+                }
+            }
+        }
+        return None;
+    }
+    let (mode, resume) = on_exhausted(cx.waker(), site);
     match mode {
         Mode::Ambient => ambient::wake_after_forced_yield(cx),
         _ => cx.waker().wake_by_ref(),
     }
-    pace
+    Some(resume)
 }
 
 /// Counts the exhaustion once, for the process and for the yield point at `site`, reports it,
-/// and refills an empty ambient counter from the process default: no executor will, so the
-/// thread refills its own at each forced yield. An ambient budget stays exhausted while its
-/// source's is spent (tokio's, until its next task poll), so that one exhaustion counts once.
-/// Returns the budget's mode and the loop's pace.
+/// and marks the budget spent. A spent ambient budget stays spent until a new task poll begins
+/// (see `exhaustion`), or, when only its source's budget is spent (tokio's), until the source
+/// grants a unit again: either way one exhaustion counts once. `waker` is the yielding task's.
+/// Returns the budget's mode, and what the yield point keeps.
 #[cold]
 #[inline(never)]
-fn on_exhausted(site: SiteRef) -> (Mode, Option<PaceHint>) {
+fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let Some(state) = current() else {
-        return (Mode::Unconstrained, None);
+        return (
+            Mode::Unconstrained,
+            Resume {
+                pace: None,
+                exhaustion: 0,
+            },
+        );
     };
     let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
-        FORCED_YIELDS.add(1);
-        if reserve.timed_out {
-            TIME_SLICE_YIELDS.add(1);
-        }
+        counts::record(reserve.timed_out);
         // The stretch since the slice started, as far as the clock was read anyway.
         let stretch = reserve
             .started
             .map(|started| reserve.checked_at.saturating_sub(started));
         sites::record(site, reserve.timed_out, stretch);
-        trace_forced_yield(state.mode, reserve.timed_out, site);
+        counts::trace(state.mode, reserve.timed_out, site);
     }
     let pace = reserve.started.map(|started| PaceHint {
         started,
         spent: reserve.spent,
     });
-    match state.mode {
-        Mode::Ambient => {
-            let refilled = if state.units == 0 {
-                let (fresh_state, fresh_reserve) = fresh(default_budget(), Mode::Ambient);
-                set_reserve(fresh_reserve);
-                fresh_state
+    let exhaustion = match state.mode {
+        Mode::Ambient if state.units == 0 => {
+            let number = if state.exhausted {
+                exhaustion::refused(site.key())
             } else {
-                state
+                exhaustion::begin(waker, site.key())
             };
             set(State {
-                exhausted: !ambient::has_remaining(true),
-                ..refilled
+                exhausted: true,
+                ..state
             });
+            number
         }
-        _ => set(State {
-            exhausted: true,
-            ..state
-        }),
-    }
-    (state.mode, pace)
-}
-
-/// Reports a forced yield as one `trace`-level event (target `coop`) with the `tracing`
-/// feature, and does nothing without it: the one place that feature is read.
-#[inline]
-fn trace_forced_yield(scope: Mode, time_slice: bool, site: SiteRef) {
-    #[cfg(feature = "tracing")]
-    {
-        let (file, line, function) = sites::describe(site);
-        tracing::trace!(
-            target: "coop",
-            scope = ?scope,
-            time_slice,
-            site.file = file,
-            site.line = line,
-            site.function = function,
-            "budget exhausted: forcing a yield to the executor"
-        );
-    }
-    #[cfg(not(feature = "tracing"))]
-    let _ = (scope, time_slice, site, sites::describe);
+        // Only the source's budget is spent: it is the one to grant a unit again.
+        Mode::Ambient => {
+            set(State {
+                exhausted: !ambient::has_remaining(true),
+                ..state
+            });
+            0
+        }
+        _ => {
+            set(State {
+                exhausted: true,
+                ..state
+            });
+            0
+        }
+    };
+    (state.mode, Resume { pace, exhaustion })
 }
 
 /// Whether the running code may still spend a unit before it is forced to yield.
@@ -677,145 +773,4 @@ pub fn has_budget_remaining() -> bool {
         Mode::Scoped => units_left,
         Mode::Ambient => ambient::has_remaining(units_left),
     }
-}
-
-/// How many times, process-wide, a budget ran out and forced a yield, counted once per
-/// exhaustion however many yield points see it. Time slices that ran out count here too.
-///
-/// Only the slow path touches the counter, so it costs nothing while budget remains.
-///
-/// ```
-/// let before = coop_core::forced_yield_count();
-/// futures::executor::block_on(async {
-///     for _ in 0..=coop_core::DEFAULT_BUDGET {
-///         coop_core::consume_budget().await; // the 129th forces a yield
-///     }
-/// });
-/// assert!(coop_core::forced_yield_count() > before);
-/// ```
-pub fn forced_yield_count() -> u64 {
-    FORCED_YIELDS.get()
-}
-
-/// How many of the [`forced_yield_count`] yields, process-wide, a time slice forced: the budget
-/// still had units, but its slice was over.
-///
-/// ```
-/// use std::time::Duration;
-///
-/// use coop_core::{Budget, budgeted_with, time_slice_yield_count};
-///
-/// let before = time_slice_yield_count();
-/// // Each iteration takes 1 ms; the slice is 2 ms, so units never run out, time does.
-/// let sliced = Budget::units(1000).slice(Duration::from_millis(2));
-/// futures::executor::block_on(budgeted_with(sliced, async {
-///     for _ in 0..5 {
-///         coop_core::consume_budget().await;
-///         std::thread::sleep(Duration::from_millis(1));
-///     }
-/// }));
-/// assert!(time_slice_yield_count() > before);
-/// ```
-pub fn time_slice_yield_count() -> u64 {
-    TIME_SLICE_YIELDS.get()
-}
-
-/// Restores the budget it saved when dropped, so scopes unwind on return and on panic.
-struct Restore(State, Reserve);
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        set(self.0);
-        set_reserve(self.1);
-    }
-}
-
-fn scoped<R>((state, reserve): (State, Reserve), f: impl FnOnce() -> R) -> R {
-    let (Some(previous), Some(previous_reserve)) = (current(), self::reserve()) else {
-        return f();
-    };
-    set(state);
-    set_reserve(reserve);
-    let _restore = Restore(previous, previous_reserve);
-    f()
-}
-
-/// Runs `f` with a fresh budget, the process default ([`default_budget`]: 128 units unless
-/// [`set_default_budget`](crate::set_default_budget) changed it), then restores the budget that
-/// was there before, also if `f` panics.
-///
-/// This is the task boundary for executor authors: wrap each poll of a task in it, and every
-/// yield point inside spends that task's budget, forcing the task to yield once it is spent.
-/// Inside the scope a spent budget stays spent until the scope ends, so every yield point of the
-/// task returns `Pending` and the task goes back to its executor.
-///
-/// [`default_budget`]: crate::default_budget
-///
-/// ```
-/// use std::task::{Context, Poll, Waker};
-///
-/// let mut task = Box::pin(async {
-///     for _ in 0..200 {
-///         coop_core::consume_budget().await;
-///     }
-/// });
-/// let mut cx = Context::from_waker(Waker::noop());
-/// let mut polls = 1;
-/// while coop_core::budget(|| task.as_mut().poll(&mut cx)).is_pending() {
-///     polls += 1;
-/// }
-/// assert_eq!(polls, 2); // 128 units in the first poll, the rest in the second
-/// ```
-pub fn budget<R>(f: impl FnOnce() -> R) -> R {
-    with_budget(default_budget(), f)
-}
-
-/// Runs `f` with a fresh `budget` (a [`Budget`], or a number of units), then restores the
-/// previous budget, also on panic.
-///
-/// Nested scopes work: the inner scope starts fresh, and the outer one gets back exactly what it
-/// had, whatever the inner one spent. A time slice of the inner scope runs on its own clock; the
-/// outer scope's keeps running meanwhile.
-///
-/// ```
-/// use std::task::{Context, Poll, Waker};
-///
-/// let mut cx = Context::from_waker(Waker::noop());
-/// coop_core::with_budget(3, || {
-///     for _ in 0..3 {
-///         let Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) else { unreachable!() };
-///         unit.made_progress();
-///     }
-///     // A fourth unit is refused: the caller should yield.
-///     assert!(coop_core::poll_proceed(&mut cx).is_pending());
-/// });
-/// ```
-pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
-    scoped(fresh(budget.into(), Mode::Scoped), f)
-}
-
-/// Runs `f` with budgets switched off: no yield point forces a yield, by units or by time, and
-/// nothing `f` spends is charged to the surrounding budget. The previous budget is restored
-/// afterwards, also on panic.
-///
-/// ```
-/// use std::task::{Context, Waker};
-///
-/// let mut cx = Context::from_waker(Waker::noop());
-/// coop_core::with_budget(1, || {
-///     coop_core::with_unconstrained(|| {
-///         for _ in 0..1000 {
-///             assert!(coop_core::poll_proceed(&mut cx).is_ready());
-///         }
-///     });
-///     assert!(coop_core::has_budget_remaining()); // the one unit is still there
-/// });
-/// ```
-pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    scoped((State::fresh(0, Mode::Unconstrained), Reserve::EMPTY), f)
-}
-
-/// Whether no scope is active on this thread: the state a thread is in between task polls.
-pub(crate) fn is_ambient() -> bool {
-    current().is_none_or(|state| state.mode == Mode::Ambient)
 }

@@ -10,7 +10,7 @@
 /// assert!(coop_core::test_util::no_scope_active());
 /// ```
 pub fn no_scope_active() -> bool {
-    crate::state::is_ambient()
+    crate::scope::is_ambient()
 }
 
 /// The slow path of the yield point `#[cooperative]` inserts, counted by the process only (no

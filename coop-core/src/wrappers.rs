@@ -12,8 +12,9 @@ use pin_project_lite::pin_project;
 
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
+use crate::scope::{with_budget, with_unconstrained};
 use crate::sites::SiteRef;
-use crate::state::{PaceHint, poll_spend, spend_if_any, with_budget, with_unconstrained};
+use crate::state::{Resume, poll_spend, resume_budget, spend_if_any};
 use crate::yield_point::RestoreOnPending;
 
 pin_project! {
@@ -187,8 +188,9 @@ enum Stage {
     /// The last poll forced a yield: this one goes on whatever the budget says, as
     /// `consume_budget()` does, so that a scope never refreshed cannot hold it forever; the
     /// loop's pace goes with it.
-    Yielded(Option<PaceHint>),
-    /// The inner stream ended: it is polled as it is, charging nothing.
+    Yielded(Resume),
+    /// The inner future completed, or the inner stream ended: it is polled as it is, charging
+    /// nothing.
     Finished,
 }
 
@@ -203,17 +205,18 @@ impl Stage {
     ) -> Poll<T> {
         match *self {
             Stage::Finished => inner(cx),
-            Stage::Yielded(pace) => {
+            Stage::Yielded(resume) => {
                 *self = Stage::Spend;
+                resume_budget(resume, cx);
                 let output = inner(cx);
                 if matches!(&output, Poll::Ready(out) if charged(out)) {
-                    spend_if_any(pace);
+                    spend_if_any(resume, cx);
                 }
                 output
             }
-            Stage::Spend => match poll_spend(cx, site) {
-                Err(pace) => {
-                    *self = Stage::Yielded(pace);
+            Stage::Spend => match poll_spend(cx, site, false) {
+                Err(resume) => {
+                    *self = Stage::Yielded(resume);
                     Poll::Pending
                 }
                 Ok(charge) => {
@@ -271,8 +274,13 @@ impl<F: Future> Future for Coop<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let inner = this.inner;
-        this.stage
-            .poll(cx, *this.site, |cx| inner.poll(cx), |_| true)
+        let output = this
+            .stage
+            .poll(cx, *this.site, |cx| inner.poll(cx), |_| true);
+        if output.is_ready() {
+            *this.stage = Stage::Finished;
+        }
+        output
     }
 }
 

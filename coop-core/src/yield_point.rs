@@ -7,7 +7,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::sites::{Site, SiteRef};
-use crate::state::{self, Charge, PaceHint};
+use crate::state::{self, Charge, Resume};
 
 /// Spends one unit of the running task's budget; once the budget is spent, yields to the
 /// executor first.
@@ -66,8 +66,8 @@ enum Stage {
     Spend,
     /// The caller already found the budget spent: yield.
     Exhausted,
-    /// The yield happened, with the loop's pace where a slice measured it: complete.
-    Yielded(Option<PaceHint>),
+    /// The yield happened, with what it keeps for the next poll: complete.
+    Yielded(Resume),
 }
 
 impl ConsumeBudget {
@@ -88,15 +88,21 @@ impl Future for ConsumeBudget {
         match self.stage {
             Stage::Spend if state::try_spend() => return Poll::Ready(()),
             Stage::Spend | Stage::Exhausted => {}
-            Stage::Yielded(pace) => {
+            Stage::Yielded(resume) => {
                 // The yield already happened: complete, whatever the budget says now, so that
                 // a scope that is never refreshed cannot hold this future forever.
-                state::spend_if_any(pace);
+                state::spend_if_any(resume, cx);
                 return Poll::Ready(());
             }
         }
-        self.stage = Stage::Yielded(state::force_yield(cx, self.site));
-        Poll::Pending
+        match state::force_yield(cx, self.site) {
+            Some(resume) => {
+                self.stage = Stage::Yielded(resume);
+                Poll::Pending
+            }
+            // Another task's exhaustion: this task's budget is fresh.
+            None => Poll::Ready(()),
+        }
     }
 }
 
@@ -139,7 +145,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 #[inline]
 pub(crate) fn poll_proceed_at(cx: &mut Context<'_>, site: SiteRef) -> Poll<RestoreOnPending> {
     // A hand-written future keeps no pace: its next budget measures it again.
-    match state::poll_spend(cx, site) {
+    match state::poll_spend(cx, site, true) {
         Ok(charge) => Poll::Ready(RestoreOnPending::new(charge)),
         Err(_) => Poll::Pending,
     }

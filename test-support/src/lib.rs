@@ -8,6 +8,7 @@
 //! - [`install_manual_clock`]: a clock for time slices that moves only when a test moves it.
 //! - [`cooperative_twins!`]: writes an async fn once and emits it twice, with and without
 //!   `#[cooperative]`, so a "plain" twin can never drift from its annotated original.
+//! - [`check`]: the checking executor, which checks coop-core's promises after every task poll.
 //! - `executor` (feature `executors`): every executor the integration tests run on, and
 //!   [`executor_matrix!`], which runs each scenario on all of them.
 //!
@@ -17,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod check;
 mod clock;
 #[cfg(feature = "executors")]
 mod executor;

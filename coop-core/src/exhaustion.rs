@@ -1,0 +1,102 @@
+//! When a spent ambient budget refills: the task poll it belongs to, told apart without an
+//! executor that says where task polls begin.
+//!
+//! A scope's budget refills when its scope is entered again, once per task poll. The ambient
+//! budget has no such boundary, so it stays spent after its forced yield until a sign that a new
+//! task poll has begun:
+//!
+//! - a yield point is reached with a waker that does not `will_wake` the one whose yield spent
+//!   the budget: another task (or a branch with a waker of its own, as in `FuturesUnordered`);
+//! - a yield point that was forced to yield by this very exhaustion is polled again: its task
+//!   was polled again. A yield point forced by an earlier exhaustion proceeds without refilling
+//!   (it yields with the current one at its next spend), so within one task poll branches that
+//!   share the task's waker (`join!`, `select!`) refill at most once per exhaustion;
+//! - a hand-written `poll_proceed` keeps no memory of its yield: its call site refused a second
+//!   time during one exhaustion refills.
+//!
+//! It imports nothing from the crate but `platform`, where its state lives: the state module
+//! passes in the waker and the site's key.
+
+use core::cell::Cell;
+use core::task::Waker;
+
+/// The thread's last ambient exhaustion.
+#[derive(Clone, Copy, Debug)]
+struct Exhaustion {
+    /// Counts exhaustions on this thread: a forced yield keeps the number of the one it belongs to.
+    number: u32,
+    /// The waker of the task whose yield spent it, as `will_wake` compares; `None` if unknown.
+    holder: Option<(usize, usize)>,
+    /// Call sites refused during it, one bit per site's hash.
+    refused: u64,
+}
+
+crate::platform::local! {
+    static LAST: Exhaustion = Exhaustion {
+        number: 0,
+        holder: None,
+        refused: 0,
+    };
+}
+
+fn last() -> Exhaustion {
+    LAST.try_with(Cell::get).unwrap_or(Exhaustion {
+        number: 0,
+        holder: None,
+        refused: 0,
+    })
+}
+
+fn set(exhaustion: Exhaustion) {
+    let _ = LAST.try_with(|cell| cell.set(exhaustion));
+}
+
+/// A waker's identity as `Waker::will_wake` compares it. Callers never pass the fast path's
+/// no-op waker, which says nothing about the task (and whose vtable's address may differ
+/// between codegen units, so it cannot be recognised).
+fn identity(waker: &Waker) -> Option<(usize, usize)> {
+    Some((
+        waker.data() as usize,
+        core::ptr::from_ref(waker.vtable()) as usize,
+    ))
+}
+
+fn site_bit(site: usize) -> u64 {
+    1 << ((site >> 3) % 64)
+}
+
+/// The ambient budget was just spent by the task of `waker`, at the yield point `site`: a new
+/// exhaustion. Returns its number.
+pub(crate) fn begin(waker: &Waker, site: usize) -> u32 {
+    let next = Exhaustion {
+        number: last().number.wrapping_add(1),
+        holder: identity(waker),
+        refused: site_bit(site),
+    };
+    set(next);
+    next.number
+}
+
+/// A yield point at `site` was refused during the current exhaustion; returns its number.
+pub(crate) fn refused(site: usize) -> u32 {
+    let mut current = last();
+    current.refused |= site_bit(site);
+    set(current);
+    current.number
+}
+
+/// Whether `waker` belongs to another task than the one that spent the budget.
+pub(crate) fn another_task(waker: &Waker) -> bool {
+    identity(waker).is_some_and(|task| last().holder != Some(task))
+}
+
+/// Whether a yield point forced to yield by exhaustion `number` and polled again with `waker`
+/// refills the budget.
+pub(crate) fn resumed(number: u32, waker: &Waker) -> bool {
+    number == last().number || another_task(waker)
+}
+
+/// Whether a hand-written yield point at `site`, refused again, refills the budget.
+pub(crate) fn refused_before(site: usize) -> bool {
+    last().refused & site_bit(site) != 0
+}

@@ -1,0 +1,110 @@
+//! Scopes: code run with a budget of its own ([`budget`], [`with_budget`]) or none
+//! ([`with_unconstrained`]), the budget before restored when the scope ends, on return and on
+//! panic.
+
+use crate::budget::{Budget, default_budget};
+use crate::state::{self, Mode, Reserve, State, current, fresh, set, set_reserve};
+
+/// Restores the budget it saved when dropped, so scopes unwind on return and on panic.
+struct Restore(State, Reserve);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        set(self.0);
+        set_reserve(self.1);
+    }
+}
+
+fn scoped<R>((state, reserve): (State, Reserve), f: impl FnOnce() -> R) -> R {
+    let (Some(previous), Some(previous_reserve)) = (current(), state::reserve()) else {
+        return f();
+    };
+    set(state);
+    set_reserve(reserve);
+    let _restore = Restore(previous, previous_reserve);
+    f()
+}
+
+/// Runs `f` with a fresh budget, the process default ([`default_budget`]: 128 units unless
+/// [`set_default_budget`](crate::set_default_budget) changed it), then restores the budget that
+/// was there before, also if `f` panics.
+///
+/// This is the task boundary for executor authors: wrap each poll of a task in it, and every
+/// yield point inside spends that task's budget, forcing the task to yield once it is spent.
+/// Inside the scope a spent budget stays spent until the scope ends, so every yield point of the
+/// task returns `Pending` and the task goes back to its executor.
+///
+/// [`default_budget`]: crate::default_budget
+///
+/// ```
+/// use std::task::{Context, Poll, Waker};
+///
+/// let mut task = Box::pin(async {
+///     for _ in 0..200 {
+///         coop_core::consume_budget().await;
+///     }
+/// });
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let mut polls = 1;
+/// while coop_core::budget(|| task.as_mut().poll(&mut cx)).is_pending() {
+///     polls += 1;
+/// }
+/// assert_eq!(polls, 2); // 128 units in the first poll, the rest in the second
+/// ```
+pub fn budget<R>(f: impl FnOnce() -> R) -> R {
+    with_budget(default_budget(), f)
+}
+
+/// Runs `f` with a fresh `budget` (a [`Budget`], or a number of units), then restores the
+/// previous budget, also on panic.
+///
+/// Nested scopes work: the inner scope starts fresh, and the outer one gets back exactly what it
+/// had, whatever the inner one spent. A time slice of the inner scope runs on its own clock; the
+/// outer scope's keeps running meanwhile.
+///
+/// ```
+/// use std::task::{Context, Poll, Waker};
+///
+/// let mut cx = Context::from_waker(Waker::noop());
+/// coop_core::with_budget(3, || {
+///     for _ in 0..3 {
+///         let Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) else { unreachable!() };
+///         unit.made_progress();
+///     }
+///     // A fourth unit is refused: the caller should yield.
+///     assert!(coop_core::poll_proceed(&mut cx).is_pending());
+/// });
+/// ```
+pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
+    scoped(fresh(budget.into(), Mode::Scoped), f)
+}
+
+/// Runs `f` with budgets switched off: no yield point forces a yield, by units or by time, and
+/// nothing `f` spends is charged to the surrounding budget. The previous budget is restored
+/// afterwards, also on panic.
+///
+/// It switches coop's budget off, not tokio's: with the `tokio` feature, tokio's own sockets,
+/// channels and timers polled inside `f` still spend tokio's budget and can still yield. The
+/// future wrapper [`unconstrained`](fn@crate::unconstrained) switches both off.
+///
+/// ```
+/// use std::task::{Context, Waker};
+///
+/// let mut cx = Context::from_waker(Waker::noop());
+/// coop_core::with_budget(1, || {
+///     coop_core::with_unconstrained(|| {
+///         for _ in 0..1000 {
+///             assert!(coop_core::poll_proceed(&mut cx).is_ready());
+///         }
+///     });
+///     assert!(coop_core::has_budget_remaining()); // the one unit is still there
+/// });
+/// ```
+pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    scoped((State::fresh(0, Mode::Unconstrained), Reserve::EMPTY), f)
+}
+
+/// Whether no scope is active on this thread: the state a thread is in between task polls.
+pub(crate) fn is_ambient() -> bool {
+    current().is_none_or(|state| state.mode == Mode::Ambient)
+}
