@@ -71,12 +71,11 @@ const SLICED: Budget = Budget::DEFAULT.slice(Duration::from_millis(1));
 /// The comparisons of one set: a label and its variants, `bare` first.
 fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
     use calls::{
-        TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_opaque_unbatched,
+        TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_opaque_per_iteration,
         cooperative_parse,
     };
     use loops::{
-        bare, cooperative, cooperative_strip, cooperative_unbatched, tokio_consume_budget,
-        yield_now_every_128,
+        bare, cooperative, cooperative_per_iteration, tokio_consume_budget, yield_now_every_128,
     };
     macro_rules! inline {
         ($steps:literal, $label:literal) => {
@@ -89,12 +88,7 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                         LARGE,
                         cooperative::<$steps>(n, seed)
                     )),
-                    variant!("unbatched", cooperative_unbatched::<$steps>),
-                    variant!("strip", cooperative_strip::<$steps>),
-                    variant!("strip_large", |n, seed| budgeted_with(
-                        LARGE,
-                        cooperative_strip::<$steps>(n, seed)
-                    )),
+                    variant!("per_iteration", cooperative_per_iteration::<$steps>),
                     variant!("tokio_consume_budget", tokio_consume_budget::<$steps>),
                     variant!("yield_now_every_128", yield_now_every_128::<$steps>),
                     variant!("cooperative_no_yield", |n, seed| never_yielding(
@@ -115,7 +109,7 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                         LARGE,
                         cooperative_opaque::<$steps>(n, seed)
                     )),
-                    variant!("unbatched", cooperative_opaque_unbatched::<$steps>),
+                    variant!("per_iteration", cooperative_opaque_per_iteration::<$steps>),
                     variant!("cooperative_no_yield", |n, seed| never_yielding(
                         cooperative_opaque::<$steps>(n, seed)
                     )),
@@ -147,10 +141,18 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
             slice!(6, "slice_10ns"),
             slice!(60, "slice_100ns"),
         ],
-        "inline" => vec![inline!(1, "1ns"), inline!(6, "10ns"), inline!(60, "100ns")],
+        "inline" => vec![
+            inline!(1, "1ns"),
+            inline!(3, "5ns"),
+            inline!(6, "10ns"),
+            inline!(24, "40ns"),
+            inline!(60, "100ns"),
+        ],
         "opaque" => vec![
             opaque!(1, "opaque_1ns"),
+            opaque!(3, "opaque_5ns"),
             opaque!(6, "opaque_10ns"),
+            opaque!(24, "opaque_40ns"),
             opaque!(60, "opaque_100ns"),
         ],
         "parser" => vec![(

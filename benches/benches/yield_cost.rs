@@ -5,6 +5,8 @@
 //!
 //! - `bare`: the loop as written, no yield point;
 //! - `cooperative`: the same loop under `#[coop_core::cooperative]`, exactly what users get;
+//! - `per_iteration`: the yield point `#[cooperative]` puts in a loop it does not strip-mine,
+//!   by hand: every iteration spends from the thread's budget;
 //! - `tokio_consume_budget`: `tokio::task::coop::consume_budget().await` written by hand at the
 //!   head of the body;
 //! - `yield_now_every_128`: `tokio::task::yield_now().await` written by hand every 128 iterations.
@@ -41,8 +43,13 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 
 mod calls;
 mod loops;
-use calls::{TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_parse};
-use loops::{bare, cooperative, tokio_consume_budget, work, yield_now_every_128};
+use calls::{
+    TOKENS, bare_opaque, bare_parse, cooperative_opaque, cooperative_opaque_per_iteration,
+    cooperative_parse,
+};
+use loops::{
+    bare, cooperative, cooperative_per_iteration, tokio_consume_budget, work, yield_now_every_128,
+};
 
 /// Loop iterations per measured call: long enough that the task spawn and the `block_on` around
 /// a sample vanish, and a multiple of the 128-unit budget.
@@ -158,6 +165,12 @@ fn bench_work<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtime,
     group.throughput(Throughput::Elements(ITERATIONS));
     variant(&mut group, rt, "bare", bare::<STEPS>);
     variant(&mut group, rt, "cooperative", cooperative::<STEPS>);
+    variant(
+        &mut group,
+        rt,
+        "per_iteration",
+        cooperative_per_iteration::<STEPS>,
+    );
     variant_under(
         &mut group,
         rt,
@@ -198,6 +211,12 @@ fn bench_opaque<const STEPS: u32>(c: &mut Criterion, rt: &tokio::runtime::Runtim
     group.throughput(Throughput::Elements(ITERATIONS));
     variant(&mut group, rt, "bare", bare_opaque::<STEPS>);
     variant(&mut group, rt, "cooperative", cooperative_opaque::<STEPS>);
+    variant(
+        &mut group,
+        rt,
+        "per_iteration",
+        cooperative_opaque_per_iteration::<STEPS>,
+    );
     variant(
         &mut group,
         rt,

@@ -1,18 +1,25 @@
-//! Macro calls in a fn body: which grammars are known, parsing them into syntax the walker can
-//! visit, and printing them back; and, for every other macro, a token-level scan for loops.
+//! Macro calls in a fn body: the one table of the macros coop knows, parsing their calls into
+//! syntax the walker can visit and printing them back; and, for every other macro, a
+//! token-level scan for loops.
+//!
+//! A macro's tokens are not Rust syntax until it expands, after the attribute ran, and what a
+//! macro does with them is its own business: it may evaluate an operand twice or never, move it
+//! into a closure, or print it as written. So only the macros of [`crate::macro_table`] are walked:
 //!
 //! - `select!` and `select_biased!` (tokio's and futures'): an optional `biased;`, then arms
 //!   `pattern = future (, if guard)? => handler` and `else =>`, `complete =>`, `default =>`
 //!   arms. The futures, guards and handlers run in the enclosing future: async context.
 //! - `join!` and `try_join!` (tokio's and futures'): an optional `biased;`, then futures
 //!   separated by commas, evaluated in the enclosing future: async context.
-//! - Any other call whose tokens parse as comma-separated expressions (`vec![..]`,
-//!   `assert!(..)`, `format!(..)`, `dbg!(..)`), or as `expr; expr` (`vec![x; n]`): the operands
-//!   are evaluated where the call stands, in the enclosing context.
+//! - std's macros whose operands are comma-separated expressions (`vec![..]`, `format!(..)`,
+//!   `write!(..)`, `assert!(..)`, `dbg!(..)`, ...), or `expr; expr` (`vec![x; n]`): the
+//!   operands are evaluated where the call stands, in order, like a call's arguments. Operands a
+//!   macro prints as written (`dbg!`'s, `assert!`'s condition) are walked but get no yield
+//!   point: it would be printed.
 //! - Macros whose operands are not code that runs (`stringify!`, `concat!`, `quote!`, ...) are
 //!   inert: neither walked nor scanned.
-//! - Anything else is opaque: a loop keyword followed by a body is found at the token level and
-//!   reported, never rewritten.
+//! - Anything else, your own macros included, is opaque: a loop keyword followed by a body is
+//!   found at the token level and reported, never rewritten.
 //!
 //! Re-emitting a parsed call prints the user's tokens with their own spans; only the tokens the
 //! walker's hooks added are new.
@@ -24,29 +31,8 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Macro, Pat, Token};
 
 use crate::awaits::tokens_await;
-use crate::walk::LoopKind;
-
-/// Macros whose operands never run as code here.
-const INERT: &[&str] = &[
-    "stringify",
-    "concat",
-    "concat_idents",
-    "include",
-    "include_str",
-    "include_bytes",
-    "env",
-    "option_env",
-    "cfg",
-    "line",
-    "column",
-    "file",
-    "module_path",
-    "compile_error",
-    "quote",
-    "quote_spanned",
-    "parse_quote",
-    "parse_quote_spanned",
-];
+use crate::loops::LoopKind;
+pub(crate) use crate::macro_table::{Grammar, Printed, lookup};
 
 /// What a macro call's tokens are, for the walker.
 pub(crate) enum MacroBody {
@@ -54,8 +40,9 @@ pub(crate) enum MacroBody {
     Inert,
     /// Unknown grammar: scan for loops.
     Opaque,
-    /// Operands evaluated in the enclosing context.
-    Exprs(Body),
+    /// Operands evaluated in the enclosing context, in order; those `Printed` says are printed
+    /// as written.
+    Exprs(Body, Printed),
     /// Operands and handlers evaluated in the enclosing future (`select!`, `join!`).
     Async(Body),
 }
@@ -99,6 +86,27 @@ enum ArmHead {
 }
 
 impl Body {
+    /// The expressions, in evaluation order as written.
+    pub(crate) fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            Body::List { exprs, .. } => exprs.iter().collect(),
+            Body::Repeat { elem, len, .. } => vec![&**elem, &**len],
+            Body::Select { arms, .. } => {
+                let mut exprs = Vec::new();
+                for arm in arms {
+                    if let ArmHead::Branch(branch) = &arm.head {
+                        exprs.push(&branch.future);
+                        if let Some((_, _, guard)) = &branch.guard {
+                            exprs.push(guard);
+                        }
+                    }
+                    exprs.push(&arm.handler);
+                }
+                exprs
+            }
+        }
+    }
+
     /// The expressions the walker visits, in evaluation order as written.
     pub(crate) fn exprs_mut(&mut self) -> Vec<&mut Expr> {
         match self {
@@ -176,32 +184,21 @@ pub(crate) fn name(mac: &Macro) -> String {
 
 /// Classifies and parses a macro call's tokens.
 pub(crate) fn parse(mac: &Macro) -> MacroBody {
-    let name = name(mac);
-    if INERT.contains(&name.as_str()) {
-        return MacroBody::Inert;
-    }
+    let Some(known) = lookup(mac) else {
+        return MacroBody::Opaque;
+    };
     let tokens = mac.tokens.clone();
-    match name.as_str() {
-        "select" | "select_biased" => match parse_select.parse2(tokens) {
-            Ok(body) => MacroBody::Async(body),
-            Err(_) => MacroBody::Opaque,
-        },
-        "join" | "try_join" => match parse_list.parse2(tokens) {
-            Ok(body) => MacroBody::Async(body),
-            Err(_) => MacroBody::Opaque,
-        },
-        "vec" => match parse_list.parse2(tokens.clone()) {
-            Ok(body) => MacroBody::Exprs(body),
-            Err(_) => match parse_repeat.parse2(tokens) {
-                Ok(body) => MacroBody::Exprs(body),
-                Err(_) => MacroBody::Opaque,
-            },
-        },
-        _ => match parse_list.parse2(tokens) {
-            Ok(body) => MacroBody::Exprs(body),
-            Err(_) => MacroBody::Opaque,
-        },
-    }
+    let parsed = match known.grammar {
+        Grammar::Inert => return MacroBody::Inert,
+        Grammar::Opaque => return MacroBody::Opaque,
+        Grammar::Select => parse_select.parse2(tokens).map(MacroBody::Async),
+        Grammar::Join => parse_list.parse2(tokens).map(MacroBody::Async),
+        Grammar::Exprs => parse_list
+            .parse2(tokens.clone())
+            .or_else(|_| parse_repeat.parse2(tokens))
+            .map(|body| MacroBody::Exprs(body, known.printed)),
+    };
+    parsed.unwrap_or(MacroBody::Opaque)
 }
 
 /// `biased;` at the start of tokio's `select!` and `join!`.
@@ -376,7 +373,8 @@ mod tests {
         match parse(&mac(src)) {
             MacroBody::Inert => "inert",
             MacroBody::Opaque => "opaque",
-            MacroBody::Exprs(_) => "exprs",
+            MacroBody::Exprs(_, Printed::Nothing) => "exprs",
+            MacroBody::Exprs(_, _) => "printed exprs",
             MacroBody::Async(_) => "async",
         }
     }
@@ -392,7 +390,7 @@ mod tests {
         ] {
             let mac = mac(src);
             let body = match parse(&mac) {
-                MacroBody::Exprs(body) | MacroBody::Async(body) => body,
+                MacroBody::Exprs(body, _) | MacroBody::Async(body) => body,
                 _ => panic!("{src} did not parse"),
             };
             assert_eq!(
@@ -415,6 +413,12 @@ mod tests {
         assert_eq!(kind("my_macro! { let x = 1; loop {} }"), "opaque");
         assert_eq!(kind("my_macro![a; n]"), "opaque");
         assert_eq!(kind("vec![a; n]"), "exprs");
+        // A macro of your own may do anything with its operands: print them, run them twice,
+        // move them into a closure. Only the table's macros are walked.
+        assert_eq!(kind("my_macro!(a, { loop {} })"), "opaque");
+        assert_eq!(kind("dbg!(a, b)"), "printed exprs");
+        assert_eq!(kind("assert!(a, \"{}\", b)"), "printed exprs");
+        assert_eq!(kind("assert_eq!(a, b, \"{}\", c)"), "exprs");
     }
 
     #[test]

@@ -11,9 +11,12 @@ use syn::{
     TraitItemFn, Visibility,
 };
 
+use crate::attr::is_attr;
 use crate::awaits::Verdict;
-use crate::is_attr;
-use crate::walk::{Hooks, LoopKind, LoopSite, OpaqueLoop, walk_fn_body};
+use crate::hooks::Hooks;
+use crate::item_macros::macro_items;
+use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
+use crate::walk::walk_fn_body;
 
 /// What coop's attributes already do to a fn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -461,7 +464,7 @@ impl VisitMut for Scanner {
         if item.ident.is_some() || item.mac.path.is_ident("macro_rules") {
             return;
         }
-        if let Some(mut items) = crate::macro_items(&item.mac) {
+        if let Some(mut items) = macro_items(&item.mac) {
             for nested in &mut items {
                 self.visit_item_mut(nested);
             }

@@ -1,35 +1,16 @@
-//! Which expressions leave values alive, unnamed, while a loop runs.
+//! Which expressions leave values alive, unnamed, while a loop runs: the syntax-level reading
+//! of rustc's temporary scopes and temporary lifetime extension that the walker applies. The
+//! rule these serve, where a yield point goes and where none does, is stated once, in the docs
+//! of `#[cooperative]` ("Where the yield point goes"); the differential fuzzer in `oracle/`
+//! checks it against rustc by running the compiled programs.
 //!
-//! A yield point suspends the task. If a value the user never named (a `RefCell` borrow, a lock
-//! guard, a `Vec` built for the loop) is alive at that moment, another task can run while it is
-//! held: a second `borrow_mut` panics, a second `lock` deadlocks a one-thread executor, a
-//! non-`Send` temporary makes the future non-`Send`. Plain code never suspended there, so the
-//! yield point would change what the program does. The walker therefore puts no yield point
-//! where such a value may be alive:
-//!
-//! - the scrutinee of a `match`, `if let` or `while let` (and let-chains) lives through the arms
-//!   and the body: temporaries created while evaluating it, and, in arms whose pattern does not
-//!   move the whole value out (`_`, `..`, `ref`), the scrutinee's own value;
-//! - the iterator expression of a `for` lives through the whole loop: temporaries created while
-//!   evaluating it (`cell.borrow().iter()`; the iterator itself is the loop's own state); and
-//!   each item lives through the body when the pattern leaves part of it unmoved
-//!   (`for _ in guards`);
-//! - within one statement, a value computed before a loop (an earlier call argument, tuple or
-//!   struct field, operand) is alive until the statement's expression is done with it;
-//! - a `let` whose initializer borrows a temporary (`let items = &*cell.borrow();`) extends that
-//!   temporary to the end of the block.
-//!
-//! Without types, "may own something" is decided on syntax, conservatively: only places,
-//! literals, references, arithmetic, ranges and borrowed views of those (`v.iter()`,
-//! `s.trim().lines()`, `v.iter().enumerate()`) are known to own nothing. Every call, macro,
-//! `.await` or unknown method may return a guard, including methods whose name suggests a move
-//! (`take`, `unwrap_or`): a receiver can reach them through a guard's `Deref`. A false "may own"
+//! Without types, "may own something" is decided on syntax, conservatively: a false "may own"
 //! costs one loop its yield point; a false "owns nothing" would change the program.
 
-use proc_macro2::TokenStream;
-use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
-use syn::{Expr, ExprAsync, ExprClosure, Item, Macro, Pat, Token, UnOp};
+use syn::{Expr, ExprAsync, ExprClosure, Item, Macro, Pat, UnOp};
+
+use crate::macros::{self, MacroBody};
 
 /// Methods whose result is a borrowed view of what the receiver already holds, other than an
 /// iterator (those are [`ITERATOR_SOURCES`]): it owns nothing of its own.
@@ -85,31 +66,6 @@ const CLOSURE_ADAPTERS: &[&str] = &[
     "map_while",
     "inspect",
     "scan",
-];
-
-/// Macros whose operands are ordinary comma-separated expressions, evaluated in place.
-const TRANSPARENT_MACROS: &[&str] = &[
-    "vec",
-    "format",
-    "format_args",
-    "print",
-    "println",
-    "eprint",
-    "eprintln",
-    "write",
-    "writeln",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "dbg",
-    "matches",
-    "panic",
-    "todo",
-    "unimplemented",
-    "unreachable",
 ];
 
 /// Whether evaluating `expr` creates a temporary that stays alive after `expr` has produced its
@@ -340,12 +296,21 @@ pub fn leaves_unmoved(pat: &Pat) -> bool {
     finder.0
 }
 
-/// Whether a `let` initializer extends a temporary to the end of the block: a borrow of a value
-/// that may own something, in an extending position (`&value`, `&*value`, `&value.field`, and
-/// such borrows inside struct, tuple and array literals, casts and block tails).
-fn extends_temporaries(init: &Expr) -> bool {
-    match init {
-        Expr::Reference(reference) => !owns_nothing(place_base(&reference.expr)),
+/// Whether `expr`, in an extending position (a `let` initializer, or inside one as the rules
+/// below allow), extends a temporary to the end of the block. The Reference's "Temporary
+/// lifetime extension", rule by rule:
+///
+/// - the operand of an extending borrow `&operand` has an extended temporary scope (see
+///   [`extended_scope_keeps`]);
+/// - the operands of an extending array, cast, braced struct or tuple expression, and the
+///   arguments of an extending tuple struct or tuple variant constructor, are extending (any
+///   call's arguments are taken as such: a false "extends" only costs a yield point);
+/// - the final expression of an extending block (`unsafe` blocks included), the final
+///   expressions of an extending `if`'s branches, and the arms of an extending `match` are
+///   extending.
+fn extends_temporaries(expr: &Expr) -> bool {
+    match expr {
+        Expr::Reference(reference) => extended_scope_keeps(&reference.expr),
         Expr::Struct(literal) => literal
             .fields
             .iter()
@@ -353,7 +318,6 @@ fn extends_temporaries(init: &Expr) -> bool {
         Expr::Tuple(tuple) => tuple.elems.iter().any(extends_temporaries),
         Expr::Array(array) => array.elems.iter().any(extends_temporaries),
         Expr::Cast(cast) => extends_temporaries(&cast.expr),
-        // `Some(&*cell.borrow())`: tuple-struct and variant constructors extend too.
         Expr::Call(call) => call.args.iter().any(extends_temporaries),
         Expr::If(expr_if) => {
             block_tail_extends(&expr_if.then_branch)
@@ -369,7 +333,33 @@ fn extends_temporaries(init: &Expr) -> bool {
         Expr::Paren(inner) => extends_temporaries(&inner.expr),
         Expr::Group(inner) => extends_temporaries(&inner.expr),
         Expr::Block(block) => block_tail_extends(&block.block),
+        Expr::Unsafe(block) => block_tail_extends(&block.block),
         _ => false,
+    }
+}
+
+/// Whether giving `expr` an extended temporary scope keeps something alive to the end of the
+/// block:
+///
+/// - a place keeps nothing, but if a borrow, dereference, field or tuple-index expression has an
+///   extended scope, so does its operand, and if an index expression has one, so does the
+///   indexed expression (`&*&cell.borrow()`, `&make().field`, `&make().items[0]`);
+/// - a borrow `&operand` in such a position is itself an extending borrow (`&&make()`): the
+///   reference owns nothing, its operand is extended in turn;
+/// - any other value expression is the temporary: kept unless it owns nothing (a literal is
+///   promoted to a constant), and extending in its own right (`&(1, &make())`).
+fn extended_scope_keeps(expr: &Expr) -> bool {
+    match expr {
+        Expr::Paren(inner) => extended_scope_keeps(&inner.expr),
+        Expr::Group(inner) => extended_scope_keeps(&inner.expr),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => {
+            extended_scope_keeps(&unary.expr)
+        }
+        Expr::Field(field) => extended_scope_keeps(&field.base),
+        Expr::Index(index) => extended_scope_keeps(&index.expr),
+        Expr::Reference(reference) => extended_scope_keeps(&reference.expr),
+        Expr::Path(_) | Expr::Lit(_) => false,
+        other => !owns_nothing(other) || extends_temporaries(other),
     }
 }
 
@@ -382,17 +372,19 @@ fn block_tail_extends(block: &syn::Block) -> bool {
 
 /// Whether a `let` keeps a temporary of its initializer alive to the end of the block: an
 /// extending borrow in the initializer, or a `ref` binding into a value that may own something
-/// (`let ref v = *cell.borrow();`).
+/// (`let ref v = *cell.borrow();`). A `let .. else` keeps them too, but not in its `else`
+/// block: rustc drops them before it runs.
 ///
 /// ```
 /// use coop_analysis::temporaries::let_extends_temporaries;
 ///
 /// let items: syn::Pat = syn::parse_quote!(items);
 /// assert!(let_extends_temporaries(&items, &syn::parse_quote!(&*cell.borrow())));
+/// assert!(let_extends_temporaries(&items, &syn::parse_quote!(unsafe { &*cell.borrow() })));
 /// assert!(!let_extends_temporaries(&items, &syn::parse_quote!(cell.borrow().len())));
 /// ```
 pub fn let_extends_temporaries(pat: &Pat, init: &Expr) -> bool {
-    extends_temporaries(init) || binds_by_ref(pat) && !owns_nothing(place_base(init))
+    extends_temporaries(init) || binds_by_ref(pat) && extended_scope_keeps(init)
 }
 
 fn binds_by_ref(pat: &Pat) -> bool {
@@ -408,52 +400,35 @@ fn binds_by_ref(pat: &Pat) -> bool {
     finder.0
 }
 
-/// The value a place expression starts from: `base` in `*base`, `base.field`, `base[i]`.
-fn place_base(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Field(field) => place_base(&field.base),
-        Expr::Index(index) => place_base(&index.expr),
-        Expr::Paren(inner) => place_base(&inner.expr),
-        Expr::Group(inner) => place_base(&inner.expr),
-        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => place_base(&unary.expr),
-        other => other,
-    }
-}
-
 /// A macro call leaves temporaries unless it is one of the standard macros whose operands are
-/// plain expressions, none of which does.
+/// plain expressions (see [`crate::macros`]), none of which does.
 fn macro_leaves_temporaries(mac: &Macro) -> bool {
-    let transparent = mac
-        .path
-        .segments
-        .last()
-        .is_some_and(|segment| TRANSPARENT_MACROS.iter().any(|name| segment.ident == name));
-    if !transparent {
-        return true;
-    }
-    match operands(mac.tokens.clone()) {
-        Some(operands) => operands.iter().any(|operand| {
+    match macros::parse(mac) {
+        MacroBody::Exprs(body, _) => body.exprs().into_iter().any(|operand| {
             creates_temporaries(operand)
                 || !owns_nothing(operand) && !matches!(operand, Expr::Lit(_))
         }),
-        None => true,
+        _ => true,
     }
 }
 
-/// A standard macro's operands: comma-separated expressions, or `vec![value; count]`.
-fn operands(tokens: TokenStream) -> Option<Vec<Expr>> {
-    let comma_separated =
-        |input: syn::parse::ParseStream<'_>| Punctuated::<Expr, Token![,]>::parse_terminated(input);
-    if let Ok(list) = syn::parse::Parser::parse2(comma_separated, tokens.clone()) {
-        return Some(list.into_iter().collect());
+/// Whether what a `join!` operand leaves behind once it has run owns nothing: an `async` block
+/// whose value owns nothing, or a value that owns nothing.
+///
+/// ```
+/// use coop_analysis::temporaries::output_owns_nothing;
+///
+/// assert!(output_owns_nothing(&syn::parse_quote!(async { n + 1 })));
+/// assert!(!output_owns_nothing(&syn::parse_quote!(async { cell.borrow() })));
+/// ```
+pub fn output_owns_nothing(expr: &Expr) -> bool {
+    match expr {
+        Expr::Async(block) => match block.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => owns_nothing(tail),
+            _ => true,
+        },
+        other => owns_nothing(other),
     }
-    let repeat = |input: syn::parse::ParseStream<'_>| {
-        let value: Expr = input.parse()?;
-        input.parse::<Token![;]>()?;
-        let count: Expr = input.parse()?;
-        Ok(vec![value, count])
-    };
-    syn::parse::Parser::parse2(repeat, tokens).ok()
 }
 
 struct FindTemporaries(bool);
@@ -562,15 +537,93 @@ mod tests {
         assert!(plain("idx.iter().zip(names.iter())"));
     }
 
+    fn extends(src: &str) -> bool {
+        extends_temporaries(&syn::parse_str(src).unwrap())
+    }
+
+    // One test per rule of the Reference's "Temporary lifetime extension"; each is also a
+    // template of the oracle's grammar (`ext_*`), run against rustc.
+
     #[test]
-    fn borrows_of_values_in_a_let_are_extended() {
-        let extends = |src: &str| extends_temporaries(&syn::parse_str(src).unwrap());
-        assert!(extends("&*data.borrow()"));
+    fn the_operand_of_an_extending_borrow_is_extended() {
         assert!(extends("&data.borrow()"));
-        assert!(extends("&make().field"));
-        assert!(extends("Pair { a: &guard(), b: 1 }"));
+        assert!(extends("&make()"));
         assert!(!extends("&data"));
-        assert!(!extends("&self.items[..]"));
+        assert!(!extends("&5"), "a literal is promoted to a constant");
         assert!(!extends("data.borrow().len()"));
+    }
+
+    #[test]
+    fn an_extended_deref_extends_its_operand() {
+        assert!(extends("&*data.borrow()"));
+        assert!(extends("&*&data.borrow()"));
+        assert!(!extends("&*data"));
+    }
+
+    #[test]
+    fn an_extended_borrow_is_itself_an_extending_borrow() {
+        assert!(extends("&&data.borrow()"));
+        assert!(extends("&&make()"));
+        assert!(!extends("&&x"));
+    }
+
+    #[test]
+    fn an_extended_field_or_tuple_index_extends_its_operand() {
+        assert!(extends("&make().field"));
+        assert!(extends("&make().pair.1"));
+        assert!(!extends("&self.field.0"));
+    }
+
+    #[test]
+    fn an_extended_index_extends_the_indexed_expression() {
+        assert!(extends("&make().items[0]"));
+        assert!(extends("&data.borrow()[1]"));
+        assert!(!extends("&self.items[..]"));
+    }
+
+    #[test]
+    fn braced_struct_tuple_array_and_cast_operands_are_extending() {
+        assert!(extends("Pair { a: &guard(), b: 1 }"));
+        assert!(extends("(&guard(), 1)"));
+        assert!(extends("[&guard()]"));
+        assert!(extends("&guard() as &Guard"));
+        assert!(extends("&(1, [&guard()])"));
+        assert!(!extends("Pair { a: &x, b: 1 }"));
+    }
+
+    #[test]
+    fn tuple_struct_and_variant_constructor_arguments_are_extending() {
+        assert!(extends("Some(&guard())"));
+        assert!(extends("Wrap(&guard())"));
+        assert!(!extends("Some(&x)"));
+    }
+
+    #[test]
+    fn block_and_unsafe_block_tails_are_extending() {
+        assert!(extends("{ let _ = 1; &guard() }"));
+        assert!(extends("unsafe { &*log.borrow() }"));
+        assert!(extends("unsafe { &*&guard().v }"));
+        assert!(!extends("unsafe { &x }"));
+    }
+
+    #[test]
+    fn if_else_tails_and_match_arms_are_extending() {
+        assert!(extends("if c { &guard() } else { &x }"));
+        assert!(extends("if c { &x } else if d { &y } else { &guard() }"));
+        assert!(extends("match c { 0 => &guard(), _ => &x }"));
+        assert!(!extends("match c { 0 => &x, _ => &y }"));
+    }
+
+    #[test]
+    fn a_ref_binding_extends_its_initializer() {
+        let pat = |src: &str| syn::parse::Parser::parse_str(Pat::parse_single, src).unwrap();
+        let init = |src: &str| syn::parse_str::<Expr>(src).unwrap();
+        assert!(let_extends_temporaries(&pat("ref v"), &init("make()")));
+        assert!(let_extends_temporaries(
+            &pat("ref v"),
+            &init("*cell.borrow()")
+        ));
+        assert!(!let_extends_temporaries(&pat("ref v"), &init("x")));
+        assert!(!let_extends_temporaries(&pat("v"), &init("make()")));
     }
 }

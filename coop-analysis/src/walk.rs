@@ -10,244 +10,35 @@
 //!   generic arguments) leave it: their loops cannot await;
 //! - the branch of an `if false { .. }` never runs (generated fake return edges, such as
 //!   `#[tracing::instrument]`'s, are written so): its loops are left alone;
-//! - the arms of a `match`, the branches of an `if let`, the body of a `while let` or `for` run
-//!   while their header's temporaries may be alive (see [`crate::temporaries`]): no yield point
-//!   goes there;
+//! - where a value the code never named may be alive (a header's temporaries, an earlier operand
+//!   of the statement, a borrow a `let` extends; see [`crate::temporaries`]) or a macro prints
+//!   the code as written, no yield point goes: the rule is stated in the docs of
+//!   `#[cooperative]`, "Where the yield point goes";
 //! - nested items (`fn`, `impl`, `mod`, `const`, `static`, ...) are not visited at all: they are
 //!   someone else's code, with attributes of their own;
 //! - macro invocations are walked where their grammar is known (see [`crate::macros`]): the arms
-//!   of `select!` and the operands of `join!` run in async context, the operands of a macro
-//!   whose tokens are comma-separated expressions (`vec![..]`, `assert!(..)`, `format!(..)`) in
-//!   the enclosing context. In any other macro a loop keyword followed by a body is reported as
-//!   an [`OpaqueLoop`] and never rewritten.
+//!   of `select!` and the operands of `join!` run in async context, the operands of std's
+//!   expression macros (`vec![..]`, `assert!(..)`, `format!(..)`) in the enclosing context, in
+//!   order. In any other macro a loop keyword followed by a body is reported as an
+//!   [`OpaqueLoop`] and never rewritten.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Attribute, Block, Expr, ExprClosure, ExprIf, ExprMatch, GenericArgument, Item, Lit, Macro,
-    Meta, Stmt, Token, Type,
+    Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Item, Lit, Macro, Stmt, Type,
 };
 
-use crate::awaits::{Verdict, loop_verdict};
-use crate::is_attr;
-use crate::macros::{self, MacroBody};
+use crate::awaits::loop_verdict;
+use crate::hooks::{Hooks, Walked};
+use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
+use crate::macros::{self, Body, MacroBody, Printed};
+use crate::markers::{self, Marker, non_loop_attrs};
 use crate::temporaries::{
-    creates_temporaries, leaves_temporary, leaves_unmoved, let_extends_temporaries, owns_nothing,
-    scrutinee_stays_alive, yields_plain_items,
+    creates_temporaries, leaves_temporary, leaves_unmoved, let_extends_temporaries,
+    output_owns_nothing, owns_nothing, scrutinee_stays_alive, yields_plain_items,
 };
-
-/// The three loop expressions.
-///
-/// ```
-/// use coop_analysis::LoopKind;
-///
-/// assert_ne!(LoopKind::While, LoopKind::For);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LoopKind {
-    /// `loop { .. }`
-    Loop,
-    /// `while cond { .. }`, `while let pat = expr { .. }`
-    While,
-    /// `for pat in iter { .. }`
-    For,
-}
-
-impl LoopKind {
-    /// The keyword, as written.
-    ///
-    /// ```
-    /// assert_eq!(coop_analysis::LoopKind::For.keyword(), "for");
-    /// ```
-    pub fn keyword(self) -> &'static str {
-        match self {
-            LoopKind::Loop => "loop",
-            LoopKind::While => "while",
-            LoopKind::For => "for",
-        }
-    }
-}
-
-/// What the walker decided about one loop, handed to [`Hooks::on_loop`] after the loop's own
-/// body has been walked.
-///
-/// ```
-/// use coop_analysis::{Hooks, LoopSite, walk_fn_body};
-///
-/// struct Count(usize);
-/// impl Hooks for Count {
-///     fn on_loop(&mut self, _: &mut syn::Expr, site: &LoopSite) -> bool {
-///         self.0 += usize::from(site.is_finding());
-///         false
-///     }
-/// }
-///
-/// let mut body: syn::Block = syn::parse_quote!({ loop { spin(); } loop { tick().await; } });
-/// let mut count = Count(0);
-/// walk_fn_body(&mut body, true, &mut count);
-/// assert_eq!(count.0, 1);
-/// ```
-#[derive(Clone, Debug)]
-pub struct LoopSite {
-    /// `loop`, `while` or `for`.
-    pub kind: LoopKind,
-    /// The loop keyword.
-    pub keyword: Span,
-    /// The opening brace of the loop's body, where a hand-written yield point would go.
-    pub body: Span,
-    /// The loop runs in async context, in code that runs, and is not opted out by
-    /// `#[unconstrained]` on itself or an enclosing loop.
-    pub runs_in_async: bool,
-    /// It runs in async context and `#[cooperative]` may put a yield point in it: no temporary
-    /// of a header (its own or an enclosing one) is alive there.
-    pub instrumentable: bool,
-    /// Predicates of `#[cfg_attr(pred, unconstrained)]` on it and enclosing loops: opted out
-    /// when any holds.
-    pub cfg_opt_outs: Vec<TokenStream>,
-    /// A `while let` (or let-chain): its yield point goes before the condition.
-    pub yield_before_condition: bool,
-    /// Whether it awaits on its own; `None` unless it runs in async context (the only loops
-    /// `check` looks at). With `cfg_opt_outs`, the verdict stands where no predicate holds.
-    pub verdict: Option<Verdict>,
-}
-
-impl LoopSite {
-    /// The loop is what `#[cooperative(check)]` rejects and `cargo coop check` reports in a fn
-    /// without `#[cooperative]`: it runs in async context, cannot be opted out, and never
-    /// awaits.
-    ///
-    /// ```
-    /// # use coop_analysis::{Hooks, LoopSite, walk_fn_body};
-    /// # struct Sites(Vec<bool>);
-    /// # impl Hooks for Sites {
-    /// #     fn on_loop(&mut self, _: &mut syn::Expr, site: &LoopSite) -> bool {
-    /// #         self.0.push(site.is_finding());
-    /// #         false
-    /// #     }
-    /// # }
-    /// let mut body: syn::Block = syn::parse_quote!({
-    ///     #[unconstrained]
-    ///     loop { spin(); }
-    ///     let f = || loop { spin(); };
-    ///     while !flag.get() {}
-    /// });
-    /// let mut sites = Sites(Vec::new());
-    /// walk_fn_body(&mut body, true, &mut sites);
-    /// assert_eq!(sites.0, [false, false, true]);
-    /// ```
-    pub fn is_finding(&self) -> bool {
-        self.cfg_opt_outs.is_empty()
-            && matches!(
-                self.verdict,
-                Some(Verdict::NeverAwaits | Verdict::YieldPointNotAwaited(_))
-            )
-    }
-}
-
-/// A loop keyword followed by a body, inside the tokens of a macro whose grammar is not known:
-/// `#[cooperative]` cannot instrument it, `check` and cargo-coop report it.
-///
-/// ```
-/// use coop_analysis::{Hooks, OpaqueLoop, walk_fn_body};
-///
-/// struct Names(Vec<String>);
-/// impl Hooks for Names {
-///     fn on_opaque_loop(&mut self, found: &OpaqueLoop) {
-///         self.0.push(found.macro_name.clone());
-///     }
-/// }
-///
-/// let mut body: syn::Block = syn::parse_quote!({ my_macro!(x => loop { spin() }); });
-/// let mut names = Names(Vec::new());
-/// walk_fn_body(&mut body, true, &mut names);
-/// assert_eq!(names.0, ["my_macro"]);
-/// ```
-#[derive(Clone, Debug)]
-pub struct OpaqueLoop {
-    /// `loop`, `while` or `for`.
-    pub kind: LoopKind,
-    /// The loop keyword, inside the macro's tokens.
-    pub keyword: Span,
-    /// The macro's name, without `!` (its last path segment).
-    pub macro_name: String,
-    /// The macro's path, as written.
-    pub macro_path: Span,
-}
-
-/// What the caller does with each decision. Every method has a default that does nothing, so a
-/// caller overrides only what it acts on. The `bool` results say "I changed the syntax tree",
-/// so that a macro's tokens are re-emitted only when something inside them changed.
-///
-/// ```
-/// use coop_analysis::{Hooks, walk_fn_body};
-///
-/// struct AsyncBlocks(usize);
-/// impl Hooks for AsyncBlocks {
-///     fn on_async_block(&mut self, _: &mut syn::Expr) -> bool {
-///         self.0 += 1;
-///         false
-///     }
-/// }
-///
-/// let mut body: syn::Block = syn::parse_quote!({ spawn(async { 1 }); vec![async { 2 }] });
-/// let mut hooks = AsyncBlocks(0);
-/// let walked = walk_fn_body(&mut body, false, &mut hooks);
-/// assert_eq!(hooks.0, 2);
-/// assert!(walked.found_async_code);
-/// ```
-pub trait Hooks {
-    /// A loop, after its header and body have been walked.
-    fn on_loop(&mut self, expr: &mut Expr, site: &LoopSite) -> bool {
-        let _ = (expr, site);
-        false
-    }
-
-    /// An `async { .. }` block, after its body has been walked.
-    fn on_async_block(&mut self, expr: &mut Expr) -> bool {
-        let _ = expr;
-        false
-    }
-
-    /// An `async |..| ..` closure, after its body has been walked.
-    fn on_async_closure(&mut self, closure: &mut ExprClosure) -> bool {
-        let _ = closure;
-        false
-    }
-
-    /// A loop in a macro's tokens that cannot be walked, in async context.
-    fn on_opaque_loop(&mut self, found: &OpaqueLoop) {
-        let _ = found;
-    }
-
-    /// `#[unconstrained]` on a loop with arguments (it takes none); the marker is still removed.
-    fn on_marker_with_arguments(&mut self, span: Span) {
-        let _ = span;
-    }
-
-    /// `#[unconstrained]` (or `cfg_attr(.., unconstrained)`) on an expression or statement that
-    /// is not a loop; the marker is removed.
-    fn on_marker_not_on_a_loop(&mut self, span: Span) {
-        let _ = span;
-    }
-}
-
-/// What a walk found.
-///
-/// ```
-/// struct Nothing;
-/// impl coop_analysis::Hooks for Nothing {}
-///
-/// let mut body: syn::Block = syn::parse_quote!({ let f = async || 1; });
-/// assert!(coop_analysis::walk_fn_body(&mut body, false, &mut Nothing).found_async_code);
-/// ```
-#[derive(Clone, Copy, Debug)]
-pub struct Walked {
-    /// The body holds at least one async block or async closure.
-    pub found_async_code: bool,
-}
 
 /// Walks a fn body; `is_async_fn` says whether the body itself runs in async context. Every
 /// `#[unconstrained]` marker on a loop is removed from the tree (rustc rejects unknown attributes
@@ -301,6 +92,9 @@ struct Scope {
     under_temporary: bool,
     /// This code never runs (`if false { .. }`).
     dead: bool,
+    /// A macro prints this code as written (`dbg!`'s operands, `assert!`'s condition): nothing
+    /// may be inserted in it.
+    printed: bool,
 }
 
 struct Walker<'h> {
@@ -311,15 +105,6 @@ struct Walker<'h> {
     /// when this moved while walking them.
     touched: usize,
 }
-
-/// A loop's `#[unconstrained]` marker, as written.
-enum Marker {
-    None,
-    Always,
-    /// `#[cfg_attr(pred, unconstrained)]`: the predicate.
-    When(TokenStream),
-}
-
 impl Walker<'_> {
     /// Runs `f` in `scope`, then restores the current scope.
     fn in_scope(&mut self, scope: Scope, f: impl FnOnce(&mut Self)) {
@@ -349,7 +134,7 @@ impl Walker<'_> {
             Marker::When(pred) => scope.cfg_opt_outs.push(pred),
         }
         let runs_in_async = scope.in_async && !scope.dead && !scope.opted_out;
-        let mut instrumentable = runs_in_async && !scope.under_temporary;
+        let mut instrumentable = runs_in_async && !scope.under_temporary && !scope.printed;
         let mut yield_before_condition = false;
         match expr {
             Expr::Loop(e) => self.in_scope(scope.clone(), |w| w.visit_block_mut(&mut e.body)),
@@ -401,49 +186,15 @@ impl Walker<'_> {
         }
     }
 
-    /// Removes every `#[unconstrained]` from a loop's attributes, also inside `cfg_attr`:
-    /// rustc rejects attributes it does not know on expressions. A marker with arguments is
-    /// reported, and still removed.
+    /// Takes the loop's markers out of the tree (see [`crate::markers`]) and reports those
+    /// written with arguments.
     fn take_markers(&mut self, attrs: &mut Vec<Attribute>) -> Marker {
-        if !attrs
-            .iter()
-            .any(|attr| is_attr(attr, "unconstrained") || attr.path().is_ident("cfg_attr"))
-        {
-            return Marker::None;
-        }
-        let mut marker = Marker::None;
-        let mut with_arguments = Vec::new();
-        let mut kept = Vec::with_capacity(attrs.len());
-        for mut attr in attrs.drain(..) {
-            if is_attr(&attr, "unconstrained") && !is_attr(&attr, "cfg_attr") {
-                if let Err(err) = attr.meta.require_path_only() {
-                    with_arguments.push(err.span());
-                }
-                marker = Marker::Always;
-                self.touched += 1;
-                continue;
-            }
-            if attr.path().is_ident("cfg_attr") {
-                match strip_cfg_attr_marker(&mut attr.meta, &mut with_arguments) {
-                    CfgMarker::NotFound => {}
-                    CfgMarker::Found { pred, now_empty } => {
-                        self.touched += 1;
-                        if !matches!(marker, Marker::Always) {
-                            marker = Marker::When(pred);
-                        }
-                        if now_empty {
-                            continue;
-                        }
-                    }
-                }
-            }
-            kept.push(attr);
-        }
-        *attrs = kept;
-        for span in with_arguments {
+        let taken = markers::take_loop_markers(attrs);
+        self.touched += taken.changed;
+        for span in taken.with_arguments {
             self.hooks.on_marker_with_arguments(span);
         }
-        marker
+        taken.marker
     }
 
     // `if false { .. }` never runs; the branches of an `if let` run while its scrutinee's
@@ -514,12 +265,21 @@ impl Walker<'_> {
                     }
                 }
             }
-            MacroBody::Exprs(mut body) => {
-                // The operands are evaluated where the call stands; a statement ends the
-                // temporaries created in it, so does each operand of a call (conservatively:
-                // one operand's temporaries may live through the next, as arguments do).
-                for expr in body.exprs_mut() {
+            MacroBody::Exprs(mut body, printed) => {
+                // The operands are evaluated where the call stands, in order, like a call's
+                // arguments: once one may own something, the ones after it run while it is
+                // alive. An operand the macro prints as written gets no yield point.
+                for (index, expr) in body.exprs_mut().into_iter().enumerate() {
+                    let is_printed = match printed {
+                        Printed::Nothing => false,
+                        Printed::First => index == 0,
+                        Printed::All => true,
+                    };
+                    let outer = self.scope.printed;
+                    self.scope.printed |= is_printed;
                     self.visit_expr_mut(expr);
+                    self.scope.printed = outer;
+                    self.scope.under_temporary |= !owns_nothing(expr);
                 }
                 if self.touched != before {
                     mac.tokens = body.into_token_stream();
@@ -527,7 +287,9 @@ impl Walker<'_> {
             }
             MacroBody::Async(mut body) => {
                 // `select!`, `join!`: only valid in async code, their operands and handlers run
-                // in the enclosing future.
+                // in the enclosing future. `join!` polls its futures in turn: a later one runs
+                // while an earlier one's output (or the future itself) is alive.
+                let is_join = matches!(body, Body::List { .. });
                 let scope = Scope {
                     in_async: true,
                     ..self.scope.clone()
@@ -535,6 +297,9 @@ impl Walker<'_> {
                 self.in_scope(scope, |w| {
                     for expr in body.exprs_mut() {
                         w.visit_expr_mut(expr);
+                        if is_join {
+                            w.scope.under_temporary |= !output_owns_nothing(expr);
+                        }
                     }
                 });
                 if self.touched != before {
@@ -544,64 +309,6 @@ impl Walker<'_> {
         }
     }
 }
-
-enum CfgMarker {
-    NotFound,
-    Found { pred: TokenStream, now_empty: bool },
-}
-
-/// Takes `unconstrained` out of `cfg_attr(pred, a, unconstrained, b)` (nested `cfg_attr`s
-/// included, their predicates joined with `all`). `now_empty`: nothing is left to apply.
-fn strip_cfg_attr_marker(meta: &mut Meta, with_arguments: &mut Vec<Span>) -> CfgMarker {
-    let Meta::List(list) = meta else {
-        return CfgMarker::NotFound;
-    };
-    let Ok(parts) = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) else {
-        return CfgMarker::NotFound;
-    };
-    let Some(first) = parts.first() else {
-        return CfgMarker::NotFound;
-    };
-    let pred = first.to_token_stream();
-    let mut found: Option<TokenStream> = None;
-    let mut rest = Punctuated::<Meta, Token![,]>::new();
-    for mut part in parts.iter().skip(1).cloned() {
-        if part
-            .path()
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "unconstrained")
-        {
-            if let Err(err) = part.require_path_only() {
-                with_arguments.push(err.span());
-            }
-            found = Some(pred.clone());
-            continue;
-        }
-        if part.path().is_ident("cfg_attr")
-            && let CfgMarker::Found {
-                pred: inner,
-                now_empty,
-            } = strip_cfg_attr_marker(&mut part, with_arguments)
-        {
-            found = Some(quote::quote!(all(#pred, #inner)));
-            if now_empty {
-                continue;
-            }
-        }
-        rest.push(part);
-    }
-    let Some(found) = found else {
-        return CfgMarker::NotFound;
-    };
-    let now_empty = rest.is_empty();
-    list.tokens = quote::quote!(#pred, #rest);
-    CfgMarker::Found {
-        pred: found,
-        now_empty,
-    }
-}
-
 /// The `let` expressions of a condition: `let p = e`, or each `let` of a let-chain.
 ///
 /// ```
@@ -652,7 +359,7 @@ impl Walker<'_> {
             ..self.scope.clone()
         };
         self.in_scope(scope, |w| visit_mut::visit_expr_mut(w, expr));
-        if self.hooks.on_async_block(expr) {
+        if !self.scope.printed && self.hooks.on_async_block(expr) {
             self.touched += 1;
         }
     }
@@ -667,7 +374,7 @@ impl Walker<'_> {
             ..self.scope.clone()
         };
         self.in_scope(scope, |w| visit_mut::visit_expr_closure_mut(w, closure));
-        if is_async && self.hooks.on_async_closure(closure) {
+        if is_async && !self.scope.printed && self.hooks.on_async_closure(closure) {
             self.touched += 1;
         }
     }
@@ -744,60 +451,13 @@ impl Walker<'_> {
     /// A marker on anything but a loop: reported, and removed so that rustc adds no errors of
     /// its own about attributes on expressions.
     fn reject_markers_on(&mut self, attrs: &mut Vec<Attribute>) {
-        if !attrs
-            .iter()
-            .any(|attr| is_attr(attr, "unconstrained") || attr.path().is_ident("cfg_attr"))
-        {
-            return;
-        }
-        let mut rejected = Vec::new();
-        let mut with_arguments = Vec::new();
-        attrs.retain_mut(|attr| {
-            if attr.path().is_ident("cfg_attr") {
-                return match strip_cfg_attr_marker(&mut attr.meta, &mut with_arguments) {
-                    CfgMarker::NotFound => true,
-                    CfgMarker::Found { now_empty, .. } => {
-                        rejected.push(attr.span());
-                        !now_empty
-                    }
-                };
-            }
-            if is_attr(attr, "unconstrained") {
-                let name = attr
-                    .path()
-                    .segments
-                    .last()
-                    .map(|segment| segment.ident.span());
-                rejected.push(name.unwrap_or_else(|| attr.span()));
-                return false;
-            }
-            true
-        });
+        let rejected = markers::take_stray_markers(attrs);
         self.touched += rejected.len();
         for span in rejected {
             self.hooks.on_marker_not_on_a_loop(span);
         }
     }
 }
-
-/// The attributes of expressions that are not loops (loops take markers).
-fn non_loop_attrs(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
-    match expr {
-        Expr::Block(e) => Some(&mut e.attrs),
-        Expr::Async(e) => Some(&mut e.attrs),
-        Expr::Closure(e) => Some(&mut e.attrs),
-        Expr::If(e) => Some(&mut e.attrs),
-        Expr::Match(e) => Some(&mut e.attrs),
-        Expr::Unsafe(e) => Some(&mut e.attrs),
-        Expr::Call(e) => Some(&mut e.attrs),
-        Expr::MethodCall(e) => Some(&mut e.attrs),
-        Expr::Macro(e) => Some(&mut e.attrs),
-        Expr::Await(e) => Some(&mut e.attrs),
-        Expr::Assign(e) => Some(&mut e.attrs),
-        _ => None,
-    }
-}
-
 impl VisitMut for Walker<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         if let Some(attrs) = non_loop_attrs(expr) {
@@ -825,9 +485,26 @@ impl VisitMut for Walker<'_> {
         }
     }
 
+    /// `let pat = init else { .. }`: rustc drops the initializer's temporaries, extended ones
+    /// included, before the `else` block runs.
     fn visit_local_mut(&mut self, local: &mut syn::Local) {
         self.reject_markers_on(&mut local.attrs);
-        visit_mut::visit_local_mut(self, local);
+        let Some(syn::LocalInit {
+            expr,
+            diverge: Some((_, otherwise)),
+            ..
+        }) = &mut local.init
+        else {
+            visit_mut::visit_local_mut(self, local);
+            return;
+        };
+        let before = self.scope.under_temporary;
+        self.visit_pat_mut(&mut local.pat);
+        self.visit_expr_mut(expr);
+        let after = self.scope.under_temporary;
+        self.scope.under_temporary = before;
+        self.visit_expr_mut(otherwise);
+        self.scope.under_temporary = after;
     }
 
     /// A statement ends the temporaries created in it, except a block's tail expression (in

@@ -26,8 +26,10 @@
 //!   unit now, without spending one.
 //! - [`wake_after_forced_yield`]`(cx)`: wakes the task after any forced yield, a scope's or the
 //!   ambient budget's, the way the source's executor wants a yielding task woken.
-//! - [`lend`]`(units, limit) -> (u16, Lend)` and [`give_back`]`(lend, taken, left)`: a loop's batch takes up
-//!   to `units` at once (a source that charges per unit, at most `limit`), and gives back the `left` it did not spend when it settles (see `batch`).
+//! - [`lend`]`(units) -> (u16, Lend)`, [`grant_one`]`(lend)` and
+//!   [`give_back`]`(lend, taken, left)`: a loop's batch is lent up to `units` at once, asks the
+//!   source for each unit it spends (a source that charges per unit charges it there), and
+//!   gives back the `left` it did not spend when it settles (see `batch`).
 //! - [`Unconstrained`] and [`unconstrained`]: how a future is wrapped so that the source charges
 //!   nothing inside it either.
 //!
@@ -45,6 +47,6 @@ mod source;
 mod source;
 
 pub(crate) use source::{
-    Lend, Unconstrained, Unit, give_back, has_remaining, lend, refill, spend, unconstrained,
-    wake_after_forced_yield,
+    Lend, Unconstrained, Unit, give_back, grant_one, has_remaining, lend, refill, spend,
+    unconstrained, wake_after_forced_yield,
 };

@@ -18,7 +18,59 @@
 //! loop and no macro that could hide either, so no other yield point and no suspension comes
 //! between a lend and its settlement.
 
-use crate::state::{self, Lent};
+use crate::ambient;
+use crate::state::{self, Mode};
+
+/// Where a batch got its units, which decides how they settle.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Lent {
+    /// Nothing to settle: an empty batch, or unconstrained code, whose units cost nothing.
+    Nothing,
+    /// Read from the counter of budget number `.0`, a scope's.
+    Counter(u32),
+    /// Read from the ambient counter (budget number `.0`); the ambient source grants each unit
+    /// as it is spent.
+    Ambient(u32, ambient::Lend),
+}
+
+/// Lends the running code's remaining units to a batch: all of the counter's (the ambient
+/// source grants each unit as the batch spends it). Unconstrained code and a budget that
+/// cannot be reached get `u16::MAX` units that cost nothing. The counter itself is only read:
+/// [`settle`] charges what the batch spent, so synchronous code in the loop's body that spends
+/// budget still finds it.
+fn lend() -> (u16, Lent) {
+    match state::counter() {
+        None | Some((_, Mode::Unconstrained, _)) => (u16::MAX, Lent::Nothing),
+        Some((units, Mode::Scoped, budget)) => (units, Lent::Counter(budget)),
+        Some((units, Mode::Ambient, budget)) => {
+            let (units, lend) = ambient::lend(units);
+            (units, Lent::Ambient(budget, lend))
+        }
+    }
+}
+
+/// Whether the source behind a lend grants one more of its units (see `ambient::grant_one`).
+#[inline(always)]
+fn grant_one(lent: Lent) -> bool {
+    match lent {
+        Lent::Ambient(_, lend) => ambient::grant_one(lend),
+        Lent::Nothing | Lent::Counter(_) => true,
+    }
+}
+
+/// Settles a batch that was lent `taken` units and has `left` of them: the spent ones are
+/// charged to the budget that lent them, the rest go back to the ambient source.
+fn settle(lent: Lent, taken: u16, left: u16) {
+    let budget = match lent {
+        Lent::Nothing => return,
+        Lent::Counter(budget) => budget,
+        Lent::Ambient(budget, lend) => {
+            ambient::give_back(lend, taken, left);
+            budget
+        }
+    };
+    state::charge(budget, taken.saturating_sub(left));
+}
 
 /// A loop's batch of budget units; `#[cooperative]` declares one before each loop it batches.
 #[derive(Debug)]
@@ -29,9 +81,6 @@ pub struct Batch {
     taken: u16,
     /// Where the units came from, which decides how they settle.
     lent: Lent,
-    /// The most the next lend takes from an ambient source that charges per unit: it grows
-    /// with each batch, so that a short loop does not take (and give back) a whole budget.
-    next: u16,
 }
 
 impl Batch {
@@ -41,7 +90,6 @@ impl Batch {
             left: 0,
             taken: 0,
             lent: Lent::Nothing,
-            next: 4,
         }
     }
 
@@ -49,7 +97,7 @@ impl Batch {
     /// [`forced_yield_at`](crate::__private::forced_yield_at), as for the plain yield point.
     #[inline(always)]
     pub fn spend(&mut self) -> bool {
-        if self.left != 0 {
+        if self.left != 0 && grant_one(self.lent) {
             self.left -= 1;
             true
         } else {
@@ -57,23 +105,17 @@ impl Batch {
         }
     }
 
-    /// Spends one unit if the batch has one, without reaching the budget: `false` at the batch
-    /// end, where the caller goes back to [`spend`](Self::spend).
+    /// Spends one unit if the batch has one, without reaching the budget (an ambient source that
+    /// charges per unit, tokio's, is charged here): `false` at the batch end, where the caller
+    /// goes back to [`spend`](Self::spend).
     #[inline(always)]
     pub fn spend_local(&mut self) -> bool {
-        if self.left != 0 {
+        if self.left != 0 && grant_one(self.lent) {
             self.left -= 1;
             true
         } else {
             false
         }
-    }
-
-    /// Gives back the unit [`spend_local`](Self::spend_local) just spent for an iteration that
-    /// did not happen (the loop found its end).
-    #[inline(always)]
-    pub fn unspend_local(&mut self) {
-        self.left = self.left.saturating_add(1).min(self.taken);
     }
 
     /// The batch end: settles what the loop spent, spends one unit of the budget (the decision
@@ -85,8 +127,7 @@ impl Batch {
         if !state::try_spend() {
             return false;
         }
-        let (units, lent) = state::lend(self.next);
-        self.next = self.next.saturating_mul(2);
+        let (units, lent) = lend();
         self.left = units;
         self.taken = units;
         self.lent = lent;
@@ -95,7 +136,7 @@ impl Batch {
 
     /// Charges the units spent since the last lend, and gives back the rest.
     fn settle(&mut self) {
-        state::settle(self.lent, self.taken, self.left);
+        settle(self.lent, self.taken, self.left);
         self.left = 0;
         self.taken = 0;
         self.lent = Lent::Nothing;

@@ -6,7 +6,7 @@
 /// `yield_point!()`, a site without a fn at the invocation's own location.
 ///
 /// Its fast path is [`try_spend`], inlined: a thread-local decrement and a branch, with no
-/// future built or polled. A batched loop declares a [`Batch`] before it,
+/// future built or polled. A strip-mined loop declares a [`Batch`] before it,
 /// `batch!(__coop_batch)`, and its yield point spends from it,
 /// `yield_point!(in __coop_batch; fn_name, file!(), line!(), column!())`: a local decrement and
 /// a branch, the budget reached only at batch ends. Only a spent budget reaches the `.await`, whose future forces the
@@ -21,8 +21,8 @@ pub use crate::state::try_spend;
 pub use crate::wrappers::unconstrained;
 pub use crate::yield_point::forced_yield_at;
 
-/// `batch!(name)` declares the [`Batch`] a batched loop's yield point spends from, before the
-/// loop: `let mut name = Batch::new();`. Under `--cfg coop_disable` it expands to nothing.
+/// `batch!(name)` declares the [`Batch`] a strip-mined loop's yield point spends from, before
+/// the loop: `let mut name = Batch::new();`. Under `--cfg coop_disable` it expands to nothing.
 pub use crate::__coop_batch as batch;
 
 #[doc(hidden)]

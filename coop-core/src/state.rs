@@ -468,54 +468,23 @@ pub fn try_spend() -> bool {
     .unwrap_or(true)
 }
 
-/// Where a loop's batch got its units (see `batch`), which decides how they settle.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Lent {
-    /// Nothing to settle: an empty batch, or unconstrained code, whose units cost nothing.
-    Nothing,
-    /// Read from a scope's counter, which the batch's spending is subtracted from.
-    Counter,
-    /// Read from the ambient counter, and taken from the ambient source unit for unit.
-    Ambient(ambient::Lend),
+/// The counter as a loop's batch reads it (see `batch`): its units, mode and budget number;
+/// `None` where no budget is reachable.
+pub(crate) fn counter() -> Option<(u16, Mode, u32)> {
+    current().map(|state| (state.units, state.mode, state.budget))
 }
 
-/// Lends the running code's remaining units to a loop's batch: all of a scope's counter, all of
-/// the ambient counter that the ambient source grants too (at most `source_limit` of a source
-/// that charges per unit). Unconstrained code and a budget unreachable during teardown get
-/// `u16::MAX` units that cost nothing. The counter itself is only read: [`settle`] subtracts
-/// what the batch spent.
-pub(crate) fn lend(source_limit: u16) -> (u16, Lent) {
-    let Some(state) = current() else {
-        return (u16::MAX, Lent::Nothing);
-    };
-    match state.mode {
-        Mode::Unconstrained => (u16::MAX, Lent::Nothing),
-        Mode::Scoped => (state.units, Lent::Counter),
-        Mode::Ambient => {
-            let (units, lend) = ambient::lend(state.units, source_limit);
-            (units, Lent::Ambient(lend))
-        }
-    }
-}
-
-/// Settles a batch that was lent `taken` units and has `left` of them: the spent ones are
-/// charged to the counter (as that many yield points would have), the rest go back to the
-/// ambient source.
-pub(crate) fn settle(lent: Lent, taken: u16, left: u16) {
-    if lent == Lent::Nothing {
-        return;
-    }
-    let spent = taken.saturating_sub(left);
+/// Charges `spent` units that a loop's batch spent to budget number `budget`, if it is still
+/// the running code's: as that many yield points would have.
+pub(crate) fn charge(budget: u32, spent: u16) {
     if let Some(state) = current()
         && state.mode != Mode::Unconstrained
+        && state.budget == budget
     {
         set(State {
             units: state.units.saturating_sub(spent),
             ..state
         });
-    }
-    if let Lent::Ambient(lend) = lent {
-        ambient::give_back(lend, taken, left);
     }
 }
 

@@ -15,6 +15,7 @@ mod error;
 mod expand;
 mod krate;
 mod loops;
+mod strip;
 mod unconstrain;
 mod walk;
 
@@ -62,7 +63,7 @@ use proc_macro::TokenStream;
 /// # async fn checksum(data: &[u8]) -> u32 {
 /// let mut sum = 0u32;
 /// for byte in data {
-///     ::coop_core::__private::yield_point!();
+///     ::coop_core::__private::yield_point!(checksum, ::core::file!(), ::core::line!(), ::core::column!());
 ///     sum = sum.wrapping_add(u32::from(*byte));
 /// }
 /// sum
@@ -71,30 +72,65 @@ use proc_macro::TokenStream;
 ///
 /// where the yield point is, in effect, `if !try_spend() { coop_core::consume_budget().await }`:
 /// a thread-local decrement on the fast path, a real `.await` only once the budget is spent.
-/// Under `RUSTFLAGS="--cfg coop_disable"` it compiles to nothing.
+/// Its arguments name the site, the fn and the loop keyword's location, for
+/// `coop_core::sites()`. Under `RUSTFLAGS="--cfg coop_disable"` it compiles to nothing.
 ///
 /// # Where the yield point goes
 ///
-/// A yield point suspends the task, so it must never sit where plain code holds something a
-/// second task could reach: a temporary the user never named, such as a `RefCell` borrow or a
-/// lock guard in a loop's header. The rule, for every loop form:
+/// This is the one statement of the rule; `cargo coop` and the crate docs of coop-analysis
+/// apply it and point here. A yield point suspends the task, so it never goes where plain code
+/// keeps something alive that it never named: a `RefCell` borrow, a lock guard, any value
+/// rustc holds in a temporary. Suspending there would let another task find the borrow taken
+/// (a panic), the lock held (a deadlock on one thread), or make the future non-`Send`. What is
+/// alive where is rustc's decision, so the rule follows rustc's temporary scopes, and a
+/// differential fuzzer (random async fns in every position below, compiled and run plain and
+/// annotated, with every unnamed temporary checked at every forced yield) holds it to them.
 ///
-/// - `loop { .. }`, `for pat in iter { .. }`, `while cond { .. }`: first statement of the body
-///   (a `while` condition's temporaries are dropped before the body runs).
+/// **Where it goes**, in a loop that runs in async context (see "Which loops"):
+///
+/// - `loop { .. }`, `for pat in iter { .. }`, `while cond { .. }`: the first statement of the
+///   body. A `while` condition's temporaries are dropped before the body runs.
 /// - `while let pat = expr { .. }` and let-chains: before the condition, because the
 ///   scrutinee's temporaries live through the body. The loop becomes what rustc lowers it to,
-///   `loop { yield; if let pat = expr { .. } else { break } }`, label and attributes kept.
-/// - No yield point at all where a value the code never named may be alive: in the body of a
-///   `for` whose iterator expression creates a temporary (`for x in cell.borrow().iter()`) or
-///   whose unnamed items live through the body (`for _ in guards.drain(..)`: name them,
-///   `for _guard in ..`, and they are yours); in `match` arms and `if let`
-///   branches whose scrutinee creates one (`match queue.borrow_mut().pop() { .. }`); after a
-///   value computed earlier in the same statement (`f(cell.borrow_mut(), { loop { .. } })`);
-///   after a `let` that extends a borrowed temporary (`let items = &*cell.borrow();`).
-///   Without types this is decided on syntax, erring towards no yield point: any call, macro or
-///   unknown method may return a guard (`slot.borrow_mut().take()` goes through one), only
-///   places, literals, arithmetic, ranges and views such as `v.iter()` are known not to. Bind
-///   the value with `let` first to make such a loop cooperative.
+///   `loop { yield; if let pat = expr { .. } else { break } }`, label and attributes kept, so
+///   `continue`, `break` and `break 'label` go where they went.
+///
+/// **Where no yield point goes**: a loop gets none where a value the code never named may be
+/// alive, that is, in
+///
+/// - the body of a `for` whose iterator expression creates a temporary
+///   (`for x in cell.borrow().iter()`), or whose items live through the body unnamed
+///   (`for _ in guards.drain(..)`; name them, `for _guard in ..`, and they are yours);
+/// - the arms of a `match`, and the branches of an `if let`, whose scrutinee creates a
+///   temporary (`match queue.borrow_mut().pop() { .. }`) or leaves its own value unmoved in that
+///   arm (`_`, `..`, `ref`); the body of a `while let` under such a scrutinee gets its yield
+///   point before the condition instead (above);
+/// - the rest of a statement after an operand evaluated before the loop that may own something:
+///   call and method arguments, receivers, tuple, array and struct fields, binary operands, and
+///   the operands of `format!`, `write!`, `println!`, `vec!`, `assert!` and the other std
+///   macros, which are evaluated in order like a call's arguments
+///   (`f(cell.borrow_mut(), { loop { .. } })`, `write!(out.borrow_mut(), "{}", { loop { .. } })`);
+///   and, in `join!`, the futures after one whose output may own something;
+/// - the rest of a block after a `let` that extends a temporary to the end of the block, by any
+///   rule of rustc's temporary lifetime extension: the operand of an extending borrow
+///   (`let items = &cell.borrow();`), and through it the operands of derefs, fields, tuple
+///   indexes and indexes (`&*cell.borrow()`, `&*&cell.borrow()`, `&&cell.borrow()`,
+///   `&make().items[0]`); the operands of braced struct, tuple, array, cast and tuple-struct or
+///   variant constructor expressions (`Some(&cell.borrow())`); block and `unsafe` block tails
+///   (`unsafe { &*cell.borrow() }`); `if`/`else` tails and `match` arms; and a `ref` binding
+///   (`let ref v = *cell.borrow();`). A `let .. else`'s `else` block is not in that rest: rustc
+///   drops the initializer's temporaries, extended ones too, before it runs, so a loop there
+///   gets its yield point;
+/// - the operands a macro prints as written: `dbg!`'s, and `assert!`'s and `debug_assert!`'s
+///   condition (their failure message is the condition's text). A yield point there would be
+///   printed, also under `--cfg coop_disable`.
+///
+/// Without types, "may own something" is decided on syntax and errs towards no yield point:
+/// only places, literals, references, arithmetic, ranges, and borrowed views and plain iterators
+/// of those (`v.iter()`, `s.trim().lines()`, `v.iter().enumerate()`) are known to own nothing.
+/// Any call, macro, `.await` or unknown method may return a guard, including methods whose name
+/// suggests a move (`slot.borrow_mut().take()` goes through one). A loop the rule leaves out is
+/// one `check` reports; bind the value with `let` before the loop to make it cooperative.
 ///
 /// Under clippy (`cfg(clippy)`), the attribute emits the item as written, so clippy lints
 /// exactly your code: its loop lints and your `#[expect(clippy::..)]` on loops behave as
@@ -141,6 +177,17 @@ use proc_macro::TokenStream;
 /// so a `break value` in it, which rustc rejects in a `while`, is accepted by a build (clippy,
 /// which sees the code as written, still rejects it).
 ///
+/// A loop whose iterations cannot suspend (no `.await`, no nested loop, no async block or
+/// closure, and no macro but the standard library's formatting and assertion macros with plain
+/// operands) is strip-mined: its yield point, in the same place, spends from a batch of the
+/// budget's units counted in a local and reaches the budget only when the batch runs out, and
+/// its iterations run in an inner loop with no `.await`, so its variables stay in registers.
+/// Counts stay exact: a budget of N units still lets exactly N iterations pass before the
+/// forced yield, and what a loop left by `break`, `return`, `?` or a panic did not spend stays
+/// in the budget. A future polled in place inside such a body (no `.await`) still finds the
+/// budget and is charged for what it spends; the loop may then run that many iterations past
+/// the budget before its forced yield.
+///
 /// # What it applies to
 ///
 /// - an `async fn`: free, inherent method, trait-impl method, or trait method with a default
@@ -174,10 +221,10 @@ use proc_macro::TokenStream;
 ///
 /// Macro calls whose grammar is known are walked like the rest of the body: the futures, guards
 /// and handlers of `select!`/`select_biased!` and the operands of `join!`/`try_join!` (tokio's
-/// and futures') run in async context; the operands of a call whose tokens are comma-separated
-/// expressions (`vec![..]`, `assert!(..)`, `format!(..)`) run where the call stands. A macro of
-/// your own whose operands parse so is walked the same way; if it moves an operand into a sync
-/// closure, rustc rejects the yield point there: mark that loop `#[unconstrained]`.
+/// and futures') run in async context; the operands of std's expression macros (`vec!`,
+/// `format!`, `write!`, `println!`, `assert!`, `assert_eq!`, `dbg!`, `matches!`, `panic!`, ...)
+/// run where the call stands. A macro of your own is not rewritten, whatever its tokens look
+/// like: it may print an operand as written, evaluate it twice or move it into a closure.
 ///
 /// `#[unconstrained]` on a loop opts that loop, and the loops nested in it, out. Write it
 /// `#[coop_core::unconstrained]` (no import needed), or import `unconstrained` when you also
@@ -263,7 +310,14 @@ use proc_macro::TokenStream;
 ///
 /// Fixes: drop the value (or end the guard's scope) before the loop, copy what the loop needs
 /// out of it, use `Arc`/an async-aware mutex, or mark that loop `#[unconstrained]` if it is
-/// short. The same holds for `Sync`: a `Cell` or `RefCell` that lives across a loop makes the
+/// short.
+///
+/// A `for` loop's own iterator is such a value: it lives across the loop's yield points like a
+/// variable you named, so an iterator that is not `Send` (`rx.try_iter()` over a
+/// `std::sync::mpsc::Receiver`, `.iter()` over a `Vec<Cell<u64>>`) makes the future non-`Send`,
+/// and rustc's note points at the `for` keyword ("await occurs here"). Fixes: mark that loop
+/// `#[unconstrained]`, or collect first (`let msgs: Vec<_> = rx.try_iter().collect();` then
+/// `for msg in msgs`). The same holds for `Sync`: a `Cell` or `RefCell` that lives across a loop makes the
 /// future `!Sync`, which matters only where a future is shared by reference (`&fut` sent to
 /// another thread).
 ///

@@ -1,28 +1,14 @@
-//! Where a loop's yield point goes, and the code that puts it there.
+//! The code that puts a yield point in a loop: at the head of the body, or, for a `while let`,
+//! before the condition (the loop rewritten as rustc lowers it). Where one goes and where none
+//! does is stated once, in the docs of `#[cooperative]` ("Where the yield point goes" in
+//! `lib.rs`); coop-analysis decides it for each loop.
 //!
-//! The rule: a yield point sits where no temporary of the loop's own header is alive, and every
-//! iteration passes through it once.
-//!
-//! - `loop { body }` and `for pat in iter { body }`: first statement of the body. A `for` whose
-//!   iterator expression leaves a temporary alive gets none (see `temporaries`).
-//! - `while cond { body }`: first statement of the body. The condition's temporaries are dropped
-//!   before the body runs.
-//! - `while let pat = expr { body }`, and let-chains: before the condition, because the
-//!   scrutinee's temporaries live through the body. The loop becomes what rustc lowers it to,
-//!   `loop { yield; if let pat = expr { body } else { break } }`, keeping its attributes and
-//!   label, so `continue`, `break` and `break 'label` go where they went.
-//!
-//! A loop whose iterations cannot suspend or reach another yield point (no `.await`, no nested
-//! loop, no async block or closure, no macro but the standard library's formatting and assertion
-//! macros, no attribute) is *batched*: a `Batch` declared before it counts its units in a local
-//! (a register), and its yield point reaches the thread's budget only at batch ends. The loop
-//! becomes `{ batch!(__coop_batch); loop }`, its yield point
-//! `yield_point!(in __coop_batch; ..)` in the same place; the batch settles when the loop is
-//! left by any path, as it is dropped.
+//! A loop whose iterations cannot suspend or reach another yield point is strip-mined instead
+//! (see `strip`): the same yield point, in the same order with the loop's own steps, spending
+//! from a local batch.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
-use syn::visit::{self, Visit};
 use syn::{Block, Expr, ExprLoop, ExprWhile, Ident, Path, Stmt, Token, token};
 
 use crate::attrs::{glue, relocate};
@@ -38,7 +24,7 @@ use crate::attrs::{glue, relocate};
 // report the outermost macro call their span comes from, which for glued tokens is the
 // attribute, and for these the keyword. The fn's name keeps the user's span.
 //
-// With a batch: `yield_point!(in __coop_batch; fn_name, ..)`.
+// With a batch (see `strip`): `yield_point!(in __coop_batch; fn_name, ..)`.
 pub(crate) fn yield_point(
     krate: &Path,
     keyword: Span,
@@ -69,127 +55,6 @@ pub(crate) fn yield_point(
         }
     };
     syn::parse2(tokens).expect("a yield point is a statement")
-}
-
-/// The hidden local a batched loop counts its units in.
-pub(crate) fn batch_name(keyword: Span) -> Ident {
-    Ident::new("__coop_batch", glue(keyword))
-}
-
-/// Whether `expr`, a loop about to get a yield point, may be batched: nothing in an iteration
-/// (its body, and a `while` condition) can suspend, reach another yield point or spend budget
-/// by `.await`, and nothing hides such code from this check. The `for` iterator expression runs
-/// once, before the first yield point, so it does not count. The loop carries no attribute, so
-/// that a `cfg` on it cannot leave the batch's declaration behind.
-pub(crate) fn batchable(expr: &Expr) -> bool {
-    let mut scan = Batchable(true);
-    match expr {
-        Expr::Loop(e) if e.attrs.is_empty() => scan.visit_block(&e.body),
-        Expr::ForLoop(e) if e.attrs.is_empty() => scan.visit_block(&e.body),
-        Expr::While(e) if e.attrs.is_empty() => {
-            scan.visit_expr(&e.cond);
-            scan.visit_block(&e.body);
-        }
-        _ => return false,
-    }
-    scan.0
-}
-
-/// Macros of the standard library that evaluate their operands in place: neither an `.await`
-/// nor a loop can hide in them unless their tokens show it.
-const PLAIN_MACROS: &[&str] = &[
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "format",
-    "format_args",
-    "panic",
-    "print",
-    "println",
-    "eprint",
-    "eprintln",
-    "todo",
-    "unimplemented",
-    "unreachable",
-    "vec",
-    "write",
-    "writeln",
-    "matches",
-];
-
-/// Keywords that, in a plain macro's tokens, may be code an iteration must not batch across.
-const SUSPENDING_TOKENS: &[&str] = &["await", "async", "loop", "while", "for", "yield"];
-
-struct Batchable(bool);
-
-impl Batchable {
-    fn plain_tokens(tokens: TokenStream) -> bool {
-        tokens.into_iter().all(|token| match token {
-            TokenTree::Ident(ident) => !SUSPENDING_TOKENS.iter().any(|k| ident == k),
-            TokenTree::Group(group) => Self::plain_tokens(group.stream()),
-            _ => true,
-        })
-    }
-}
-
-impl<'ast> Visit<'ast> for Batchable {
-    fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
-        self.0 = false;
-    }
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {
-        self.0 = false;
-    }
-    fn visit_expr_yield(&mut self, _: &'ast syn::ExprYield) {
-        self.0 = false;
-    }
-    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {
-        self.0 = false;
-    }
-    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {
-        self.0 = false;
-    }
-    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {
-        self.0 = false;
-    }
-    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
-        if closure.asyncness.is_some() {
-            self.0 = false;
-        } else {
-            visit::visit_expr_closure(self, closure);
-        }
-    }
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let plain = mac.path.segments.last().is_some_and(|last| {
-            PLAIN_MACROS.iter().any(|name| last.ident == name)
-                && last.arguments.is_none()
-                && mac.path.segments.len() <= 2
-        });
-        if !plain || !Self::plain_tokens(mac.tokens.clone()) {
-            self.0 = false;
-        }
-    }
-    // A nested item is code of its own, run on its own schedule.
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-// Input:  a batchable loop `expr` (any kind, already given its `yield_point!(in batch; ..)`)
-// Output: `{ #krate::__private::batch!(batch); expr }`
-pub(crate) fn with_batch(krate: &Path, keyword: Span, batch: &Ident, expr: Expr) -> Expr {
-    let krate = relocate(krate, keyword);
-    let span = glue(keyword);
-    let declare = quote_spanned! {span=> #krate::__private::batch!(#batch); };
-    let declare: Stmt = syn::parse2(declare).expect("a batch declaration is a statement");
-    Expr::Block(syn::ExprBlock {
-        attrs: Vec::new(),
-        label: None,
-        block: Block {
-            brace_token: token::Brace(span),
-            stmts: vec![declare, Stmt::Expr(expr, None)],
-        },
-    })
 }
 
 /// Inserts `yield_point` as the first statement of `body`.

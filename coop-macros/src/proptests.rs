@@ -11,6 +11,12 @@
 //!   same line and column, of the same kind;
 //! - nothing panics, `#[unconstrained]` included.
 //!
+//! The rules this oracle encodes are checked against rustc by the differential fuzzer
+//! (`oracle/`): each shape here (a guard in a `while let` scrutinee, a borrow in a `for`
+//! iterator expression, a guard in a `match` scrutinee, macro operands, `join!` and `select!`,
+//! async blocks and closures, sync closures) is a template of its grammar, compiled and run plain
+//! and annotated, with a probe of every unnamed temporary checked at each `Pending`.
+//!
 //! Seeded, so a run is reproducible; `PROPTEST_CASES` sets the number of cases (default 2000).
 
 use proc_macro2::TokenStream;
@@ -122,8 +128,10 @@ impl Node {
                 render_all(a),
                 render_all(b)
             ),
+            // The first block ends in `;`: its output is `()`, which owns nothing, so the second
+            // runs under no value of the first (see `temporaries::output_owns_nothing`).
             Node::Join(a, b) => format!(
-                "futures::join!(async {{ {} }}, async {{ {} }});",
+                "futures::join!(async {{ {} ; }}, async {{ {} }});",
                 render_all(a),
                 render_all(b)
             ),

@@ -11,6 +11,7 @@ use coop_analysis::{Hooks, LoopSite, OpaqueLoop, Verdict};
 
 use crate::error::{self, combine};
 use crate::loops;
+use crate::strip;
 use crate::unconstrain;
 
 /// What the walker does with each loop it meets in async context.
@@ -117,14 +118,32 @@ impl Hooks for Act<'_> {
                 }
             }
             Action::InsertYieldPoints(krate) if site.instrumentable => {
-                let batch = (site.cfg_opt_outs.is_empty() && loops::batchable(expr))
-                    .then(|| loops::batch_name(site.keyword));
+                if site.cfg_opt_outs.is_empty() && strip::batchable(expr) {
+                    let batch = strip::batch_name(site.keyword);
+                    let yield_point =
+                        loops::yield_point(krate, site.keyword, self.function, &[], Some(&batch));
+                    let strip = strip::Strip {
+                        krate,
+                        keyword: site.keyword,
+                        yield_point,
+                        batch,
+                        yield_before_condition: site.yield_before_condition,
+                    };
+                    let placeholder = Expr::Verbatim(TokenStream::new());
+                    match strip::strip_mine(strip, std::mem::replace(expr, placeholder)) {
+                        Ok(stripped) => {
+                            *expr = stripped;
+                            return true;
+                        }
+                        Err(original) => *expr = original,
+                    }
+                }
                 let yield_point = loops::yield_point(
                     krate,
                     site.keyword,
                     self.function,
                     &site.cfg_opt_outs,
-                    batch.as_ref(),
+                    None,
                 );
                 if site.yield_before_condition {
                     let placeholder = Expr::Verbatim(TokenStream::new());
@@ -138,11 +157,6 @@ impl Hooks for Act<'_> {
                         Expr::ForLoop(e) => loops::insert_at_head(&mut e.body, yield_point),
                         _ => return false,
                     }
-                }
-                if let Some(batch) = batch {
-                    let placeholder = Expr::Verbatim(TokenStream::new());
-                    let instrumented = std::mem::replace(expr, placeholder);
-                    *expr = loops::with_batch(krate, site.keyword, &batch, instrumented);
                 }
                 true
             }

@@ -18,3 +18,4 @@ pub mod support;
 
 pub mod shapes;
 pub mod shapes_2024;
+pub mod shapes_temporaries;

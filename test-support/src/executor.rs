@@ -14,8 +14,8 @@ use std::task::{Context, Wake, Waker};
 use coop_core::{DEFAULT_BUDGET, budgeted};
 use futures::task::LocalSpawnExt;
 
+use crate::cap::SPIN_CAP;
 use crate::poll::on_fresh_thread;
-use crate::race::SPIN_CAP;
 
 /// A task of a scenario: any `Send` future with no output (results go through shared state).
 pub type Task = Pin<Box<dyn Future<Output = ()> + Send>>;

@@ -18,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+mod cap;
 pub mod check;
 mod clock;
 #[cfg(feature = "executors")]
@@ -26,6 +27,7 @@ pub mod poll;
 pub mod race;
 mod twins;
 
+pub use cap::SPIN_CAP;
 pub use clock::{advance_clock, install_manual_clock, manual_clock_reads, manual_now};
 #[cfg(feature = "executors")]
 pub use executor::{Executor, Task, tokio_bridge_is_on};
@@ -34,9 +36,9 @@ pub use poll::{
     on_fresh_thread, run_counting_yields, run_with, wait_until, yield_now,
 };
 pub use race::{
-    FAIR_SPINS, Race, SPIN_CAP, count_ticks_during, count_ticks_during_plain, set_flag_once_hot,
-    spend_units, spin_paced_until_flag, spin_paced_until_flag_plain, spin_until_flag,
-    spin_until_flag_plain, tick_until_hot_done,
+    FAIR_SPINS, Race, count_ticks_during, count_ticks_during_plain, set_flag_once_hot, spend_units,
+    spin_paced_until_flag, spin_paced_until_flag_plain, spin_until_flag, spin_until_flag_plain,
+    tick_until_hot_done,
 };
 
 /// Forced yields of `units` units spent one at a time from a full budget of 128 that refills at

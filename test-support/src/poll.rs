@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::race::SPIN_CAP;
+use crate::cap::SPIN_CAP;
 
 /// Runs `f` on a new thread and returns its result, resuming its panic if it panics.
 ///

@@ -19,11 +19,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use coop_core::DEFAULT_BUDGET;
 
+use crate::cap::SPIN_CAP;
 use crate::poll::{wait_until, yield_now};
-
-/// Iterations after which a hot spin-wait gives up: a loop that reaches it never saw the other
-/// task run. Big enough that a fair loop never gets near it, small enough to cost microseconds.
-pub const SPIN_CAP: u64 = 100_000;
 
 /// Where a cooperative spin-wait ends when the other task runs at its first forced yield: one
 /// full budget of iterations, then the iteration that yielded.

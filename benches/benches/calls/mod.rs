@@ -42,8 +42,8 @@ pub(crate) static TOKENS: LazyLock<Vec<u8>> =
     LazyLock::new(|| coop_benches::token_buffer(crate::ITERATIONS as usize));
 
 /// `cooperative_opaque` with the per-iteration yield point written by hand, as `#[cooperative]`
-/// expands a loop it does not batch.
-pub(crate) async fn cooperative_opaque_unbatched<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+/// expands a loop it does not strip-mine.
+pub(crate) async fn cooperative_opaque_per_iteration<const STEPS: u32>(n: u64, seed: u64) -> u64 {
     let mut x = seed;
     for i in 0..n {
         coop_core::__private::yield_point!();

@@ -53,47 +53,17 @@ pub(crate) async fn yield_now_every_128<const STEPS: u32>(n: u64, seed: u64) -> 
 }
 
 /// The `cooperative` loop with the per-iteration yield point written by hand, as
-/// `#[cooperative]` expands a loop it does not batch: every iteration spends from the
+/// `#[cooperative]` expands a loop it does not strip-mine: every iteration spends from the
 /// thread's budget.
-pub(crate) async fn cooperative_unbatched<const STEPS: u32>(n: u64, seed: u64) -> u64 {
+#[allow(
+    dead_code,
+    reason = "`fairness` includes the module and does not time it"
+)]
+pub(crate) async fn cooperative_per_iteration<const STEPS: u32>(n: u64, seed: u64) -> u64 {
     let mut x = seed;
     for i in 0..n {
         coop_core::__private::yield_point!();
         x = work::<STEPS>(x ^ i);
-    }
-    x
-}
-
-/// Experiment: the loop strip-mined by hand, its fast path an inner loop with no `.await`.
-pub(crate) async fn cooperative_strip<const STEPS: u32>(n: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    coop_core::__private::batch!(b);
-    let mut iter = 0..n;
-    let mut stash = None;
-    'l: loop {
-        match iter.next() {
-            Some(i) => stash = Some(i),
-            None => break 'l,
-        }
-        coop_core::__private::yield_point!(in b);
-        loop {
-            let i = match stash.take() {
-                Some(i) => i,
-                None => {
-                    if !b.spend_local() {
-                        break;
-                    }
-                    match iter.next() {
-                        Some(i) => i,
-                        None => {
-                            b.unspend_local();
-                            break 'l;
-                        }
-                    }
-                }
-            };
-            x = work::<STEPS>(x ^ i);
-        }
     }
     x
 }

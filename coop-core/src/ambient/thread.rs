@@ -39,13 +39,19 @@ pub(crate) struct Lend;
 
 /// Grants every unit the counter lends: only the counter limits the ambient budget.
 #[inline(always)]
-pub(crate) fn lend(units: u16, _limit: u16) -> (u16, Lend) {
+pub(crate) fn lend(units: u16) -> (u16, Lend) {
     (units, Lend)
 }
 
 /// Nothing was taken, so nothing goes back.
 #[inline(always)]
 pub(crate) fn give_back(_lend: Lend, _taken: u16, _left: u16) {}
+
+/// Every unit of the lend is granted.
+#[inline(always)]
+pub(crate) fn grant_one(_lend: Lend) -> bool {
+    true
+}
 
 /// The counter's answer is the whole answer.
 #[inline(always)]

@@ -73,76 +73,32 @@ pub(crate) fn refill(cx: &mut Context<'_>) -> Option<Unit> {
     }
 }
 
-thread_local! {
-    /// The guard of the first tokio unit of the batch being spent: dropping it puts tokio's
-    /// budget back where it was before the batch, which is how a batch gives units back.
-    static BATCH_START: core::cell::Cell<Option<coop::RestoreOnPending>> =
-        const { core::cell::Cell::new(None) };
-}
-
-/// Whether a batch's lend kept the guard that gives its units back.
+/// A loop's batch charges tokio unit for unit as it spends ([`grant_one`]), so that tokio's
+/// budget reads what it would read with a yield point per iteration: a task's budget stays
+/// fresh at each tokio poll, and tokio's own resources and coop's loops share it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct Lend(bool);
+pub(crate) struct Lend;
 
-/// Takes up to `units.min(limit)` units of tokio's budget for a loop's batch, stopping where
-/// tokio refuses, and keeps the first unit's guard so that [`give_back`] can return the rest.
-#[cold]
-#[inline(never)]
-pub(crate) fn lend(units: u16, limit: u16) -> (u16, Lend) {
-    let want = units.min(limit);
-    if want == 0 {
-        return (0, Lend(false));
-    }
-    let cx = &mut Context::from_waker(core::task::Waker::noop());
-    let Poll::Ready(first) = coop::poll_proceed(cx) else {
-        return (0, Lend(false));
-    };
-    let mut taken = 1;
-    while taken < want {
-        match coop::poll_proceed(cx) {
-            Poll::Ready(unit) => Unit(unit).keep(),
-            Poll::Pending => break,
-        }
-        taken += 1;
-    }
-    // A batch inside a batch (a future polled in place in a batched loop's body) keeps no
-    // guard: its unspent units stay spent, which can only make tokio's task yield sooner.
-    let kept = BATCH_START
-        .try_with(|slot| match slot.take() {
-            None => {
-                slot.set(Some(first));
-                true
-            }
-            outer => {
-                slot.set(outer);
-                false
-            }
-        })
-        .unwrap_or(false);
-    (taken, Lend(kept))
+/// Lends the counter's units; tokio's are taken one at a time by [`grant_one`].
+#[inline(always)]
+pub(crate) fn lend(units: u16) -> (u16, Lend) {
+    (units, Lend)
 }
 
-/// A batch that took `taken` of tokio's units settles with `left` unspent: tokio's budget goes
-/// back to where it was before the batch, less the units spent.
-#[cold]
-#[inline(never)]
-pub(crate) fn give_back(lend: Lend, taken: u16, left: u16) {
-    if !lend.0 {
-        return;
-    }
-    let Some(first) = BATCH_START.try_with(core::cell::Cell::take).ok().flatten() else {
-        return;
-    };
-    if left == 0 {
-        Unit(first).keep();
-        return;
-    }
-    drop(first);
-    let cx = &mut Context::from_waker(core::task::Waker::noop());
-    for _ in 0..taken.saturating_sub(left) {
-        if let Poll::Ready(unit) = coop::poll_proceed(cx) {
-            Unit(unit).keep();
+/// Nothing was taken from tokio ahead of its use, so nothing goes back.
+#[inline(always)]
+pub(crate) fn give_back(_lend: Lend, _taken: u16, _left: u16) {}
+
+/// Takes one unit of tokio's budget for an iteration of a batched loop: `false` if tokio
+/// refuses, and the loop goes to its yield point's slow path, which forces the yield.
+#[inline(always)]
+pub(crate) fn grant_one(_lend: Lend) -> bool {
+    match spend(&mut Context::from_waker(core::task::Waker::noop())) {
+        Poll::Ready(unit) => {
+            unit.keep();
+            true
         }
+        Poll::Pending => false,
     }
 }
 

@@ -14,3 +14,6 @@ pub mod support;
 
 #[path = "../../src/shapes.rs"]
 pub mod shapes;
+
+#[path = "../../src/shapes_temporaries.rs"]
+pub mod shapes_temporaries;

@@ -1,0 +1,184 @@
+//! The marker grammar: `#[unconstrained]` and `#[cfg_attr(pred, .., unconstrained, ..)]` (nested
+//! `cfg_attr`s included), read and removed from an attribute list. rustc rejects attributes it
+//! does not know on expressions, so every marker the walker meets is taken out of the tree: on a
+//! loop it opts the loop out, anywhere else it is reported.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Meta, Token};
+
+use crate::attr::is_attr;
+
+/// A loop's `#[unconstrained]` marker, as written.
+pub(crate) enum Marker {
+    None,
+    Always,
+    /// `#[cfg_attr(pred, unconstrained)]`: the predicate.
+    When(TokenStream),
+}
+
+/// What [`take_loop_markers`] took from a loop's attributes.
+pub(crate) struct LoopMarkers {
+    pub(crate) marker: Marker,
+    /// How many attributes were removed or rewritten.
+    pub(crate) changed: usize,
+    /// Markers written with arguments (they take none); removed all the same.
+    pub(crate) with_arguments: Vec<Span>,
+}
+
+/// Removes every `#[unconstrained]` from a loop's attributes, also inside `cfg_attr`. A marker
+/// with arguments is reported, and still removed.
+pub(crate) fn take_loop_markers(attrs: &mut Vec<Attribute>) -> LoopMarkers {
+    let mut taken = LoopMarkers {
+        marker: Marker::None,
+        changed: 0,
+        with_arguments: Vec::new(),
+    };
+    if !attrs
+        .iter()
+        .any(|attr| is_attr(attr, "unconstrained") || attr.path().is_ident("cfg_attr"))
+    {
+        return taken;
+    }
+    let mut kept = Vec::with_capacity(attrs.len());
+    for mut attr in attrs.drain(..) {
+        if is_attr(&attr, "unconstrained") && !is_attr(&attr, "cfg_attr") {
+            if let Err(err) = attr.meta.require_path_only() {
+                taken.with_arguments.push(err.span());
+            }
+            taken.marker = Marker::Always;
+            taken.changed += 1;
+            continue;
+        }
+        if attr.path().is_ident("cfg_attr") {
+            match strip_cfg_attr_marker(&mut attr.meta, &mut taken.with_arguments) {
+                CfgMarker::NotFound => {}
+                CfgMarker::Found { pred, now_empty } => {
+                    taken.changed += 1;
+                    if !matches!(taken.marker, Marker::Always) {
+                        taken.marker = Marker::When(pred);
+                    }
+                    if now_empty {
+                        continue;
+                    }
+                }
+            }
+        }
+        kept.push(attr);
+    }
+    *attrs = kept;
+    taken
+}
+
+/// Removes the markers from the attributes of anything but a loop, and returns where each one
+/// stood, so that it is reported and rustc adds no errors of its own about attributes on
+/// expressions.
+pub(crate) fn take_stray_markers(attrs: &mut Vec<Attribute>) -> Vec<Span> {
+    let mut rejected = Vec::new();
+    if !attrs
+        .iter()
+        .any(|attr| is_attr(attr, "unconstrained") || attr.path().is_ident("cfg_attr"))
+    {
+        return rejected;
+    }
+    let mut with_arguments = Vec::new();
+    attrs.retain_mut(|attr| {
+        if attr.path().is_ident("cfg_attr") {
+            return match strip_cfg_attr_marker(&mut attr.meta, &mut with_arguments) {
+                CfgMarker::NotFound => true,
+                CfgMarker::Found { now_empty, .. } => {
+                    rejected.push(attr.span());
+                    !now_empty
+                }
+            };
+        }
+        if is_attr(attr, "unconstrained") {
+            let name = attr
+                .path()
+                .segments
+                .last()
+                .map(|segment| segment.ident.span());
+            rejected.push(name.unwrap_or_else(|| attr.span()));
+            return false;
+        }
+        true
+    });
+    rejected
+}
+
+enum CfgMarker {
+    NotFound,
+    Found { pred: TokenStream, now_empty: bool },
+}
+
+/// Takes `unconstrained` out of `cfg_attr(pred, a, unconstrained, b)` (nested `cfg_attr`s
+/// included, their predicates joined with `all`). `now_empty`: nothing is left to apply.
+fn strip_cfg_attr_marker(meta: &mut Meta, with_arguments: &mut Vec<Span>) -> CfgMarker {
+    let Meta::List(list) = meta else {
+        return CfgMarker::NotFound;
+    };
+    let Ok(parts) = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) else {
+        return CfgMarker::NotFound;
+    };
+    let Some(first) = parts.first() else {
+        return CfgMarker::NotFound;
+    };
+    let pred = first.to_token_stream();
+    let mut found: Option<TokenStream> = None;
+    let mut rest = Punctuated::<Meta, Token![,]>::new();
+    for mut part in parts.iter().skip(1).cloned() {
+        if part
+            .path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "unconstrained")
+        {
+            if let Err(err) = part.require_path_only() {
+                with_arguments.push(err.span());
+            }
+            found = Some(pred.clone());
+            continue;
+        }
+        if part.path().is_ident("cfg_attr")
+            && let CfgMarker::Found {
+                pred: inner,
+                now_empty,
+            } = strip_cfg_attr_marker(&mut part, with_arguments)
+        {
+            found = Some(quote::quote!(all(#pred, #inner)));
+            if now_empty {
+                continue;
+            }
+        }
+        rest.push(part);
+    }
+    let Some(found) = found else {
+        return CfgMarker::NotFound;
+    };
+    let now_empty = rest.is_empty();
+    list.tokens = quote::quote!(#pred, #rest);
+    CfgMarker::Found {
+        pred: found,
+        now_empty,
+    }
+}
+
+/// The attributes of expressions that are not loops (loops take markers).
+pub(crate) fn non_loop_attrs(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
+    match expr {
+        Expr::Block(e) => Some(&mut e.attrs),
+        Expr::Async(e) => Some(&mut e.attrs),
+        Expr::Closure(e) => Some(&mut e.attrs),
+        Expr::If(e) => Some(&mut e.attrs),
+        Expr::Match(e) => Some(&mut e.attrs),
+        Expr::Unsafe(e) => Some(&mut e.attrs),
+        Expr::Call(e) => Some(&mut e.attrs),
+        Expr::MethodCall(e) => Some(&mut e.attrs),
+        Expr::Macro(e) => Some(&mut e.attrs),
+        Expr::Await(e) => Some(&mut e.attrs),
+        Expr::Assign(e) => Some(&mut e.attrs),
+        _ => None,
+    }
+}

@@ -1,0 +1,461 @@
+//! Strip mining: a loop whose iterations cannot suspend gets a yield point that counts its units
+//! in a local batch, and a fast path with no `.await` in it.
+//!
+//! Any `.await` inside a loop puts the loop's variables in the future's memory for the whole
+//! loop, and its resume edge enters the loop in the middle; the optimizer then keeps them there,
+//! and each iteration's dependency chain goes through a store and a load. So a batched loop
+//! becomes two: an outer one, the loop's own label on it, that reaches the budget (and awaits
+//! the forced yield) only at batch ends, and an inner one without `.await`, that runs
+//! iterations while the batch has units. The batch is a `coop_core::__private::Batch` declared
+//! before the loop: it is lent the budget's units at batch ends and settles what it spent when
+//! the loop is left by any path (its drop), so the budget's counts stay exact.
+//!
+//! Which loops: those whose iterations (body, and a `while` condition) have no `.await`, no
+//! nested loop, no async block or closure, no `yield`, no macro but the standard library's
+//! formatting and assertion macros with plain operands, and no attribute. Nothing in them can
+//! suspend or reach another yield point between a lend and its settlement.
+//!
+//! The order of a loop's own steps and its yield point is kept: `for` fetches the next item
+//! and then spends, `while` tests its condition and then spends, `loop` and `while let` spend
+//! first. In the body, `continue` (unlabeled, or naming the loop's label) becomes a `break` out
+//! of a labeled block around the body, to the inner loop's next iteration; an unlabeled
+//! `break` names the outer loop.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::quote_spanned;
+use syn::visit::{self, Visit};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, ExprBreak, Ident, Lifetime, Pat, Path, Stmt, Token};
+
+use crate::attrs::{glue, relocate};
+
+/// Whether `expr`, a loop about to get a yield point, may be strip-mined: nothing in an
+/// iteration (its body, and a `while` condition) can suspend, reach another yield point, or
+/// hide such code from this check, and the loop carries no attribute (a `cfg` on it would
+/// leave the batch's declaration behind). The `for` iterator expression runs once, before the
+/// first yield point, so it does not count.
+pub(crate) fn batchable(expr: &Expr) -> bool {
+    let mut scan = Batchable {
+        ok: true,
+        valued_breaks: None,
+    };
+    match expr {
+        Expr::Loop(e) if e.attrs.is_empty() => scan.visit_block(&e.body),
+        Expr::ForLoop(e) if e.attrs.is_empty() => {
+            // `break value` in a `for` or `while` is rustc's error to report, on the loop as
+            // written: the outer `loop` would take the value.
+            scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
+            scan.visit_block(&e.body);
+        }
+        Expr::While(e) if e.attrs.is_empty() => {
+            scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
+            let mut cond = Batchable {
+                ok: true,
+                valued_breaks: None,
+            };
+            cond.visit_expr(&e.cond);
+            // A condition runs outside the body's labeled block: no jump may start in it.
+            scan.ok = cond.ok && !jumps(&e.cond);
+            scan.visit_block(&e.body);
+        }
+        _ => return false,
+    }
+    scan.ok
+}
+
+/// Macros of the standard library that evaluate their operands in place.
+const PLAIN_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "format",
+    "format_args",
+    "panic",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "write",
+    "writeln",
+    "matches",
+];
+
+/// Keywords that, in a plain macro's tokens, may be code the strip mining must see.
+const OPAQUE_KEYWORDS: &[&str] = &[
+    "await", "async", "loop", "while", "for", "yield", "break", "continue",
+];
+
+struct Batchable<'a> {
+    ok: bool,
+    /// A `for` or `while` (by its label, if any): a `break` with a value to it is not batched.
+    valued_breaks: Option<Option<&'a Lifetime>>,
+}
+
+fn plain_tokens(tokens: TokenStream) -> bool {
+    tokens.into_iter().all(|token| match token {
+        TokenTree::Ident(ident) => !OPAQUE_KEYWORDS.iter().any(|k| ident == k),
+        TokenTree::Group(group) => plain_tokens(group.stream()),
+        _ => true,
+    })
+}
+
+impl<'ast> Visit<'ast> for Batchable<'_> {
+    fn visit_expr_break(&mut self, e: &'ast syn::ExprBreak) {
+        if let Some(own) = self.valued_breaks
+            && e.expr.is_some()
+            && (e.label.is_none() || e.label.as_ref() == own)
+        {
+            self.ok = false;
+        }
+        visit::visit_expr_break(self, e);
+    }
+    fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+        self.ok = false;
+    }
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {
+        self.ok = false;
+    }
+    fn visit_expr_yield(&mut self, _: &'ast syn::ExprYield) {
+        self.ok = false;
+    }
+    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {
+        self.ok = false;
+    }
+    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {
+        self.ok = false;
+    }
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {
+        self.ok = false;
+    }
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        if closure.asyncness.is_some() {
+            self.ok = false;
+        } else {
+            visit::visit_expr_closure(self, closure);
+        }
+    }
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let plain = mac.path.segments.len() <= 2
+            && mac.path.segments.last().is_some_and(|last| {
+                last.arguments.is_none() && PLAIN_MACROS.iter().any(|name| last.ident == name)
+            });
+        if !plain || !plain_tokens(mac.tokens.clone()) {
+            self.ok = false;
+        }
+    }
+    // A nested item is code of its own.
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Whether `expr` holds a `break` or `continue` of its own (not in a closure or item).
+fn jumps(expr: &Expr) -> bool {
+    struct Jumps(bool);
+    impl<'ast> Visit<'ast> for Jumps {
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut found = Jumps(false);
+    found.visit_expr(expr);
+    found.0
+}
+
+/// Rewrites the jumps of a body that moves into the inner loop: `continue` (unlabeled, or
+/// naming `own`) leaves the labeled block `body` instead; an unlabeled `break` names `exit`.
+struct Retarget<'a> {
+    own: Option<&'a Lifetime>,
+    exit: &'a Lifetime,
+    body: &'a Lifetime,
+    /// A `break` was given the `exit` label.
+    exits: bool,
+    /// A `continue` became a `break` out of `body`.
+    continues: bool,
+}
+
+impl VisitMut for Retarget<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Continue(e) if e.label.is_none() || e.label.as_ref() == self.own => {
+                let span = e.continue_token.span;
+                self.continues = true;
+                *expr = Expr::Break(ExprBreak {
+                    attrs: std::mem::take(&mut e.attrs),
+                    break_token: Token![break](span),
+                    label: Some(self.body.clone()),
+                    expr: None,
+                });
+            }
+            Expr::Break(e) if e.label.is_none() => {
+                self.exits = true;
+                e.label = Some(self.exit.clone());
+                visit_mut::visit_expr_break_mut(self, e);
+            }
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// What a strip-mined loop needs besides the loop itself.
+pub(crate) struct Strip<'a> {
+    pub(crate) krate: &'a Path,
+    pub(crate) keyword: Span,
+    /// The yield point, `yield_point!(in __coop_batch; ..)`.
+    pub(crate) yield_point: Stmt,
+    /// Its hidden local.
+    pub(crate) batch: Ident,
+    /// `while let` and let-chains: spend before the condition.
+    pub(crate) yield_before_condition: bool,
+}
+
+/// The hidden local a strip-mined loop counts its units in.
+pub(crate) fn batch_name(keyword: Span) -> Ident {
+    Ident::new("__coop_batch", glue(keyword))
+}
+
+// Input:  `'label: for pat in iter { body }` (batchable)
+// Output: { batch!(b);
+//           match IntoIterator::into_iter(iter) { mut it => {
+//             let mut next = None;
+//             'label: loop {
+//               let mut item = match next.take() { Some(item) => item, None => match
+//                 Iterator::next(&mut it) { Some(item) => item, None => break 'label } };
+//               #yield_point
+//               loop {
+//                 let pat = item;
+//                 'body: { body }
+//                 item = match Iterator::next(&mut it) { Some(i) => i, None => break 'label };
+//                 if !b.spend_local() { next = Some(item); break }
+//               } } } } }
+// `while cond` the same with a flag for a condition that held; `loop` and `while let`:
+//   'label: loop { #yield_point loop { 'body: { body } if !b.spend_local() { break } } }
+//
+// The skeleton is parsed with placeholders, and the user's pieces (pattern, iterator,
+// condition, body) are moved into it: they are neither cloned nor printed and parsed again,
+// which in an unoptimised compiler's stack would not fit a deeply nested body. Returns `expr`
+// unchanged (as `Err`) if the skeleton does not parse.
+pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
+    let span = glue(strip.keyword);
+    let krate = relocate(strip.krate, strip.keyword);
+    let b = &strip.batch;
+    let yield_point = &strip.yield_point;
+    let own = match &expr {
+        Expr::ForLoop(e) => e.label.as_ref(),
+        Expr::While(e) => e.label.as_ref(),
+        Expr::Loop(e) => e.label.as_ref(),
+        _ => return Err(expr),
+    }
+    .map(|label| label.name.clone());
+    let exit = own
+        .clone()
+        .unwrap_or_else(|| Lifetime::new("'__coop_loop", span));
+    // In statement position, as a statement: the splice drops the `;` with the placeholder.
+    let body = quote_spanned! {span=> __COOP_BODY; };
+    let cond = quote_spanned! {span=> __COOP_COND };
+    let some = quote_spanned! {span=> ::core::option::Option::Some };
+    let none = quote_spanned! {span=> ::core::option::Option::None };
+    let skeleton = match &expr {
+        // Rotated: the inner loop fetches the next item at its end, so that its iterations
+        // run straight through, with no join before the body.
+        Expr::ForLoop(_) => quote_spanned! {span=>
+            match ::core::iter::IntoIterator::into_iter(__COOP_ITER) {
+                mut __coop_iter => {
+                    let mut __coop_next = #none;
+                    #exit: loop {
+                        let mut __coop_item = match ::core::option::Option::take(&mut __coop_next) {
+                            #some(__coop_item) => __coop_item,
+                            #none => match ::core::iter::Iterator::next(&mut __coop_iter) {
+                                #some(__coop_item) => __coop_item,
+                                #none => break #exit,
+                            },
+                        };
+                        #yield_point
+                        loop {
+                            let __COOP_PAT = __coop_item;
+                            #body
+                            __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
+                                #some(__coop_item) => __coop_item,
+                                #none => break #exit,
+                            };
+                            if !#b.spend_local() {
+                                __coop_next = #some(__coop_item);
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        Expr::While(_) if !strip.yield_before_condition => quote_spanned! {span=>
+            let mut __coop_ready = false;
+            #exit: loop {
+                if __coop_ready {
+                    #yield_point
+                }
+                loop {
+                    if __coop_ready {
+                        __coop_ready = false;
+                    } else {
+                        if #cond {} else {
+                            break #exit;
+                        }
+                        if !#b.spend_local() {
+                            __coop_ready = true;
+                            break;
+                        }
+                    }
+                    #body
+                }
+            }
+        },
+        Expr::While(_) => quote_spanned! {span=>
+            #exit: loop {
+                #yield_point
+                loop {
+                    if #cond {
+                        __COOP_BODY
+                    } else {
+                        break #exit;
+                    }
+                    if !#b.spend_local() {
+                        break;
+                    }
+                }
+            }
+        },
+        _ => quote_spanned! {span=>
+            #exit: loop {
+                #yield_point
+                loop {
+                    #body
+                    if !#b.spend_local() {
+                        break;
+                    }
+                }
+            }
+        },
+    };
+    let tokens = quote_spanned! {span=>
+        {
+            #krate::__private::batch!(#b);
+            #skeleton
+        }
+    };
+    let Ok(mut skeleton) = syn::parse2::<Expr>(tokens) else {
+        return Err(expr);
+    };
+
+    let (pat, iter, cond, mut body) = match expr {
+        Expr::ForLoop(e) => (Some(*e.pat), Some(*e.expr), None, e.body),
+        Expr::While(e) => (None, None, Some(*e.cond), e.body),
+        Expr::Loop(e) => (None, None, None, e.body),
+        other => return Err(other),
+    };
+    let body_label = Lifetime::new("'__coop_body", span);
+    let mut retarget = Retarget {
+        own: own.as_ref(),
+        exit: &exit,
+        body: &body_label,
+        exits: false,
+        continues: false,
+    };
+    retarget.visit_block_mut(&mut body);
+    let body = Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: retarget.continues.then(|| syn::Label {
+            name: body_label.clone(),
+            colon_token: Token![:](span),
+        }),
+        block: body,
+    });
+    let pat = pat.map(|pat| match pat {
+        pat @ Pat::Or(_) => Pat::Paren(syn::PatParen {
+            attrs: Vec::new(),
+            paren_token: syn::token::Paren(span),
+            pat: Box::new(pat),
+        }),
+        pat => pat,
+    });
+    // A label nothing names would be a lint in the user's crate; the user's own is theirs.
+    let unused_exit = own.is_none() && pat.is_none() && cond.is_none() && !retarget.exits;
+    let mut splice = Splice {
+        body: Some(body),
+        cond,
+        iter,
+        pat,
+        unlabel: unused_exit.then_some(exit),
+    };
+    splice.visit_expr_mut(&mut skeleton);
+    Ok(skeleton)
+}
+
+/// Moves the user's pieces into a parsed skeleton, in place of its placeholders.
+struct Splice {
+    body: Option<Expr>,
+    cond: Option<Expr>,
+    iter: Option<Expr>,
+    pat: Option<Pat>,
+    /// The generated exit label, where nothing names it.
+    unlabel: Option<Lifetime>,
+}
+
+impl VisitMut for Splice {
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        if let Stmt::Expr(expr @ Expr::Path(_), semi @ Some(_)) = stmt {
+            self.visit_expr_mut(expr);
+            if !matches!(expr, Expr::Path(_)) {
+                *semi = None;
+            }
+            return;
+        }
+        visit_mut::visit_stmt_mut(self, stmt);
+    }
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Expr::Path(path) = expr
+            && let Some(name) = path.path.get_ident()
+        {
+            let piece = if name == "__COOP_BODY" {
+                self.body.take()
+            } else if name == "__COOP_COND" {
+                self.cond.take()
+            } else if name == "__COOP_ITER" {
+                self.iter.take()
+            } else {
+                None
+            };
+            if let Some(piece) = piece {
+                *expr = piece;
+            }
+            return;
+        }
+        if let (Expr::Loop(e), Some(unused)) = (&mut *expr, &self.unlabel)
+            && e.label.as_ref().is_some_and(|label| label.name == *unused)
+        {
+            e.label = None;
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+    fn visit_pat_mut(&mut self, pat: &mut Pat) {
+        if let Pat::Ident(ident) = pat
+            && ident.ident == "__COOP_PAT"
+            && let Some(piece) = self.pat.take()
+        {
+            *pat = piece;
+        }
+    }
+    // The yield point's macro and the batch's declaration hold nothing to replace.
+    fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
+}

@@ -1,0 +1,2 @@
+// An extended borrow of a borrow: `&&temp`.
+{ let r = &&tp(1); add({ let mut c = 0u32; loop { c += 1; if c > 3 { break c; } } }, r.get()) }
