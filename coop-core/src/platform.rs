@@ -16,7 +16,7 @@
 //! exactly the state it found: the preempted task's load and store of its counter see nothing
 //! happen in between. Preempting code that spends the ambient budget outside any scope does
 //! spend (and refill) the preempted task's ambient budget, which is why higher-priority
-//! executors run their tasks in scopes (see the crate docs, "Embedded"). Two cores running coop
+//! executors run their tasks in scopes (see the crate docs, "Without `std`"). Two cores running coop
 //! code at once do not nest, and share the one budget: only one core may run coop's yield points
 //! without `std`.
 //!
