@@ -42,8 +42,9 @@
 //!
 //! The checking executor of coop's tests (`test-support`'s `check` module, fed random schedules
 //! of `join!`, `select_all`, `join_all`, `FuturesUnordered`, nested executors, scopes, streams,
-//! guards, panics and cancellations by `coop-core/tests/checked_schedules.rs`) asserts these
-//! after every task poll, and nothing beyond them:
+//! guards, panics and cancellations by `coop-core/tests/checked_schedules.rs`, and wrapped
+//! around tasks on every executor of the test matrix by `tests/tests/checked_matrix.rs`)
+//! asserts these after every task poll, and nothing beyond them:
 //!
 //! - **Units per task poll.** Under a scope of `n` units, a task poll runs at most `n` yield
 //!   points' worth of work, plus one for each yield point that was forced to yield in an earlier

@@ -5,9 +5,7 @@
 
 use std::task::{Context, Waker};
 
-use coop_core::{
-    consume_budget, forced_yield_count, has_budget_remaining, poll_proceed, with_budget,
-};
+use coop_core::{consume_budget, forced_yield_count, has_budget_remaining, poll_proceed};
 
 #[test]
 fn yield_points_never_yield_and_spend_nothing() {
@@ -19,7 +17,7 @@ fn yield_points_never_yield_and_spend_nothing() {
                 coop_core::__private::yield_point!();
             }
         },
-        with_spent_budget,
+        |poll| with_spent_budget(poll),
     );
     assert_eq!(yields, 0);
     with_spent_budget(|| {

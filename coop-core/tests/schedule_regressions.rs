@@ -11,8 +11,8 @@ use std::task::{Context, Poll, Waker, ready};
 use std::time::Duration;
 
 use coop_core::{
-    Budget, budgeted, budgeted_with, consume_budget, forced_yield_count, has_budget_remaining,
-    poll_proceed, with_budget,
+    Budget, budgeted_with, consume_budget, forced_yield_count, has_budget_remaining, poll_proceed,
+    with_budget,
 };
 use coop_test_support::check::{Boundary, Checker, Limits, iteration};
 use coop_test_support::{install_manual_clock, on_fresh_thread};
@@ -23,19 +23,6 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Runs `f` on a thread of its own and fails, instead of hanging, if it does not finish.
-fn finishes(what: &str, f: impl FnOnce() + Send + 'static) {
-    let (done, finished) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        f();
-        let _ = done.send(());
-    });
-    assert!(
-        finished.recv_timeout(Duration::from_secs(30)).is_ok(),
-        "{what}: never finished"
-    );
 }
 
 /// An always-ready stream of `n` numbers on `poll_proceed`, as coop-core's docs write one.
@@ -60,55 +47,6 @@ async fn loop_of(n: u32, cost: Duration) {
         consume_budget().await;
         iteration(cost);
     }
-}
-
-#[cfg(feature = "tokio")]
-#[test]
-fn a_scopes_forced_yield_inside_an_executor_nested_in_a_tokio_task_is_woken() {
-    let _serial = serial();
-    let nested = || {
-        futures::executor::block_on(budgeted(async {
-            for _ in 0..200 {
-                consume_budget().await;
-            }
-        }));
-    };
-    finishes("block_on's root future", move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(async move { nested() });
-    });
-    finishes("a current-thread task", move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(async move { tokio::spawn(async move { nested() }).await.unwrap() });
-    });
-    finishes("a multi-thread task", move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .build()
-            .unwrap();
-        rt.block_on(async move { tokio::spawn(async move { nested() }).await.unwrap() });
-    });
-    finishes("a LocalPool in a task", || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            tokio::spawn(async {
-                let mut pool = futures::executor::LocalPool::new();
-                pool.run_until(budgeted(async {
-                    for _ in 0..200 {
-                        consume_budget().await;
-                    }
-                }));
-            })
-            .await
-            .unwrap();
-        });
-    });
 }
 
 #[test]
@@ -288,7 +226,70 @@ fn a_slice_of_zero_with_a_still_clock_grants_one_unit_per_budget() {
 
 #[cfg(feature = "tokio")]
 mod tokio_feature {
+    use coop_core::budgeted;
+
     use super::*;
+
+    /// Runs `f` on a thread of its own and fails, instead of hanging, if it does not finish.
+    fn finishes(what: &str, f: impl FnOnce() + Send + 'static) {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            f();
+            let _ = done.send(());
+        });
+        assert!(
+            finished.recv_timeout(Duration::from_secs(30)).is_ok(),
+            "{what}: never finished"
+        );
+    }
+
+    #[test]
+    fn a_scopes_forced_yield_inside_an_executor_nested_in_a_tokio_task_is_woken() {
+        let _serial = serial();
+        let nested = || {
+            futures::executor::block_on(budgeted(async {
+                for _ in 0..200 {
+                    consume_budget().await;
+                }
+            }));
+        };
+        finishes("block_on's root future", move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            rt.block_on(async move { nested() });
+        });
+        finishes("a current-thread task", move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            rt.block_on(async move { tokio::spawn(async move { nested() }).await.unwrap() });
+        });
+        finishes("a multi-thread task", move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .build()
+                .unwrap();
+            rt.block_on(async move { tokio::spawn(async move { nested() }).await.unwrap() });
+        });
+        finishes("a LocalPool in a task", || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                tokio::spawn(async {
+                    let mut pool = futures::executor::LocalPool::new();
+                    pool.run_until(budgeted(async {
+                        for _ in 0..200 {
+                            consume_budget().await;
+                        }
+                    }));
+                })
+                .await
+                .unwrap();
+            });
+        });
+    }
 
     /// Polls `fut` to completion and returns the longest of its polls in manual time.
     async fn longest_poll<F: std::future::Future>(fut: F) -> Duration {

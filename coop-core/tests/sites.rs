@@ -9,9 +9,7 @@ use std::pin::pin;
 use std::task::{Context, Waker};
 use std::time::Duration;
 
-use coop_core::{
-    Budget, SiteStats, budgeted_with, consume_budget, poll_proceed, sites, with_budget,
-};
+use coop_core::{Budget, SiteStats, budgeted_with, consume_budget, poll_proceed, sites};
 use coop_test_support::{
     advance_clock, count_yields_on_fresh_thread, forced_yields, forced_yields_per,
     install_manual_clock,

@@ -108,6 +108,28 @@ fn a_time_sliced_stream_reads_the_clock_once_per_budget_that_goes_on() {
     assert_eq!((yields, reads), (7, 8 + 7));
 }
 
+/// A finished stream stays finished in a spent scope: `Ready(None)` at every poll, never a
+/// `Pending` between them, and `is_terminated` where the inner stream is fused.
+#[test]
+fn a_finished_stream_stays_finished_in_a_spent_scope() {
+    use futures::stream::FusedStream;
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut stream = cooperative(futures::stream::iter(0..1u32).fuse());
+    with_budget(2, || {
+        assert_eq!(
+            Pin::new(&mut stream).poll_next(&mut cx),
+            Poll::Ready(Some(0))
+        );
+        assert_eq!(Pin::new(&mut stream).poll_next(&mut cx), Poll::Ready(None));
+    });
+    with_spent_budget(|| {
+        for _ in 0..4 {
+            assert_eq!(Pin::new(&mut stream).poll_next(&mut cx), Poll::Ready(None));
+        }
+    });
+    assert!(stream.is_terminated());
+}
+
 /// Runs `f` inside a scope whose budget is already spent: one unit, spent.
 fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
     coop_core::with_budget(1, || {

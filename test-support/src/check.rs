@@ -249,3 +249,75 @@ impl Checker {
         Ok(report)
     }
 }
+
+/// Where [`checked`] tasks write the promises they saw broken.
+pub type Violations = Arc<Mutex<Vec<String>>>;
+
+/// Wraps a task so that every poll of it is checked as [`Checker`] checks its tasks, on any
+/// executor: the iterations and manual time of the poll against `limits`, and the budget scope
+/// left as it was found. A broken promise is written to `violations`, named `name`.
+///
+/// ```
+/// use coop_test_support::check::{Limits, Violations, checked, iteration};
+///
+/// let violations = Violations::default();
+/// let task = checked(
+///     "hot",
+///     coop_core::budgeted(async {
+///         for _ in 0..300 {
+///             coop_core::consume_budget().await;
+///             iteration(std::time::Duration::ZERO);
+///         }
+///     }),
+///     Limits { units: Some(128), time: None },
+///     &violations,
+/// );
+/// let ((), yields) = coop_test_support::run_counting_yields(task);
+/// assert_eq!(yields, 2);
+/// assert!(violations.lock().unwrap().is_empty());
+/// ```
+pub fn checked<F: Future<Output = ()> + Send + 'static>(
+    name: &'static str,
+    future: F,
+    limits: Limits,
+    violations: &Violations,
+) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    let violations = violations.clone();
+    let mut future = Box::pin(future);
+    let mut polls = 0u64;
+    Box::pin(std::future::poll_fn(move |cx| {
+        polls += 1;
+        let scope_before = coop_core::test_util::no_scope_active();
+        let (units_before, time_before) = (iterations(), manual_now());
+        let poll = future.as_mut().poll(cx);
+        let units = iterations() - units_before;
+        let time = manual_now().saturating_sub(time_before);
+        let mut broken = Vec::new();
+        if coop_core::test_util::no_scope_active() != scope_before {
+            broken.push(format!(
+                "{name}, poll {polls}: a budget scope outlived its poll"
+            ));
+        }
+        if let Some(limit) = limits.units
+            && units > limit
+        {
+            broken.push(format!(
+                "{name}, poll {polls}: {units} units, more than {limit}"
+            ));
+        }
+        if let Some(limit) = limits.time
+            && time > limit
+        {
+            broken.push(format!(
+                "{name}, poll {polls}: {time:?}, longer than {limit:?}"
+            ));
+        }
+        if !broken.is_empty() {
+            violations
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(broken);
+        }
+        poll
+    }))
+}
