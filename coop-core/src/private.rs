@@ -22,24 +22,15 @@ pub use crate::wrappers::unconstrained;
 pub use crate::yield_point::forced_yield_at;
 
 /// `batch!(name)` declares the [`Batch`] a strip-mined loop's yield point spends from, before
-/// the loop: `let mut name = Batch::new();`. Under `--cfg coop_disable` it expands to nothing.
+/// the loop: `let mut name = Batch::new();`. Under `--cfg coop_disable` the batch never ends,
+/// so the loop runs its inner loop only, as the loop it was.
 pub use crate::__coop_batch as batch;
 
 #[doc(hidden)]
 #[macro_export]
-#[cfg(not(coop_disable))]
 macro_rules! __coop_batch {
     ($batch:ident) => {
         let mut $batch = $crate::__private::Batch::new();
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-#[cfg(coop_disable)]
-macro_rules! __coop_batch {
-    ($batch:ident) => {
-        ()
     };
 }
 

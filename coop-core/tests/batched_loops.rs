@@ -251,3 +251,53 @@ fn with_the_tokio_bridge_a_loop_left_early_gives_tokio_its_units_back() {
         assert_eq!(batched, 128 - (n + 1), "left after {n}");
     }
 }
+
+/// An item that records when it is dropped, and the iterator that records when it is asked.
+struct Logged<'a>(usize, &'a std::cell::RefCell<Vec<String>>);
+
+impl Drop for Logged<'_> {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(format!("drop {}", self.0));
+    }
+}
+
+fn logged(log: &std::cell::RefCell<Vec<String>>) -> impl Iterator<Item = Logged<'_>> {
+    (0..4).map(move |i| {
+        log.borrow_mut().push(format!("next {i}"));
+        Logged(i, log)
+    })
+}
+
+#[coop_core::cooperative]
+async fn drops_in_order(log: &std::cell::RefCell<Vec<String>>) {
+    for item in logged(log) {
+        log.borrow_mut().push(format!("body {}", item.0));
+        if item.0 == 1 {
+            continue;
+        }
+    }
+}
+
+async fn drops_in_order_by_hand(log: &std::cell::RefCell<Vec<String>>) {
+    for item in logged(log) {
+        consume_budget().await;
+        log.borrow_mut().push(format!("body {}", item.0));
+        if item.0 == 1 {
+            continue;
+        }
+    }
+}
+
+#[test]
+fn a_for_item_is_dropped_before_the_next_is_fetched() {
+    let batched = std::cell::RefCell::new(Vec::new());
+    let by_hand = std::cell::RefCell::new(Vec::new());
+    for units in [1, 2, 128] {
+        batched.borrow_mut().clear();
+        by_hand.borrow_mut().clear();
+        iterations_per_poll(units, drops_in_order(&batched));
+        iterations_per_poll(units, drops_in_order_by_hand(&by_hand));
+        assert_eq!(batched.borrow().len(), 12);
+        assert_eq!(*batched.borrow(), *by_hand.borrow(), "budget {units}");
+    }
+}

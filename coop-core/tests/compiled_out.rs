@@ -38,3 +38,28 @@ fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
         f()
     })
 }
+
+/// A strip-mined `for` and `while` (`scripts/test-all.sh` builds this test without the macros;
+/// `RUSTFLAGS="--cfg coop_disable" cargo test -p coop-core --test compiled_out` runs it).
+#[cfg(feature = "macros")]
+#[coop_core::cooperative]
+async fn strip_mined(n: u64) -> u64 {
+    let mut sum = 0;
+    for i in 0..n {
+        sum += i;
+    }
+    let mut i = 0;
+    while i < n {
+        sum += i;
+        i += 1;
+    }
+    sum
+}
+
+#[cfg(feature = "macros")]
+#[test]
+fn strip_mined_loops_never_yield_and_spend_nothing() {
+    let (sum, yields) = coop_test_support::run_with(strip_mined(1000), with_spent_budget);
+    assert_eq!(sum, 2 * 499_500);
+    assert_eq!(yields, 0);
+}

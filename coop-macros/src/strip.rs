@@ -235,8 +235,7 @@ pub(crate) fn batch_name(keyword: Span) -> Ident {
 //                 Iterator::next(&mut it) { Some(item) => item, None => break 'label } };
 //               #yield_point
 //               loop {
-//                 let pat = item;
-//                 'body: { body }
+//                 { let pat = item; 'body: { body } }
 //                 item = match Iterator::next(&mut it) { Some(i) => i, None => break 'label };
 //                 if !b.spend_local() { next = Some(item); break }
 //               } } } } }
@@ -284,8 +283,12 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
                         };
                         #yield_point
                         loop {
-                            let __COOP_PAT = __coop_item;
-                            #body
+                            // The item's bindings drop at the end of the body, before the next
+                            // item is fetched, as in a `for`.
+                            {
+                                let __COOP_PAT = __coop_item;
+                                #body
+                            }
                             __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
                                 #some(__coop_item) => __coop_item,
                                 #none => break #exit,
