@@ -1,8 +1,8 @@
 //! The thread's budget: the state every yield point spends, and the scopes that set it.
 //!
-//! One `Cell` per thread (without `std`, one atomic word per program: see `platform`) holds
-//! the fast path's counter: how many units the running code may
-//! still spend before the slow path has to look, and in which [`Mode`]. With no scope active the
+//! One `Cell` per thread (without `std`, one atomic word: `platform`) holds the fast path's
+//! counter: how many units the running code may still spend before the slow path has to look,
+//! and in which [`Mode`]. With no scope active the
 //! units are the thread's ambient counter, and the ambient source (`ambient`) has a say in every
 //! spend. There is one way to spend, [`spend`]: the fast path `try_spend` and `poll_proceed`'s
 //! [`poll_spend`] are its two callers, and everything that happens once the counter is empty
@@ -22,10 +22,12 @@ use crate::budget::{Budget, default_budget};
 use crate::clock;
 use crate::counts;
 use crate::exhaustion;
-use crate::platform::{self, FastCell, Packed};
+use crate::platform::{self, FastCell};
 use crate::sites::{self, SiteRef};
 use crate::slice::{self, Check};
 
+#[path = "state/packed.rs"]
+mod packed;
 /// Where the running code's budget comes from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Mode {
@@ -39,8 +41,7 @@ pub(crate) enum Mode {
 }
 
 /// The fast path's counter. `Copy` and eight bytes, so the thread-local needs no destructor and
-/// stays readable during thread-local teardown. Without `std` it is packed into one atomic word
-/// (see [`State::packed`]).
+/// stays readable during thread-local teardown. Without `std` it is packed in a word (`packed`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct State {
     units: u16,
@@ -73,49 +74,6 @@ impl State {
             units: self.units - 1,
             exhausted: false,
             ..self
-        }
-    }
-}
-
-/// Bits of a budget's number kept in a packed [`State`]: the word holds the units (16 bits), the
-/// mode (2) and the exhausted flag (1), and the number's low 13 bits.
-const PACKED_BUDGET_BITS: u32 = 13;
-
-impl State {
-    /// The state as one word: the units in the low 16 bits, the mode and the flag above, and
-    /// the budget's number modulo 2^13 at the top. So without `std` budget numbers repeat every
-    /// 8192 budgets: a `RestoreOnPending` dropped exactly a multiple of 8192 budgets after it
-    /// was charged refunds its unit into the budget of the time.
-    const fn packed(self) -> u32 {
-        let mode = match self.mode {
-            Mode::Ambient => 0,
-            Mode::Scoped => 1,
-            Mode::Unconstrained => 2,
-        };
-        self.units as u32
-            | mode << 16
-            | (self.exhausted as u32) << 18
-            | self.budget << (32 - PACKED_BUDGET_BITS)
-    }
-}
-
-impl Packed for State {
-    #[inline(always)]
-    fn pack(self) -> u32 {
-        self.packed()
-    }
-
-    #[inline(always)]
-    fn unpack(word: u32) -> State {
-        State {
-            units: word as u16,
-            mode: match (word >> 16) & 3 {
-                0 => Mode::Ambient,
-                1 => Mode::Scoped,
-                _ => Mode::Unconstrained,
-            },
-            exhausted: word & 1 << 18 != 0,
-            budget: word >> (32 - PACKED_BUDGET_BITS),
         }
     }
 }
@@ -216,8 +174,6 @@ platform::fast_local! {
 }
 platform::local! {
     static RESERVE: Reserve = Reserve::UNDRAWN;
-}
-platform::local! {
     static NEXT_BUDGET: u32 = 0;
 }
 
@@ -360,8 +316,7 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
                     if state.units > 0 {
                         cell.set(state.spent_one());
                     }
-                    // The number as the counter holds it (packed, without `std`).
-                    Ok(Charge::Ambient(unit, state.budget))
+                    Ok(Charge::Ambient(unit, state.budget)) // the number as stored
                 }
                 // A spent ambient budget refills for another task.
                 None if task && state.exhausted && exhaustion::another_task(cx.waker()) => {

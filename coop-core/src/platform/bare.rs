@@ -33,9 +33,9 @@ impl<T> Local<T> {
 }
 
 macro_rules! local {
-    ($(#[$meta:meta])* static $name:ident: $t:ty = $init:expr;) => {
-        $(#[$meta])* static $name: $crate::platform::home::Local<$t> =
-            $crate::platform::home::Local::new($init);
+    ($($(#[$meta:meta])* static $name:ident: $t:ty = $init:expr;)*) => {
+        $($(#[$meta])* static $name: $crate::platform::home::Local<$t> =
+            $crate::platform::home::Local::new($init);)*
     };
 }
 pub(crate) use local;

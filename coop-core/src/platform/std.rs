@@ -9,11 +9,11 @@ use std::time::Instant;
 /// A thread-local `Cell` without a destructor, so that it stays readable during thread-local
 /// teardown (`try_with` fails only once it is gone).
 macro_rules! local {
-    ($(#[$meta:meta])* static $name:ident: $t:ty = $init:expr;) => {
+    ($($(#[$meta:meta])* static $name:ident: $t:ty = $init:expr;)*) => {
         ::std::thread_local! {
-            $(#[$meta])* static $name: ::core::cell::Cell<$t> = const {
+            $($(#[$meta])* static $name: ::core::cell::Cell<$t> = const {
                 ::core::cell::Cell::new($init)
-            };
+            };)*
         }
     };
 }
