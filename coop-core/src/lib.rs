@@ -47,29 +47,28 @@
 //! asserts these after every task poll, and nothing beyond them:
 //!
 //! - **Units per task poll.** Under a scope of `n` units, a task poll runs at most `n` yield
-//!   points' worth of work, plus one for each yield point that was forced to yield in an earlier
-//!   poll and goes on (`consume_budget`, a `#[cooperative]` loop, `cooperative(fut)`), plus one
-//!   for each hand-written call site that a spent scope refuses twice (so an executor nested in
-//!   the task, polling inside the spent scope, never spins). On the ambient budget: `n` plus
-//!   the same one per branch that goes on, plus `n` for each hand-written call site refused
-//!   twice in the poll, plus `n` for each branch with a waker of its own (`FuturesUnordered`,
-//!   `join_all` of more than 30 futures), which the ambient budget cannot tell from a task.
+//!   points' worth of work, plus one each time a yield point that was forced to yield goes on
+//!   (`consume_budget`, a `#[cooperative]` loop, `cooperative(fut)`), and each time a
+//!   hand-written call site that the spent scope refused is refused again (so an executor
+//!   nested in the task, polling inside the spent scope, never spins). On the ambient budget:
+//!   the same, plus `n` for each branch that calls `poll_proceed` by hand (a call site refused
+//!   twice refills the budget), and `n` for each branch with a waker of its own
+//!   (`FuturesUnordered`, `join_all` of more than 30 futures), which the ambient budget cannot
+//!   tell from a task.
 //!   Inside an inner scope the inner budget counts; executors nested in a task and
 //!   [`unconstrained`](fn@unconstrained) code are not bounded by the task's budget.
 //! - **Time per task poll**, for a task whose loops cost the same per iteration, under a scope
-//!   with a time slice: at most the slice, a quarter of it and one iteration per branch past it
-//!   (see [`Budget`] for the precondition).
+//!   with a time slice: at most the slice and a quarter of it, plus one iteration and one more
+//!   for each branch that goes on after its yield (see [`Budget`] for the precondition).
 //! - **Counts.** [`forced_yield_count`] counts each exhaustion once, and equals the task polls
 //!   that ended `Pending` because a budget was spent, except where a task poll got a second
 //!   budget (counted twice, seen once), where a combinator polls again or drops a branch that
 //!   yielded within one task poll (`select!`, `FuturesUnordered`: counted, not seen), and where
 //!   an executor nested in a task polls inside a spent scope (seen several times, counted once).
 //!   [`sites`] adds up to [`forced_yield_count`].
-//! - **Scopes and wake-ups.** No scope outlives its poll, on return, on panic or on cancellation;
-//!   every task that returned `Pending` because a budget was spent has been woken; no schedule
-//!   livelocks.
-//! - **Refunds.** A [`RestoreOnPending`] dropped without progress gives its unit back only to
-//!   the budget that charged it, and only while that budget is not spent.
+//! - **Scopes and wake-ups.** No scope outlives its poll, on return, on a panic that unwinds
+//!   through it, or on cancellation; every task that returned `Pending` because a budget was
+//!   spent has been woken; no schedule livelocks (every task finishes within a poll cap).
 //!
 //! ```
 //! # futures::executor::block_on(async {

@@ -666,7 +666,8 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
 /// Whether the running code may still spend a unit before it is forced to yield.
 ///
 /// Unconstrained code always has budget; so does a thread whose budget is unreachable during
-/// thread-local teardown. Use it to end a batch early, before a yield point would force it. It
+/// thread-local teardown. It has no waker to tell tasks apart: on an ambient budget another
+/// task spent, it answers `false` until a yield point of this task refills it. Use it to end a batch early, before a yield point would force it. It
 /// does not read the clock: a time slice that is over is noticed at the next check, by a yield
 /// point.
 ///

@@ -152,7 +152,9 @@ pub(crate) fn poll_proceed_at(cx: &mut Context<'_>, site: SiteRef) -> Poll<Resto
 }
 
 /// The guard [`poll_proceed`] returns: gives the unit back when dropped, unless
-/// [`made_progress`](Self::made_progress) was called.
+/// [`made_progress`](Self::made_progress) was called. The unit goes back only to the budget
+/// that charged it (not to a scope around it, nor to a budget refilled since), and only while
+/// that budget is not spent: once it forced a yield it stays spent.
 ///
 /// It belongs to the thread whose budget it charged, so it is not `Send`.
 ///

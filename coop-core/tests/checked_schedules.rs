@@ -167,6 +167,9 @@ enum Shape {
     Nested(Option<Spec>, Vec<Loop>),
     /// The loop under a scope of its own (`budgeted_with`).
     Scoped(Spec, Loop),
+    /// A loop that panics inside a scope of its own, caught outside it: the panic unwinds
+    /// through the scope.
+    PanicThroughScope(Spec, u32),
     Unconstrained(Loop),
 }
 
@@ -176,6 +179,7 @@ impl Shape {
             Shape::One(l) | Shape::Scoped(_, l) | Shape::Unconstrained(l) => {
                 std::slice::from_ref(l)
             }
+            Shape::PanicThroughScope(..) => &[],
             Shape::Join(v)
             | Shape::Select(v)
             | Shape::JoinAll(v)
@@ -226,6 +230,17 @@ impl Shape {
             }),
             Shape::Scoped(spec, l) => Box::pin(coop_core::budgeted_with(spec.budget(), l.run())),
             Shape::Unconstrained(l) => Box::pin(coop_core::unconstrained(l.run())),
+            Shape::PanicThroughScope(spec, n) => Box::pin(async move {
+                let scoped = coop_core::budgeted_with(spec.budget(), async move {
+                    for i in 0..n {
+                        coop_core::consume_budget().await;
+                        iteration(Duration::ZERO);
+                        assert!(i + 1 < n, "the loop under test panics");
+                    }
+                });
+                let caught = std::panic::AssertUnwindSafe(scoped).catch_unwind().await;
+                assert!(caught.is_err());
+            }),
         }
     }
 
@@ -246,6 +261,10 @@ impl Shape {
         };
         match (self, boundary) {
             (Shape::Nested(..) | Shape::Unconstrained(_), _) => Limits::default(),
+            (Shape::PanicThroughScope(spec, _), _) => Limits {
+                units: Some(units_of(Some(*spec)) + 1),
+                time: None,
+            },
             (Shape::Scoped(spec, _), _) => Limits {
                 units: Some(units_of(Some(*spec)) + 1),
                 time: time_of(*spec),
@@ -276,7 +295,7 @@ impl Shape {
 }
 
 fn poll_cap(loops: &[Loop]) -> u64 {
-    loops.iter().map(|l| l.len() + 2).sum::<u64>() * 4 + 64
+    loops.iter().map(|l| l.len() + 2).sum::<u64>() * 4 + 2000
 }
 
 #[derive(Clone, Debug)]
@@ -324,6 +343,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         1 => (prop::option::of(spec()), loops()).prop_map(|(s, v)| Shape::Nested(s, v)),
         1 => (spec(), one_loop()).prop_map(|(s, l)| Shape::Scoped(s, l)),
         1 => one_loop().prop_map(Shape::Unconstrained),
+        1 => (spec(), 1u32..400).prop_map(|(s, n)| Shape::PanicThroughScope(s, n)),
     ]
 }
 

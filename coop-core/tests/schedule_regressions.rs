@@ -130,6 +130,36 @@ fn a_slice_bounds_a_slow_cooperative_task_beside_a_fast_one() {
     });
 }
 
+/// The same with the ambient budget and a default slice, while both run: the slow task never
+/// goes on at the fast one's pace after the fast one's forced yield. (A task that goes on with a
+/// budget another task left unspent, when that task ends, goes on at its pace for one chunk: the
+/// documented exception, not tested here.)
+#[test]
+fn an_ambient_slice_bounds_a_slow_task_beside_a_fast_one_running_the_same_loop() {
+    let _serial = serial();
+    install_manual_clock();
+    let slice = Duration::from_millis(1);
+    let slow = Duration::from_millis(1);
+    coop_core::set_default_budget(Budget::units(128).slice(slice));
+    let outcome = on_fresh_thread(|| {
+        let mut checker = Checker::new(Boundary::Ambient);
+        checker.spawn(
+            loop_of(100_000, Duration::from_micros(1)),
+            Limits::default(),
+        );
+        checker.spawn(
+            loop_of(300, slow),
+            Limits {
+                units: None,
+                time: Some(slice + slice / 4 + slow),
+            },
+        );
+        checker.run(1_000_000)
+    });
+    coop_core::set_default_budget(Budget::DEFAULT);
+    outcome.unwrap();
+}
+
 /// On the ambient budget, the branches of one task's `join!` share one budget per task poll:
 /// at most its units plus one iteration for each branch that goes on after its yield.
 #[test]
@@ -156,6 +186,33 @@ fn branches_of_one_task_share_the_ambient_budget_per_task_poll() {
         checker.run(10_000).unwrap().pending_polls
     });
     assert_eq!(forced_yield_count() - before, pending);
+}
+
+/// An executor nested in a task polls its own tasks inside the task's scope, which it never
+/// leaves: once that scope is spent, a stream on `poll_proceed` in it still finishes (found by
+/// the property tests as a nested executor's livelock).
+#[test]
+fn an_executor_nested_in_a_spent_scope_finishes_its_poll_proceed_tasks() {
+    use futures::StreamExt;
+    let _serial = serial();
+    on_fresh_thread(|| {
+        let mut outer = Checker::new(Boundary::Scope(Budget::units(1)));
+        outer.spawn(
+            async {
+                let mut nested = Checker::new(Boundary::Ambient);
+                nested.spawn(loop_of(3, Duration::ZERO), Limits::default());
+                nested.spawn(
+                    async {
+                        assert_eq!(Counter(3).count().await, 3);
+                    },
+                    Limits::default(),
+                );
+                nested.run(1000).unwrap();
+            },
+            Limits::default(),
+        );
+        outer.run(1000).unwrap();
+    });
 }
 
 /// A unit refunded after the scope's forced yield is not granted again: the budget stays spent.
