@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use coop_benches::{machine_stalls, percentile};
 use coop_test_support::yield_now;
 
 mod loops;
@@ -124,14 +125,6 @@ where
     })
 }
 
-/// The `p`-th percentile of sorted `delays`.
-fn percentile(delays: &[Duration], p: usize) -> Duration {
-    if delays.is_empty() {
-        return Duration::ZERO;
-    }
-    delays[(delays.len() * p / 100).min(delays.len() - 1)]
-}
-
 /// Prints one table row per variant for a loop of `STEPS` steps per iteration.
 fn case<const STEPS: u32>(kind: Ticker, label: &str, run_for: Duration) {
     let cost = iteration_cost::<STEPS>();
@@ -204,21 +197,11 @@ fn table(kind: Ticker, build: &str, run_for: Duration) {
 }
 
 /// How often this machine takes the thread away from a spinning loop on its own, and for how
-/// long: every gap of more than 2 µs between two clock reads is a stall (interrupt, VM exit,
-/// preemption) that no scheduler policy can avoid, and it lands in every ticker's delays.
-fn machine_stalls(run_for: Duration) {
+/// long: every gap of more than 2 µs between two clock reads is a stall that lands in every
+/// ticker's delays.
+fn print_machine_stalls(run_for: Duration) {
     const STALL: Duration = Duration::from_micros(2);
-    let start = Instant::now();
-    let mut last = start;
-    let mut stalls = Vec::new();
-    while last - start < run_for {
-        let now = Instant::now();
-        if now - last > STALL {
-            stalls.push(now - last);
-        }
-        last = now;
-    }
-    stalls.sort_unstable();
+    let stalls = machine_stalls(run_for, STALL);
     let stalled: Duration = stalls.iter().sum();
     println!(
         "\nmachine stalls of a spinning thread over {run_for:?}: {n} gaps > {STALL:?} \
@@ -240,7 +223,7 @@ fn main() {
         Duration::from_millis(3)
     };
     let build = coop_benches::build_name();
-    machine_stalls(run_for);
+    print_machine_stalls(run_for);
     table(Ticker::Spinning, build, run_for);
     table(Ticker::Timer, build, run_for);
 }

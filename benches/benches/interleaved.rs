@@ -15,7 +15,8 @@
 //! `budgeted_with(Budget::units(u16::MAX))`, a forced yield every 65 535 units, so what it adds
 //! to `bare` is the yield point's fast path; `per_iteration` is the loop with the yield point
 //! `#[cooperative]` puts in a loop it does not strip-mine, written by hand; the tokenizer's
-//! `cooperative_no_yield` runs where no budget runs out. The `slice` set compares a scope of 128 units with and
+//! `cooperative_no_yield` runs in a coop scope with room for every unit (`with_room`), in both
+//! builds. The `slice` set compares a scope of 128 units with and
 //! without a 1 ms time slice.
 //!
 //! `--no-default-features` builds coop-core without `std` (tables `interleaved/no_std`): the
@@ -28,6 +29,8 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use coop_core::{Budget, budgeted_with};
+
+use coop_benches::with_room;
 
 mod calls;
 mod loops;
@@ -58,12 +61,6 @@ macro_rules! variant {
     ($name:literal, $hot:expr) => {
         ($name, (|r| Box::pin(round($hot, r))) as Hot)
     };
-}
-
-/// `fut` where no budget ever runs out: a coop scope with room for every unit around each poll
-/// (see `coop_benches::with_room`), in both builds.
-fn never_yielding<F: Future + Send + 'static>(fut: F) -> impl Future<Output = F::Output> + Send {
-    coop_benches::with_room(fut)
 }
 
 /// The large budget of the goal rows: a forced yield every `u16::MAX` units.
@@ -163,7 +160,7 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
             vec![
                 variant!("bare", |_, seed| bare_parse(&TOKENS, seed)),
                 variant!("cooperative", |_, seed| cooperative_parse(&TOKENS, seed)),
-                variant!("cooperative_no_yield", |_, seed| never_yielding(
+                variant!("cooperative_no_yield", |_, seed| with_room(
                     cooperative_parse(&TOKENS, seed)
                 )),
             ],

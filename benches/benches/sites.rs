@@ -2,9 +2,9 @@
 //! `static` only the slow path touches) and per forced yield (a relaxed counter, and the
 //! registration the first time).
 //!
-//! Both against the same build without sites: the yield point as `#[cooperative]` wrote it
-//! before sites existed, `if !try_spend() { forced_yield().await }` with a yield counted by the
-//! process only (`test_util::forced_yield_unsited`).
+//! Both against the same build without sites: a yield point that has none,
+//! `if !try_spend() { forced_yield().await }` with a yield counted by the process only
+//! (`test_util::forced_yield_unsited`).
 //!
 //! - `fast_path/*`: 8192 iterations of about 1 ns of work under `unconstrained`, where no
 //!   budget runs out: the check alone, with and without a site beside it. ns per iteration.
@@ -43,8 +43,8 @@ async fn with_site(n: u64, seed: u64) -> u64 {
     x
 }
 
-/// The same loop with the yield point as it was before sites: no `static`, nothing counted but
-/// the process-wide count.
+/// The same loop with a yield point that has no site: no `static`, nothing counted but the
+/// process-wide count.
 async fn without_site(n: u64, seed: u64) -> u64 {
     let mut x = seed;
     for i in 0..n {

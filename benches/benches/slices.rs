@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use coop_benches::{machine_stalls, percentile};
 use coop_core::{Budget, cooperative, set_default_budget};
 use coop_test_support::yield_now;
 
@@ -125,13 +126,6 @@ fn run(work: Work, run_for: Duration) -> Vec<Duration> {
     })
 }
 
-fn percentile(delays: &[Duration], p: usize) -> Duration {
-    if delays.is_empty() {
-        return Duration::ZERO;
-    }
-    delays[(delays.len() * p / 100).min(delays.len() - 1)]
-}
-
 fn human(d: Duration) -> String {
     let ns = d.as_secs_f64() * 1e9;
     match ns {
@@ -143,23 +137,14 @@ fn human(d: Duration) -> String {
 
 /// How often this machine takes the thread away from a spinning loop for longer than 100 µs,
 /// and the longest time: the noise every row's delays include, whatever the hot loop does.
-fn machine_stalls(run_for: Duration) -> String {
+fn stalls_line(run_for: Duration) -> String {
     const STALL: Duration = Duration::from_micros(100);
-    let start = Instant::now();
-    let mut last = start;
-    let (mut stalls, mut longest) = (0, Duration::ZERO);
-    while last - start < run_for {
-        let now = Instant::now();
-        if now - last > STALL {
-            stalls += 1;
-            longest = longest.max(now - last);
-        }
-        last = now;
-    }
+    let stalls = machine_stalls(run_for, STALL);
     format!(
-        "machine: a spinning thread lost the CPU for > {STALL:?} {stalls} times in {run_for:?}, \
+        "machine: a spinning thread lost the CPU for > {STALL:?} {} times in {run_for:?}, \
          longest {}",
-        human(longest)
+        stalls.len(),
+        human(stalls.last().copied().unwrap_or_default())
     )
 }
 
@@ -187,7 +172,7 @@ fn main() {
         "\nslices/{build}: a ticker every {PERIOD:?} beside a #[cooperative] loop, {run_for:?} \
          per row; count only (128 units) vs count + slice ({SLICE:?})"
     );
-    println!("{}", machine_stalls(run_for));
+    println!("{}", stalls_line(run_for));
     println!(
         "| iteration | count only p99 | count only worst | count + slice p99 | count + slice worst | slice + one iteration |"
     );
@@ -210,5 +195,5 @@ fn main() {
             human(SLICE + longest),
         );
     }
-    println!("{}", machine_stalls(run_for));
+    println!("{}", stalls_line(run_for));
 }

@@ -38,6 +38,7 @@ use std::hint::black_box;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
+use coop_benches::never_yielding;
 use coop_core::{Budget, set_default_budget};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 
@@ -95,14 +96,6 @@ fn cooperative_no_yield<const STEPS: u32>(
     seed: u64,
 ) -> impl Future<Output = u64> + Send + 'static {
     never_yielding(cooperative::<STEPS>(n, seed))
-}
-
-/// `fut` where no budget ever runs out (see [`cooperative_no_yield`]).
-fn never_yielding<F: Future + Send + 'static>(fut: F) -> impl Future<Output = F::Output> + Send {
-    #[cfg(feature = "tokio-bridge")]
-    return tokio::task::coop::unconstrained(fut);
-    #[cfg(not(feature = "tokio-bridge"))]
-    return coop_benches::with_room(fut);
 }
 
 /// The tokenizer loops over [`TOKENS`], in the shape `variant` times (`n` is the token count

@@ -1,15 +1,18 @@
-//! coop's benchmarks live in `benches/`: `yield_cost` (criterion: what a yield point costs per
-//! loop iteration) and `fairness` (its own harness: how late a 1 ms ticker runs beside a hot
-//! loop). Both print their own tables; BENCHMARKS.md has the commands and the results.
+//! coop's benchmarks live in `benches/`: `yield_cost` and `sites` (criterion), `fairness` and
+//! `slices` (their own harness), `interleaved` (the `yield_cost` loops timed in turn). Each
+//! prints its own tables; BENCHMARKS.md has the commands and the results.
 //!
-//! This library holds what the benchmarks need outside their own crate: reading criterion's
-//! medians back, so `yield_cost` can print its summary without any other tool, and the functions
-//! its loops call that the optimizer cannot see into ([`opaque_step`], [`next_token`]).
+//! This library holds what more than one benchmark needs, written once: reading criterion's
+//! medians back, so `yield_cost` can print its summary without any other tool; the functions
+//! the loops call that the optimizer cannot see into ([`opaque_step`], [`next_token`]); the
+//! no-yield variant of a loop ([`never_yielding`]); and the delays' statistics ([`percentile`],
+//! [`machine_stalls`]).
 
 #![forbid(unsafe_code)]
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Where criterion writes its results, found the way criterion finds it: `$CRITERION_HOME`,
 /// else `$CARGO_TARGET_DIR/criterion`, else the `target_directory` of `cargo metadata`, else
@@ -167,4 +170,70 @@ pub fn build_name() -> &'static str {
     } else {
         "bridge_off"
     }
+}
+
+/// `fut` where no budget ever runs out: the yield point's check alone. With the `tokio-bridge`
+/// feature a tokio task's budget is tokio's, so under `tokio::task::coop::unconstrained`;
+/// without it, under [`with_room`].
+///
+/// ```
+/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let units = rt.block_on(coop_benches::never_yielding(async {
+///     for _ in 0..1000 {
+///         coop_core::consume_budget().await;
+///     }
+///     1000
+/// }));
+/// assert_eq!(units, 1000);
+/// ```
+pub fn never_yielding<F: Future + Send + 'static>(
+    fut: F,
+) -> impl Future<Output = F::Output> + Send {
+    #[cfg(feature = "tokio-bridge")]
+    return tokio::task::coop::unconstrained(fut);
+    #[cfg(not(feature = "tokio-bridge"))]
+    return with_room(fut);
+}
+
+/// The `p`-th percentile of sorted `values` (`Duration::ZERO` when there are none).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let values: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+/// assert_eq!(coop_benches::percentile(&values, 99), Duration::from_millis(100));
+/// assert_eq!(coop_benches::percentile(&[], 50), Duration::ZERO);
+/// ```
+pub fn percentile(values: &[Duration], p: usize) -> Duration {
+    if values.is_empty() {
+        return Duration::ZERO;
+    }
+    values[(values.len() * p / 100).min(values.len() - 1)]
+}
+
+/// Spins for `run_for` reading the clock, and returns every gap longer than `longer_than`
+/// between two reads, sorted: the times this machine took the thread away on its own
+/// (interrupt, VM exit, preemption), which no scheduler policy can avoid and which land in
+/// every delay a benchmark measures.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let gaps = coop_benches::machine_stalls(Duration::from_millis(1), Duration::from_micros(2));
+/// assert!(gaps.iter().all(|gap| *gap > Duration::from_micros(2)));
+/// assert!(gaps.is_sorted());
+/// ```
+pub fn machine_stalls(run_for: Duration, longer_than: Duration) -> Vec<Duration> {
+    let start = Instant::now();
+    let mut last = start;
+    let mut stalls = Vec::new();
+    while last - start < run_for {
+        let now = Instant::now();
+        if now - last > longer_than {
+            stalls.push(now - last);
+        }
+        last = now;
+    }
+    stalls.sort_unstable();
+    stalls
 }

@@ -37,8 +37,8 @@ impl LoopKind {
     }
 }
 
-/// What the walker decided about one loop, handed to [`Hooks::on_loop`] after the loop's own
-/// body has been walked.
+/// What the walker decided about one loop, handed to
+/// [`Hooks::on_loop`](crate::Hooks::on_loop) after the loop's own body has been walked.
 ///
 /// ```
 /// use coop_analysis::{Hooks, LoopSite, walk_fn_body};

@@ -555,3 +555,143 @@ impl VisitMut for Walker<'_> {
         self.visit_macro_call(mac);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{FindingKind, Hooks, LoopSite, OpaqueLoop, scan_file, walk_fn_body};
+
+    #[derive(Default)]
+    struct Sites {
+        instrumentable: Vec<bool>,
+        opaque: usize,
+    }
+
+    impl Hooks for Sites {
+        fn on_loop(&mut self, _: &mut syn::Expr, site: &LoopSite) -> bool {
+            self.instrumentable.push(site.instrumentable);
+            false
+        }
+        fn on_opaque_loop(&mut self, _: &OpaqueLoop) {
+            self.opaque += 1;
+        }
+    }
+
+    /// Whether each loop of `body` (in the order their walks end: inner loops first) may get a
+    /// yield point, and how many loops sit in macros that cannot be walked.
+    fn sites(body: syn::Block) -> Sites {
+        let mut body = body;
+        let mut sites = Sites::default();
+        walk_fn_body(&mut body, true, &mut sites);
+        sites
+    }
+
+    #[test]
+    fn a_macro_operand_after_one_that_may_own_something_gets_no_yield_point() {
+        let walked = sites(syn::parse_quote!({
+            write!(out.borrow_mut(), "{}", {
+                loop {
+                    spin();
+                }
+            })
+            .unwrap();
+            let _ = format!("{:?} {}", m.lock(), {
+                loop {
+                    spin();
+                }
+            });
+            let _ = format!("{} {}", n, {
+                loop {
+                    spin();
+                }
+            });
+            let _ = vec![n, {
+                loop {
+                    spin();
+                }
+            }];
+        }));
+        assert_eq!(walked.instrumentable, [false, false, true, true]);
+    }
+
+    #[test]
+    fn an_operand_printed_as_written_gets_no_yield_point() {
+        let walked = sites(syn::parse_quote!({
+            dbg!({
+                loop {
+                    spin();
+                }
+            });
+            assert!(
+                {
+                    loop {
+                        spin();
+                    }
+                } == 1
+            );
+            assert!(ok, "{}", {
+                loop {
+                    spin();
+                }
+            });
+            assert_eq!(
+                {
+                    loop {
+                        spin();
+                    }
+                },
+                1
+            );
+        }));
+        assert_eq!(walked.instrumentable, [false, false, true, true]);
+    }
+
+    #[test]
+    fn a_macro_of_your_own_is_not_rewritten() {
+        let walked = sites(syn::parse_quote!({
+            my_macro!(a, {
+                loop {
+                    spin();
+                }
+            });
+        }));
+        assert!(walked.instrumentable.is_empty());
+        assert_eq!(walked.opaque, 1);
+    }
+
+    #[test]
+    fn a_let_else_block_runs_after_the_initializer_is_dropped() {
+        let walked = sites(syn::parse_quote!({
+            let Some(x) = *c.borrow() else {
+                loop {
+                    spin();
+                }
+            };
+            let (x, 2..) = (&c.borrow(), 1) else {
+                loop {
+                    spin();
+                }
+            };
+            loop {
+                spin();
+            }
+        }));
+        // The second `let` extends the borrow for the rest of the block, not into its `else`.
+        assert_eq!(walked.instrumentable, [true, true, false]);
+    }
+
+    #[test]
+    fn check_does_not_advise_binding_a_let_else_initializer() {
+        let file: syn::File = syn::parse_quote! {
+            async fn wait(c: &std::cell::RefCell<Option<u32>>) -> u32 {
+                let Some(x) = *c.borrow() else { loop { spin(); } };
+                x
+            }
+        };
+        let kinds: Vec<FindingKind> = scan_file(file)
+            .findings
+            .into_iter()
+            .map(|f| f.kind)
+            .collect();
+        assert_eq!(kinds, [FindingKind::NeverAwaits]);
+    }
+}

@@ -324,6 +324,7 @@
 //! teardown: a budget that cannot be read counts as unconstrained.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod ambient;

@@ -11,8 +11,8 @@
 //!
 //! A second `Cell`, read only on the slow path, holds the rest of the budget ([`Reserve`]): the
 //! units not yet handed to the counter and the time slice. Without a slice the counter holds the
-//! whole budget and the reserve is empty, so a budget without a slice behaves, and costs, as it
-//! did before slices existed.
+//! whole budget and the reserve is empty, so a budget without a slice behaves, and costs, as a
+//! plain count of units.
 
 use core::cell::Cell;
 use core::task::{Context, Poll, Waker};

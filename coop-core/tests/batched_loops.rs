@@ -2,6 +2,8 @@
 //! batch ends) keep the budget's exact counts: each is checked against the same loop with a
 //! hand-written `consume_budget().await` per iteration, which `#[cooperative]` does not batch.
 
+#![deny(warnings, clippy::all)]
+
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
@@ -300,4 +302,46 @@ fn a_for_item_is_dropped_before_the_next_is_fetched() {
         assert_eq!(batched.borrow().len(), 12);
         assert_eq!(*batched.borrow(), *by_hand.borrow(), "budget {units}");
     }
+}
+
+/// Loops whose bodies always leave, or leave with a value: the strip-mined shape compiles
+/// without a warning (this file denies them) and keeps what the loops return. clippy sees the
+/// loops as written, and says what it says about them.
+#[allow(clippy::never_loop, clippy::while_immutable_condition)]
+#[coop_core::cooperative]
+async fn leaving_shapes(v: Vec<u32>, flag: bool) -> u32 {
+    let first = loop {
+        break 5;
+    };
+    'outer: for x in &v {
+        if *x == 2 {
+            continue 'outer;
+        }
+        if *x == 3 {
+            break 'outer;
+        }
+    }
+    let mut n = 0;
+    while flag {
+        n += 1;
+        if n == 3 {
+            break;
+        }
+    }
+    for x in v {
+        return first + x + n;
+    }
+    loop {
+        return first;
+    }
+}
+
+#[test]
+fn loops_that_leave_keep_their_values() {
+    let run = |v: Vec<u32>, flag| {
+        let fut = pin!(leaving_shapes(v, flag));
+        with_budget(100, || fut.poll(&mut noop_cx()))
+    };
+    assert_eq!(run(vec![7], true), Poll::Ready(5 + 7 + 3));
+    assert_eq!(run(vec![], false), Poll::Ready(5));
 }

@@ -2,20 +2,16 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use coop_core::{
     DEFAULT_BUDGET, budget, budgeted, consume_budget, has_budget_remaining, poll_proceed,
     unconstrained, with_budget, with_unconstrained,
 };
 use coop_test_support::{
-    CountingWaker, count_yields_on_fresh_thread, forced_yields, on_fresh_thread,
+    CountingWaker, count_yields_on_fresh_thread, forced_yields, noop_cx, on_fresh_thread,
     run_counting_yields, run_with, spend_units,
 };
-
-fn noop_cx() -> Context<'static> {
-    Context::from_waker(Waker::noop())
-}
 
 /// Spends one unit through `poll_proceed`, keeping it; `false` if refused.
 fn spend(cx: &mut Context<'_>) -> bool {

@@ -59,7 +59,8 @@ async fn strip_mined(n: u64) -> u64 {
 #[cfg(feature = "macros")]
 #[test]
 fn strip_mined_loops_never_yield_and_spend_nothing() {
-    let (sum, yields) = coop_test_support::run_with(strip_mined(1000), with_spent_budget);
+    let (sum, yields) =
+        coop_test_support::run_with(strip_mined(1000), |poll| with_spent_budget(poll));
     assert_eq!(sum, 2 * 499_500);
     assert_eq!(yields, 0);
 }

@@ -5,23 +5,17 @@
 use std::time::Duration;
 
 use coop_core::{
-    Budget, budget, budgeted, budgeted_with, consume_budget, default_budget, set_default_budget,
-    with_budget,
+    Budget, budget, budgeted, budgeted_with, consume_budget, default_budget, with_budget,
 };
 use coop_test_support::{
-    advance_clock, count_yields_on_fresh_thread, forced_yields_per, install_manual_clock,
-    on_fresh_thread, run_with, spend_units,
+    advance_clock, count_yields_on_fresh_thread, forced_yields_per, on_fresh_thread, run_with,
+    sliced_default, spend_units,
 };
 
 const SLICE: Duration = Duration::from_micros(1);
 /// What each paced iteration takes on the manual clock: ten fit in the slice.
 const PACE: Duration = Duration::from_nanos(100);
 const DEFAULT: Budget = Budget::units(64).slice(SLICE);
-
-fn sliced_default() {
-    install_manual_clock();
-    set_default_budget(DEFAULT);
-}
 
 async fn paced_units(units: u64) {
     for _ in 0..units {
@@ -32,13 +26,13 @@ async fn paced_units(units: u64) {
 
 #[test]
 fn the_default_reads_back() {
-    sliced_default();
+    sliced_default(DEFAULT);
     assert_eq!(default_budget(), DEFAULT);
 }
 
 #[test]
 fn a_fresh_threads_ambient_budget_is_the_default() {
-    sliced_default();
+    sliced_default(DEFAULT);
     // Its units when time stands still, its slice when iterations take time.
     assert_eq!(
         count_yields_on_fresh_thread(|| spend_units(1000)).1,
@@ -52,7 +46,7 @@ fn a_fresh_threads_ambient_budget_is_the_default() {
 
 #[test]
 fn budget_and_budgeted_start_from_the_default() {
-    sliced_default();
+    sliced_default(DEFAULT);
     let per_poll = on_fresh_thread(|| run_with(paced_units(1000), |poll| budget(poll)).1);
     assert_eq!(per_poll, forced_yields_per(10, 1000));
     let budgeted = count_yields_on_fresh_thread(|| budgeted(spend_units(1000))).1;
@@ -61,7 +55,7 @@ fn budget_and_budgeted_start_from_the_default() {
 
 #[test]
 fn explicit_budgets_ignore_the_default() {
-    sliced_default();
+    sliced_default(DEFAULT);
     let scoped = on_fresh_thread(|| run_with(paced_units(1000), |poll| with_budget(100, poll)).1);
     assert_eq!(scoped, forced_yields_per(100, 1000));
     let budgeted =

@@ -4,13 +4,10 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use coop_core::{consume_budget, has_budget_remaining, poll_proceed};
-
-fn noop_cx() -> Context<'static> {
-    Context::from_waker(Waker::noop())
-}
+use coop_test_support::noop_cx;
 
 fn current_thread_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use coop_core::{Budget, SiteStats, budgeted_with, consume_budget, poll_proceed, sites};
 use coop_test_support::{
-    advance_clock, count_yields_on_fresh_thread, forced_yields, forced_yields_per,
+    advance_clock, column_of, count_yields_on_fresh_thread, forced_yields, forced_yields_per,
     install_manual_clock,
 };
 
@@ -28,12 +28,6 @@ fn site_at(line: u32) -> SiteStats {
     found.into_iter().next().unwrap()
 }
 
-/// The 1-based column where `call` starts on `line` of this file.
-fn column_of(call: &str, line: u32) -> u32 {
-    let text = SOURCE.lines().nth(line as usize - 1).unwrap();
-    u32::try_from(text.find(call).expect("the call is on the line")).unwrap() + 1
-}
-
 #[test]
 fn consume_budget_names_its_callers_line() {
     let line = line!() + 4;
@@ -46,7 +40,7 @@ fn consume_budget_names_its_callers_line() {
     let site = site_at(line);
     assert_eq!(yields, forced_yields(1000));
     assert_eq!(site.forced_yields(), 7);
-    assert_eq!(site.column(), column_of("consume_budget()", line));
+    assert_eq!(site.column(), column_of(SOURCE, "consume_budget()", line));
     assert_eq!(site.function(), "");
     assert_eq!(
         site.to_string(),
@@ -65,7 +59,7 @@ fn poll_proceed_names_its_callers_line() {
     }
     let site = site_at(line);
     assert_eq!(site.forced_yields(), 3);
-    assert_eq!(site.column(), column_of("poll_proceed(", line));
+    assert_eq!(site.column(), column_of(SOURCE, "poll_proceed(", line));
 }
 
 #[test]

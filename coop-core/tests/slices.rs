@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 use std::time::Duration;
 
 use coop_core::{
@@ -12,13 +12,9 @@ use coop_core::{
     with_budget, with_unconstrained,
 };
 use coop_test_support::{
-    advance_clock, forced_yields_per, install_manual_clock, manual_clock_reads, on_fresh_thread,
-    run_counting_yields,
+    advance_clock, forced_yields_per, install_manual_clock, manual_clock_reads, noop_cx,
+    on_fresh_thread, run_counting_yields,
 };
-
-fn noop_cx() -> Context<'static> {
-    Context::from_waker(Waker::noop())
-}
 
 const fn ns(n: u64) -> Duration {
     Duration::from_nanos(n)

@@ -13,6 +13,7 @@ mod args;
 mod attrs;
 mod error;
 mod expand;
+mod items;
 mod krate;
 mod loops;
 mod strip;
@@ -366,7 +367,7 @@ pub fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
 /// drop in the order they did (a parameter whose pattern is not a plain name, or whose name
 /// starts with `_`, is moved through a hidden `__coop_argN`). A never-taken `return` (as in
 /// `#[tracing::instrument]`) fixes the block's type to the fn's return type, with `_` for each
-/// `impl Trait`, so `?`, `return` and coercions infer as before; `-> !` goes through
+/// `impl Trait`, so `?`, `return` and coercions infer as without the attribute; `-> !` goes through
 /// `Infallible`.
 ///
 /// ```

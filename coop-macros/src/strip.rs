@@ -12,8 +12,9 @@
 //!
 //! Which loops: those whose iterations (body, and a `while` condition) have no `.await`, no
 //! nested loop, no async block or closure, no `yield`, no macro but the standard library's
-//! formatting and assertion macros with plain operands, and no attribute. Nothing in them can
-//! suspend or reach another yield point between a lend and its settlement.
+//! formatting and assertion macros with plain operands, no attribute, and no `break` with a
+//! value in a `for` or `while` (rustc's error, left to rustc). Nothing in them can suspend or
+//! reach another yield point between a lend and its settlement.
 //!
 //! The order of a loop's own steps and its yield point is kept: `for` fetches the next item
 //! and then spends, `while` tests its condition and then spends, `loop` and `while let` spend
@@ -21,8 +22,8 @@
 //! of a labeled block around the body, to the inner loop's next iteration; an unlabeled
 //! `break` names the outer loop.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::quote_spanned;
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote_spanned};
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprBreak, Ident, Lifetime, Pat, Path, Stmt, Token};
@@ -244,18 +245,18 @@ pub(crate) fn batch_name(keyword: Span) -> Ident {
 //
 // The skeleton is parsed with placeholders, and the user's pieces (pattern, iterator,
 // condition, body) are moved into it: they are neither cloned nor printed and parsed again,
-// which in an unoptimised compiler's stack would not fit a deeply nested body. Returns `expr`
-// unchanged (as `Err`) if the skeleton does not parse.
-pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
+// which in an unoptimised compiler's stack would not fit a deeply nested body. Leaves `expr`
+// unchanged (and returns `false`) if the skeleton does not parse.
+pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
     let span = glue(strip.keyword);
     let krate = relocate(strip.krate, strip.keyword);
     let b = &strip.batch;
     let yield_point = &strip.yield_point;
-    let own = match &expr {
+    let own = match &*expr {
         Expr::ForLoop(e) => e.label.as_ref(),
         Expr::While(e) => e.label.as_ref(),
         Expr::Loop(e) => e.label.as_ref(),
-        _ => return Err(expr),
+        _ => return false,
     }
     .map(|label| label.name.clone());
     let exit = own
@@ -266,12 +267,14 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
     let cond = quote_spanned! {span=> __COOP_COND };
     let some = quote_spanned! {span=> ::core::option::Option::Some };
     let none = quote_spanned! {span=> ::core::option::Option::None };
-    let skeleton = match &expr {
+    let skeleton = match &*expr {
         // Rotated: the inner loop fetches the next item at its end, so that its iterations
         // run straight through, with no join before the body.
-        Expr::ForLoop(_) => quote_spanned! {span=>
-            match ::core::iter::IntoIterator::into_iter(__COOP_ITER) {
-                mut __coop_iter => {
+        Expr::ForLoop(e) => {
+            let (into_iter, binding) = into_iter_over(&e.expr, span);
+            quote_spanned! {span=>
+            match #into_iter {
+                #binding => {
                     let mut __coop_next = #none;
                     #exit: loop {
                         let mut __coop_item = match ::core::option::Option::take(&mut __coop_next) {
@@ -289,19 +292,25 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
                                 let __COOP_PAT = __coop_item;
                                 #body
                             }
-                            __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
-                                #some(__coop_item) => __coop_item,
-                                #none => break #exit,
-                            };
-                            if !#b.spend_local() {
-                                __coop_next = #some(__coop_item);
-                                break;
+                            // Unreachable where the body always leaves: the user's code,
+                            // not a lint about these lines.
+                            #[allow(unreachable_code)]
+                            {
+                                __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
+                                    #some(__coop_item) => __coop_item,
+                                    #none => break #exit,
+                                };
+                                if !#b.spend_local() {
+                                    __coop_next = #some(__coop_item);
+                                    break;
+                                }
                             }
                         }
                     }
                 }
             }
-        },
+            }
+        }
         Expr::While(_) if !strip.yield_before_condition => quote_spanned! {span=>
             let mut __coop_ready = false;
             #exit: loop {
@@ -333,6 +342,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
                     } else {
                         break #exit;
                     }
+                    #[allow(unreachable_code)]
                     if !#b.spend_local() {
                         break;
                     }
@@ -344,6 +354,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
                 #yield_point
                 loop {
                     #body
+                    #[allow(unreachable_code)]
                     if !#b.spend_local() {
                         break;
                     }
@@ -358,15 +369,19 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
         }
     };
     let Ok(mut skeleton) = syn::parse2::<Expr>(tokens) else {
-        return Err(expr);
+        return false;
     };
 
-    let (pat, iter, cond, mut body) = match expr {
-        Expr::ForLoop(e) => (Some(*e.pat), Some(*e.expr), None, e.body),
-        Expr::While(e) => (None, None, Some(*e.cond), e.body),
-        Expr::Loop(e) => (None, None, None, e.body),
-        other => return Err(other),
-    };
+    let (pat, iter, cond, mut body) =
+        match std::mem::replace(expr, Expr::Verbatim(TokenStream::new())) {
+            Expr::ForLoop(e) => (Some(*e.pat), Some(*e.expr), None, e.body),
+            Expr::While(e) => (None, None, Some(*e.cond), e.body),
+            Expr::Loop(e) => (None, None, None, e.body),
+            other => {
+                *expr = other;
+                return false;
+            }
+        };
     let body_label = Lifetime::new("'__coop_body", span);
     let mut retarget = Retarget {
         own: own.as_ref(),
@@ -402,7 +417,31 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: Expr) -> Result<Expr, Expr> {
         unlabel: unused_exit.then_some(exit),
     };
     splice.visit_expr_mut(&mut skeleton);
-    Ok(skeleton)
+    *expr = skeleton;
+    true
+}
+
+/// `::core::iter::IntoIterator::into_iter(__COOP_ITER)` and the binding `mut __coop_iter`
+/// that holds the iterator, their tokens at the iterator expression's first and last tokens,
+/// so that both span the expression as written: a note about the iterator held across the
+/// yield point (a non-`Send` one) shows the user's expression, as it does for the `for` rustc
+/// lowers.
+fn into_iter_over(iter: &Expr, span: Span) -> (TokenStream, TokenStream) {
+    let mut tokens = iter.to_token_stream().into_iter();
+    let first = tokens.next().map_or(span, |token| glue(token.span()));
+    let last = tokens.last().map_or(first, |token| glue(token.span()));
+    let path = quote_spanned! {first=> ::core::iter::IntoIterator::into_iter };
+    let mut args = Group::new(
+        Delimiter::Parenthesis,
+        quote_spanned! {first=> __COOP_ITER },
+    );
+    args.set_span(last);
+    let mut_token = Token![mut](first);
+    let name = Ident::new("__coop_iter", last);
+    (
+        quote_spanned! {span=> #path #args },
+        quote_spanned! {span=> #mut_token #name },
+    )
 }
 
 /// Moves the user's pieces into a parsed skeleton, in place of its placeholders.

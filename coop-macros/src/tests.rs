@@ -2,43 +2,23 @@
 //! Review a change with `cargo insta review` (or `INSTA_UPDATE=always` and `git diff`).
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 
-use crate::expand;
+use crate::attrs::CoopAttr;
+use crate::expand::{self, Expansion};
 
 type Attribute = fn(TokenStream, TokenStream) -> TokenStream;
 
-fn expand_to_string(attribute: Attribute, args: &str, item: &str) -> String {
-    let output = attribute(args.parse().unwrap(), item.parse().unwrap());
-    let mut file: syn::File = syn::parse2(output.clone())
+/// The rewrite `attribute` makes of `item`, pretty-printed. The item as written, emitted again
+/// for clippy, is pinned once (`rewrites_are_twinned_with_the_original_for_clippy`).
+fn expand_to_string(attribute: CoopAttr, args: &str, item: &str) -> String {
+    let output = match expand::expansion(attribute, args.parse().unwrap(), item.parse().unwrap()) {
+        Expansion::Twinned { rewritten, .. } => rewritten.into_token_stream(),
+        Expansion::Tokens(tokens) => tokens,
+    };
+    let file: syn::File = syn::parse2(output.clone())
         .unwrap_or_else(|err| panic!("expansion does not parse ({err}):\n{output}"));
-    // The item as written, emitted again for clippy, is pinned once
-    // (`rewrites_are_twinned_with_the_original_for_clippy`); the snapshots show the rewrite.
-    file.items.retain(|item| !has_cfg(item, "cfg(clippy)"));
-    for item in &mut file.items {
-        if let Some(attrs) = item_attrs_mut(item) {
-            attrs.retain(|attr| {
-                quote::ToTokens::to_token_stream(attr).to_string() != "# [cfg (not (clippy))]"
-            });
-        }
-    }
     prettyplease::unparse(&file)
-}
-
-fn has_cfg(item: &syn::Item, cfg: &str) -> bool {
-    let text = quote::ToTokens::to_token_stream(item)
-        .to_string()
-        .replace(' ', "");
-    text.starts_with(&format!("#[{cfg}]"))
-}
-
-fn item_attrs_mut(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
-    match item {
-        syn::Item::Fn(f) => Some(&mut f.attrs),
-        syn::Item::Impl(i) => Some(&mut i.attrs),
-        syn::Item::Trait(t) => Some(&mut t.attrs),
-        syn::Item::Mod(m) => Some(&mut m.attrs),
-        _ => None,
-    }
 }
 
 #[test]
@@ -65,8 +45,73 @@ fn rewrites_are_twinned_with_the_original_for_clippy() {
     assert_eq!(syn::parse2::<syn::File>(checked).unwrap().items.len(), 1);
 }
 
+/// The copy clippy sees has no loop marker left in any fn the attribute reaches, whatever the
+/// shape, and keeps the markers of items with an attribute of their own, which expand after it
+/// and read them.
+#[test]
+fn clippy_copy_loses_the_markers_the_attribute_reaches_in_every_shape() {
+    let shapes = [
+        "async fn f() { #[unconstrained] loop {} while busy() {} }",
+        "impl S { async fn f() { #[unconstrained] loop {} while busy() {} } }",
+        "trait T { async fn f() { #[unconstrained] loop {} while busy() {} } }",
+        "mod m { async fn f() { #[unconstrained] loop {} while busy() {} } }",
+        "mod m { mod inner { impl S { async fn f() { #[unconstrained] loop {} while busy() {} } } } }",
+    ];
+    for shape in shapes {
+        let Expansion::Twinned { written, .. } = expand::expansion(
+            CoopAttr::Cooperative,
+            TokenStream::new(),
+            shape.parse().unwrap(),
+        ) else {
+            panic!("`{shape}` is rewritten");
+        };
+        let written = written.into_token_stream().to_string();
+        assert!(!written.contains("unconstrained"), "{written}");
+        assert!(written.contains("loop { }"), "{written}");
+    }
+    let own = "mod m { async fn f() { loop {} } #[cooperative(check)] async fn g() { \
+               #[unconstrained] loop {} } }";
+    let Expansion::Twinned { written, .. } = expand::expansion(
+        CoopAttr::Cooperative,
+        TokenStream::new(),
+        own.parse().unwrap(),
+    ) else {
+        panic!("`{own}` is rewritten");
+    };
+    let written = written.into_token_stream().to_string();
+    assert!(written.contains("# [unconstrained] loop"), "{written}");
+}
+
+/// On the error path the item comes back without the loop markers the attribute reaches: a
+/// marker left in would be a second error.
+#[test]
+fn error_path_loses_the_markers_in_every_shape() {
+    for shape in [
+        "async fn f() { #[unconstrained] loop {} #[unconstrained(x)] loop {} }",
+        "impl S { async fn f() { #[unconstrained] loop {} #[unconstrained(x)] loop {} } }",
+        "mod m { async fn f() { #[unconstrained] loop {} } async fn g() { #[unconstrained(x)] loop {} } }",
+    ] {
+        let Expansion::Tokens(tokens) = expand::expansion(
+            CoopAttr::Cooperative,
+            TokenStream::new(),
+            shape.parse().unwrap(),
+        ) else {
+            panic!("`{shape}` is an error");
+        };
+        let file: syn::File = syn::parse2(tokens).unwrap();
+        let items: Vec<String> = file
+            .items
+            .iter()
+            .filter(|item| !matches!(item, syn::Item::Macro(_)))
+            .map(|item| item.to_token_stream().to_string())
+            .collect();
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert!(!items[0].contains("unconstrained"), "{}", items[0]);
+    }
+}
+
 macro_rules! snapshot {
-    ($name:ident, $attribute:path, $args:literal, $($item:tt)*) => {
+    ($name:ident, $attribute:expr, $args:literal, $($item:tt)*) => {
         #[test]
         fn $name() {
             let item = stringify!($($item)*);
@@ -78,7 +123,7 @@ macro_rules! snapshot {
 
 snapshot!(
     cooperative_async_fn_every_loop_kind,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     pub async fn drain(rx: &mut Receiver, items: Vec<u32>) -> Result<u32, Error> {
         let mut total = 0;
@@ -105,7 +150,7 @@ snapshot!(
 
 snapshot!(
     cooperative_async_blocks_and_closures_instrumented_sync_code_not,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     async fn shapes() {
         let block = async move { loop {} };
@@ -127,7 +172,7 @@ snapshot!(
 
 snapshot!(
     cooperative_unconstrained_loop_opts_out_with_nested_loops,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     async fn opt_out() {
         #[unconstrained]
@@ -142,7 +187,7 @@ snapshot!(
 
 snapshot!(
     cooperative_sync_fn_returning_async_block,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     fn spawn_worker(items: Vec<u32>) -> impl Future<Output = u32> + Send {
         async move {
@@ -157,7 +202,7 @@ snapshot!(
 
 snapshot!(
     cooperative_impl_block_instruments_async_methods_only,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     impl<T: Clone> Worker<T>
     where
@@ -189,7 +234,7 @@ snapshot!(
 
 snapshot!(
     cooperative_trait_block_instruments_default_bodies,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     pub trait Source {
         async fn required(&self);
@@ -205,7 +250,7 @@ snapshot!(
 
 snapshot!(
     cooperative_crate_path_override,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     r#"crate = "my_coop::reexport""#,
     async fn renamed() {
         loop {}
@@ -214,7 +259,7 @@ snapshot!(
 
 snapshot!(
     cooperative_check_reports_each_loop_that_never_awaits,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "check",
     async fn checked(rx: Receiver) {
         loop {
@@ -231,7 +276,7 @@ snapshot!(
 
 snapshot!(
     cooperative_check_accepts_loops_that_await,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "check",
     async fn checked(rx: Receiver) {
         loop {
@@ -244,7 +289,7 @@ snapshot!(
 
 snapshot!(
     cooperative_on_struct_is_one_error_and_the_item,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     #[derive(Debug)]
     struct Config {
@@ -254,7 +299,7 @@ snapshot!(
 
 snapshot!(
     cooperative_sync_fn_without_async_code_is_an_error,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     fn plain() {
         #[unconstrained]
@@ -264,7 +309,7 @@ snapshot!(
 
 snapshot!(
     cooperative_bad_argument_keeps_item_and_strips_markers,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "fast",
     async fn f() {
         #[unconstrained]
@@ -274,7 +319,7 @@ snapshot!(
 
 snapshot!(
     cooperative_with_unconstrained_sibling_is_one_error,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     #[unconstrained]
     async fn both() {}
@@ -282,7 +327,7 @@ snapshot!(
 
 snapshot!(
     unconstrained_async_fn_wraps_body,
-    expand::unconstrained,
+    CoopAttr::Unconstrained,
     "",
     pub async fn compute(&self, input: &[u8]) -> Result<u32, Error> {
         let n = parse(input)?;
@@ -295,7 +340,7 @@ snapshot!(
     }
 );
 
-snapshot!(unconstrained_async_fn_impl_trait_and_unit_returns, expand::unconstrained, "",
+snapshot!(unconstrained_async_fn_impl_trait_and_unit_returns, CoopAttr::Unconstrained, "",
     impl Worker {
         async fn display(&self) -> impl Display {
             self.name()
@@ -308,7 +353,7 @@ snapshot!(unconstrained_async_fn_impl_trait_and_unit_returns, expand::unconstrai
 
 snapshot!(
     unconstrained_sync_fn_wraps_async_blocks_and_closures,
-    expand::unconstrained,
+    CoopAttr::Unconstrained,
     r#"crate = "my_coop""#,
     fn make() -> impl Future<Output = ()> {
         let closure = async |x: u32| x + 1;
@@ -320,7 +365,7 @@ snapshot!(
 
 snapshot!(
     unconstrained_with_cooperative_sibling_is_one_error,
-    expand::unconstrained,
+    CoopAttr::Unconstrained,
     "",
     #[cooperative]
     async fn both() {}
@@ -328,7 +373,7 @@ snapshot!(
 
 snapshot!(
     cooperative_while_let_yields_before_its_scrutinee,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     async fn drain(q: &RefCell<Vec<u32>>) -> u32 {
         let mut t = 0;
@@ -350,7 +395,7 @@ snapshot!(
 
 snapshot!(
     cooperative_no_yield_point_under_a_live_temporary,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     async fn temporaries(q: &RefCell<Vec<u32>>, m: &Mutex<Vec<u32>>) {
         for x in q.borrow().iter() {}
@@ -374,7 +419,7 @@ snapshot!(
 
 snapshot!(
     cooperative_const_positions_and_dead_code_untouched,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     async fn consts() {
         let a = [0u8; {
@@ -405,7 +450,7 @@ snapshot!(
 
 snapshot!(
     cooperative_cfg_attr_marker,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     async fn conditional() {
         #[cfg_attr(test, unconstrained)]
@@ -419,7 +464,7 @@ snapshot!(
 
 snapshot!(
     unconstrained_async_fn_moves_every_parameter_in_order,
-    expand::unconstrained,
+    CoopAttr::Unconstrained,
     "",
     async fn f(self, x: Noisy, mut y: u32, (a, b): (u8, u8), _: Noisy, _permit: Noisy) -> u32 {
         y += 1;
@@ -429,7 +474,7 @@ snapshot!(
 
 snapshot!(
     unconstrained_async_fn_never_and_impl_trait_returns,
-    expand::unconstrained,
+    CoopAttr::Unconstrained,
     "",
     impl Server {
         async fn serve(&self) -> ! {
@@ -443,7 +488,7 @@ snapshot!(
 
 snapshot!(
     unconstrained_async_closure_bodies_stay_one_expression,
-    expand::unconstrained,
+    CoopAttr::Unconstrained,
     "",
     fn closures() {
         let a = async |y: u32| { y } + 1;
@@ -520,7 +565,7 @@ fn deep_expressions_expand_within_the_compilers_stack() {
 
 snapshot!(
     cooperative_macro_calls_with_known_grammar,
-    expand::cooperative,
+    CoopAttr::Cooperative,
     "",
     async fn serve(mut rx: Receiver, flag: &Cell<bool>) -> Vec<u64> {
         let mut total = 0;

@@ -32,7 +32,7 @@ use crate::attrs::{glue, relocate};
 // otherwise capture only what the body uses, and only the fields it uses). A by-value `self` is
 // captured whole by `let _ = &self;`. The never-taken `return` (the "fake return edge" of
 // tracing's `#[instrument]`) gives the inner block the fn's return type, with `_` for each
-// `impl Trait`, so `?`, `return` and coercions infer as before. For `-> !` (which a turbofish
+// `impl Trait`, so `?`, `return` and coercions infer as without the attribute. For `-> !` (which a turbofish
 // cannot name on stable) the edge names `Infallible`, and `match inner.await {}` diverges.
 pub(crate) fn async_fn(krate: &Path, async_span: Span, sig: &mut Signature, block: &mut Block) {
     let span = glue(async_span);

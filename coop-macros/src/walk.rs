@@ -5,11 +5,12 @@
 //! shared with `cargo coop`.
 
 use proc_macro2::TokenStream;
-use syn::{Block, Expr, ExprClosure, Ident, ImplItem, Item, Path, TraitItem};
+use syn::{Block, Expr, ExprClosure, Ident, Item, Path};
 
 use coop_analysis::{Hooks, LoopSite, OpaqueLoop, Verdict};
 
 use crate::error::{self, combine};
+use crate::items::{self, Reached};
 use crate::loops;
 use crate::strip;
 use crate::unconstrain;
@@ -56,32 +57,18 @@ pub(crate) fn walk_fn_body(
     }
 }
 
-/// Strips the loop markers from every fn body of `item`, for the error path: rustc rejects
-/// unknown attributes on expressions, which would be a second error.
+/// Strips the loop markers from every fn body the attribute on `item` reaches, for the clippy
+/// copy and the error path: rustc rejects unknown attributes on expressions, which would be a
+/// second error. Items with an attribute of their own keep theirs: it expands after this one
+/// and reads them.
 pub(crate) fn strip_markers(item: &mut Item) {
-    let strip = |block: &mut Block| {
-        walk_fn_body(block, false, None, Action::StripMarkers);
-    };
-    match item {
-        Item::Fn(f) => strip(&mut f.block),
-        Item::Impl(block) => {
-            for item in &mut block.items {
-                if let ImplItem::Fn(f) = item {
-                    strip(&mut f.block);
-                }
-            }
+    let stripped = items::for_each_fn(item, &mut |reached| {
+        if let Reached::Fn(_, block) = reached {
+            walk_fn_body(block, false, None, Action::StripMarkers);
         }
-        Item::Trait(block) => {
-            for item in &mut block.items {
-                if let TraitItem::Fn(f) = item
-                    && let Some(body) = &mut f.default
-                {
-                    strip(body);
-                }
-            }
-        }
-        _ => {}
-    }
+        Ok(())
+    });
+    debug_assert!(stripped.is_ok(), "the visitor returns no error");
 }
 
 struct Act<'a> {
@@ -129,13 +116,8 @@ impl Hooks for Act<'_> {
                         batch,
                         yield_before_condition: site.yield_before_condition,
                     };
-                    let placeholder = Expr::Verbatim(TokenStream::new());
-                    match strip::strip_mine(strip, std::mem::replace(expr, placeholder)) {
-                        Ok(stripped) => {
-                            *expr = stripped;
-                            return true;
-                        }
-                        Err(original) => *expr = original,
+                    if strip::strip_mine(strip, expr) {
+                        return true;
                     }
                 }
                 let yield_point = loops::yield_point(

@@ -43,6 +43,7 @@ shape!(write_target_borrowed_before_a_loop, never_yields, async fn(env) {
 });
 
 shape!(deref_of_a_borrow_extends_it, never_yields, async fn(env) {
+    #[allow(clippy::borrow_deref_ref, clippy::deref_addrof)] // the shape under test
     let items: &[u64] = &*&env.queue.borrow();
     let mut total = 0;
     for i in 0..300 {

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::generate::Edition;
+
 const RUNTIME: &str = include_str!("runtime.rs");
 
 /// What differed for one fn.
@@ -42,8 +44,9 @@ impl Difference {
 pub struct Outcome {
     /// Differences, by index of the fn in the batch.
     pub differences: BTreeMap<usize, Difference>,
-    /// Fns the plain build rejected (a grammar bug, not a coop one): left out.
-    pub plain_rejected: Vec<usize>,
+    /// Fns the plain build rejected (a grammar bug, not a coop one), with rustc's message: left
+    /// out.
+    pub plain_rejected: Vec<(usize, String)>,
     /// Fns compared.
     pub compared: usize,
     /// Of those, fns whose annotated run yielded at least once.
@@ -55,6 +58,7 @@ pub struct Outcome {
 pub struct Workdir {
     root: PathBuf,
     workspace: PathBuf,
+    edition: Edition,
 }
 
 impl Workdir {
@@ -73,17 +77,24 @@ impl Workdir {
         Workdir {
             root: target.join("oracle"),
             workspace,
+            edition: Edition::E2024,
         }
+    }
+
+    /// The same, compiling batches on `edition`.
+    pub fn with_edition(self, edition: Edition) -> Self {
+        Workdir { edition, ..self }
     }
 
     /// Writes, builds, runs and compares `bodies` (fn body sources) in the crate `name`.
     pub fn run(&self, name: &str, bodies: &[String]) -> Outcome {
-        let dir = self.root.join(name);
+        let name = format!("{name}-{}", self.edition.as_str());
+        let dir = self.root.join(&name);
         let name = format!("oracle-{name}");
         let mut outcome = Outcome::default();
         let mut live: Vec<usize> = (0..bodies.len()).collect();
-        let plain = self.build_dropping(&dir, &name, bodies, &mut live, false, |index, _| {
-            outcome.plain_rejected.push(index);
+        let plain = self.build_dropping(&dir, &name, bodies, &mut live, false, |index, message| {
+            outcome.plain_rejected.push((index, message));
         });
         let mut compile_errors = Vec::new();
         let coop = self.build_dropping(&dir, &name, bodies, &mut live, true, |index, message| {
@@ -145,6 +156,7 @@ impl Workdir {
             let lines = self.write(dir, name, bodies, live);
             let mut build = self.cargo(dir);
             build.args(["build", "--quiet", "--message-format", "short"]);
+            build.env("CARGO_INCREMENTAL", "0");
             if coop {
                 build.args(["--features", "coop"]);
             }
@@ -219,11 +231,13 @@ impl Workdir {
     ) -> Vec<(usize, usize)> {
         std::fs::create_dir_all(dir.join("src")).expect("create the batch crate");
         let core = self.workspace.join("coop-core");
+        let edition = self.edition.as_str();
         let manifest = format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"{edition}\"\npublish = false\n\n\
              [workspace]\n\n[features]\ncoop = []\n\n[dependencies]\n\
              coop-core = {{ path = {core:?}, features = [\"macros\"] }}\nfutures = \"0.3.31\"\n\n\
-             [profile.dev]\ndebug = false\n"
+             [profile.dev]\ndebug = false\n\n\
+             [profile.dev.build-override]\nopt-level = 3\n"
         );
         write_if_changed(&dir.join("Cargo.toml"), &manifest);
         let lock = dir.join("Cargo.lock");
@@ -293,7 +307,8 @@ fn sections(text: &str) -> BTreeMap<usize, String> {
 }
 
 /// Whether a fn runs futures side by side (`join!`): a yield point in one lets the others run,
-/// as it lets other tasks run, so the order of their events is not compared, only the events.
+/// as it lets other tasks run, so the order of their events is not compared, only the events;
+/// and where one panics, only the panic.
 fn is_concurrent(body: &str) -> bool {
     body.contains("join!")
 }
@@ -310,6 +325,10 @@ fn split_notes(section: &str, concurrent: bool) -> (String, Vec<String>) {
         }
     }
     if concurrent {
+        // A branch that panics ends the others wherever they are: only the outcome is compared.
+        if seen.iter().any(|line| line.starts_with("out = Err")) {
+            seen.retain(|line| line.starts_with("out = "));
+        }
         seen.sort_unstable();
     }
     (seen.join("\n"), notes)

@@ -29,6 +29,26 @@ impl Rng {
     }
 }
 
+/// The edition a batch is compiled on: temporary scopes differ (a block tail's temporaries,
+/// an `if let`'s in its `else`), and let-chains are edition 2024 only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edition {
+    /// Edition 2021.
+    E2021,
+    /// Edition 2024.
+    E2024,
+}
+
+impl Edition {
+    /// As Cargo spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edition::E2021 => "2021",
+            Edition::E2024 => "2024",
+        }
+    }
+}
+
 /// A node of a generated fn body: an expression of type `u32`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
@@ -87,17 +107,19 @@ struct Scope {
 
 struct Gen<'r> {
     rng: &'r mut Rng,
+    edition: Edition,
     next_id: u32,
     budget: usize,
 }
 
 /// Generates one fn of at most about `size` nodes.
-pub fn generate(rng: &mut Rng, size: usize) -> Case {
+pub fn generate(rng: &mut Rng, size: usize, edition: Edition) -> Case {
     let send_variant = rng.chance(25);
     let mut g = Gen {
         rng,
         next_id: 1,
         budget: size,
+        edition,
     };
     let scope = Scope {
         in_async: true,
@@ -129,7 +151,9 @@ impl Gen<'_> {
         let table = if is_loop { LOOPS } else { EXPRS };
         let index = loop {
             let index = self.rng.below(table.len());
-            if scope.in_async || !table[index].needs_async {
+            let template = &table[index];
+            let speaks = self.edition == Edition::E2024 || !template.name.contains("chain");
+            if speaks && (scope.in_async || !template.needs_async) {
                 break index;
             }
         };

@@ -10,7 +10,7 @@
 
 /// Where a child runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Ctx {
+pub enum Ctx {
     /// Same context as the parent.
     Same,
     /// Inside a sync closure: no `.await`, no labels from outside.
@@ -22,12 +22,15 @@ pub(crate) enum Ctx {
 }
 
 /// One template of the grammar.
-pub(crate) struct Template {
-    pub(crate) name: &'static str,
-    pub(crate) text: &'static str,
-    pub(crate) children: &'static [Ctx],
+pub struct Template {
+    /// What the template exercises, for failures and coverage counts.
+    pub name: &'static str,
+    /// The source text, with holes.
+    pub text: &'static str,
+    /// Where each child runs, in hole order.
+    pub children: &'static [Ctx],
     /// Uses `.await` (or a macro that does): only in async context.
-    pub(crate) needs_async: bool,
+    pub needs_async: bool,
 }
 
 const fn t(name: &'static str, text: &'static str, children: &'static [Ctx]) -> Template {
@@ -62,7 +65,7 @@ use Ctx::{Async, Body, Same, Sync};
 /// The loop forms: `loop` with a `break` value, `while`, `for`, `while let`, `continue`, and
 /// headers that hold an unnamed probe (a `for` iterator expression, a `while let` scrutinee, a
 /// `while` condition) or run a child.
-pub(crate) const LOOPS: &[Template] = &[
+pub const LOOPS: &[Template] = &[
     l(
         "loop_break_value",
         "{ let mut c@ = 0u32; let mut s@ = 0u32; LBLloop { c@ += 1; if c@ > %N { break BRK s@; } s@ ^= $0; } }",
@@ -80,7 +83,7 @@ pub(crate) const LOOPS: &[Template] = &[
     ),
     l(
         "while_child_cond",
-        "{ let mut c@ = 0u32; let mut s@ = 0u32; LBLwhile c@ < %N && $1 < 1_000_000 { c@ += 1; s@ ^= $0; } s@ }",
+        "{ let mut c@ = 0u32; let mut s@ = 0u32; LBLwhile c@ < %N && ($1) < 1_000_000 { c@ += 1; s@ ^= $0; } s@ }",
         &[Body, Same],
     ),
     l(
@@ -131,7 +134,7 @@ pub(crate) const LOOPS: &[Template] = &[
 ];
 
 /// Every other expression position.
-pub(crate) const EXPRS: &[Template] = &[
+pub const EXPRS: &[Template] = &[
     // operators, calls, methods: earlier operands alive while later ones run
     t("xor", "($0 ^ $1)", &[Same, Same]),
     t("lt", "(($0 < $1) as u32)", &[Same, Same]),
@@ -161,7 +164,7 @@ pub(crate) const EXPRS: &[Template] = &[
     // if and match: scrutinees, arms, guards
     t(
         "if_cond",
-        "if $0 > 3 { $1 } else { $2 }",
+        "if ($0) > 3 { $1 } else { $2 }",
         &[Same, Same, Same],
     ),
     t(
@@ -176,7 +179,7 @@ pub(crate) const EXPRS: &[Template] = &[
     ),
     t(
         "match_guard",
-        "match $0 { 0 => $1, v@ if v@ > $2 => v@ ^ $3, _ => 5 }",
+        "match ($0) { 0 => $1, v@ if v@ > $2 => v@ ^ $3, _ => 5 }",
         &[Same, Same, Same, Same],
     ),
     t(
@@ -264,12 +267,12 @@ pub(crate) const EXPRS: &[Template] = &[
     ),
     t(
         "ext_if_else",
-        "{ let r@ = if $1 > 2 { &TP(@) } else { &TP(@ + 1000) }; add($0, r@.get()) }",
+        "{ let r@ = if ($1) > 2 { &TP(@) } else { &TP(@ + 1000) }; add($0, r@.get()) }",
         &[Same, Same],
     ),
     t(
         "ext_match_arm",
-        "{ let r@ = match $1 { 0 => &TP(@), _ => &TP(@ + 1000) }; add($0, r@.get()) }",
+        "{ let r@ = match ($1) { 0 => &TP(@), _ => &TP(@ + 1000) }; add($0, r@.get()) }",
         &[Same, Same],
     ),
     t(
@@ -406,7 +409,7 @@ pub(crate) const EXPRS: &[Template] = &[
 ];
 
 /// Jumps to an enclosing loop's label from its body: `continue 'l` and `break 'l`.
-pub(crate) const JUMPS: &[&str] = &[
+pub const JUMPS: &[&str] = &[
     "(if cL >= 2 { continue 'lL; } else { $0 })",
     "(if cL >= 3 { break 'lL BV; } else { $0 })",
 ];

@@ -20,7 +20,7 @@
 //! rejects and the plain build accepts fails too.
 //!
 //! ```no_run
-//! let summary = coop_oracle::fuzz(7, 200, 200);
+//! let summary = coop_oracle::fuzz(7, 200, 200, coop_oracle::Edition::E2024);
 //! assert!(summary.failures.is_empty(), "{summary}");
 //! ```
 
@@ -32,7 +32,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use batch::{Difference, Outcome, Workdir};
-pub use generate::{Case, Node, Rng, generate};
+pub use generate::{Case, Edition, Node, Rng, generate};
 
 /// Nodes per generated fn, about.
 const SIZE: usize = 14;
@@ -76,20 +76,28 @@ impl fmt::Display for Summary {
 /// Generates `fns` fns from `seed`, `per_crate` to a crate, runs them, and shrinks each failure
 /// (at most a few per batch) to a small fn that still fails the same way; each shrunk failure is
 /// written to `regressions/` as well.
-pub fn fuzz(seed: u64, fns: usize, per_crate: usize) -> Summary {
-    let workdir = Workdir::new();
+pub fn fuzz(seed: u64, fns: usize, per_crate: usize, edition: Edition) -> Summary {
+    let workdir = Workdir::new().with_edition(edition);
     let mut rng = Rng::new(seed);
     let mut summary = Summary::default();
     let mut batch = 0;
     while summary.generated < fns {
         let count = per_crate.min(fns - summary.generated);
-        let cases: Vec<Case> = (0..count).map(|_| generate(&mut rng, SIZE)).collect();
+        let cases: Vec<Case> = (0..count)
+            .map(|_| generate(&mut rng, SIZE, edition))
+            .collect();
         let bodies: Vec<String> = cases.iter().map(Case::render).collect();
         let outcome = workdir.run(&format!("batch-{seed}-{}", batch % 2), &bodies);
         summary.generated += count;
         summary.compared += outcome.compared;
         summary.yielded += outcome.yielded;
         summary.plain_rejected += outcome.plain_rejected.len();
+        for (index, message) in &outcome.plain_rejected {
+            eprintln!(
+                "the plain build rejected a generated fn: {message}\n{}",
+                bodies[*index]
+            );
+        }
         for (index, difference) in outcome.differences.into_iter().take(3) {
             let (case, difference) = shrink(&workdir, cases[index].clone(), difference);
             let body = case.render();
@@ -102,8 +110,8 @@ pub fn fuzz(seed: u64, fns: usize, per_crate: usize) -> Summary {
 }
 
 /// Runs fixed fn bodies (the regression cases) as one batch.
-pub fn run_bodies(name: &str, bodies: &[String]) -> Outcome {
-    Workdir::new().run(name, bodies)
+pub fn run_bodies(name: &str, bodies: &[String], edition: Edition) -> Outcome {
+    Workdir::new().with_edition(edition).run(name, bodies)
 }
 
 /// Greedy shrinking: all smaller variants in one batch; the smallest that fails the same way

@@ -10,12 +10,23 @@ fn var(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+use coop_oracle::Edition;
+
 #[test]
 fn generated_fns_behave_the_same_annotated() {
-    let fns = var("COOP_ORACLE_FNS", 250) as usize;
+    fuzz(Edition::E2024, 250);
+}
+
+#[test]
+fn generated_fns_behave_the_same_annotated_on_edition_2021() {
+    fuzz(Edition::E2021, 100);
+}
+
+fn fuzz(edition: Edition, default_fns: u64) {
+    let fns = var("COOP_ORACLE_FNS", default_fns) as usize;
     let per_crate = var("COOP_ORACLE_PER_CRATE", 250) as usize;
     let seed = var("COOP_ORACLE_SEED", 19);
-    let summary = coop_oracle::fuzz(seed, fns, per_crate);
+    let summary = coop_oracle::fuzz(seed, fns, per_crate, edition);
     println!("{summary}");
     assert!(summary.failures.is_empty(), "{summary}");
     assert_eq!(summary.compared + summary.plain_rejected, summary.generated);
@@ -32,7 +43,7 @@ fn kept_regression_cases_behave_the_same_annotated() {
     let cases = coop_oracle::regressions();
     assert!(!cases.is_empty());
     let bodies: Vec<String> = cases.iter().map(|(_, body)| body.clone()).collect();
-    let outcome = coop_oracle::run_bodies("regressions", &bodies);
+    let outcome = coop_oracle::run_bodies("regressions", &bodies, Edition::E2024);
     let failed: Vec<String> = outcome
         .differences
         .iter()

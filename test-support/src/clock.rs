@@ -47,3 +47,20 @@ pub fn manual_clock_reads() -> u64 {
 pub fn advance_clock(by: Duration) {
     NOW.with(|now| now.set(now.get() + by));
 }
+
+/// Installs the manual clock and makes `budget` the process default: what a test binary whose
+/// tests count time slices calls first thing in every test (the default is process-wide, so
+/// every test of the binary sets the same one).
+///
+/// ```
+/// use std::time::Duration;
+/// use coop_core::Budget;
+///
+/// let budget = Budget::units(64).slice(Duration::from_micros(1));
+/// coop_test_support::sliced_default(budget);
+/// assert_eq!(coop_core::default_budget(), budget);
+/// ```
+pub fn sliced_default(budget: coop_core::Budget) {
+    install_manual_clock();
+    coop_core::set_default_budget(budget);
+}

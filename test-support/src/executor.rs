@@ -20,66 +20,113 @@ use crate::poll::on_fresh_thread;
 /// A task of a scenario: any `Send` future with no output (results go through shared state).
 pub type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// An executor, and how the scenario's tasks are put on it. All of them run every task on one
-/// thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Executor {
-    /// tokio's current-thread runtime, every task `tokio::spawn`ed.
-    TokioCurrentThread,
-    /// A tokio `LocalSet`, every task `spawn_local`ed.
-    TokioLocalSet,
-    /// tokio's multi-thread runtime with one worker, every task spawned onto it.
-    TokioMultiThreadOneWorker,
-    /// tokio's current-thread `block_on`: the first task is the root future (not a task), the
-    /// others are spawned beside it.
-    TokioBlockOn,
-    /// smol's `LocalExecutor`, tasks spawned as they are: they share the thread's ambient budget.
-    SmolLocalExecutor,
-    /// smol's `LocalExecutor`, every task spawned as `coop_core::budgeted(task)`.
-    SmolLocalExecutorBudgeted,
-    /// smol's (multi-threaded) `Executor`, run by this thread alone, tasks as they are.
-    SmolExecutor,
-    /// smol's `Executor`, every task spawned as `coop_core::budgeted(task)`.
-    SmolExecutorBudgeted,
-    /// futures' `LocalPool`.
-    FuturesLocalPool,
-    /// futures' `block_on` of all the tasks joined into one future.
-    FuturesBlockOn,
-    /// A hand-written FIFO executor that wraps each task poll in `coop_core::budget`: the one
-    /// line an executor author adds.
-    HandWritten,
-    /// The same hand-written executor without that line: tasks spend the ambient budget.
-    HandWrittenNoScope,
+/// The executor table: one row per executor, and nothing else names them all. A row is the
+/// variant's docs, its name, the module [`executor_matrix!`](crate::executor_matrix) generates
+/// for it, whether each poll of a task starts with a full budget of its own (see
+/// [`Executor::fresh_budget_per_poll`]), and the fn that runs a scenario on it. Adding an
+/// executor to the matrix is one row here (and its run fn below).
+///
+/// It hands the rows to `$callback`, a macro of the same row grammar: `define_executor` builds
+/// [`Executor`] from them, `__executor_modules` the matrix's modules.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __executor_table {
+    (($($callback:tt)*) $args:tt) => {
+        $($callback)*! { $args
+            /// tokio's current-thread runtime, every task `tokio::spawn`ed.
+            TokioCurrentThread => tokio_current_thread { budget: tokio_task, run: run_tokio_current_thread },
+            /// A tokio `LocalSet`, every task `spawn_local`ed.
+            TokioLocalSet => tokio_local_set { budget: tokio_task, run: run_tokio_local_set },
+            /// tokio's multi-thread runtime with one worker, every task spawned onto it.
+            TokioMultiThreadOneWorker => tokio_multi_thread_one_worker { budget: tokio_task, run: run_tokio_multi_thread_one_worker },
+            /// tokio's current-thread `block_on`: the first task is the root future (not a task),
+            /// the others are spawned beside it.
+            TokioBlockOn => tokio_block_on { budget: tokio_root_then_tasks, run: run_tokio_block_on },
+            /// smol's `LocalExecutor`, tasks spawned as they are: they share the thread's ambient
+            /// budget.
+            SmolLocalExecutor => smol_local_executor { budget: ambient, run: run_smol_local_executor },
+            /// smol's `LocalExecutor`, every task spawned as `coop_core::budgeted(task)`.
+            SmolLocalExecutorBudgeted => smol_local_executor_budgeted { budget: fresh_per_poll, run: run_smol_local_executor_budgeted },
+            /// smol's (multi-threaded) `Executor`, run by this thread alone, tasks as they are.
+            SmolExecutor => smol_executor { budget: ambient, run: run_smol_executor },
+            /// smol's `Executor`, every task spawned as `coop_core::budgeted(task)`.
+            SmolExecutorBudgeted => smol_executor_budgeted { budget: fresh_per_poll, run: run_smol_executor_budgeted },
+            /// futures' `LocalPool`.
+            FuturesLocalPool => futures_local_pool { budget: ambient, run: run_futures_local_pool },
+            /// futures' `block_on` of all the tasks joined into one future.
+            FuturesBlockOn => futures_block_on { budget: ambient, run: run_futures_block_on },
+            /// A hand-written FIFO executor that wraps each task poll in `coop_core::budget`: the
+            /// one line an executor author adds.
+            HandWritten => hand_written { budget: fresh_per_poll, run: run_hand_written },
+            /// The same hand-written executor without that line: tasks spend the ambient budget.
+            HandWrittenNoScope => hand_written_no_scope { budget: ambient, run: run_hand_written_no_scope },
+        }
+    };
 }
 
-impl Executor {
-    /// Whether each poll of the `task`-th task of [`run`](Self::run) (from 0) starts with a full
-    /// budget of its own. Otherwise the task spends the thread's ambient budget, which refills
-    /// only at a forced yield and carries over between polls and tasks.
-    ///
-    /// On tokio that depends on coop-core's `tokio` feature (the bridge): with it, the ambient
-    /// budget inside a task is tokio's, which tokio refills at each poll; `block_on`'s root
-    /// future (task 0 of [`TokioBlockOn`](Self::TokioBlockOn)) is not a task and keeps coop's
-    /// ambient budget. Cargo unifies features across a build, so this asks the build, not a
-    /// feature flag.
-    pub fn fresh_budget_per_poll(self, task: usize) -> bool {
-        match self {
-            Executor::TokioBlockOn if task == 0 => false,
-            Executor::TokioCurrentThread
-            | Executor::TokioLocalSet
-            | Executor::TokioMultiThreadOneWorker
-            | Executor::TokioBlockOn => tokio_bridge_is_on(),
-            Executor::SmolLocalExecutorBudgeted
-            | Executor::SmolExecutorBudgeted
-            | Executor::HandWritten => true,
-            Executor::SmolLocalExecutor
-            | Executor::SmolExecutor
-            | Executor::FuturesLocalPool
-            | Executor::FuturesBlockOn
-            | Executor::HandWrittenNoScope => false,
+/// Builds [`Executor`] from the table's rows.
+macro_rules! define_executor {
+    ({} $(
+        $(#[$doc:meta])*
+        $variant:ident => $module:ident { budget: $budget:ident, run: $run:ident },
+    )*) => {
+        /// An executor, and how the scenario's tasks are put on it. All of them run every task
+        /// on one thread.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Executor {
+            $($(#[$doc])* $variant,)*
         }
-    }
 
+        impl Executor {
+            /// Every executor of the matrix, in the table's order.
+            ///
+            /// ```
+            /// use coop_test_support::Executor;
+            ///
+            /// assert!(Executor::ALL.contains(&Executor::HandWritten));
+            /// ```
+            pub const ALL: &[Executor] = &[$(Executor::$variant,)*];
+
+            /// Whether each poll of the `task`-th task of [`run`](Self::run) (from 0) starts with
+            /// a full budget of its own. Otherwise the task spends the thread's ambient budget,
+            /// which refills only at a forced yield and carries over between polls and tasks.
+            ///
+            /// On tokio that depends on coop-core's `tokio` feature (the bridge): with it, the
+            /// ambient budget inside a task is tokio's, which tokio refills at each poll;
+            /// `block_on`'s root future (task 0 of [`TokioBlockOn`](Self::TokioBlockOn)) is not
+            /// a task and keeps coop's ambient budget. Cargo unifies features across a build, so
+            /// this asks the build, not a feature flag.
+            pub fn fresh_budget_per_poll(self, task: usize) -> bool {
+                match self {
+                    $(Executor::$variant => $budget(task),)*
+                }
+            }
+
+            /// The module [`executor_matrix!`](crate::executor_matrix) generates for this executor.
+            ///
+            /// ```
+            /// use coop_test_support::Executor;
+            ///
+            /// assert_eq!(Executor::TokioLocalSet.module_name(), "tokio_local_set");
+            /// ```
+            pub fn module_name(self) -> &'static str {
+                match self {
+                    $(Executor::$variant => stringify!($module),)*
+                }
+            }
+
+            fn run_here(self, tasks: Vec<Task>) {
+                match self {
+                    $(Executor::$variant => $run(tasks),)*
+                }
+            }
+        }
+    };
+}
+
+__executor_table!((define_executor) {});
+
+impl Executor {
     /// Spawns `tasks` in order on a new executor of this kind, on a fresh thread, and runs
     /// until every one has completed.
     pub fn run(self, tasks: Vec<Task>) {
@@ -105,100 +152,132 @@ impl Executor {
         let value = slot.lock().unwrap().take();
         value.expect("the hot task completed")
     }
+}
 
-    fn run_here(self, tasks: Vec<Task>) {
-        match self {
-            Executor::TokioCurrentThread => {
-                current_thread().block_on(async {
-                    let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
-                    for handle in handles {
-                        handle.await.unwrap();
-                    }
-                });
-            }
-            Executor::TokioMultiThreadOneWorker => {
-                let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(1)
-                    .build()
-                    .unwrap();
-                // Spawned from a task on the worker, so that every task lands in the worker's
-                // own queue: spawned from this thread, a task can miss the worker's first look
-                // at the shared queue and wait there for dozens of polls of the others.
-                rt.block_on(async {
-                    tokio::spawn(async {
-                        let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
-                        for handle in handles {
-                            handle.await.unwrap();
-                        }
-                    })
-                    .await
-                    .unwrap();
-                });
-            }
-            Executor::TokioLocalSet => {
-                let local = tokio::task::LocalSet::new();
-                current_thread().block_on(local.run_until(async {
-                    let handles: Vec<_> = tasks.into_iter().map(tokio::task::spawn_local).collect();
-                    for handle in handles {
-                        handle.await.unwrap();
-                    }
-                }));
-            }
-            Executor::TokioBlockOn => {
-                let mut tasks = tasks.into_iter();
-                let root = tasks.next().expect("a scenario has a task");
-                current_thread().block_on(async {
-                    let handles: Vec<_> = tasks.map(tokio::spawn).collect();
-                    root.await;
-                    for handle in handles {
-                        handle.await.unwrap();
-                    }
-                });
-            }
-            Executor::SmolLocalExecutor | Executor::SmolLocalExecutorBudgeted => {
-                let ex = smol::LocalExecutor::new();
-                let handles: Vec<_> = tasks
-                    .into_iter()
-                    .map(|task| self.smol_task(task))
-                    .map(|task| ex.spawn(task))
-                    .collect();
-                smol::block_on(ex.run(futures::future::join_all(handles)));
-            }
-            Executor::SmolExecutor | Executor::SmolExecutorBudgeted => {
-                let ex = smol::Executor::new();
-                let handles: Vec<_> = tasks
-                    .into_iter()
-                    .map(|task| self.smol_task(task))
-                    .map(|task| ex.spawn(task))
-                    .collect();
-                smol::block_on(ex.run(futures::future::join_all(handles)));
-            }
-            Executor::FuturesLocalPool => {
-                let mut pool = futures::executor::LocalPool::new();
-                let spawner = pool.spawner();
-                let handles: Vec<_> = tasks
-                    .into_iter()
-                    .map(|task| spawner.spawn_local_with_handle(task).unwrap())
-                    .collect();
-                pool.run_until(futures::future::join_all(handles));
-            }
-            Executor::FuturesBlockOn => {
-                futures::executor::block_on(futures::future::join_all(tasks));
-            }
-            Executor::HandWritten => HandWritten::new(true).run(tasks),
-            Executor::HandWrittenNoScope => HandWritten::new(false).run(tasks),
-        }
-    }
+// The table's `budget` column: whether the `task`-th task's polls each start with a full budget
+// of their own.
 
-    /// `task` as this smol flavour spawns it.
-    fn smol_task(self, task: Task) -> Task {
-        match self {
-            Executor::SmolLocalExecutorBudgeted | Executor::SmolExecutorBudgeted => {
-                Box::pin(budgeted(task))
-            }
-            _ => task,
+/// Every poll runs in a budget scope of its own.
+fn fresh_per_poll(_task: usize) -> bool {
+    true
+}
+
+/// Tasks spend the thread's ambient budget.
+fn ambient(_task: usize) -> bool {
+    false
+}
+
+/// A tokio task: tokio's budget, which is coop's only with the bridge on.
+fn tokio_task(_task: usize) -> bool {
+    tokio_bridge_is_on()
+}
+
+/// `block_on`'s root future (task 0) is no task: coop's ambient budget.
+fn tokio_root_then_tasks(task: usize) -> bool {
+    task != 0 && tokio_bridge_is_on()
+}
+
+// The table's `run` column: each runs a scenario's tasks to their end on this thread.
+
+fn run_tokio_current_thread(tasks: Vec<Task>) {
+    current_thread().block_on(async {
+        let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
+        for handle in handles {
+            handle.await.unwrap();
         }
-    }
+    });
+}
+
+fn run_tokio_multi_thread_one_worker(tasks: Vec<Task>) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    // Spawned from a task on the worker, so that every task lands in the worker's own queue:
+    // spawned from this thread, a task can miss the worker's first look at the shared queue and
+    // wait there for dozens of polls of the others.
+    rt.block_on(async {
+        tokio::spawn(async {
+            let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
+            for handle in handles {
+                handle.await.unwrap();
+            }
+        })
+        .await
+        .unwrap();
+    });
+}
+
+fn run_tokio_local_set(tasks: Vec<Task>) {
+    let local = tokio::task::LocalSet::new();
+    current_thread().block_on(local.run_until(async {
+        let handles: Vec<_> = tasks.into_iter().map(tokio::task::spawn_local).collect();
+        for handle in handles {
+            handle.await.unwrap();
+        }
+    }));
+}
+
+fn run_tokio_block_on(tasks: Vec<Task>) {
+    let mut tasks = tasks.into_iter();
+    let root = tasks.next().expect("a scenario has a task");
+    current_thread().block_on(async {
+        let handles: Vec<_> = tasks.map(tokio::spawn).collect();
+        root.await;
+        for handle in handles {
+            handle.await.unwrap();
+        }
+    });
+}
+
+fn run_smol_local_executor(tasks: Vec<Task>) {
+    let ex = smol::LocalExecutor::new();
+    let handles: Vec<_> = tasks.into_iter().map(|task| ex.spawn(task)).collect();
+    smol::block_on(ex.run(futures::future::join_all(handles)));
+}
+
+fn run_smol_local_executor_budgeted(tasks: Vec<Task>) {
+    run_smol_local_executor(each_budgeted(tasks));
+}
+
+fn run_smol_executor(tasks: Vec<Task>) {
+    let ex = smol::Executor::new();
+    let handles: Vec<_> = tasks.into_iter().map(|task| ex.spawn(task)).collect();
+    smol::block_on(ex.run(futures::future::join_all(handles)));
+}
+
+fn run_smol_executor_budgeted(tasks: Vec<Task>) {
+    run_smol_executor(each_budgeted(tasks));
+}
+
+fn run_futures_local_pool(tasks: Vec<Task>) {
+    let mut pool = futures::executor::LocalPool::new();
+    let spawner = pool.spawner();
+    let handles: Vec<_> = tasks
+        .into_iter()
+        .map(|task| spawner.spawn_local_with_handle(task).unwrap())
+        .collect();
+    pool.run_until(futures::future::join_all(handles));
+}
+
+fn run_futures_block_on(tasks: Vec<Task>) {
+    futures::executor::block_on(futures::future::join_all(tasks));
+}
+
+fn run_hand_written(tasks: Vec<Task>) {
+    HandWritten::new(true).run(tasks);
+}
+
+fn run_hand_written_no_scope(tasks: Vec<Task>) {
+    HandWritten::new(false).run(tasks);
+}
+
+/// Every task wrapped in `coop_core::budgeted`, as a user spawns them on smol.
+fn each_budgeted(tasks: Vec<Task>) -> Vec<Task> {
+    tasks
+        .into_iter()
+        .map(|task| -> Task { Box::pin(budgeted(task)) })
+        .collect()
 }
 
 fn current_thread() -> tokio::runtime::Runtime {
@@ -321,7 +400,20 @@ impl HandWritten {
 /// ```
 #[macro_export]
 macro_rules! executor_matrix {
-    (@each $tests:tt; $($module:ident = $variant:ident,)*) => {
+    ($($tests:tt)*) => {
+        $crate::__executor_table!(($crate::__executor_modules) { $($tests)* });
+    };
+}
+
+/// One module per row of the executor table, each holding the matrix's items.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __executor_modules {
+    (@items { $($tests:tt)* }) => { $($tests)* };
+    ($tests:tt $(
+        $(#[$doc:meta])*
+        $variant:ident => $module:ident { $($column:tt)* },
+    )*) => {
         $(
             mod $module {
                 #[allow(unused_imports)]
@@ -329,25 +421,8 @@ macro_rules! executor_matrix {
 
                 const EXECUTOR: $crate::Executor = $crate::Executor::$variant;
 
-                $crate::executor_matrix!(@tests $tests);
+                $crate::__executor_modules!(@items $tests);
             }
         )*
-    };
-    (@tests { $($tests:tt)* }) => { $($tests)* };
-    ($($tests:tt)*) => {
-        $crate::executor_matrix!(@each { $($tests)* };
-            tokio_current_thread = TokioCurrentThread,
-            tokio_local_set = TokioLocalSet,
-            tokio_multi_thread_one_worker = TokioMultiThreadOneWorker,
-            tokio_block_on = TokioBlockOn,
-            smol_local_executor = SmolLocalExecutor,
-            smol_local_executor_budgeted = SmolLocalExecutorBudgeted,
-            smol_executor = SmolExecutor,
-            smol_executor_budgeted = SmolExecutorBudgeted,
-            futures_local_pool = FuturesLocalPool,
-            futures_block_on = FuturesBlockOn,
-            hand_written = HandWritten,
-            hand_written_no_scope = HandWrittenNoScope,
-        );
     };
 }

@@ -1,16 +1,18 @@
 //! What coop's tests and benchmarks share, written once.
 //!
 //! - [`poll`]: a fresh thread per count ([`on_fresh_thread`]), polls and yields counted
-//!   ([`count_polls`], [`run_counting_yields`]), and a yield that spends no budget
-//!   ([`yield_now`]).
+//!   ([`count_polls`], [`run_counting_yields`]), a yield that spends no budget
+//!   ([`yield_now`]), and a context for polling by hand ([`noop_cx`]).
 //! - [`race`]: a hot loop beside another task on one thread ([`Race`]), the hot loops with
 //!   their unannotated twins, and the other tasks.
-//! - [`install_manual_clock`]: a clock for time slices that moves only when a test moves it.
+//! - [`install_manual_clock`]: a clock for time slices that moves only when a test moves it;
+//!   [`sliced_default`] installs it with a process default budget.
+//! - [`column_of`]: where a call or loop keyword stands in a test's own source, for sites.
 //! - [`cooperative_twins!`]: writes an async fn once and emits it twice, with and without
 //!   `#[cooperative]`, so a "plain" twin can never drift from its annotated original.
 //! - [`check`]: the checking executor, which checks coop-core's promises after every task poll.
-//! - `executor` (feature `executors`): every executor the integration tests run on, and
-//!   [`executor_matrix!`], which runs each scenario on all of them.
+//! - `executor` (feature `executors`): every executor the integration tests run on, one row of
+//!   a table each, and [`executor_matrix!`], which runs each scenario on all of them.
 //!
 //! The counts every test relies on: a yield point spends one unit of a budget of
 //! [`DEFAULT_BUDGET`](coop_core::DEFAULT_BUDGET) (128), and `n` units spent one at a time from a
@@ -25,14 +27,17 @@ mod clock;
 mod executor;
 pub mod poll;
 pub mod race;
+mod source;
 mod twins;
 
 pub use cap::SPIN_CAP;
-pub use clock::{advance_clock, install_manual_clock, manual_clock_reads, manual_now};
+pub use clock::{
+    advance_clock, install_manual_clock, manual_clock_reads, manual_now, sliced_default,
+};
 #[cfg(feature = "executors")]
 pub use executor::{Executor, Task, tokio_bridge_is_on};
 pub use poll::{
-    CountPolls, CountingWaker, YieldNow, count_polls, count_yields_on_fresh_thread,
+    CountPolls, CountingWaker, YieldNow, count_polls, count_yields_on_fresh_thread, noop_cx,
     on_fresh_thread, run_counting_yields, run_with, wait_until, yield_now,
 };
 pub use race::{
@@ -40,6 +45,7 @@ pub use race::{
     spin_paced_until_flag, spin_paced_until_flag_plain, spin_until_flag, spin_until_flag_plain,
     tick_until_hot_done,
 };
+pub use source::column_of;
 
 /// Forced yields of `units` units spent one at a time from a full budget of 128 that refills at
 /// each forced yield (the ambient budget) or at each poll (a budget scope per poll): the unit

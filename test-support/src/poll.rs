@@ -26,6 +26,19 @@ pub fn on_fresh_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     })
 }
 
+/// A context whose waker does nothing: for polling by hand where no wake-up is awaited.
+///
+/// ```
+/// use std::future::Future;
+///
+/// let mut ready = std::pin::pin!(async { 1 });
+/// let polled = ready.as_mut().poll(&mut coop_test_support::noop_cx());
+/// assert_eq!(polled, std::task::Poll::Ready(1));
+/// ```
+pub fn noop_cx() -> Context<'static> {
+    Context::from_waker(Waker::noop())
+}
+
 /// A waker that counts how often it was woken.
 #[derive(Debug, Default)]
 pub struct CountingWaker(AtomicU64);

@@ -14,12 +14,10 @@
 //! iterations ([`sliced_default`]). The other scenarios never move their threads' clocks, so a
 //! slice never ends for them and their counts hold whether a slice scenario ran before or not.
 
-use coop_core::{
-    Budget, DEFAULT_BUDGET, budgeted, budgeted_with, cooperative, set_default_budget, unconstrained,
-};
+use coop_core::{Budget, DEFAULT_BUDGET, budgeted, budgeted_with, cooperative, unconstrained};
 use coop_test_support::{
     FAIR_SPINS, Race, SPIN_CAP, Task, count_polls, count_ticks_during, count_ticks_during_plain,
-    executor_matrix, forced_yields, install_manual_clock, set_flag_once_hot, spin_paced_until_flag,
+    executor_matrix, forced_yields, set_flag_once_hot, sliced_default, spin_paced_until_flag,
     spin_until_flag, spin_until_flag_plain, tick_until_hot_done, wait_until, yield_now,
 };
 use std::sync::Arc;
@@ -33,12 +31,6 @@ const PACE: Duration = Duration::from_nanos(100);
 /// Where a spin-wait under [`SLICE`] ends: ten iterations fit in the slice, the eleventh finds
 /// it over and yields, the other task sets the flag, and that iteration is the last.
 const SLICED_SPINS: u64 = 11;
-
-/// Installs the manual clock and makes the process default 128 units and [`SLICE`].
-fn sliced_default() {
-    install_manual_clock();
-    set_default_budget(Budget::DEFAULT.slice(SLICE));
-}
 
 /// Iterations of the ticker scenarios: ten budgets' worth, so a cooperative loop yields nine
 /// times.
@@ -167,7 +159,7 @@ executor_matrix! {
     fn default_time_slice_lets_other_task_run() {
         // The default reaches every budget: the ambient one, `budget` per poll, `budgeted`, and
         // with the bridge tokio's budget in a task.
-        sliced_default();
+        sliced_default(Budget::DEFAULT.slice(SLICE));
         let race = Race::new();
         let spins = EXECUTOR.race(spin_paced_until_flag(race.clone(), PACE), set_flag_once_hot(race));
         assert_eq!(spins, SLICED_SPINS);
@@ -175,7 +167,7 @@ executor_matrix! {
 
     #[test]
     fn budgeted_with_a_time_slice_lets_other_task_run() {
-        sliced_default();
+        sliced_default(Budget::DEFAULT.slice(SLICE));
         let race = Race::new();
         let sliced = Budget::units(u16::MAX).slice(SLICE);
         let hot = budgeted_with(sliced, spin_paced_until_flag(race.clone(), PACE));
@@ -184,7 +176,7 @@ executor_matrix! {
 
     #[test]
     fn unconstrained_loop_is_never_forced_to_yield_by_time() {
-        sliced_default();
+        sliced_default(Budget::DEFAULT.slice(SLICE));
         let race = Race::new();
         let hot = unconstrained(spin_paced_until_flag(race.clone(), PACE));
         assert_eq!(EXECUTOR.race(hot, set_flag_once_hot(race)), SPIN_CAP);
@@ -192,7 +184,7 @@ executor_matrix! {
 
     #[test]
     fn a_slice_that_never_ends_changes_no_count() {
-        sliced_default();
+        sliced_default(Budget::DEFAULT.slice(SLICE));
         let ((), polls) = EXECUTOR.race(count_polls(thousand_iterations()), async {});
         assert_eq!(polls, forced_yields(1000) + 1);
     }

@@ -5,7 +5,7 @@
 //! of its own and looks only at their sites.
 
 use coop_core::{SiteStats, cooperative, sites};
-use coop_test_support::{count_yields_on_fresh_thread, forced_yields, on_fresh_thread};
+use coop_test_support::{column_of, count_yields_on_fresh_thread, forced_yields, on_fresh_thread};
 
 /// This file, to check that the lines below are where the loops are.
 const SOURCE: &str = include_str!("macro_sites.rs");
@@ -42,18 +42,6 @@ fn sites_of(function: &str) -> Vec<SiteStats> {
         .collect()
 }
 
-/// The 1-based column of `keyword` on `line` of this file.
-fn column_of(keyword: &str, line: u32) -> u32 {
-    let text = SOURCE
-        .lines()
-        .nth(line as usize - 1)
-        .expect("the line exists");
-    let column = text
-        .find(keyword)
-        .unwrap_or_else(|| panic!("`{keyword}` on line {line}: {text}"));
-    u32::try_from(column).unwrap() + 1
-}
-
 #[test]
 fn sites_name_exactly_the_hot_loop_with_its_forced_yields() {
     let (_, yields) = count_yields_on_fresh_thread(|| one_hot_one_cold(10_000));
@@ -68,7 +56,7 @@ fn sites_name_exactly_the_hot_loop_with_its_forced_yields() {
     assert_eq!(hot.file(), file!());
     assert_eq!(
         (hot.line(), hot.column()),
-        (HOT_LINE, column_of("for ", HOT_LINE))
+        (HOT_LINE, column_of(SOURCE, "for ", HOT_LINE))
     );
     assert_eq!(hot.forced_yields(), 78);
     assert_eq!(hot.time_slice_yields(), 0);
@@ -81,7 +69,7 @@ fn sites_name_exactly_the_hot_loop_with_its_forced_yields() {
         )
     );
     // The cold loop is where this file says it is, and it has no site: it never forced.
-    assert_eq!(column_of("while ", COLD_LINE), 5);
+    assert_eq!(column_of(SOURCE, "while ", COLD_LINE), 5);
 }
 
 #[test]
@@ -95,7 +83,7 @@ fn counts_add_up_across_threads() {
     assert_eq!(found.len(), 1);
     assert_eq!(
         (found[0].line(), found[0].column()),
-        (SHARED_LINE, column_of("for ", SHARED_LINE))
+        (SHARED_LINE, column_of(SOURCE, "for ", SHARED_LINE))
     );
     assert_eq!(found[0].forced_yields(), 4 * forced_yields(1000));
 }

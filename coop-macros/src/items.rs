@@ -1,0 +1,120 @@
+//! The item shapes coop's attributes apply to, listed once: an `async fn` (or a fn with async
+//! code), an `impl` block, a trait, an inline module. Everything that depends on an item's
+//! shape asks here: its attributes, the fns an attribute on it reaches, how errors name it.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Attribute, Block, ImplItem, Item, ItemMod, Signature, TraitItem};
+
+use crate::attrs::CoopAttr;
+
+/// The outer attributes of an item of a shape coop's attributes apply to; `None` for any other
+/// item.
+pub(crate) fn attrs_mut(item: &mut Item) -> Option<&mut Vec<Attribute>> {
+    match item {
+        Item::Fn(f) => Some(&mut f.attrs),
+        Item::Impl(block) => Some(&mut block.attrs),
+        Item::Trait(block) => Some(&mut block.attrs),
+        Item::Mod(module) => Some(&mut module.attrs),
+        _ => None,
+    }
+}
+
+/// What an attribute written on an item reaches inside it.
+pub(crate) enum Reached<'a> {
+    /// A fn with a body (a `const fn` too: the caller decides).
+    Fn(&'a mut Signature, &'a mut Block),
+    /// A method or nested item with `#[cooperative]` or `#[unconstrained]` of its own: its own
+    /// attribute decides for it, and expands after this one.
+    OwnAttribute,
+    /// `mod name;`: its items are in another file, which an attribute cannot see.
+    OutOfLineModule(&'a ItemMod),
+}
+
+/// Hands `visit` everything an attribute on `item` reaches, in source order: the fn itself; each
+/// method with a body of an `impl` block or trait; the items of an inline module, recursively.
+/// The first error `visit` returns ends the traversal.
+pub(crate) fn for_each_fn(
+    item: &mut Item,
+    visit: &mut dyn FnMut(Reached<'_>) -> syn::Result<()>,
+) -> syn::Result<()> {
+    reach(item, true, visit)
+}
+
+/// `top`: `item` is the annotated item itself, whose own attribute is the one expanding.
+fn reach(
+    item: &mut Item,
+    top: bool,
+    visit: &mut dyn FnMut(Reached<'_>) -> syn::Result<()>,
+) -> syn::Result<()> {
+    if !top && attrs_mut(item).is_some_and(|attrs| CoopAttr::any_in(attrs)) {
+        return visit(Reached::OwnAttribute);
+    }
+    match item {
+        Item::Fn(f) => visit(Reached::Fn(&mut f.sig, &mut f.block)),
+        Item::Impl(block) => {
+            for item in &mut block.items {
+                if let ImplItem::Fn(f) = item {
+                    if CoopAttr::any_in(&f.attrs) {
+                        visit(Reached::OwnAttribute)?;
+                    } else {
+                        visit(Reached::Fn(&mut f.sig, &mut f.block))?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        Item::Trait(block) => {
+            for item in &mut block.items {
+                if let TraitItem::Fn(f) = item {
+                    if CoopAttr::any_in(&f.attrs) {
+                        visit(Reached::OwnAttribute)?;
+                    } else if let Some(body) = &mut f.default {
+                        visit(Reached::Fn(&mut f.sig, body))?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        Item::Mod(module) => match &mut module.content {
+            Some((_, items)) => {
+                for item in items {
+                    reach(item, false, visit)?;
+                }
+                Ok(())
+            }
+            None => visit(Reached::OutOfLineModule(module)),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// Where "found no async code" points, and how it says where it looked.
+pub(crate) fn searched(item: &Item) -> (Span, &'static str) {
+    match item {
+        Item::Fn(f) => (f.sig.fn_token.span, "here"),
+        Item::Impl(block) => (block.impl_token.span, "in this `impl` block"),
+        Item::Trait(block) => (block.trait_token.span, "in this trait"),
+        Item::Mod(module) => (module.mod_token.span, "in this module"),
+        other => (other.span(), "here"),
+    }
+}
+
+/// The span of the keyword that says what kind of item this is, for "does not apply" errors.
+pub(crate) fn keyword_span(item: &Item) -> Span {
+    match item {
+        Item::Const(i) => i.const_token.span,
+        Item::Enum(i) => i.enum_token.span,
+        Item::ExternCrate(i) => i.extern_token.span,
+        Item::ForeignMod(i) => i.abi.extern_token.span,
+        Item::Macro(i) => i.mac.path.span(),
+        Item::Mod(i) => i.mod_token.span,
+        Item::Static(i) => i.static_token.span,
+        Item::Struct(i) => i.struct_token.span,
+        Item::TraitAlias(i) => i.trait_token.span,
+        Item::Type(i) => i.type_token.span,
+        Item::Union(i) => i.union_token.span,
+        Item::Use(i) => i.use_token.span,
+        other => other.span(),
+    }
+}
