@@ -92,7 +92,7 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                     variant!("per_iteration", cooperative_per_iteration::<$steps>),
                     // The per-unit spend alone: a thread-local with `std`, an atomic word
                     // without (`--no-default-features`).
-                    variant!("per_iteration_no_yield", |n, seed| never_yielding(
+                    variant!("per_iteration_no_yield", |n, seed| with_room(
                         cooperative_per_iteration::<$steps>(n, seed)
                     )),
                     variant!("tokio_consume_budget", tokio_consume_budget::<$steps>),
