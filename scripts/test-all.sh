@@ -21,6 +21,13 @@ cargo test -p coop-core --all-features
 echo "== the executor matrix and the other integration tests with coop-core's tokio bridge on"
 cargo test -p coop-tests --features tokio-bridge --tests
 
+echo "== coop-core without std: the embassy package alone (nothing in its graph asks for std)"
+# In the workspace run above, other members unify coop-core's `std` feature in; here it is off,
+# and COOP_EXPECT_NO_STD makes the tests check that the build they run against is the one
+# without `std` (one budget per program).
+cargo build -p coop-core --no-default-features
+COOP_EXPECT_NO_STD=1 cargo test -p coop-embassy
+
 echo "== yield points compiled out (--cfg coop_disable)"
 target_dir="${CARGO_TARGET_DIR:-target}/coop-disable"
 RUSTFLAGS="--cfg coop_disable" CARGO_TARGET_DIR="$target_dir" \

@@ -18,6 +18,10 @@
 //! `cooperative_no_yield` runs in a coop scope with room for every unit (`with_room`), in both
 //! builds. The `slice` set compares a scope of 128 units with and
 //! without a 1 ms time slice.
+//!
+//! `--no-default-features` builds coop-core without `std` (tables `interleaved/no_std`): the
+//! per-unit spend is then a relaxed load and store of one atomic word, the slow path takes
+//! critical sections. `per_iteration_no_yield` times that spend alone.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -86,6 +90,11 @@ fn set(name: &str) -> Vec<(String, Vec<(&'static str, Hot)>)> {
                         cooperative::<$steps>(n, seed)
                     )),
                     variant!("per_iteration", cooperative_per_iteration::<$steps>),
+                    // The per-unit spend alone: a thread-local with `std`, an atomic word
+                    // without (`--no-default-features`).
+                    variant!("per_iteration_no_yield", |n, seed| with_room(
+                        cooperative_per_iteration::<$steps>(n, seed)
+                    )),
                     variant!("tokio_consume_budget", tokio_consume_budget::<$steps>),
                     variant!("yield_now_every_128", yield_now_every_128::<$steps>),
                 ],

@@ -154,16 +154,19 @@ pub async fn with_room<F: Future>(fut: F) -> F::Output {
 }
 
 /// Which build a benchmark measures, for its tables: `compiled_out` (`--cfg coop_disable`),
-/// `bridge_on` (the `tokio-bridge` feature) or `bridge_off`.
+/// `bridge_on` (the `tokio-bridge` feature), `no_std` (coop-core without `std`:
+/// `--no-default-features`) or `bridge_off`.
 ///
 /// ```
-/// assert!(["compiled_out", "bridge_on", "bridge_off"].contains(&coop_benches::build_name()));
+/// assert!(["compiled_out", "bridge_on", "bridge_off", "no_std"].contains(&coop_benches::build_name()));
 /// ```
 pub fn build_name() -> &'static str {
     if cfg!(coop_disable) {
         "compiled_out"
     } else if cfg!(feature = "tokio-bridge") {
         "bridge_on"
+    } else if !cfg!(feature = "std") {
+        "no_std"
     } else {
         "bridge_off"
     }

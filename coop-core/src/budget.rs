@@ -2,10 +2,10 @@
 //! before a yield point forces it to yield; and the process default that scopes and the
 //! ambient budget start from.
 
-use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 
 use crate::clock::nanos;
+use crate::platform::Counter;
 
 /// Units of budget a task gets per poll by default: what [`Budget::DEFAULT`] holds.
 ///
@@ -149,9 +149,9 @@ impl From<u16> for Budget {
     }
 }
 
-/// The process default, packed so that one relaxed load reads it whole: the units in the low
+/// The process default, packed so that one read gets it whole: the units in the low
 /// 16 bits, the slice above them (0: none; otherwise nanoseconds plus one, saturating).
-static DEFAULT: AtomicU64 = AtomicU64::new(pack(Budget::DEFAULT));
+static DEFAULT: Counter = Counter::new(pack(Budget::DEFAULT));
 
 /// Slices are stored in 48 bits: up to about 78 hours.
 const SLICE_BITS: u32 = 48;
@@ -203,7 +203,7 @@ const fn unpack(packed: u64) -> Budget {
 /// set_default_budget(Budget::DEFAULT);
 /// ```
 pub fn set_default_budget(budget: impl Into<Budget>) {
-    DEFAULT.store(pack(budget.into()), Ordering::Relaxed);
+    DEFAULT.set(pack(budget.into()));
 }
 
 /// The process default budget: [`Budget::DEFAULT`] unless [`set_default_budget`] changed it.
@@ -212,7 +212,7 @@ pub fn set_default_budget(budget: impl Into<Budget>) {
 /// assert_eq!(coop_core::default_budget(), coop_core::Budget::DEFAULT);
 /// ```
 pub fn default_budget() -> Budget {
-    unpack(DEFAULT.load(Ordering::Relaxed))
+    unpack(DEFAULT.get())
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
-//! The clock time slices are measured with: `std::time::Instant` unless another is installed.
+//! The clock time slices are measured with: `std::time::Instant` unless another is installed
+//! (without `std`, none until one is installed).
 //!
 //! Only the slow path of a yield point reads it, once per check interval, so its cost is paid
 //! once every few units at most, and never by a budget without a time slice.
 
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use core::time::Duration;
 
-/// The installed clock, if any; `Instant` otherwise.
-static CLOCK: OnceLock<fn() -> Duration> = OnceLock::new();
+use crate::platform::{Once, default_clock};
+
+/// The installed clock, if any; the platform's otherwise.
+static CLOCK: Once<fn() -> Duration> = Once::new();
 
 /// Installs the clock that time slices are measured with, process-wide: a function returning
 /// the time elapsed since any fixed point of its choosing, never going backwards on a thread.
@@ -16,6 +18,14 @@ static CLOCK: OnceLock<fn() -> Duration> = OnceLock::new();
 /// run on a target where `Instant` is not available, or to drive time slices by hand in tests.
 /// Only the first clock installed counts: `Err` gives back a clock that came too late. Install
 /// it before the first time slice is in use; readings taken before come from `Instant`.
+///
+/// Without the `std` feature there is no default clock: until one is installed, a time slice
+/// never ends (its units still do). On embassy, install embassy's clock first thing in `main`
+/// (`examples/embassy.rs` in the repository runs this line):
+///
+/// ```ignore
+/// coop_core::set_clock(|| Duration::from_micros(embassy_time::Instant::now().as_micros())).ok();
+/// ```
 ///
 /// The clock is read on one thread at a time per budget, so a clock that keeps one time per
 /// thread (a manual clock in a thread-local, as below) is enough.
@@ -57,15 +67,9 @@ pub fn set_clock(now: fn() -> Duration) -> Result<(), fn() -> Duration> {
 pub(crate) fn now_nanos() -> u64 {
     let now = match CLOCK.get() {
         Some(clock) => clock(),
-        None => since_first_reading(),
+        None => default_clock().unwrap_or(Duration::ZERO),
     };
     nanos(now)
-}
-
-/// The default clock: the time since this process first read it.
-fn since_first_reading() -> Duration {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    EPOCH.get_or_init(Instant::now).elapsed()
 }
 
 /// `d` in nanoseconds, saturating at `u64::MAX` (about 584 years).

@@ -1,18 +1,17 @@
 //! The process-wide counts of forced yields and their `tracing` events: touched only on the
 //! slow path, once per exhaustion.
 
-use core::sync::atomic::{AtomicU64, Ordering};
-
+use crate::platform::Counter;
 use crate::sites::{self, SiteRef};
 
-static FORCED_YIELDS: AtomicU64 = AtomicU64::new(0);
-static TIME_SLICE_YIELDS: AtomicU64 = AtomicU64::new(0);
+static FORCED_YIELDS: Counter = Counter::new(0);
+static TIME_SLICE_YIELDS: Counter = Counter::new(0);
 
 /// Counts one exhaustion; `time_slice`: its slice, not its units, ended the budget.
 pub(crate) fn record(time_slice: bool) {
-    FORCED_YIELDS.fetch_add(1, Ordering::Relaxed);
+    FORCED_YIELDS.add(1);
     if time_slice {
-        TIME_SLICE_YIELDS.fetch_add(1, Ordering::Relaxed);
+        TIME_SLICE_YIELDS.add(1);
     }
 }
 
@@ -31,7 +30,7 @@ pub(crate) fn record(time_slice: bool) {
 /// assert!(coop_core::forced_yield_count() > before);
 /// ```
 pub fn forced_yield_count() -> u64 {
-    FORCED_YIELDS.load(Ordering::Relaxed)
+    FORCED_YIELDS.get()
 }
 
 /// How many of the [`forced_yield_count`] yields, process-wide, a time slice forced: the budget
@@ -54,7 +53,7 @@ pub fn forced_yield_count() -> u64 {
 /// assert!(time_slice_yield_count() > before);
 /// ```
 pub fn time_slice_yield_count() -> u64 {
-    TIME_SLICE_YIELDS.load(Ordering::Relaxed)
+    TIME_SLICE_YIELDS.get()
 }
 
 /// Reports a forced yield as one `trace`-level event (target `coop`) with the `tracing`

@@ -14,7 +14,8 @@
 //! - a hand-written `poll_proceed` keeps no memory of its yield: its call site refused a second
 //!   time during one exhaustion refills.
 //!
-//! It imports nothing from the crate: the state module passes in the waker and the site's key.
+//! It imports nothing from the crate but `platform`, where its state lives: the state module
+//! passes in the waker and the site's key.
 
 use core::cell::Cell;
 use core::task::Waker;
@@ -30,13 +31,11 @@ struct Exhaustion {
     refused: u64,
 }
 
-thread_local! {
-    static LAST: Cell<Exhaustion> = const {
-        Cell::new(Exhaustion {
-            number: 0,
-            holder: None,
-            refused: 0,
-        })
+crate::platform::local! {
+    static LAST: Exhaustion = Exhaustion {
+        number: 0,
+        holder: None,
+        refused: 0,
     };
 }
 

@@ -256,6 +256,9 @@
 //!
 //! # Features
 //!
+//! - `std` (default): the budget per thread, `std::time::Instant` as the default clock,
+//!   [`sites`] and [`report`]. Without it the crate is `#![no_std]` and needs no allocator: see
+//!   "Without `std`" below.
 //! - `macros` (default): re-exports `#[cooperative]` and `#[unconstrained]`. The attributes and
 //!   the future wrappers share names in separate namespaces, so `use coop_core::cooperative;`
 //!   brings both.
@@ -270,7 +273,8 @@
 //!   the feature. Inside an executor nested in a tokio task, the ambient budget is still the
 //!   tokio task's, whose forced yields tokio wakes only after that task's poll: give the nested
 //!   executor's tasks a scope ([`budgeted`]) there.
-//! - `tracing`: one `trace`-level event (target `coop`) per forced yield.
+//! - `tracing`: one `trace`-level event (target `coop`) per forced yield. `tokio` and `tracing`
+//!   turn `std` on.
 //! - `futures-core`: `cooperative(stream)` is a `futures_core::Stream`: one unit per item.
 //! - `test-util`: hooks for coop's own tests and benchmarks ([`test_util`]); no stability
 //!   promise.
@@ -286,10 +290,39 @@
 //! program; a `cfg` is set only by whoever builds the final binary, for a measurement or a
 //! known-single-task program, and cannot leak in through a dependency.
 //!
+//! # Without `std` (embedded, embassy)
+//!
+//! `coop-core = { version = "0.1", default-features = false, features = ["macros"] }` builds a
+//! `#![no_std]` crate, without `alloc`. Everything you write stays the same: the attributes,
+//! [`consume_budget`], [`poll_proceed`], the scopes, the wrappers, [`Budget`]. What changes:
+//!
+//! - **One budget per program**, not per thread: the state of the running code's budget is
+//!   one atomic word, spent with a relaxed load and a relaxed store (no compare-and-swap, so
+//!   `thumbv6m` works as well as `thumbv7em`; no critical section per unit). The rest (a time
+//!   slice's reserve, the counters, the sites) is read on the slow path only, inside a
+//!   `critical-section`; the program links an implementation, as every embassy program does.
+//! - **Interrupt executors**: a higher-priority executor's task preempts a lower one in the
+//!   middle of its poll. A scope saves the budget on entry and restores it on exit, and
+//!   interrupts nest last in, first out, so code running in a scope hands the preempted task its
+//!   budget back exactly as it found it, even between the load and the store of a unit. Run the
+//!   tasks of every executor above the lowest priority in a scope: [`budgeted`] inside each
+//!   task (a budget per task poll), or `coop_core::budget(|| executor.on_interrupt())` in the
+//!   interrupt handler (one budget per run of that executor). Code that runs in an interrupt
+//!   outside any scope spends, and refills, the budget of the task it preempted.
+//! - **One core**: two cores running coop code at once do not nest and share the one budget.
+//!   Run coop's yield points on one core (or keep `std`, where the budget is per thread).
+//! - **Time slices** read the clock [`set_clock`] installs; there is no default, and until one
+//!   is installed a slice never ends (units still do). On embassy:
+//!   `coop_core::set_clock(|| Duration::from_micros(embassy_time::Instant::now().as_micros()))`.
+//! - **Sites** live in fixed tables (32 hand-written call sites, 64 `#[cooperative]` yield
+//!   points); [`write_report`] writes the table to any `core::fmt::Write`. A budget's number,
+//!   which makes a late refund go to the budget that charged it, repeats every 8192 budgets.
+//!
 //! # Thread-local teardown
 //!
-//! The budget is a thread-local without a destructor. Nothing here panics during thread-local
+//! With `std` the budget is a thread-local without a destructor. Nothing here panics during thread-local
 //! teardown: a budget that cannot be read counts as unconstrained.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
@@ -300,6 +333,7 @@ mod budget;
 mod clock;
 mod counts;
 mod exhaustion;
+mod platform;
 mod scope;
 mod sites;
 mod slice;
@@ -321,7 +355,9 @@ pub use budget::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
 pub use clock::set_clock;
 pub use counts::{forced_yield_count, time_slice_yield_count};
 pub use scope::{budget, with_budget, with_unconstrained};
-pub use sites::{SiteStats, report, sites};
+pub use sites::{SiteStats, write_report};
+#[cfg(feature = "std")]
+pub use sites::{report, sites};
 pub use state::has_budget_remaining;
 pub use wrappers::{
     Budgeted, Coop, Cooperable, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,

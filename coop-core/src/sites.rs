@@ -1,60 +1,106 @@
 //! Which yield point forced the yields: a [`Site`] per yield point, counted on the slow path.
 //!
 //! `#[cooperative]` puts a `static` [`Site`] beside each yield point it inserts, touched only when
-//! that yield point forces a yield. Hand-written yield points ([`consume_budget`],
-//! [`poll_proceed`], [`cooperative`](fn@crate::cooperative)) know their caller's
-//! `Location` instead; a location gets its `Site` in a fixed table the first time it forces a
-//! yield, found again without a lock or an allocation. A site joins the process-wide list on
-//! its first forced yield, the only time the list's lock is taken.
+//! that yield point forces a yield; it joins the list of sites on its first forced yield, the
+//! only time the list's lock is taken. Hand-written yield points ([`consume_budget`],
+//! [`poll_proceed`], [`cooperative`](fn@crate::cooperative)) know their caller's `Location`
+//! instead; a place in the source gets a slot of a fixed table the first time it forces a
+//! yield, found again without a lock or an allocation (with `std`). Both tables are bounded
+//! without `std` (see `platform`); a yield point beyond them is counted by
+//! [`forced_yield_count`](crate::forced_yield_count) only.
 //!
 //! [`consume_budget`]: crate::consume_budget
 //! [`poll_proceed`]: crate::poll_proceed
 
-use core::fmt;
+use core::cmp::Ordering;
+use core::fmt::{self, Write as _};
 use core::panic::Location;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::time::Duration;
-use std::sync::{Mutex, OnceLock, PoisonError};
+
+use crate::platform::{CALLER_SITES, Counter, Flag, Guarded, List, Once};
+
+/// What a yield point forced: the counters every site keeps.
+#[derive(Debug)]
+struct Counts {
+    forced_yields: Counter,
+    time_slice_yields: Counter,
+    /// Nanoseconds.
+    longest_slice: Counter,
+}
+
+impl Counts {
+    const fn new() -> Counts {
+        Counts {
+            forced_yields: Counter::new(0),
+            time_slice_yields: Counter::new(0),
+            longest_slice: Counter::new(0),
+        }
+    }
+
+    fn record(&self, time_slice: bool, slice: Option<u64>) {
+        self.forced_yields.add(1);
+        if time_slice {
+            self.time_slice_yields.add(1);
+        }
+        if let Some(slice) = slice {
+            self.longest_slice.max(slice);
+        }
+    }
+
+    fn stats(&self, place: Place) -> SiteStats {
+        SiteStats {
+            file: place.file,
+            line: place.line,
+            column: place.column,
+            function: place.function,
+            forced_yields: self.forced_yields.get(),
+            time_slice_yields: self.time_slice_yields.get(),
+            longest_slice: Duration::from_nanos(self.longest_slice.get()),
+        }
+    }
+}
+
+/// Where a yield point is in the source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Place {
+    file: &'static str,
+    line: u32,
+    column: u32,
+    function: &'static str,
+}
+
+impl Place {
+    fn of(location: &'static Location<'static>) -> Place {
+        Place {
+            file: location.file(),
+            line: location.line(),
+            column: location.column(),
+            function: "",
+        }
+    }
+}
 
 /// A yield point's place in the source, and what it forced. Not public API: the expansion of
 /// `#[cooperative]` builds one per yield point.
 #[derive(Debug)]
 pub struct Site {
-    file: &'static str,
-    line: u32,
-    column: u32,
-    function: &'static str,
-    forced_yields: AtomicU64,
-    time_slice_yields: AtomicU64,
-    /// Nanoseconds.
-    longest_slice: AtomicU64,
-    registered: AtomicBool,
+    place: Place,
+    counts: Counts,
+    registered: Flag,
 }
 
 impl Site {
     /// A site that has forced nothing yet; `function` is empty where it is not known.
     pub const fn new(file: &'static str, line: u32, column: u32, function: &'static str) -> Site {
         Site {
-            file,
-            line,
-            column,
-            function,
-            forced_yields: AtomicU64::new(0),
-            time_slice_yields: AtomicU64::new(0),
-            longest_slice: AtomicU64::new(0),
-            registered: AtomicBool::new(false),
-        }
-    }
-
-    fn stats(&self) -> SiteStats {
-        SiteStats {
-            file: self.file,
-            line: self.line,
-            column: self.column,
-            function: self.function,
-            forced_yields: self.forced_yields.load(Ordering::Relaxed),
-            time_slice_yields: self.time_slice_yields.load(Ordering::Relaxed),
-            longest_slice: Duration::from_nanos(self.longest_slice.load(Ordering::Relaxed)),
+            place: Place {
+                file,
+                line,
+                column,
+                function,
+            },
+            counts: Counts::new(),
+            registered: Flag::new(),
         }
     }
 }
@@ -77,79 +123,109 @@ impl SiteRef {
             SiteRef::None => 0,
         }
     }
-
-    /// The site itself; `None` only when the table of caller sites is full.
-    fn site(self) -> Option<&'static Site> {
-        match self {
-            SiteRef::Static(site) => Some(site),
-            SiteRef::Caller(location) => caller_site(location),
-            SiteRef::None => None,
-        }
-    }
 }
 
 /// Counts a forced yield at `site`: by the slice (`time_slice`) or by the units, `slice` after
 /// its budget's slice started (when the clock was read). Registers the site the first time.
 pub(crate) fn record(site: SiteRef, time_slice: bool, slice: Option<u64>) {
-    let Some(site) = site.site() else { return };
-    site.forced_yields.fetch_add(1, Ordering::Relaxed);
-    if time_slice {
-        site.time_slice_yields.fetch_add(1, Ordering::Relaxed);
-    }
-    if let Some(slice) = slice {
-        site.longest_slice.fetch_max(slice, Ordering::Relaxed);
-    }
-    if !site.registered.load(Ordering::Relaxed) && !site.registered.swap(true, Ordering::AcqRel) {
-        registry().push(site);
+    match site {
+        SiteRef::Static(site) => {
+            site.counts.record(time_slice, slice);
+            if site.registered.set_first() {
+                // A full table leaves the site counted by the process only.
+                let _ = REGISTRY.with(|list| list.push(site));
+            }
+        }
+        SiteRef::Caller(location) => {
+            if let Some(slot) = caller_slot(location) {
+                slot.counts.record(time_slice, slice);
+            }
+        }
+        SiteRef::None => {}
     }
 }
 
 /// The fields the `tracing` event reports.
 pub(crate) fn describe(site: SiteRef) -> (&'static str, u32, &'static str) {
     match site {
-        SiteRef::Static(site) => (site.file, site.line, site.function),
+        SiteRef::Static(site) => (site.place.file, site.place.line, site.place.function),
         SiteRef::Caller(location) => (location.file(), location.line(), ""),
         SiteRef::None => ("", 0, ""),
     }
 }
 
-fn registry() -> std::sync::MutexGuard<'static, Vec<&'static Site>> {
-    static REGISTRY: Mutex<Vec<&'static Site>> = Mutex::new(Vec::new());
-    // A panic while pushing leaves a valid list.
-    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+/// The `#[cooperative]` sites that forced a yield, in the order of their first.
+static REGISTRY: Guarded<List<&'static Site>> = Guarded::new(List::new());
+
+/// A hand-written yield point's place, claimed the first time it forces a yield, and its counts.
+struct CallerSlot {
+    location: Once<&'static Location<'static>>,
+    counts: Counts,
 }
 
-/// How many distinct hand-written yield points can have a site; the ones beyond are counted
-/// only by [`forced_yield_count`](crate::forced_yield_count).
-const CALLER_SITES: usize = 1024;
+static CALLERS: [CallerSlot; CALLER_SITES] = [const {
+    CallerSlot {
+        location: Once::new(),
+        counts: Counts::new(),
+    }
+}; CALLER_SITES];
 
-/// How many slots a location may look at: finding its site, or finding that it has none, takes
-/// at most this many probes however full the table is.
+/// How many slots a place may look at: finding its slot, or finding that it has none, takes at
+/// most this many probes however full the table is.
 const PROBES: usize = 8;
 
-static CALLERS: [OnceLock<Site>; CALLER_SITES] = [const { OnceLock::new() }; CALLER_SITES];
+/// The slot of a hand-written yield point's caller: open addressing on the place, each slot
+/// claimed once, at most [`PROBES`] slots looked at. Codegen may copy a `Location`; the copies
+/// hash alike and share the slot.
+fn caller_slot(location: &'static Location<'static>) -> Option<&'static CallerSlot> {
+    let place = Place::of(location);
+    let hash = (place.line as usize)
+        .wrapping_mul(31)
+        .wrapping_add(place.column as usize);
+    (0..PROBES)
+        .map(|probe| &CALLERS[(hash + probe) % CALLER_SITES])
+        .find(|slot| Place::of(slot.location.get_or_init(|| location)) == place)
+}
 
-/// The site of a hand-written yield point's caller: open addressing on the location, each slot
-/// set once, so finding a site that exists takes no lock, and at most [`PROBES`] slots are
-/// looked at.
-fn caller_site(location: &'static Location<'static>) -> Option<&'static Site> {
-    let same = |site: &Site| {
-        site.line == location.line()
-            && site.column == location.column()
-            && site.file == location.file()
-    };
-    // The location's address is its hash: one per call site, usually. Where codegen copies one,
-    // the copies find slots of their own, and `sites` adds them up.
-    let start = (core::ptr::from_ref(location) as usize >> 3) % CALLER_SITES;
-    for probe in 0..PROBES {
-        let slot = &CALLERS[(start + probe) % CALLER_SITES];
-        let site =
-            slot.get_or_init(|| Site::new(location.file(), location.line(), location.column(), ""));
-        if same(site) {
-            return Some(site);
+/// Every site that forced a yield, each place (file, line, column, fn) once: two
+/// `#[cooperative]` sites with one place (the loops of a fn a `macro_rules!` generates) are
+/// added up. The registry's lock is taken and released for each entry read, so `f` may run
+/// while other threads record.
+fn for_each_site(mut f: impl FnMut(SiteStats)) {
+    for slot in &CALLERS {
+        // Caller slots are one per place already.
+        if let Some(location) = slot.location.get() {
+            f(slot.counts.stats(Place::of(location)));
         }
     }
-    None
+    let registered = |index: usize| REGISTRY.with(|list| list.get(index));
+    let mut index = 0;
+    while let Some(site) = registered(index) {
+        let first = (0..index)
+            .all(|earlier| registered(earlier).is_none_or(|seen| seen.place != site.place));
+        if first {
+            let mut total = site.counts.stats(site.place);
+            let mut later = index + 1;
+            while let Some(other) = registered(later) {
+                if other.place == site.place {
+                    let other = other.counts.stats(other.place);
+                    total.forced_yields += other.forced_yields;
+                    total.time_slice_yields += other.time_slice_yields;
+                    total.longest_slice = total.longest_slice.max(other.longest_slice);
+                }
+                later += 1;
+            }
+            f(total);
+        }
+        index += 1;
+    }
+}
+
+/// The order [`sites`] lists them in: most forced yields first, then by place.
+fn rank(a: &SiteStats, b: &SiteStats) -> Ordering {
+    b.forced_yields.cmp(&a.forced_yields).then_with(|| {
+        (a.file, a.line, a.column, a.function).cmp(&(b.file, b.line, b.column, b.function))
+    })
 }
 
 /// What one yield point forced, as [`sites`] reports it.
@@ -286,7 +362,9 @@ impl fmt::Display for SiteStats {
 ///   location, in a table of 1024 slots where each call site may take one of 8: a call site
 ///   that finds its 8 taken (certain past 1024 call sites, possible before) is counted by
 ///   [`forced_yield_count`](crate::forced_yield_count) only. Looking a call site up costs at
-///   most 8 probes either way.
+///   most 8 probes either way;
+/// - without `std` (where [`write_report`] lists them, as there is no `Vec`), the tables hold 32
+///   hand-written call sites and 64 `#[cooperative]` yield points.
 ///
 /// ```
 /// use coop_core::cooperative;
@@ -303,53 +381,124 @@ impl fmt::Display for SiteStats {
 ///     .unwrap();
 /// assert_eq!((hot.column(), hot.forced_yields()), (5, 7));
 /// ```
+#[cfg(feature = "std")]
 pub fn sites() -> Vec<SiteStats> {
-    let mut sites: Vec<SiteStats> = Vec::new();
-    for site in registry().iter().map(|site| site.stats()) {
-        // One place in the source may have two sites (a location codegen copied): one entry.
-        let key = |s: &SiteStats| (s.file, s.line, s.column, s.function);
-        match sites.iter_mut().find(|seen| key(seen) == key(&site)) {
-            Some(seen) => {
-                seen.forced_yields += site.forced_yields;
-                seen.time_slice_yields += site.time_slice_yields;
-                seen.longest_slice = seen.longest_slice.max(site.longest_slice);
-            }
-            None => sites.push(site),
-        }
-    }
-    sites.sort_by(|a, b| {
-        b.forced_yields
-            .cmp(&a.forced_yields)
-            .then_with(|| (a.file, a.line, a.column).cmp(&(b.file, b.line, b.column)))
-    });
+    let mut sites = Vec::new();
+    for_each_site(|site| sites.push(site));
+    sites.sort_by(rank);
     sites
 }
 
 /// The top `n` of [`sites`] as a table: forced yields, of which by time slices, the longest
-/// slice measured, and the place.
+/// slice measured, and the place. [`write_report`] writes the same table without a heap.
 ///
 /// ```
 /// print!("{}", coop_core::report(10));
 /// assert!(coop_core::report(0).starts_with("forced yields"));
 /// ```
+#[cfg(feature = "std")]
 pub fn report(n: usize) -> String {
-    use fmt::Write as _;
-    let mut out = String::from("forced yields  by time slice  longest slice  yield point\n");
-    for site in sites().into_iter().take(n) {
-        let longest = if site.longest_slice.is_zero() {
-            String::from("-")
-        } else {
-            format!("{:.2?}", site.longest_slice)
-        };
-        let _ = write!(
-            out,
-            "{:>13}  {:>13}  {:>13}  {}:{}:{}",
-            site.forced_yields, site.time_slice_yields, longest, site.file, site.line, site.column
-        );
-        if !site.function.is_empty() {
-            let _ = write!(out, " in {}", site.function);
-        }
-        out.push('\n');
-    }
+    let mut out = String::new();
+    // Writing to a `String` cannot fail.
+    let _ = write_report(&mut out, n);
     out
+}
+
+/// Writes the top `n` sites (most forced yields first) to `out` as a table: forced yields, of
+/// which by time slices, the longest slice measured, and the place. It allocates nothing, so it
+/// works without `std`: a UART, a `defmt` adapter or a fixed buffer can take it.
+///
+/// ```
+/// use core::fmt::Write;
+///
+/// /// A fixed buffer, as a target without a heap would have.
+/// struct Buffer {
+///     bytes: [u8; 512],
+///     len: usize,
+/// }
+///
+/// impl Write for Buffer {
+///     fn write_str(&mut self, s: &str) -> core::fmt::Result {
+///         let end = self.len + s.len();
+///         self.bytes.get_mut(self.len..end).ok_or(core::fmt::Error)?.copy_from_slice(s.as_bytes());
+///         self.len = end;
+///         Ok(())
+///     }
+/// }
+///
+/// let mut out = Buffer { bytes: [0; 512], len: 0 };
+/// coop_core::write_report(&mut out, 3).unwrap();
+/// assert!(out.bytes.starts_with(b"forced yields"));
+/// ```
+pub fn write_report(out: &mut impl fmt::Write, n: usize) -> fmt::Result {
+    out.write_str("forced yields  by time slice  longest slice  yield point\n")?;
+    // The top `n` in rank order, without a list to sort: each row is the best site ranked after
+    // the previous row.
+    let mut previous: Option<SiteStats> = None;
+    for _ in 0..n {
+        let mut best: Option<SiteStats> = None;
+        for_each_site(|site| {
+            let after_previous = previous
+                .as_ref()
+                .is_none_or(|previous| rank(previous, &site) == Ordering::Less);
+            let before_best = best
+                .as_ref()
+                .is_none_or(|best| rank(&site, best) == Ordering::Less);
+            if after_previous && before_best {
+                best = Some(site);
+            }
+        });
+        let Some(site) = best else { break };
+        write_row(out, &site)?;
+        previous = Some(site);
+    }
+    Ok(())
+}
+
+/// One row of [`write_report`]'s table.
+fn write_row(out: &mut impl fmt::Write, site: &SiteStats) -> fmt::Result {
+    let mut longest = Cell13::default();
+    if site.longest_slice.is_zero() {
+        longest.write_str("-")?;
+    } else {
+        // A duration too long for the column is cut, not an error.
+        let _ = write!(longest, "{:.2?}", site.longest_slice);
+    }
+    write!(
+        out,
+        "{:>13}  {:>13}  {:>13}  {}:{}:{}",
+        site.forced_yields,
+        site.time_slice_yields,
+        longest.as_str(),
+        site.file,
+        site.line,
+        site.column
+    )?;
+    if !site.function.is_empty() {
+        write!(out, " in {}", site.function)?;
+    }
+    out.write_str("\n")
+}
+
+/// A column's text, formatted on the stack so that it can be right-aligned without a heap.
+#[derive(Default)]
+struct Cell13 {
+    bytes: [u8; 13],
+    len: usize,
+}
+
+impl Cell13 {
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("?")
+    }
+}
+
+impl fmt::Write for Cell13 {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let room = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
+        room.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }

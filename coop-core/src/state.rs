@@ -1,7 +1,8 @@
 //! The thread's budget: the state every yield point spends, and the scopes that set it.
 //!
-//! One `Cell` per thread holds the fast path's counter: how many units the running code may
-//! still spend before the slow path has to look, and in which [`Mode`]. With no scope active the
+//! One `Cell` per thread (without `std`, one atomic word: `platform`) holds the fast path's
+//! counter: how many units the running code may still spend before the slow path has to look,
+//! and in which [`Mode`]. With no scope active the
 //! units are the thread's ambient counter, and the ambient source (`ambient`) has a say in every
 //! spend. There is one way to spend, [`spend`]: the fast path `try_spend` and `poll_proceed`'s
 //! [`poll_spend`] are its two callers, and everything that happens once the counter is empty
@@ -21,9 +22,12 @@ use crate::budget::{Budget, default_budget};
 use crate::clock;
 use crate::counts;
 use crate::exhaustion;
+use crate::platform::{self, FastCell};
 use crate::sites::{self, SiteRef};
 use crate::slice::{self, Check};
 
+#[path = "state/packed.rs"]
+mod packed;
 /// Where the running code's budget comes from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Mode {
@@ -37,7 +41,7 @@ pub(crate) enum Mode {
 }
 
 /// The fast path's counter. `Copy` and eight bytes, so the thread-local needs no destructor and
-/// stays readable during thread-local teardown.
+/// stays readable during thread-local teardown. Without `std` it is packed in a word (`packed`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct State {
     units: u16,
@@ -165,10 +169,12 @@ pub(crate) struct Resume {
     exhaustion: u32,
 }
 
-thread_local! {
-    static CURRENT: Cell<State> = const { Cell::new(State::UNDRAWN) };
-    static RESERVE: Cell<Reserve> = const { Cell::new(Reserve::UNDRAWN) };
-    static NEXT_BUDGET: Cell<u32> = const { Cell::new(0) };
+platform::fast_local! {
+    static CURRENT: State = State::UNDRAWN;
+}
+platform::local! {
+    static RESERVE: Reserve = Reserve::UNDRAWN;
+    static NEXT_BUDGET: u32 = 0;
 }
 
 /// Runs `f` on the thread's counter; `None` where no budget is reachable, which every caller
@@ -176,7 +182,7 @@ thread_local! {
 /// coop_disable`, where yield points proceed and nothing is spent. The one place that `cfg`
 /// is read in this crate's logic.
 #[inline(always)]
-fn with_counter<R>(f: impl FnOnce(&Cell<State>) -> R) -> Option<R> {
+fn with_counter<R>(f: impl FnOnce(&FastCell<State>) -> R) -> Option<R> {
     if cfg!(coop_disable) {
         return None;
     }
@@ -186,7 +192,7 @@ fn with_counter<R>(f: impl FnOnce(&Cell<State>) -> R) -> Option<R> {
 /// Reads the thread's budget; `None` where none is reachable (see [`with_counter`]).
 #[inline(always)]
 pub(crate) fn current() -> Option<State> {
-    with_counter(Cell::get)
+    with_counter(|cell| cell.get())
 }
 
 #[inline(always)]
@@ -254,7 +260,7 @@ enum Refused {
 /// reads the thread-local itself, so that what it does with the [`Charge`] stays inside that
 /// one access.
 #[inline(always)]
-fn spend(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
+fn spend(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
     let state = cell.get();
     match state.mode {
         Mode::Unconstrained => Ok(Charge::Nothing),
@@ -278,7 +284,7 @@ fn spend(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge,
 /// budget spent (by its units or its slice), or refills an ambient counter from the source.
 #[cold]
 #[inline(never)]
-fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
+fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge, Refused> {
     let state = cell.get();
     match next_chunk(state, None) {
         Chunk::Granted => spend(cell, cx, task),
@@ -310,7 +316,7 @@ fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Ch
                     if state.units > 0 {
                         cell.set(state.spent_one());
                     }
-                    Ok(Charge::Ambient(unit, fresh_state.budget))
+                    Ok(Charge::Ambient(unit, state.budget)) // the number as stored
                 }
                 // A spent ambient budget refills for another task.
                 None if task && state.exhausted && exhaustion::another_task(cx.waker()) => {
