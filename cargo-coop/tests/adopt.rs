@@ -531,3 +531,36 @@ fn check_asks_an_optional_tokio_for_the_bridge_in_its_features() {
         @r#"add `"coop-core/tokio"` to the features that turn tokio on (`rt`) (`cargo coop fix` does)"#
     );
 }
+
+/// The attributes `check`'s help offers for a renamed coop-core compile (rustc is the judge),
+/// each one alone.
+#[test]
+fn the_attributes_check_offers_for_a_renamed_dependency_compile() {
+    let krate = Fixture::new("dev-only");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("[dev-dependencies]", "[dependencies]");
+    std::fs::write(&manifest, text).unwrap();
+    git(&krate.dir, &["commit", "-qam", "renamed coop-core"]);
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let help = document["findings"][0]["help"].as_str().unwrap().to_owned();
+    let offered: Vec<&str> = help
+        .split('`')
+        .filter(|part| part.starts_with("#["))
+        .collect();
+    assert_eq!(offered.len(), 2, "{help}");
+    let lib = krate.dir.join("src/lib.rs");
+    let original = krate.read("src/lib.rs");
+    for attribute in offered {
+        let source = original.replace(
+            "pub async fn pad",
+            &format!("{attribute}\npub async fn pad"),
+        );
+        std::fs::write(&lib, source).unwrap();
+        krate.build();
+        let check = cargo_coop(&krate.dir, &["check"]);
+        assert_eq!(check.code, 0, "{attribute}: {}", check.stdout);
+    }
+}

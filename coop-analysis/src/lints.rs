@@ -357,13 +357,27 @@ impl FindingKind {
     ///      `coop_core::consume_budget().await;` to the loop's body, or mark the fn \
     ///      `#[coop_core::unconstrained]`"
     /// );
+    /// // coop-core under another name: the attributes say where it is.
+    /// let help = FindingKind::StrayLoopMarker.help("coop", &Place::Uncovered { fix_on: Some("`f`") });
+    /// assert_eq!(
+    ///     help,
+    ///     "add `#[coop::cooperative(crate = \"coop\")]` to `f` (`cargo coop fix` does), or put \
+    ///      `#[coop::unconstrained(crate = \"coop\")]` on the fn instead"
+    /// );
     /// ```
     pub fn help(&self, krate: &str, place: &Place<'_>) -> String {
         let yield_point = format!("`{krate}::consume_budget().await;`");
+        // The attributes' expansions name `::coop_core`: under another name they need `crate`.
+        let attribute = |name: &str| match krate {
+            "coop_core" | "::coop_core" => format!("`#[{krate}::{name}]`"),
+            _ => format!("`#[{krate}::{name}(crate = \"{krate}\")]`"),
+        };
+        let cooperative = attribute("cooperative");
+        let unconstrained = attribute("unconstrained");
         // Inside a `#[cooperative]` item a loop can be opted out on its own; elsewhere only the
         // fn can be.
         let opt_out = match place {
-            Place::Uncovered { .. } => format!("mark the fn `#[{krate}::unconstrained]`"),
+            Place::Uncovered { .. } => format!("mark the fn {unconstrained}"),
             Place::Check | Place::Instrumented => "mark the loop `#[unconstrained]`".to_owned(),
         };
         match (self, place) {
@@ -372,8 +386,8 @@ impl FindingKind {
                  `#[cooperative]` inserts a yield point, or {opt_out}"
             ),
             (FindingKind::NeverAwaits, Place::Uncovered { fix_on: Some(on) }) => format!(
-                "add `#[{krate}::cooperative]` to {on} (`cargo coop fix` does), add {yield_point} \
-                 to the loop's body, or {opt_out}"
+                "add {cooperative} to {on} (`cargo coop fix` does), add {yield_point} to the \
+                 loop's body, or {opt_out}"
             ),
             (FindingKind::NeverAwaits, _) => {
                 format!("add {yield_point} to the loop's body, or {opt_out}")
@@ -403,11 +417,11 @@ impl FindingKind {
                  fn `#[unconstrained]`"
             ),
             (FindingKind::StrayLoopMarker, Place::Uncovered { fix_on: Some(on) }) => format!(
-                "add `#[{krate}::cooperative]` to {on} (`cargo coop fix` does), or put \
-                 `#[{krate}::unconstrained]` on the fn instead"
+                "add {cooperative} to {on} (`cargo coop fix` does), or put {unconstrained} on \
+                 the fn instead"
             ),
             (FindingKind::StrayLoopMarker, _) => {
-                format!("put `#[{krate}::unconstrained]` on the fn instead of the loop")
+                format!("put {unconstrained} on the fn instead of the loop")
             }
             (FindingKind::InvalidArguments(_), _) => INVALID_ARGUMENTS.help.to_owned(),
         }
