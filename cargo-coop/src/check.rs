@@ -9,8 +9,8 @@ use coop_analysis::lints;
 
 use crate::entry::Report;
 use crate::lines::LineIndex;
-use crate::packages::{Packages, Selected, Tokio};
-use crate::report::{self, ManifestFinding, manifest_entry, source_entry, unreadable_entry};
+use crate::packages::{Condition, Packages, Selected, Tokio};
+use crate::report::{self, ManifestFinding, Reach, manifest_entry, source_entry, unreadable_entry};
 use crate::scan::{FileScan, scan_tree};
 
 /// Exit status: nothing to report.
@@ -67,11 +67,18 @@ pub(crate) type SharedWith = HashMap<PathBuf, Vec<usize>>;
 pub(crate) fn report(packages: &Packages) -> Result<Report> {
     let mut report = Report::default();
     for (package, files) in scan_packages(packages)? {
-        let krate = package
+        let name = package
             .coop_core
             .as_ref()
             .or(package.coop_core_elsewhere.as_ref())
             .map_or_else(|| "coop_core".to_owned(), |dep| dep.crate_name());
+        let krate = Reach {
+            name: &name,
+            condition: match package.coop_core.as_ref().map(|dep| &dep.condition) {
+                Some(Condition::Cfg(predicate)) => Some(predicate),
+                _ => None,
+            },
+        };
         let mut uses_attributes = false;
         for file in &files {
             let totals = &mut report.totals;

@@ -564,3 +564,31 @@ fn the_attributes_check_offers_for_a_renamed_dependency_compile() {
         assert_eq!(check.code, 0, "{attribute}: {}", check.stdout);
     }
 }
+
+/// Under an optional coop-core, each of the three changes `check`'s help offers (the attribute,
+/// a yield point in the loop's body, the opt-out) compiles with the feature and without it.
+#[test]
+fn what_check_offers_under_an_optional_dependency_compiles_with_and_without_it() {
+    let krate = Fixture::new("optional");
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let help = document["findings"][0]["help"].as_str().unwrap().to_owned();
+    let offered: Vec<&str> = help.split('`').skip(1).step_by(2).collect();
+    // `#[..]` to `count` (`cargo coop fix` does), a yield point, `#[..]` on the fn.
+    assert_eq!(offered.len(), 5, "{help}");
+    let lib = krate.dir.join("src/lib.rs");
+    let original = krate.read("src/lib.rs");
+    let fn_line = "pub async fn count";
+    let body = "while left > 0 {\n";
+    for source in [
+        original.replace(fn_line, &format!("{}\n{fn_line}", offered[0])),
+        original.replace(body, &format!("{body}        {}\n", offered[3])),
+        original.replace(fn_line, &format!("{}\n{fn_line}", offered[4])),
+    ] {
+        std::fs::write(&lib, &source).unwrap();
+        krate.build();
+        krate.build_with(&["--features", "fair"]);
+        let check = cargo_coop(&krate.dir, &["check"]);
+        assert_eq!(check.code, 0, "{source}\n{}", check.stdout);
+    }
+}

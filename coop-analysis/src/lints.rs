@@ -366,11 +366,40 @@ impl FindingKind {
     /// );
     /// ```
     pub fn help(&self, krate: &str, place: &Place<'_>) -> String {
-        let yield_point = format!("`{krate}::consume_budget().await;`");
+        self.help_where(krate, None, place)
+    }
+
+    /// [`help`](Self::help) for a crate that has coop-core only when the `cfg` predicate
+    /// `condition` holds (an optional dependency, a target's): what it offers is written under
+    /// that predicate.
+    ///
+    /// ```
+    /// use coop_analysis::lints::{FindingKind, Place};
+    ///
+    /// let place = Place::Uncovered { fix_on: Some("`f`") };
+    /// let help = FindingKind::NeverAwaits.help_where("coop_core", Some("feature = \"fair\""), &place);
+    /// assert_eq!(
+    ///     help,
+    ///     "add `#[cfg_attr(feature = \"fair\", coop_core::cooperative)]` to `f` (`cargo coop fix` \
+    ///      does), add `#[cfg(feature = \"fair\")] coop_core::consume_budget().await;` to the \
+    ///      loop's body, or mark the fn `#[cfg_attr(feature = \"fair\", coop_core::unconstrained)]`"
+    /// );
+    /// ```
+    pub fn help_where(&self, krate: &str, condition: Option<&str>, place: &Place<'_>) -> String {
+        let yield_point = match condition {
+            Some(condition) => format!("`#[cfg({condition})] {krate}::consume_budget().await;`"),
+            None => format!("`{krate}::consume_budget().await;`"),
+        };
         // The attributes' expansions name `::coop_core`: under another name they need `crate`.
-        let attribute = |name: &str| match krate {
-            "coop_core" | "::coop_core" => format!("`#[{krate}::{name}]`"),
-            _ => format!("`#[{krate}::{name}(crate = \"{krate}\")]`"),
+        let attribute = |name: &str| {
+            let inner = match krate {
+                "coop_core" | "::coop_core" => format!("{krate}::{name}"),
+                _ => format!("{krate}::{name}(crate = \"{krate}\")"),
+            };
+            match condition {
+                Some(condition) => format!("`#[cfg_attr({condition}, {inner})]`"),
+                None => format!("`#[{inner}]`"),
+            }
         };
         let cooperative = attribute("cooperative");
         let unconstrained = attribute("unconstrained");
