@@ -592,3 +592,44 @@ fn what_check_offers_under_an_optional_dependency_compiles_with_and_without_it()
         assert_eq!(check.code, 0, "{source}\n{}", check.stdout);
     }
 }
+
+#[test]
+fn a_file_outside_the_repository_is_refused_without_allow_no_vcs() {
+    let krate = Fixture::new("dirty");
+    let outside = krate.dir.with_extension("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let _cleanup = Fixture {
+        dir: outside.clone(),
+    };
+    let module = outside.join("spin.rs");
+    let spin = "/// Spins.\npub async fn spin(mut n: u64) {\n    while n > 0 {\n        n -= 1;\n    }\n}\n";
+    std::fs::write(&module, spin).unwrap();
+    let lib = format!(
+        "{}\n#[path = {:?}]\npub mod spin;\n",
+        krate.read("src/lib.rs"),
+        module.display().to_string()
+    );
+    std::fs::write(krate.dir.join("src/lib.rs"), lib).unwrap();
+    git(&krate.dir, &["commit", "-qam", "a module outside"]);
+    for flags in [&[][..], &["--allow-dirty"]] {
+        let refused = cargo_coop(&krate.dir, &[&["fix"][..], flags].concat());
+        assert_eq!(refused.code, 2, "{}", refused.stdout);
+        let stderr = refused
+            .stderr
+            .replace(&module.display().to_string(), "[OUTSIDE]/spin.rs")
+            .replace(
+                &krate.dir.canonicalize().unwrap().display().to_string(),
+                "[REPO]",
+            );
+        insta::assert_snapshot!("outside_the_repository_refused", stderr);
+        assert_eq!(std::fs::read_to_string(&module).unwrap(), spin);
+    }
+    let fixed = cargo_coop(&krate.dir, &["fix", "--allow-no-vcs"]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(
+        std::fs::read_to_string(&module)
+            .unwrap()
+            .contains("#[coop_core::cooperative]")
+    );
+    krate.build();
+}
