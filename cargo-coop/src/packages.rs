@@ -128,7 +128,15 @@ pub(crate) fn select(selection: &Selection) -> Result<Packages> {
     if let Some(path) = &selection.manifest_path {
         command.manifest_path(path);
     }
-    let metadata = command.exec().context("`cargo metadata` failed")?;
+    let metadata = match command.exec() {
+        Ok(metadata) => metadata,
+        // cargo's own words ("could not find `Cargo.toml` in `..` or any parent directory").
+        Err(cargo_metadata::Error::CargoMetadata { stderr }) => {
+            let stderr = stderr.trim();
+            bail!("{}", stderr.strip_prefix("error: ").unwrap_or(stderr))
+        }
+        Err(err) => return Err(err).context("`cargo metadata` failed"),
+    };
     let chosen: Vec<&Package> = if selection.workspace {
         metadata.workspace_packages()
     } else if !selection.packages.is_empty() {
