@@ -131,10 +131,18 @@ fn manifest_findings(
     uses_attributes: bool,
     report: &mut Report,
 ) -> Result<()> {
-    let missing = missing_features(package, uses_attributes);
-    let Some(dep) = package.coop_core.as_ref() else {
+    let mut missing = missing_features(package, uses_attributes);
+    let dev_bridge = package.needs_the_dev_bridge();
+    let Some(dep) = package
+        .coop_core
+        .as_ref()
+        .or(package.coop_core_elsewhere.as_ref())
+    else {
         return Ok(());
     };
+    if dev_bridge {
+        missing.push("tokio");
+    }
     if missing.is_empty() {
         return Ok(());
     }
@@ -152,6 +160,11 @@ fn manifest_findings(
             lints::MISSING_MACROS_FEATURE
         };
         let help = match &package.tokio {
+            Tokio::None if feature == "tokio" => Some(format!(
+                "tokio runs the tests: add `features = [\"tokio\"]` to a coop-core \
+                 dev-dependency `{}` from the same source (`cargo coop fix` does)",
+                dep.key
+            )),
             Tokio::Optional { features, .. } if feature == "tokio" => Some(format!(
                 "add `\"{}\"` to the features that turn tokio on (`{}`) (`cargo coop fix` does)",
                 dep.tokio_path(),

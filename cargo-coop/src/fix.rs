@@ -324,7 +324,12 @@ fn manifest_write(
         };
         bridge = Some((tokio_key.as_str(), turning_on.as_slice(), feature_path));
     }
-    if source.is_none() && features.is_empty() && bridge.is_none() {
+    // Tests on tokio (a dev-dependency): a coop-core dev-dependency turns the bridge on.
+    let dev_bridge = package.needs_the_dev_bridge()
+        && (source.is_some()
+            || package.coop_core.is_some()
+            || package.coop_core_elsewhere.is_some());
+    if source.is_none() && features.is_empty() && bridge.is_none() && !dev_bridge {
         return Ok(None);
     }
     let key = plan.key;
@@ -349,6 +354,12 @@ fn manifest_write(
         notes.push(format!(
             "coop-core's `tokio` feature to {path}, with the features that turn tokio on (`{}`)",
             turning_on.join("`, `")
+        ));
+    }
+    if dev_bridge {
+        new = manifest::dev_bridge(&new, &key).with_context(cannot_edit)?;
+        notes.push(format!(
+            "coop-core's `tokio` feature to {path}, in a dev-dependency (tokio runs the tests)"
         ));
     }
     Ok(Some(Planned {

@@ -633,3 +633,53 @@ fn a_file_outside_the_repository_is_refused_without_allow_no_vcs() {
     );
     krate.build();
 }
+
+#[test]
+fn tests_on_tokio_get_the_bridge_in_a_dev_dependency() {
+    let krate = Fixture::new("tokio-tests");
+    let fixed = krate.adopt();
+    assert!(
+        fixed
+            .stdout
+            .contains("`tokio` feature to Cargo.toml, in a dev-dependency (tokio runs the tests)"),
+        "{}",
+        fixed.stdout
+    );
+    let manifest = krate.read("Cargo.toml");
+    let path = shown_path(&krate.dir);
+    assert!(
+        manifest.contains(&format!(
+            "[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"rt\", \"time\"] }}\n\
+             coop-core = {{ path = \"{path}\", features = [\"tokio\"] }}\n"
+        )),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains(&format!(
+            "[dependencies]\ncoop-core = {{ path = \"{path}\" }}\n"
+        )),
+        "{manifest}"
+    );
+    // A normal coop-core without a dev-dependency that turns the bridge on is reported.
+    let krate = Fixture::new("tokio-tests");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = format!(
+        "{}\n[dependencies]\ncoop-core = {{ path = {:?} }}\n",
+        std::fs::read_to_string(&manifest).unwrap(),
+        coop_core().display().to_string()
+    );
+    std::fs::write(&manifest, text).unwrap();
+    git(&krate.dir, &["commit", "-qam", "coop-core"]);
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let bridge = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["lint"] == "coop::tokio_without_bridge")
+        .expect("the bridge is reported");
+    insta::assert_snapshot!(
+        bridge["help"].as_str().unwrap(),
+        @r#"tokio runs the tests: add `features = ["tokio"]` to a coop-core dev-dependency `coop-core` from the same source (`cargo coop fix` does)"#
+    );
+}
