@@ -117,7 +117,7 @@ declare_lint! {
     "loop_under_temporary",
     NEVER_AWAITS_TITLE,
     "A temporary alive in this loop keeps `#[cooperative]` from adding a yield point to it.",
-    "bind the header's value with `let` before the loop and add `coop_core::consume_budget().await;` to its body",
+    "bind the temporary's value (of the loop's `for` header, an enclosing `match`, `if let` or `while let` header, or an earlier part of the statement) with `let` before the loop and add `coop_core::consume_budget().await;` to its body",
 }
 
 declare_lint! {
@@ -429,7 +429,9 @@ impl FindingKind {
                  add {yield_point} here, or {opt_out}"
             ),
             (FindingKind::UnderTemporary, _) => format!(
-                "bind the header's value with `let` before the loop and add {yield_point} to its \
+                "bind the temporary's value (of the loop's `for` header, an enclosing `match`, \
+                 `if let` or `while let` header, or an earlier part of the statement) with `let` \
+                 before the loop and add {yield_point} to its \
                  body, or {opt_out}"
             ),
             (FindingKind::YieldPointNotAwaited, Place::Check) => {
