@@ -72,6 +72,10 @@ pub(crate) fn report(packages: &Packages) -> Result<Report> {
             .as_ref()
             .or(package.coop_core_elsewhere.as_ref())
             .map_or_else(|| "coop_core".to_owned(), |dep| dep.crate_name());
+        let unspellable = matches!(
+            package.coop_core.as_ref().map(|dep| &dep.condition),
+            Some(Condition::Triple(_))
+        );
         let krate = Reach {
             name: &name,
             condition: match package.coop_core.as_ref().map(|dep| &dep.condition) {
@@ -99,9 +103,14 @@ pub(crate) fn report(packages: &Packages) -> Result<Report> {
                 if finding.kind.is_a_loop_without_yield_point() && fns.insert(&finding.function) {
                     report.totals.fns_with_findings += 1;
                 }
+                let mut finding = finding.clone();
+                if unspellable {
+                    // `fix` cannot write an attribute that resolves on that target alone.
+                    finding.fix_offset = None;
+                }
                 report
                     .entries
-                    .push(source_entry(&package.name, file, &path, finding, &krate));
+                    .push(source_entry(&package.name, file, &path, &finding, &krate));
             }
         }
         manifest_findings(packages, package, uses_attributes, &mut report)?;

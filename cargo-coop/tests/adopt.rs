@@ -683,3 +683,31 @@ fn tests_on_tokio_get_the_bridge_in_a_dev_dependency() {
         @r#"tokio runs the tests: add `features = ["tokio"]` to a coop-core dev-dependency `coop-core` from the same source (`cargo coop fix` does)"#
     );
 }
+
+#[test]
+fn a_dependency_only_on_a_target_triple_is_not_given_an_attribute_that_would_not_resolve() {
+    let krate = Fixture::new("target-only");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "[target.'cfg(windows)'.dependencies]",
+        "[target.x86_64-pc-windows-msvc.dependencies]",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    git(&krate.dir, &["commit", "-qam", "a triple"]);
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let first = &document["findings"][0];
+    assert_eq!(first["lint"], "coop::loop_without_yield_point");
+    assert_eq!(first["fixable"], false, "{first}");
+    let fixed = cargo_coop(&krate.dir, &["fix"]);
+    assert_eq!(fixed.code, 1, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(
+        fixed.stdout.contains(
+            "not fixed: `target-only` depends on coop-core only on target `x86_64-pc-windows-msvc`"
+        ),
+        "{}",
+        fixed.stdout
+    );
+    assert!(!krate.read("src/lib.rs").contains("cooperative"));
+    krate.build();
+}
