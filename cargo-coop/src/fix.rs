@@ -373,7 +373,14 @@ fn manifest_write(
 fn files_of(others: &[Selected]) -> Result<HashMap<PathBuf, String>> {
     let mut files = HashMap::new();
     for package in others {
-        for file in scan_tree(&package.roots)? {
+        // A member left out may be half-written: a root it does not have yet is not an error.
+        let roots: Vec<PathBuf> = package
+            .roots
+            .iter()
+            .filter(|root| root.exists())
+            .cloned()
+            .collect();
+        for file in scan_tree(&roots)? {
             files
                 .entry(file.path)
                 .or_insert_with(|| package.name.clone());

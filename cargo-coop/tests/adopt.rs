@@ -427,6 +427,24 @@ fn a_file_two_members_compile_gives_both_the_dependency() {
     );
     assert!(!ws.read("shared/rows.rs").contains("cooperative"));
     assert!(!ws.read("left/Cargo.toml").contains("coop-core"));
+    // A member left out that is not finished (a target without its file) stops nothing.
+    let ghost = ws.dir.join("ghost");
+    std::fs::create_dir_all(&ghost).unwrap();
+    std::fs::write(
+        ghost.join("Cargo.toml"),
+        "[package]\nname = \"ghost\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+         [[bin]]\nname = \"ghost\"\npath = \"src/missing.rs\"\n",
+    )
+    .unwrap();
+    let root = ws.dir.join("Cargo.toml");
+    let members = std::fs::read_to_string(&root)
+        .unwrap()
+        .replace("\"right\"]", "\"right\", \"ghost\"]");
+    std::fs::write(&root, &members).unwrap();
+    let alone = cargo_coop(&ws.dir, &["fix", "--dry-run", "-p", "left"]);
+    assert_eq!(alone.code, 1, "{}{}", alone.stdout, alone.stderr);
+    std::fs::remove_dir_all(&ghost).unwrap();
+    git(&ws.dir, &["checkout", "Cargo.toml"]);
     let fixed = ws.adopt();
     assert!(fixed.stdout.contains("to 1 item;"), "{}", fixed.stdout);
     for member in ["left", "right"] {
