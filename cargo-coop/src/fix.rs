@@ -364,8 +364,8 @@ fn manifest_write(
     }
     Ok(Some(Planned {
         path: package.manifest_path.clone(),
+        new: manifest::keep_line_endings(&plan.manifest_text, new),
         old: plan.manifest_text,
-        new,
     }))
 }
 

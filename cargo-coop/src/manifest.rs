@@ -314,6 +314,16 @@ fn add_features(entry: &mut Item, features: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// `new`, an edit of `old` as toml_edit writes it (with `\n`), with `old`'s `\r\n` line
+/// endings when it has them.
+pub(crate) fn keep_line_endings(old: &str, new: String) -> String {
+    if old.contains("\r\n") {
+        new.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        new
+    }
+}
+
 /// The coop-core next to the sources this tool was built from, when it was installed from a
 /// clone (`cargo install --path cargo-coop`): `<clone>/coop-core`.
 pub(crate) fn coop_core_beside_the_tool() -> Option<PathBuf> {
@@ -466,6 +476,23 @@ mod tests {
         assert_eq!(
             dev_bridge(dev, "coop").unwrap(),
             "[dev-dependencies]\ncoop = { package = \"coop-core\", path = \"x\", features = [\"tokio\"] }\n"
+        );
+    }
+
+    #[test]
+    fn a_manifest_with_crlf_line_endings_keeps_them() {
+        let manifest = "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = \"1\"\r\n";
+        let fixed = edit(
+            manifest,
+            "coop-core",
+            Some(&Source::Path("x".into())),
+            &["tokio"],
+        )
+        .unwrap();
+        assert_eq!(
+            keep_line_endings(manifest, fixed),
+            "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = \"1\"\r\n\
+             coop-core = { path = \"x\", features = [\"tokio\"] }\r\n"
         );
     }
 
