@@ -314,13 +314,17 @@ fn add_features(entry: &mut Item, features: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// `new`, an edit of `old` as toml_edit writes it (with `\n`), with `old`'s `\r\n` line
-/// endings when it has them.
+/// `new`, an edit of `old` as toml_edit writes it (`\n`, no byte-order mark), with `old`'s
+/// `\r\n` line endings and byte-order mark when it has them.
 pub(crate) fn keep_line_endings(old: &str, new: String) -> String {
-    if old.contains("\r\n") {
+    let new = if old.contains("\r\n") {
         new.replace("\r\n", "\n").replace('\n', "\r\n")
     } else {
         new
+    };
+    match old.starts_with('\u{feff}') && !new.starts_with('\u{feff}') {
+        true => format!("\u{feff}{new}"),
+        false => new,
     }
 }
 
@@ -480,7 +484,7 @@ mod tests {
     }
 
     #[test]
-    fn a_manifest_with_crlf_line_endings_keeps_them() {
+    fn a_manifest_keeps_its_crlf_line_endings_and_byte_order_mark() {
         let manifest = "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = \"1\"\r\n";
         let fixed = edit(
             manifest,
@@ -494,6 +498,9 @@ mod tests {
             "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = \"1\"\r\n\
              coop-core = { path = \"x\", features = [\"tokio\"] }\r\n"
         );
+        let bom = "\u{feff}[dependencies]\ntokio = \"1\"\n";
+        let fixed = edit(bom, "coop-core", None, &[]).unwrap();
+        assert_eq!(keep_line_endings(bom, fixed), bom);
     }
 
     #[test]
