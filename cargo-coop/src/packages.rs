@@ -160,6 +160,8 @@ pub(crate) fn select(selection: &Selection) -> Result<Packages> {
         let mut chosen = Vec::new();
         for name in &selection.packages {
             match members.iter().find(|p| p.name.as_str() == name.as_str()) {
+                // `-p a -p a` is `-p a`.
+                Some(package) if chosen.iter().any(|c: &&Package| c.id == package.id) => {}
                 Some(package) => chosen.push(*package),
                 None => bail!(
                     "package `{name}` is not a member of the workspace at {}",

@@ -440,3 +440,30 @@ fn without_a_manifest_cargo_s_words_are_said_once() {
     let stderr = run.stderr.replace(&dir.display().to_string(), "[DIR]");
     insta::assert_snapshot!(stderr, @"error: manifest path `[DIR]/Cargo.toml` does not exist");
 }
+
+#[test]
+fn a_package_named_twice_is_fixed_once() {
+    let run = cargo_coop(&[
+        "fix",
+        "--dry-run",
+        "--manifest-path",
+        &manifest("workspace"),
+        "-p",
+        "tokio-app",
+        "-p",
+        "tokio-app",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.matches("+++ b/tokio-app/Cargo.toml").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.matches("`tokio` feature to").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+}
