@@ -9,8 +9,8 @@ use coop_analysis::lints;
 
 use crate::entry::Report;
 use crate::lines::LineIndex;
-use crate::packages::{Packages, Selected, Tokio};
-use crate::report::{self, ManifestFinding, manifest_entry, source_entry, unreadable_entry};
+use crate::packages::{Condition, Packages, Selected, Tokio};
+use crate::report::{self, ManifestFinding, Reach, manifest_entry, source_entry, unreadable_entry};
 use crate::scan::{FileScan, scan_tree};
 
 /// Exit status: nothing to report.
@@ -67,11 +67,22 @@ pub(crate) type SharedWith = HashMap<PathBuf, Vec<usize>>;
 pub(crate) fn report(packages: &Packages) -> Result<Report> {
     let mut report = Report::default();
     for (package, files) in scan_packages(packages)? {
-        let krate = package
+        let name = package
             .coop_core
             .as_ref()
             .or(package.coop_core_elsewhere.as_ref())
             .map_or_else(|| "coop_core".to_owned(), |dep| dep.crate_name());
+        let unspellable = matches!(
+            package.coop_core.as_ref().map(|dep| &dep.condition),
+            Some(Condition::Triple(_))
+        );
+        let krate = Reach {
+            name: &name,
+            condition: match package.coop_core.as_ref().map(|dep| &dep.condition) {
+                Some(Condition::Cfg(predicate)) => Some(predicate),
+                _ => None,
+            },
+        };
         let mut uses_attributes = false;
         for file in &files {
             let totals = &mut report.totals;
@@ -92,9 +103,14 @@ pub(crate) fn report(packages: &Packages) -> Result<Report> {
                 if finding.kind.is_a_loop_without_yield_point() && fns.insert(&finding.function) {
                     report.totals.fns_with_findings += 1;
                 }
+                let mut finding = finding.clone();
+                if unspellable {
+                    // `fix` cannot write an attribute that resolves on that target alone.
+                    finding.fix_offset = None;
+                }
                 report
                     .entries
-                    .push(source_entry(&package.name, file, &path, finding, &krate));
+                    .push(source_entry(&package.name, file, &path, &finding, &krate));
             }
         }
         manifest_findings(packages, package, uses_attributes, &mut report)?;
@@ -124,10 +140,18 @@ fn manifest_findings(
     uses_attributes: bool,
     report: &mut Report,
 ) -> Result<()> {
-    let missing = missing_features(package, uses_attributes);
-    let Some(dep) = package.coop_core.as_ref() else {
+    let mut missing = missing_features(package, uses_attributes);
+    let dev_bridge = package.needs_the_dev_bridge();
+    let Some(dep) = package
+        .coop_core
+        .as_ref()
+        .or(package.coop_core_elsewhere.as_ref())
+    else {
         return Ok(());
     };
+    if dev_bridge {
+        missing.push("tokio");
+    }
     if missing.is_empty() {
         return Ok(());
     }
@@ -145,6 +169,11 @@ fn manifest_findings(
             lints::MISSING_MACROS_FEATURE
         };
         let help = match &package.tokio {
+            Tokio::None if feature == "tokio" => Some(format!(
+                "tokio runs the tests: add `features = [\"tokio\"]` to a coop-core \
+                 dev-dependency `{}` from the same source (`cargo coop fix` does)",
+                dep.key
+            )),
             Tokio::Optional { features, .. } if feature == "tokio" => Some(format!(
                 "add `\"{}\"` to the features that turn tokio on (`{}`) (`cargo coop fix` does)",
                 dep.tokio_path(),

@@ -324,7 +324,12 @@ fn manifest_write(
         };
         bridge = Some((tokio_key.as_str(), turning_on.as_slice(), feature_path));
     }
-    if source.is_none() && features.is_empty() && bridge.is_none() {
+    // Tests on tokio (a dev-dependency): a coop-core dev-dependency turns the bridge on.
+    let dev_bridge = package.needs_the_dev_bridge()
+        && (source.is_some()
+            || package.coop_core.is_some()
+            || package.coop_core_elsewhere.is_some());
+    if source.is_none() && features.is_empty() && bridge.is_none() && !dev_bridge {
         return Ok(None);
     }
     let key = plan.key;
@@ -351,10 +356,16 @@ fn manifest_write(
             turning_on.join("`, `")
         ));
     }
+    if dev_bridge {
+        new = manifest::dev_bridge(&new, &key).with_context(cannot_edit)?;
+        notes.push(format!(
+            "coop-core's `tokio` feature to {path}, in a dev-dependency (tokio runs the tests)"
+        ));
+    }
     Ok(Some(Planned {
         path: package.manifest_path.clone(),
+        new: manifest::keep_line_endings(&plan.manifest_text, new),
         old: plan.manifest_text,
-        new,
     }))
 }
 
@@ -362,7 +373,14 @@ fn manifest_write(
 fn files_of(others: &[Selected]) -> Result<HashMap<PathBuf, String>> {
     let mut files = HashMap::new();
     for package in others {
-        for file in scan_tree(&package.roots)? {
+        // A member left out may be half-written: a root it does not have yet is not an error.
+        let roots: Vec<PathBuf> = package
+            .roots
+            .iter()
+            .filter(|root| root.exists())
+            .cloned()
+            .collect();
+        for file in scan_tree(&roots)? {
             files
                 .entry(file.path)
                 .or_insert_with(|| package.name.clone());

@@ -183,6 +183,7 @@ pub(crate) fn edit(
     }
     if let Some(entry) = doc
         .get_mut("dependencies")
+        .and_then(Item::as_table_like_mut)
         .and_then(|deps| deps.get_mut(key))
     {
         add_features(entry, features)?;
@@ -191,8 +192,11 @@ pub(crate) fn edit(
         let mut found = false;
         if let Some(targets) = doc.get_mut("target").and_then(Item::as_table_like_mut) {
             for (_, platform) in targets.iter_mut() {
+                // `Item::get_mut` would insert the key: look it up through the tables.
                 if let Some(entry) = platform
-                    .get_mut("dependencies")
+                    .as_table_like_mut()
+                    .and_then(|platform| platform.get_mut("dependencies"))
+                    .and_then(Item::as_table_like_mut)
                     .and_then(|deps| deps.get_mut(key))
                 {
                     add_features(entry, features)?;
@@ -241,6 +245,46 @@ pub(crate) fn turn_on_with(
     Ok(doc.to_string())
 }
 
+/// The manifest with coop-core's `tokio` feature on in its dev-dependency `key`: the existing
+/// one, or a copy of the `[dependencies]` entry (one source for cargo) that turns it on.
+pub(crate) fn dev_bridge(manifest: &str, key: &str) -> Result<String> {
+    let mut doc = parse(manifest)?;
+    if let Some(entry) = doc
+        .get_mut("dev-dependencies")
+        .and_then(Item::as_table_like_mut)
+        .and_then(|deps| deps.get_mut(key))
+    {
+        add_features(entry, &["tokio"])?;
+        return Ok(doc.to_string());
+    }
+    let mut entry = doc
+        .get("dependencies")
+        .and_then(|deps| deps.get(key))
+        .cloned()
+        .ok_or_else(|| anyhow!("no `{key}` under `[dependencies]` to copy"))?;
+    if let Some(version) = entry.as_str() {
+        let mut table = InlineTable::new();
+        table.insert("version", Value::from(version));
+        entry = Item::Value(Value::InlineTable(table));
+    }
+    if let Some(table) = entry.as_table_like_mut() {
+        // A dev-dependency cannot be optional; the features unify with the normal entry's.
+        table.remove("optional");
+        table.remove("features");
+    }
+    if let Some(table) = entry.as_table_mut() {
+        table.decor_mut().clear();
+    }
+    add_features(&mut entry, &["tokio"])?;
+    let deps = doc
+        .entry("dev-dependencies")
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_like_mut()
+        .ok_or_else(|| anyhow!("`dev-dependencies` in the manifest is not a table"))?;
+    deps.insert(key, entry);
+    Ok(doc.to_string())
+}
+
 /// Turns `features` on in a dependency entry: a version string becomes an inline table.
 fn add_features(entry: &mut Item, features: &[&str]) -> Result<()> {
     if let Some(version) = entry.as_str() {
@@ -268,6 +312,20 @@ fn add_features(entry: &mut Item, features: &[&str]) -> Result<()> {
         inline.fmt();
     }
     Ok(())
+}
+
+/// `new`, an edit of `old` as toml_edit writes it (`\n`, no byte-order mark), with `old`'s
+/// `\r\n` line endings and byte-order mark when it has them.
+pub(crate) fn keep_line_endings(old: &str, new: String) -> String {
+    let new = if old.contains("\r\n") {
+        new.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        new
+    };
+    match old.starts_with('\u{feff}') && !new.starts_with('\u{feff}') {
+        true => format!("\u{feff}{new}"),
+        false => new,
+    }
 }
 
 /// The coop-core next to the sources this tool was built from, when it was installed from a
@@ -392,6 +450,57 @@ mod tests {
              [features]\nnet = [\"tokio/net\", \"coop-core/tokio\"] # keep me\n\
              tokio = [\"dep:tokio\", \"coop-core/tokio\"]\n"
         );
+    }
+
+    #[test]
+    fn features_go_to_each_target_table_that_has_the_dependency() {
+        let manifest = "[dependencies]\nserde = \"1\"\n\n\
+                        [target.'cfg(unix)'.dependencies]\ncoop-core = \"0.1\"\n\n\
+                        [target.'cfg(windows)'.dependencies]\nwinapi = \"0.3\"\n\n\
+                        [target.'cfg(windows)'.dev-dependencies]\nwinapi = \"0.3\"\n";
+        assert_eq!(
+            edit(manifest, "coop-core", None, &["tokio"]).unwrap(),
+            manifest.replace(
+                "coop-core = \"0.1\"",
+                "coop-core = { version = \"0.1\", features = [\"tokio\"] }"
+            )
+        );
+    }
+
+    #[test]
+    fn the_dev_bridge_is_a_copy_of_the_entry_or_the_dev_entry_itself() {
+        let manifest = "[dev-dependencies]\ntokio = \"1\"\n\n\
+                        [dependencies]\ncoop-core = { path = \"x\", optional = true, features = [\"tracing\"] }\n";
+        assert_eq!(
+            dev_bridge(manifest, "coop-core").unwrap(),
+            "[dev-dependencies]\ntokio = \"1\"\ncoop-core = { path = \"x\", features = [\"tokio\"] }\n\n\
+             [dependencies]\ncoop-core = { path = \"x\", optional = true, features = [\"tracing\"] }\n"
+        );
+        let dev = "[dev-dependencies]\ncoop = { package = \"coop-core\", path = \"x\" }\n";
+        assert_eq!(
+            dev_bridge(dev, "coop").unwrap(),
+            "[dev-dependencies]\ncoop = { package = \"coop-core\", path = \"x\", features = [\"tokio\"] }\n"
+        );
+    }
+
+    #[test]
+    fn a_manifest_keeps_its_crlf_line_endings_and_byte_order_mark() {
+        let manifest = "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = \"1\"\r\n";
+        let fixed = edit(
+            manifest,
+            "coop-core",
+            Some(&Source::Path("x".into())),
+            &["tokio"],
+        )
+        .unwrap();
+        assert_eq!(
+            keep_line_endings(manifest, fixed),
+            "[package]\r\nname = \"a\"\r\n\r\n[dependencies]\r\ntokio = \"1\"\r\n\
+             coop-core = { path = \"x\", features = [\"tokio\"] }\r\n"
+        );
+        let bom = "\u{feff}[dependencies]\ntokio = \"1\"\n";
+        let fixed = edit(bom, "coop-core", None, &[]).unwrap();
+        assert_eq!(keep_line_endings(bom, fixed), bom);
     }
 
     #[test]

@@ -74,6 +74,18 @@ impl CoopDependency {
 }
 
 impl Selected {
+    /// Its tests run on tokio (a dev-dependency, no normal one) and no coop-core dependency,
+    /// normal or dev, turns the `tokio` feature on: a dev-dependency on coop-core should.
+    pub(crate) fn needs_the_dev_bridge(&self) -> bool {
+        self.tokio == Tokio::None
+            && self.tests_on_tokio
+            && !self.dev_bridge
+            && !self
+                .coop_core
+                .as_ref()
+                .is_some_and(CoopDependency::has_tokio)
+    }
+
     /// coop-core's `tokio` feature is on whenever tokio is: on the dependency, or, for an
     /// optional tokio, from each feature that turns tokio on.
     pub(crate) fn has_the_bridge(&self, dep: &CoopDependency) -> bool {
@@ -108,6 +120,10 @@ pub(crate) struct Selected {
     pub(crate) coop_core_elsewhere: Option<CoopDependency>,
     /// Its normal dependency on tokio.
     pub(crate) tokio: Tokio,
+    /// Only its tests, examples and benches run on tokio: a dev-dependency.
+    pub(crate) tests_on_tokio: bool,
+    /// A dev-dependency on coop-core turns its `tokio` feature on.
+    pub(crate) dev_bridge: bool,
     /// Its features, as cargo metadata lists them.
     pub(crate) features: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -128,7 +144,15 @@ pub(crate) fn select(selection: &Selection) -> Result<Packages> {
     if let Some(path) = &selection.manifest_path {
         command.manifest_path(path);
     }
-    let metadata = command.exec().context("`cargo metadata` failed")?;
+    let metadata = match command.exec() {
+        Ok(metadata) => metadata,
+        // cargo's own words ("could not find `Cargo.toml` in `..` or any parent directory").
+        Err(cargo_metadata::Error::CargoMetadata { stderr }) => {
+            let stderr = stderr.trim();
+            bail!("{}", stderr.strip_prefix("error: ").unwrap_or(stderr))
+        }
+        Err(err) => return Err(err).context("`cargo metadata` failed"),
+    };
     let chosen: Vec<&Package> = if selection.workspace {
         metadata.workspace_packages()
     } else if !selection.packages.is_empty() {
@@ -136,6 +160,8 @@ pub(crate) fn select(selection: &Selection) -> Result<Packages> {
         let mut chosen = Vec::new();
         for name in &selection.packages {
             match members.iter().find(|p| p.name.as_str() == name.as_str()) {
+                // `-p a -p a` is `-p a`.
+                Some(package) if chosen.iter().any(|c: &&Package| c.id == package.id) => {}
                 Some(package) => chosen.push(*package),
                 None => bail!(
                     "package `{name}` is not a member of the workspace at {}",
@@ -298,6 +324,15 @@ fn selected(package: &Package) -> Selected {
         coop_core,
         coop_core_elsewhere,
         tokio: tokio(package),
+        tests_on_tokio: package
+            .dependencies
+            .iter()
+            .any(|dep| dep.name == "tokio" && dep.kind == DependencyKind::Development),
+        dev_bridge: package.dependencies.iter().any(|dep| {
+            dep.name == "coop-core"
+                && dep.kind == DependencyKind::Development
+                && dep.features.iter().any(|f| f == "tokio")
+        }),
         features: package.features.clone(),
     }
 }

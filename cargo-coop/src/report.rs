@@ -27,14 +27,19 @@ pub(crate) fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
-/// A finding of a source file, in the vocabulary's words; `krate` is the name the package
-/// reaches coop-core by.
+/// How a package reaches coop-core: by `name`, when `condition` (a `cfg` predicate) holds.
+pub(crate) struct Reach<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) condition: Option<&'a str>,
+}
+
+/// A finding of a source file, in the vocabulary's words.
 pub(crate) fn source_entry(
     package: &str,
     file: &FileScan,
     shown: &str,
     finding: &Located,
-    krate: &str,
+    krate: &Reach<'_>,
 ) -> Entry {
     let fix_on = match finding.fix_target {
         Some(FixTarget::Block) => "its `#[async_trait]` block".to_owned(),
@@ -55,7 +60,7 @@ pub(crate) fn source_entry(
     Entry {
         lint: finding.kind.lint(),
         title: finding.kind.title(),
-        help: finding.kind.help(krate, &place),
+        help: finding.kind.help_where(krate.name, krate.condition, &place),
         label,
         package: package.to_owned(),
         file: shown.to_owned(),

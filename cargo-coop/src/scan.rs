@@ -164,10 +164,17 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
     match syn::parse_file(&source) {
         Err(err) => {
             let (line, _, line_range) = lines.locate(&source, err.span());
+            // The lexer's own words say nothing of where or what: rustc's do.
+            let message = match err.to_string().as_str() {
+                "cannot parse string into token stream" => {
+                    "a delimiter is not closed, or a token is malformed".to_owned()
+                }
+                other => other.to_owned(),
+            };
             scan.error = Some(FileError {
                 line,
                 line_range,
-                message: format!("it does not parse: {err}"),
+                message: format!("it does not parse: {message}"),
             });
         }
         Ok(file) => {
@@ -199,4 +206,23 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
     }
     scan.source = source;
     Ok(Some(scan))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unclosed_delimiter_is_named() {
+        let path = std::env::temp_dir().join(format!("coop-unclosed-{}.rs", std::process::id()));
+        std::fs::write(&path, "pub async fn bad( { loop {} }\n").unwrap();
+        let scan = scan_one(&path, true, true).unwrap().unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let error = scan.error.unwrap();
+        assert_eq!(
+            error.message,
+            "it does not parse: a delimiter is not closed, or a token is malformed"
+        );
+        assert_eq!(error.line, 1);
+    }
 }

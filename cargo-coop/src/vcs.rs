@@ -35,14 +35,39 @@ pub(crate) fn check_clean(dir: &Path, files: &[PathBuf], allow: Allow) -> Result
              to proceed despite this, pass the `--allow-no-vcs` flag"
         );
     }
-    if allow.dirty {
+    // A file outside the work tree (`#[path = "/elsewhere/x.rs"]`) is under no VCS here.
+    let top = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--show-toplevel"])
+        .output()?;
+    let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
+    let top = top.canonicalize().unwrap_or(top);
+    let (inside, outside): (Vec<&PathBuf>, Vec<&PathBuf>) = files.iter().partition(|file| {
+        file.canonicalize()
+            .unwrap_or_else(|_| file.to_path_buf())
+            .starts_with(&top)
+    });
+    if !outside.is_empty() && !allow.no_vcs {
+        let listed: Vec<String> = outside
+            .iter()
+            .map(|file| format!("  * {}", file.display()))
+            .collect();
+        bail!(
+            "the files `cargo coop fix` would change outside the repository at {} are under no \
+             VCS:\n\n{}\n\nto proceed despite this, pass the `--allow-no-vcs` flag",
+            top.display(),
+            listed.join("\n")
+        );
+    }
+    if allow.dirty || inside.is_empty() {
         return Ok(());
     }
     let status = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(["status", "--porcelain=v1", "--untracked-files=all", "--"])
-        .args(files)
+        .args(inside)
         .output()?;
     if !status.status.success() {
         bail!(

@@ -427,6 +427,24 @@ fn a_file_two_members_compile_gives_both_the_dependency() {
     );
     assert!(!ws.read("shared/rows.rs").contains("cooperative"));
     assert!(!ws.read("left/Cargo.toml").contains("coop-core"));
+    // A member left out that is not finished (a target without its file) stops nothing.
+    let ghost = ws.dir.join("ghost");
+    std::fs::create_dir_all(&ghost).unwrap();
+    std::fs::write(
+        ghost.join("Cargo.toml"),
+        "[package]\nname = \"ghost\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+         [[bin]]\nname = \"ghost\"\npath = \"src/missing.rs\"\n",
+    )
+    .unwrap();
+    let root = ws.dir.join("Cargo.toml");
+    let members = std::fs::read_to_string(&root)
+        .unwrap()
+        .replace("\"right\"]", "\"right\", \"ghost\"]");
+    std::fs::write(&root, &members).unwrap();
+    let alone = cargo_coop(&ws.dir, &["fix", "--dry-run", "-p", "left"]);
+    assert_eq!(alone.code, 1, "{}{}", alone.stdout, alone.stderr);
+    std::fs::remove_dir_all(&ghost).unwrap();
+    git(&ws.dir, &["checkout", "Cargo.toml"]);
     let fixed = ws.adopt();
     assert!(fixed.stdout.contains("to 1 item;"), "{}", fixed.stdout);
     for member in ["left", "right"] {
@@ -530,4 +548,184 @@ fn check_asks_an_optional_tokio_for_the_bridge_in_its_features() {
         bridge["help"].as_str().unwrap(),
         @r#"add `"coop-core/tokio"` to the features that turn tokio on (`rt`) (`cargo coop fix` does)"#
     );
+}
+
+/// The attributes `check`'s help offers for a renamed coop-core compile (rustc is the judge),
+/// each one alone.
+#[test]
+fn the_attributes_check_offers_for_a_renamed_dependency_compile() {
+    let krate = Fixture::new("dev-only");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("[dev-dependencies]", "[dependencies]");
+    std::fs::write(&manifest, text).unwrap();
+    git(&krate.dir, &["commit", "-qam", "renamed coop-core"]);
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let help = document["findings"][0]["help"].as_str().unwrap().to_owned();
+    let offered: Vec<&str> = help
+        .split('`')
+        .filter(|part| part.starts_with("#["))
+        .collect();
+    assert_eq!(offered.len(), 2, "{help}");
+    let lib = krate.dir.join("src/lib.rs");
+    let original = krate.read("src/lib.rs");
+    for attribute in offered {
+        let source = original.replace(
+            "pub async fn pad",
+            &format!("{attribute}\npub async fn pad"),
+        );
+        std::fs::write(&lib, source).unwrap();
+        krate.build();
+        let check = cargo_coop(&krate.dir, &["check"]);
+        assert_eq!(check.code, 0, "{attribute}: {}", check.stdout);
+    }
+}
+
+/// Under an optional coop-core, each of the three changes `check`'s help offers (the attribute,
+/// a yield point in the loop's body, the opt-out) compiles with the feature and without it.
+#[test]
+fn what_check_offers_under_an_optional_dependency_compiles_with_and_without_it() {
+    let krate = Fixture::new("optional");
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let help = document["findings"][0]["help"].as_str().unwrap().to_owned();
+    let offered: Vec<&str> = help.split('`').skip(1).step_by(2).collect();
+    // `#[..]` to `count` (`cargo coop fix` does), a yield point, `#[..]` on the fn.
+    assert_eq!(offered.len(), 5, "{help}");
+    let lib = krate.dir.join("src/lib.rs");
+    let original = krate.read("src/lib.rs");
+    let fn_line = "pub async fn count";
+    let body = "while left > 0 {\n";
+    for source in [
+        original.replace(fn_line, &format!("{}\n{fn_line}", offered[0])),
+        original.replace(body, &format!("{body}        {}\n", offered[3])),
+        original.replace(fn_line, &format!("{}\n{fn_line}", offered[4])),
+    ] {
+        std::fs::write(&lib, &source).unwrap();
+        krate.build();
+        krate.build_with(&["--features", "fair"]);
+        let check = cargo_coop(&krate.dir, &["check"]);
+        assert_eq!(check.code, 0, "{source}\n{}", check.stdout);
+    }
+}
+
+#[test]
+fn a_file_outside_the_repository_is_refused_without_allow_no_vcs() {
+    let krate = Fixture::new("dirty");
+    let outside = krate.dir.with_extension("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let _cleanup = Fixture {
+        dir: outside.clone(),
+    };
+    let module = outside.join("spin.rs");
+    let spin = "/// Spins.\npub async fn spin(mut n: u64) {\n    while n > 0 {\n        n -= 1;\n    }\n}\n";
+    std::fs::write(&module, spin).unwrap();
+    let lib = format!(
+        "{}\n#[path = {:?}]\npub mod spin;\n",
+        krate.read("src/lib.rs"),
+        module.display().to_string()
+    );
+    std::fs::write(krate.dir.join("src/lib.rs"), lib).unwrap();
+    git(&krate.dir, &["commit", "-qam", "a module outside"]);
+    for flags in [&[][..], &["--allow-dirty"]] {
+        let refused = cargo_coop(&krate.dir, &[&["fix"][..], flags].concat());
+        assert_eq!(refused.code, 2, "{}", refused.stdout);
+        let stderr = refused
+            .stderr
+            .replace(&module.display().to_string(), "[OUTSIDE]/spin.rs")
+            .replace(
+                &krate.dir.canonicalize().unwrap().display().to_string(),
+                "[REPO]",
+            );
+        insta::assert_snapshot!("outside_the_repository_refused", stderr);
+        assert_eq!(std::fs::read_to_string(&module).unwrap(), spin);
+    }
+    let fixed = cargo_coop(&krate.dir, &["fix", "--allow-no-vcs"]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(
+        std::fs::read_to_string(&module)
+            .unwrap()
+            .contains("#[coop_core::cooperative]")
+    );
+    krate.build();
+}
+
+#[test]
+fn tests_on_tokio_get_the_bridge_in_a_dev_dependency() {
+    let krate = Fixture::new("tokio-tests");
+    let fixed = krate.adopt();
+    assert!(
+        fixed
+            .stdout
+            .contains("`tokio` feature to Cargo.toml, in a dev-dependency (tokio runs the tests)"),
+        "{}",
+        fixed.stdout
+    );
+    let manifest = krate.read("Cargo.toml");
+    let path = shown_path(&krate.dir);
+    assert!(
+        manifest.contains(&format!(
+            "[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"rt\", \"time\"] }}\n\
+             coop-core = {{ path = \"{path}\", features = [\"tokio\"] }}\n"
+        )),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains(&format!(
+            "[dependencies]\ncoop-core = {{ path = \"{path}\" }}\n"
+        )),
+        "{manifest}"
+    );
+    // A normal coop-core without a dev-dependency that turns the bridge on is reported.
+    let krate = Fixture::new("tokio-tests");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = format!(
+        "{}\n[dependencies]\ncoop-core = {{ path = {:?} }}\n",
+        std::fs::read_to_string(&manifest).unwrap(),
+        coop_core().display().to_string()
+    );
+    std::fs::write(&manifest, text).unwrap();
+    git(&krate.dir, &["commit", "-qam", "coop-core"]);
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let bridge = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["lint"] == "coop::tokio_without_bridge")
+        .expect("the bridge is reported");
+    insta::assert_snapshot!(
+        bridge["help"].as_str().unwrap(),
+        @r#"tokio runs the tests: add `features = ["tokio"]` to a coop-core dev-dependency `coop-core` from the same source (`cargo coop fix` does)"#
+    );
+}
+
+#[test]
+fn a_dependency_only_on_a_target_triple_is_not_given_an_attribute_that_would_not_resolve() {
+    let krate = Fixture::new("target-only");
+    let manifest = krate.dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "[target.'cfg(windows)'.dependencies]",
+        "[target.x86_64-pc-windows-msvc.dependencies]",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    git(&krate.dir, &["commit", "-qam", "a triple"]);
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let first = &document["findings"][0];
+    assert_eq!(first["lint"], "coop::loop_without_yield_point");
+    assert_eq!(first["fixable"], false, "{first}");
+    let fixed = cargo_coop(&krate.dir, &["fix"]);
+    assert_eq!(fixed.code, 1, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(
+        fixed.stdout.contains(
+            "not fixed: `target-only` depends on coop-core only on target `x86_64-pc-windows-msvc`"
+        ),
+        "{}",
+        fixed.stdout
+    );
+    assert!(!krate.read("src/lib.rs").contains("cooperative"));
+    krate.build();
 }

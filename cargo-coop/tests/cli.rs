@@ -424,3 +424,46 @@ fn every_message_sarif_is_valid_sarif_2_1_0() {
         serde_json::to_string_pretty(&log).unwrap()
     );
 }
+
+#[test]
+fn without_a_manifest_cargo_s_words_are_said_once() {
+    let dir = std::env::temp_dir().join(format!("coop-no-manifest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &dir.join("Cargo.toml").display().to_string(),
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    let stderr = run.stderr.replace(&dir.display().to_string(), "[DIR]");
+    insta::assert_snapshot!(stderr, @"error: manifest path `[DIR]/Cargo.toml` does not exist");
+}
+
+#[test]
+fn a_package_named_twice_is_fixed_once() {
+    let run = cargo_coop(&[
+        "fix",
+        "--dry-run",
+        "--manifest-path",
+        &manifest("workspace"),
+        "-p",
+        "tokio-app",
+        "-p",
+        "tokio-app",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.matches("+++ b/tokio-app/Cargo.toml").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.matches("`tokio` feature to").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+}

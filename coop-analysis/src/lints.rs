@@ -117,7 +117,7 @@ declare_lint! {
     "loop_under_temporary",
     NEVER_AWAITS_TITLE,
     "A temporary alive in this loop keeps `#[cooperative]` from adding a yield point to it.",
-    "bind the header's value with `let` before the loop and add `coop_core::consume_budget().await;` to its body",
+    "bind the temporary's value (of the loop's `for` header, an enclosing `match`, `if let` or `while let` header, or an earlier part of the statement) with `let` before the loop and add `coop_core::consume_budget().await;` to its body",
 }
 
 declare_lint! {
@@ -357,13 +357,56 @@ impl FindingKind {
     ///      `coop_core::consume_budget().await;` to the loop's body, or mark the fn \
     ///      `#[coop_core::unconstrained]`"
     /// );
+    /// // coop-core under another name: the attributes say where it is.
+    /// let help = FindingKind::StrayLoopMarker.help("coop", &Place::Uncovered { fix_on: Some("`f`") });
+    /// assert_eq!(
+    ///     help,
+    ///     "add `#[coop::cooperative(crate = \"coop\")]` to `f` (`cargo coop fix` does), or put \
+    ///      `#[coop::unconstrained(crate = \"coop\")]` on the fn instead"
+    /// );
     /// ```
     pub fn help(&self, krate: &str, place: &Place<'_>) -> String {
-        let yield_point = format!("`{krate}::consume_budget().await;`");
+        self.help_where(krate, None, place)
+    }
+
+    /// [`help`](Self::help) for a crate that has coop-core only when the `cfg` predicate
+    /// `condition` holds (an optional dependency, a target's): what it offers is written under
+    /// that predicate.
+    ///
+    /// ```
+    /// use coop_analysis::lints::{FindingKind, Place};
+    ///
+    /// let place = Place::Uncovered { fix_on: Some("`f`") };
+    /// let help = FindingKind::NeverAwaits.help_where("coop_core", Some("feature = \"fair\""), &place);
+    /// assert_eq!(
+    ///     help,
+    ///     "add `#[cfg_attr(feature = \"fair\", coop_core::cooperative)]` to `f` (`cargo coop fix` \
+    ///      does), add `#[cfg(feature = \"fair\")] coop_core::consume_budget().await;` to the \
+    ///      loop's body, or mark the fn `#[cfg_attr(feature = \"fair\", coop_core::unconstrained)]`"
+    /// );
+    /// ```
+    pub fn help_where(&self, krate: &str, condition: Option<&str>, place: &Place<'_>) -> String {
+        let yield_point = match condition {
+            Some(condition) => format!("`#[cfg({condition})] {krate}::consume_budget().await;`"),
+            None => format!("`{krate}::consume_budget().await;`"),
+        };
+        // The attributes' expansions name `::coop_core`: under another name they need `crate`.
+        let attribute = |name: &str| {
+            let inner = match krate {
+                "coop_core" | "::coop_core" => format!("{krate}::{name}"),
+                _ => format!("{krate}::{name}(crate = \"{krate}\")"),
+            };
+            match condition {
+                Some(condition) => format!("`#[cfg_attr({condition}, {inner})]`"),
+                None => format!("`#[{inner}]`"),
+            }
+        };
+        let cooperative = attribute("cooperative");
+        let unconstrained = attribute("unconstrained");
         // Inside a `#[cooperative]` item a loop can be opted out on its own; elsewhere only the
         // fn can be.
         let opt_out = match place {
-            Place::Uncovered { .. } => format!("mark the fn `#[{krate}::unconstrained]`"),
+            Place::Uncovered { .. } => format!("mark the fn {unconstrained}"),
             Place::Check | Place::Instrumented => "mark the loop `#[unconstrained]`".to_owned(),
         };
         match (self, place) {
@@ -372,8 +415,8 @@ impl FindingKind {
                  `#[cooperative]` inserts a yield point, or {opt_out}"
             ),
             (FindingKind::NeverAwaits, Place::Uncovered { fix_on: Some(on) }) => format!(
-                "add `#[{krate}::cooperative]` to {on} (`cargo coop fix` does), add {yield_point} \
-                 to the loop's body, or {opt_out}"
+                "add {cooperative} to {on} (`cargo coop fix` does), add {yield_point} to the \
+                 loop's body, or {opt_out}"
             ),
             (FindingKind::NeverAwaits, _) => {
                 format!("add {yield_point} to the loop's body, or {opt_out}")
@@ -386,7 +429,9 @@ impl FindingKind {
                  add {yield_point} here, or {opt_out}"
             ),
             (FindingKind::UnderTemporary, _) => format!(
-                "bind the header's value with `let` before the loop and add {yield_point} to its \
+                "bind the temporary's value (of the loop's `for` header, an enclosing `match`, \
+                 `if let` or `while let` header, or an earlier part of the statement) with `let` \
+                 before the loop and add {yield_point} to its \
                  body, or {opt_out}"
             ),
             (FindingKind::YieldPointNotAwaited, Place::Check) => {
@@ -403,11 +448,11 @@ impl FindingKind {
                  fn `#[unconstrained]`"
             ),
             (FindingKind::StrayLoopMarker, Place::Uncovered { fix_on: Some(on) }) => format!(
-                "add `#[{krate}::cooperative]` to {on} (`cargo coop fix` does), or put \
-                 `#[{krate}::unconstrained]` on the fn instead"
+                "add {cooperative} to {on} (`cargo coop fix` does), or put {unconstrained} on \
+                 the fn instead"
             ),
             (FindingKind::StrayLoopMarker, _) => {
-                format!("put `#[{krate}::unconstrained]` on the fn instead of the loop")
+                format!("put {unconstrained} on the fn instead of the loop")
             }
             (FindingKind::InvalidArguments(_), _) => INVALID_ARGUMENTS.help.to_owned(),
         }
