@@ -7,9 +7,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, Item, Macro};
 
 use crate::lints::FindingKind;
-
-/// Macros that await their operands without a `.await` in their tokens.
-const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
+use crate::macro_table;
 
 /// What a loop does about yielding.
 ///
@@ -117,12 +115,7 @@ impl<'ast> Visit<'ast> for FindAwait {
     fn visit_item(&mut self, _: &'ast Item) {}
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        let awaiting_macro = mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| AWAITING_MACROS.iter().any(|name| segment.ident == name));
-        self.found |= awaiting_macro || tokens_await(mac.tokens.clone());
+        self.found |= macro_table::awaits(mac) || tokens_await(mac.tokens.clone());
         visit::visit_macro(self, mac);
     }
 }

@@ -115,7 +115,6 @@ pub(crate) fn lookup(mac: &Macro) -> Option<&'static Known> {
 }
 
 /// Whether a call of `mac` awaits with no `.await` in its tokens.
-#[allow(dead_code)] // for `awaits`, whose own list this replaces
 pub(crate) fn awaits(mac: &Macro) -> bool {
     lookup(mac).is_some_and(|known| known.awaits)
 }
