@@ -14,7 +14,7 @@ use crate::ambient;
 use crate::budget::{Budget, default_budget};
 use crate::scope::{with_budget, with_unconstrained};
 use crate::sites::SiteRef;
-use crate::state::{Resume, poll_spend, resume_budget, spend_if_any};
+use crate::state::{Resume, cancelled, poll_spend, resume_budget, spend_if_any};
 use crate::yield_point::RestoreOnPending;
 
 pin_project! {
@@ -177,6 +177,17 @@ pin_project! {
         // Where it was created: its forced yields are counted there.
         site: SiteRef,
         stage: Stage,
+    }
+
+    impl<F> PinnedDrop for Coop<F> {
+        fn drop(this: Pin<&mut Self>) {
+            // Dropped after its yield, before the poll that would have gone on: the next refusal
+            // at its call site stands for that poll.
+            let this = this.project();
+            if let Stage::Yielded(resume) = *this.stage {
+                cancelled(resume, *this.site);
+            }
+        }
     }
 }
 

@@ -106,6 +106,17 @@ impl Future for ConsumeBudget {
     }
 }
 
+impl Drop for ConsumeBudget {
+    #[inline]
+    fn drop(&mut self) {
+        // Dropped after its yield, before the poll that would have completed it: the next
+        // refusal at its call site stands for that poll.
+        if let Stage::Yielded(resume) = self.stage {
+            state::cancelled(resume, self.site);
+        }
+    }
+}
+
 /// Spends one unit of the running task's budget from a hand-written future's `poll`, and
 /// returns `Pending` (waking the task) when the budget is spent.
 ///
