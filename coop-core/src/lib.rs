@@ -271,8 +271,11 @@
 //!   tokio task included). Where tokio's budget cannot force a yield (`spawn_blocking`,
 //!   `block_in_place`, `tokio::task::unconstrained`) coop counts by itself, exactly as without
 //!   the feature. Inside an executor nested in a tokio task, the ambient budget is still the
-//!   tokio task's, whose forced yields tokio wakes only after that task's poll: give the nested
-//!   executor's tasks a scope ([`budgeted`]) there.
+//!   tokio task's, whose forced yields tokio wakes only after that task's poll: a nested
+//!   executor that waits for that wake-up (`futures::executor::block_on`, `LocalPool::run`)
+//!   then never finishes, since the tokio task's poll is the one it blocks. Give the nested
+//!   executor's tasks a scope ([`budgeted`]) there, whose forced yields wake at once, or run it
+//!   in `block_in_place` or `spawn_blocking`, where coop counts by itself.
 //! - `tracing`: one `trace`-level event (target `coop`) per forced yield.
 //! - `futures-core`: `cooperative(stream)` is a `futures_core::Stream`: one unit per item.
 //! - `test-util`: hooks for coop's own tests and benchmarks ([`test_util`]); no stability
