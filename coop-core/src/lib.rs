@@ -34,7 +34,9 @@
 //!   poll. It belongs to the thread and carries over between tasks; wrap tasks in [`budgeted`]
 //!   to give each its own.
 //! - With the `tokio` feature, inside a tokio task and no coop scope: tokio's own budget, shared
-//!   with tokio's sockets, channels and timers, wherever tokio's budget can force a yield.
+//!   with tokio's sockets, channels and timers, wherever tokio's budget can force a yield. Its
+//!   units are tokio's 128 per task poll whatever [`set_default_budget`] says; a default time
+//!   slice still applies there.
 //!
 //! A budget holds at least one unit: a budget of 0 is a budget of 1, so every task poll can make
 //! progress.
