@@ -122,7 +122,9 @@ pin_project! {
 }
 
 /// Runs `fut` with budgets switched off: no yield point inside forces it to yield, and what it
-/// spends is not charged to the surrounding budget.
+/// spends is not charged to the surrounding budget. A scope set inside it ([`budgeted`],
+/// [`with_budget`]) has a budget again, as nested scopes do: its yield points are forced to yield
+/// once that budget is spent.
 ///
 /// For work that must not be interrupted and is short anyway, or that yields by other means.
 /// With the `tokio` feature it is also `tokio::task::coop::unconstrained`.
@@ -139,6 +141,16 @@ pin_project! {
 /// assert!(coop_core::has_budget_remaining());
 /// # let _ = before;
 /// # });
+///
+/// // A task budgeted inside it still gets 128 units per poll.
+/// let mut task = Box::pin(coop_core::unconstrained(coop_core::budgeted(async {
+///     for _ in 0..200 {
+///         coop_core::consume_budget().await;
+///     }
+/// })));
+/// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// assert!(task.as_mut().poll(&mut cx).is_pending());
+/// assert!(task.as_mut().poll(&mut cx).is_ready());
 /// ```
 pub fn unconstrained<F: Future>(fut: F) -> Unconstrained<F> {
     Unconstrained {
