@@ -70,7 +70,9 @@
 //!   budget (counted twice, seen once), where a combinator polls again or drops a branch that
 //!   yielded within one task poll (`select!`, `FuturesUnordered`: counted, not seen), and where
 //!   an executor nested in a task polls inside a spent scope (seen several times, counted once).
-//!   [`sites`] adds up to [`forced_yield_count`].
+//!   [`sites`] adds up to [`forced_yield_count`], except for the forced yields of hand-written
+//!   yield points whose call site found no slot in the table of caller sites (certain past
+//!   1024 call sites, see [`sites`]): those are counted by [`forced_yield_count`] only.
 //! - **Scopes and wake-ups.** No scope outlives its poll, on return, on a panic that unwinds
 //!   through it, or on cancellation; every task that returned `Pending` because a budget was
 //!   spent has been woken; no schedule livelocks (every task finishes within a poll cap).
