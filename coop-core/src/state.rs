@@ -226,28 +226,38 @@ pub(crate) enum Charge {
     Nothing,
     /// A unit of a scope's budget, by its number.
     Scope(u32),
-    /// A unit of the ambient budget (by its number): one of the counter's, and the source's.
-    Ambient(ambient::Unit, u32),
+    /// A unit of the ambient budget (by its number): one of the counter's, and the source's;
+    /// with the counter's units right after it was taken.
+    Ambient(ambient::Unit, u32, u16),
 }
 
 impl Charge {
     /// The operation made progress: the unit stays spent.
     #[inline(always)]
     pub(crate) fn keep(self) {
-        if let Charge::Ambient(unit, _) = self {
+        if let Charge::Ambient(unit, ..) = self {
             unit.keep();
         }
     }
 
-    /// The operation made no progress: the unit goes back to the source, and to coop's budget
-    /// if that is still the one that charged it and not spent since.
+    /// The operation made no progress: the unit goes back to coop's budget if that is still the
+    /// one that charged it and not spent since, and to the source if no ambient unit was taken
+    /// since: tokio's guard restores tokio's budget to what it was before the unit, so a refund
+    /// after later units would give those back too. A unit the source cannot take back stays
+    /// spent there.
     pub(crate) fn refund(self) {
         match self {
             Charge::Nothing => {}
             Charge::Scope(budget) => refund_unit(budget),
-            Charge::Ambient(unit, budget) => {
+            Charge::Ambient(unit, budget, units_after) => {
+                let latest = current()
+                    .is_some_and(|state| state.budget == budget && state.units == units_after);
                 refund_unit(budget);
-                unit.refund();
+                if latest {
+                    unit.refund();
+                } else {
+                    unit.keep();
+                }
             }
         }
     }
@@ -278,7 +288,7 @@ fn spend(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Charge,
         _ if state.units > 0 => {
             let charge = match state.mode {
                 Mode::Ambient => match ambient::spend(cx) {
-                    Poll::Ready(unit) => Charge::Ambient(unit, state.budget),
+                    Poll::Ready(unit) => Charge::Ambient(unit, state.budget, state.units - 1),
                     Poll::Pending => return Err(Refused::Source),
                 },
                 _ => Charge::Scope(state.budget),
@@ -322,11 +332,12 @@ fn spend_slow(cell: &Cell<State>, cx: &mut Context<'_>, task: bool) -> Result<Ch
                         // A slice: this unit starts it. No unit at all: the source's is all.
                         let _ = next_chunk(fresh_state, None);
                     }
-                    let state = cell.get();
+                    let mut state = cell.get();
                     if state.units > 0 {
-                        cell.set(state.spent_one());
+                        state = state.spent_one();
+                        cell.set(state);
                     }
-                    Ok(Charge::Ambient(unit, fresh_state.budget))
+                    Ok(Charge::Ambient(unit, fresh_state.budget, state.units))
                 }
                 // A spent ambient budget refills for another task.
                 None if task && state.exhausted && exhaustion::another_task(cx.waker()) => {

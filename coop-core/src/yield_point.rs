@@ -167,7 +167,10 @@ pub(crate) fn poll_proceed_at(cx: &mut Context<'_>, site: SiteRef) -> Poll<Resto
 /// that charged it (not to a scope around it, nor to a budget refilled since), only while that
 /// budget is not spent (once it forced a yield it stays spent), and only when the guard is
 /// dropped while that budget is the running code's: dropped inside another scope, an inner one
-/// included, the unit is not given back at all.
+/// included, the unit is not given back at all. With the `tokio` feature, in a tokio task, the
+/// unit goes back to tokio's budget only if no ambient unit was taken after it (tokio's guard
+/// sets its budget back to what it was when the unit was taken, which would give the later
+/// units back too); otherwise it stays spent there.
 ///
 /// It belongs to the thread whose budget it charged, so it is not `Send`.
 ///
