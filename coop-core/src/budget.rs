@@ -192,6 +192,12 @@ const fn unpack(packed: u64) -> Budget {
 /// iteration. Explicit budgets ([`with_budget`](crate::with_budget),
 /// [`budgeted_with`](crate::budgeted_with)) are not affected. Slices are kept to about 78 hours.
 ///
+/// With the `tokio` feature, inside a tokio task with no coop scope the ambient budget is
+/// tokio's: its units are tokio's 128 per task poll whatever the default's units are (a task
+/// there yields every 128 yield points under a default of 10 or of 1000), while the default's
+/// time slice still applies. Wrap the task in [`budgeted`](crate::budgeted) for the default's
+/// units.
+///
 /// ```
 /// use std::time::Duration;
 ///

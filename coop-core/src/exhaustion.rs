@@ -12,7 +12,10 @@
 //!   (it yields with the current one at its next spend), so within one task poll branches that
 //!   share the task's waker (`join!`, `select!`) refill at most once per exhaustion;
 //! - a hand-written `poll_proceed` keeps no memory of its yield: its call site refused a second
-//!   time during one exhaustion refills.
+//!   time during one exhaustion refills;
+//! - a yield point forced to yield by this exhaustion was dropped before it was polled again
+//!   (`now_or_never`, `poll!`, a future that builds its yield point at each poll, a `select!`
+//!   dropping the branch): the next refusal at its call site refills, standing for that poll.
 //!
 //! It imports nothing from the crate but `platform`, where its state lives: the state module
 //! passes in the waker and the site's key.
@@ -29,6 +32,8 @@ struct Exhaustion {
     holder: Option<(usize, usize)>,
     /// Call sites refused during it, one bit per site's hash.
     refused: u64,
+    /// Call sites whose yield point it forced was dropped before being polled again.
+    cancelled: u64,
 }
 
 crate::platform::local! {
@@ -36,6 +41,7 @@ crate::platform::local! {
         number: 0,
         holder: None,
         refused: 0,
+        cancelled: 0,
     };
 }
 
@@ -44,6 +50,7 @@ fn last() -> Exhaustion {
         number: 0,
         holder: None,
         refused: 0,
+        cancelled: 0,
     })
 }
 
@@ -72,6 +79,7 @@ pub(crate) fn begin(waker: &Waker, site: usize) -> u32 {
         number: last().number.wrapping_add(1),
         holder: identity(waker),
         refused: site_bit(site),
+        cancelled: 0,
     };
     set(next);
     next.number
@@ -99,4 +107,27 @@ pub(crate) fn resumed(number: u32, waker: &Waker) -> bool {
 /// Whether a hand-written yield point at `site`, refused again, refills the budget.
 pub(crate) fn refused_before(site: usize) -> bool {
     last().refused & site_bit(site) != 0
+}
+
+/// A yield point forced to yield by exhaustion `number`, at `site`, was dropped before it was
+/// polled again.
+pub(crate) fn cancelled(number: u32, site: usize) {
+    let mut current = last();
+    if current.number == number {
+        current.cancelled |= site_bit(site);
+        set(current);
+    }
+}
+
+/// Whether a yield point at `site`, refused during the exhaustion whose forced yield there was
+/// dropped, refills the budget: it stands for that yield polled again. Takes the mark.
+pub(crate) fn retried_after_cancel(site: usize) -> bool {
+    let mut current = last();
+    let bit = site_bit(site);
+    if current.cancelled & bit == 0 {
+        return false;
+    }
+    current.cancelled &= !bit;
+    set(current);
+    true
 }

@@ -27,13 +27,16 @@
 //!   [`set_default_budget`] changed it). No executor tells it where task polls begin, so once
 //!   spent it stays spent until a sign that one has: a yield point reached with another task's
 //!   waker (one that does not `will_wake` the waker of the yield that spent it), the yield point
-//!   that was forced to yield polled again, or a hand-written [`poll_proceed`] call site refused
-//!   a second time. So a loop that spends a unit per iteration yields once every 128 iterations
+//!   that was forced to yield polled again, or dropped before that and its call site reached
+//!   again (`now_or_never`, `poll!`, a hand-written future that builds `cooperative(..)` at each
+//!   poll), or a hand-written [`poll_proceed`] call site refused a second time. So a loop that spends a unit per iteration yields once every 128 iterations
 //!   on any executor, and the branches of one task (`join!`, `select!`) share one budget per task
 //!   poll. It belongs to the thread and carries over between tasks; wrap tasks in [`budgeted`]
 //!   to give each its own.
 //! - With the `tokio` feature, inside a tokio task and no coop scope: tokio's own budget, shared
-//!   with tokio's sockets, channels and timers, wherever tokio's budget can force a yield.
+//!   with tokio's sockets, channels and timers, wherever tokio's budget can force a yield. Its
+//!   units are tokio's 128 per task poll whatever [`set_default_budget`] says; a default time
+//!   slice still applies there.
 //!
 //! A budget holds at least one unit: a budget of 0 is a budget of 1, so every task poll can make
 //! progress.
@@ -48,11 +51,13 @@
 //!
 //! - **Units per task poll.** Under a scope of `n` units, a task poll runs at most `n` yield
 //!   points' worth of work, plus one each time a yield point that was forced to yield goes on
-//!   (`consume_budget`, a `#[cooperative]` loop, `cooperative(fut)`), and each time a
-//!   hand-written call site that the spent scope refused is refused again (so an executor
-//!   nested in the task, polling inside the spent scope, never spins). On the ambient budget:
-//!   the same, plus `n` for each branch that calls `poll_proceed` by hand (a call site refused
-//!   twice refills the budget), and `n` for each branch with a waker of its own
+//!   (`consume_budget`, a `#[cooperative]` loop, `cooperative(fut)`) or, dropped after its
+//!   yield before it went on, has its call site reached again, and each time a hand-written
+//!   call site that the spent scope refused is refused again (so an executor nested in the
+//!   task, polling inside the spent scope, never spins). On the ambient budget: the same, plus
+//!   `n` for each branch that calls `poll_proceed` by hand (a call site refused twice refills
+//!   the budget), `n` each time a yield point dropped after its forced yield has its call site
+//!   reached again (that refills it too), and `n` for each branch with a waker of its own
 //!   (`FuturesUnordered`, `join_all` of more than 30 futures), which the ambient budget cannot
 //!   tell from a task.
 //!   Inside an inner scope the inner budget counts; executors nested in a task and
@@ -65,7 +70,9 @@
 //!   budget (counted twice, seen once), where a combinator polls again or drops a branch that
 //!   yielded within one task poll (`select!`, `FuturesUnordered`: counted, not seen), and where
 //!   an executor nested in a task polls inside a spent scope (seen several times, counted once).
-//!   [`sites`] adds up to [`forced_yield_count`].
+//!   [`sites`] adds up to [`forced_yield_count`], except for the forced yields of hand-written
+//!   yield points whose call site found no slot in the table of caller sites (certain past
+//!   1024 call sites, see [`sites`]): those are counted by [`forced_yield_count`] only.
 //! - **Scopes and wake-ups.** No scope outlives its poll, on return, on a panic that unwinds
 //!   through it, or on cancellation; every task that returned `Pending` because a budget was
 //!   spent has been woken; no schedule livelocks (every task finishes within a poll cap).
@@ -271,8 +278,11 @@
 //!   tokio task included). Where tokio's budget cannot force a yield (`spawn_blocking`,
 //!   `block_in_place`, `tokio::task::unconstrained`) coop counts by itself, exactly as without
 //!   the feature. Inside an executor nested in a tokio task, the ambient budget is still the
-//!   tokio task's, whose forced yields tokio wakes only after that task's poll: give the nested
-//!   executor's tasks a scope ([`budgeted`]) there.
+//!   tokio task's, whose forced yields tokio wakes only after that task's poll: a nested
+//!   executor that waits for that wake-up (`futures::executor::block_on`, `LocalPool::run`)
+//!   then never finishes, since the tokio task's poll is the one it blocks. Give the nested
+//!   executor's tasks a scope ([`budgeted`]) there, whose forced yields wake at once, or run it
+//!   in `block_in_place` or `spawn_blocking`, where coop counts by itself.
 //! - `tracing`: one `trace`-level event (target `coop`) per forced yield. `tokio` and `tracing`
 //!   turn `std` on.
 //! - `futures-core`: `cooperative(stream)` is a `futures_core::Stream`: one unit per item.

@@ -81,14 +81,15 @@ pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
 
 /// Runs `f` with budgets switched off: no yield point forces a yield, by units or by time, and
 /// nothing `f` spends is charged to the surrounding budget. The previous budget is restored
-/// afterwards, also on panic.
+/// afterwards, also on panic. A scope entered inside `f` ([`with_budget`], [`budget`],
+/// [`budgeted`](crate::budgeted)) has a budget of its own again, as nested scopes do.
 ///
 /// It switches coop's budget off, not tokio's: with the `tokio` feature, tokio's own sockets,
 /// channels and timers polled inside `f` still spend tokio's budget and can still yield. The
 /// future wrapper [`unconstrained`](fn@crate::unconstrained) switches both off.
 ///
 /// ```
-/// use std::task::{Context, Waker};
+/// use std::task::{Context, Poll, Waker};
 ///
 /// let mut cx = Context::from_waker(Waker::noop());
 /// coop_core::with_budget(1, || {
@@ -98,6 +99,13 @@ pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
 ///         }
 ///     });
 ///     assert!(coop_core::has_budget_remaining()); // the one unit is still there
+/// });
+/// coop_core::with_unconstrained(|| {
+///     coop_core::with_budget(1, || {
+///         let Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) else { unreachable!() };
+///         unit.made_progress(); // the inner scope's one unit
+///         assert!(coop_core::poll_proceed(&mut cx).is_pending());
+///     });
 /// });
 /// ```
 pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {

@@ -100,6 +100,9 @@ pub(crate) struct Reserve {
     undrawn: bool,
     /// Hand-written call sites a spent scope refused, one bit per site's hash.
     refused: u64,
+    /// Sites whose yield point this spent scope forced to yield and that were dropped before
+    /// being polled again, one bit per site's hash (see [`cancelled`]).
+    cancelled: u64,
 }
 
 impl Reserve {
@@ -113,6 +116,7 @@ impl Reserve {
         timed_out: false,
         undrawn: false,
         refused: 0,
+        cancelled: 0,
     };
 
     const UNDRAWN: Reserve = Reserve {
@@ -167,6 +171,18 @@ pub(crate) struct PaceHint {
 pub(crate) struct Resume {
     pace: Option<PaceHint>,
     exhaustion: u32,
+    /// The number of the budget that yielded, so that a yield point dropped before it is polled
+    /// again marks its site in that budget only (see [`cancelled`]).
+    budget: u32,
+}
+
+impl Resume {
+    /// What a yield point keeps when its yield belongs to no budget.
+    const NONE: Resume = Resume {
+        pace: None,
+        exhaustion: 0,
+        budget: 0,
+    };
 }
 
 platform::fast_local! {
@@ -216,28 +232,38 @@ pub(crate) enum Charge {
     Nothing,
     /// A unit of a scope's budget, by its number.
     Scope(u32),
-    /// A unit of the ambient budget (by its number): one of the counter's, and the source's.
-    Ambient(ambient::Unit, u32),
+    /// A unit of the ambient budget (by its number): one of the counter's, and the source's;
+    /// with the counter's units right after it was taken.
+    Ambient(ambient::Unit, u32, u16),
 }
 
 impl Charge {
     /// The operation made progress: the unit stays spent.
     #[inline(always)]
     pub(crate) fn keep(self) {
-        if let Charge::Ambient(unit, _) = self {
+        if let Charge::Ambient(unit, ..) = self {
             unit.keep();
         }
     }
 
-    /// The operation made no progress: the unit goes back to the source, and to coop's budget
-    /// if that is still the one that charged it and not spent since.
+    /// The operation made no progress: the unit goes back to coop's budget if that is still the
+    /// one that charged it and not spent since, and to the source if no ambient unit was taken
+    /// since: tokio's guard restores tokio's budget to what it was before the unit, so a refund
+    /// after later units would give those back too. A unit the source cannot take back stays
+    /// spent there.
     pub(crate) fn refund(self) {
         match self {
             Charge::Nothing => {}
             Charge::Scope(budget) => refund_unit(budget),
-            Charge::Ambient(unit, budget) => {
+            Charge::Ambient(unit, budget, units_after) => {
+                let latest = current()
+                    .is_some_and(|state| state.budget == budget && state.units == units_after);
                 refund_unit(budget);
-                unit.refund();
+                if latest {
+                    unit.refund();
+                } else {
+                    unit.keep();
+                }
             }
         }
     }
@@ -268,7 +294,7 @@ fn spend(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Result<Cha
         _ if state.units > 0 => {
             let charge = match state.mode {
                 Mode::Ambient => match ambient::spend(cx) {
-                    Poll::Ready(unit) => Charge::Ambient(unit, state.budget),
+                    Poll::Ready(unit) => Charge::Ambient(unit, state.budget, state.units - 1),
                     Poll::Pending => return Err(Refused::Source),
                 },
                 _ => Charge::Scope(state.budget),
@@ -312,11 +338,13 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
                         // A slice: this unit starts it. No unit at all: the source's is all.
                         let _ = next_chunk(fresh_state, None);
                     }
-                    let state = cell.get();
+                    let mut state = cell.get();
                     if state.units > 0 {
-                        cell.set(state.spent_one());
+                        state = state.spent_one();
+                        cell.set(state);
                     }
-                    Ok(Charge::Ambient(unit, state.budget)) // the number as stored
+                    // The number as stored (packed without std).
+                    Ok(Charge::Ambient(unit, state.budget, state.units))
                 }
                 // A spent ambient budget refills for another task.
                 None if task && state.exhausted && exhaustion::another_task(cx.waker()) => {
@@ -465,10 +493,7 @@ pub(crate) fn poll_spend(
             if memoryless && state.exhausted && state.mode == Mode::Ambient {
                 if exhaustion::refused_before(site.key()) {
                     refill_ambient();
-                    return spend_here(cx).map_err(|_| Resume {
-                        pace: None,
-                        exhaustion: 0,
-                    });
+                    return spend_here(cx).map_err(|_| Resume::NONE);
                 }
             } else if memoryless
                 && state.exhausted
@@ -478,7 +503,7 @@ pub(crate) fn poll_spend(
                 // Polled again inside the spent scope (by an executor nested in the task, which
                 // never leaves it): a call site refused twice proceeds by one unit, charged to
                 // nothing, as a `consume_budget()` completes after its yield.
-                let bit = 1u64 << ((site.key() >> 3) % 64);
+                let bit = site_bit(site);
                 let again = reserve.refused & bit != 0;
                 reserve.refused ^= bit;
                 set_reserve(reserve);
@@ -486,13 +511,15 @@ pub(crate) fn poll_spend(
                     return Ok(Charge::Nothing);
                 }
             }
+            match retry_after_cancel(site) {
+                Some(Mode::Ambient) => return spend_here(cx).map_err(|_| Resume::NONE),
+                Some(_) => return Ok(Charge::Nothing),
+                None => {}
+            }
             if let Some(resume) = force_yield(cx, site) {
                 return Err(resume);
             }
-            spend_here(cx).map_err(|_| Resume {
-                pace: None,
-                exhaustion: 0,
-            })
+            spend_here(cx).map_err(|_| Resume::NONE)
         }
         // The source holds the task's own waker and wakes the task itself.
         Err(Refused::Source) => Err(on_exhausted(cx.waker(), site).1),
@@ -562,6 +589,79 @@ pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
     }
 }
 
+/// Spends one unit of the ambient budget just refilled, starting its slice if it has one.
+fn spend_one_of_fresh() {
+    if let Some(state) = current() {
+        if state.units > 0 {
+            set(state.spent_one());
+        } else {
+            let _ = next_chunk(state, None);
+            if let Some(state) = current().filter(|state| state.units > 0) {
+                set(state.spent_one());
+            }
+        }
+    }
+}
+
+/// A yield point forced to yield is dropped before it is polled again (`select!` dropping the
+/// branch, `now_or_never`, `poll!`, a hand-written future building its yield point at each
+/// poll): marks its site, so that the next refusal there, during the same spent budget, goes on
+/// as a yield point polled again after its yield would.
+pub(crate) fn cancelled(resume: Resume, site: SiteRef) {
+    let Some(state) = current() else { return };
+    if !state.exhausted || state.units > 0 {
+        return;
+    }
+    match state.mode {
+        Mode::Ambient => exhaustion::cancelled(resume.exhaustion, site.key()),
+        Mode::Scoped if state.budget == resume.budget => {
+            if let Some(reserve) = reserve() {
+                set_reserve(Reserve {
+                    cancelled: reserve.cancelled | site_bit(site),
+                    ..reserve
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A spent budget refuses the yield point at `site`, whose forced yield in this budget was
+/// dropped: the refusal stands for the poll after that yield. `Some(Mode::Ambient)`: the ambient
+/// budget refilled, as it does when a yield point forced by it is polled again;
+/// `Some(Mode::Scoped)`: the spent scope lets it go on by one unit, charged to nothing, as a
+/// yield point polled again after its yield goes on; `None`: it yields.
+fn retry_after_cancel(site: SiteRef) -> Option<Mode> {
+    let state = current()?;
+    if !state.exhausted || state.units > 0 {
+        return None;
+    }
+    match state.mode {
+        Mode::Ambient if exhaustion::retried_after_cancel(site.key()) => {
+            refill_ambient();
+            Some(Mode::Ambient)
+        }
+        Mode::Scoped => {
+            let reserve = reserve()?;
+            let bit = site_bit(site);
+            if reserve.cancelled & bit == 0 {
+                return None;
+            }
+            set_reserve(Reserve {
+                cancelled: reserve.cancelled & !bit,
+                ..reserve
+            });
+            Some(Mode::Scoped)
+        }
+        _ => None,
+    }
+}
+
+/// A site's bit in a set of 64: its key's hash.
+fn site_bit(site: SiteRef) -> u64 {
+    1u64 << ((site.key() >> 3) % 64)
+}
+
 /// The budget is spent and the yield point at `site` is about to return `Pending`: counts the
 /// exhaustion, refills an ambient budget, and wakes the task. A scope's forced yield wakes the
 /// waker it was given at once, whoever drives it (an executor nested in another's task
@@ -573,6 +673,14 @@ pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
 #[cold]
 #[inline(never)]
 pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume> {
+    match retry_after_cancel(site) {
+        Some(Mode::Ambient) => {
+            spend_one_of_fresh();
+            return None;
+        }
+        Some(_) => return None,
+        None => {}
+    }
     if let Some(state) = current()
         && state.mode == Mode::Ambient
         && state.units == 0
@@ -580,16 +688,7 @@ pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume>
         && exhaustion::another_task(cx.waker())
     {
         refill_ambient();
-        if let Some(state) = current() {
-            if state.units > 0 {
-                set(state.spent_one());
-            } else {
-                let _ = next_chunk(state, None);
-                if let Some(state) = current().filter(|state| state.units > 0) {
-                    set(state.spent_one());
-                }
-            }
-        }
+        spend_one_of_fresh();
         return None;
     }
     let (mode, resume) = on_exhausted(cx.waker(), site);
@@ -609,13 +708,7 @@ pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume>
 #[inline(never)]
 fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let Some(state) = current() else {
-        return (
-            Mode::Unconstrained,
-            Resume {
-                pace: None,
-                exhaustion: 0,
-            },
-        );
+        return (Mode::Unconstrained, Resume::NONE);
     };
     let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
@@ -660,7 +753,14 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
             0
         }
     };
-    (state.mode, Resume { pace, exhaustion })
+    (
+        state.mode,
+        Resume {
+            pace,
+            exhaustion,
+            budget: state.budget,
+        },
+    )
 }
 
 /// Whether the running code may still spend a unit before it is forced to yield.

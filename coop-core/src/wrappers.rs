@@ -14,7 +14,7 @@ use crate::ambient;
 use crate::budget::{Budget, default_budget};
 use crate::scope::{with_budget, with_unconstrained};
 use crate::sites::SiteRef;
-use crate::state::{Resume, poll_spend, resume_budget, spend_if_any};
+use crate::state::{Resume, cancelled, poll_spend, resume_budget, spend_if_any};
 use crate::yield_point::RestoreOnPending;
 
 pin_project! {
@@ -122,7 +122,9 @@ pin_project! {
 }
 
 /// Runs `fut` with budgets switched off: no yield point inside forces it to yield, and what it
-/// spends is not charged to the surrounding budget.
+/// spends is not charged to the surrounding budget. A scope set inside it ([`budgeted`],
+/// [`with_budget`]) has a budget again, as nested scopes do: its yield points are forced to yield
+/// once that budget is spent.
 ///
 /// For work that must not be interrupted and is short anyway, or that yields by other means.
 /// With the `tokio` feature it is also `tokio::task::coop::unconstrained`.
@@ -139,6 +141,16 @@ pin_project! {
 /// assert!(coop_core::has_budget_remaining());
 /// # let _ = before;
 /// # });
+///
+/// // A task budgeted inside it still gets 128 units per poll.
+/// let mut task = Box::pin(coop_core::unconstrained(coop_core::budgeted(async {
+///     for _ in 0..200 {
+///         coop_core::consume_budget().await;
+///     }
+/// })));
+/// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// assert!(task.as_mut().poll(&mut cx).is_pending());
+/// assert!(task.as_mut().poll(&mut cx).is_ready());
 /// ```
 pub fn unconstrained<F: Future>(fut: F) -> Unconstrained<F> {
     Unconstrained {
@@ -177,6 +189,17 @@ pin_project! {
         // Where it was created: its forced yields are counted there.
         site: SiteRef,
         stage: Stage,
+    }
+
+    impl<F> PinnedDrop for Coop<F> {
+        fn drop(this: Pin<&mut Self>) {
+            // Dropped after its yield, before the poll that would have gone on: the next refusal
+            // at its call site stands for that poll.
+            let this = this.project();
+            if let Stage::Yielded(resume) = *this.stage {
+                cancelled(resume, *this.site);
+            }
+        }
     }
 }
 

@@ -106,6 +106,17 @@ impl Future for ConsumeBudget {
     }
 }
 
+impl Drop for ConsumeBudget {
+    #[inline]
+    fn drop(&mut self) {
+        // Dropped after its yield, before the poll that would have completed it: the next
+        // refusal at its call site stands for that poll.
+        if let Stage::Yielded(resume) = self.stage {
+            state::cancelled(resume, self.site);
+        }
+    }
+}
+
 /// Spends one unit of the running task's budget from a hand-written future's `poll`, and
 /// returns `Pending` (waking the task) when the budget is spent.
 ///
@@ -153,8 +164,13 @@ pub(crate) fn poll_proceed_at(cx: &mut Context<'_>, site: SiteRef) -> Poll<Resto
 
 /// The guard [`poll_proceed`] returns: gives the unit back when dropped, unless
 /// [`made_progress`](Self::made_progress) was called. The unit goes back only to the budget
-/// that charged it (not to a scope around it, nor to a budget refilled since), and only while
-/// that budget is not spent: once it forced a yield it stays spent.
+/// that charged it (not to a scope around it, nor to a budget refilled since), only while that
+/// budget is not spent (once it forced a yield it stays spent), and only when the guard is
+/// dropped while that budget is the running code's: dropped inside another scope, an inner one
+/// included, the unit is not given back at all. With the `tokio` feature, in a tokio task, the
+/// unit goes back to tokio's budget only if no ambient unit was taken after it (tokio's guard
+/// sets its budget back to what it was when the unit was taken, which would give the later
+/// units back too); otherwise it stays spent there.
 ///
 /// It belongs to the thread whose budget it charged, so it is not `Send`.
 ///
@@ -167,6 +183,11 @@ pub(crate) fn poll_proceed_at(cx: &mut Context<'_>, site: SiteRef) -> Poll<Resto
 ///     assert!(!coop_core::has_budget_remaining());
 ///     drop(restore); // no progress: the unit comes back
 ///     assert!(coop_core::has_budget_remaining());
+/// });
+/// coop_core::with_budget(1, || {
+///     let Poll::Ready(restore) = coop_core::poll_proceed(&mut cx) else { unreachable!() };
+///     coop_core::with_budget(5, || drop(restore)); // dropped in an inner scope: lost
+///     assert!(!coop_core::has_budget_remaining());
 /// });
 /// ```
 #[must_use = "call `made_progress()` when the operation made progress, or the unit is given back"]

@@ -62,3 +62,44 @@ fn explicit_budgets_ignore_the_default() {
         count_yields_on_fresh_thread(|| budgeted_with(Budget::DEFAULT, paced_units(1000)));
     assert_eq!(budgeted.1, forced_yields_per(128, 1000));
 }
+
+/// With the `tokio` feature, a tokio task with no coop scope spends tokio's budget: tokio's 128
+/// units per task poll, whatever the default's units are, and the default's slice.
+#[cfg(feature = "tokio")]
+#[test]
+fn in_a_tokio_task_the_units_are_tokios_and_the_slice_the_defaults() {
+    use std::future::Future;
+    use std::task::Poll;
+
+    /// `task`'s `Pending` returns, as the runtime sees them.
+    async fn pendings(task: impl Future<Output = ()> + Send) -> u64 {
+        let mut task = Box::pin(task);
+        let mut pendings = 0;
+        std::future::poll_fn(|cx| match task.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(pendings),
+            Poll::Pending => {
+                pendings += 1;
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    sliced_default();
+    // Each on a fresh thread: the ambient slice carries over between tasks on a thread.
+    let in_a_task = |task: fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>| {
+        on_fresh_thread(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            rt.block_on(async move { tokio::spawn(pendings(task())).await.unwrap() })
+        })
+    };
+    let units = in_a_task(|| Box::pin(spend_units(1000)));
+    let slice = in_a_task(|| Box::pin(paced_units(1000)));
+    assert_eq!(
+        units,
+        forced_yields_per(coop_core::DEFAULT_BUDGET.into(), 1000)
+    );
+    assert_eq!(slice, forced_yields_per(10, 1000));
+}

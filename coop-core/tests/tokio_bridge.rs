@@ -156,3 +156,61 @@ fn forced_yields_let_tokios_driver_run_before_the_task_resumes() {
         "the reader waited {hot_iterations} hot iterations for the driver"
     );
 }
+
+/// Spends units through `poll_proceed`, keeping each, until one is refused; how many it got.
+fn units_left(cx: &mut std::task::Context<'_>) -> u32 {
+    let mut left = 0;
+    while let std::task::Poll::Ready(unit) = coop_core::poll_proceed(cx) {
+        unit.made_progress();
+        left += 1;
+    }
+    left
+}
+
+/// tokio's guard sets tokio's budget back to what it was when the unit was taken: a refund after
+/// later units must not hand those back too, or a task poll gets a second budget. A refund right
+/// after its unit still gives it back.
+#[test]
+fn a_refund_after_later_units_gives_back_no_more_than_its_own() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (refunded_late, refunded_at_once) = rt.block_on(async {
+        tokio::spawn(async {
+            let late = std::future::poll_fn(|cx| {
+                let std::task::Poll::Ready(first) = coop_core::poll_proceed(cx) else {
+                    unreachable!("a fresh task poll has budget")
+                };
+                let later = 100;
+                for _ in 0..later {
+                    let std::task::Poll::Ready(unit) = coop_core::poll_proceed(cx) else {
+                        unreachable!("the budget holds more than 101 units")
+                    };
+                    unit.made_progress();
+                }
+                drop(first); // no progress for the first unit
+                std::task::Poll::Ready(units_left(cx) + 1 + later)
+            })
+            .await;
+            tokio::task::yield_now().await;
+            let at_once = std::future::poll_fn(|cx| {
+                let std::task::Poll::Ready(first) = coop_core::poll_proceed(cx) else {
+                    unreachable!("a fresh task poll has budget")
+                };
+                drop(first);
+                std::task::Poll::Ready(units_left(cx))
+            })
+            .await;
+            (late, at_once)
+        })
+        .await
+        .unwrap()
+    });
+    let per_poll = u32::from(coop_core::DEFAULT_BUDGET);
+    // The late refund reaches coop's counter, not tokio's budget: at most a budget in all.
+    assert!(
+        refunded_late <= per_poll,
+        "{refunded_late} units in one task poll"
+    );
+    assert_eq!(refunded_at_once, per_poll);
+}

@@ -41,7 +41,8 @@ impl Unit {
         core::mem::forget(self);
     }
 
-    /// Gives tokio's unit back: the guard's drop restores tokio's budget.
+    /// Gives tokio's unit back: the guard's drop sets tokio's budget back to what it was before
+    /// the unit was taken, so only call it while no unit was taken since.
     #[inline]
     pub(crate) fn refund(self) {
         drop(self.0);
