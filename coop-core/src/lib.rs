@@ -344,6 +344,7 @@ mod clock;
 mod counts;
 mod exhaustion;
 mod platform;
+mod resumed;
 mod scope;
 mod sites;
 mod slice;
@@ -364,11 +365,11 @@ pub mod __private;
 pub use budget::{Budget, DEFAULT_BUDGET, default_budget, set_default_budget};
 pub use clock::set_clock;
 pub use counts::{forced_yield_count, time_slice_yield_count};
-pub use scope::{budget, with_budget, with_unconstrained};
+pub use scope::{budget, has_budget_remaining, with_budget, with_unconstrained};
 pub use sites::{SiteStats, write_report};
 #[cfg(feature = "std")]
 pub use sites::{report, sites};
-pub use state::has_budget_remaining;
+
 pub use wrappers::{
     Budgeted, Coop, Cooperable, Unconstrained, budgeted, budgeted_with, cooperative, unconstrained,
 };

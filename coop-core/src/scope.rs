@@ -1,7 +1,8 @@
 //! Scopes: code run with a budget of its own ([`budget`], [`with_budget`]) or none
 //! ([`with_unconstrained`]), the budget before restored when the scope ends, on return and on
-//! panic.
+//! panic; and what the running code has left of its budget ([`has_budget_remaining`]).
 
+use crate::ambient;
 use crate::budget::{Budget, default_budget};
 use crate::state::{self, Mode, Reserve, State, current, fresh, set, set_reserve};
 
@@ -115,4 +116,41 @@ pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
 /// Whether no scope is active on this thread: the state a thread is in between task polls.
 pub(crate) fn is_ambient() -> bool {
     current().is_none_or(|state| state.mode == Mode::Ambient)
+}
+
+/// Whether the running code may still spend a unit before it is forced to yield.
+///
+/// Unconstrained code always has budget; so does a thread whose budget is unreachable during
+/// thread-local teardown. It has no waker to tell tasks apart: on an ambient budget another
+/// task spent, it answers `false` until a yield point of this task refills it. Use it to end a batch early, before a yield point would force it. It
+/// does not read the clock: a time slice that is over is noticed at the next check, by a yield
+/// point.
+///
+/// ```
+/// let batch = futures::executor::block_on(coop_core::budgeted(async {
+///     let mut batch = 0;
+///     // Spend until the budget is gone, and stop before a yield point would force a yield.
+///     while coop_core::has_budget_remaining() {
+///         coop_core::consume_budget().await;
+///         batch += 1;
+///     }
+///     batch
+/// }));
+/// assert_eq!(batch, coop_core::DEFAULT_BUDGET);
+/// ```
+#[inline]
+#[must_use]
+pub fn has_budget_remaining() -> bool {
+    let Some(state) = current() else {
+        return true;
+    };
+    let reserve = state::reserve().unwrap_or(Reserve::EMPTY);
+    let units_left = state.units > 0
+        || reserve.units > 0
+        || (reserve.undrawn && default_budget().unit_count() > 0);
+    match state.mode {
+        Mode::Unconstrained => true,
+        Mode::Scoped => units_left,
+        Mode::Ambient => ambient::has_remaining(units_left),
+    }
 }

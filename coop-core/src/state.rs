@@ -44,15 +44,15 @@ pub(crate) enum Mode {
 /// stays readable during thread-local teardown. Without `std` it is packed in a word (`packed`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct State {
-    units: u16,
+    pub(crate) units: u16,
     pub(crate) mode: Mode,
     /// Set when a spend found no unit left (or the ambient source refused one); cleared when a
     /// unit is spent again. It makes [`forced_yield_count`](crate::forced_yield_count) count each exhaustion once, however
     /// many yield points notice it, and keeps a refund from reviving a spent budget.
-    exhausted: bool,
+    pub(crate) exhausted: bool,
     /// Which budget this is: a new number for each scope entered and each ambient refill, so
     /// that a unit is refunded only to the budget that charged it.
-    budget: u32,
+    pub(crate) budget: u32,
 }
 
 impl State {
@@ -69,7 +69,7 @@ impl State {
     }
 
     /// The same state with one unit fewer; only called when a unit is left.
-    const fn spent_one(self) -> State {
+    pub(crate) const fn spent_one(self) -> State {
         State {
             units: self.units - 1,
             exhausted: false,
@@ -83,7 +83,7 @@ impl State {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Reserve {
     /// Units of the budget not yet in the counter; only a budget with a slice keeps any here.
-    units: u16,
+    pub(crate) units: u16,
     /// The slice, in nanoseconds.
     limit: Option<u64>,
     /// The clock when the budget was first spent from; `None` until then.
@@ -97,12 +97,12 @@ pub(crate) struct Reserve {
     timed_out: bool,
     /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
     /// its first spend (a thread-local's initial value cannot).
-    undrawn: bool,
+    pub(crate) undrawn: bool,
     /// Hand-written call sites a spent scope refused, one bit per site's hash.
     refused: u64,
     /// Sites whose yield point this spent scope forced to yield and that were dropped before
-    /// being polled again, one bit per site's hash (see [`cancelled`]).
-    cancelled: u64,
+    /// being polled again, one bit per site's hash (see `resumed::cancelled`).
+    pub(crate) cancelled: u64,
 }
 
 impl Reserve {
@@ -169,11 +169,11 @@ pub(crate) struct PaceHint {
 /// exhaustion of the ambient budget it yielded to.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Resume {
-    pace: Option<PaceHint>,
-    exhaustion: u32,
+    pub(crate) pace: Option<PaceHint>,
+    pub(crate) exhaustion: u32,
     /// The number of the budget that yielded, so that a yield point dropped before it is polled
-    /// again marks its site in that budget only (see [`cancelled`]).
-    budget: u32,
+    /// again marks its site in that budget only (see `resumed::cancelled`).
+    pub(crate) budget: u32,
 }
 
 impl Resume {
@@ -359,7 +359,7 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
 }
 
 /// What the reserve had for an empty counter.
-enum Chunk {
+pub(crate) enum Chunk {
     /// The counter holds a new chunk.
     Granted,
     /// The slice is over: the budget is spent until it is fresh again.
@@ -372,7 +372,7 @@ enum Chunk {
 /// or checking the time slice; a fresh thread's ambient budget first draws the process
 /// default. `resumed`: the pace of the loop spending this unit, kept by its own yield point
 /// since its forced yield, where there is one.
-fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
+pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
     let Some(mut reserve) = reserve() else {
         return Chunk::Spent;
     };
@@ -527,7 +527,7 @@ pub(crate) fn poll_spend(
 }
 
 /// A fresh ambient budget, the process default.
-fn refill_ambient() {
+pub(crate) fn refill_ambient() {
     let (state, reserve) = fresh(default_budget(), Mode::Ambient);
     set(state);
     set_reserve(reserve);
@@ -548,47 +548,6 @@ fn refund_unit(budget: u32) {
     }
 }
 
-/// A yield point forced to yield is polled again: a spent ambient budget refills if that poll
-/// begins a new task poll (see `exhaustion`).
-pub(crate) fn resume_budget(resume: Resume, cx: &Context<'_>) {
-    if let Some(state) = current()
-        && state.mode == Mode::Ambient
-        && state.units == 0
-        && state.exhausted
-        && exhaustion::resumed(resume.exhaustion, cx.waker())
-    {
-        refill_ambient();
-    }
-}
-
-/// Spends a unit if one is left, and never refuses: for the poll right after a forced yield,
-/// which must complete whatever the budget says. `resume`: what the yield point kept from its
-/// yield; a spent ambient budget refills if that poll begins a new task poll (see
-/// `exhaustion`).
-pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
-    resume_budget(resume, cx);
-    let pace = resume.pace;
-    let Some(state) = current() else { return };
-    if state.mode == Mode::Unconstrained {
-        return;
-    }
-    if state.mode == Mode::Ambient
-        && let Poll::Ready(unit) = ambient::spend(&mut Context::from_waker(Waker::noop()))
-    {
-        // A unit the source refuses is simply not spent.
-        unit.keep();
-    }
-    // An empty counter takes the next chunk first: this unit starts a fresh budget's slice.
-    if state.units == 0 && !matches!(next_chunk(state, pace), Chunk::Granted) {
-        return;
-    }
-    if let Some(state) = current()
-        && state.units > 0
-    {
-        set(state.spent_one());
-    }
-}
-
 /// Spends one unit of the ambient budget just refilled, starting its slice if it has one.
 fn spend_one_of_fresh() {
     if let Some(state) = current() {
@@ -600,29 +559,6 @@ fn spend_one_of_fresh() {
                 set(state.spent_one());
             }
         }
-    }
-}
-
-/// A yield point forced to yield is dropped before it is polled again (`select!` dropping the
-/// branch, `now_or_never`, `poll!`, a hand-written future building its yield point at each
-/// poll): marks its site, so that the next refusal there, during the same spent budget, goes on
-/// as a yield point polled again after its yield would.
-pub(crate) fn cancelled(resume: Resume, site: SiteRef) {
-    let Some(state) = current() else { return };
-    if !state.exhausted || state.units > 0 {
-        return;
-    }
-    match state.mode {
-        Mode::Ambient => exhaustion::cancelled(resume.exhaustion, site.key()),
-        Mode::Scoped if state.budget == resume.budget => {
-            if let Some(reserve) = reserve() {
-                set_reserve(Reserve {
-                    cancelled: reserve.cancelled | site_bit(site),
-                    ..reserve
-                });
-            }
-        }
-        _ => {}
     }
 }
 
@@ -658,7 +594,7 @@ fn retry_after_cancel(site: SiteRef) -> Option<Mode> {
 }
 
 /// A site's bit in a set of 64: its key's hash.
-fn site_bit(site: SiteRef) -> u64 {
+pub(crate) fn site_bit(site: SiteRef) -> u64 {
     1u64 << ((site.key() >> 3) % 64)
 }
 
@@ -761,41 +697,4 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
             budget: state.budget,
         },
     )
-}
-
-/// Whether the running code may still spend a unit before it is forced to yield.
-///
-/// Unconstrained code always has budget; so does a thread whose budget is unreachable during
-/// thread-local teardown. It has no waker to tell tasks apart: on an ambient budget another
-/// task spent, it answers `false` until a yield point of this task refills it. Use it to end a batch early, before a yield point would force it. It
-/// does not read the clock: a time slice that is over is noticed at the next check, by a yield
-/// point.
-///
-/// ```
-/// let batch = futures::executor::block_on(coop_core::budgeted(async {
-///     let mut batch = 0;
-///     // Spend until the budget is gone, and stop before a yield point would force a yield.
-///     while coop_core::has_budget_remaining() {
-///         coop_core::consume_budget().await;
-///         batch += 1;
-///     }
-///     batch
-/// }));
-/// assert_eq!(batch, coop_core::DEFAULT_BUDGET);
-/// ```
-#[inline]
-#[must_use]
-pub fn has_budget_remaining() -> bool {
-    let Some(state) = current() else {
-        return true;
-    };
-    let reserve = reserve().unwrap_or(Reserve::EMPTY);
-    let units_left = state.units > 0
-        || reserve.units > 0
-        || (reserve.undrawn && default_budget().unit_count() > 0);
-    match state.mode {
-        Mode::Unconstrained => true,
-        Mode::Scoped => units_left,
-        Mode::Ambient => ambient::has_remaining(units_left),
-    }
 }

@@ -12,9 +12,10 @@ use pin_project_lite::pin_project;
 
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
+use crate::resumed::{cancelled, resume_budget, spend_if_any};
 use crate::scope::{with_budget, with_unconstrained};
 use crate::sites::SiteRef;
-use crate::state::{Resume, cancelled, poll_spend, resume_budget, spend_if_any};
+use crate::state::{Resume, poll_spend};
 use crate::yield_point::RestoreOnPending;
 
 pin_project! {

@@ -6,6 +6,7 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use crate::resumed;
 use crate::sites::{Site, SiteRef};
 use crate::state::{self, Charge, Resume};
 
@@ -91,7 +92,7 @@ impl Future for ConsumeBudget {
             Stage::Yielded(resume) => {
                 // The yield already happened: complete, whatever the budget says now, so that
                 // a scope that is never refreshed cannot hold this future forever.
-                state::spend_if_any(resume, cx);
+                resumed::spend_if_any(resume, cx);
                 return Poll::Ready(());
             }
         }
@@ -112,7 +113,7 @@ impl Drop for ConsumeBudget {
         // Dropped after its yield, before the poll that would have completed it: the next
         // refusal at its call site stands for that poll.
         if let Stage::Yielded(resume) = self.stage {
-            state::cancelled(resume, self.site);
+            resumed::cancelled(resume, self.site);
         }
     }
 }

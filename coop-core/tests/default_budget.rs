@@ -85,7 +85,7 @@ fn in_a_tokio_task_the_units_are_tokios_and_the_slice_the_defaults() {
         .await
     }
 
-    sliced_default();
+    sliced_default(DEFAULT);
     // Each on a fresh thread: the ambient slice carries over between tasks on a thread.
     let in_a_task = |task: fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>| {
         on_fresh_thread(move || {
