@@ -18,4 +18,5 @@ pub mod support;
 
 pub mod shapes;
 pub mod shapes_2024;
+pub mod shapes_labels;
 pub mod shapes_temporaries;

@@ -17,3 +17,6 @@ pub mod shapes;
 
 #[path = "../../src/shapes_temporaries.rs"]
 pub mod shapes_temporaries;
+
+#[path = "../../src/shapes_labels.rs"]
+pub mod shapes_labels;
