@@ -20,3 +20,6 @@ pub mod shapes_temporaries;
 
 #[path = "../../src/shapes_labels.rs"]
 pub mod shapes_labels;
+
+#[path = "../../src/shapes_items.rs"]
+pub mod shapes_items;
