@@ -263,8 +263,8 @@ pub(crate) fn batch_name(keyword: Span) -> Ident {
 }
 
 // Input:  `'label: for pat in iter { body }` (batchable)
-// Output: 'label: { batch!(b);
-//           match IntoIterator::into_iter(iter) { mut it => {
+// Output: { batch!(b);
+//           match IntoIterator::into_iter(iter) { mut it => 'label: {
 //             let mut next = None;
 //             'exit: loop {
 //               let mut item = match next.take() { Some(item) => item, None => match
@@ -287,16 +287,27 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
     let krate = relocate(strip.krate, strip.keyword);
     let b = &strip.batch;
     let yield_point = &strip.yield_point;
-    // The user's label goes on a block around the whole rewrite, where `break 'label` still
-    // leaves the loop; the rewrite's own jumps name a label of its own. So the user's label is
-    // used exactly where the user uses it, and rustc's `unused_labels` still sees it.
-    let label = match &*expr {
-        Expr::ForLoop(e) => e.label.clone(),
-        Expr::While(e) => e.label.clone(),
-        Expr::Loop(e) => e.label.clone(),
+    // The user's label goes on a block around the rewrite (for a `for`, after its iterator
+    // expression, which is outside the loop), where `break 'label` still leaves the loop; the
+    // rewrite's own jumps name a label of its own. A body that continues the loop by its label
+    // and never breaks it by name gets the label itself instead: `continue 'label` becomes
+    // `break 'label` out of the body. So the user's label is used exactly where the user uses
+    // it, and rustc's `unused_labels` still sees it.
+    let (label, body) = match &*expr {
+        Expr::ForLoop(e) => (&e.label, &e.body),
+        Expr::While(e) => (&e.label, &e.body),
+        Expr::Loop(e) => (&e.label, &e.body),
         _ => return false,
     };
     let own = label.as_ref().map(|label| label.name.clone());
+    let continue_by_label = own
+        .as_ref()
+        .is_some_and(|own| named_jumps(body, own) == (false, true));
+    let (for_label, label) = match (continue_by_label, &*expr) {
+        (true, _) => (None, None),
+        (false, Expr::ForLoop(_)) => (label.clone(), None),
+        (false, _) => (None, label.clone()),
+    };
     let exit = Lifetime::new("'__coop_loop", span);
     // In statement position, as a statement, `;` kept: the user's block as a block's tail (or
     // before another statement with no `;`) would be `unused_braces` on a one-line body.
@@ -311,7 +322,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
             let (into_iter, binding) = into_iter_over(&e.expr, span);
             quote_spanned! {span=>
             match #into_iter {
-                #binding => {
+                #binding => #for_label {
                     let mut __coop_next = #none;
                     #exit: loop {
                         let mut __coop_item = match ::core::option::Option::take(&mut __coop_next) {
@@ -419,20 +430,11 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                 return false;
             }
         };
-    // A body that continues the loop by its label and never breaks it by name gets the user's
-    // label itself, so that label stays used exactly when the user uses it: `continue 'label`
-    // becomes `break 'label` out of the body. Otherwise the label goes on the block around the
-    // rewrite (above), where `break 'label` leaves the loop.
-    let continue_by_label = own
-        .as_ref()
-        .is_some_and(|own| named_jumps(&body, own) == (false, true));
     let body_label = match &own {
         Some(own) if continue_by_label => own.clone(),
         _ => Lifetime::new("'__coop_body", span),
     };
-    if let Expr::Block(block) = &mut skeleton
-        && !continue_by_label
-    {
+    if let Expr::Block(block) = &mut skeleton {
         block.label = label;
     }
     let mut retarget = Retarget {
