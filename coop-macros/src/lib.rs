@@ -180,7 +180,11 @@ use proc_macro::TokenStream;
 ///
 /// A `while let` is rewritten into `loop { .. if let .. else { break } }`, as rustc lowers it,
 /// so a `break value` in it, which rustc rejects in a `while`, is accepted by a build (clippy,
-/// which sees the code as written, still rejects it).
+/// which sees the code as written, still rejects it). rustc's lints on the rewritten parts
+/// still fire, worded for where the parts now stand: an irrefutable `while let` pattern is
+/// reported as an "irrefutable `if let` pattern", and, in a strip-mined loop (below), needless
+/// parentheses around a `for` iterator or a `while` condition as around a "function argument"
+/// or an "`if` condition".
 ///
 /// A loop whose iterations cannot suspend (no `.await`, no nested loop, no async block or
 /// closure, and no macro but the standard library's formatting and assertion macros with plain
