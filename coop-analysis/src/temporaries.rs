@@ -241,7 +241,11 @@ pub fn yields_plain_items(iter: &Expr) -> bool {
         Expr::Range(_) => true,
         Expr::Paren(inner) => yields_plain_items(&inner.expr),
         Expr::Group(inner) => yields_plain_items(&inner.expr),
-        Expr::Reference(_) => true,
+        // `&v` iterates a collection by reference. `&mut it` may be an iterator lent to the
+        // loop, whose items are its own (`for (_, x) in &mut guards`): plain only if `it`'s are.
+        Expr::Reference(reference) => {
+            reference.mutability.is_none() || yields_plain_items(&reference.expr)
+        }
         Expr::MethodCall(call) => {
             let method = call.method.to_string();
             if is_view(&method) {
@@ -535,6 +539,9 @@ mod tests {
         assert!(!plain("guards.into_iter()"));
         assert!(!plain("idx.iter().zip(guards)"));
         assert!(plain("idx.iter().zip(names.iter())"));
+        assert!(plain("&v"));
+        assert!(plain("&mut v.iter_mut()"));
+        assert!(!plain("&mut guards"), "an iterator lent to the loop");
     }
 
     fn extends(src: &str) -> bool {

@@ -101,7 +101,8 @@ use proc_macro::TokenStream;
 ///
 /// - the body of a `for` whose iterator expression creates a temporary
 ///   (`for x in cell.borrow().iter()`), or whose items live through the body unnamed
-///   (`for _ in guards.drain(..)`; name them, `for _guard in ..`, and they are yours);
+///   (`for _ in guards.drain(..)`, `for (_, n) in &mut guards`; name them, `for _guard in ..`,
+///   and they are yours);
 /// - the arms of a `match`, and the branches of an `if let`, whose scrutinee creates a
 ///   temporary (`match queue.borrow_mut().pop() { .. }`) or leaves its own value unmoved in that
 ///   arm (`_`, `..`, `ref`); the body of a `while let` under such a scrutinee gets its yield
@@ -171,12 +172,19 @@ use proc_macro::TokenStream;
 ///   iterator that holds a lock (`stdin.lines()`, a concurrent map's `iter()`) keeps it while
 ///   other tasks run. Mark such a loop `#[unconstrained]`, or collect first;
 /// - methods are trusted by name where the rule above says so: a type of yours whose `iter()`
-///   holds a `RefCell` borrow is treated like a slice's;
+///   holds a `RefCell` borrow is treated like a slice's, and `for` over `&x` is trusted to
+///   yield references, as a collection's do (`&rx`, over a `std::sync::mpsc::Receiver`,
+///   yields owned messages: with `_` or `..` in the pattern, their unnamed parts live across
+///   the yield point);
 /// - a macro that expands to `let x = &*cell.borrow();` hides the borrow from the attribute.
 ///
 /// A `while let` is rewritten into `loop { .. if let .. else { break } }`, as rustc lowers it,
 /// so a `break value` in it, which rustc rejects in a `while`, is accepted by a build (clippy,
-/// which sees the code as written, still rejects it).
+/// which sees the code as written, still rejects it). rustc's lints on the rewritten parts
+/// still fire, worded for where the parts now stand: an irrefutable `while let` pattern is
+/// reported as an "irrefutable `if let` pattern", and, in a strip-mined loop (below), needless
+/// parentheses around a `for` iterator or a `while` condition as around a "function argument"
+/// or an "`if` condition".
 ///
 /// A loop whose iterations cannot suspend (no `.await`, no nested loop, no async block or
 /// closure, and no macro but the standard library's formatting and assertion macros with plain

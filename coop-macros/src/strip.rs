@@ -4,7 +4,7 @@
 //! Any `.await` inside a loop puts the loop's variables in the future's memory for the whole
 //! loop, and its resume edge enters the loop in the middle; the optimizer then keeps them there,
 //! and each iteration's dependency chain goes through a store and a load. So a batched loop
-//! becomes two: an outer one, the loop's own label on it, that reaches the budget (and awaits
+//! becomes two: an outer one (the loop's own label on a block around both) that reaches the budget (and awaits
 //! the forced yield) only at batch ends, and an inner one without `.await`, that runs
 //! iterations while the batch has units. The batch is a `coop_core::__private::Batch` declared
 //! before the loop: it is lent the budget's units at batch ends and settles what it spent when
@@ -48,7 +48,8 @@ pub(crate) fn batchable(expr: &Expr) -> bool {
             scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
             scan.visit_block(&e.body);
         }
-        Expr::While(e) if e.attrs.is_empty() => {
+        // `while true` stays a `while`, so that rustc's `while_true` lint still sees it.
+        Expr::While(e) if e.attrs.is_empty() && !literal_true(&e.cond) => {
             scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
             let mut cond = Batchable {
                 ok: true,
@@ -62,6 +63,15 @@ pub(crate) fn batchable(expr: &Expr) -> bool {
         _ => return false,
     }
     scan.ok
+}
+
+/// Whether `cond` is the literal `true`, in any parentheses, as rustc's `while_true` lint reads it.
+fn literal_true(cond: &Expr) -> bool {
+    match cond {
+        Expr::Paren(e) => literal_true(&e.expr),
+        Expr::Lit(e) => matches!(&e.lit, syn::Lit::Bool(b) if b.value),
+        _ => false,
+    }
 }
 
 /// Macros of the standard library that evaluate their operands in place.
@@ -173,6 +183,31 @@ fn jumps(expr: &Expr) -> bool {
     found.0
 }
 
+/// Whether `body` holds a `break` and a `continue` naming `label` (not in a closure or item).
+fn named_jumps(body: &syn::Block, label: &Lifetime) -> (bool, bool) {
+    struct Named<'a> {
+        label: &'a Lifetime,
+        found: (bool, bool),
+    }
+    impl<'ast> Visit<'ast> for Named<'_> {
+        fn visit_expr_break(&mut self, e: &'ast syn::ExprBreak) {
+            self.found.0 |= e.label.as_ref() == Some(self.label);
+            visit::visit_expr_break(self, e);
+        }
+        fn visit_expr_continue(&mut self, e: &'ast syn::ExprContinue) {
+            self.found.1 |= e.label.as_ref() == Some(self.label);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut named = Named {
+        label,
+        found: (false, false),
+    };
+    named.visit_block(body);
+    named.found
+}
+
 /// Rewrites the jumps of a body that moves into the inner loop: `continue` (unlabeled, or
 /// naming `own`) leaves the labeled block `body` instead; an unlabeled `break` names `exit`.
 struct Retarget<'a> {
@@ -229,19 +264,19 @@ pub(crate) fn batch_name(keyword: Span) -> Ident {
 
 // Input:  `'label: for pat in iter { body }` (batchable)
 // Output: { batch!(b);
-//           match IntoIterator::into_iter(iter) { mut it => {
+//           match IntoIterator::into_iter(iter) { mut it => 'label: {
 //             let mut next = None;
-//             'label: loop {
+//             'exit: loop {
 //               let mut item = match next.take() { Some(item) => item, None => match
-//                 Iterator::next(&mut it) { Some(item) => item, None => break 'label } };
+//                 Iterator::next(&mut it) { Some(item) => item, None => break 'exit } };
 //               #yield_point
 //               loop {
-//                 { let pat = item; 'body: { body } }
-//                 item = match Iterator::next(&mut it) { Some(i) => i, None => break 'label };
+//                 { let pat = item; 'body: { body }; }
+//                 item = match Iterator::next(&mut it) { Some(i) => i, None => break 'exit };
 //                 if !b.spend_local() { next = Some(item); break }
 //               } } } } }
 // `while cond` the same with a flag for a condition that held; `loop` and `while let`:
-//   'label: loop { #yield_point loop { 'body: { body } if !b.spend_local() { break } } }
+//   'label: { batch!(b); 'exit: loop { #yield_point loop { 'body: { body }; if !b.spend_local() { break } } } }
 //
 // The skeleton is parsed with placeholders, and the user's pieces (pattern, iterator,
 // condition, body) are moved into it: they are neither cloned nor printed and parsed again,
@@ -252,17 +287,30 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
     let krate = relocate(strip.krate, strip.keyword);
     let b = &strip.batch;
     let yield_point = &strip.yield_point;
-    let own = match &*expr {
-        Expr::ForLoop(e) => e.label.as_ref(),
-        Expr::While(e) => e.label.as_ref(),
-        Expr::Loop(e) => e.label.as_ref(),
+    // The user's label goes on a block around the rewrite (for a `for`, after its iterator
+    // expression, which is outside the loop), where `break 'label` still leaves the loop; the
+    // rewrite's own jumps name a label of its own. A body that continues the loop by its label
+    // and never breaks it by name gets the label itself instead: `continue 'label` becomes
+    // `break 'label` out of the body. So the user's label is used exactly where the user uses
+    // it, and rustc's `unused_labels` still sees it.
+    let (label, body) = match &*expr {
+        Expr::ForLoop(e) => (&e.label, &e.body),
+        Expr::While(e) => (&e.label, &e.body),
+        Expr::Loop(e) => (&e.label, &e.body),
         _ => return false,
-    }
-    .map(|label| label.name.clone());
-    let exit = own
-        .clone()
-        .unwrap_or_else(|| Lifetime::new("'__coop_loop", span));
-    // In statement position, as a statement: the splice drops the `;` with the placeholder.
+    };
+    let own = label.as_ref().map(|label| label.name.clone());
+    let continue_by_label = own
+        .as_ref()
+        .is_some_and(|own| named_jumps(body, own) == (false, true));
+    let (for_label, label) = match (continue_by_label, &*expr) {
+        (true, _) => (None, None),
+        (false, Expr::ForLoop(_)) => (label.clone(), None),
+        (false, _) => (None, label.clone()),
+    };
+    let exit = Lifetime::new("'__coop_loop", span);
+    // In statement position, as a statement, `;` kept: the user's block as a block's tail (or
+    // before another statement with no `;`) would be `unused_braces` on a one-line body.
     let body = quote_spanned! {span=> __COOP_BODY; };
     let cond = quote_spanned! {span=> __COOP_COND };
     let some = quote_spanned! {span=> ::core::option::Option::Some };
@@ -274,7 +322,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
             let (into_iter, binding) = into_iter_over(&e.expr, span);
             quote_spanned! {span=>
             match #into_iter {
-                #binding => {
+                #binding => #for_label {
                     let mut __coop_next = #none;
                     #exit: loop {
                         let mut __coop_item = match ::core::option::Option::take(&mut __coop_next) {
@@ -338,7 +386,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                 #yield_point
                 loop {
                     if #cond {
-                        __COOP_BODY
+                        __COOP_BODY;
                     } else {
                         break #exit;
                     }
@@ -382,7 +430,13 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                 return false;
             }
         };
-    let body_label = Lifetime::new("'__coop_body", span);
+    let body_label = match &own {
+        Some(own) if continue_by_label => own.clone(),
+        _ => Lifetime::new("'__coop_body", span),
+    };
+    if let Expr::Block(block) = &mut skeleton {
+        block.label = label;
+    }
     let mut retarget = Retarget {
         own: own.as_ref(),
         exit: &exit,
@@ -408,7 +462,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         pat => pat,
     });
     // A label nothing names would be a lint in the user's crate; the user's own is theirs.
-    let unused_exit = own.is_none() && pat.is_none() && cond.is_none() && !retarget.exits;
+    let unused_exit = pat.is_none() && cond.is_none() && !retarget.exits;
     let mut splice = Splice {
         body: Some(body),
         cond,
@@ -456,11 +510,8 @@ struct Splice {
 
 impl VisitMut for Splice {
     fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
-        if let Stmt::Expr(expr @ Expr::Path(_), semi @ Some(_)) = stmt {
+        if let Stmt::Expr(expr @ Expr::Path(_), Some(_)) = stmt {
             self.visit_expr_mut(expr);
-            if !matches!(expr, Expr::Path(_)) {
-                *semi = None;
-            }
             return;
         }
         visit_mut::visit_stmt_mut(self, stmt);

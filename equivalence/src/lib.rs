@@ -18,4 +18,6 @@ pub mod support;
 
 pub mod shapes;
 pub mod shapes_2024;
+pub mod shapes_items;
+pub mod shapes_labels;
 pub mod shapes_temporaries;

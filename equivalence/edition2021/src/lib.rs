@@ -17,3 +17,9 @@ pub mod shapes;
 
 #[path = "../../src/shapes_temporaries.rs"]
 pub mod shapes_temporaries;
+
+#[path = "../../src/shapes_labels.rs"]
+pub mod shapes_labels;
+
+#[path = "../../src/shapes_items.rs"]
+pub mod shapes_items;
