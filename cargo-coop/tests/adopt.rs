@@ -168,15 +168,24 @@ impl Fixture {
     }
 }
 
-/// The path `fix` writes for the coop-core beside the tool, as seen from `dir`.
+/// The path `fix` writes for the coop-core beside the tool, as seen from `dir`: up to the
+/// directory both share, then down (the clone may sit beside the fixture's copy, under the same
+/// temporary directory, or anywhere else). Checked to lead to coop-core.
 fn shown_path(dir: &Path) -> String {
     let dir = dir.canonicalize().unwrap();
-    let up = dir.components().count() - 1;
-    format!(
-        "{}{}",
-        "../".repeat(up),
-        coop_core().display().to_string().trim_start_matches('/')
-    )
+    let target = coop_core();
+    let from: Vec<_> = dir.components().collect();
+    let to: Vec<_> = target.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts = vec!["..".to_owned(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    let shown = parts.join("/");
+    assert_eq!(dir.join(&shown).canonicalize().unwrap(), target);
+    shown
 }
 
 #[test]
