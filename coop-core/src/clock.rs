@@ -23,7 +23,9 @@ static CLOCK: Once<fn() -> Duration> = Once::new();
 /// never ends (its units still do). On embassy, install embassy's clock first thing in `main`
 /// (`examples/embassy.rs` in the repository runs this line):
 ///
-/// ```ignore
+/// ```
+/// use core::time::Duration;
+///
 /// coop_core::set_clock(|| Duration::from_micros(embassy_time::Instant::now().as_micros())).ok();
 /// ```
 ///
