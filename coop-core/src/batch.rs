@@ -97,15 +97,7 @@ impl Batch {
     /// [`forced_yield_at`](crate::__private::forced_yield_at), as for the plain yield point.
     #[inline(always)]
     pub fn spend(&mut self) -> bool {
-        if cfg!(coop_disable) {
-            return true;
-        }
-        if self.left != 0 && grant_one(self.lent) {
-            self.left -= 1;
-            true
-        } else {
-            self.refill()
-        }
+        self.spend_local() || self.refill()
     }
 
     /// Spends one unit if the batch has one, without reaching the budget (an ambient source that
