@@ -26,10 +26,8 @@
 //!   unit now, without spending one.
 //! - [`wake_after_forced_yield`]`(cx)`: wakes the task after any forced yield, a scope's or the
 //!   ambient budget's, the way the source's executor wants a yielding task woken.
-//! - [`lend`]`(units) -> (u16, Lend)`, [`grant_one`]`(lend)` and
-//!   [`give_back`]`(lend, taken, left)`: a loop's batch is lent up to `units` at once, asks the
-//!   source for each unit it spends (a source that charges per unit charges it there), and
-//!   gives back the `left` it did not spend when it settles (see `batch`).
+//! - [`grant_one`]`() -> bool`: a loop's batch asks the source for each unit it spends (a source
+//!   that charges per unit charges it there; see `batch`).
 //! - [`Unconstrained`] and [`unconstrained`]: how a future is wrapped so that the source charges
 //!   nothing inside it either.
 //!
@@ -47,6 +45,6 @@ mod source;
 mod source;
 
 pub(crate) use source::{
-    Lend, Unconstrained, Unit, give_back, grant_one, has_remaining, lend, refill, spend,
-    unconstrained, wake_after_forced_yield,
+    Unconstrained, Unit, grant_one, has_remaining, refill, spend, unconstrained,
+    wake_after_forced_yield,
 };

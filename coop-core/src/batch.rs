@@ -30,7 +30,7 @@ enum Lent {
     Counter(u32),
     /// Read from the ambient counter (budget number `.0`); the ambient source grants each unit
     /// as it is spent.
-    Ambient(u32, ambient::Lend),
+    Ambient(u32),
 }
 
 /// Lends the running code's remaining units to a batch: all of the counter's (the ambient
@@ -42,10 +42,7 @@ fn lend() -> (u16, Lent) {
     match state::counter() {
         None | Some((_, Mode::Unconstrained, _)) => (u16::MAX, Lent::Nothing),
         Some((units, Mode::Scoped, budget)) => (units, Lent::Counter(budget)),
-        Some((units, Mode::Ambient, budget)) => {
-            let (units, lend) = ambient::lend(units);
-            (units, Lent::Ambient(budget, lend))
-        }
+        Some((units, Mode::Ambient, budget)) => (units, Lent::Ambient(budget)),
     }
 }
 
@@ -53,21 +50,17 @@ fn lend() -> (u16, Lent) {
 #[inline(always)]
 fn grant_one(lent: Lent) -> bool {
     match lent {
-        Lent::Ambient(_, lend) => ambient::grant_one(lend),
+        Lent::Ambient(_) => ambient::grant_one(),
         Lent::Nothing | Lent::Counter(_) => true,
     }
 }
 
 /// Settles a batch that was lent `taken` units and has `left` of them: the spent ones are
-/// charged to the budget that lent them, the rest go back to the ambient source.
+/// charged to the budget that lent them (the ambient source was charged unit by unit).
 fn settle(lent: Lent, taken: u16, left: u16) {
     let budget = match lent {
         Lent::Nothing => return,
-        Lent::Counter(budget) => budget,
-        Lent::Ambient(budget, lend) => {
-            ambient::give_back(lend, taken, left);
-            budget
-        }
+        Lent::Counter(budget) | Lent::Ambient(budget) => budget,
     };
     state::charge(budget, taken.saturating_sub(left));
 }

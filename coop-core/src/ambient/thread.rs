@@ -33,23 +33,9 @@ pub(crate) fn refill(_cx: &mut Context<'_>) -> Option<Unit> {
     None
 }
 
-/// What a batch's lend took from the source: nothing.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct Lend;
-
-/// Grants every unit the counter lends: only the counter limits the ambient budget.
+/// Every unit a batch spends is granted: only the counter limits the ambient budget.
 #[inline(always)]
-pub(crate) fn lend(units: u16) -> (u16, Lend) {
-    (units, Lend)
-}
-
-/// Nothing was taken, so nothing goes back.
-#[inline(always)]
-pub(crate) fn give_back(_lend: Lend, _taken: u16, _left: u16) {}
-
-/// Every unit of the lend is granted.
-#[inline(always)]
-pub(crate) fn grant_one(_lend: Lend) -> bool {
+pub(crate) fn grant_one() -> bool {
     true
 }
 

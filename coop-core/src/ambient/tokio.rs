@@ -74,26 +74,12 @@ pub(crate) fn refill(cx: &mut Context<'_>) -> Option<Unit> {
     }
 }
 
-/// A loop's batch charges tokio unit for unit as it spends ([`grant_one`]), so that tokio's
-/// budget reads what it would read with a yield point per iteration: a task's budget stays
-/// fresh at each tokio poll, and tokio's own resources and coop's loops share it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct Lend;
-
-/// Lends the counter's units; tokio's are taken one at a time by [`grant_one`].
-#[inline(always)]
-pub(crate) fn lend(units: u16) -> (u16, Lend) {
-    (units, Lend)
-}
-
-/// Nothing was taken from tokio ahead of its use, so nothing goes back.
-#[inline(always)]
-pub(crate) fn give_back(_lend: Lend, _taken: u16, _left: u16) {}
-
 /// Takes one unit of tokio's budget for an iteration of a batched loop: `false` if tokio
 /// refuses, and the loop goes to its yield point's slow path, which forces the yield.
+/// Charging tokio unit for unit keeps its budget reading what it would with a yield point per
+/// iteration, so tokio's own resources and coop's loops share one budget.
 #[inline(always)]
-pub(crate) fn grant_one(_lend: Lend) -> bool {
+pub(crate) fn grant_one() -> bool {
     match spend(&mut Context::from_waker(core::task::Waker::noop())) {
         Poll::Ready(unit) => {
             unit.keep();
