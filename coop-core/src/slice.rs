@@ -1,7 +1,9 @@
 //! When a time slice is checked: the chunk of units handed to the fast path's counter between
-//! clock reads (strip mining, as HotSpot does for its safepoint polls).
+//! clock reads (strip mining, as HotSpot does for its safepoint polls), and what a budget keeps
+//! of its slice ([`Timing`]) and hands to the loop that goes on after it ([`PaceHint`]).
 //!
-//! Pure arithmetic on nanoseconds, so that the bound can be read and tested on its own.
+//! The decisions are pure arithmetic on nanoseconds, so that the bound can be read and tested on
+//! its own.
 
 /// What a check of the clock decided.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -10,6 +12,169 @@ pub(crate) enum Check {
     Over,
     /// Hand this many units to the counter; the clock is read again once they are spent.
     Chunk(u16),
+}
+
+/// How many budgets in a row a loop may take without a clock read: the fourth reads it.
+const UNREAD_BUDGETS: u32 = 3;
+
+/// What a yield point that was forced to yield knows of its loop's pace: the clock at the last
+/// read, how many units were handed out since, and how many more the loop may take without a
+/// read (a chunk that reaches past its budget). The yield point future keeps it (`ConsumeBudget`,
+/// `Coop`), so only the loop that yielded, in the task that yielded, sizes the first chunk of its
+/// next budget by it: another task, or another branch running the same loop at another pace,
+/// never inherits it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PaceHint {
+    read_at: u64,
+    spent: u32,
+    unread: u32,
+    /// The slice the `unread` units were sized for; another slice reads the clock.
+    limit: u64,
+}
+
+/// A budget's time slice: when it started, the last check, and the pace it leaves behind.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
+    /// The slice, in nanoseconds; `None`: the budget has none.
+    limit: Option<u64>,
+    /// The clock when the budget was first spent from; `None` until then, and for a budget that
+    /// goes on a chunk begun in an earlier one (no read).
+    started: Option<u64>,
+    /// The clock at the last check, and the units handed to the counter then.
+    checked_at: u64,
+    handed: u16,
+    /// Units handed to the counter so far, all chunks together.
+    spent: u16,
+    /// The slice, not the units, ended this budget.
+    timed_out: bool,
+    /// The chunk this budget goes on without a read, as the yield point that resumed handed it.
+    carried: Option<PaceHint>,
+    /// Units past this budget's first chunk that the loop may take in its next budgets unread.
+    unread: u32,
+}
+
+impl Timing {
+    /// No slice.
+    pub(crate) const NONE: Timing = Timing {
+        limit: None,
+        started: None,
+        checked_at: 0,
+        handed: 0,
+        spent: 0,
+        timed_out: false,
+        carried: None,
+        unread: 0,
+    };
+
+    /// A slice of `limit` nanoseconds, not started.
+    pub(crate) const fn new(limit: u64) -> Timing {
+        Timing {
+            limit: Some(limit),
+            ..Timing::NONE
+        }
+    }
+
+    pub(crate) fn limit(&self) -> Option<u64> {
+        self.limit
+    }
+
+    /// The slice started: a refilled ambient budget goes on with it.
+    pub(crate) fn started(&self) -> bool {
+        self.started.is_some() || self.carried.is_some()
+    }
+
+    /// The slice, not the units, ended the budget.
+    pub(crate) fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    /// The next chunk, with `left` units in the reserve (at least one): reads the clock through
+    /// `now` unless the loop that resumes (`resumed`) goes on a chunk that covers them all.
+    pub(crate) fn next(
+        &mut self,
+        left: u16,
+        resumed: Option<PaceHint>,
+        now: impl FnOnce() -> u64,
+    ) -> Check {
+        let Some(limit) = self.limit else {
+            return Check::Chunk(left);
+        };
+        let chunk = match self.started {
+            // The budget's first unit starts the slice. A loop that goes on after its own forced
+            // yield takes its first chunk at the pace it had, or, when its last chunk reaches
+            // past this budget's units, takes them all without a read; anything else gets one
+            // unit, and the next check measures it.
+            None => {
+                if let Some(hint) = resumed.filter(|hint| hint.limit == limit)
+                    && hint.unread >= u32::from(left)
+                {
+                    self.carried = Some(PaceHint {
+                        unread: hint.unread - u32::from(left),
+                        ..hint
+                    });
+                    self.handed = left;
+                    self.spent = left;
+                    return Check::Chunk(left);
+                }
+                let now = now();
+                self.started = Some(now);
+                self.checked_at = now;
+                match resumed {
+                    Some(hint) if hint.spent > 0 => {
+                        let per_unit = now.saturating_sub(hint.read_at) / u64::from(hint.spent);
+                        let (first, unread) = first_chunk(limit, per_unit, hint.spent, left);
+                        self.unread = unread;
+                        first
+                    }
+                    _ => 1,
+                }
+            }
+            Some(started) => {
+                let now = now();
+                let check = check(
+                    limit,
+                    now.saturating_sub(started),
+                    now.saturating_sub(self.checked_at),
+                    self.handed,
+                    left,
+                );
+                self.checked_at = now;
+                match check {
+                    Check::Over => {
+                        self.timed_out = true;
+                        return Check::Over;
+                    }
+                    Check::Chunk(chunk) => chunk,
+                }
+            }
+        };
+        self.handed = chunk;
+        self.spent = self.spent.saturating_add(chunk);
+        Check::Chunk(chunk)
+    }
+
+    /// The stretch from the slice's start to its last check, where the clock was read anyway.
+    pub(crate) fn stretch(&self) -> Option<u64> {
+        self.started
+            .map(|started| self.checked_at.saturating_sub(started))
+    }
+
+    /// What the yield point this budget forced to yield keeps of its loop's pace.
+    pub(crate) fn pace(&self) -> Option<PaceHint> {
+        let limit = self.limit?;
+        match self.carried {
+            Some(hint) => Some(PaceHint {
+                spent: hint.spent.saturating_add(u32::from(self.spent)),
+                ..hint
+            }),
+            None => self.started.map(|read_at| PaceHint {
+                read_at,
+                spent: u32::from(self.spent),
+                unread: self.unread,
+                limit,
+            }),
+        }
+    }
 }
 
 /// Decides at a check, `elapsed` nanoseconds into a slice of `limit`, after `handed` units took
@@ -33,14 +198,25 @@ pub(crate) fn check(limit: u64, elapsed: u64, interval: u64, handed: u16, left: 
     Check::Chunk(u16::try_from(chunk).unwrap_or(u16::MAX).min(left.max(1)))
 }
 
-/// The first chunk of a budget that resumes a loop whose pace is known: as many units as fit,
-/// at `per_unit` nanoseconds each, in a quarter of the slice `limit`; at least one, at most
-/// `left`. A pace the clock could not resolve (zero) is no pace: one unit, measured.
-pub(crate) fn first_chunk(limit: u64, per_unit: u64, left: u16) -> u16 {
+/// The first chunk of a budget that resumes a loop whose pace is known, `per_unit` nanoseconds
+/// measured over `measured` units: as many units as fit in a quarter of the slice `limit`, at
+/// most twice `measured`; at least one, at most `left`. When that chunk reaches past `left`,
+/// the second value is what it leaves for the loop's next budgets to take unread, at most
+/// [`UNREAD_BUDGETS`] budgets of `left` units. A pace the clock could not resolve (zero) is no
+/// pace: one unit, measured.
+pub(crate) fn first_chunk(limit: u64, per_unit: u64, measured: u32, left: u16) -> (u16, u32) {
     let Some(fit) = (limit / 4).checked_div(per_unit) else {
-        return 1;
+        return (1, 0);
     };
-    u16::try_from(fit).unwrap_or(u16::MAX).clamp(1, left.max(1))
+    let span = fit.min(u64::from(measured) * 2).max(1);
+    let first = u16::try_from(span).unwrap_or(u16::MAX).clamp(1, left.max(1));
+    let past = (span - u64::from(first)).min(u64::from(UNREAD_BUDGETS) * u64::from(left));
+    let unread = if first == left {
+        u32::try_from(past).unwrap_or(u32::MAX)
+    } else {
+        0
+    };
+    (first, unread)
 }
 
 #[cfg(test)]
@@ -72,9 +248,66 @@ mod tests {
 
     #[test]
     fn a_pace_of_zero_measures_one_unit() {
-        assert_eq!(first_chunk(0, 0, 128), 1);
-        assert_eq!(first_chunk(1_000_000, 0, 128), 1);
-        assert_eq!(first_chunk(1_000_000, 1000, 128), 128);
+        assert_eq!(first_chunk(0, 0, 128, 128), (1, 0));
+        assert_eq!(first_chunk(1_000_000, 0, 128, 128), (1, 0));
+        assert_eq!(first_chunk(1_000_000, 1000, 128, 128).0, 128);
+    }
+
+    #[test]
+    fn a_first_chunk_past_the_budget_leaves_the_rest_unread_up_to_three_budgets() {
+        // 10 ns a unit, 1 ms slice: 25 000 units fit a quarter; twice the 128 measured is 256.
+        assert_eq!(first_chunk(1_000_000, 10, 128, 128), (128, 128));
+        // Measured over many: the chunk stops at four budgets.
+        assert_eq!(first_chunk(1_000_000, 10, 10_000, 128), (128, 3 * 128));
+        // The quarter slice holds fewer units than the budget: no chunk past it.
+        assert_eq!(first_chunk(1_000_000, 10_000, 10_000, 128), (25, 0));
+        // Exactly the budget: nothing left over.
+        assert_eq!(first_chunk(1_000_000, 1000, 10_000, 250), (250, 0));
+    }
+
+    /// A budget that resumes its loop with room left in the loop's chunk takes its units without
+    /// reading the clock, and hands on the rest; the budget after the chunk reads it.
+    #[test]
+    fn budgets_inside_a_chunk_are_not_read() {
+        let reads = core::cell::Cell::new(0u32);
+        let clock = |at: u64| {
+            let reads = &reads;
+            move || {
+                reads.set(reads.get() + 1);
+                at
+            }
+        };
+        let mut first = Timing::new(1_000_000);
+        assert_eq!(first.next(128, None, clock(0)), Check::Chunk(1));
+        assert_eq!(first.next(127, None, clock(10)), Check::Chunk(2));
+        let mut at = 10;
+        let mut left = 125;
+        while left > 0 {
+            at += 10;
+            let Check::Chunk(chunk) = first.next(left, None, clock(at)) else {
+                panic!("over at {at}")
+            };
+            left -= chunk;
+        }
+        let mut hint = first.pace();
+        let mut read_budgets = Vec::new();
+        for budget in 1..=20u32 {
+            let before = reads.get();
+            let mut timing = Timing::new(1_000_000);
+            let start = u64::from(budget) * 1_300;
+            assert_eq!(timing.next(128, hint, clock(start)), Check::Chunk(128));
+            if reads.get() > before {
+                read_budgets.push(budget);
+            }
+            hint = timing.pace();
+        }
+        // Chunks of 2 and 4 budgets, then 4 at most.
+        assert_eq!(read_budgets, [1, 3, 7, 11, 15, 19]);
+        // Another slice reads the clock whatever the chunk says.
+        let mut other = Timing::new(2_000_000);
+        let before = reads.get();
+        other.next(128, hint, clock(40_000));
+        assert_eq!(reads.get(), before + 1);
     }
 
     #[test]

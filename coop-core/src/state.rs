@@ -24,7 +24,7 @@ use crate::counts;
 use crate::exhaustion;
 use crate::platform::{self, FastCell};
 use crate::sites::{self, SiteRef};
-use crate::slice::{self, Check};
+use crate::slice::{Check, PaceHint, Timing};
 
 #[path = "state/packed.rs"]
 mod packed;
@@ -84,17 +84,8 @@ impl State {
 pub(crate) struct Reserve {
     /// Units of the budget not yet in the counter; only a budget with a slice keeps any here.
     pub(crate) units: u16,
-    /// The slice, in nanoseconds.
-    limit: Option<u64>,
-    /// The clock when the budget was first spent from; `None` until then.
-    started: Option<u64>,
-    /// The clock at the last check, and the units handed to the counter then.
-    checked_at: u64,
-    handed: u16,
-    /// Units handed to the counter so far, all chunks together.
-    spent: u16,
-    /// The slice, not the units, ended this budget.
-    timed_out: bool,
+    /// The time slice they are spent under.
+    timing: Timing,
     /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
     /// its first spend (a thread-local's initial value cannot).
     pub(crate) undrawn: bool,
@@ -108,12 +99,7 @@ pub(crate) struct Reserve {
 impl Reserve {
     pub(crate) const EMPTY: Reserve = Reserve {
         units: 0,
-        limit: None,
-        started: None,
-        checked_at: 0,
-        handed: 0,
-        spent: 0,
-        timed_out: false,
+        timing: Timing::NONE,
         undrawn: false,
         refused: 0,
         cancelled: 0,
@@ -140,7 +126,7 @@ pub(crate) fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
             State::fresh(0, mode),
             Reserve {
                 units: budget.unit_count(),
-                limit: Some(limit),
+                timing: Timing::new(limit),
                 ..Reserve::EMPTY
             },
         ),
@@ -152,17 +138,6 @@ pub(crate) fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
         },
         reserve,
     )
-}
-
-/// What a yield point that was forced to yield knows of its loop's pace: when the budget that
-/// ended started its slice, and how many units it handed out. The yield point future keeps it
-/// (`ConsumeBudget`, `Coop`), so only the loop that yielded, in the task that yielded, sizes
-/// the first chunk of its next budget by it: another task, or another branch running the same
-/// loop at another pace, never inherits it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct PaceHint {
-    started: u64,
-    spent: u16,
 }
 
 /// What a yield point forced to yield keeps until it is polled again: its loop's pace, and which
@@ -324,8 +299,8 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
                     // The source's budget runs on: the counter's units refill, a slice that
                     // started goes on where it was.
                     if let Some(previous) = reserve()
-                        && previous.started.is_some()
-                        && previous.limit == fresh_reserve.limit
+                        && previous.timing.started()
+                        && previous.timing.limit() == fresh_reserve.timing.limit()
                     {
                         fresh_reserve = Reserve {
                             units: fresh_reserve.units,
@@ -385,46 +360,19 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
             return Chunk::Granted;
         }
     }
-    let Some(limit) = reserve.limit.filter(|_| reserve.units > 0) else {
+    if reserve.timing.limit().is_none() || reserve.units == 0 {
         set_reserve(reserve);
         return Chunk::Spent;
-    };
-    let now = clock::now_nanos();
-    let chunk = match reserve.started {
-        // The budget's first unit starts the slice. A loop that goes on after its own forced
-        // yield takes its first chunk at the pace it had; anything else gets one unit, and the
-        // next check measures it.
-        None => {
-            reserve.started = Some(now);
-            match resumed {
-                Some(hint) if hint.spent > 0 => {
-                    let per_unit = now.saturating_sub(hint.started) / u64::from(hint.spent);
-                    slice::first_chunk(limit, per_unit, reserve.units)
-                }
-                _ => 1,
-            }
+    }
+    let chunk = match reserve.timing.next(reserve.units, resumed, clock::now_nanos) {
+        Check::Over => {
+            reserve.units = 0;
+            set_reserve(reserve);
+            return Chunk::Over;
         }
-        Some(started) => match slice::check(
-            limit,
-            now.saturating_sub(started),
-            now.saturating_sub(reserve.checked_at),
-            reserve.handed,
-            reserve.units,
-        ) {
-            Check::Over => {
-                reserve.units = 0;
-                reserve.timed_out = true;
-                reserve.checked_at = now;
-                set_reserve(reserve);
-                return Chunk::Over;
-            }
-            Check::Chunk(chunk) => chunk,
-        },
+        Check::Chunk(chunk) => chunk,
     };
     reserve.units -= chunk;
-    reserve.checked_at = now;
-    reserve.handed = chunk;
-    reserve.spent = reserve.spent.saturating_add(chunk);
     set_reserve(reserve);
     set(State {
         units: chunk,
@@ -648,18 +596,12 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     };
     let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
-        counts::record(reserve.timed_out);
-        // The stretch since the slice started, as far as the clock was read anyway.
-        let stretch = reserve
-            .started
-            .map(|started| reserve.checked_at.saturating_sub(started));
-        sites::record(site, reserve.timed_out, stretch);
-        counts::trace(state.mode, reserve.timed_out, site);
+        let timed_out = reserve.timing.timed_out();
+        counts::record(timed_out);
+        sites::record(site, timed_out, reserve.timing.stretch());
+        counts::trace(state.mode, timed_out, site);
     }
-    let pace = reserve.started.map(|started| PaceHint {
-        started,
-        spent: reserve.spent,
-    });
+    let pace = reserve.timing.pace();
     let exhaustion = match state.mode {
         Mode::Ambient if state.units == 0 => {
             let number = if state.exhausted {

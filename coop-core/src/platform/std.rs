@@ -55,7 +55,10 @@ impl Counter {
     }
 
     pub(crate) fn max(&self, value: u64) {
-        self.0.fetch_max(value, Ordering::Relaxed);
+        // A read first: most values are not a new maximum, and a read-modify-write is not free.
+        if value > self.0.load(Ordering::Relaxed) {
+            self.0.fetch_max(value, Ordering::Relaxed);
+        }
     }
 }
 
