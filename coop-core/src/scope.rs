@@ -4,25 +4,24 @@
 
 use crate::ambient;
 use crate::budget::{Budget, default_budget};
-use crate::state::{self, Mode, Reserve, State, current, fresh, set, set_reserve};
+use crate::slice::Timing;
+use crate::state::{self, Fresh, Mode, Reserve, State, current, fresh, install};
 
 /// Restores the budget it saved when dropped, so scopes unwind on return and on panic.
-struct Restore(State, Reserve);
+struct Restore(Fresh);
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        set(self.0);
-        set_reserve(self.1);
+        install(self.0);
     }
 }
 
-fn scoped<R>((state, reserve): (State, Reserve), f: impl FnOnce() -> R) -> R {
-    let (Some(previous), Some(previous_reserve)) = (current(), state::reserve()) else {
+fn scoped<R>(budget: Fresh, f: impl FnOnce() -> R) -> R {
+    let Some(previous) = state::saved() else {
         return f();
     };
-    set(state);
-    set_reserve(reserve);
-    let _restore = Restore(previous, previous_reserve);
+    install(budget);
+    let _restore = Restore(previous);
     f()
 }
 
@@ -110,7 +109,14 @@ pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
 /// });
 /// ```
 pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    scoped((State::fresh(0, Mode::Unconstrained), Reserve::EMPTY), f)
+    scoped(
+        (
+            State::fresh(0, Mode::Unconstrained),
+            Reserve::EMPTY,
+            Timing::NONE,
+        ),
+        f,
+    )
 }
 
 /// Whether no scope is active on this thread: the state a thread is in between task polls.

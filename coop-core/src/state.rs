@@ -78,14 +78,16 @@ impl State {
     }
 }
 
-/// The part of a budget only the slow path reads: units not yet handed to the counter, and the
-/// time slice they are spent under. `Copy`, without a destructor, like [`State`].
+/// The part of a budget only the slow path reads: units not yet handed to the counter, and
+/// whether they are spent under a time slice. `Copy`, without a destructor, like [`State`]. The
+/// slice's own bookkeeping ([`Timing`]) is a third thread-local, read only by budgets with a
+/// slice, so that a budget without one copies as little as it can.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Reserve {
     /// Units of the budget not yet in the counter; only a budget with a slice keeps any here.
     pub(crate) units: u16,
-    /// The time slice they are spent under.
-    timing: Timing,
+    /// The budget has a time slice: the thread's `Timing` is its.
+    sliced: bool,
     /// An ambient budget not drawn yet: a fresh thread's, which reads the process default at
     /// its first spend (a thread-local's initial value cannot).
     pub(crate) undrawn: bool,
@@ -99,7 +101,7 @@ pub(crate) struct Reserve {
 impl Reserve {
     pub(crate) const EMPTY: Reserve = Reserve {
         units: 0,
-        timing: Timing::NONE,
+        sliced: false,
         undrawn: false,
         refused: 0,
         cancelled: 0,
@@ -113,22 +115,27 @@ impl Reserve {
 
 /// A fresh budget, numbered anew: without a slice, all units in the counter; with one, all in
 /// the reserve, so the first spend reaches the slow path and starts the slice.
-pub(crate) fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
+pub(crate) fn fresh(budget: Budget, mode: Mode) -> Fresh {
     let number = NEXT_BUDGET
         .try_with(|next| {
             next.set(next.get().wrapping_add(1));
             next.get()
         })
         .unwrap_or(0);
-    let (state, reserve) = match budget.slice_nanos() {
-        None => (State::fresh(budget.unit_count(), mode), Reserve::EMPTY),
+    let (state, reserve, timing) = match budget.slice_nanos() {
+        None => (
+            State::fresh(budget.unit_count(), mode),
+            Reserve::EMPTY,
+            Timing::NONE,
+        ),
         Some(limit) => (
             State::fresh(0, mode),
             Reserve {
                 units: budget.unit_count(),
-                timing: Timing::new(limit),
+                sliced: true,
                 ..Reserve::EMPTY
             },
+            Timing::new(limit),
         ),
     };
     (
@@ -137,7 +144,26 @@ pub(crate) fn fresh(budget: Budget, mode: Mode) -> (State, Reserve) {
             ..state
         },
         reserve,
+        timing,
     )
+}
+
+/// A budget whole: its counter, its reserve and its slice's bookkeeping.
+pub(crate) type Fresh = (State, Reserve, Timing);
+
+/// Makes `budget` the thread's (its slice's bookkeeping only if it has a slice).
+pub(crate) fn install((state, reserve, timing): Fresh) {
+    set(state);
+    set_reserve(reserve);
+    if reserve.sliced {
+        set_timing(timing);
+    }
+}
+
+/// The thread's budget whole, to install again later; `None` where none is reachable.
+pub(crate) fn saved() -> Option<Fresh> {
+    let (state, reserve) = (current()?, reserve()?);
+    Some((state, reserve, timing(reserve)))
 }
 
 /// What a yield point forced to yield keeps until it is polled again: its loop's pace, and which
@@ -165,6 +191,7 @@ platform::fast_local! {
 }
 platform::local! {
     static RESERVE: Reserve = Reserve::UNDRAWN;
+    static TIMING: Timing = Timing::NONE;
     static NEXT_BUDGET: u32 = 0;
 }
 
@@ -198,6 +225,18 @@ pub(crate) fn reserve() -> Option<Reserve> {
 
 pub(crate) fn set_reserve(reserve: Reserve) {
     let _ = RESERVE.try_with(|cell| cell.set(reserve));
+}
+
+/// The slice's bookkeeping of the budget whose reserve is `reserve`: none without a slice.
+fn timing(reserve: Reserve) -> Timing {
+    if !reserve.sliced {
+        return Timing::NONE;
+    }
+    TIMING.try_with(Cell::get).unwrap_or(Timing::NONE)
+}
+
+fn set_timing(timing: Timing) {
+    let _ = TIMING.try_with(|cell| cell.set(timing));
 }
 
 /// A unit a yield point spent, until the operation it paid for says whether it made progress:
@@ -295,20 +334,23 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
             // is only its fallback and refills, taking the unit being spent.
             Mode::Ambient => match ambient::refill(cx) {
                 Some(unit) => {
-                    let (fresh_state, mut fresh_reserve) = fresh(default_budget(), Mode::Ambient);
+                    let (fresh_state, fresh_reserve, fresh_timing) =
+                        fresh(default_budget(), Mode::Ambient);
                     // The source's budget runs on: the counter's units refill, a slice that
                     // started goes on where it was.
-                    if let Some(previous) = reserve()
-                        && previous.timing.started()
-                        && previous.timing.limit() == fresh_reserve.timing.limit()
-                    {
-                        fresh_reserve = Reserve {
-                            units: fresh_reserve.units,
-                            ..previous
-                        };
+                    match reserve() {
+                        Some(previous)
+                            if timing(previous).started()
+                                && timing(previous).limit() == fresh_timing.limit() =>
+                        {
+                            set_reserve(Reserve {
+                                units: fresh_reserve.units,
+                                ..previous
+                            });
+                        }
+                        _ => install((fresh_state, fresh_reserve, fresh_timing)),
                     }
                     cell.set(fresh_state);
-                    set_reserve(fresh_reserve);
                     if fresh_state.units == 0 {
                         // A slice: this unit starts it. No unit at all: the source's is all.
                         let _ = next_chunk(fresh_state, None);
@@ -352,19 +394,22 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
         return Chunk::Spent;
     };
     if reserve.undrawn {
-        let (fresh_state, fresh_reserve) = fresh(default_budget(), Mode::Ambient);
+        let (fresh_state, fresh_reserve, fresh_timing) = fresh(default_budget(), Mode::Ambient);
         reserve = fresh_reserve;
         if fresh_state.units > 0 {
-            set_reserve(reserve);
-            set(fresh_state);
+            install((fresh_state, fresh_reserve, fresh_timing));
             return Chunk::Granted;
         }
-    }
-    if reserve.timing.limit().is_none() || reserve.units == 0 {
         set_reserve(reserve);
+        set_timing(fresh_timing);
+    }
+    if !reserve.sliced || reserve.units == 0 {
         return Chunk::Spent;
     }
-    let chunk = match reserve.timing.next(reserve.units, resumed, clock::now_nanos) {
+    let mut timing = timing(reserve);
+    let check = timing.next(reserve.units, resumed, clock::now_nanos);
+    set_timing(timing);
+    let chunk = match check {
         Check::Over => {
             reserve.units = 0;
             set_reserve(reserve);
@@ -476,9 +521,7 @@ pub(crate) fn poll_spend(
 
 /// A fresh ambient budget, the process default.
 pub(crate) fn refill_ambient() {
-    let (state, reserve) = fresh(default_budget(), Mode::Ambient);
-    set(state);
-    set_reserve(reserve);
+    install(fresh(default_budget(), Mode::Ambient));
 }
 
 /// Gives a unit back to budget number `budget`, if it is still the running code's and has not
@@ -594,14 +637,14 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let Some(state) = current() else {
         return (Mode::Unconstrained, Resume::NONE);
     };
-    let reserve = reserve().unwrap_or(Reserve::EMPTY);
+    let timing = reserve().map_or(Timing::NONE, timing);
     if !state.exhausted {
-        let timed_out = reserve.timing.timed_out();
+        let timed_out = timing.timed_out();
         counts::record(timed_out);
-        sites::record(site, timed_out, reserve.timing.stretch());
+        sites::record(site, timed_out, timing.stretch());
         counts::trace(state.mode, timed_out, site);
     }
-    let pace = reserve.timing.pace();
+    let pace = timing.pace();
     let exhaustion = match state.mode {
         Mode::Ambient if state.units == 0 => {
             let number = if state.exhausted {
