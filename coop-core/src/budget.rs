@@ -26,29 +26,32 @@ pub const DEFAULT_BUDGET: u16 = 128;
 /// **The guarantee**: a loop under a time slice is forced to yield at most a quarter of the
 /// slice plus one iteration after its slice ends, as long as its iterations in each check
 /// interval are no slower than the pace measured before it: for a budget's first interval, the
-/// average pace of the previous budget of that same yield point in that same task (the future
+/// average pace since that same yield point in that same task last read the clock (the future
 /// that was forced to yield keeps it; `poll_proceed` keeps none), else the first unit measured
 /// alone; for every later interval, the previous interval's average. Outside that precondition
 /// an interval still ends after its chunk of units, at most as many as fit in a quarter of the
-/// slice at the pace measured before it: a loop that slows from 1 µs to 1 ms per iteration at a
-/// budget boundary, under a 10 ms slice, runs that budget's first chunk (up to the budget's
-/// units) at the slow pace before the next check.
+/// slice at the pace measured before it, and each budget still ends after its units: a loop that
+/// slows from 1 µs to 1 ms per iteration under a 10 ms slice runs at most four budgets (the one
+/// it slows down in and the three its last chunk reached) at the slow pace, each forced to yield
+/// after its units, before a check measures the new pace.
 ///
 /// How it stays cheap: the clock is never read on a yield point's fast path. The budget hands
 /// its units to the fast path's counter in chunks, and the clock is read only when a chunk runs
 /// out. The chunk adapts to the loop, as HotSpot strip-mines its safepoint polls: after a check
 /// it holds as many units as, at the pace just measured, fit in a quarter of the slice and
-/// before the slice ends (at least one, at most what is left). Slow iterations check every
-/// unit. A fast loop reads the clock once per budget: when the budget starts by resuming the
-/// yield point whose forced yield ended the previous one (the loop goes on), its first chunk is
-/// sized at the pace that budget measured, and when its units run out before its slice no check
-/// is needed. A budget that starts anywhere else (another task, another branch, a hand-written
-/// `poll_proceed`) measures its first unit alone, one read more.
+/// before the slice ends, and at most twice as many as the pace was measured over (at least
+/// one, at most what is left). Slow iterations check every unit. A fast loop that goes on after
+/// its forced yield (it resumes the yield point whose forced yield ended the previous budget)
+/// takes its budget's first chunk at the pace it had, and that chunk may reach past the budget:
+/// then the loop's next budgets, up to three, take their units without reading the clock. A
+/// steady fast loop reads the clock once every four budgets. A budget that starts anywhere else
+/// (another task, another branch, a hand-written `poll_proceed`) measures its first unit alone,
+/// one read more.
 ///
 /// Choosing a slice: the longest you accept another task on the thread to wait for, minus the
 /// longest single iteration of your loops. A slice much longer than a budget's worth of
-/// iterations costs a clock read per budget and changes nothing else; a slice shorter than an
-/// iteration yields at every iteration.
+/// iterations costs a clock read every few budgets and changes nothing else; a slice shorter
+/// than an iteration yields at every iteration.
 ///
 /// ```
 /// use std::time::Duration;
