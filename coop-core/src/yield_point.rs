@@ -69,6 +69,8 @@ enum Stage {
     Exhausted,
     /// The yield happened, with what it keeps for the next poll: complete.
     Yielded(Resume),
+    /// Completed after its yield: nothing left to do, also when dropped.
+    Done,
 }
 
 impl ConsumeBudget {
@@ -92,9 +94,11 @@ impl Future for ConsumeBudget {
             Stage::Yielded(resume) => {
                 // The yield already happened: complete, whatever the budget says now, so that
                 // a scope that is never refreshed cannot hold this future forever.
+                self.stage = Stage::Done;
                 resumed::spend_if_any(resume, cx);
                 return Poll::Ready(());
             }
+            Stage::Done => return Poll::Ready(()),
         }
         match state::force_yield(cx, self.site) {
             Some(resume) => {
