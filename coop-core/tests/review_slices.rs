@@ -230,3 +230,132 @@ fn a_sliced_scope_inside_a_sliced_ambient_budget() {
         assert!(steady_slice_ok(granted), "refilled: {granted}");
     });
 }
+
+/// Inside one spent scope (an executor nested in the task polls there): a yield point that went
+/// on after its forced yield is done, so its drop gives its call site nothing; one dropped
+/// before it went on lets its call site go on once. With and without a slice.
+#[test]
+fn a_completed_yield_point_is_done_and_a_dropped_one_goes_on_once() {
+    fresh(|| {
+        let mut cx = Context::from_waker(Waker::noop());
+        let at_one_site = || consume_budget();
+        let mut poll = |fut: &mut coop_core::ConsumeBudget| pin!(fut).poll(&mut cx).is_ready();
+        for budget in [Budget::units(1), Budget::units(1).slice(us(1000))] {
+            with_budget(budget, || {
+                assert!(poll(&mut at_one_site()), "the one unit");
+                let mut went_on = at_one_site();
+                assert!(!poll(&mut went_on), "spent: forced yield");
+                assert!(poll(&mut went_on), "goes on after its yield");
+                drop(went_on);
+                assert!(!poll(&mut at_one_site()), "it went on: nothing more");
+            });
+            with_budget(budget, || {
+                assert!(poll(&mut at_one_site()));
+                let mut dropped = at_one_site();
+                assert!(!poll(&mut dropped));
+                drop(dropped);
+                assert!(
+                    poll(&mut at_one_site()),
+                    "stands for the dropped one's poll"
+                );
+                assert!(!poll(&mut at_one_site()), "once");
+            });
+        }
+    });
+}
+
+async fn site_loop(n: u64, done: Rc<Cell<u64>>, pace: impl Fn(u64) -> Duration) {
+    for i in 0..n {
+        consume_budget().await; // the site counted below
+        done.set(done.get() + 1);
+        advance(pace(i));
+    }
+}
+
+/// Each task poll that ended `Pending` is one forced yield of the loop's site; those that ended
+/// before the budget's units are the slice's, whether or not the budget read the clock.
+#[test]
+fn a_sites_forced_yields_split_by_units_and_by_slice() {
+    let line = include_str!("review_slices.rs")
+        .lines()
+        .position(|l| l.ends_with("// the site counted below"))
+        .unwrap() as u32
+        + 1;
+    let (records, units) = fresh(|| {
+        let done = Rc::new(Cell::new(0));
+        let pace = |i: u64| match i % 1000 {
+            0..400 => ns(100),
+            400..700 => us(100),
+            _ => ns(100 + (i * 7919) % 50_000),
+        };
+        let records = drive(site_loop(5000, done.clone(), pace), &done, |_| {
+            Budget::units(16).slice(us(1000))
+        });
+        (records, 16)
+    });
+    let pending = &records[..records.len() - 1];
+    let by_slice = pending.iter().filter(|r| r.iterations < units).count() as u64;
+    let site = coop_core::sites()
+        .into_iter()
+        .find(|s| s.file() == file!() && s.line() == line)
+        .expect("the loop's site");
+    assert_eq!(site.forced_yields(), pending.len() as u64);
+    assert_eq!(site.time_slice_yields(), by_slice);
+    assert!(by_slice > 0 && by_slice < pending.len() as u64);
+    let longest = pending.iter().map(|r| r.took).max().unwrap();
+    assert!(site.longest_slice() > Duration::ZERO && site.longest_slice() <= longest);
+}
+
+/// Two tasks running the same loop at different paces, polled in turn under sliced budgets:
+/// each is held to its own pace, never the other's.
+#[test]
+fn two_tasks_same_loop_different_paces() {
+    fresh(|| {
+        let slice = us(1000);
+        let (fast_done, slow_done) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let mut fast = pin!(paced_loop(128 * 50, fast_done.clone(), |_| ns(100)));
+        let mut slow = pin!(paced_loop(200, slow_done.clone(), |_| us(300)));
+        let mut cx = Context::from_waker(Waker::noop());
+        let budget = Budget::DEFAULT.slice(slice);
+        let (mut fast_ready, mut slow_ready) = (false, false);
+        while !(fast_ready && slow_ready) {
+            if !fast_ready {
+                fast_ready = with_budget(budget, || fast.as_mut().poll(&mut cx)).is_ready();
+            }
+            if !slow_ready {
+                let start = now();
+                slow_ready = with_budget(budget, || slow.as_mut().poll(&mut cx)).is_ready();
+                // Inside the precondition: the slice, a quarter of it, one iteration.
+                assert!(
+                    now() - start <= slice + slice / 4 + us(300),
+                    "{:?}",
+                    now() - start
+                );
+            }
+        }
+    });
+}
+
+/// Branches of one task share its budget's measured pace: a steady slow branch that goes on in
+/// the chunk its fast sibling took (the sibling ended there) runs outside the precondition, for
+/// what is left of that chunk only; then its own pace is measured and it is held to the slice.
+#[test]
+fn a_slow_branch_goes_on_in_its_fast_siblings_chunk_for_that_chunk_only() {
+    fresh(|| {
+        let slice = us(1000);
+        let slow_done = Rc::new(Cell::new(0));
+        let fut = async {
+            futures::join!(
+                paced_loop(257, Rc::new(Cell::new(0)), |_| ns(100)),
+                paced_loop(400, slow_done.clone(), |_| us(1000)),
+            );
+        };
+        let records = drive(fut, &slow_done, |_| Budget::DEFAULT.slice(slice));
+        let over: Vec<_> = records
+            .iter()
+            .filter(|r| r.took > slice + slice / 4 + us(1000))
+            .collect();
+        assert!(over.len() <= 1, "{over:?}");
+        assert!(records.iter().all(|r| r.iterations <= 128));
+    });
+}
