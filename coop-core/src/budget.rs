@@ -28,7 +28,10 @@ pub const DEFAULT_BUDGET: u16 = 128;
 /// interval are no slower than the pace measured before it: for a budget's first interval, the
 /// average pace since that same yield point in that same task last read the clock (the future
 /// that was forced to yield keeps it; `poll_proceed` keeps none), else the first unit measured
-/// alone; for every later interval, the previous interval's average. Outside that precondition
+/// alone; for every later interval, the previous interval's average. The branches of one task
+/// (`join!`, `select!`) spend one budget and share its intervals, so a slow branch that goes on
+/// in a chunk its fast sibling took runs outside the precondition, for what is left of that
+/// chunk. Outside that precondition
 /// an interval still ends after its chunk of units, at most as many as fit in a quarter of the
 /// slice at the pace measured before it, and each budget still ends after its units: a loop that
 /// slows from 1 µs to 1 ms per iteration under a 10 ms slice runs at most four budgets (the one

@@ -28,6 +28,9 @@ pub(crate) struct PaceHint {
     read_at: u64,
     spent: u32,
     unread: u32,
+    /// How many more budgets may take their units from `unread`: budgets smaller than the one
+    /// the chunk was sized in must not stretch it over more than [`UNREAD_BUDGETS`].
+    budgets: u32,
     /// The slice the `unread` units were sized for; another slice reads the clock.
     limit: u64,
 }
@@ -106,10 +109,12 @@ impl Timing {
             // unit, and the next check measures it.
             None => {
                 if let Some(hint) = resumed.filter(|hint| hint.limit == limit)
+                    && hint.budgets > 0
                     && hint.unread >= u32::from(left)
                 {
                     self.carried = Some(PaceHint {
                         unread: hint.unread - u32::from(left),
+                        budgets: hint.budgets - 1,
                         ..hint
                     });
                     self.handed = left;
@@ -171,6 +176,7 @@ impl Timing {
                 read_at,
                 spent: u32::from(self.spent),
                 unread: self.unread,
+                budgets: if self.unread > 0 { UNREAD_BUDGETS } else { 0 },
                 limit,
             }),
         }
@@ -209,7 +215,9 @@ pub(crate) fn first_chunk(limit: u64, per_unit: u64, measured: u32, left: u16) -
         return (1, 0);
     };
     let span = fit.min(u64::from(measured) * 2).max(1);
-    let first = u16::try_from(span).unwrap_or(u16::MAX).clamp(1, left.max(1));
+    let first = u16::try_from(span)
+        .unwrap_or(u16::MAX)
+        .clamp(1, left.max(1));
     let past = (span - u64::from(first)).min(u64::from(UNREAD_BUDGETS) * u64::from(left));
     let unread = if first == left {
         u32::try_from(past).unwrap_or(u32::MAX)

@@ -426,7 +426,11 @@ fn a_loop_that_slows_down_is_measured_again_within_four_budgets() {
         let bound = slice + slice / 4 + Duration::from_millis(1);
         let over: Vec<usize> = (0..polls.len()).filter(|&i| polls[i] > bound).collect();
         assert!(!over.is_empty() && over.len() <= 4, "{fast}: {over:?}");
-        assert_eq!(over, (over[0]..over[0] + over.len()).collect::<Vec<_>>(), "{fast}");
+        assert_eq!(
+            over,
+            (over[0]..over[0] + over.len()).collect::<Vec<_>>(),
+            "{fast}"
+        );
         assert!(polls.len() - over[0] > 100, "{fast}: {} polls", polls.len());
     }
 }
