@@ -11,35 +11,15 @@ use std::time::Duration;
 
 use coop_core::{Budget, consume_budget, with_budget};
 
-thread_local! {
-    static NOW: Cell<Duration> = const { Cell::new(Duration::ZERO) };
-    static READS: Cell<u64> = const { Cell::new(0) };
-}
+use coop_test_support::{
+    advance_clock as advance, install_manual_clock, manual_clock_reads as reads,
+    manual_time as now, on_fresh_thread,
+};
 
-fn manual() -> Duration {
-    READS.with(|r| r.set(r.get() + 1));
-    NOW.with(Cell::get)
-}
-
-fn now() -> Duration {
-    NOW.with(Cell::get)
-}
-
-fn reads() -> u64 {
-    READS.with(Cell::get)
-}
-
-fn advance(by: Duration) {
-    NOW.with(|now| now.set(now.get() + by));
-}
-
-fn install() {
-    let _ = coop_core::set_clock(manual);
-}
-
+/// On a thread of its own, with the manual clock installed.
 fn fresh<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    install();
-    std::thread::scope(|s| s.spawn(f).join().unwrap())
+    install_manual_clock();
+    on_fresh_thread(f)
 }
 
 const fn us(n: u64) -> Duration {
