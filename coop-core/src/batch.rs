@@ -18,6 +18,8 @@
 //! loop and no macro that could hide either, so no other yield point and no suspension comes
 //! between a lend and its settlement.
 
+use core::task::{Context, Waker};
+
 use crate::ambient;
 use crate::state::{self, Mode};
 
@@ -48,9 +50,9 @@ fn lend() -> (u16, Lent) {
 
 /// Whether the source behind a lend grants one more of its units (see `ambient::grant_one`).
 #[inline(always)]
-fn grant_one(lent: Lent) -> bool {
+fn grant_one(lent: Lent, cx: &mut Context<'_>) -> bool {
     match lent {
-        Lent::Ambient(_) => ambient::grant_one(),
+        Lent::Ambient(_) => ambient::grant_one(cx),
         Lent::Nothing | Lent::Counter(_) => true,
     }
 }
@@ -90,18 +92,21 @@ impl Batch {
     /// [`forced_yield_at`](crate::__private::forced_yield_at), as for the plain yield point.
     #[inline(always)]
     pub fn spend(&mut self) -> bool {
-        self.spend_local() || self.refill()
+        self.spend_local(&mut Context::from_waker(Waker::noop())) || self.refill()
     }
 
     /// Spends one unit if the batch has one, without reaching the budget (an ambient source that
-    /// charges per unit, tokio's, is charged here): `false` at the batch end, where the caller
-    /// goes back to [`spend`](Self::spend).
+    /// charges per unit, tokio's, is charged here, `cx` standing for the task's context, whose
+    /// waker it never needs): `false` at the batch end, where the caller goes back to
+    /// [`spend`](Self::spend). The expansion makes `cx` once, before its inner loop
+    /// ([`noop_context`](crate::__private::noop_context)), so that no iteration writes a
+    /// context to the stack.
     #[inline(always)]
-    pub fn spend_local(&mut self) -> bool {
+    pub fn spend_local(&mut self, cx: &mut Context<'_>) -> bool {
         if cfg!(coop_disable) {
             return true;
         }
-        if self.left != 0 && grant_one(self.lent) {
+        if self.left != 0 && grant_one(self.lent, cx) {
             self.left -= 1;
             true
         } else {

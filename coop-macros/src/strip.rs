@@ -333,6 +333,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                             },
                         };
                         #yield_point
+                        let mut __coop_cx = #krate::__private::noop_context();
                         loop {
                             // The item's bindings drop at the end of the body, before the next
                             // item is fetched, as in a `for`.
@@ -348,7 +349,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                                     #some(__coop_item) => __coop_item,
                                     #none => break #exit,
                                 };
-                                if !#b.spend_local() {
+                                if !#b.spend_local(&mut __coop_cx) {
                                     __coop_next = #some(__coop_item);
                                     break;
                                 }
@@ -365,6 +366,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                 if __coop_ready {
                     #yield_point
                 }
+                let mut __coop_cx = #krate::__private::noop_context();
                 loop {
                     if __coop_ready {
                         __coop_ready = false;
@@ -372,7 +374,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                         if #cond {} else {
                             break #exit;
                         }
-                        if !#b.spend_local() {
+                        if !#b.spend_local(&mut __coop_cx) {
                             __coop_ready = true;
                             break;
                         }
@@ -384,6 +386,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         Expr::While(_) => quote_spanned! {span=>
             #exit: loop {
                 #yield_point
+                let mut __coop_cx = #krate::__private::noop_context();
                 loop {
                     if #cond {
                         __COOP_BODY;
@@ -391,7 +394,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                         break #exit;
                     }
                     #[allow(unreachable_code)]
-                    if !#b.spend_local() {
+                    if !#b.spend_local(&mut __coop_cx) {
                         break;
                     }
                 }
@@ -400,10 +403,11 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         _ => quote_spanned! {span=>
             #exit: loop {
                 #yield_point
+                let mut __coop_cx = #krate::__private::noop_context();
                 loop {
                     #body
                     #[allow(unreachable_code)]
-                    if !#b.spend_local() {
+                    if !#b.spend_local(&mut __coop_cx) {
                         break;
                     }
                 }

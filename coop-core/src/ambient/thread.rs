@@ -35,7 +35,7 @@ pub(crate) fn refill(_cx: &mut Context<'_>) -> Option<Unit> {
 
 /// Every unit a batch spends is granted: only the counter limits the ambient budget.
 #[inline(always)]
-pub(crate) fn grant_one() -> bool {
+pub(crate) fn grant_one(_cx: &mut Context<'_>) -> bool {
     true
 }
 

@@ -79,8 +79,8 @@ pub(crate) fn refill(cx: &mut Context<'_>) -> Option<Unit> {
 /// Charging tokio unit for unit keeps its budget reading what it would with a yield point per
 /// iteration, so tokio's own resources and coop's loops share one budget.
 #[inline(always)]
-pub(crate) fn grant_one() -> bool {
-    match spend(&mut Context::from_waker(core::task::Waker::noop())) {
+pub(crate) fn grant_one(cx: &mut Context<'_>) -> bool {
+    match spend(cx) {
         Poll::Ready(unit) => {
             unit.keep();
             true
