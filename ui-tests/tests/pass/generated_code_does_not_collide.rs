@@ -23,9 +23,15 @@ async fn answer(n: u32) -> Result<u32, String> {
 
 #[::coop_core::cooperative]
 async fn count(n: u32) -> u32 {
+    // Named like the strip-mined loop's own context and items: the body still sees these.
+    let __coop_cx = 1;
+    let __coop_item = 0;
     let mut i = 0;
     while i < n {
-        i += 1;
+        i += __coop_cx + __coop_item;
+    }
+    for step in 0..n {
+        i += step * __coop_cx;
     }
     i
 }
@@ -34,5 +40,5 @@ fn main() {
     identity();
     unconstrained();
     assert_eq!(futures::executor::block_on(answer(2)), Ok(2));
-    assert_eq!(futures::executor::block_on(count(3)), 3);
+    assert_eq!(futures::executor::block_on(count(3)), 6);
 }
