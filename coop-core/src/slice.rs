@@ -20,9 +20,10 @@ const UNREAD_BUDGETS: u32 = 3;
 /// What a yield point that was forced to yield knows of its loop's pace: the clock at the last
 /// read, how many units were handed out since, and how many more the loop may take without a
 /// read (a chunk that reaches past its budget). The yield point future keeps it (`ConsumeBudget`,
-/// `Coop`), so only the loop that yielded, in the task that yielded, sizes the first chunk of its
-/// next budget by it: another task, or another branch running the same loop at another pace,
-/// never inherits it.
+/// `Coop`), so the first chunk of the next budget is sized by the loop that yielded, in the task
+/// that yielded: another task never inherits it. The branches of one task spend one budget, so
+/// the units and the time behind a pace are all of theirs, and a branch that starts a budget
+/// starts it at their common pace.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PaceHint {
     read_at: u64,
