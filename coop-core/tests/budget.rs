@@ -1,5 +1,6 @@
 //! The counts of coop-core's budget: spending, yielding, restoring, scopes and wrappers.
 
+use coop_test_support::with_spent_budget;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll};
@@ -332,15 +333,4 @@ fn nothing_panics_during_thread_local_teardown() {
         let _ = spend(&mut noop_cx());
         LATE.with(|late| *late.borrow_mut() = Some(UsesCoopInDrop));
     });
-}
-
-/// Runs `f` inside a scope whose budget is already spent: one unit, spent.
-fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
-    coop_core::with_budget(1, || {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        if let std::task::Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) {
-            unit.made_progress();
-        }
-        f()
-    })
 }

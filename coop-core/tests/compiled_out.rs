@@ -3,6 +3,7 @@
 //! Run with `RUSTFLAGS="--cfg coop_disable" cargo test -p coop-core --test compiled_out`.
 #![cfg(coop_disable)]
 
+use coop_test_support::with_spent_budget;
 use std::task::{Context, Waker};
 
 use coop_core::{consume_budget, forced_yield_count, has_budget_remaining, poll_proceed};
@@ -26,17 +27,6 @@ fn yield_points_never_yield_and_spend_nothing() {
     });
     assert_eq!(forced_yield_count(), 0);
     assert!(coop_core::sites().is_empty());
-}
-
-/// Runs `f` inside a scope whose budget is already spent: one unit, spent.
-fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
-    coop_core::with_budget(1, || {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        if let std::task::Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) {
-            unit.made_progress();
-        }
-        f()
-    })
 }
 
 /// A strip-mined `for` and `while` (`scripts/test-all.sh` builds this test without the macros;

@@ -4,6 +4,7 @@
 //! `sites()` is process-wide and these tests run in parallel, so each test looks only at the
 //! lines it wrote itself.
 
+use coop_test_support::with_spent_budget;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Waker};
@@ -111,15 +112,4 @@ fn the_report_lists_sites_most_forced_first() {
     let counts: Vec<u64> = sites().iter().map(SiteStats::forced_yields).collect();
     assert!(counts.is_sorted_by(|a, b| a >= b), "{counts:?}");
     assert_eq!(coop_core::report(0).lines().count(), 1);
-}
-
-/// Runs `f` inside a scope whose budget is already spent: one unit, spent.
-fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
-    coop_core::with_budget(1, || {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        if let std::task::Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) {
-            unit.made_progress();
-        }
-        f()
-    })
 }

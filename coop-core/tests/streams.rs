@@ -1,6 +1,7 @@
 //! `cooperative(stream)` with the `futures-core` feature: one unit per item.
 #![cfg(feature = "futures-core")]
 
+use coop_test_support::with_spent_budget;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -129,15 +130,4 @@ fn a_finished_stream_stays_finished_in_a_spent_scope() {
         }
     });
     assert!(stream.is_terminated());
-}
-
-/// Runs `f` inside a scope whose budget is already spent: one unit, spent.
-fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
-    coop_core::with_budget(1, || {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        if let std::task::Poll::Ready(unit) = coop_core::poll_proceed(&mut cx) {
-            unit.made_progress();
-        }
-        f()
-    })
 }

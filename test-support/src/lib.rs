@@ -39,7 +39,7 @@ pub use clock::{
 pub use executor::{Executor, Task, tokio_bridge_is_on};
 pub use poll::{
     CountPolls, CountingWaker, YieldNow, count_polls, count_yields_on_fresh_thread, noop_cx,
-    on_fresh_thread, run_counting_yields, run_with, wait_until, yield_now,
+    on_fresh_thread, run_counting_yields, run_with, wait_until, with_spent_budget, yield_now,
 };
 pub use race::{
     FAIR_SPINS, Race, count_ticks_during, count_ticks_during_plain, set_flag_once_hot, spend_units,

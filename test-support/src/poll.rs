@@ -203,3 +203,18 @@ impl<F: Future> Future for CountPolls<F> {
         self.inner.as_mut().poll(cx).map(|out| (out, polls))
     }
 }
+
+/// Runs `f` inside a scope whose budget is already spent: one unit, spent.
+///
+/// ```
+/// let left = coop_test_support::with_spent_budget(coop_core::has_budget_remaining);
+/// assert!(!left);
+/// ```
+pub fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
+    coop_core::with_budget(1, || {
+        if let Poll::Ready(unit) = coop_core::poll_proceed(&mut noop_cx()) {
+            unit.made_progress();
+        }
+        f()
+    })
+}
