@@ -113,6 +113,12 @@ impl Fixture {
         std::fs::read_to_string(self.dir.join(path)).unwrap()
     }
 
+    /// Rewrites the file at `path` with `edit` and commits it, so that `fix` finds a clean tree.
+    fn commit_edit(&self, path: &str, message: &str, edit: impl FnOnce(String) -> String) {
+        std::fs::write(self.dir.join(path), edit(self.read(path))).unwrap();
+        git(&self.dir, &["commit", "-qam", message]);
+    }
+
     /// `cargo build --all-targets`, which must pass without a warning.
     fn build(&self) {
         self.build_with(&[]);
@@ -168,6 +174,26 @@ impl Fixture {
     }
 }
 
+/// A manifest line for the coop-core beside the tool, by its absolute path.
+fn coop_core_line() -> String {
+    format!(
+        "coop-core = {{ path = {:?} }}\n",
+        coop_core().display().to_string()
+    )
+}
+
+/// The finding `check --format json` printed for `lint`.
+fn finding(check: &Run, lint: &str) -> serde_json::Value {
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["lint"] == lint)
+        .unwrap_or_else(|| panic!("{lint} is reported: {}", check.stdout))
+        .clone()
+}
+
 /// The path `fix` writes for the coop-core beside the tool, as seen from `dir`: up to the
 /// directory both share, then down (the clone may sit beside the fixture's copy, under the same
 /// temporary directory, or anywhere else). Checked to lead to coop-core.
@@ -208,19 +234,12 @@ fn a_new_tokio_app_gets_coop_core_with_the_bridge() {
 #[test]
 fn check_reports_a_tokio_package_without_the_bridge_and_fix_turns_it_on() {
     let app = Fixture::new("tokio-app");
-    let manifest = app.dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap().replace(
-        "[dependencies]\n",
-        &format!(
-            "[dependencies]\ncoop-core = {{ path = {:?} }}\n",
-            coop_core().display().to_string()
-        ),
-    );
-    std::fs::write(&manifest, text).unwrap();
-    git(
-        &app.dir,
-        &["commit", "-qam", "coop-core without the bridge"],
-    );
+    app.commit_edit("Cargo.toml", "coop-core without the bridge", |text| {
+        text.replace(
+            "[dependencies]\n",
+            &format!("[dependencies]\n{}", coop_core_line()),
+        )
+    });
     let check = cargo_coop(&app.dir, &["check", "--color", "never"]);
     assert_eq!(check.code, 1, "{}", check.stderr);
     let report = check
@@ -466,14 +485,9 @@ fn a_file_two_members_compile_gives_both_the_dependency() {
 fn a_new_dependency_without_default_features_gets_macros() {
     // From `--dependency`.
     let krate = Fixture::new("dirty");
-    let manifest = krate.dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let line = format!(
-        "coop-core = {{ path = {:?} }}\n",
-        coop_core().display().to_string()
-    );
-    std::fs::write(&manifest, text.replace(&line, "")).unwrap();
-    git(&krate.dir, &["commit", "-qam", "no coop-core"]);
+    krate.commit_edit("Cargo.toml", "no coop-core", |text| {
+        text.replace(&coop_core_line(), "")
+    });
     let spec = format!(
         "path = {:?}, default-features = false",
         coop_core().display().to_string()
@@ -490,12 +504,9 @@ fn a_new_dependency_without_default_features_gets_macros() {
     );
     // From `[workspace.dependencies]`.
     let ws = Fixture::new("workspace-deps");
-    let root = ws.dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&root)
-        .unwrap()
-        .replace("\" }\n", "\", default-features = false }\n");
-    std::fs::write(&root, text).unwrap();
-    git(&ws.dir, &["commit", "-qam", "defaults off"]);
+    ws.commit_edit("Cargo.toml", "defaults off", |text| {
+        text.replace("\" }\n", "\", default-features = false }\n")
+    });
     ws.adopt();
     assert!(
         ws.read("app/Cargo.toml")
@@ -532,27 +543,14 @@ fn an_optional_tokio_gets_the_bridge_from_the_features_that_turn_it_on() {
 #[test]
 fn check_asks_an_optional_tokio_for_the_bridge_in_its_features() {
     let krate = Fixture::new("optional-tokio");
-    let manifest = krate.dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap().replace(
-        "[dependencies]\n",
-        &format!(
-            "[dependencies]\ncoop-core = {{ path = {:?} }}\n",
-            coop_core().display().to_string()
-        ),
-    );
-    std::fs::write(&manifest, text).unwrap();
-    git(
-        &krate.dir,
-        &["commit", "-qam", "coop-core without the bridge"],
-    );
+    krate.commit_edit("Cargo.toml", "coop-core without the bridge", |text| {
+        text.replace(
+            "[dependencies]\n",
+            &format!("[dependencies]\n{}", coop_core_line()),
+        )
+    });
     let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
-    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
-    let bridge = document["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["lint"] == "coop::tokio_without_bridge")
-        .expect("the bridge is reported");
+    let bridge = finding(&check, "coop::tokio_without_bridge");
     insta::assert_snapshot!(
         bridge["help"].as_str().unwrap(),
         @r#"add `"coop-core/tokio"` to the features that turn tokio on (`rt`) (`cargo coop fix` does)"#
@@ -564,12 +562,9 @@ fn check_asks_an_optional_tokio_for_the_bridge_in_its_features() {
 #[test]
 fn the_attributes_check_offers_for_a_renamed_dependency_compile() {
     let krate = Fixture::new("dev-only");
-    let manifest = krate.dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest)
-        .unwrap()
-        .replace("[dev-dependencies]", "[dependencies]");
-    std::fs::write(&manifest, text).unwrap();
-    git(&krate.dir, &["commit", "-qam", "renamed coop-core"]);
+    krate.commit_edit("Cargo.toml", "renamed coop-core", |text| {
+        text.replace("[dev-dependencies]", "[dependencies]")
+    });
     let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
     let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
     let help = document["findings"][0]["help"].as_str().unwrap().to_owned();
@@ -689,22 +684,11 @@ fn tests_on_tokio_get_the_bridge_in_a_dev_dependency() {
     );
     // A normal coop-core without a dev-dependency that turns the bridge on is reported.
     let krate = Fixture::new("tokio-tests");
-    let manifest = krate.dir.join("Cargo.toml");
-    let text = format!(
-        "{}\n[dependencies]\ncoop-core = {{ path = {:?} }}\n",
-        std::fs::read_to_string(&manifest).unwrap(),
-        coop_core().display().to_string()
-    );
-    std::fs::write(&manifest, text).unwrap();
-    git(&krate.dir, &["commit", "-qam", "coop-core"]);
+    krate.commit_edit("Cargo.toml", "coop-core", |text| {
+        format!("{text}\n[dependencies]\n{}", coop_core_line())
+    });
     let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
-    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
-    let bridge = document["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["lint"] == "coop::tokio_without_bridge")
-        .expect("the bridge is reported");
+    let bridge = finding(&check, "coop::tokio_without_bridge");
     insta::assert_snapshot!(
         bridge["help"].as_str().unwrap(),
         @r#"tokio runs the tests: add `features = ["tokio"]` to a coop-core dev-dependency `coop-core` from the same source (`cargo coop fix` does)"#
@@ -714,13 +698,12 @@ fn tests_on_tokio_get_the_bridge_in_a_dev_dependency() {
 #[test]
 fn a_dependency_only_on_a_target_triple_is_not_given_an_attribute_that_would_not_resolve() {
     let krate = Fixture::new("target-only");
-    let manifest = krate.dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap().replace(
-        "[target.'cfg(windows)'.dependencies]",
-        "[target.x86_64-pc-windows-msvc.dependencies]",
-    );
-    std::fs::write(&manifest, text).unwrap();
-    git(&krate.dir, &["commit", "-qam", "a triple"]);
+    krate.commit_edit("Cargo.toml", "a triple", |text| {
+        text.replace(
+            "[target.'cfg(windows)'.dependencies]",
+            "[target.x86_64-pc-windows-msvc.dependencies]",
+        )
+    });
     let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
     let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
     let first = &document["findings"][0];
