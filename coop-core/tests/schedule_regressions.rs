@@ -74,10 +74,9 @@ fn a_budget_of_zero_units_lets_poll_proceed_futures_finish() {
     });
 }
 
-/// A slow task and a fast one run the same loop under the same slice, polled in turn: the
-/// slow one's polls stay within a quarter of the slice plus one iteration past its end.
-#[test]
-fn a_slice_bounds_a_slow_task_beside_a_fast_one_running_the_same_loop() {
+/// A slow task and a fast one run the same loop (made by `make`) under the same slice, polled in
+/// turn: the slow one's polls stay within a quarter of the slice plus one iteration past its end.
+fn slow_beside_fast<F: Future<Output = ()> + Send + 'static>(make: fn(u32, Duration) -> F) {
     let _serial = serial();
     install_manual_clock();
     let slice = Duration::from_millis(1);
@@ -86,11 +85,11 @@ fn a_slice_bounds_a_slow_task_beside_a_fast_one_running_the_same_loop() {
     on_fresh_thread(|| {
         let mut checker = Checker::new(Boundary::Ambient);
         checker.spawn(
-            budgeted_with(budget, loop_of(100_000, Duration::from_micros(1))),
+            budgeted_with(budget, make(100_000, Duration::from_micros(1))),
             Limits::default(),
         );
         checker.spawn(
-            budgeted_with(budget, loop_of(1_000, slow)),
+            budgeted_with(budget, make(1_000, slow)),
             Limits {
                 units: None,
                 time: Some(slice + slice / 4 + slow),
@@ -101,6 +100,11 @@ fn a_slice_bounds_a_slow_task_beside_a_fast_one_running_the_same_loop() {
 }
 
 #[test]
+fn a_slice_bounds_a_slow_task_beside_a_fast_one_running_the_same_loop() {
+    slow_beside_fast(loop_of);
+}
+
+#[test]
 fn a_slice_bounds_a_slow_cooperative_task_beside_a_fast_one() {
     #[coop_core::cooperative]
     async fn work(n: u32, cost: Duration) {
@@ -108,26 +112,7 @@ fn a_slice_bounds_a_slow_cooperative_task_beside_a_fast_one() {
             iteration(cost);
         }
     }
-    let _serial = serial();
-    install_manual_clock();
-    let slice = Duration::from_millis(1);
-    let budget = Budget::units(128).slice(slice);
-    let slow = Duration::from_millis(1);
-    on_fresh_thread(|| {
-        let mut checker = Checker::new(Boundary::Ambient);
-        checker.spawn(
-            budgeted_with(budget, work(100_000, Duration::from_micros(1))),
-            Limits::default(),
-        );
-        checker.spawn(
-            budgeted_with(budget, work(1_000, slow)),
-            Limits {
-                units: None,
-                time: Some(slice + slice / 4 + slow),
-            },
-        );
-        checker.run(1_000_000).unwrap();
-    });
+    slow_beside_fast(work);
 }
 
 /// The same with the ambient budget and a default slice, while both run: the slow task never
