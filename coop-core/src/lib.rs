@@ -110,7 +110,7 @@
 //! - **What it costs**: nothing on the yield point's fast path, which stays a decrement and a
 //!   branch. The slow path reads the clock when the budget starts and then every k units, where
 //!   k adapts to the loop's pace: a fast loop that goes on after its forced yield reads it once
-//!   every four budgets (about 36 ns with `Instant` on a VM), a slow one once per iteration.
+//!   every four budgets, a slow one once per iteration.
 //!   BENCHMARKS.md has the numbers.
 //! - When the slice is over, the next check forces a yield exactly as a spent budget does
 //!   (counted by [`forced_yield_count`], and by [`time_slice_yield_count`]), and the next budget
