@@ -38,20 +38,17 @@ pub(crate) fn scan_packages(packages: &Packages) -> Result<Vec<(&Selected, Vec<F
 /// [`scan_packages`], and for each file kept with one package, the other selected packages
 /// (indexes into `packages.selected`) whose targets compile it too.
 pub(crate) fn scan_shared(packages: &Packages) -> Result<(Scanned<'_>, SharedWith)> {
-    let mut first: HashMap<PathBuf, usize> = HashMap::new();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut shared: SharedWith = HashMap::new();
     let mut out = Vec::new();
     for (index, package) in packages.selected.iter().enumerate() {
         let mut files = scan_tree(&package.roots)?;
-        files.retain(|file| match first.get(&file.path) {
-            Some(_) => {
+        files.retain(|file| {
+            let first = seen.insert(file.path.clone());
+            if !first {
                 shared.entry(file.path.clone()).or_default().push(index);
-                false
             }
-            None => {
-                first.insert(file.path.clone(), index);
-                true
-            }
+            first
         });
         out.push((package, files));
     }
@@ -68,9 +65,7 @@ pub(crate) fn report(packages: &Packages) -> Result<Report> {
     let mut report = Report::default();
     for (package, files) in scan_packages(packages)? {
         let name = package
-            .coop_core
-            .as_ref()
-            .or(package.coop_core_elsewhere.as_ref())
+            .any_coop_core()
             .map_or_else(|| "coop_core".to_owned(), |dep| dep.crate_name());
         let unspellable = matches!(
             package.coop_core.as_ref().map(|dep| &dep.condition),
@@ -142,11 +137,7 @@ fn manifest_findings(
 ) -> Result<()> {
     let mut missing = missing_features(package, uses_attributes);
     let dev_bridge = package.needs_the_dev_bridge();
-    let Some(dep) = package
-        .coop_core
-        .as_ref()
-        .or(package.coop_core_elsewhere.as_ref())
-    else {
+    let Some(dep) = package.any_coop_core() else {
         return Ok(());
     };
     if dev_bridge {

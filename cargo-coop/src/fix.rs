@@ -325,10 +325,8 @@ fn manifest_write(
         bridge = Some((tokio_key.as_str(), turning_on.as_slice(), feature_path));
     }
     // Tests on tokio (a dev-dependency): a coop-core dev-dependency turns the bridge on.
-    let dev_bridge = package.needs_the_dev_bridge()
-        && (source.is_some()
-            || package.coop_core.is_some()
-            || package.coop_core_elsewhere.is_some());
+    let dev_bridge =
+        package.needs_the_dev_bridge() && (source.is_some() || package.any_coop_core().is_some());
     if source.is_none() && features.is_empty() && bridge.is_none() && !dev_bridge {
         return Ok(None);
     }

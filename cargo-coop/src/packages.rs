@@ -74,6 +74,13 @@ impl CoopDependency {
 }
 
 impl Selected {
+    /// Its coop-core dependency: the normal one, else the dev- or build-dependency.
+    pub(crate) fn any_coop_core(&self) -> Option<&CoopDependency> {
+        self.coop_core
+            .as_ref()
+            .or(self.coop_core_elsewhere.as_ref())
+    }
+
     /// Its tests run on tokio (a dev-dependency, no normal one) and no coop-core dependency,
     /// normal or dev, turns the `tokio` feature on: a dev-dependency on coop-core should.
     pub(crate) fn needs_the_dev_bridge(&self) -> bool {
