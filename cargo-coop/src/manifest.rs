@@ -262,11 +262,7 @@ pub(crate) fn dev_bridge(manifest: &str, key: &str) -> Result<String> {
         .and_then(|deps| deps.get(key))
         .cloned()
         .ok_or_else(|| anyhow!("no `{key}` under `[dependencies]` to copy"))?;
-    if let Some(version) = entry.as_str() {
-        let mut table = InlineTable::new();
-        table.insert("version", Value::from(version));
-        entry = Item::Value(Value::InlineTable(table));
-    }
+    // A version string has nothing to drop; `add_features` makes it a table.
     if let Some(table) = entry.as_table_like_mut() {
         // A dev-dependency cannot be optional; the features unify with the normal entry's.
         table.remove("optional");
