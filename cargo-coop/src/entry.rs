@@ -1,7 +1,7 @@
 //! What a report is made of, whatever its format: one [`Entry`] per finding, each in the words
 //! of coop-analysis's [`lints`](coop_analysis::lints), and the [`Totals`] of the run.
 
-use coop_analysis::{Lint, Unchecked};
+use coop_analysis::{Lint, Unchecked, lints};
 
 /// One finding, located and worded.
 #[derive(Clone, Debug)]
@@ -28,8 +28,6 @@ pub(crate) struct Entry {
     pub(crate) fn_holds_async_blocks: bool,
     /// `cargo coop fix` fixes it.
     pub(crate) fixable: bool,
-    /// The file could not be read or parsed: the run could not check it.
-    pub(crate) unreadable: bool,
     /// It reports a loop that can hold its thread.
     pub(crate) loop_without_yield_point: bool,
 }
@@ -55,15 +53,22 @@ pub(crate) struct Report {
     pub(crate) totals: Totals,
 }
 
+impl Entry {
+    /// The file could not be read or parsed: the run could not check it.
+    fn unreadable(&self) -> bool {
+        self.lint == lints::UNREADABLE_FILE
+    }
+}
+
 impl Report {
     /// Findings that are not unreadable files.
     pub(crate) fn findings(&self) -> usize {
-        self.entries.iter().filter(|e| !e.unreadable).count()
+        self.entries.iter().filter(|e| !e.unreadable()).count()
     }
 
     /// Files that could not be read or parsed.
     pub(crate) fn unreadable(&self) -> usize {
-        self.entries.iter().filter(|e| e.unreadable).count()
+        self.entries.iter().filter(|e| e.unreadable()).count()
     }
 
     /// The closing line: what was found, and what was and was not checked.

@@ -77,7 +77,6 @@ pub(crate) fn source_entry(
         fn_is_async: finding.fn_is_async,
         fn_holds_async_blocks: finding.fn_holds_async_blocks,
         fixable: finding.fix_offset.is_some(),
-        unreadable: false,
         loop_without_yield_point: finding.kind.is_a_loop_without_yield_point(),
     }
 }
@@ -106,7 +105,6 @@ pub(crate) fn unreadable_entry(package: &str, file: &FileScan, shown: &str) -> O
         fn_is_async: false,
         fn_holds_async_blocks: false,
         fixable: false,
-        unreadable: true,
         loop_without_yield_point: false,
     })
 }
@@ -145,7 +143,6 @@ pub(crate) fn manifest_entry(finding: ManifestFinding<'_>) -> Entry {
         fn_is_async: false,
         fn_holds_async_blocks: false,
         fixable: true,
-        unreadable: false,
         loop_without_yield_point: false,
     }
 }
