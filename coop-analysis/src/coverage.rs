@@ -6,6 +6,7 @@ use syn::Attribute;
 use syn::visit::Visit;
 
 use crate::args::{CooperativeArgs, UnconstrainedArgs};
+use crate::attr::is_attr;
 use crate::cfg_attr;
 
 /// What coop's attributes already do to a fn.
@@ -76,10 +77,7 @@ impl AttrNames {
     }
 
     fn last_is(attr: &Attribute, names: &[String]) -> bool {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| names.iter().any(|name| segment.ident == name))
+        names.iter().any(|name| is_attr(attr, name))
     }
 
     pub(crate) fn is_cooperative(&self, attr: &Attribute) -> bool {
@@ -98,8 +96,6 @@ pub(crate) struct Read {
     /// The first coop attribute whose arguments the attribute rejects: where, and the parser's
     /// message.
     pub(crate) invalid: Option<(Span, String)>,
-    /// A coop attribute is among them (`cfg_attr` included).
-    pub(crate) uses_attributes: bool,
 }
 
 /// Reads `attrs` with the attributes' own argument model.
@@ -130,11 +126,7 @@ pub(crate) fn read_attrs(attrs: &[Attribute], names: &AttrNames) -> Read {
         };
         coverage.get_or_insert(found);
     }
-    Read {
-        uses_attributes: coverage.is_some(),
-        coverage,
-        invalid,
-    }
+    Read { coverage, invalid }
 }
 
 #[cfg(test)]

@@ -368,17 +368,12 @@ impl Scanner {
         result
     }
 
-    fn function(&self, name: &syn::Ident) -> String {
-        let mut path = self.path.clone();
-        path.push(name.to_string());
-        path.join("::")
-    }
-
     /// The coverage an item's attributes give inside the current one; a rejected argument is a
     /// finding on it.
     fn read(&mut self, attrs: &[Attribute], item: String) -> Coverage {
         let read = read_attrs(attrs, &self.names);
-        self.scanned.uses_attributes |= read.uses_attributes;
+        // A coop attribute is among them (`cfg_attr` included).
+        self.scanned.uses_attributes |= read.coverage.is_some();
         if let Some((span, message)) = read.invalid {
             self.scanned.findings.push(Finding {
                 kind: FindingKind::InvalidArguments(message),
@@ -403,7 +398,7 @@ impl Scanner {
         sig: &Signature,
         block: &mut Block,
     ) {
-        let function = self.function(&sig.ident);
+        let function = self.nested(&sig.ident.to_string());
         let coverage = self.read(attrs, function.clone());
         let is_async = sig.asyncness.is_some();
         if sig.constness.is_none() {
@@ -489,10 +484,10 @@ impl Scanner {
         });
     }
 
-    /// The name of an item nested in the current path.
-    fn nested(&self, name: String) -> String {
+    /// The name of an item nested in the current path (a fn, a module, an impl or trait block).
+    fn nested(&self, name: &str) -> String {
         let mut path = self.path.clone();
-        path.push(name);
+        path.push(name.to_owned());
         path.join("::")
     }
 }
@@ -530,7 +525,7 @@ impl VisitMut for Scanner {
 
     fn visit_item_impl_mut(&mut self, block: &mut ItemImpl) {
         let name = type_name(&block.self_ty);
-        let coverage = self.read(&block.attrs, self.nested(name.clone()));
+        let coverage = self.read(&block.attrs, self.nested(&name));
         let fix = has_async_trait(&block.attrs)
             .then(|| insertion_point(&block.attrs, block.impl_token.span));
         self.with(Some(name), coverage, fix, |s| {
@@ -539,7 +534,7 @@ impl VisitMut for Scanner {
     }
 
     fn visit_item_trait_mut(&mut self, block: &mut ItemTrait) {
-        let coverage = self.read(&block.attrs, self.nested(block.ident.to_string()));
+        let coverage = self.read(&block.attrs, self.nested(&block.ident.to_string()));
         let fix = has_async_trait(&block.attrs)
             .then(|| insertion_point(&block.attrs, block.trait_token.span));
         self.with(Some(block.ident.to_string()), coverage, fix, |s| {
@@ -548,7 +543,7 @@ impl VisitMut for Scanner {
     }
 
     fn visit_item_mod_mut(&mut self, module: &mut ItemMod) {
-        let coverage = self.read(&module.attrs, self.nested(module.ident.to_string()));
+        let coverage = self.read(&module.attrs, self.nested(&module.ident.to_string()));
         self.with(Some(module.ident.to_string()), coverage, None, |s| {
             visit_mut::visit_item_mod_mut(s, module);
         });
