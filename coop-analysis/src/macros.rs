@@ -86,27 +86,6 @@ enum ArmHead {
 }
 
 impl Body {
-    /// The expressions, in evaluation order as written.
-    pub(crate) fn exprs(&self) -> Vec<&Expr> {
-        match self {
-            Body::List { exprs, .. } => exprs.iter().collect(),
-            Body::Repeat { elem, len, .. } => vec![&**elem, &**len],
-            Body::Select { arms, .. } => {
-                let mut exprs = Vec::new();
-                for arm in arms {
-                    if let ArmHead::Branch(branch) = &arm.head {
-                        exprs.push(&branch.future);
-                        if let Some((_, _, guard)) = &branch.guard {
-                            exprs.push(guard);
-                        }
-                    }
-                    exprs.push(&arm.handler);
-                }
-                exprs
-            }
-        }
-    }
-
     /// The expressions the walker visits, in evaluation order as written.
     pub(crate) fn exprs_mut(&mut self) -> Vec<&mut Expr> {
         match self {

@@ -408,7 +408,8 @@ fn binds_by_ref(pat: &Pat) -> bool {
 /// plain expressions (see [`crate::macros`]), none of which does.
 fn macro_leaves_temporaries(mac: &Macro) -> bool {
     match macros::parse(mac) {
-        MacroBody::Exprs(body, _) => body.exprs().into_iter().any(|operand| {
+        MacroBody::Exprs(mut body, _) => body.exprs_mut().into_iter().any(|operand| {
+            let operand = &*operand;
             creates_temporaries(operand)
                 || !owns_nothing(operand) && !matches!(operand, Expr::Lit(_))
         }),
