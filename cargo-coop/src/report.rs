@@ -84,6 +84,7 @@ pub(crate) fn source_entry(
 /// A file that could not be read or parsed, as one finding.
 pub(crate) fn unreadable_entry(package: &str, file: &FileScan, shown: &str) -> Option<Entry> {
     let error = file.error.as_ref()?;
+    let line_text = file.line_text(error.line);
     Some(Entry {
         lint: lints::UNREADABLE_FILE,
         title: format!("{}: {}", lints::UNREADABLE_FILE.title, error.message),
@@ -92,12 +93,11 @@ pub(crate) fn unreadable_entry(package: &str, file: &FileScan, shown: &str) -> O
         package: package.to_owned(),
         file: shown.to_owned(),
         line: error.line,
-        column: file.line_text(error.line)
-            [..error.line_range.start.min(file.line_text(error.line).len())]
+        column: line_text[..error.line_range.start.min(line_text.len())]
             .chars()
             .count()
             + 1,
-        line_text: file.line_text(error.line).to_owned(),
+        line_text: line_text.to_owned(),
         line_range: error.line_range.clone(),
         function: None,
         loop_kind: None,
