@@ -18,7 +18,7 @@
 //! loop and no macro that could hide either, so no other yield point and no suspension comes
 //! between a lend and its settlement.
 
-use core::task::{Context, Waker};
+use core::task::Context;
 
 use crate::ambient;
 use crate::state::{self, Mode};
@@ -88,11 +88,14 @@ impl Batch {
         }
     }
 
-    /// Spends one unit: `true`, go on; `false`, the budget is spent and the caller must await
-    /// [`forced_yield_at`](crate::__private::forced_yield_at), as for the plain yield point.
+    /// The batch end: spends one unit of the budget, `true`, go on; `false`, the budget is spent
+    /// and the caller must await [`forced_yield_at`](crate::__private::forced_yield_at), as for
+    /// the plain yield point. The expansion reaches it only where [`spend_local`](Self::spend_local)
+    /// has just said `false` (or before the first iteration, with an empty batch), so it does not
+    /// ask again.
     #[inline(always)]
     pub fn spend(&mut self) -> bool {
-        self.spend_local(&mut Context::from_waker(Waker::noop())) || self.refill()
+        cfg!(coop_disable) || self.refill()
     }
 
     /// Spends one unit if the batch has one, without reaching the budget (an ambient source that

@@ -270,13 +270,15 @@ pub(crate) fn batch_name(keyword: Span) -> Ident {
 //               let mut item = match next.take() { Some(item) => item, None => match
 //                 Iterator::next(&mut it) { Some(item) => item, None => break 'exit } };
 //               #yield_point
+//               let mut cx = noop_context();
 //               loop {
 //                 { let pat = item; 'body: { body }; }
 //                 item = match Iterator::next(&mut it) { Some(i) => i, None => break 'exit };
-//                 if !b.spend_local() { next = Some(item); break }
+//                 if !b.spend_local(&mut cx) { next = Some(item); break }
 //               } } } } }
 // `while cond` the same with a flag for a condition that held; `loop` and `while let`:
-//   'label: { batch!(b); 'exit: loop { #yield_point loop { 'body: { body }; if !b.spend_local() { break } } } }
+//   'label: { batch!(b); 'exit: loop { #yield_point let mut cx = noop_context();
+//     loop { 'body: { body }; if !b.spend_local(&mut cx) { break } } } }
 //
 // The skeleton is parsed with placeholders, and the user's pieces (pattern, iterator,
 // condition, body) are moved into it: they are neither cloned nor printed and parsed again,
