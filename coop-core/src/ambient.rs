@@ -2,7 +2,7 @@
 //! feature changes how a yield point behaves.
 //!
 //! With no coop scope active, a yield point spends the *ambient* budget. coop always keeps its
-//! own ambient counter (in `budget`); this module is the *source* that stands beside it and has
+//! own ambient counter (in `state`); this module is the *source* that stands beside it and has
 //! the last word. Two sources exist, chosen here by `cfg` and nowhere else:
 //!
 //! - `ambient/thread.rs` (default): nothing beside the counter. The thread's counter is the
@@ -13,8 +13,8 @@
 //!
 //! Every source provides the same interface, which is all the rest of the crate may call:
 //!
-//! - [`spend`]`(cx) -> Poll<Unit>`: takes one unit from the source (`budget` takes the
-//!   counter's alongside). `Pending`: the source's budget is spent; it has registered `cx`'s
+//! - [`spend`]`(cx) -> Poll<Unit>`: takes one unit from the source (`state` takes the
+//!   counter's alongside; a loop's batch asks it for each unit it spends, see `batch`). `Pending`: the source's budget is spent; it has registered `cx`'s
 //!   waker to wake the task once it refreshes.
 //! - [`Unit`]: a unit the source handed out, settled once its operation is known to have made
 //!   progress ([`Unit::keep`]: it stays spent) or not ([`Unit::refund`]: it goes back).
@@ -24,17 +24,16 @@
 //!   counter's worth of units), so it may be slow.
 //! - [`has_remaining`]`(counter_has_units) -> bool`: whether a yield point could spend an ambient
 //!   unit now, without spending one.
-//! - [`wake_after_forced_yield`]`(cx)`: wakes the task after any forced yield, a scope's or the
-//!   ambient budget's, the way the source's executor wants a yielding task woken.
-//! - [`grant_one`]`() -> bool`: a loop's batch asks the source for each unit it spends (a source
-//!   that charges per unit charges it there; see `batch`).
+//! - [`wake_after_forced_yield`]`(cx)`: wakes the task after a forced yield of the ambient budget,
+//!   the way the source's executor wants a yielding task woken (a scope's forced yield wakes its
+//!   waker at once).
 //! - [`Unconstrained`] and [`unconstrained`]: how a future is wrapped so that the source charges
 //!   nothing inside it either.
 //!
 //! The source never reads or writes coop's own budget state: the counter's value and its refill
-//! stay in `budget`, which passes in what the source needs to know. So this module imports
-//! nothing from the crate, and a different budget representation in `budget` (units plus a time
-//! slice, say) leaves it unchanged.
+//! stay in `state`, which passes in what the source needs to know. So this module imports
+//! nothing from the crate, and the budget's representation (units, a time slice) can change
+//! without it.
 
 #[cfg(not(feature = "tokio"))]
 #[path = "ambient/thread.rs"]
@@ -45,6 +44,5 @@ mod source;
 mod source;
 
 pub(crate) use source::{
-    Unconstrained, Unit, grant_one, has_remaining, refill, spend, unconstrained,
-    wake_after_forced_yield,
+    Unconstrained, Unit, has_remaining, refill, spend, unconstrained, wake_after_forced_yield,
 };

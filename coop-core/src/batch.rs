@@ -48,11 +48,12 @@ fn lend() -> (u16, Lent) {
     }
 }
 
-/// Whether the source behind a lend grants one more of its units (see `ambient::grant_one`).
+/// Whether the source behind a lend grants one more of its units. The ambient source is asked,
+/// and charged, unit for unit: tokio refusing ends the batch, and the batch end forces the yield.
 #[inline(always)]
 fn grant_one(lent: Lent, cx: &mut Context<'_>) -> bool {
     match lent {
-        Lent::Ambient(_) => ambient::grant_one(cx),
+        Lent::Ambient(_) => ambient::spend(cx).map(ambient::Unit::keep).is_ready(),
         Lent::Nothing | Lent::Counter(_) => true,
     }
 }

@@ -33,12 +33,6 @@ pub(crate) fn refill(_cx: &mut Context<'_>) -> Option<Unit> {
     None
 }
 
-/// Every unit a batch spends is granted: only the counter limits the ambient budget.
-#[inline(always)]
-pub(crate) fn grant_one(_cx: &mut Context<'_>) -> bool {
-    true
-}
-
 /// The counter's answer is the whole answer.
 #[inline(always)]
 pub(crate) fn has_remaining(counter_has_units: bool) -> bool {

@@ -74,21 +74,6 @@ pub(crate) fn refill(cx: &mut Context<'_>) -> Option<Unit> {
     }
 }
 
-/// Takes one unit of tokio's budget for an iteration of a batched loop: `false` if tokio
-/// refuses, and the loop goes to its yield point's slow path, which forces the yield.
-/// Charging tokio unit for unit keeps its budget reading what it would with a yield point per
-/// iteration, so tokio's own resources and coop's loops share one budget.
-#[inline(always)]
-pub(crate) fn grant_one(cx: &mut Context<'_>) -> bool {
-    match spend(cx) {
-        Poll::Ready(unit) => {
-            unit.keep();
-            true
-        }
-        Poll::Pending => false,
-    }
-}
-
 /// tokio's budget must have a unit, and so must coop's counter unless it refills (in a task
 /// whose tokio budget is constrained).
 #[inline]
