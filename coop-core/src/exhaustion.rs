@@ -36,8 +36,9 @@ struct Exhaustion {
     cancelled: u64,
 }
 
-crate::platform::local! {
-    static LAST: Exhaustion = Exhaustion {
+impl Exhaustion {
+    /// Before the thread's first exhaustion.
+    const NONE: Exhaustion = Exhaustion {
         number: 0,
         holder: None,
         refused: 0,
@@ -45,13 +46,12 @@ crate::platform::local! {
     };
 }
 
+crate::platform::local! {
+    static LAST: Exhaustion = Exhaustion::NONE;
+}
+
 fn last() -> Exhaustion {
-    LAST.try_with(Cell::get).unwrap_or(Exhaustion {
-        number: 0,
-        holder: None,
-        refused: 0,
-        cancelled: 0,
-    })
+    LAST.try_with(Cell::get).unwrap_or(Exhaustion::NONE)
 }
 
 fn set(exhaustion: Exhaustion) {
@@ -61,14 +61,15 @@ fn set(exhaustion: Exhaustion) {
 /// A waker's identity as `Waker::will_wake` compares it. Callers never pass the fast path's
 /// no-op waker, which says nothing about the task (and whose vtable's address may differ
 /// between codegen units, so it cannot be recognised).
-fn identity(waker: &Waker) -> Option<(usize, usize)> {
-    Some((
+fn identity(waker: &Waker) -> (usize, usize) {
+    (
         waker.data() as usize,
         core::ptr::from_ref(waker.vtable()) as usize,
-    ))
+    )
 }
 
-fn site_bit(site: usize) -> u64 {
+/// A site's bit in a set of 64, by its key's hash.
+pub(crate) fn site_bit(site: usize) -> u64 {
     1 << ((site >> 3) % 64)
 }
 
@@ -77,7 +78,7 @@ fn site_bit(site: usize) -> u64 {
 pub(crate) fn begin(waker: &Waker, site: usize) -> u32 {
     let next = Exhaustion {
         number: last().number.wrapping_add(1),
-        holder: identity(waker),
+        holder: Some(identity(waker)),
         refused: site_bit(site),
         cancelled: 0,
     };
@@ -95,7 +96,7 @@ pub(crate) fn refused(site: usize) -> u32 {
 
 /// Whether `waker` belongs to another task than the one that spent the budget.
 pub(crate) fn another_task(waker: &Waker) -> bool {
-    identity(waker).is_some_and(|task| last().holder != Some(task))
+    last().holder != Some(identity(waker))
 }
 
 /// Whether a yield point forced to yield by exhaustion `number` and polled again with `waker`

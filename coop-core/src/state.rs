@@ -586,7 +586,7 @@ fn retry_after_cancel(site: SiteRef) -> Option<Mode> {
 
 /// A site's bit in a set of 64: its key's hash.
 pub(crate) fn site_bit(site: SiteRef) -> u64 {
-    1u64 << ((site.key() >> 3) % 64)
+    exhaustion::site_bit(site.key())
 }
 
 /// The budget is spent and the yield point at `site` is about to return `Pending`: counts the
