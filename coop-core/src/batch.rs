@@ -41,10 +41,13 @@ enum Lent {
 /// [`settle`] charges what the batch spent, so synchronous code in the loop's body that spends
 /// budget still finds it.
 fn lend() -> (u16, Lent) {
-    match state::counter() {
-        None | Some((_, Mode::Unconstrained, _)) => (u16::MAX, Lent::Nothing),
-        Some((units, Mode::Scoped, budget)) => (units, Lent::Counter(budget)),
-        Some((units, Mode::Ambient, budget)) => (units, Lent::Ambient(budget)),
+    match state::current() {
+        None => (u16::MAX, Lent::Nothing),
+        Some(state) => match state.mode {
+            Mode::Unconstrained => (u16::MAX, Lent::Nothing),
+            Mode::Scoped => (state.units, Lent::Counter(state.budget)),
+            Mode::Ambient => (state.units, Lent::Ambient(state.budget)),
+        },
     }
 }
 

@@ -444,12 +444,6 @@ pub fn try_spend() -> bool {
     .unwrap_or(true)
 }
 
-/// The counter as a loop's batch reads it (see `batch`): its units, mode and budget number;
-/// `None` where no budget is reachable.
-pub(crate) fn counter() -> Option<(u16, Mode, u32)> {
-    current().map(|state| (state.units, state.mode, state.budget))
-}
-
 /// Charges `spent` units that a loop's batch spent to budget number `budget`, if it is still
 /// the running code's: as that many yield points would have.
 pub(crate) fn charge(budget: u32, spent: u16) {
