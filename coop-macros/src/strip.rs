@@ -29,6 +29,7 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprBreak, Ident, Lifetime, Pat, Path, Stmt, Token};
 
 use crate::attrs::{glue, relocate};
+use crate::loops;
 
 /// Whether `expr`, a loop about to get a yield point, may be strip-mined: nothing in an
 /// iteration (its body, and a `while` condition) can suspend, reach another yield point, or
@@ -249,17 +250,10 @@ impl VisitMut for Retarget<'_> {
 pub(crate) struct Strip<'a> {
     pub(crate) krate: &'a Path,
     pub(crate) keyword: Span,
-    /// The yield point, `yield_point!(in __coop_batch; ..)`.
-    pub(crate) yield_point: Stmt,
-    /// Its hidden local.
-    pub(crate) batch: Ident,
+    /// The fn, for the yield point's site.
+    pub(crate) function: Option<&'a Ident>,
     /// `while let` and let-chains: spend before the condition.
     pub(crate) yield_before_condition: bool,
-}
-
-/// The hidden local a strip-mined loop counts its units in.
-pub(crate) fn batch_name(keyword: Span) -> Ident {
-    Ident::new("__coop_batch", glue(keyword))
 }
 
 // Input:  `'label: for pat in iter { body }` (batchable)
@@ -287,8 +281,10 @@ pub(crate) fn batch_name(keyword: Span) -> Ident {
 pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
     let span = glue(strip.keyword);
     let krate = relocate(strip.krate, strip.keyword);
-    let b = &strip.batch;
-    let yield_point = &strip.yield_point;
+    // The hidden local the loop counts its units in, and the yield point that spends from it,
+    // `yield_point!(in __coop_batch; ..)`.
+    let b = &Ident::new("__coop_batch", glue(strip.keyword));
+    let yield_point = &loops::yield_point(strip.krate, strip.keyword, strip.function, &[], Some(b));
     // The user's label goes on a block around the rewrite (for a `for`, after its iterator
     // expression, which is outside the loop), where `break 'label` still leaves the loop; the
     // rewrite's own jumps name a label of its own. A body that continues the loop by its label

@@ -105,20 +105,17 @@ impl Hooks for Act<'_> {
                 }
             }
             Action::InsertYieldPoints(krate) if site.instrumentable => {
-                if site.cfg_opt_outs.is_empty() && strip::batchable(expr) {
-                    let batch = strip::batch_name(site.keyword);
-                    let yield_point =
-                        loops::yield_point(krate, site.keyword, self.function, &[], Some(&batch));
-                    let strip = strip::Strip {
-                        krate,
-                        keyword: site.keyword,
-                        yield_point,
-                        batch,
-                        yield_before_condition: site.yield_before_condition,
-                    };
-                    if strip::strip_mine(strip, expr) {
-                        return true;
-                    }
+                let strip = strip::Strip {
+                    krate,
+                    keyword: site.keyword,
+                    function: self.function,
+                    yield_before_condition: site.yield_before_condition,
+                };
+                if site.cfg_opt_outs.is_empty()
+                    && strip::batchable(expr)
+                    && strip::strip_mine(strip, expr)
+                {
+                    return true;
                 }
                 let yield_point = loops::yield_point(
                     krate,
