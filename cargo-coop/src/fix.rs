@@ -7,6 +7,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use coop_analysis::lints;
 
 use crate::check::{CLEAN, COULD_NOT_RUN, FINDINGS, missing_features, scan_shared, shown};
 use crate::entry::plural;
@@ -75,14 +76,16 @@ fn no_known_source(package: &str) -> String {
 /// The attribute `fix` writes, for coop-core reached as `name` (`crate = ".."` when renamed),
 /// under `cfg_attr` when the dependency is there only when `condition` holds.
 fn attribute(name: &str, crate_path: Option<&str>, condition: Option<&str>) -> String {
-    let inner = match crate_path {
-        Some(path) => format!("{path}::cooperative(crate = \"{path}\")"),
-        None if name == "coop_core" => "coop_core::cooperative".to_owned(),
-        None => format!("{name}::cooperative(crate = \"{name}\")"),
-    };
-    match condition {
-        Some(predicate) => format!("#[cfg_attr({predicate}, {inner})]"),
-        None => format!("#[{inner}]"),
+    match crate_path {
+        // `--crate-path` is written with `crate = ".."` whatever it names.
+        Some(path) => {
+            let inner = format!("{path}::cooperative(crate = \"{path}\")");
+            match condition {
+                Some(predicate) => format!("#[cfg_attr({predicate}, {inner})]"),
+                None => format!("#[{inner}]"),
+            }
+        }
+        None => lints::attribute(name, "cooperative", condition),
     }
 }
 

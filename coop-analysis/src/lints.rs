@@ -390,17 +390,7 @@ impl FindingKind {
             Some(condition) => format!("`#[cfg({condition})] {krate}::consume_budget().await;`"),
             None => format!("`{krate}::consume_budget().await;`"),
         };
-        // The attributes' expansions name `::coop_core`: under another name they need `crate`.
-        let attribute = |name: &str| {
-            let inner = match krate {
-                "coop_core" | "::coop_core" => format!("{krate}::{name}"),
-                _ => format!("{krate}::{name}(crate = \"{krate}\")"),
-            };
-            match condition {
-                Some(condition) => format!("`#[cfg_attr({condition}, {inner})]`"),
-                None => format!("`#[{inner}]`"),
-            }
-        };
+        let attribute = |name: &str| format!("`{}`", attribute(krate, name, condition));
         let cooperative = attribute("cooperative");
         let unconstrained = attribute("unconstrained");
         // Inside a `#[cooperative]` item a loop can be opted out on its own; elsewhere only the
@@ -506,6 +496,30 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// The attribute `name` (`cooperative`, `unconstrained`) of the coop-core reached as `krate`,
+/// under `cfg_attr` when the dependency is there only where `condition` holds. The attributes'
+/// expansions name `::coop_core`: under another name they need `crate = ".."`.
+///
+/// ```
+/// use coop_analysis::lints::attribute;
+///
+/// assert_eq!(attribute("coop_core", "cooperative", None), "#[coop_core::cooperative]");
+/// assert_eq!(
+///     attribute("coop", "unconstrained", Some("unix")),
+///     "#[cfg_attr(unix, coop::unconstrained(crate = \"coop\"))]"
+/// );
+/// ```
+pub fn attribute(krate: &str, name: &str, condition: Option<&str>) -> String {
+    let inner = match krate {
+        "coop_core" | "::coop_core" => format!("{krate}::{name}"),
+        _ => format!("{krate}::{name}(crate = \"{krate}\")"),
+    };
+    match condition {
+        Some(condition) => format!("#[cfg_attr({condition}, {inner})]"),
+        None => format!("#[{inner}]"),
+    }
 }
 
 #[cfg(test)]
