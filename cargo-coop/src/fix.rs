@@ -119,24 +119,20 @@ fn plan<'a>(
             None => ("coop-core".to_owned(), None),
         },
     };
+    // The name the code reaches the dependency by.
+    let name = key.replace('-', "_");
     let condition = match package.coop_core.as_ref().map(|dep| &dep.condition) {
         _ if options.crate_path.is_some() => Ok(None),
         Some(Condition::Cfg(predicate)) => Ok(Some(predicate.as_str())),
         Some(Condition::Triple(triple)) => Err(format!(
             "`{}` depends on coop-core only on target `{triple}`, which no `cfg` predicate \
              spells: write `#[cfg_attr(<predicate>, {}::cooperative)]` by hand",
-            package.name,
-            key.replace('-', "_"),
+            package.name, name,
         )),
         Some(Condition::Always) | None => Ok(None),
     };
-    let attribute = condition.map(|condition| {
-        attribute(
-            &key.replace('-', "_"),
-            options.crate_path.as_deref(),
-            condition,
-        )
-    });
+    let attribute =
+        condition.map(|condition| attribute(&name, options.crate_path.as_deref(), condition));
     Ok(Plan {
         package,
         manifest_text,
