@@ -1,5 +1,5 @@
 //! What a report is made of, whatever its format: one [`Entry`] per finding, each in the words
-//! of coop-analysis's [`lints`](coop_analysis::lints), and the [`Totals`] of the run.
+//! of coop-analysis's [`lints`], and the [`Totals`] of the run.
 
 use coop_analysis::{Lint, Unchecked, lints};
 
