@@ -9,21 +9,30 @@
 //!   ambient budget; it refills at each forced yield.
 //! - `ambient/tokio.rs` (feature `tokio`): tokio's `tokio::task::coop` budget. Inside a tokio task
 //!   it is the ambient budget, shared unit for unit with tokio's own resources, and coop's
-//!   counter is only the fallback for code outside a task.
+//!   counter is only the fallback for code outside a task; a strip-mined loop counts on coop's
+//!   counter alone, and asks tokio at its batch ends.
 //!
 //! Every source provides the same interface, which is all the rest of the crate may call:
 //!
 //! - [`spend`]`(cx) -> Poll<Unit>`: takes one unit from the source (`state` takes the
-//!   counter's alongside; a loop's batch asks it for each unit it spends, see `batch`). `Pending`: the source's budget is spent; it has registered `cx`'s
-//!   waker to wake the task once it refreshes.
+//!   counter's alongside; a strip-mined loop's batch only at its batch ends, see `batch`).
+//!   `Pending`: the source's budget is spent; it has registered `cx`'s waker to wake the task
+//!   once it refreshes.
 //! - [`Unit`]: a unit the source handed out, settled once its operation is known to have made
 //!   progress ([`Unit::keep`]: it stays spent) or not ([`Unit::refund`]: it goes back).
-//! - [`refill`]`(cx) -> Option<Unit>`: the counter is empty. `Some`: the source keeps a budget
-//!   per task poll of its own here, so the counter refills at once and the unit is the source's;
+//! - [`refill`]`(cx, budget) -> Option<(Unit, u16)>`: counter number `budget` is empty. `Some`:
+//!   the source keeps a budget per task poll of its own here, so the counter refills at once, to
+//!   no more than the units the source has left (the `u16`), and the unit is the source's;
 //!   `None`: the ambient budget is spent and the caller forces a yield. Rarely called (once per
 //!   counter's worth of units), so it may be slow.
-//! - [`has_remaining`]`(counter_has_units) -> bool`: whether a yield point could spend an ambient
-//!   unit now, without spending one.
+//! - [`has_remaining`]`(counter_has_units, budget) -> bool`: whether a yield point could spend an
+//!   ambient unit now, without spending one.
+//! - [`spent_by_a_batch`]`(budget)`: a strip-mined loop spent counter number `budget` without
+//!   asking the source for each unit: the source must not refill it.
+//! - [`units_left`]`() -> u16`: how many units the source has left (`u16::MAX`: no limit), for a
+//!   strip-mined loop's lend; may be slow.
+//! - [`charge`]`(units)`: a strip-mined loop was left having spent `units` of the counter that
+//!   the source was not asked for: the source takes them now.
 //! - [`wake_after_forced_yield`]`(cx)`: wakes the task after a forced yield of the ambient budget,
 //!   the way the source's executor wants a yielding task woken (a scope's forced yield wakes its
 //!   waker at once).
@@ -44,5 +53,6 @@ mod source;
 mod source;
 
 pub(crate) use source::{
-    Unconstrained, Unit, has_remaining, refill, spend, unconstrained, wake_after_forced_yield,
+    Unconstrained, Unit, charge, has_remaining, refill, spend, spent_by_a_batch, unconstrained,
+    units_left, wake_after_forced_yield,
 };

@@ -18,8 +18,6 @@
 //! loop and no macro that could hide either, so no other yield point and no suspension comes
 //! between a lend and its settlement.
 
-use core::task::Context;
-
 use crate::ambient;
 use crate::state::{self, Mode};
 
@@ -30,45 +28,73 @@ enum Lent {
     Nothing,
     /// Read from the counter of budget number `.0`, a scope's.
     Counter(u32),
-    /// Read from the ambient counter (budget number `.0`); the ambient source grants each unit
-    /// as it is spent.
-    Ambient(u32),
+    /// Read from the ambient counter (budget number `.0`). The ambient source (tokio's budget)
+    /// is asked at each batch end, not for each unit: nothing inside a batched loop's iterations
+    /// can poll one of its resources. `.1`: the lend came right after this loop's forced yield,
+    /// so the counter was refilled at the start of this task poll, in step with the source's
+    /// budget (see [`settle`]).
+    Ambient(u32, bool),
+    /// Nothing to settle, and the batch end that left it forced a yield.
+    Yielded,
 }
 
-/// Lends the running code's remaining units to a batch: all of the counter's (the ambient
-/// source grants each unit as the batch spends it). Unconstrained code and a budget that
-/// cannot be reached get `u16::MAX` units that cost nothing. The counter itself is only read:
-/// [`settle`] charges what the batch spent, so synchronous code in the loop's body that spends
-/// budget still finds it.
-fn lend() -> (u16, Lent) {
+/// Where the loop's last lend ended, which decides how the next one is made.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum After {
+    /// The loop's first lend.
+    Entry,
+    /// The loop's last batch end forced a yield: the lend is in step with the ambient source.
+    Yield,
+    /// The loop's last lend was settled with the ambient source unit by unit: the lend holds no
+    /// more units than the source has left, so that the source refusing still ends the batch
+    /// where a unit-by-unit yield point would have yielded.
+    Charged,
+}
+
+/// Lends the running code's remaining units to a batch: all of the counter's (an ambient lend
+/// after one charged unit by unit: no more than the ambient source has left). Unconstrained code
+/// and a budget that cannot be reached get `u16::MAX` units that cost nothing. The counter
+/// itself is only read: [`settle`] charges what the batch spent, so synchronous code in the
+/// loop's body that spends budget still finds it.
+fn lend(after: After) -> (u16, Lent) {
     match state::current() {
         None => (u16::MAX, Lent::Nothing),
         Some(state) => match state.mode {
             Mode::Unconstrained => (u16::MAX, Lent::Nothing),
             Mode::Scoped => (state.units, Lent::Counter(state.budget)),
-            Mode::Ambient => (state.units, Lent::Ambient(state.budget)),
+            Mode::Ambient => {
+                let units = match after {
+                    After::Charged => state.units.min(ambient::units_left()),
+                    After::Entry | After::Yield => state.units,
+                };
+                (units, Lent::Ambient(state.budget, after == After::Yield))
+            }
         },
     }
 }
 
-/// Whether the source behind a lend grants one more of its units. The ambient source is asked,
-/// and charged, unit for unit: tokio refusing ends the batch, and the batch end forces the yield.
-#[inline(always)]
-fn grant_one(lent: Lent, cx: &mut Context<'_>) -> bool {
-    match lent {
-        Lent::Ambient(_) => ambient::spend(cx).map(ambient::Unit::keep).is_ready(),
-        Lent::Nothing | Lent::Counter(_) => true,
-    }
-}
-
 /// Settles a batch that was lent `taken` units and has `left` of them: the spent ones are
-/// charged to the budget that lent them (the ambient source was charged unit by unit).
-fn settle(lent: Lent, taken: u16, left: u16) {
-    let budget = match lent {
-        Lent::Nothing => return,
-        Lent::Counter(budget) | Lent::Ambient(budget) => budget,
-    };
-    state::charge(budget, taken.saturating_sub(left));
+/// charged to the budget that lent them. The ambient source, asked only at batch ends, is then
+/// told of them: it takes the spent units (one call each, tokio's), so that it and the counter
+/// stay in step, except where that would cost a call per unit of a hot loop for nothing: a batch
+/// end (not `leaving`) of a lend made right after the loop's own forced yield. That counter was
+/// refilled at the start of this task poll, when the source's budget was fresh too, and the
+/// batch spent all of it, so the source's budget is spent as well; the source only learns that
+/// the counter must not refill from it, and the forced yield follows.
+fn settle(lent: Lent, taken: u16, left: u16, leaving: bool) {
+    let spent = taken.saturating_sub(left);
+    match lent {
+        Lent::Nothing | Lent::Yielded => {}
+        Lent::Counter(budget) => state::charge(budget, spent),
+        Lent::Ambient(budget, in_step) => {
+            state::charge(budget, spent);
+            match (spent, in_step && !leaving) {
+                (0, _) => {}
+                (_, true) => ambient::spent_by_a_batch(budget),
+                (_, false) => ambient::charge(spent),
+            }
+        }
+    }
 }
 
 /// A loop's batch of budget units; `#[cooperative]` declares one before each loop it batches.
@@ -102,18 +128,15 @@ impl Batch {
         cfg!(coop_disable) || self.refill()
     }
 
-    /// Spends one unit if the batch has one, without reaching the budget (an ambient source that
-    /// charges per unit, tokio's, is charged here, `cx` standing for the task's context, whose
-    /// waker it never needs): `false` at the batch end, where the caller goes back to
-    /// [`spend`](Self::spend). The expansion makes `cx` once, before its inner loop
-    /// ([`noop_context`](crate::__private::noop_context)), so that no iteration writes a
-    /// context to the stack.
+    /// Spends one unit if the batch has one, without reaching the budget or anything else: a
+    /// decrement and a branch of a local. `false` at the batch end, where the caller goes back
+    /// to [`spend`](Self::spend).
     #[inline(always)]
-    pub fn spend_local(&mut self, cx: &mut Context<'_>) -> bool {
+    pub fn spend_local(&mut self) -> bool {
         if cfg!(coop_disable) {
             return true;
         }
-        if self.left != 0 && grant_one(self.lent, cx) {
+        if self.left != 0 {
             self.left -= 1;
             true
         } else {
@@ -126,20 +149,27 @@ impl Batch {
     #[cold]
     #[inline(never)]
     fn refill(&mut self) -> bool {
-        self.settle();
+        let after = match self.lent {
+            Lent::Yielded => After::Yield,
+            Lent::Ambient(_, false) if self.taken != self.left => After::Charged,
+            _ => After::Entry,
+        };
+        self.settle(false);
         if !state::try_spend() {
+            self.lent = Lent::Yielded;
             return false;
         }
-        let (units, lent) = lend();
+        let (units, lent) = lend(after);
         self.left = units;
         self.taken = units;
         self.lent = lent;
         true
     }
 
-    /// Charges the units spent since the last lend, and gives back the rest.
-    fn settle(&mut self) {
-        settle(self.lent, self.taken, self.left);
+    /// Charges the units spent since the last lend, and gives back the rest; `leaving`: the loop
+    /// is left, this is its last settlement.
+    fn settle(&mut self, leaving: bool) {
+        settle(self.lent, self.taken, self.left, leaving);
         self.left = 0;
         self.taken = 0;
         self.lent = Lent::Nothing;
@@ -156,7 +186,7 @@ impl Drop for Batch {
     #[inline]
     fn drop(&mut self) {
         if self.taken != 0 {
-            self.settle();
+            self.settle(true);
         }
     }
 }

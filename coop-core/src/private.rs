@@ -26,13 +26,6 @@ pub use crate::yield_point::forced_yield_at;
 /// so the loop runs its inner loop only, as the loop it was.
 pub use crate::__coop_batch as batch;
 
-/// A context whose waker does nothing, made once before a strip-mined loop's inner loop: what
-/// a batch hands the ambient source with each unit it asks for (see `Batch::spend_local`).
-#[inline(always)]
-pub fn noop_context() -> core::task::Context<'static> {
-    core::task::Context::from_waker(core::task::Waker::noop())
-}
-
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __coop_batch {

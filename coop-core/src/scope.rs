@@ -157,6 +157,6 @@ pub fn has_budget_remaining() -> bool {
     match state.mode {
         Mode::Unconstrained => true,
         Mode::Scoped => units_left,
-        Mode::Ambient => ambient::has_remaining(units_left),
+        Mode::Ambient => ambient::has_remaining(units_left, state.budget),
     }
 }

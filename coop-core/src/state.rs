@@ -332,8 +332,8 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
         Chunk::Spent => match state.mode {
             // The counter is empty: where the source keeps a budget per task poll, the counter
             // is only its fallback and refills, taking the unit being spent.
-            Mode::Ambient => match ambient::refill(cx) {
-                Some(unit) => {
+            Mode::Ambient => match ambient::refill(cx, state.budget) {
+                Some((unit, source_left)) => {
                     let (fresh_state, fresh_reserve, fresh_timing) =
                         fresh(default_budget(), Mode::Ambient);
                     // The source's budget runs on: the counter's units refill, a slice that
@@ -358,8 +358,13 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
                     let mut state = cell.get();
                     if state.units > 0 {
                         state = state.spent_one();
-                        cell.set(state);
                     }
+                    // No more units than the source has: the two run out together.
+                    state = State {
+                        units: state.units.min(source_left),
+                        ..state
+                    };
+                    cell.set(state);
                     // The number as stored (packed without std).
                     Ok(Charge::Ambient(unit, state.budget, state.units))
                 }
@@ -655,7 +660,7 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
         // Only the source's budget is spent: it is the one to grant a unit again.
         Mode::Ambient => {
             set(State {
-                exhausted: !ambient::has_remaining(true),
+                exhausted: !ambient::has_remaining(true, state.budget),
                 ..state
             });
             0

@@ -264,15 +264,14 @@ pub(crate) struct Strip<'a> {
 //               let mut item = match next.take() { Some(item) => item, None => match
 //                 Iterator::next(&mut it) { Some(item) => item, None => break 'exit } };
 //               #yield_point
-//               let mut cx = noop_context();
 //               loop {
 //                 { let pat = item; 'body: { body }; }
 //                 item = match Iterator::next(&mut it) { Some(i) => i, None => break 'exit };
-//                 if !b.spend_local(&mut cx) { next = Some(item); break }
+//                 if !b.spend_local() { next = Some(item); break }
 //               } } } } }
 // `while cond` the same with a flag for a condition that held; `loop` and `while let`:
-//   'label: { batch!(b); 'exit: loop { #yield_point let mut cx = noop_context();
-//     loop { 'body: { body }; if !b.spend_local(&mut cx) { break } } } }
+//   'label: { batch!(b); 'exit: loop { #yield_point
+//     loop { 'body: { body }; if !b.spend_local() { break } } } }
 //
 // The skeleton is parsed with placeholders, and the user's pieces (pattern, iterator,
 // condition, body) are moved into it: they are neither cloned nor printed and parsed again,
@@ -331,7 +330,6 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                             },
                         };
                         #yield_point
-                        let mut __coop_cx = #krate::__private::noop_context();
                         loop {
                             // The item's bindings drop at the end of the body, before the next
                             // item is fetched, as in a `for`.
@@ -347,7 +345,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                                     #some(__coop_item) => __coop_item,
                                     #none => break #exit,
                                 };
-                                if !#b.spend_local(&mut __coop_cx) {
+                                if !#b.spend_local() {
                                     __coop_next = #some(__coop_item);
                                     break;
                                 }
@@ -364,7 +362,6 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                 if __coop_ready {
                     #yield_point
                 }
-                let mut __coop_cx = #krate::__private::noop_context();
                 loop {
                     if __coop_ready {
                         __coop_ready = false;
@@ -372,7 +369,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                         if #cond {} else {
                             break #exit;
                         }
-                        if !#b.spend_local(&mut __coop_cx) {
+                        if !#b.spend_local() {
                             __coop_ready = true;
                             break;
                         }
@@ -384,7 +381,6 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         Expr::While(_) => quote_spanned! {span=>
             #exit: loop {
                 #yield_point
-                let mut __coop_cx = #krate::__private::noop_context();
                 loop {
                     if #cond {
                         __COOP_BODY;
@@ -392,7 +388,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                         break #exit;
                     }
                     #[allow(unreachable_code)]
-                    if !#b.spend_local(&mut __coop_cx) {
+                    if !#b.spend_local() {
                         break;
                     }
                 }
@@ -401,11 +397,10 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         _ => quote_spanned! {span=>
             #exit: loop {
                 #yield_point
-                let mut __coop_cx = #krate::__private::noop_context();
                 loop {
                     #body
                     #[allow(unreachable_code)]
-                    if !#b.spend_local(&mut __coop_cx) {
+                    if !#b.spend_local() {
                         break;
                     }
                 }

@@ -29,15 +29,29 @@ pub(crate) fn spend(_cx: &mut Context<'_>) -> Poll<Unit> {
 
 /// Never refills an empty counter: it refills at the forced yield that follows.
 #[inline(always)]
-pub(crate) fn refill(_cx: &mut Context<'_>) -> Option<Unit> {
+pub(crate) fn refill(_cx: &mut Context<'_>, _budget: u32) -> Option<(Unit, u16)> {
     None
 }
 
 /// The counter's answer is the whole answer.
 #[inline(always)]
-pub(crate) fn has_remaining(counter_has_units: bool) -> bool {
+pub(crate) fn has_remaining(counter_has_units: bool, _budget: u32) -> bool {
     counter_has_units
 }
+
+/// The counter counted the units; there is nothing beside it to tell.
+#[inline(always)]
+pub(crate) fn spent_by_a_batch(_budget: u32) {}
+
+/// No limit beside the counter's.
+#[inline(always)]
+pub(crate) fn units_left() -> u16 {
+    u16::MAX
+}
+
+/// Nothing beside the counter to charge.
+#[inline(always)]
+pub(crate) fn charge(_units: u16) {}
 
 /// No executor is known: wake the task at once, so any executor polls it again.
 #[inline]

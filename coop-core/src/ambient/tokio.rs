@@ -6,22 +6,33 @@
 //! `tokio::task::unconstrained`: tokio's budget is unconstrained there), coop's counter counts by
 //! itself, exactly as without the feature.
 //!
-//! Each ambient unit is one of tokio's (`poll_proceed`) and one of coop's counter, taken in step.
-//! tokio refusing forces a yield; tokio refreshes its budget at each task poll. coop's counter
-//! running out is checked against `tokio::task::try_id()`, so that check costs once per counter's
-//! worth of units and never on the fast path: inside a task whose tokio budget is constrained
-//! the counter refills and tokio's budget rules; elsewhere the counter forces the yield as it
-//! does without the feature. Outside
+//! A yield point that can suspend (`consume_budget().await`, `poll_proceed`) takes each unit from
+//! tokio (`poll_proceed`) and from coop's counter, in step. tokio refusing forces a yield; tokio
+//! refreshes its budget at each task poll. coop's counter running out is checked against
+//! `tokio::task::try_id()`, so that check costs once per counter's worth of units and never on the
+//! fast path: inside a task whose tokio budget is constrained the counter refills and tokio's
+//! budget rules; elsewhere the counter forces the yield as it does without the feature. Outside
 //! any runtime tokio's budget is unlimited, so the counter alone counts; in the root future of
 //! `Runtime::block_on`, which has tokio's budget but is no task, both budgets are spent in step.
-//! A unit costs one access to tokio's thread-local context: no handle clone, no atomic.
+//! A unit costs one access to tokio's thread-local context: no handle clone, no atomic, but a call
+//! (tokio's `poll_proceed` drops an unused guard out of line).
 //!
-//! A yield forced by tokio's budget wakes the task the way tokio's own yields do: after the
-//! runtime has polled its I/O and timer driver (see [`wake_after_forced_yield`]). A yield forced
-//! by coop's own counter wakes its waker at once: that waker may belong to an executor nested
-//! in the tokio task, which tokio would only drive after the task's poll returns.
+//! A strip-mined loop (its iterations cannot suspend, so no tokio resource is polled inside them)
+//! takes one of tokio's units at each batch end and counts the rest on coop's counter alone, in a
+//! register: a call per unit would cost more than the loop's work. When the loop is left, tokio
+//! takes the units it spent ([`charge`]), so both budgets go on in step. When it spends the whole
+//! counter, that counter does not refill from tokio's budget ([`spent_by_a_batch`]): the loop
+//! yields, as it does at a batch end that finds tokio's budget spent, and the task's next poll
+//! refills the counter, as without the feature. tokio is not charged for that counter's units:
+//! within the same task poll, other branches of the task (`join!`, `select!`) find coop's budget
+//! spent, and tokio's resources in them tokio's budget as the loop left it.
+//!
+//! Every forced yield of the ambient budget wakes the task the way tokio's own yields do: after
+//! the runtime has polled its I/O and timer driver (see [`wake_after_forced_yield`]).
 
+use core::cell::Cell;
 use core::future::Future;
+use core::pin::pin;
 use core::task::{Context, Poll};
 
 use tokio::task::coop;
@@ -56,69 +67,119 @@ pub(crate) fn spend(cx: &mut Context<'_>) -> Poll<Unit> {
     coop::poll_proceed(cx).map(Unit)
 }
 
-/// Inside a tokio task, tokio's budget is the ambient budget and coop's counter only a fallback:
-/// the counter refills, and tokio's unit decides. Elsewhere the counter is the ambient budget,
-/// and it is spent.
+std::thread_local! {
+    /// The number of the ambient counter a strip-mined loop spent without tokio.
+    static SPENT_BY_A_BATCH: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// A strip-mined loop spent ambient counter number `budget` without asking tokio for each
+/// unit: that counter does not refill from tokio's budget (see [`refill`]); its forced yield
+/// follows, and a new task poll after it refills it, as without the feature.
+#[inline]
+pub(crate) fn spent_by_a_batch(budget: u32) {
+    let _ = SPENT_BY_A_BATCH.try_with(|spent| spent.set(Some(budget)));
+}
+
+/// A strip-mined loop was left having spent `units` of coop's counter: tokio's budget takes
+/// them now, one `poll_proceed` each (tokio has no other way to spend), so that both budgets
+/// stay in step for the rest of the task poll. Stops where tokio's budget is spent.
+#[cold]
+pub(crate) fn charge(units: u16) {
+    let mut cx = Context::from_waker(core::task::Waker::noop());
+    for _ in 0..units {
+        match coop::poll_proceed(&mut cx) {
+            Poll::Ready(unit) => Unit(unit).keep(),
+            Poll::Pending => return,
+        }
+    }
+}
+
+/// How many units tokio's budget has left here (`u16::MAX`: it cannot run out); it is read by
+/// taking them and giving them back, one call each, so only a strip-mined loop's batch end after
+/// one that was charged unit by unit asks.
+#[cold]
+pub(crate) fn units_left() -> u16 {
+    tokio_units_left().unwrap_or(u16::MAX)
+}
+
+/// Whether coop's counter number `budget` holds units only coop counted: then it is the ambient
+/// budget, whatever tokio's says.
+fn counted_by_coop_alone(budget: u32) -> bool {
+    SPENT_BY_A_BATCH
+        .try_with(|spent| spent.get() == Some(budget))
+        .unwrap_or(true)
+}
+
+/// Inside a tokio task, tokio's budget is the ambient budget and coop's counter number `budget`
+/// only a fallback: the counter refills, and tokio's unit decides; unless a strip-mined loop
+/// spent that counter without tokio (see [`spent_by_a_batch`]): then, and outside a task, the
+/// counter is the ambient budget, and it is spent. Returns the unit taken and the units tokio's
+/// budget has left after it, which the refilled counter holds at most, so that a strip-mined
+/// loop, which asks tokio only at its batch ends, spends no more than tokio has.
 #[cold]
 #[inline(never)]
-pub(crate) fn refill(cx: &mut Context<'_>) -> Option<Unit> {
+pub(crate) fn refill(cx: &mut Context<'_>, budget: u32) -> Option<(Unit, u16)> {
     // tokio's budget first: in a task that spends only coop's yield points, both budgets run
     // out together, and tokio's empty budget then settles it without `try_id`. The task second,
     // before tokio's unit is taken: a refused spend charges tokio nothing.
-    if !coop::has_budget_remaining() || !in_task() || tokio_budget_unconstrained() {
+    if counted_by_coop_alone(budget) || !coop::has_budget_remaining() || !in_task() {
         return None;
     }
+    let left = tokio_units_left()?;
     match spend(cx) {
-        Poll::Ready(unit) => Some(unit),
+        Poll::Ready(unit) => Some((unit, left.saturating_sub(1))),
         Poll::Pending => None,
     }
 }
 
-/// tokio's budget must have a unit, and so must coop's counter unless it refills (in a task
-/// whose tokio budget is constrained).
+/// tokio's budget must have a unit, and so must coop's counter number `budget` unless it
+/// refills (see [`refill`]).
 #[inline]
-pub(crate) fn has_remaining(counter_has_units: bool) -> bool {
+pub(crate) fn has_remaining(counter_has_units: bool, budget: u32) -> bool {
     coop::has_budget_remaining()
-        && (counter_has_units || (in_task() && !tokio_budget_unconstrained()))
+        && (counter_has_units
+            || (!counted_by_coop_alone(budget) && in_task() && tokio_units_left().is_some()))
 }
 
-/// Wakes the task after an ambient forced yield. When tokio's budget is spent, tokio's own
-/// `poll_proceed` defers the waker until the runtime has polled its driver, as for tokio's own
-/// forced yields, so timers and sockets get their turn. Otherwise coop's own counter forced the
-/// yield (outside a task, or where tokio's budget is unconstrained), and the waker is woken at
-/// once: it may be a nested executor's, which a deferred wake-up would never reach.
+/// Wakes the task after an ambient forced yield, as tokio's own `yield_now` does: tokio defers
+/// the waker until the runtime has polled its driver (timers, sockets), and wakes it at once where
+/// no scheduler runs on this thread (outside a runtime, `spawn_blocking`, `block_in_place`).
+/// Whichever budget forced the yield (tokio's, or coop's counter spent by a strip-mined loop),
+/// a hot loop lets the driver in before it goes on: a plain wake-up would put the task straight
+/// back in the run queue, and tokio's scheduler polls its driver only every 61 tasks.
 #[cold]
 pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>) {
-    if coop::poll_proceed(cx).is_pending() {
-        return;
-    }
-    // tokio had a unit left (the guard just dropped gives it back).
-    cx.waker().wake_by_ref();
+    // `yield_now`'s first poll hands the waker to tokio's deferral and returns `Pending`; the
+    // yield is that poll, so the future is dropped after it.
+    let _ = pin!(tokio::task::yield_now()).poll(cx);
 }
 
-/// Whether tokio's budget here can never run out: inside `spawn_blocking`, `block_in_place` or
-/// `tokio::task::unconstrained`, where tokio's public API still reports a task. tokio's budget
-/// holds at most 128 units, so one that still has a unit after 129 are taken is unconstrained.
-/// The units are taken under one guard held throughout, whose drop gives them all back: tokio's
-/// budget is left as it was. Cold: only an empty counter or `has_budget_remaining` asks.
+/// How many units tokio's budget has left here; `None` where it can never run out: inside
+/// `spawn_blocking`, `block_in_place` or `tokio::task::unconstrained`, where tokio's public API
+/// still reports a task. tokio's budget holds at most 128 units, so one that still has a unit
+/// after 129 are taken is unconstrained. The units are taken under one guard held throughout,
+/// whose drop gives them all back: tokio's budget is left as it was. Cold: only an empty counter
+/// or `has_budget_remaining` asks.
 #[cold]
 #[inline(never)]
-fn tokio_budget_unconstrained() -> bool {
+fn tokio_units_left() -> Option<u16> {
     let mut cx = Context::from_waker(core::task::Waker::noop());
     let Poll::Ready(first) = coop::poll_proceed(&mut cx) else {
-        return false;
+        return Some(0);
     };
+    let mut taken = 1;
     for _ in 0..128 {
         if !coop::has_budget_remaining() {
             drop(first);
-            return false;
+            return Some(taken);
         }
         if let Poll::Ready(unit) = coop::poll_proceed(&mut cx) {
             unit.made_progress();
+            taken += 1;
         }
     }
     drop(first);
-    true
+    None
 }
 
 /// tokio's `Unconstrained`: tokio's own resources inside are not charged either.
