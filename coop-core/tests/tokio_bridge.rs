@@ -157,6 +157,95 @@ fn forced_yields_let_tokios_driver_run_before_the_task_resumes() {
     );
 }
 
+/// A strip-mined loop: nothing in its iterations can suspend, so `#[cooperative]` counts its
+/// units in a local and reaches the budget (coop's and tokio's) only at its batch ends.
+#[coop_core::cooperative]
+async fn batched_until(mut done: impl FnMut() -> bool, iterations: &std::sync::atomic::AtomicU64) {
+    while !done() && iterations.load(std::sync::atomic::Ordering::SeqCst) < 100_000 {
+        iterations.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// As `forced_yields_let_tokios_driver_run_before_the_task_resumes`, for a strip-mined loop,
+/// which spends coop's counter without asking tokio for each unit: its forced yields still wait
+/// for tokio's driver, although tokio's budget is not what ran out. The data arrives while the
+/// loop runs, after its first budgets (whose first lend tokio was charged for).
+#[cfg(unix)]
+#[test]
+fn a_strip_mined_loops_forced_yields_let_tokios_driver_run_before_the_task_resumes() {
+    use std::io::Write;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    /// The iteration at which the hot loop writes the data the reader waits for.
+    const WRITE_AT: u64 = 1000;
+    let (theirs, ours) = std::os::unix::net::UnixStream::pair().unwrap();
+    theirs.set_nonblocking(true).unwrap();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let hot_iterations = rt.block_on(async move {
+        let read = Arc::new(AtomicBool::new(false));
+        let iterations = Arc::new(AtomicU64::new(0));
+        let hot = tokio::spawn({
+            let (read, iterations) = (read.clone(), iterations.clone());
+            async move {
+                let reader = tokio::spawn({
+                    let read = read.clone();
+                    async move {
+                        let stream = tokio::net::UnixStream::from_std(theirs).unwrap();
+                        stream.readable().await.unwrap();
+                        read.store(true, Ordering::SeqCst);
+                    }
+                });
+                let mut ours = Some(ours);
+                let done = || {
+                    if iterations.load(Ordering::SeqCst) == WRITE_AT
+                        && let Some(mut ours) = ours.take()
+                    {
+                        ours.write_all(b"ready").unwrap();
+                    }
+                    read.load(Ordering::SeqCst)
+                };
+                batched_until(done, &iterations).await;
+                reader.await.unwrap();
+            }
+        });
+        hot.await.unwrap();
+        iterations.load(Ordering::SeqCst)
+    });
+    let waited = hot_iterations - WRITE_AT;
+    assert!(
+        waited <= 2 * 128,
+        "the reader waited {waited} hot iterations for the driver"
+    );
+}
+
+/// tokio's resources spent the task's budget: a strip-mined loop that starts then yields at its
+/// first batch end, as a loop with a yield point per iteration does; with tokio's budget left,
+/// the same ten iterations do not yield.
+#[test]
+fn a_strip_mined_loop_yields_at_its_batch_end_once_tokios_resources_spent_the_budget() {
+    async fn ten_iterations(spend_tokios_budget_first: bool) {
+        if spend_tokios_budget_first {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            while let std::task::Poll::Ready(unit) = tokio::task::coop::poll_proceed(&mut cx) {
+                unit.made_progress();
+            }
+        }
+        let iterations = std::sync::atomic::AtomicU64::new(0);
+        batched_until(
+            || iterations.load(std::sync::atomic::Ordering::SeqCst) >= 10,
+            &iterations,
+        )
+        .await;
+    }
+    assert_eq!(yields_in_task(ten_iterations(true)), 1);
+    assert_eq!(yields_in_task(ten_iterations(false)), 0);
+}
+
 /// Spends units through `poll_proceed`, keeping each, until one is refused; how many it got.
 fn units_left(cx: &mut std::task::Context<'_>) -> u32 {
     let mut left = 0;
