@@ -36,7 +36,13 @@
 //! - With the `tokio` feature, inside a tokio task and no coop scope: tokio's own budget, shared
 //!   with tokio's sockets, channels and timers, wherever tokio's budget can force a yield. Its
 //!   units are tokio's 128 per task poll whatever [`set_default_budget`] says; a default time
-//!   slice still applies there.
+//!   slice still applies there. A loop `#[cooperative]` strip-mines (its iterations cannot
+//!   suspend, so they poll none of tokio's resources) asks tokio only at its batch ends, not at
+//!   each iteration: it yields when the ambient budget is spent, or at a batch end that finds
+//!   tokio's budget spent; when the loop is left, tokio is charged the units it spent. A task
+//!   poll that such a loop ends with a forced yield does not charge tokio for them: other
+//!   branches of the task (`join!`, `select!`) find coop's budget spent in that poll, and their
+//!   tokio resources find tokio's budget as it was before the loop.
 //!
 //! A budget holds at least one unit: a budget of 0 is a budget of 1, so every task poll can make
 //! progress.
