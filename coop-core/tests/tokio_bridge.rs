@@ -106,82 +106,43 @@ fn block_on_root_future_yields_every_128_units() {
     assert_eq!(polls - 1, forced_yields(1000));
 }
 
-/// A forced yield of the ambient budget inside a tokio task (tokio's budget) wakes the task only
-/// after the runtime polled its driver, as tokio's own yields do. With a plain `wake_by_ref` the hot task would always be in the run
-/// queue, and the current-thread scheduler would poll its driver (I/O, timers) only every 61
-/// ticks: here, about 61 budgets of hot iterations before the reader saw its data.
-#[cfg(unix)]
-#[test]
-fn forced_yields_let_tokios_driver_run_before_the_task_resumes() {
-    use std::io::Write;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-    let (theirs, mut ours) = std::os::unix::net::UnixStream::pair().unwrap();
-    ours.write_all(b"ready").unwrap();
-    theirs.set_nonblocking(true).unwrap();
-
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()
-        .unwrap();
-    let hot_iterations = rt.block_on(async move {
-        let read = Arc::new(AtomicBool::new(false));
-        let iterations = Arc::new(AtomicU64::new(0));
-        let hot = tokio::spawn({
-            let (read, iterations) = (read.clone(), iterations.clone());
-            // The ambient budget: tokio's, and tokio's wake-up.
-            async move {
-                // The reader registers with the driver at the hot task's first yield.
-                let reader = tokio::spawn({
-                    let read = read.clone();
-                    async move {
-                        let stream = tokio::net::UnixStream::from_std(theirs).unwrap();
-                        stream.readable().await.unwrap();
-                        read.store(true, Ordering::SeqCst);
-                    }
-                });
-                while !read.load(Ordering::SeqCst) && iterations.load(Ordering::SeqCst) < 100_000 {
-                    consume_budget().await;
-                    iterations.fetch_add(1, Ordering::SeqCst);
-                }
-                reader.await.unwrap();
-            }
-        });
-        hot.await.unwrap();
-        iterations.load(Ordering::SeqCst)
-    });
-    assert!(
-        hot_iterations <= 2 * 128,
-        "the reader waited {hot_iterations} hot iterations for the driver"
-    );
+/// A loop with a yield point per iteration (`consume_budget().await`): it spends tokio's budget
+/// unit by unit.
+async fn per_iteration_until(
+    mut done: impl FnMut() -> bool,
+    iterations: &std::sync::atomic::AtomicU64,
+) {
+    while !done() && iterations.load(std::sync::atomic::Ordering::SeqCst) < 100_000 {
+        consume_budget().await;
+        iterations.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// A strip-mined loop: nothing in its iterations can suspend, so `#[cooperative]` counts its
 /// units in a local and reaches the budget (coop's and tokio's) only at its batch ends.
 #[coop_core::cooperative]
-async fn batched_until(mut done: impl FnMut() -> bool, iterations: &std::sync::atomic::AtomicU64) {
+async fn strip_mined_until(
+    mut done: impl FnMut() -> bool,
+    iterations: &std::sync::atomic::AtomicU64,
+) {
     while !done() && iterations.load(std::sync::atomic::Ordering::SeqCst) < 100_000 {
         iterations.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
-/// As `forced_yields_let_tokios_driver_run_before_the_task_resumes`, for a strip-mined loop,
-/// which spends coop's counter without asking tokio for each unit: its forced yields still wait
-/// for tokio's driver, although tokio's budget is not what ran out. The data arrives while the
-/// loop runs, after its first budgets (whose first lend tokio was charged for).
+/// How many iterations a hot loop in a tokio task makes between writing, at its 1000th
+/// iteration (after its first budgets), the data a reader task waits for and seeing that the
+/// reader got it. `strip_mined`: the hot loop is [`strip_mined_until`], else
+/// [`per_iteration_until`].
 #[cfg(unix)]
-#[test]
-fn a_strip_mined_loops_forced_yields_let_tokios_driver_run_before_the_task_resumes() {
+fn iterations_before_the_reader_runs(strip_mined: bool) -> u64 {
     use std::io::Write;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-    /// The iteration at which the hot loop writes the data the reader waits for.
     const WRITE_AT: u64 = 1000;
     let (theirs, ours) = std::os::unix::net::UnixStream::pair().unwrap();
     theirs.set_nonblocking(true).unwrap();
-
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()
@@ -209,18 +170,35 @@ fn a_strip_mined_loops_forced_yields_let_tokios_driver_run_before_the_task_resum
                     }
                     read.load(Ordering::SeqCst)
                 };
-                batched_until(done, &iterations).await;
+                if strip_mined {
+                    strip_mined_until(done, &iterations).await;
+                } else {
+                    per_iteration_until(done, &iterations).await;
+                }
                 reader.await.unwrap();
             }
         });
         hot.await.unwrap();
         iterations.load(Ordering::SeqCst)
     });
-    let waited = hot_iterations - WRITE_AT;
-    assert!(
-        waited <= 2 * 128,
-        "the reader waited {waited} hot iterations for the driver"
-    );
+    hot_iterations - WRITE_AT
+}
+
+/// A forced yield of the ambient budget inside a tokio task wakes the task only after the runtime
+/// polled its driver, as tokio's own yields do. With a plain `wake_by_ref` the hot task would
+/// always be in the run queue, and the current-thread scheduler would poll its driver (I/O,
+/// timers) only every 61 ticks: about 61 budgets of hot iterations before the reader saw its
+/// data (7065 with the strip-mined loop).
+#[cfg(unix)]
+#[test]
+fn forced_yields_let_tokios_driver_run_before_the_task_resumes() {
+    for strip_mined in [false, true] {
+        let waited = iterations_before_the_reader_runs(strip_mined);
+        assert!(
+            waited <= 2 * 128,
+            "strip-mined: {strip_mined}: the reader waited {waited} hot iterations for the driver"
+        );
+    }
 }
 
 /// tokio's resources spent the task's budget: a strip-mined loop that starts then yields at its
@@ -236,7 +214,7 @@ fn a_strip_mined_loop_yields_at_its_batch_end_once_tokios_resources_spent_the_bu
             }
         }
         let iterations = std::sync::atomic::AtomicU64::new(0);
-        batched_until(
+        strip_mined_until(
             || iterations.load(std::sync::atomic::Ordering::SeqCst) >= 10,
             &iterations,
         )
