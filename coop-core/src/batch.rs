@@ -30,9 +30,8 @@ enum Lent {
     Counter(u32),
     /// Read from the ambient counter (budget number `.0`). The ambient source (tokio's budget)
     /// is asked at each batch end, not for each unit: nothing inside a batched loop's iterations
-    /// can poll one of its resources. `.1`: the lend came right after this loop's forced yield,
-    /// so the counter was refilled at the start of this task poll, in step with the source's
-    /// budget (see [`settle`]).
+    /// can poll one of its resources. `.1`: the lend is in step with the source's budget (see
+    /// [`lend`] and [`settle`]).
     Ambient(u32, bool),
     /// Nothing to settle, and the batch end that left it forced a yield.
     Yielded,
@@ -41,21 +40,25 @@ enum Lent {
 /// Where the loop's last lend ended, which decides how the next one is made.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum After {
-    /// The loop's first lend.
+    /// The loop's first lend, or one after a forced yield that did not start a fresh budget.
     Entry,
-    /// The loop's last batch end forced a yield: the lend is in step with the ambient source.
+    /// The loop's last batch end forced a yield.
     Yield,
-    /// The loop's last lend was settled with the ambient source unit by unit: the lend holds no
-    /// more units than the source has left, so that the source refusing still ends the batch
-    /// where a unit-by-unit yield point would have yielded.
+    /// The loop's last lend was settled with the ambient source unit by unit.
     Charged,
 }
 
-/// Lends the running code's remaining units to a batch: all of the counter's (an ambient lend
-/// after one charged unit by unit: no more than the ambient source has left). Unconstrained code
-/// and a budget that cannot be reached get `u16::MAX` units that cost nothing. The counter
-/// itself is only read: [`settle`] charges what the batch spent, so synchronous code in the
-/// loop's body that spends budget still finds it.
+/// Lends the running code's remaining units to a batch: all of the counter's, or, from the
+/// ambient counter, as many as the ambient source can stand behind (see `ambient`): all of them
+/// when the lend comes right after the loop's own forced yield and the counter is as fresh as
+/// the source's budget (`in_step`: the batch then settles without a call per unit); after a lend
+/// settled unit by unit, no more than the source has left, so that the source running out ends
+/// the batch where a unit-by-unit yield point would have yielded; otherwise (the loop's first
+/// lend) at most the source's first lend, which bounds how far a loop may run past a source
+/// budget that something else spent before it. Unconstrained code and a budget that cannot be
+/// reached get `u16::MAX` units that cost nothing. The counter itself is only read: [`settle`]
+/// charges what the batch spent, so synchronous code in the loop's body that spends budget still
+/// finds it.
 fn lend(after: After) -> (u16, Lent) {
     match state::current() {
         None => (u16::MAX, Lent::Nothing),
@@ -63,11 +66,13 @@ fn lend(after: After) -> (u16, Lent) {
             Mode::Unconstrained => (u16::MAX, Lent::Nothing),
             Mode::Scoped => (state.units, Lent::Counter(state.budget)),
             Mode::Ambient => {
+                let in_step = after == After::Yield && ambient::in_step(state.units);
                 let units = match after {
+                    _ if in_step => state.units,
                     After::Charged => state.units.min(ambient::units_left()),
-                    After::Entry | After::Yield => state.units,
+                    After::Entry | After::Yield => state.units.min(ambient::FIRST_LEND),
                 };
-                (units, Lent::Ambient(state.budget, after == After::Yield))
+                (units, Lent::Ambient(state.budget, in_step))
             }
         },
     }
@@ -77,10 +82,10 @@ fn lend(after: After) -> (u16, Lent) {
 /// charged to the budget that lent them. The ambient source, asked only at batch ends, is then
 /// told of them: it takes the spent units (one call each, tokio's), so that it and the counter
 /// stay in step, except where that would cost a call per unit of a hot loop for nothing: a batch
-/// end (not `leaving`) of a lend made right after the loop's own forced yield. That counter was
-/// refilled at the start of this task poll, when the source's budget was fresh too, and the
-/// batch spent all of it, so the source's budget is spent as well; the source only learns that
-/// the counter must not refill from it, and the forced yield follows.
+/// end (not `leaving`) of a lend in step with the source (made right after the loop's own
+/// forced yield, from a counter as fresh as the source's budget at the start of this task
+/// poll). The batch spent all of it, so the source's budget is spent as well; the source only
+/// learns that the counter must not refill from it, and the forced yield follows.
 fn settle(lent: Lent, taken: u16, left: u16, leaving: bool) {
     let spent = taken.saturating_sub(left);
     match lent {

@@ -43,6 +43,15 @@ pub(crate) fn has_remaining(counter_has_units: bool, _budget: u32) -> bool {
 #[inline(always)]
 pub(crate) fn spent_by_a_batch(_budget: u32) {}
 
+/// No first lend smaller than the counter.
+pub(crate) const FIRST_LEND: u16 = u16::MAX;
+
+/// Nothing beside the counter to be out of step with.
+#[inline(always)]
+pub(crate) fn in_step(_counter: u16) -> bool {
+    true
+}
+
 /// No limit beside the counter's.
 #[inline(always)]
 pub(crate) fn units_left() -> u16 {

@@ -94,6 +94,22 @@ pub(crate) fn charge(units: u16) {
     }
 }
 
+/// tokio's budget per task poll (`tokio::task::coop`'s, documented as 128).
+const PER_POLL: u16 = 128;
+
+/// The most units a strip-mined loop's first batch takes, before tokio's budget is read: what
+/// the loop may run past a tokio budget that tokio's resources spent before it in the task poll.
+pub(crate) const FIRST_LEND: u16 = 16;
+
+/// Whether a lend of `counter` units, right after the loop's own forced yield, is in step with
+/// tokio's budget: the counter is a fresh budget of tokio's size, less the two units taken since
+/// the task poll began (the resumed yield point's and the batch end's), as tokio's is. A counter
+/// of another size (another default budget), or left over from before, is not.
+#[inline]
+pub(crate) fn in_step(counter: u16) -> bool {
+    counter == PER_POLL - 2
+}
+
 /// How many units tokio's budget has left here (`u16::MAX`: it cannot run out); it is read by
 /// taking them and giving them back, one call each, so only a strip-mined loop's batch end after
 /// one that was charged unit by unit asks.
