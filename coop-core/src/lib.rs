@@ -38,11 +38,13 @@
 //!   units are tokio's 128 per task poll whatever [`set_default_budget`] says; a default time
 //!   slice still applies there. A loop `#[cooperative]` strip-mines (its iterations cannot
 //!   suspend, so they poll none of tokio's resources) asks tokio only at its batch ends, not at
-//!   each iteration: it yields when the ambient budget is spent, or at a batch end that finds
-//!   tokio's budget spent; when the loop is left, tokio is charged the units it spent. A task
-//!   poll that such a loop ends with a forced yield does not charge tokio for them: other
-//!   branches of the task (`join!`, `select!`) find coop's budget spent in that poll, and their
-//!   tokio resources find tokio's budget as it was before the loop.
+//!   each iteration, and charges tokio what it spent at those ends and when it is left, so it
+//!   still yields once tokio's 128 units are spent; its first batch, before tokio's budget is
+//!   read, may run up to 16 iterations past a budget that tokio's resources spent before it.
+//!   In a task poll that such a loop resumes after its own forced yield and ends with the next
+//!   (a hot loop's steady state), it spends a fresh budget without a call per unit and tokio is
+//!   not charged for it: other branches of the task (`join!`, `select!`) then find coop's budget
+//!   spent, and their tokio resources find tokio's budget as the loop found it.
 //!
 //! A budget holds at least one unit: a budget of 0 is a budget of 1, so every task poll can make
 //! progress.

@@ -19,13 +19,16 @@
 //!
 //! A strip-mined loop (its iterations cannot suspend, so no tokio resource is polled inside them)
 //! takes one of tokio's units at each batch end and counts the rest on coop's counter alone, in a
-//! register: a call per unit would cost more than the loop's work. When the loop is left, tokio
-//! takes the units it spent ([`charge`]), so both budgets go on in step. When it spends the whole
-//! counter, that counter does not refill from tokio's budget ([`spent_by_a_batch`]): the loop
-//! yields, as it does at a batch end that finds tokio's budget spent, and the task's next poll
-//! refills the counter, as without the feature. tokio is not charged for that counter's units:
-//! within the same task poll, other branches of the task (`join!`, `select!`) find coop's budget
-//! spent, and tokio's resources in them tokio's budget as the loop left it.
+//! register: a call per unit would cost more than the loop's work. At its batch ends and when it
+//! is left, tokio takes the units it spent ([`charge`]), and a lend after a charged one holds no
+//! more than tokio has left ([`units_left`]), so both budgets run out together; its first lend,
+//! before tokio's budget is read, holds at most [`FIRST_LEND`] units. A lend right after the
+//! loop's own forced yield from a fresh counter ([`in_step`]) is in step with tokio's fresh
+//! budget: the batch spends it without a call per unit, tokio is told only that the counter must
+//! not refill from its budget ([`spent_by_a_batch`]), and the forced yield follows. tokio is not
+//! charged for that counter's units: within the same task poll, other branches of the task
+//! (`join!`, `select!`) find coop's budget spent, and tokio's resources in them tokio's budget as
+//! the loop found it.
 //!
 //! Every forced yield of the ambient budget wakes the task the way tokio's own yields do: after
 //! the runtime has polled its I/O and timer driver (see [`wake_after_forced_yield`]).
