@@ -30,8 +30,8 @@
 //! - [`spent_by_a_batch`]`(budget)`: a strip-mined loop spent counter number `budget` without
 //!   asking the source for each unit: the source must not refill it.
 //! - [`units_left`]`() -> u16`: how many units the source has left (`u16::MAX`: no limit), for a
-//!   strip-mined loop's lend; may be slow. [`FIRST_LEND`]: the most a loop's first lend takes
-//!   before that is known; [`in_step`]`(counter)`: whether a counter, right after the loop's own
+//!   strip-mined loop's lend; may be slow. [`first_lend`]`(counter) -> u16`: what a loop's
+//!   first lend takes of the counter before that is known; [`in_step`]`(counter)`: whether a counter, right after the loop's own
 //!   forced yield, holds what the source's budget holds.
 //! - [`charge`]`(units)`: a strip-mined loop was left having spent `units` of the counter that
 //!   the source was not asked for: the source takes them now.
@@ -55,6 +55,6 @@ mod source;
 mod source;
 
 pub(crate) use source::{
-    FIRST_LEND, Unconstrained, Unit, charge, has_remaining, in_step, refill, spend,
+    Unconstrained, Unit, charge, first_lend, has_remaining, in_step, refill, spend,
     spent_by_a_batch, unconstrained, units_left, wake_after_forced_yield,
 };

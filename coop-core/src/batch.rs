@@ -70,7 +70,7 @@ fn lend(after: After) -> (u16, Lent) {
                 let units = match after {
                     _ if in_step => state.units,
                     After::Charged => state.units.min(ambient::units_left()),
-                    After::Entry | After::Yield => state.units.min(ambient::FIRST_LEND),
+                    After::Entry | After::Yield => ambient::first_lend(state.units),
                 };
                 (units, Lent::Ambient(state.budget, in_step))
             }

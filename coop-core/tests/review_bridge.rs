@@ -1,8 +1,8 @@
-#![cfg(feature = "tokio")]
 //! Hostile review of the `tokio` feature (the bridge): strip-mined loops on tokio's budget, on
 //! schedules and shapes other than the obvious. Every test takes `SERIAL` (forced-yield counts,
 //! sites and the default budget are process-wide) and runs its body on a fresh thread with a
 //! timeout.
+#![cfg(feature = "tokio")]
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};

@@ -43,8 +43,11 @@ pub(crate) fn has_remaining(counter_has_units: bool, _budget: u32) -> bool {
 #[inline(always)]
 pub(crate) fn spent_by_a_batch(_budget: u32) {}
 
-/// No first lend smaller than the counter.
-pub(crate) const FIRST_LEND: u16 = u16::MAX;
+/// A loop's first lend: the whole counter.
+#[inline(always)]
+pub(crate) fn first_lend(counter: u16) -> u16 {
+    counter
+}
 
 /// Nothing beside the counter to be out of step with.
 #[inline(always)]

@@ -22,7 +22,7 @@
 //! register: a call per unit would cost more than the loop's work. At its batch ends and when it
 //! is left, tokio takes the units it spent ([`charge`]), and a lend after a charged one holds no
 //! more than tokio has left ([`units_left`]), so both budgets run out together; its first lend,
-//! before tokio's budget is read, holds at most [`FIRST_LEND`] units. A lend right after the
+//! before tokio's budget is read, holds at most [`FIRST_LEND`] units ([`first_lend`]). A lend right after the
 //! loop's own forced yield from a fresh counter ([`in_step`]) is in step with tokio's fresh
 //! budget: the batch spends it without a call per unit, tokio is told only that the counter must
 //! not refill from its budget ([`spent_by_a_batch`]), and the forced yield follows. tokio is not
@@ -102,7 +102,13 @@ const PER_POLL: u16 = 128;
 
 /// The most units a strip-mined loop's first batch takes, before tokio's budget is read: what
 /// the loop may run past a tokio budget that tokio's resources spent before it in the task poll.
-pub(crate) const FIRST_LEND: u16 = 16;
+const FIRST_LEND: u16 = 16;
+
+/// A strip-mined loop's first lend from a counter of `counter` units: at most [`FIRST_LEND`].
+#[inline]
+pub(crate) fn first_lend(counter: u16) -> u16 {
+    counter.min(FIRST_LEND)
+}
 
 /// Whether a lend of `counter` units, right after the loop's own forced yield, is in step with
 /// tokio's budget: the counter is a fresh budget of tokio's size, less the two units taken since
