@@ -31,8 +31,8 @@
 //!   asking the source for each unit: the source must not refill it.
 //! - [`units_left`]`() -> u16`: how many units the source has left (`u16::MAX`: no limit), for a
 //!   strip-mined loop's lend; may be slow. [`first_lend`]`(counter) -> u16`: what a loop's
-//!   first lend takes of the counter before that is known; [`in_step`]`(counter)`: whether a counter, right after the loop's own
-//!   forced yield, holds what the source's budget holds.
+//!   first lend takes of the counter before that is known. [`in_step`]`(counter)`: whether a
+//!   counter, right after the loop's own forced yield, holds what the source's budget holds.
 //! - [`charge`]`(units)`: a strip-mined loop was left having spent `units` of the counter that
 //!   the source was not asked for: the source takes them now.
 //! - [`wake_after_forced_yield`]`(cx)`: wakes the task after a forced yield of the ambient budget,

@@ -40,9 +40,10 @@ enum Lent {
 /// Where the loop's last lend ended, which decides how the next one is made.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum After {
-    /// The loop's first lend, or one after a forced yield that did not start a fresh budget.
+    /// The loop's first lend.
     Entry,
-    /// The loop's last batch end forced a yield.
+    /// The loop's last batch end forced a yield: in step with the ambient source if the counter
+    /// is a fresh one, else taken as a first lend.
     Yield,
     /// The loop's last lend was settled with the ambient source unit by unit.
     Charged,

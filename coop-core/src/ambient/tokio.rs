@@ -22,9 +22,9 @@
 //! register: a call per unit would cost more than the loop's work. At its batch ends and when it
 //! is left, tokio takes the units it spent ([`charge`]), and a lend after a charged one holds no
 //! more than tokio has left ([`units_left`]), so both budgets run out together; its first lend,
-//! before tokio's budget is read, holds at most [`FIRST_LEND`] units ([`first_lend`]). A lend right after the
-//! loop's own forced yield from a fresh counter ([`in_step`]) is in step with tokio's fresh
-//! budget: the batch spends it without a call per unit, tokio is told only that the counter must
+//! before tokio's budget is read, holds at most [`FIRST_LEND`] units ([`first_lend`]). A lend
+//! right after the loop's own forced yield from a fresh counter ([`in_step`]) is in step with
+//! tokio's fresh budget: the batch spends it without a call per unit, tokio is told only that the counter must
 //! not refill from its budget ([`spent_by_a_batch`]), and the forced yield follows. tokio is not
 //! charged for that counter's units: within the same task poll, other branches of the task
 //! (`join!`, `select!`) find coop's budget spent, and tokio's resources in them tokio's budget as
@@ -181,10 +181,11 @@ pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>) {
 
 /// How many units tokio's budget has left here; `None` where it can never run out: inside
 /// `spawn_blocking`, `block_in_place` or `tokio::task::unconstrained`, where tokio's public API
-/// still reports a task. tokio's budget holds at most 128 units, so one that still has a unit
-/// after 129 are taken is unconstrained. The units are taken under one guard held throughout,
-/// whose drop gives them all back: tokio's budget is left as it was. Cold: only an empty counter
-/// or `has_budget_remaining` asks.
+/// still reports a task. tokio's budget holds at most [`PER_POLL`] units, so one that still has
+/// a unit after one and [`PER_POLL`] more are taken is unconstrained. The units are taken under one guard held
+/// throughout, whose drop gives them all back: tokio's budget is left as it was. Cold: only an
+/// empty counter, `has_budget_remaining` and a strip-mined loop's batch end after a charged one
+/// ask.
 #[cold]
 #[inline(never)]
 fn tokio_units_left() -> Option<u16> {
@@ -193,7 +194,7 @@ fn tokio_units_left() -> Option<u16> {
         return Some(0);
     };
     let mut taken = 1;
-    for _ in 0..128 {
+    for _ in 0..PER_POLL {
         if !coop::has_budget_remaining() {
             drop(first);
             return Some(taken);
