@@ -182,10 +182,10 @@ pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>) {
 /// How many units tokio's budget has left here; `None` where it can never run out: inside
 /// `spawn_blocking`, `block_in_place` or `tokio::task::unconstrained`, where tokio's public API
 /// still reports a task. tokio's budget holds at most [`PER_POLL`] units, so one that still has
-/// a unit after one and [`PER_POLL`] more are taken is unconstrained. The units are taken under one guard held
-/// throughout, whose drop gives them all back: tokio's budget is left as it was. Cold: only an
-/// empty counter, `has_budget_remaining` and a strip-mined loop's batch end after a charged one
-/// ask.
+/// a unit after one and [`PER_POLL`] more are taken is unconstrained. The units are taken under
+/// one guard held throughout, whose drop gives them all back: tokio's budget is left as it was.
+/// Cold: only an empty counter, `has_budget_remaining` and a strip-mined loop's batch end after
+/// a charged one ask.
 #[cold]
 #[inline(never)]
 fn tokio_units_left() -> Option<u16> {
