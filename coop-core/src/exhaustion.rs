@@ -8,7 +8,9 @@
 //! - a yield point is reached with a waker that does not `will_wake` the one whose yield spent
 //!   the budget: another task (or a branch with a waker of its own, as in `FuturesUnordered`);
 //! - a yield point that was forced to yield by this very exhaustion is polled again: its task
-//!   was polled again. A yield point forced by an earlier exhaustion proceeds without refilling
+//!   was polled again. So is one forced to yield on another thread (its [`Mark`] says where):
+//!   a task that moved between a multi-threaded runtime's workers is in a new task poll, even
+//!   if it was also the last to spend this thread's budget, before it moved away. A yield point forced by an earlier exhaustion proceeds without refilling
 //!   (it yields with the current one at its next spend), so within one task poll branches that
 //!   share the task's waker (`join!`, `select!`) refill at most once per exhaustion;
 //! - a hand-written `poll_proceed` keeps no memory of its yield: its call site refused a second
@@ -50,6 +52,33 @@ crate::platform::local! {
     static LAST: Exhaustion = Exhaustion::NONE;
 }
 
+/// Which exhaustion a forced yield belongs to: its number, and the thread it happened on (the
+/// address of that thread's record, unique among running threads), so that numbers, counted
+/// per thread, are compared on the thread that counted them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Mark {
+    number: u32,
+    thread: usize,
+}
+
+impl Mark {
+    /// A yield that belongs to no exhaustion.
+    pub(crate) const NONE: Mark = Mark {
+        number: 0,
+        thread: 0,
+    };
+}
+
+/// The mark of exhaustion `number` of this thread.
+fn mark(number: u32) -> Mark {
+    Mark {
+        number,
+        thread: LAST
+            .try_with(|cell| core::ptr::from_ref(cell) as usize)
+            .unwrap_or(0),
+    }
+}
+
 fn last() -> Exhaustion {
     LAST.try_with(Cell::get).unwrap_or(Exhaustion::NONE)
 }
@@ -74,8 +103,8 @@ pub(crate) fn site_bit(site: usize) -> u64 {
 }
 
 /// The ambient budget was just spent by the task of `waker`, at the yield point `site`: a new
-/// exhaustion. Returns its number.
-pub(crate) fn begin(waker: &Waker, site: usize) -> u32 {
+/// exhaustion. Returns its mark.
+pub(crate) fn begin(waker: &Waker, site: usize) -> Mark {
     let next = Exhaustion {
         number: last().number.wrapping_add(1),
         holder: Some(identity(waker)),
@@ -83,15 +112,15 @@ pub(crate) fn begin(waker: &Waker, site: usize) -> u32 {
         cancelled: 0,
     };
     set(next);
-    next.number
+    mark(next.number)
 }
 
-/// A yield point at `site` was refused during the current exhaustion; returns its number.
-pub(crate) fn refused(site: usize) -> u32 {
+/// A yield point at `site` was refused during the current exhaustion; returns its mark.
+pub(crate) fn refused(site: usize) -> Mark {
     let mut current = last();
     current.refused |= site_bit(site);
     set(current);
-    current.number
+    mark(current.number)
 }
 
 /// Whether `waker` belongs to another task than the one that spent the budget.
@@ -99,10 +128,11 @@ pub(crate) fn another_task(waker: &Waker) -> bool {
     last().holder != Some(identity(waker))
 }
 
-/// Whether a yield point forced to yield by exhaustion `number` and polled again with `waker`
-/// refills the budget.
-pub(crate) fn resumed(number: u32, waker: &Waker) -> bool {
-    number == last().number || another_task(waker)
+/// Whether a yield point forced to yield by the exhaustion marked `yielded` and polled again
+/// with `waker` refills the budget: the same exhaustion, or one of another task, or of another
+/// thread.
+pub(crate) fn resumed(yielded: Mark, waker: &Waker) -> bool {
+    yielded.number == last().number || another_task(waker) || yielded.thread != mark(0).thread
 }
 
 /// Whether a hand-written yield point at `site`, refused again, refills the budget.
@@ -110,11 +140,11 @@ pub(crate) fn refused_before(site: usize) -> bool {
     last().refused & site_bit(site) != 0
 }
 
-/// A yield point forced to yield by exhaustion `number`, at `site`, was dropped before it was
-/// polled again.
-pub(crate) fn cancelled(number: u32, site: usize) {
+/// A yield point forced to yield by the exhaustion marked `yielded`, at `site`, was dropped
+/// before it was polled again.
+pub(crate) fn cancelled(yielded: Mark, site: usize) {
     let mut current = last();
-    if current.number == number {
+    if mark(current.number) == yielded {
         current.cancelled |= site_bit(site);
         set(current);
     }

@@ -171,7 +171,7 @@ pub(crate) fn saved() -> Option<Fresh> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Resume {
     pub(crate) pace: Option<PaceHint>,
-    pub(crate) exhaustion: u32,
+    pub(crate) exhaustion: exhaustion::Mark,
     /// The number of the budget that yielded, so that a yield point dropped before it is polled
     /// again marks its site in that budget only (see `resumed::cancelled`).
     pub(crate) budget: u32,
@@ -181,7 +181,7 @@ impl Resume {
     /// What a yield point keeps when its yield belongs to no budget.
     const NONE: Resume = Resume {
         pace: None,
-        exhaustion: 0,
+        exhaustion: exhaustion::Mark::NONE,
         budget: 0,
     };
 }
@@ -646,7 +646,7 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let pace = timing.pace();
     let exhaustion = match state.mode {
         Mode::Ambient if state.units == 0 => {
-            let number = if state.exhausted {
+            let mark = if state.exhausted {
                 exhaustion::refused(site.key())
             } else {
                 exhaustion::begin(waker, site.key())
@@ -655,7 +655,7 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
                 exhausted: true,
                 ..state
             });
-            number
+            mark
         }
         // Only the source's budget is spent: it is the one to grant a unit again.
         Mode::Ambient => {
@@ -663,14 +663,14 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
                 exhausted: !ambient::has_remaining(true, state.budget),
                 ..state
             });
-            0
+            exhaustion::Mark::NONE
         }
         _ => {
             set(State {
                 exhausted: true,
                 ..state
             });
-            0
+            exhaustion::Mark::NONE
         }
     };
     (

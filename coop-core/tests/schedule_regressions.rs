@@ -444,3 +444,69 @@ mod tokio_feature {
         assert_eq!(forced_yield_count() - before, polls - 1);
     }
 }
+
+/// A task that moves between threads (a multi-threaded runtime's workers steal a woken task)
+/// finds a whole budget at each poll, also on a thread whose budget it spent itself before it
+/// moved away: the yield point it resumes yielded on another thread, so this is a new task
+/// poll. Numbers of exhaustions are counted per thread and were once compared across threads:
+/// the poll back on the first thread then found its budget still spent and yielded at once.
+#[test]
+fn a_task_that_moves_between_threads_gets_a_whole_budget_on_each_poll() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::mpsc;
+
+    type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+    let _serial = serial();
+    coop_core::set_default_budget(Budget::DEFAULT);
+    let iterations = Arc::new(AtomicU32::new(0));
+    let task: Task = Box::pin({
+        let iterations = iterations.clone();
+        async move {
+            for _ in 0..128 * 6 {
+                consume_budget().await;
+                iterations.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    // One waker for every poll, as one task has: a task of its own, not the no-op one.
+    let waker = futures::task::waker(Arc::new(NoWake));
+    let per_poll = std::thread::scope(|scope| {
+        let (done_tx, done_rx) = mpsc::channel::<(Task, Poll<()>)>();
+        let workers: Vec<mpsc::Sender<Task>> = (0..2)
+            .map(|_| {
+                let (tx, rx) = mpsc::channel::<Task>();
+                let (done_tx, waker) = (done_tx.clone(), waker.clone());
+                scope.spawn(move || {
+                    for mut task in rx {
+                        let poll = task.as_mut().poll(&mut Context::from_waker(&waker));
+                        done_tx.send((task, poll)).unwrap();
+                    }
+                });
+                tx
+            })
+            .collect();
+        let mut task = task;
+        let mut per_poll = Vec::new();
+        for worker in workers.iter().cycle() {
+            let before = iterations.load(Ordering::SeqCst);
+            worker.send(task).unwrap();
+            let (back, poll) = done_rx.recv().unwrap();
+            task = back;
+            per_poll.push(iterations.load(Ordering::SeqCst) - before);
+            if poll.is_ready() {
+                break;
+            }
+        }
+        drop(workers);
+        per_poll
+    });
+    assert_eq!(per_poll, [128; 6]);
+}
+
+/// A waker that does nothing, with an identity of its own.
+struct NoWake;
+
+impl futures::task::ArcWake for NoWake {
+    fn wake_by_ref(_: &std::sync::Arc<Self>) {}
+}
