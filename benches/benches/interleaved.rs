@@ -10,8 +10,9 @@
 //! `cargo bench -p coop-benches --bench interleaved -- <set>`, sets `inline`, `opaque`,
 //! `parser`, `slice` (default: all four). `cargo test` runs two rounds of each, untimed.
 //!
-//! Budgets: `cooperative` spends the ambient budget (128 units, a forced yield through tokio's
-//! scheduler each time they run out); `cooperative_large` runs under
+//! The runtime is tokio's current-thread one with its I/O and time drivers, as `#[tokio::main]`
+//! builds it. Budgets: `cooperative` spends the ambient budget (128 units, a forced yield through
+//! tokio's scheduler each time they run out); `cooperative_large` runs under
 //! `budgeted_with(Budget::units(u16::MAX))`, a forced yield every 65 535 units, so what it adds
 //! to `bare` is the yield point's fast path; `per_iteration` is the loop with the yield point
 //! `#[cooperative]` puts in a loop it does not strip-mine, written by hand; the tokenizer's
@@ -208,9 +209,12 @@ fn main() {
     } else {
         sets
     };
+    // With its I/O and time drivers, as `#[tokio::main]` builds it: a driver turn is a system
+    // call, which the tokio feature's forced yields make at their pace.
     let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
-        .expect("a current-thread runtime without drivers builds");
+        .expect("a current-thread runtime builds");
     let build = coop_benches::build_name();
     if timed {
         println!("interleaved/{build}: ns per loop iteration, {ROUNDS} rounds");

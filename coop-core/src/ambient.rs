@@ -35,9 +35,9 @@
 //!   counter, right after the loop's own forced yield, holds what the source's budget holds.
 //! - [`charge`]`(units)`: a strip-mined loop was left having spent `units` of the counter that
 //!   the source was not asked for: the source takes them now.
-//! - [`wake_after_forced_yield`]`(cx)`: wakes the task after a forced yield of the ambient budget,
-//!   the way the source's executor wants a yielding task woken (a scope's forced yield wakes its
-//!   waker at once).
+//! - [`wake_after_forced_yield`]`(cx, now)`: wakes the task after a forced yield of the ambient
+//!   budget, the way the source's executor wants a yielding task woken (a scope's forced yield
+//!   wakes its waker at once); `now` is coop's clock, for a source that paces its wake-ups.
 //! - [`Unconstrained`] and [`unconstrained`]: how a future is wrapped so that the source charges
 //!   nothing inside it either.
 //!

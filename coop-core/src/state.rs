@@ -619,7 +619,7 @@ pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume>
     }
     let (mode, resume) = on_exhausted(cx.waker(), site);
     match mode {
-        Mode::Ambient => ambient::wake_after_forced_yield(cx),
+        Mode::Ambient => ambient::wake_after_forced_yield(cx, clock::now_nanos),
         _ => cx.waker().wake_by_ref(),
     }
     Some(resume)

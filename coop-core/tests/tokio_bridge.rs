@@ -2,6 +2,7 @@
 #![cfg(feature = "tokio")]
 
 use std::future::Future;
+use std::time::Duration;
 
 use coop_core::{budgeted, consume_budget, has_budget_remaining, with_unconstrained};
 use coop_test_support::{count_polls, forced_yields, on_fresh_thread, spend_units};
@@ -132,10 +133,10 @@ async fn strip_mined_until(
 
 /// How many iterations a hot loop in a tokio task makes between writing, at its 1000th
 /// iteration (after its first budgets), the data a reader task waits for and seeing that the
-/// reader got it. `strip_mined`: the hot loop is [`strip_mined_until`], else
-/// [`per_iteration_until`].
+/// reader got it; each iteration moves coop's clock (the manual one) on by `step`.
+/// `strip_mined`: the hot loop is [`strip_mined_until`], else [`per_iteration_until`].
 #[cfg(unix)]
-fn iterations_before_the_reader_runs(strip_mined: bool) -> u64 {
+fn iterations_before_the_reader_runs(strip_mined: bool, step: std::time::Duration) -> u64 {
     use std::io::Write;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -163,6 +164,7 @@ fn iterations_before_the_reader_runs(strip_mined: bool) -> u64 {
                 });
                 let mut ours = Some(ours);
                 let done = || {
+                    coop_test_support::advance_clock(step);
                     if iterations.load(Ordering::SeqCst) == WRITE_AT
                         && let Some(mut ours) = ours.take()
                     {
@@ -184,19 +186,60 @@ fn iterations_before_the_reader_runs(strip_mined: bool) -> u64 {
     hot_iterations - WRITE_AT
 }
 
-/// A forced yield of the ambient budget inside a tokio task wakes the task only after the runtime
-/// polled its driver, as tokio's own yields do. With a plain `wake_by_ref` the hot task would
-/// always be in the run queue, and the current-thread scheduler would poll its driver (I/O,
-/// timers) only every 61 ticks: about 61 budgets of hot iterations before the reader saw its
-/// data (7065 with the strip-mined loop).
+/// tokio's driver pace, as the docs state it: a hot loop lets the driver in at least once per
+/// quarter millisecond of coop's clock.
+#[cfg(unix)]
+const DRIVER_PACE: std::time::Duration = std::time::Duration::from_micros(250);
+
+/// A loop whose budget takes longer than the driver pace (10 µs an iteration by coop's clock)
+/// wakes its task after each forced yield only once the runtime polled its driver, as tokio's own
+/// yields do. With a plain `wake_by_ref` the hot task would always be in the run queue, and the
+/// current-thread scheduler would poll its driver (I/O, timers) only every 61 ticks: about 61
+/// budgets of hot iterations before the reader saw its data (7065 with the strip-mined loop).
 #[cfg(unix)]
 #[test]
-fn forced_yields_let_tokios_driver_run_before_the_task_resumes() {
+fn forced_yields_of_a_slow_loop_let_tokios_driver_run_before_the_task_resumes() {
+    coop_test_support::install_manual_clock();
     for strip_mined in [false, true] {
-        let waited = iterations_before_the_reader_runs(strip_mined);
+        let waited = iterations_before_the_reader_runs(strip_mined, Duration::from_micros(10));
         assert!(
             waited <= 2 * 128,
             "strip-mined: {strip_mined}: the reader waited {waited} hot iterations for the driver"
+        );
+    }
+}
+
+/// A cheap strip-mined loop (100 ns an iteration by coop's clock, 12.8 µs a budget) lets the
+/// driver in within the pace, not at every forced yield: the reader gets its data within a
+/// quarter millisecond and two budgets of the loop's time. With a plain wake-up it waits about
+/// 61 budgets (0.78 ms); with a driver turn at every forced yield, a loop this cheap would pay a
+/// system call per budget.
+#[cfg(unix)]
+#[test]
+fn a_cheap_loop_lets_tokios_driver_in_within_the_pace() {
+    coop_test_support::install_manual_clock();
+    let step = Duration::from_nanos(100);
+    let waited = iterations_before_the_reader_runs(true, step);
+    let waited_for = step * u32::try_from(waited).unwrap();
+    assert!(
+        waited_for <= DRIVER_PACE + step * 2 * 128,
+        "the reader waited {waited} hot iterations ({waited_for:?} of the loop's time)"
+    );
+}
+
+/// A hot loop that takes no time by coop's clock is not made to pay a driver turn at each
+/// forced yield: it lets the driver in every few dozen forced yields (twice as many each time),
+/// so the reader waits longer than two budgets, and tokio's scheduler still polls its driver
+/// within 61 task polls.
+#[cfg(unix)]
+#[test]
+fn a_loop_that_takes_no_time_lets_the_driver_in_at_tokios_own_pace() {
+    coop_test_support::install_manual_clock();
+    for strip_mined in [false, true] {
+        let waited = iterations_before_the_reader_runs(strip_mined, Duration::ZERO);
+        assert!(
+            (2 * 128..=64 * 128).contains(&waited),
+            "strip-mined: {strip_mined}: the reader waited {waited} hot iterations"
         );
     }
 }

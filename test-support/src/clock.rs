@@ -7,7 +7,8 @@
 //! with a slice count there exactly as without one.
 
 use std::cell::Cell;
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 thread_local! {
     static NOW: Cell<Duration> = const { Cell::new(Duration::ZERO) };
@@ -24,6 +25,29 @@ thread_local! {
 pub fn install_manual_clock() {
     // `Err` when it is installed already (by an earlier test of the same binary).
     let _ = coop_core::set_clock(manual_now);
+}
+
+/// Installs [`real_time_ahead`] as coop's clock for this process (a no-op once installed): for a
+/// binary whose tests need real time slices and also a loop that runs slow by coop's clock.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// coop_test_support::install_clock_ahead_of_real_time();
+/// let before = coop_test_support::real_time_ahead();
+/// coop_test_support::advance_clock(Duration::from_secs(60));
+/// assert!(coop_test_support::real_time_ahead() >= before + Duration::from_secs(60));
+/// ```
+pub fn install_clock_ahead_of_real_time() {
+    // `Err` when it is installed already (by an earlier test of the same binary).
+    let _ = coop_core::set_clock(real_time_ahead);
+}
+
+/// Real time since the process first read this clock, plus this thread's manual reading (what
+/// [`advance_clock`] moved it by).
+pub fn real_time_ahead() -> Duration {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed() + NOW.with(Cell::get)
 }
 
 /// This thread's manual reading; each call counts as a read ([`manual_clock_reads`]).

@@ -32,8 +32,8 @@ mod twins;
 
 pub use cap::SPIN_CAP;
 pub use clock::{
-    advance_clock, install_manual_clock, manual_clock_reads, manual_now, manual_time,
-    sliced_default,
+    advance_clock, install_clock_ahead_of_real_time, install_manual_clock, manual_clock_reads,
+    manual_now, manual_time, real_time_ahead, sliced_default,
 };
 #[cfg(feature = "executors")]
 pub use executor::{Executor, Task, tokio_bridge_is_on};

@@ -65,9 +65,10 @@ pub(crate) fn units_left() -> u16 {
 #[inline(always)]
 pub(crate) fn charge(_units: u16) {}
 
-/// No executor is known: wake the task at once, so any executor polls it again.
+/// No executor is known: wake the task at once, so any executor polls it again. The clock is
+/// not read.
 #[inline]
-pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>) {
+pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, _now: fn() -> u64) {
     cx.waker().wake_by_ref();
 }
 

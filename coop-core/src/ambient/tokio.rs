@@ -30,8 +30,10 @@
 //! (`join!`, `select!`) find coop's budget spent, and tokio's resources in them tokio's budget as
 //! the loop found it.
 //!
-//! Every forced yield of the ambient budget wakes the task the way tokio's own yields do: after
-//! the runtime has polled its I/O and timer driver (see [`wake_after_forced_yield`]).
+//! A forced yield of the ambient budget wakes the task the way tokio's own yields do, after the
+//! runtime has polled its I/O and timer driver, at least once per quarter millisecond of a
+//! thread's hot loops; in between, it puts the task back at the end of the run queue (see
+//! [`wake_after_forced_yield`]).
 
 use core::cell::Cell;
 use core::future::Future;
@@ -166,17 +168,83 @@ pub(crate) fn has_remaining(counter_has_units: bool, budget: u32) -> bool {
             || (!counted_by_coop_alone(budget) && in_task() && tokio_units_left().is_some()))
 }
 
-/// Wakes the task after an ambient forced yield, as tokio's own `yield_now` does: tokio defers
-/// the waker until the runtime has polled its driver (timers, sockets), and wakes it at once where
-/// no scheduler runs on this thread (outside a runtime, `spawn_blocking`, `block_in_place`).
-/// Whichever budget forced the yield (tokio's, or coop's counter spent by a strip-mined loop),
-/// a hot loop lets the driver in before it goes on: a plain wake-up would put the task straight
-/// back in the run queue, and tokio's scheduler polls its driver only every 61 tasks.
+/// How long, at most, a thread's hot loops keep tokio's driver waiting, by coop's clock: a
+/// quarter of tokio's timer resolution (1 ms), so that timers stay on time and a socket's
+/// readiness is seen within it. A driver turn (`epoll_wait` and the timer wheel, about a
+/// microsecond) once per this span is 0.4 % of it.
+const DRIVER_PACE_NANOS: u64 = 250_000;
+
+/// When the thread's next ambient forced yield lets tokio's driver in: after `left` more of
+/// them; `stride` forced yields came between the last two turns, the last at `deferred_at`
+/// (coop's clock, in nanoseconds).
+#[derive(Clone, Copy)]
+struct Pacing {
+    left: u16,
+    stride: u16,
+    deferred_at: u64,
+}
+
+std::thread_local! {
+    /// The thread's pacing: a thread's tasks share its driver (a worker's, or the
+    /// current-thread runtime's), so they share one pace.
+    static PACING: Cell<Pacing> = const {
+        Cell::new(Pacing { left: 0, stride: 1, deferred_at: 0 })
+    };
+}
+
+/// Whether this ambient forced yield, read at coop's clock `now` (read only here, once per
+/// turn of the driver), lets tokio's driver in. It does when [`DRIVER_PACE_NANOS`] may have
+/// passed since the last turn at the pace the forced yields in between kept; the next turn
+/// comes after as many forced yields as fit the span at that pace, at most twice as many as
+/// the last time, at least one. So a loop whose budget takes longer than the span lets the
+/// driver in at every forced yield; a cheap loop, every few dozen, and never more than twice
+/// the span after its last turn unless it slows down (a loop that suddenly slows down goes on
+/// at most the forced yields counted at the old pace, and tokio's scheduler polls its driver
+/// every 61 task polls anyway).
+fn driver_turn(now: fn() -> u64) -> bool {
+    PACING
+        .try_with(|cell| {
+            let pacing = cell.get();
+            if pacing.left > 1 {
+                cell.set(Pacing {
+                    left: pacing.left - 1,
+                    ..pacing
+                });
+                return false;
+            }
+            let now = now();
+            let per_yield = now.saturating_sub(pacing.deferred_at) / u64::from(pacing.stride);
+            let fit = DRIVER_PACE_NANOS.checked_div(per_yield).unwrap_or(u64::MAX);
+            let stride = fit
+                .min(u64::from(pacing.stride) * 2)
+                .clamp(1, u64::from(u16::MAX));
+            let stride = u16::try_from(stride).unwrap_or(u16::MAX);
+            cell.set(Pacing {
+                left: stride,
+                stride,
+                deferred_at: now,
+            });
+            true
+        })
+        .unwrap_or(true)
+}
+
+/// Wakes the task after an ambient forced yield. At the thread's driver pace
+/// ([`driver_turn`]) it wakes it as tokio's own `yield_now` does: tokio defers the waker until
+/// the runtime has polled its driver (timers, sockets), and wakes it at once where no scheduler
+/// runs on this thread (outside a runtime, `spawn_blocking`, `block_in_place`). In between, a
+/// plain wake-up puts the task back at the end of the run queue, behind the tasks that are
+/// ready: a driver turn costs a system call, more than a cheap loop's whole budget of work, and
+/// tokio's scheduler polls its driver every 61 task polls of its own. `now`: coop's clock.
 #[cold]
-pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>) {
-    // `yield_now`'s first poll hands the waker to tokio's deferral and returns `Pending`; the
-    // yield is that poll, so the future is dropped after it.
-    let _ = pin!(tokio::task::yield_now()).poll(cx);
+pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, now: fn() -> u64) {
+    if driver_turn(now) {
+        // `yield_now`'s first poll hands the waker to tokio's deferral and returns `Pending`;
+        // the yield is that poll, so the future is dropped after it.
+        let _ = pin!(tokio::task::yield_now()).poll(cx);
+    } else {
+        cx.waker().wake_by_ref();
+    }
 }
 
 /// How many units tokio's budget has left here; `None` where it can never run out: inside
