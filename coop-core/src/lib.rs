@@ -277,11 +277,15 @@
 //! - `macros` (default): re-exports `#[cooperative]` and `#[unconstrained]`. The attributes and
 //!   the future wrappers share names in separate namespaces, so `use coop_core::cooperative;`
 //!   brings both.
-//! - `tokio`: inside a tokio task the ambient budget is tokio's (`tokio::task::coop`), and a
-//!   yield it forces wakes the task the way tokio's own yields do, after the runtime has polled
-//!   its I/O and timer driver. **Turn it on when you run on tokio**: without it a forced yield is
-//!   a plain wake-up, which tokio's scheduler runs again before polling its driver, so timers and
-//!   sockets can wait up to 61 budgets (see BENCHMARKS.md). Explicit coop scopes still win, and
+//! - `tokio`: inside a tokio task the ambient budget is tokio's (`tokio::task::coop`), and the
+//!   yields it forces let the runtime poll its I/O and timer driver before the task goes on, as
+//!   tokio's own yields do, at least once per quarter millisecond of a thread's hot loops: at
+//!   every forced yield of a loop whose budget takes longer, every few dozen of a cheaper one
+//!   (a driver turn is a system call, dearer than a cheap loop's whole budget); in between, a
+//!   plain wake-up puts the task at the back of the run queue. **Turn it on when you run on
+//!   tokio**: without it every forced yield is a plain wake-up, and tokio's scheduler polls its
+//!   driver only every 61 task polls, so timers and sockets can wait up to 61 budgets (see
+//!   BENCHMARKS.md). Explicit coop scopes still win, and
 //!   their forced yields wake their waker at once, whoever drives it (an executor nested in a
 //!   tokio task included). Where tokio's budget cannot force a yield (`spawn_blocking`,
 //!   `block_in_place`, `tokio::task::unconstrained`) coop counts by itself, exactly as without
