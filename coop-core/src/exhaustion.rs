@@ -10,9 +10,12 @@
 //! - a yield point that was forced to yield by this very exhaustion is polled again: its task
 //!   was polled again. So is one forced to yield on another thread (its [`Mark`] says where):
 //!   a task that moved between a multi-threaded runtime's workers is in a new task poll, even
-//!   if it was also the last to spend this thread's budget, before it moved away. A yield point forced by an earlier exhaustion proceeds without refilling
-//!   (it yields with the current one at its next spend), so within one task poll branches that
-//!   share the task's waker (`join!`, `select!`) refill at most once per exhaustion;
+//!   if it was also the last to spend this thread's budget, before it moved away; and so is
+//!   the task that spent the budget reaching any yield point after the yield point this
+//!   exhaustion forced was polled again on another thread (`moves`). A yield point forced by
+//!   an earlier exhaustion proceeds without refilling (it yields with the current one at its
+//!   next spend), so within one task poll branches that share the task's waker (`join!`,
+//!   `select!`) refill at most once per exhaustion;
 //! - a hand-written `poll_proceed` keeps no memory of its yield: its call site refused a second
 //!   time during one exhaustion refills;
 //! - a yield point forced to yield by this exhaustion was dropped before it was polled again
@@ -52,13 +55,13 @@ crate::platform::local! {
     static LAST: Exhaustion = Exhaustion::NONE;
 }
 
-/// Which exhaustion a forced yield belongs to: its number, and the thread it happened on (the
-/// address of that thread's record, unique among running threads), so that numbers, counted
-/// per thread, are compared on the thread that counted them.
+/// Which exhaustion a forced yield belongs to: its number, and the number of the thread it
+/// happened on (0 without `std`), so that numbers, counted per thread, are compared on the
+/// thread that counted them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Mark {
     number: u32,
-    thread: usize,
+    thread: u32,
 }
 
 impl Mark {
@@ -73,9 +76,7 @@ impl Mark {
 fn mark(number: u32) -> Mark {
     Mark {
         number,
-        thread: LAST
-            .try_with(|cell| core::ptr::from_ref(cell) as usize)
-            .unwrap_or(0),
+        thread: moves::thread(),
     }
 }
 
@@ -102,6 +103,74 @@ pub(crate) fn site_bit(site: usize) -> u64 {
     1 << ((site >> 3) % 64)
 }
 
+/// Which threads' exhaustions the task that spent them has left: a yield point forced to yield
+/// by exhaustion `n` of thread `t` and polled again on another thread writes `(t, n)` in `t`'s
+/// slot, so that thread `t`, when that task comes back to a fresh yield point, can tell it began
+/// another task poll elsewhere since. One slot per thread number modulo 256, holding the number
+/// whole: a slot a newer thread took says nothing (the task then yields once more, and its
+/// resumed yield point refills), and so does one whose numbers wrapped (after 2^32 exhaustions
+/// of one thread). Without `std` there is one budget for the program, and no
+/// threads to move between.
+#[cfg(feature = "std")]
+mod moves {
+    use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+    /// Numbers threads as they first need one (0: none).
+    static NEXT_THREAD: AtomicU32 = AtomicU32::new(1);
+
+    std::thread_local! {
+        static THREAD: u32 = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The last exhaustion of each thread whose task was polled again elsewhere.
+    static LEFT: [AtomicU64; 256] = [const { AtomicU64::new(0) }; 256];
+
+    /// This thread's number.
+    pub(super) fn thread() -> u32 {
+        THREAD.try_with(|thread| *thread).unwrap_or(0)
+    }
+
+    fn slot(thread: u32) -> &'static AtomicU64 {
+        &LEFT[thread as usize % LEFT.len()]
+    }
+
+    /// The task that spent exhaustion `number` of `thread` is being polled on another thread.
+    /// The slot keeps the latest: a yield point forced by an older exhaustion, polled again
+    /// later, does not hide that the latest one's task left (and a thread's entry replaces
+    /// those of the older threads it shares the slot with).
+    pub(super) fn left(thread: u32, number: u32) {
+        slot(thread).fetch_max(u64::from(thread) << 32 | u64::from(number), Ordering::Relaxed);
+    }
+
+    /// Whether the task that spent this thread's exhaustion `number` was polled on another
+    /// thread since.
+    pub(super) fn has_left(number: u32) -> bool {
+        let thread = thread();
+        slot(thread).load(Ordering::Relaxed) == u64::from(thread) << 32 | u64::from(number)
+    }
+}
+
+#[cfg(not(feature = "std"))]
+mod moves {
+    pub(super) fn thread() -> u32 {
+        0
+    }
+
+    pub(super) fn left(_thread: u32, _number: u32) {}
+
+    pub(super) fn has_left(_number: u32) -> bool {
+        false
+    }
+}
+
+/// A yield point forced to yield by the exhaustion marked `yielded` is polled again: on another
+/// thread than that exhaustion's, the task has left it (see [`another_task`]).
+pub(crate) fn polled_again(yielded: Mark) {
+    if yielded.thread != 0 && yielded.thread != moves::thread() {
+        moves::left(yielded.thread, yielded.number);
+    }
+}
+
 /// The ambient budget was just spent by the task of `waker`, at the yield point `site`: a new
 /// exhaustion. Returns its mark.
 pub(crate) fn begin(waker: &Waker, site: usize) -> Mark {
@@ -123,9 +192,13 @@ pub(crate) fn refused(site: usize) -> Mark {
     mark(current.number)
 }
 
-/// Whether `waker` belongs to another task than the one that spent the budget.
+/// Whether `waker` belongs to another task than the one that spent the budget, or to the same
+/// task in a later task poll that began on another thread: a yield point of it forced by this
+/// exhaustion was polled there (a multi-threaded executor's worker ran it), so this thread's
+/// exhaustion is no longer its poll's.
 pub(crate) fn another_task(waker: &Waker) -> bool {
-    last().holder != Some(identity(waker))
+    let last = last();
+    last.holder != Some(identity(waker)) || moves::has_left(last.number)
 }
 
 /// Whether a yield point forced to yield by the exhaustion marked `yielded` and polled again

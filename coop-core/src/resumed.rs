@@ -21,6 +21,7 @@ pub(crate) fn resume_budget(resume: Resume, cx: &Context<'_>) {
     {
         refill_ambient();
     }
+    exhaustion::polled_again(resume.exhaustion);
 }
 
 /// Spends a unit if one is left, and never refuses: for the poll right after a forced yield,
