@@ -139,7 +139,10 @@ mod moves {
     /// later, does not hide that the latest one's task left (and a thread's entry replaces
     /// those of the older threads it shares the slot with).
     pub(super) fn left(thread: u32, number: u32) {
-        slot(thread).fetch_max(u64::from(thread) << 32 | u64::from(number), Ordering::Relaxed);
+        slot(thread).fetch_max(
+            u64::from(thread) << 32 | u64::from(number),
+            Ordering::Relaxed,
+        );
     }
 
     /// Whether the task that spent this thread's exhaustion `number` was polled on another

@@ -279,14 +279,17 @@
 //!   brings both.
 //! - `tokio`: inside a tokio task the ambient budget is tokio's (`tokio::task::coop`), and the
 //!   yields it forces let the runtime poll its I/O and timer driver before the task goes on, as
-//!   tokio's own yields do, at least once per quarter millisecond of a thread's hot loops: at
-//!   every forced yield of a loop whose budget takes longer, every few dozen of a cheaper one
-//!   (a driver turn is a system call, dearer than a cheap loop's whole budget); in between, a
-//!   plain wake-up puts the task at the back of the run queue. **Turn it on when you run on
-//!   tokio**: without it every forced yield is a plain wake-up, and tokio's scheduler polls its
-//!   driver only every 61 task polls, so timers and sockets can wait up to 61 budgets (see
-//!   BENCHMARKS.md). Explicit coop scopes still win, and
-//!   their forced yields wake their waker at once, whoever drives it (an executor nested in a
+//!   tokio's own yields do, at least once per quarter millisecond of coop's clock while a
+//!   thread's hot loops keep their pace: at every forced yield of a loop whose budget takes
+//!   longer, every few dozen of a cheaper one (a driver turn is a system call, dearer than a
+//!   cheap loop's whole budget); in between, a plain wake-up puts the task at the back of the
+//!   run queue. The pace is measured at each driver turn, so where it changes (a loop slows
+//!   down, a slower task runs beside cheaper ones) the forced yields counted at the old pace go
+//!   by first: never more than tokio's own cadence, a driver poll every 61 task polls. **Turn
+//!   it on when you run on tokio**: without it every forced yield is a plain wake-up, and
+//!   tokio's scheduler polls its driver only every 61 task polls, so timers and sockets can
+//!   wait up to 61 budgets (see BENCHMARKS.md). Explicit coop scopes still win, and their
+//!   forced yields wake their waker at once, whoever drives it (an executor nested in a
 //!   tokio task included). Where tokio's budget cannot force a yield (`spawn_blocking`,
 //!   `block_in_place`, `tokio::task::unconstrained`) coop counts by itself, exactly as without
 //!   the feature. Inside an executor nested in a tokio task, the ambient budget is still the
