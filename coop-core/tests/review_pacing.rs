@@ -17,7 +17,6 @@
 //! waited 11 to 44 slow budgets. Claim 2 failed on three schedules (a task coming back at a fresh
 //! yield point to a thread whose budget it spent: 0 iterations), fixed since; a task that ends
 //! on an exactly spent budget leaves the next one what is left, as documented.
-#![allow(clippy::pedantic, clippy::nursery, clippy::all, missing_docs, unused)]
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -25,7 +24,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
 
 use coop_core::consume_budget;
 
@@ -622,6 +620,7 @@ mod pacing {
     use super::*;
     use coop_test_support::{advance_clock, install_manual_clock, manual_time};
     use std::io::{ErrorKind, Write};
+    use std::time::Duration;
 
     /// The documented pace: at least once per quarter millisecond of a thread's hot loops.
     const PACE: Duration = Duration::from_micros(250);
