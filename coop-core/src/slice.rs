@@ -37,54 +37,75 @@ pub(crate) struct PaceHint {
 }
 
 /// A budget's time slice: when it started, the last check, and the pace it leaves behind.
+///
+/// Flat and small (no `Option`s), since the slow path copies it in and out of its thread-local
+/// at every check: what an `Option` would hold sits beside a flag saying whether it is there.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timing {
-    /// The slice, in nanoseconds; `None`: the budget has none.
-    limit: Option<u64>,
-    /// The clock when the budget was first spent from; `None` until then, and for a budget that
-    /// goes on a chunk begun in an earlier one (no read).
-    started: Option<u64>,
+    /// The slice, in nanoseconds; meaningless without `sliced`.
+    limit: u64,
+    /// The clock when the budget was first spent from, once `started`: not until then, and not
+    /// for a budget that goes on a chunk begun in an earlier one (no read).
+    started_at: u64,
     /// The clock at the last check, and the units handed to the counter then.
     checked_at: u64,
+    /// The chunk this budget goes on without a read, as the yield point that resumed handed it,
+    /// once `carried`: the hint's clock reading, its units spent, its units this budget left
+    /// unread and its budgets left (its slice is this one's).
+    carried_read_at: u64,
+    carried_spent: u32,
+    carried_unread: u32,
+    carried_budgets: u32,
+    /// Units past this budget's first chunk that the loop may take in its next budgets unread.
+    unread: u32,
     handed: u16,
     /// Units handed to the counter so far, all chunks together.
     spent: u16,
+    /// The budget has a slice.
+    sliced: bool,
+    /// `started_at` holds the clock of the budget's first unit.
+    started: bool,
+    /// The `carried_` fields hold a chunk begun in an earlier budget.
+    carried: bool,
     /// The slice, not the units, ended this budget.
     timed_out: bool,
-    /// The chunk this budget goes on without a read, as the yield point that resumed handed it.
-    carried: Option<PaceHint>,
-    /// Units past this budget's first chunk that the loop may take in its next budgets unread.
-    unread: u32,
 }
 
 impl Timing {
     /// No slice.
     pub(crate) const NONE: Timing = Timing {
-        limit: None,
-        started: None,
+        limit: 0,
+        started_at: 0,
         checked_at: 0,
+        carried_read_at: 0,
+        carried_spent: 0,
+        carried_unread: 0,
+        carried_budgets: 0,
+        unread: 0,
         handed: 0,
         spent: 0,
+        sliced: false,
+        started: false,
+        carried: false,
         timed_out: false,
-        carried: None,
-        unread: 0,
     };
 
     /// A slice of `limit` nanoseconds, not started.
     pub(crate) const fn new(limit: u64) -> Timing {
         Timing {
-            limit: Some(limit),
+            limit,
+            sliced: true,
             ..Timing::NONE
         }
     }
 
     pub(crate) fn limit(&self) -> Option<u64> {
-        self.limit
+        self.sliced.then_some(self.limit)
     }
 
     /// The slice started: a refilled ambient budget goes on with it.
     pub(crate) fn started(&self) -> bool {
-        self.started.is_some() || self.carried.is_some()
+        self.started || self.carried
     }
 
     /// The slice, not the units, ended the budget.
@@ -94,64 +115,71 @@ impl Timing {
 
     /// The next chunk, with `left` units in the reserve (at least one): reads the clock through
     /// `now` unless the loop that resumes (`resumed`) goes on a chunk that covers them all.
+    #[inline]
     pub(crate) fn next(
         &mut self,
         left: u16,
         resumed: Option<PaceHint>,
         now: impl FnOnce() -> u64,
     ) -> Check {
-        let Some(limit) = self.limit else {
+        if !self.sliced {
             return Check::Chunk(left);
-        };
-        let chunk = match self.started {
-            // The budget's first unit starts the slice. A loop that goes on after its own forced
-            // yield takes its first chunk at the pace it had, or, when its last chunk reaches
-            // past this budget's units, takes them all without a read; anything else gets one
-            // unit, and the next check measures it.
-            None => {
-                if let Some(hint) = resumed.filter(|hint| hint.limit == limit)
-                    && hint.budgets > 0
-                    && hint.unread >= u32::from(left)
-                {
-                    self.carried = Some(PaceHint {
-                        unread: hint.unread - u32::from(left),
-                        budgets: hint.budgets - 1,
-                        ..hint
-                    });
-                    self.handed = left;
-                    self.spent = left;
-                    return Check::Chunk(left);
+        }
+        // The budget's first unit, where the loop that goes on after its own forced yield has a
+        // chunk that reaches past this budget's units: it takes them all without a read.
+        if !self.started
+            && let Some(hint) = resumed
+            && hint.limit == self.limit
+            && hint.budgets > 0
+            && hint.unread >= u32::from(left)
+        {
+            self.carried = true;
+            self.carried_read_at = hint.read_at;
+            self.carried_spent = hint.spent;
+            self.carried_unread = hint.unread - u32::from(left);
+            self.carried_budgets = hint.budgets - 1;
+            self.handed = left;
+            self.spent = left;
+            return Check::Chunk(left);
+        }
+        self.read(left, resumed, now())
+    }
+
+    /// [`next`](Self::next) where the clock is read: `now` is its reading.
+    #[inline(never)]
+    fn read(&mut self, left: u16, resumed: Option<PaceHint>, now: u64) -> Check {
+        let limit = self.limit;
+        let chunk = if self.started {
+            let check = check(
+                limit,
+                now.saturating_sub(self.started_at),
+                now.saturating_sub(self.checked_at),
+                self.handed,
+                left,
+            );
+            self.checked_at = now;
+            match check {
+                Check::Over => {
+                    self.timed_out = true;
+                    return Check::Over;
                 }
-                let now = now();
-                self.started = Some(now);
-                self.checked_at = now;
-                match resumed {
-                    Some(hint) if hint.spent > 0 => {
-                        let per_unit = now.saturating_sub(hint.read_at) / u64::from(hint.spent);
-                        let (first, unread) = first_chunk(limit, per_unit, hint.spent, left);
-                        self.unread = unread;
-                        first
-                    }
-                    _ => 1,
-                }
+                Check::Chunk(chunk) => chunk,
             }
-            Some(started) => {
-                let now = now();
-                let check = check(
-                    limit,
-                    now.saturating_sub(started),
-                    now.saturating_sub(self.checked_at),
-                    self.handed,
-                    left,
-                );
-                self.checked_at = now;
-                match check {
-                    Check::Over => {
-                        self.timed_out = true;
-                        return Check::Over;
-                    }
-                    Check::Chunk(chunk) => chunk,
+        } else {
+            // The budget's first unit starts the slice. A loop that goes on after its own forced
+            // yield takes its first chunk at the pace it had; anything else gets one unit, and
+            // the next check measures it.
+            self.started = true;
+            self.started_at = now;
+            self.checked_at = now;
+            match resumed {
+                Some(hint) if hint.spent > 0 => {
+                    let per_unit = now.saturating_sub(hint.read_at) / u64::from(hint.spent);
+                    let (first, unread) = first_chunk(limit, per_unit, hint.spent, left);
+                    self.unread = unread;
+                    first
                 }
+                _ => 1,
             }
         };
         self.handed = chunk;
@@ -162,24 +190,31 @@ impl Timing {
     /// The stretch from the slice's start to its last check, where the clock was read anyway.
     pub(crate) fn stretch(&self) -> Option<u64> {
         self.started
-            .map(|started| self.checked_at.saturating_sub(started))
+            .then(|| self.checked_at.saturating_sub(self.started_at))
     }
 
     /// What the yield point this budget forced to yield keeps of its loop's pace.
     pub(crate) fn pace(&self) -> Option<PaceHint> {
-        let limit = self.limit?;
-        match self.carried {
-            Some(hint) => Some(PaceHint {
-                spent: hint.spent.saturating_add(u32::from(self.spent)),
-                ..hint
-            }),
-            None => self.started.map(|read_at| PaceHint {
-                read_at,
+        if !self.sliced {
+            None
+        } else if self.carried {
+            Some(PaceHint {
+                read_at: self.carried_read_at,
+                spent: self.carried_spent.saturating_add(u32::from(self.spent)),
+                unread: self.carried_unread,
+                budgets: self.carried_budgets,
+                limit: self.limit,
+            })
+        } else if self.started {
+            Some(PaceHint {
+                read_at: self.started_at,
                 spent: u32::from(self.spent),
                 unread: self.unread,
                 budgets: if self.unread > 0 { UNREAD_BUDGETS } else { 0 },
-                limit,
-            }),
+                limit: self.limit,
+            })
+        } else {
+            None
         }
     }
 }
