@@ -126,7 +126,7 @@ pub(crate) fn fresh(budget: Budget, mode: Mode) -> Fresh {
         None => (
             State::fresh(budget.unit_count(), mode),
             Reserve::EMPTY,
-            Timing::NONE,
+            Timing::none(),
         ),
         Some(limit) => (
             State::fresh(0, mode),
@@ -152,9 +152,9 @@ pub(crate) fn fresh(budget: Budget, mode: Mode) -> Fresh {
 pub(crate) type Fresh = (State, Reserve, Timing);
 
 /// Makes `budget` the thread's (its slice's bookkeeping only if it has a slice).
-pub(crate) fn install((state, reserve, timing): Fresh) {
-    set(state);
-    set_reserve(reserve);
+pub(crate) fn install((state, reserve, timing): &Fresh) {
+    set(*state);
+    set_reserve(*reserve);
     if reserve.sliced {
         set_timing(timing);
     }
@@ -191,8 +191,10 @@ platform::fast_local! {
 }
 platform::local! {
     static RESERVE: Reserve = Reserve::UNDRAWN;
-    static TIMING: Timing = Timing::NONE;
     static NEXT_BUDGET: u32 = 0;
+}
+platform::local_cells! {
+    static TIMING: Timing = Timing::none();
 }
 
 /// Runs `f` on the thread's counter; `None` where no budget is reachable, which every caller
@@ -227,16 +229,24 @@ pub(crate) fn set_reserve(reserve: Reserve) {
     let _ = RESERVE.try_with(|cell| cell.set(reserve));
 }
 
-/// The slice's bookkeeping of the budget whose reserve is `reserve`: none without a slice.
+/// The slice's bookkeeping of the budget whose reserve is `reserve`, a copy: none without a
+/// slice.
 fn timing(reserve: Reserve) -> Timing {
-    if !reserve.sliced {
-        return Timing::NONE;
-    }
-    TIMING.try_with(Cell::get).unwrap_or(Timing::NONE)
+    with_timing(reserve, Timing::clone).unwrap_or(Timing::none())
 }
 
-fn set_timing(timing: Timing) {
-    let _ = TIMING.try_with(|cell| cell.set(timing));
+/// Runs `f` on the thread's slice bookkeeping in place, that of the budget whose reserve is
+/// `reserve`; `None` without a slice, and during thread-local teardown.
+#[inline(always)]
+fn with_timing<R>(reserve: Reserve, f: impl FnOnce(&Timing) -> R) -> Option<R> {
+    if !reserve.sliced {
+        return None;
+    }
+    TIMING.try_with(f).ok()
+}
+
+fn set_timing(timing: &Timing) {
+    let _ = TIMING.try_with(|cell| cell.copy_from(timing));
 }
 
 /// A unit a yield point spent, until the operation it paid for says whether it made progress:
@@ -340,15 +350,16 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
                     // started goes on where it was.
                     match reserve() {
                         Some(previous)
-                            if timing(previous).started()
-                                && timing(previous).limit() == fresh_timing.limit() =>
+                            if with_timing(previous, |timing| {
+                                timing.started() && timing.limit() == fresh_timing.limit()
+                            }) == Some(true) =>
                         {
                             set_reserve(Reserve {
                                 units: fresh_reserve.units,
                                 ..previous
                             });
                         }
-                        _ => install((fresh_state, fresh_reserve, fresh_timing)),
+                        _ => install(&(fresh_state, fresh_reserve, fresh_timing)),
                     }
                     cell.set(fresh_state);
                     if fresh_state.units == 0 {
@@ -402,18 +413,21 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
         let (fresh_state, fresh_reserve, fresh_timing) = fresh(default_budget(), Mode::Ambient);
         reserve = fresh_reserve;
         if fresh_state.units > 0 {
-            install((fresh_state, fresh_reserve, fresh_timing));
+            install(&(fresh_state, fresh_reserve, fresh_timing));
             return Chunk::Granted;
         }
         set_reserve(reserve);
-        set_timing(fresh_timing);
+        set_timing(&fresh_timing);
     }
     if !reserve.sliced || reserve.units == 0 {
         return Chunk::Spent;
     }
-    let mut timing = timing(reserve);
-    let check = timing.next(reserve.units, resumed, clock::now_nanos);
-    set_timing(timing);
+    let left = reserve.units;
+    let check = with_timing(reserve, |timing| {
+        timing.next(left, resumed, clock::now_nanos)
+    })
+    // Unreachable during thread-local teardown: no slice, as `timing` has it.
+    .unwrap_or(Check::Chunk(left));
     let chunk = match check {
         Check::Over => {
             reserve.units = 0;
@@ -520,7 +534,7 @@ pub(crate) fn poll_spend(
 
 /// A fresh ambient budget, the process default.
 pub(crate) fn refill_ambient() {
-    install(fresh(default_budget(), Mode::Ambient));
+    install(&fresh(default_budget(), Mode::Ambient));
 }
 
 /// Gives a unit back to budget number `budget`, if it is still the running code's and has not
@@ -636,14 +650,19 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let Some(state) = current() else {
         return (Mode::Unconstrained, Resume::NONE);
     };
-    let timing = reserve().map_or(Timing::NONE, timing);
+    // The slice's verdict, the stretch it measured and the pace it leaves, read in place.
+    let (timed_out, stretch, pace) = reserve()
+        .and_then(|reserve| {
+            with_timing(reserve, |timing| {
+                (timing.timed_out(), timing.stretch(), timing.pace())
+            })
+        })
+        .unwrap_or((false, None, None));
     if !state.exhausted {
-        let timed_out = timing.timed_out();
         counts::record(timed_out);
-        sites::record(site, timed_out, timing.stretch());
+        sites::record(site, timed_out, stretch);
         counts::trace(state.mode, timed_out, site);
     }
-    let pace = timing.pace();
     let exhaustion = match state.mode {
         Mode::Ambient if state.units == 0 => {
             let number = if state.exhausted {
