@@ -446,6 +446,38 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
     Chunk::Granted
 }
 
+/// The first unit of a budget whose loop goes on after its forced yield, on a chunk that covers
+/// all of the budget's units (see [`Timing::next`]): hands them to the counter of `state`
+/// without a read, and spends this one. `false`: the chunk does not cover them, nothing changed,
+/// and [`next_chunk`] decides. What `next_chunk` and a spend would do, without the checks a
+/// budget that goes on this way never needs.
+#[inline(always)]
+pub(crate) fn spend_carried(state: State, pace: PaceHint) -> bool {
+    let Some(reserve) = reserve() else {
+        return false;
+    };
+    if reserve.undrawn || !reserve.sliced || reserve.units == 0 {
+        return false;
+    }
+    let left = reserve.units;
+    if with_timing(reserve, |timing| {
+        timing.sliced() && timing.carry(left, Some(pace))
+    }) != Some(true)
+    {
+        return false;
+    }
+    set_reserve(Reserve {
+        units: 0,
+        ..reserve
+    });
+    set(State {
+        units: left - 1,
+        exhausted: false,
+        ..state
+    });
+    true
+}
+
 /// The fast path of the yield point `#[cooperative]` inserts: spends one unit and keeps it.
 /// `true`: go on; `false`: the budget is spent, and the caller must yield by awaiting
 /// `forced_yield()`, which wakes the task.
