@@ -7,8 +7,8 @@ use crate::ambient;
 use crate::exhaustion;
 use crate::sites::SiteRef;
 use crate::state::{
-    Chunk, Mode, Resume, current, next_chunk, refill_ambient, reserve, set, set_reserve, site_bit,
-    spend_carried,
+    Mode, Resume, current, next_chunk_spending_one, refill_ambient, reserve, set, set_reserve,
+    site_bit,
 };
 
 /// A yield point forced to yield is polled again: a spent ambient budget refills if that poll
@@ -41,17 +41,11 @@ pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
         // A unit the source refuses is simply not spent.
         unit.keep();
     }
-    // An empty counter takes the next chunk first: this unit starts a fresh budget's slice, or
-    // goes on the loop's chunk.
+    // An empty counter takes the next chunk first, and this unit from it: it starts a fresh
+    // budget's slice.
     if state.units == 0 {
-        if let Some(pace) = pace
-            && spend_carried(state, pace)
-        {
-            return;
-        }
-        if !matches!(next_chunk(state, pace), Chunk::Granted) {
-            return;
-        }
+        next_chunk_spending_one(state, pace);
+        return;
     }
     if let Some(state) = current()
         && state.units > 0

@@ -123,11 +123,6 @@ impl Timing {
         self.timed_out.set(other.timed_out.get());
     }
 
-    /// The budget has a slice.
-    pub(crate) fn sliced(&self) -> bool {
-        self.sliced.get()
-    }
-
     pub(crate) fn limit(&self) -> Option<u64> {
         self.sliced.get().then(|| self.limit.get())
     }
@@ -164,7 +159,7 @@ impl Timing {
     /// chunk that reaches past this budget's units: takes them all without a read. `false`:
     /// the clock is read.
     #[inline(always)]
-    pub(crate) fn carry(&self, left: u16, resumed: Option<PaceHint>) -> bool {
+    fn carry(&self, left: u16, resumed: Option<PaceHint>) -> bool {
         let Some(hint) = resumed else {
             return false;
         };

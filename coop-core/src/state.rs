@@ -406,6 +406,19 @@ pub(crate) enum Chunk {
 /// default. `resumed`: the pace of the loop spending this unit, kept by its own yield point
 /// since its forced yield, where there is one.
 pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
+    take_chunk(state, resumed, false)
+}
+
+/// [`next_chunk`], then spends one unit of the chunk granted, as a spend right after it would:
+/// in one step, for the yield point that resumes after its forced yield, whose first unit
+/// usually begins a budget.
+pub(crate) fn next_chunk_spending_one(state: State, resumed: Option<PaceHint>) {
+    let _ = take_chunk(state, resumed, true);
+}
+
+/// [`next_chunk`]; `spend`: and one unit of the chunk granted spent.
+#[inline(always)]
+fn take_chunk(state: State, resumed: Option<PaceHint>, spend: bool) -> Chunk {
     let Some(mut reserve) = reserve() else {
         return Chunk::Spent;
     };
@@ -414,6 +427,9 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
         reserve = fresh_reserve;
         if fresh_state.units > 0 {
             install(&(fresh_state, fresh_reserve, fresh_timing));
+            if spend && let Some(state) = current().filter(|state| state.units > 0) {
+                set(state.spent_one());
+            }
             return Chunk::Granted;
         }
         set_reserve(reserve);
@@ -438,44 +454,13 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
     };
     reserve.units -= chunk;
     set_reserve(reserve);
+    // A chunk holds a unit at least.
     set(State {
-        units: chunk,
+        units: chunk - u16::from(spend),
         exhausted: false,
         ..state
     });
     Chunk::Granted
-}
-
-/// The first unit of a budget whose loop goes on after its forced yield, on a chunk that covers
-/// all of the budget's units (see [`Timing::next`]): hands them to the counter of `state`
-/// without a read, and spends this one. `false`: the chunk does not cover them, nothing changed,
-/// and [`next_chunk`] decides. What `next_chunk` and a spend would do, without the checks a
-/// budget that goes on this way never needs.
-#[inline(always)]
-pub(crate) fn spend_carried(state: State, pace: PaceHint) -> bool {
-    let Some(reserve) = reserve() else {
-        return false;
-    };
-    if reserve.undrawn || !reserve.sliced || reserve.units == 0 {
-        return false;
-    }
-    let left = reserve.units;
-    if with_timing(reserve, |timing| {
-        timing.sliced() && timing.carry(left, Some(pace))
-    }) != Some(true)
-    {
-        return false;
-    }
-    set_reserve(Reserve {
-        units: 0,
-        ..reserve
-    });
-    set(State {
-        units: left - 1,
-        exhausted: false,
-        ..state
-    });
-    true
 }
 
 /// The fast path of the yield point `#[cooperative]` inserts: spends one unit and keeps it.
