@@ -149,21 +149,21 @@ impl Timing {
         if !self.sliced.get() {
             return Check::Chunk(left);
         }
-        if self.carry(left, resumed) {
+        if let Some(hint) = resumed
+            && self.carry(left, hint)
+        {
             return Check::Chunk(left);
         }
         self.read(left, resumed, now)
     }
 
-    /// The budget's first unit, where the loop that goes on after its own forced yield has a
-    /// chunk that reaches past this budget's units: takes them all without a read. `false`:
-    /// the clock is read.
+    /// The budget's first unit, where the loop that goes on after its own forced yield (`hint`)
+    /// has a chunk that reaches past this budget's units: takes them all without a read.
+    /// `false`: nothing changed, the clock is read. A budget with a slice only.
     #[inline(always)]
-    fn carry(&self, left: u16, resumed: Option<PaceHint>) -> bool {
-        let Some(hint) = resumed else {
-            return false;
-        };
-        if self.started.get()
+    pub(crate) fn carry(&self, left: u16, hint: PaceHint) -> bool {
+        if !self.sliced.get()
+            || self.started.get()
             || hint.limit != self.limit.get()
             || hint.budgets == 0
             || hint.unread < u32::from(left)

@@ -413,6 +413,31 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
 /// in one step, for the yield point that resumes after its forced yield, whose first unit
 /// usually begins a budget.
 pub(crate) fn next_chunk_spending_one(state: State, resumed: Option<PaceHint>) {
+    // The usual case first, where nothing is called: a chunk the loop carried covers the budget.
+    if let Some(pace) = resumed
+        && let Some(reserve) = reserve()
+        && !reserve.undrawn
+        && reserve.sliced
+        && reserve.units > 0
+        && with_timing(reserve, |timing| timing.carry(reserve.units, pace)) == Some(true)
+    {
+        set_reserve(Reserve {
+            units: 0,
+            ..reserve
+        });
+        set(State {
+            units: reserve.units - 1,
+            exhausted: false,
+            ..state
+        });
+        return;
+    }
+    take_chunk_spending_one(state, resumed);
+}
+
+/// [`next_chunk_spending_one`] where no carried chunk covers the budget.
+#[inline(never)]
+fn take_chunk_spending_one(state: State, resumed: Option<PaceHint>) {
     let _ = take_chunk(state, resumed, true);
 }
 
