@@ -692,19 +692,21 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let Some(state) = current() else {
         return (Mode::Unconstrained, Resume::NONE);
     };
-    // The slice's verdict, the stretch it measured and the pace it leaves, read in place.
-    let (timed_out, stretch, pace) = reserve()
-        .and_then(|reserve| {
-            with_timing(reserve, |timing| {
-                (timing.timed_out(), timing.stretch(), timing.pace())
-            })
-        })
-        .unwrap_or((false, None, None));
     if !state.exhausted {
+        // The slice's verdict and the stretch it measured, read in place.
+        let (timed_out, stretch) = reserve()
+            .and_then(|reserve| {
+                with_timing(reserve, |timing| (timing.timed_out(), timing.stretch()))
+            })
+            .unwrap_or((false, None));
         counts::record(timed_out);
         sites::record(site, timed_out, stretch);
         counts::trace(state.mode, timed_out, site);
     }
+    // Read after the counts, so that it need not be kept across their calls.
+    let pace = reserve()
+        .and_then(|reserve| with_timing(reserve, Timing::pace))
+        .flatten();
     let exhaustion = match state.mode {
         Mode::Ambient if state.units == 0 => {
             let number = if state.exhausted {
