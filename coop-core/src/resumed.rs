@@ -30,7 +30,6 @@ pub(crate) fn resume_budget(resume: Resume, cx: &Context<'_>) {
 /// `exhaustion`).
 pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
     resume_budget(resume, cx);
-    let pace = resume.pace;
     let Some(state) = current() else { return };
     if state.mode == Mode::Unconstrained {
         return;
@@ -44,7 +43,7 @@ pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
     // An empty counter takes the next chunk first, and this unit from it: it starts a fresh
     // budget's slice.
     if state.units == 0 {
-        next_chunk_spending_one(state, pace);
+        next_chunk_spending_one(state, resume.pace.as_ref());
         return;
     }
     if let Some(state) = current()

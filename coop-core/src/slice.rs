@@ -146,12 +146,24 @@ impl Timing {
         resumed: Option<PaceHint>,
         now: impl FnOnce() -> u64,
     ) -> Check {
-        if !self.sliced.get() {
-            return Check::Chunk(left);
-        }
         if let Some(hint) = resumed
             && self.carry(left, hint)
         {
+            return Check::Chunk(left);
+        }
+        self.next_read(left, resumed, now)
+    }
+
+    /// [`next`](Self::next) where no carried chunk covers the budget: for a caller that tried
+    /// [`carry`](Self::carry) first.
+    #[inline]
+    pub(crate) fn next_read(
+        &self,
+        left: u16,
+        resumed: Option<PaceHint>,
+        now: impl FnOnce() -> u64,
+    ) -> Check {
+        if !self.sliced.get() {
             return Check::Chunk(left);
         }
         self.read(left, resumed, now)
@@ -162,11 +174,11 @@ impl Timing {
     /// `false`: nothing changed, the clock is read. A budget with a slice only.
     #[inline(always)]
     pub(crate) fn carry(&self, left: u16, hint: PaceHint) -> bool {
-        if !self.sliced.get()
+        if hint.budgets == 0
+            || hint.unread < u32::from(left)
+            || !self.sliced.get()
             || self.started.get()
             || hint.limit != self.limit.get()
-            || hint.budgets == 0
-            || hint.unread < u32::from(left)
         {
             return false;
         }

@@ -412,33 +412,51 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
 /// [`next_chunk`], then spends one unit of the chunk granted, as a spend right after it would:
 /// in one step, for the yield point that resumes after its forced yield, whose first unit
 /// usually begins a budget.
-pub(crate) fn next_chunk_spending_one(state: State, resumed: Option<PaceHint>) {
-    // The usual case first, where nothing is called: a chunk the loop carried covers the budget.
-    if let Some(pace) = resumed
-        && let Some(reserve) = reserve()
-        && !reserve.undrawn
-        && reserve.sliced
-        && reserve.units > 0
-        && with_timing(reserve, |timing| timing.carry(reserve.units, pace)) == Some(true)
-    {
-        set_reserve(Reserve {
-            units: 0,
-            ..reserve
-        });
-        set(State {
-            units: reserve.units - 1,
-            exhausted: false,
-            ..state
-        });
+#[inline]
+pub(crate) fn next_chunk_spending_one(state: State, resumed: Option<&PaceHint>) {
+    let Some(reserve) = reserve() else {
+        return;
+    };
+    if reserve.undrawn {
+        take_chunk_spending_one(state, resumed.copied());
         return;
     }
-    take_chunk_spending_one(state, resumed);
+    if !reserve.sliced || reserve.units == 0 {
+        return;
+    }
+    // The usual case first, where nothing is called: a chunk the loop carried covers the budget.
+    let left = reserve.units;
+    if let Some(pace) = resumed
+        && with_timing(reserve, |timing| timing.carry(left, *pace)) == Some(true)
+    {
+        let _ = grant(state, reserve, Check::Chunk(left), true);
+        return;
+    }
+    read_chunk_spending_one(state, resumed.copied());
 }
 
-/// [`next_chunk_spending_one`] where no carried chunk covers the budget.
+/// [`next_chunk_spending_one`] for a fresh thread's ambient budget, which draws the process
+/// default first.
+#[cold]
 #[inline(never)]
 fn take_chunk_spending_one(state: State, resumed: Option<PaceHint>) {
     let _ = take_chunk(state, resumed, true);
+}
+
+/// [`next_chunk_spending_one`] where no carried chunk covers the budget, whose reserve has units
+/// and a slice: the clock is read.
+#[inline(never)]
+fn read_chunk_spending_one(state: State, resumed: Option<PaceHint>) {
+    let Some(reserve) = reserve() else {
+        return;
+    };
+    let left = reserve.units;
+    let check = with_timing(reserve, |timing| {
+        timing.next_read(left, resumed, clock::now_nanos)
+    })
+    // Unreachable during thread-local teardown: no slice, as `timing` has it.
+    .unwrap_or(Check::Chunk(left));
+    let _ = grant(state, reserve, check, true);
 }
 
 /// [`next_chunk`]; `spend`: and one unit of the chunk granted spent.
@@ -469,6 +487,13 @@ fn take_chunk(state: State, resumed: Option<PaceHint>, spend: bool) -> Chunk {
     })
     // Unreachable during thread-local teardown: no slice, as `timing` has it.
     .unwrap_or(Check::Chunk(left));
+    grant(state, reserve, check, spend)
+}
+
+/// Moves what `check` decided from `reserve` into the counter of `state`; `spend`: and spends
+/// one unit of it.
+#[inline(always)]
+fn grant(state: State, mut reserve: Reserve, check: Check, spend: bool) -> Chunk {
     let chunk = match check {
         Check::Over => {
             reserve.units = 0;
