@@ -192,9 +192,8 @@ impl Timing {
         true
     }
 
-    /// [`next`](Self::next) where the clock is read, out of line: the budgets a carried chunk
-    /// covers never come here.
-    #[inline(never)]
+    /// [`next`](Self::next) where the clock is read.
+    #[inline]
     fn read(&self, left: u16, resumed: Option<PaceHint>, now: impl FnOnce() -> u64) -> Check {
         let now = now();
         let limit = self.limit.get();
