@@ -149,10 +149,7 @@ impl Budget {
 
     /// The time slice in nanoseconds (saturating), if any.
     pub(crate) fn slice_nanos(self) -> Option<u64> {
-        match self.slice {
-            Some(_) => Some(self.slice_nanos),
-            None => None,
-        }
+        self.slice.map(|_| self.slice_nanos)
     }
 }
 
