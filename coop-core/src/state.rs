@@ -717,21 +717,18 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let Some(state) = current() else {
         return (Mode::Unconstrained, Resume::NONE);
     };
+    let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
         // The slice's verdict and the stretch it measured, read in place.
-        let (timed_out, stretch) = reserve()
-            .and_then(|reserve| {
-                with_timing(reserve, |timing| (timing.timed_out(), timing.stretch()))
-            })
-            .unwrap_or((false, None));
+        let (timed_out, stretch) =
+            with_timing(reserve, |timing| (timing.timed_out(), timing.stretch()))
+                .unwrap_or((false, None));
         counts::record(timed_out);
         sites::record(site, timed_out, stretch);
         counts::trace(state.mode, timed_out, site);
     }
     // Read after the counts, so that it need not be kept across their calls.
-    let pace = reserve()
-        .and_then(|reserve| with_timing(reserve, Timing::pace))
-        .flatten();
+    let pace = with_timing(reserve, Timing::pace).flatten();
     let exhaustion = match state.mode {
         Mode::Ambient if state.units == 0 => {
             let number = if state.exhausted {
