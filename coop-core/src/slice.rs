@@ -46,9 +46,9 @@ pub(crate) struct PaceHint {
 /// saying whether it is there.
 #[derive(Clone, Debug)]
 pub(crate) struct Timing {
-    /// The slice, in nanoseconds; meaningless without `sliced`.
+    /// The slice, in nanoseconds; meaningless without [`SLICED`].
     limit: Cell<u64>,
-    /// The clock when the budget was first spent from, once `started`: not until then, and not
+    /// The clock when the budget was first spent from, once [`STARTED`]: not until then, and not
     /// for a budget that goes on a chunk begun in an earlier one (no read).
     started_at: Cell<u64>,
     /// The clock at the last check, and the units handed to the counter then.
@@ -57,7 +57,7 @@ pub(crate) struct Timing {
     /// Units handed to the counter so far, all chunks together.
     spent: Cell<u16>,
     /// The chunk this budget goes on without a read, as the yield point that resumed handed it,
-    /// once `carried`: the hint's clock reading, its units spent, its units this budget left
+    /// once [`CARRIED`]: the hint's clock reading, its units spent, its units this budget left
     /// unread and its budgets left (its slice is this one's).
     carried_read_at: Cell<u64>,
     carried_spent: Cell<u32>,
@@ -65,15 +65,19 @@ pub(crate) struct Timing {
     carried_budgets: Cell<u32>,
     /// Units past this budget's first chunk that the loop may take in its next budgets unread.
     unread: Cell<u32>,
-    /// The budget has a slice.
-    sliced: Cell<bool>,
-    /// `started_at` holds the clock of the budget's first unit.
-    started: Cell<bool>,
-    /// The `carried_` fields hold a chunk begun in an earlier budget.
-    carried: Cell<bool>,
-    /// The slice, not the units, ended this budget.
-    timed_out: Cell<bool>,
+    /// [`SLICED`], [`STARTED`], [`CARRIED`], [`TIMED_OUT`]: one byte, so that a check that
+    /// needs several of them reads it once.
+    flags: Cell<u8>,
 }
+
+/// The budget has a slice.
+const SLICED: u8 = 1;
+/// `started_at` holds the clock of the budget's first unit.
+const STARTED: u8 = 2;
+/// The `carried_` fields hold a chunk begun in an earlier budget.
+const CARRIED: u8 = 4;
+/// The slice, not the units, ended this budget.
+const TIMED_OUT: u8 = 8;
 
 impl Timing {
     /// No slice.
@@ -89,10 +93,7 @@ impl Timing {
             carried_unread: Cell::new(0),
             carried_budgets: Cell::new(0),
             unread: Cell::new(0),
-            sliced: Cell::new(false),
-            started: Cell::new(false),
-            carried: Cell::new(false),
-            timed_out: Cell::new(false),
+            flags: Cell::new(0),
         }
     }
 
@@ -100,7 +101,7 @@ impl Timing {
     pub(crate) const fn new(limit: u64) -> Timing {
         Timing {
             limit: Cell::new(limit),
-            sliced: Cell::new(true),
+            flags: Cell::new(SLICED),
             ..Timing::none()
         }
     }
@@ -117,24 +118,29 @@ impl Timing {
         self.carried_unread.set(other.carried_unread.get());
         self.carried_budgets.set(other.carried_budgets.get());
         self.unread.set(other.unread.get());
-        self.sliced.set(other.sliced.get());
-        self.started.set(other.started.get());
-        self.carried.set(other.carried.get());
-        self.timed_out.set(other.timed_out.get());
+        self.flags.set(other.flags.get());
     }
 
     pub(crate) fn limit(&self) -> Option<u64> {
-        self.sliced.get().then(|| self.limit.get())
+        self.has(SLICED).then(|| self.limit.get())
     }
 
     /// The slice started: a refilled ambient budget goes on with it.
     pub(crate) fn started(&self) -> bool {
-        self.started.get() || self.carried.get()
+        self.flags.get() & (STARTED | CARRIED) != 0
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags.get() & flag != 0
+    }
+
+    fn raise(&self, flag: u8) {
+        self.flags.set(self.flags.get() | flag);
     }
 
     /// The slice, not the units, ended the budget.
     pub(crate) fn timed_out(&self) -> bool {
-        self.timed_out.get()
+        self.has(TIMED_OUT)
     }
 
     /// The next chunk, with `left` units in the reserve (at least one): reads the clock through
@@ -163,7 +169,7 @@ impl Timing {
         resumed: Option<PaceHint>,
         now: impl FnOnce() -> u64,
     ) -> Check {
-        if !self.sliced.get() {
+        if !self.has(SLICED) {
             return Check::Chunk(left);
         }
         self.read(left, resumed, now)
@@ -176,13 +182,12 @@ impl Timing {
     pub(crate) fn carry(&self, left: u16, hint: PaceHint) -> bool {
         if hint.budgets == 0
             || hint.unread < u32::from(left)
-            || !self.sliced.get()
-            || self.started.get()
+            || self.flags.get() & (SLICED | STARTED) != SLICED
             || hint.limit != self.limit.get()
         {
             return false;
         }
-        self.carried.set(true);
+        self.raise(CARRIED);
         self.carried_read_at.set(hint.read_at);
         self.carried_spent.set(hint.spent);
         self.carried_unread.set(hint.unread - u32::from(left));
@@ -193,11 +198,11 @@ impl Timing {
     }
 
     /// [`next`](Self::next) where the clock is read.
-    #[inline]
+    #[inline(always)]
     fn read(&self, left: u16, resumed: Option<PaceHint>, now: impl FnOnce() -> u64) -> Check {
         let now = now();
         let limit = self.limit.get();
-        let chunk = if self.started.get() {
+        let chunk = if self.has(STARTED) {
             let check = check(
                 limit,
                 now.saturating_sub(self.started_at.get()),
@@ -208,7 +213,7 @@ impl Timing {
             self.checked_at.set(now);
             match check {
                 Check::Over => {
-                    self.timed_out.set(true);
+                    self.raise(TIMED_OUT);
                     return Check::Over;
                 }
                 Check::Chunk(chunk) => chunk,
@@ -217,7 +222,7 @@ impl Timing {
             // The budget's first unit starts the slice. A loop that goes on after its own forced
             // yield takes its first chunk at the pace it had; anything else gets one unit, and
             // the next check measures it.
-            self.started.set(true);
+            self.raise(STARTED);
             self.started_at.set(now);
             self.checked_at.set(now);
             match resumed {
@@ -237,16 +242,16 @@ impl Timing {
 
     /// The stretch from the slice's start to its last check, where the clock was read anyway.
     pub(crate) fn stretch(&self) -> Option<u64> {
-        self.started
-            .get()
+        self.has(STARTED)
             .then(|| self.checked_at.get().saturating_sub(self.started_at.get()))
     }
 
     /// What the yield point this budget forced to yield keeps of its loop's pace.
     pub(crate) fn pace(&self) -> Option<PaceHint> {
-        if !self.sliced.get() {
+        let flags = self.flags.get();
+        if flags & SLICED == 0 {
             None
-        } else if self.carried.get() {
+        } else if flags & CARRIED != 0 {
             Some(PaceHint {
                 read_at: self.carried_read_at.get(),
                 spent: self
@@ -257,7 +262,7 @@ impl Timing {
                 budgets: self.carried_budgets.get(),
                 limit: self.limit.get(),
             })
-        } else if self.started.get() {
+        } else if flags & STARTED != 0 {
             let unread = self.unread.get();
             Some(PaceHint {
                 read_at: self.started_at.get(),
