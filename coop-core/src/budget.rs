@@ -4,7 +4,6 @@
 
 use core::time::Duration;
 
-use crate::clock::nanos;
 use crate::platform::Counter;
 
 /// Units of budget a task gets per poll by default: what [`Budget::DEFAULT`] holds.
@@ -67,10 +66,22 @@ pub const DEFAULT_BUDGET: u16 = 128;
 /// assert_eq!(Budget::from(3), Budget::units(3));
 /// assert_eq!(Budget::DEFAULT.time_slice(), None);
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Budget {
     units: u16,
     slice: Option<Duration>,
+    /// The slice in nanoseconds (saturating), worked out once here rather than at every fresh
+    /// budget; 0 without a slice.
+    slice_nanos: u64,
+}
+
+impl core::fmt::Debug for Budget {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Budget")
+            .field("units", &self.units)
+            .field("slice", &self.slice)
+            .finish()
+    }
 }
 
 impl Budget {
@@ -97,6 +108,7 @@ impl Budget {
         Budget {
             units: if n == 0 { 1 } else { n },
             slice: None,
+            slice_nanos: 0,
         }
     }
 
@@ -112,6 +124,7 @@ impl Budget {
     pub const fn slice(self, d: Duration) -> Budget {
         Budget {
             slice: Some(d),
+            slice_nanos: const_nanos(d),
             ..self
         }
     }
@@ -134,9 +147,20 @@ impl Budget {
         self.slice
     }
 
-    /// The time slice in nanoseconds, if any.
+    /// The time slice in nanoseconds (saturating), if any.
     pub(crate) fn slice_nanos(self) -> Option<u64> {
-        self.slice.map(nanos)
+        self.slice.map(|_| self.slice_nanos)
+    }
+}
+
+/// `d` in nanoseconds, saturating at `u64::MAX`: [`nanos`](crate::clock::nanos) where it must be
+/// `const`.
+const fn const_nanos(d: Duration) -> u64 {
+    let ns = d.as_nanos();
+    if ns > u64::MAX as u128 {
+        u64::MAX
+    } else {
+        ns as u64
     }
 }
 
@@ -180,13 +204,15 @@ const fn pack(budget: Budget) -> u64 {
 
 const fn unpack(packed: u64) -> Budget {
     let slice = packed >> 16;
-    Budget {
+    let budget = Budget {
         units: (packed & 0xffff) as u16,
-        slice: if slice == 0 {
-            None
-        } else {
-            Some(Duration::from_nanos(slice - 1))
-        },
+        slice: None,
+        slice_nanos: 0,
+    };
+    if slice == 0 {
+        budget
+    } else {
+        budget.slice(Duration::from_nanos(slice - 1))
     }
 }
 

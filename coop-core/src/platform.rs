@@ -25,6 +25,8 @@
 //! - `local!` declares a value the slow path reads and writes (`try_with(|cell: &Cell<T>| ..)`),
 //!   and `fast_local!` the fast path's counter (`try_with(|cell: &FastCell<T>| ..)`, whose
 //!   `get`/`set` are a plain load and store); [`Packed`] is how a fast value fits in 32 bits.
+//!   `local_cells!` declares a value made of `Cell`s that the slow path reads and writes in
+//!   place, field by field (`try_with(|value: &T| ..)`).
 //! - [`Counter`]: a process-wide `u64` counter (forced yields, per-site statistics);
 //!   [`Flag`]: set once; [`Once`]: a `Copy` value set once; [`Guarded`]: a value behind a lock;
 //!   [`List`]: a list the slow path appends to, bounded without `std`.
@@ -41,5 +43,5 @@ pub(crate) mod home;
 
 pub(crate) use home::{
     CALLER_SITES, Counter, FastCell, Flag, Guarded, List, Once, Packed, default_clock, fast_local,
-    local,
+    local, local_cells,
 };

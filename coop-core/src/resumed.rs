@@ -7,7 +7,8 @@ use crate::ambient;
 use crate::exhaustion;
 use crate::sites::SiteRef;
 use crate::state::{
-    Chunk, Mode, Resume, current, next_chunk, refill_ambient, reserve, set, set_reserve, site_bit,
+    Mode, Resume, current, next_chunk_spending_one, refill_ambient, reserve, set, set_reserve,
+    site_bit,
 };
 
 /// A yield point forced to yield is polled again: a spent ambient budget refills if that poll
@@ -30,7 +31,6 @@ pub(crate) fn resume_budget(resume: Resume, cx: &Context<'_>) {
 /// `exhaustion`).
 pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
     resume_budget(resume, cx);
-    let pace = resume.pace;
     let Some(state) = current() else { return };
     if state.mode == Mode::Unconstrained {
         return;
@@ -41,8 +41,10 @@ pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
         // A unit the source refuses is simply not spent.
         unit.keep();
     }
-    // An empty counter takes the next chunk first: this unit starts a fresh budget's slice.
-    if state.units == 0 && !matches!(next_chunk(state, pace), Chunk::Granted) {
+    // An empty counter takes the next chunk first, and this unit from it: it starts a fresh
+    // budget's slice.
+    if state.units == 0 {
+        next_chunk_spending_one(state, resume.pace.as_ref());
         return;
     }
     if let Some(state) = current()

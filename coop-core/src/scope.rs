@@ -12,7 +12,7 @@ struct Restore(Fresh);
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        install(self.0);
+        install(&self.0);
     }
 }
 
@@ -20,7 +20,7 @@ fn scoped<R>(budget: Fresh, f: impl FnOnce() -> R) -> R {
     let Some(previous) = state::saved() else {
         return f();
     };
-    install(budget);
+    install(&budget);
     let _restore = Restore(previous);
     f()
 }
@@ -113,7 +113,7 @@ pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
         (
             State::fresh(0, Mode::Unconstrained),
             Reserve::EMPTY,
-            Timing::NONE,
+            Timing::none(),
         ),
         f,
     )

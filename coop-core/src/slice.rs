@@ -5,6 +5,8 @@
 //! The decisions are pure arithmetic on nanoseconds, so that the bound can be read and tested on
 //! its own.
 
+use core::cell::Cell;
+
 /// What a check of the clock decided.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Check {
@@ -37,149 +39,240 @@ pub(crate) struct PaceHint {
 }
 
 /// A budget's time slice: when it started, the last check, and the pace it leaves behind.
-#[derive(Clone, Copy, Debug)]
+///
+/// A `Cell` per field, so that the thread's timing is read and written in place, field by field:
+/// a check touches the few fields it needs instead of copying the whole timing out of its
+/// thread-local and back. Flat, without `Option`s: what an `Option` would hold sits beside a flag
+/// saying whether it is there.
+#[derive(Clone, Debug)]
 pub(crate) struct Timing {
-    /// The slice, in nanoseconds; `None`: the budget has none.
-    limit: Option<u64>,
-    /// The clock when the budget was first spent from; `None` until then, and for a budget that
-    /// goes on a chunk begun in an earlier one (no read).
-    started: Option<u64>,
+    /// The slice, in nanoseconds; meaningless without [`SLICED`].
+    limit: Cell<u64>,
+    /// The clock when the budget was first spent from, once [`STARTED`]: not until then, and not
+    /// for a budget that goes on a chunk begun in an earlier one (no read).
+    started_at: Cell<u64>,
     /// The clock at the last check, and the units handed to the counter then.
-    checked_at: u64,
-    handed: u16,
+    checked_at: Cell<u64>,
+    handed: Cell<u16>,
     /// Units handed to the counter so far, all chunks together.
-    spent: u16,
-    /// The slice, not the units, ended this budget.
-    timed_out: bool,
-    /// The chunk this budget goes on without a read, as the yield point that resumed handed it.
-    carried: Option<PaceHint>,
+    spent: Cell<u16>,
+    /// The chunk this budget goes on without a read, as the yield point that resumed handed it,
+    /// once [`CARRIED`]: the hint's clock reading, its units spent, its units this budget left
+    /// unread and its budgets left (its slice is this one's).
+    carried_read_at: Cell<u64>,
+    carried_spent: Cell<u32>,
+    carried_unread: Cell<u32>,
+    carried_budgets: Cell<u32>,
     /// Units past this budget's first chunk that the loop may take in its next budgets unread.
-    unread: u32,
+    unread: Cell<u32>,
+    /// [`SLICED`], [`STARTED`], [`CARRIED`], [`TIMED_OUT`]: one byte, so that a check that
+    /// needs several of them reads it once.
+    flags: Cell<u8>,
 }
+
+/// The budget has a slice.
+const SLICED: u8 = 1;
+/// `started_at` holds the clock of the budget's first unit.
+const STARTED: u8 = 2;
+/// The `carried_` fields hold a chunk begun in an earlier budget.
+const CARRIED: u8 = 4;
+/// The slice, not the units, ended this budget.
+const TIMED_OUT: u8 = 8;
 
 impl Timing {
     /// No slice.
-    pub(crate) const NONE: Timing = Timing {
-        limit: None,
-        started: None,
-        checked_at: 0,
-        handed: 0,
-        spent: 0,
-        timed_out: false,
-        carried: None,
-        unread: 0,
-    };
+    pub(crate) const fn none() -> Timing {
+        Timing {
+            limit: Cell::new(0),
+            started_at: Cell::new(0),
+            checked_at: Cell::new(0),
+            handed: Cell::new(0),
+            spent: Cell::new(0),
+            carried_read_at: Cell::new(0),
+            carried_spent: Cell::new(0),
+            carried_unread: Cell::new(0),
+            carried_budgets: Cell::new(0),
+            unread: Cell::new(0),
+            flags: Cell::new(0),
+        }
+    }
 
     /// A slice of `limit` nanoseconds, not started.
     pub(crate) const fn new(limit: u64) -> Timing {
         Timing {
-            limit: Some(limit),
-            ..Timing::NONE
+            limit: Cell::new(limit),
+            flags: Cell::new(SLICED),
+            ..Timing::none()
         }
     }
 
+    /// Makes this timing a copy of `other`, field by field.
+    pub(crate) fn copy_from(&self, other: &Timing) {
+        self.limit.set(other.limit.get());
+        self.started_at.set(other.started_at.get());
+        self.checked_at.set(other.checked_at.get());
+        self.handed.set(other.handed.get());
+        self.spent.set(other.spent.get());
+        self.carried_read_at.set(other.carried_read_at.get());
+        self.carried_spent.set(other.carried_spent.get());
+        self.carried_unread.set(other.carried_unread.get());
+        self.carried_budgets.set(other.carried_budgets.get());
+        self.unread.set(other.unread.get());
+        self.flags.set(other.flags.get());
+    }
+
     pub(crate) fn limit(&self) -> Option<u64> {
-        self.limit
+        self.has(SLICED).then(|| self.limit.get())
     }
 
     /// The slice started: a refilled ambient budget goes on with it.
     pub(crate) fn started(&self) -> bool {
-        self.started.is_some() || self.carried.is_some()
+        self.flags.get() & (STARTED | CARRIED) != 0
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags.get() & flag != 0
+    }
+
+    fn raise(&self, flag: u8) {
+        self.flags.set(self.flags.get() | flag);
     }
 
     /// The slice, not the units, ended the budget.
     pub(crate) fn timed_out(&self) -> bool {
-        self.timed_out
+        self.has(TIMED_OUT)
     }
 
     /// The next chunk, with `left` units in the reserve (at least one): reads the clock through
     /// `now` unless the loop that resumes (`resumed`) goes on a chunk that covers them all.
+    #[inline]
     pub(crate) fn next(
-        &mut self,
+        &self,
         left: u16,
         resumed: Option<PaceHint>,
         now: impl FnOnce() -> u64,
     ) -> Check {
-        let Some(limit) = self.limit else {
+        if let Some(hint) = resumed
+            && self.carry(left, hint)
+        {
             return Check::Chunk(left);
-        };
-        let chunk = match self.started {
+        }
+        self.next_read(left, resumed, now)
+    }
+
+    /// [`next`](Self::next) where no carried chunk covers the budget: for a caller that tried
+    /// [`carry`](Self::carry) first.
+    #[inline]
+    pub(crate) fn next_read(
+        &self,
+        left: u16,
+        resumed: Option<PaceHint>,
+        now: impl FnOnce() -> u64,
+    ) -> Check {
+        if !self.has(SLICED) {
+            return Check::Chunk(left);
+        }
+        self.read(left, resumed, now)
+    }
+
+    /// The budget's first unit, where the loop that goes on after its own forced yield (`hint`)
+    /// has a chunk that reaches past this budget's units: takes them all without a read.
+    /// `false`: nothing changed, the clock is read. A budget with a slice only.
+    #[inline(always)]
+    pub(crate) fn carry(&self, left: u16, hint: PaceHint) -> bool {
+        if hint.budgets == 0
+            || hint.unread < u32::from(left)
+            || self.flags.get() & (SLICED | STARTED) != SLICED
+            || hint.limit != self.limit.get()
+        {
+            return false;
+        }
+        self.raise(CARRIED);
+        self.carried_read_at.set(hint.read_at);
+        self.carried_spent.set(hint.spent);
+        self.carried_unread.set(hint.unread - u32::from(left));
+        self.carried_budgets.set(hint.budgets - 1);
+        self.handed.set(left);
+        self.spent.set(left);
+        true
+    }
+
+    /// [`next`](Self::next) where the clock is read.
+    #[inline(always)]
+    fn read(&self, left: u16, resumed: Option<PaceHint>, now: impl FnOnce() -> u64) -> Check {
+        let now = now();
+        let limit = self.limit.get();
+        let chunk = if self.has(STARTED) {
+            let check = check(
+                limit,
+                now.saturating_sub(self.started_at.get()),
+                now.saturating_sub(self.checked_at.get()),
+                self.handed.get(),
+                left,
+            );
+            self.checked_at.set(now);
+            match check {
+                Check::Over => {
+                    self.raise(TIMED_OUT);
+                    return Check::Over;
+                }
+                Check::Chunk(chunk) => chunk,
+            }
+        } else {
             // The budget's first unit starts the slice. A loop that goes on after its own forced
-            // yield takes its first chunk at the pace it had, or, when its last chunk reaches
-            // past this budget's units, takes them all without a read; anything else gets one
-            // unit, and the next check measures it.
-            None => {
-                if let Some(hint) = resumed.filter(|hint| hint.limit == limit)
-                    && hint.budgets > 0
-                    && hint.unread >= u32::from(left)
-                {
-                    self.carried = Some(PaceHint {
-                        unread: hint.unread - u32::from(left),
-                        budgets: hint.budgets - 1,
-                        ..hint
-                    });
-                    self.handed = left;
-                    self.spent = left;
-                    return Check::Chunk(left);
+            // yield takes its first chunk at the pace it had; anything else gets one unit, and
+            // the next check measures it.
+            self.raise(STARTED);
+            self.started_at.set(now);
+            self.checked_at.set(now);
+            match resumed {
+                Some(hint) if hint.spent > 0 => {
+                    let per_unit = now.saturating_sub(hint.read_at) / u64::from(hint.spent);
+                    let (first, unread) = first_chunk(limit, per_unit, hint.spent, left);
+                    self.unread.set(unread);
+                    first
                 }
-                let now = now();
-                self.started = Some(now);
-                self.checked_at = now;
-                match resumed {
-                    Some(hint) if hint.spent > 0 => {
-                        let per_unit = now.saturating_sub(hint.read_at) / u64::from(hint.spent);
-                        let (first, unread) = first_chunk(limit, per_unit, hint.spent, left);
-                        self.unread = unread;
-                        first
-                    }
-                    _ => 1,
-                }
-            }
-            Some(started) => {
-                let now = now();
-                let check = check(
-                    limit,
-                    now.saturating_sub(started),
-                    now.saturating_sub(self.checked_at),
-                    self.handed,
-                    left,
-                );
-                self.checked_at = now;
-                match check {
-                    Check::Over => {
-                        self.timed_out = true;
-                        return Check::Over;
-                    }
-                    Check::Chunk(chunk) => chunk,
-                }
+                _ => 1,
             }
         };
-        self.handed = chunk;
-        self.spent = self.spent.saturating_add(chunk);
+        self.handed.set(chunk);
+        self.spent.set(self.spent.get().saturating_add(chunk));
         Check::Chunk(chunk)
     }
 
     /// The stretch from the slice's start to its last check, where the clock was read anyway.
     pub(crate) fn stretch(&self) -> Option<u64> {
-        self.started
-            .map(|started| self.checked_at.saturating_sub(started))
+        self.has(STARTED)
+            .then(|| self.checked_at.get().saturating_sub(self.started_at.get()))
     }
 
     /// What the yield point this budget forced to yield keeps of its loop's pace.
     pub(crate) fn pace(&self) -> Option<PaceHint> {
-        let limit = self.limit?;
-        match self.carried {
-            Some(hint) => Some(PaceHint {
-                spent: hint.spent.saturating_add(u32::from(self.spent)),
-                ..hint
-            }),
-            None => self.started.map(|read_at| PaceHint {
-                read_at,
-                spent: u32::from(self.spent),
-                unread: self.unread,
-                budgets: if self.unread > 0 { UNREAD_BUDGETS } else { 0 },
-                limit,
-            }),
+        let flags = self.flags.get();
+        if flags & SLICED == 0 {
+            None
+        } else if flags & CARRIED != 0 {
+            Some(PaceHint {
+                read_at: self.carried_read_at.get(),
+                spent: self
+                    .carried_spent
+                    .get()
+                    .saturating_add(u32::from(self.spent.get())),
+                unread: self.carried_unread.get(),
+                budgets: self.carried_budgets.get(),
+                limit: self.limit.get(),
+            })
+        } else if flags & STARTED != 0 {
+            let unread = self.unread.get();
+            Some(PaceHint {
+                read_at: self.started_at.get(),
+                spent: u32::from(self.spent.get()),
+                unread,
+                budgets: if unread > 0 { UNREAD_BUDGETS } else { 0 },
+                limit: self.limit.get(),
+            })
+        } else {
+            None
         }
     }
 }
@@ -286,7 +379,7 @@ mod tests {
                 at
             }
         };
-        let mut first = Timing::new(1_000_000);
+        let first = Timing::new(1_000_000);
         assert_eq!(first.next(128, None, clock(0)), Check::Chunk(1));
         assert_eq!(first.next(127, None, clock(10)), Check::Chunk(2));
         let mut at = 10;
@@ -302,7 +395,7 @@ mod tests {
         let mut read_budgets = Vec::new();
         for budget in 1..=20u32 {
             let before = reads.get();
-            let mut timing = Timing::new(1_000_000);
+            let timing = Timing::new(1_000_000);
             let start = u64::from(budget) * 1_300;
             assert_eq!(timing.next(128, hint, clock(start)), Check::Chunk(128));
             if reads.get() > before {
@@ -313,7 +406,7 @@ mod tests {
         // Chunks of 2 and 4 budgets, then 4 at most.
         assert_eq!(read_budgets, [1, 3, 7, 11, 15, 19]);
         // Another slice reads the clock whatever the chunk says.
-        let mut other = Timing::new(2_000_000);
+        let other = Timing::new(2_000_000);
         let before = reads.get();
         other.next(128, hint, clock(40_000));
         assert_eq!(reads.get(), before + 1);

@@ -126,7 +126,7 @@ pub(crate) fn fresh(budget: Budget, mode: Mode) -> Fresh {
         None => (
             State::fresh(budget.unit_count(), mode),
             Reserve::EMPTY,
-            Timing::NONE,
+            Timing::none(),
         ),
         Some(limit) => (
             State::fresh(0, mode),
@@ -152,9 +152,9 @@ pub(crate) fn fresh(budget: Budget, mode: Mode) -> Fresh {
 pub(crate) type Fresh = (State, Reserve, Timing);
 
 /// Makes `budget` the thread's (its slice's bookkeeping only if it has a slice).
-pub(crate) fn install((state, reserve, timing): Fresh) {
-    set(state);
-    set_reserve(reserve);
+pub(crate) fn install((state, reserve, timing): &Fresh) {
+    set(*state);
+    set_reserve(*reserve);
     if reserve.sliced {
         set_timing(timing);
     }
@@ -191,8 +191,10 @@ platform::fast_local! {
 }
 platform::local! {
     static RESERVE: Reserve = Reserve::UNDRAWN;
-    static TIMING: Timing = Timing::NONE;
     static NEXT_BUDGET: u32 = 0;
+}
+platform::local_cells! {
+    static TIMING: Timing = Timing::none();
 }
 
 /// Runs `f` on the thread's counter; `None` where no budget is reachable, which every caller
@@ -227,16 +229,24 @@ pub(crate) fn set_reserve(reserve: Reserve) {
     let _ = RESERVE.try_with(|cell| cell.set(reserve));
 }
 
-/// The slice's bookkeeping of the budget whose reserve is `reserve`: none without a slice.
+/// The slice's bookkeeping of the budget whose reserve is `reserve`, a copy: none without a
+/// slice.
 fn timing(reserve: Reserve) -> Timing {
-    if !reserve.sliced {
-        return Timing::NONE;
-    }
-    TIMING.try_with(Cell::get).unwrap_or(Timing::NONE)
+    with_timing(reserve, Timing::clone).unwrap_or(Timing::none())
 }
 
-fn set_timing(timing: Timing) {
-    let _ = TIMING.try_with(|cell| cell.set(timing));
+/// Runs `f` on the thread's slice bookkeeping in place, that of the budget whose reserve is
+/// `reserve`; `None` without a slice, and during thread-local teardown.
+#[inline(always)]
+fn with_timing<R>(reserve: Reserve, f: impl FnOnce(&Timing) -> R) -> Option<R> {
+    if !reserve.sliced {
+        return None;
+    }
+    TIMING.try_with(f).ok()
+}
+
+fn set_timing(timing: &Timing) {
+    let _ = TIMING.try_with(|cell| cell.copy_from(timing));
 }
 
 /// A unit a yield point spent, until the operation it paid for says whether it made progress:
@@ -340,15 +350,16 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
                     // started goes on where it was.
                     match reserve() {
                         Some(previous)
-                            if timing(previous).started()
-                                && timing(previous).limit() == fresh_timing.limit() =>
+                            if with_timing(previous, |timing| {
+                                timing.started() && timing.limit() == fresh_timing.limit()
+                            }) == Some(true) =>
                         {
                             set_reserve(Reserve {
                                 units: fresh_reserve.units,
                                 ..previous
                             });
                         }
-                        _ => install((fresh_state, fresh_reserve, fresh_timing)),
+                        _ => install(&(fresh_state, fresh_reserve, fresh_timing)),
                     }
                     cell.set(fresh_state);
                     if fresh_state.units == 0 {
@@ -395,6 +406,62 @@ pub(crate) enum Chunk {
 /// default. `resumed`: the pace of the loop spending this unit, kept by its own yield point
 /// since its forced yield, where there is one.
 pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
+    take_chunk(state, resumed, false)
+}
+
+/// [`next_chunk`], then spends one unit of the chunk granted, as a spend right after it would:
+/// in one step, for the yield point that resumes after its forced yield, whose first unit
+/// usually begins a budget.
+#[inline]
+pub(crate) fn next_chunk_spending_one(state: State, resumed: Option<&PaceHint>) {
+    let Some(reserve) = reserve() else {
+        return;
+    };
+    if reserve.undrawn {
+        take_chunk_spending_one(state, resumed.copied());
+        return;
+    }
+    if !reserve.sliced || reserve.units == 0 {
+        return;
+    }
+    // The usual case first, where nothing is called: a chunk the loop carried covers the budget.
+    let left = reserve.units;
+    if let Some(pace) = resumed
+        && with_timing(reserve, |timing| timing.carry(left, *pace)) == Some(true)
+    {
+        let _ = grant(state, reserve, Check::Chunk(left), true);
+        return;
+    }
+    read_chunk_spending_one(state, resumed.copied());
+}
+
+/// [`next_chunk_spending_one`] for a fresh thread's ambient budget, which draws the process
+/// default first.
+#[cold]
+#[inline(never)]
+fn take_chunk_spending_one(state: State, resumed: Option<PaceHint>) {
+    let _ = take_chunk(state, resumed, true);
+}
+
+/// [`next_chunk_spending_one`] where no carried chunk covers the budget, whose reserve has units
+/// and a slice: the clock is read.
+#[inline(never)]
+fn read_chunk_spending_one(state: State, resumed: Option<PaceHint>) {
+    let Some(reserve) = reserve() else {
+        return;
+    };
+    let left = reserve.units;
+    let check = with_timing(reserve, |timing| {
+        timing.next_read(left, resumed, clock::now_nanos)
+    })
+    // Unreachable during thread-local teardown: no slice, as `timing` has it.
+    .unwrap_or(Check::Chunk(left));
+    let _ = grant(state, reserve, check, true);
+}
+
+/// [`next_chunk`]; `spend`: and one unit of the chunk granted spent.
+#[inline(always)]
+fn take_chunk(state: State, resumed: Option<PaceHint>, spend: bool) -> Chunk {
     let Some(mut reserve) = reserve() else {
         return Chunk::Spent;
     };
@@ -402,18 +469,31 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
         let (fresh_state, fresh_reserve, fresh_timing) = fresh(default_budget(), Mode::Ambient);
         reserve = fresh_reserve;
         if fresh_state.units > 0 {
-            install((fresh_state, fresh_reserve, fresh_timing));
+            install(&(fresh_state, fresh_reserve, fresh_timing));
+            if spend && let Some(state) = current().filter(|state| state.units > 0) {
+                set(state.spent_one());
+            }
             return Chunk::Granted;
         }
         set_reserve(reserve);
-        set_timing(fresh_timing);
+        set_timing(&fresh_timing);
     }
     if !reserve.sliced || reserve.units == 0 {
         return Chunk::Spent;
     }
-    let mut timing = timing(reserve);
-    let check = timing.next(reserve.units, resumed, clock::now_nanos);
-    set_timing(timing);
+    let left = reserve.units;
+    let check = with_timing(reserve, |timing| {
+        timing.next(left, resumed, clock::now_nanos)
+    })
+    // Unreachable during thread-local teardown: no slice, as `timing` has it.
+    .unwrap_or(Check::Chunk(left));
+    grant(state, reserve, check, spend)
+}
+
+/// Moves what `check` decided from `reserve` into the counter of `state`; `spend`: and spends
+/// one unit of it.
+#[inline(always)]
+fn grant(state: State, mut reserve: Reserve, check: Check, spend: bool) -> Chunk {
     let chunk = match check {
         Check::Over => {
             reserve.units = 0;
@@ -424,8 +504,9 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
     };
     reserve.units -= chunk;
     set_reserve(reserve);
+    // A chunk holds a unit at least.
     set(State {
-        units: chunk,
+        units: chunk - u16::from(spend),
         exhausted: false,
         ..state
     });
@@ -520,7 +601,7 @@ pub(crate) fn poll_spend(
 
 /// A fresh ambient budget, the process default.
 pub(crate) fn refill_ambient() {
-    install(fresh(default_budget(), Mode::Ambient));
+    install(&fresh(default_budget(), Mode::Ambient));
 }
 
 /// Gives a unit back to budget number `budget`, if it is still the running code's and has not
@@ -636,14 +717,18 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let Some(state) = current() else {
         return (Mode::Unconstrained, Resume::NONE);
     };
-    let timing = reserve().map_or(Timing::NONE, timing);
+    let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
-        let timed_out = timing.timed_out();
+        // The slice's verdict and the stretch it measured, read in place.
+        let (timed_out, stretch) =
+            with_timing(reserve, |timing| (timing.timed_out(), timing.stretch()))
+                .unwrap_or((false, None));
         counts::record(timed_out);
-        sites::record(site, timed_out, timing.stretch());
+        sites::record(site, timed_out, stretch);
         counts::trace(state.mode, timed_out, site);
     }
-    let pace = timing.pace();
+    // Read after the counts, so that it need not be kept across their calls.
+    let pace = with_timing(reserve, Timing::pace).flatten();
     let exhaustion = match state.mode {
         Mode::Ambient if state.units == 0 => {
             let mark = if state.exhausted {

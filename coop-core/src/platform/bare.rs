@@ -40,6 +40,29 @@ macro_rules! local {
 }
 pub(crate) use local;
 
+/// A program-wide value made of `Cell`s, reached inside a critical section and read and written
+/// there in place, field by field. `try_with` never fails, as [`Local`]'s.
+pub(crate) struct Cells<T>(Mutex<T>);
+
+impl<T> Cells<T> {
+    pub(crate) const fn new(value: T) -> Cells<T> {
+        Cells(Mutex::new(value))
+    }
+
+    #[inline]
+    pub(crate) fn try_with<R>(&'static self, f: impl FnOnce(&T) -> R) -> Result<R, Infallible> {
+        Ok(critical_section::with(|cs| f(self.0.borrow(cs))))
+    }
+}
+
+macro_rules! local_cells {
+    ($($(#[$meta:meta])* static $name:ident: $t:ty = $init:expr;)*) => {
+        $($(#[$meta])* static $name: $crate::platform::home::Cells<$t> =
+            $crate::platform::home::Cells::new($init);)*
+    };
+}
+pub(crate) use local_cells;
+
 /// How a fast value fits in one 32-bit word, so that one atomic load reads it whole.
 pub(crate) trait Packed: Copy {
     fn pack(self) -> u32;

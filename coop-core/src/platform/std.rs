@@ -19,6 +19,17 @@ macro_rules! local {
 }
 pub(crate) use local;
 
+/// A thread-local whose value is made of `Cell`s, read and written in place, field by field
+/// (`try_with(|value: &T| ..)`); without a destructor, like `local!`'s.
+macro_rules! local_cells {
+    ($($(#[$meta:meta])* static $name:ident: $t:ty = $init:expr;)*) => {
+        ::std::thread_local! {
+            $($(#[$meta])* static $name: $t = const { $init };)*
+        }
+    };
+}
+pub(crate) use local_cells;
+
 /// The fast path's counter is a thread-local like any other: a `Cell` read and written in place.
 pub(crate) use local as fast_local;
 
