@@ -206,45 +206,6 @@ fn middle_polls_not_a_budget(log: &[PollRecord], tasks: usize) -> Vec<PollRecord
     bad
 }
 
-/// Two worker threads, each polling the one task it is sent; the test decides which polls where.
-fn poll_on_workers(mut task: BoxFut, schedule: impl Fn(usize) -> usize) -> Vec<(usize, bool)> {
-    use std::sync::mpsc;
-    struct NoWake;
-    impl Wake for NoWake {
-        fn wake(self: Arc<Self>) {}
-    }
-    let waker = Waker::from(Arc::new(NoWake));
-    std::thread::scope(|scope| {
-        let (done_tx, done_rx) = mpsc::channel::<(BoxFut, Poll<()>)>();
-        let workers: Vec<mpsc::Sender<BoxFut>> = (0..2)
-            .map(|_| {
-                let (tx, rx) = mpsc::channel::<BoxFut>();
-                let (done_tx, waker) = (done_tx.clone(), waker.clone());
-                scope.spawn(move || {
-                    for mut task in rx {
-                        let poll = task.as_mut().poll(&mut Context::from_waker(&waker));
-                        done_tx.send((task, poll)).unwrap();
-                    }
-                });
-                tx
-            })
-            .collect();
-        let mut out = Vec::new();
-        for n in 0..10_000 {
-            let worker = schedule(n);
-            workers[worker].send(task).unwrap();
-            let (back, poll) = done_rx.recv().unwrap();
-            task = back;
-            out.push((worker, poll.is_ready()));
-            if poll.is_ready() {
-                break;
-            }
-        }
-        drop(workers);
-        out
-    })
-}
-
 /// Deterministic schedule on two hand-driven workers, W0 and W1:
 /// poll 1 on W0 spends W0's budget (forced yield); poll 2 on W1 resumes that yield point and
 /// makes a plain yield right after it; poll 3 is back on W0, whose budget the task spent itself
@@ -258,7 +219,7 @@ fn back_on_its_own_spent_thread_after_a_plain_yield_elsewhere() {
         let task = logged(0, &log, |s| {
             Box::pin(hot_with_plain_yield_after_each_forced_one(s, 128 * 4))
         });
-        poll_on_workers(Box::pin(task), |n| n % 2);
+        coop_test_support::poll_on_threads(2, Box::pin(task), |n| n % 2);
         log.lock().unwrap().clone()
     };
     let log1 = Arc::new(Mutex::new(Vec::new()));
@@ -266,7 +227,7 @@ fn back_on_its_own_spent_thread_after_a_plain_yield_elsewhere() {
         let task = logged(0, &log1, |s| {
             Box::pin(hot_with_plain_yield_after_each_forced_one(s, 128 * 4))
         });
-        poll_on_workers(Box::pin(task), |_| 0);
+        coop_test_support::poll_on_threads(2, Box::pin(task), |_| 0);
         log1.lock().unwrap().clone()
     };
     let per_poll = |log: &[PollRecord]| log.iter().map(|p| p.iterations).collect::<Vec<_>>();
@@ -376,34 +337,45 @@ fn report_moves(name: &str, log: &[PollRecord]) -> Vec<(usize, PollRecord)> {
 /// of iterations (128) before its forced yield, or finishes the task.
 #[test]
 fn shared_queue_executor_tasks_coming_back_to_their_own_spent_thread() {
+    every_return_finds_a_whole_budget("shared queue", |log| {
+        let tasks: Vec<BoxFut> = (0..2)
+            .map(|t| Box::pin(logged(t, log, coming_and_going)) as BoxFut)
+            .collect();
+        run_on_shared_queue(3, tasks);
+    });
+}
+
+/// Two hot tasks of the plain-wait shape, 40 budgets each, woken from another thread.
+fn coming_and_going(shared: Arc<TaskShared>) -> BoxFut {
+    Box::pin(hot_with_a_plain_wait_after_each_forced_yield(
+        shared,
+        128 * 40,
+        true,
+    ))
+}
+
+/// Runs `round` 60 times, each logging its polls in a fresh log: every poll of a task back on a
+/// thread whose budget it spent itself (and nobody touched since) makes a whole budget of
+/// iterations (128) before its forced yield, or finishes the task.
+fn every_return_finds_a_whole_budget(name: &str, round: impl Fn(&Arc<Mutex<Vec<PollRecord>>>)) {
     let mut bad = Vec::new();
     let mut seen = 0;
     for _round in 0..60 {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let tasks: Vec<BoxFut> = (0..2)
-            .map(|t| {
-                Box::pin(logged(t, &log, |s| {
-                    Box::pin(hot_with_a_plain_wait_after_each_forced_yield(
-                        s,
-                        128 * 40,
-                        true,
-                    ))
-                })) as BoxFut
-            })
-            .collect();
-        run_on_shared_queue(3, tasks);
+        round(&log);
         let log = log.lock().unwrap().clone();
-        let back = report_moves("shared queue", &log);
+        let back = report_moves(name, &log);
         seen += back.len();
         bad.extend(
             back.into_iter()
                 .filter(|(_, r)| !(r.ready || r.iterations == 128)),
         );
     }
-    eprintln!("shared queue: {seen} polls back on their own spent thread in 60 rounds");
+    eprintln!("{name}: {seen} polls back on their own spent thread in 60 rounds");
     assert!(
         bad.is_empty(),
-        "{} of {seen} polls back on their own spent thread did not find a whole budget: {:?}",
+        "{name}: {} of {seen} polls back on their own spent thread did not find a whole budget: \
+         {:?}",
         bad.len(),
         &bad[..bad.len().min(10)]
     );
@@ -471,43 +443,17 @@ fn tokio_multi_thread(workers: usize) -> tokio::runtime::Runtime {
 /// poll back on a thread whose budget the task spent itself finds a whole budget.
 #[test]
 fn tokio_multi_thread_tasks_coming_back_to_their_own_spent_thread() {
-    let mut bad = Vec::new();
-    let mut seen = 0;
-    for _round in 0..60 {
-        let log = Arc::new(Mutex::new(Vec::new()));
+    every_return_finds_a_whole_budget("tokio multi_thread", |log| {
         let rt = tokio_multi_thread(4);
         rt.block_on(async {
             let handles: Vec<_> = (0..2)
-                .map(|t| {
-                    tokio::spawn(logged(t, &log, |s| {
-                        Box::pin(hot_with_a_plain_wait_after_each_forced_yield(
-                            s,
-                            128 * 40,
-                            true,
-                        ))
-                    }))
-                })
+                .map(|t| tokio::spawn(logged(t, log, coming_and_going)))
                 .collect();
             for h in handles {
                 h.await.unwrap();
             }
         });
-        drop(rt);
-        let log = log.lock().unwrap().clone();
-        let back = report_moves("tokio multi_thread", &log);
-        seen += back.len();
-        bad.extend(
-            back.into_iter()
-                .filter(|(_, r)| !(r.ready || r.iterations == 128)),
-        );
-    }
-    eprintln!("tokio multi_thread: {seen} polls back on their own spent thread in 60 rounds");
-    assert!(
-        bad.is_empty(),
-        "{} of {seen} polls back on their own spent thread did not find a whole budget: {:?}",
-        bad.len(),
-        &bad[..bad.len().min(10)]
-    );
+    });
 }
 
 /// tokio multi_thread with 2, 3 and 4 workers and 6 hot-only tasks: every poll of a task but

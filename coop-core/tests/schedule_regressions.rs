@@ -454,13 +454,12 @@ mod tokio_feature {
 fn a_task_that_moves_between_threads_gets_a_whole_budget_on_each_poll() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
-    use std::sync::mpsc;
 
-    type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
     let _serial = serial();
     coop_core::set_default_budget(Budget::DEFAULT);
     let iterations = Arc::new(AtomicU32::new(0));
-    let task: Task = Box::pin({
+    let per_poll = Arc::new(Mutex::new(Vec::new()));
+    let mut body = Box::pin({
         let iterations = iterations.clone();
         async move {
             for _ in 0..128 * 6 {
@@ -469,44 +468,17 @@ fn a_task_that_moves_between_threads_gets_a_whole_budget_on_each_poll() {
             }
         }
     });
-    // One waker for every poll, as one task has: a task of its own, not the no-op one.
-    let waker = futures::task::waker(Arc::new(NoWake));
-    let per_poll = std::thread::scope(|scope| {
-        let (done_tx, done_rx) = mpsc::channel::<(Task, Poll<()>)>();
-        let workers: Vec<mpsc::Sender<Task>> = (0..2)
-            .map(|_| {
-                let (tx, rx) = mpsc::channel::<Task>();
-                let (done_tx, waker) = (done_tx.clone(), waker.clone());
-                scope.spawn(move || {
-                    for mut task in rx {
-                        let poll = task.as_mut().poll(&mut Context::from_waker(&waker));
-                        done_tx.send((task, poll)).unwrap();
-                    }
-                });
-                tx
-            })
-            .collect();
-        let mut task = task;
-        let mut per_poll = Vec::new();
-        for worker in workers.iter().cycle() {
+    let task = {
+        let per_poll = per_poll.clone();
+        std::future::poll_fn(move |cx| {
             let before = iterations.load(Ordering::SeqCst);
-            worker.send(task).unwrap();
-            let (back, poll) = done_rx.recv().unwrap();
-            task = back;
-            per_poll.push(iterations.load(Ordering::SeqCst) - before);
-            if poll.is_ready() {
-                break;
-            }
-        }
-        drop(workers);
-        per_poll
-    });
-    assert_eq!(per_poll, [128; 6]);
-}
-
-/// A waker that does nothing, with an identity of its own.
-struct NoWake;
-
-impl futures::task::ArcWake for NoWake {
-    fn wake_by_ref(_: &std::sync::Arc<Self>) {}
+            let poll = body.as_mut().poll(cx);
+            let made = iterations.load(Ordering::SeqCst) - before;
+            per_poll.lock().unwrap().push(made);
+            poll
+        })
+    };
+    let threads = coop_test_support::poll_on_threads(2, Box::pin(task), |n| n % 2);
+    assert_eq!(threads, [0, 1, 0, 1, 0, 1]);
+    assert_eq!(*per_poll.lock().unwrap(), [128; 6]);
 }

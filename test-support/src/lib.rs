@@ -38,8 +38,9 @@ pub use clock::{
 #[cfg(feature = "executors")]
 pub use executor::{Executor, Task, tokio_bridge_is_on};
 pub use poll::{
-    CountPolls, CountingWaker, YieldNow, count_polls, count_yields_on_fresh_thread, noop_cx,
-    on_fresh_thread, run_counting_yields, run_with, wait_until, with_spent_budget, yield_now,
+    CountPolls, CountingWaker, SendTask, YieldNow, count_polls, count_yields_on_fresh_thread,
+    noop_cx, on_fresh_thread, poll_on_threads, run_counting_yields, run_with, wait_until,
+    with_spent_budget, yield_now,
 };
 pub use race::{
     FAIR_SPINS, Race, count_ticks_during, count_ticks_during_plain, set_flag_once_hot, spend_units,

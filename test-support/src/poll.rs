@@ -218,3 +218,68 @@ pub fn with_spent_budget<R>(f: impl FnOnce() -> R) -> R {
         f()
     })
 }
+
+/// A task as [`poll_on_threads`] moves it between threads.
+pub type SendTask = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Polls `task` one poll at a time on worker threads of its own (`threads` of them), poll `n`
+/// on thread `schedule(n)`, always with the same waker (one task's, not the no-op one: a
+/// multi-threaded executor whose workers take the task in turn), until it completes or 10 000
+/// polls; returns the thread of each poll. The waker does nothing: the caller decides when the
+/// next poll comes.
+///
+/// ```
+/// let threads = coop_test_support::poll_on_threads(
+///     2,
+///     Box::pin(async {
+///         coop_test_support::yield_now().await;
+///     }),
+///     |n| n % 2,
+/// );
+/// assert_eq!(threads, [0, 1]);
+/// ```
+pub fn poll_on_threads(
+    threads: usize,
+    mut task: SendTask,
+    schedule: impl Fn(usize) -> usize,
+) -> Vec<usize> {
+    use std::sync::mpsc;
+    struct NoWake;
+    impl Wake for NoWake {
+        fn wake(self: Arc<Self>) {}
+    }
+    let waker = Waker::from(Arc::new(NoWake));
+    std::thread::scope(|scope| {
+        let (done_tx, done_rx) = mpsc::channel::<(SendTask, bool)>();
+        let workers: Vec<mpsc::Sender<SendTask>> = (0..threads)
+            .map(|_| {
+                let (tx, rx) = mpsc::channel::<SendTask>();
+                let (done_tx, waker) = (done_tx.clone(), waker.clone());
+                scope.spawn(move || {
+                    for mut task in rx {
+                        let ready = task
+                            .as_mut()
+                            .poll(&mut Context::from_waker(&waker))
+                            .is_ready();
+                        done_tx
+                            .send((task, ready))
+                            .expect("the caller waits for it");
+                    }
+                });
+                tx
+            })
+            .collect();
+        let mut polled_on = Vec::new();
+        for n in 0..10_000 {
+            let thread = schedule(n);
+            workers[thread].send(task).expect("the worker runs");
+            let (back, ready) = done_rx.recv().expect("the worker sends the task back");
+            task = back;
+            polled_on.push(thread);
+            if ready {
+                break;
+            }
+        }
+        polled_on
+    })
+}
