@@ -680,23 +680,24 @@ pub(crate) fn site_bit(site: SiteRef) -> u64 {
 #[cold]
 #[inline(never)]
 pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume> {
-    match retry_after_cancel(site) {
-        Some(Mode::Ambient) => {
+    // A budget spent before this refusal (the first refusal of an exhaustion finds it not yet
+    // marked spent, and goes straight on to count it).
+    if current().is_some_and(|state| state.exhausted && state.units == 0) {
+        match retry_after_cancel(site) {
+            Some(Mode::Ambient) => {
+                spend_one_of_fresh();
+                return None;
+            }
+            Some(_) => return None,
+            None => {}
+        }
+        if current().is_some_and(|state| state.mode == Mode::Ambient)
+            && exhaustion::another_task(cx.waker())
+        {
+            refill_ambient();
             spend_one_of_fresh();
             return None;
         }
-        Some(_) => return None,
-        None => {}
-    }
-    if let Some(state) = current()
-        && state.mode == Mode::Ambient
-        && state.units == 0
-        && state.exhausted
-        && exhaustion::another_task(cx.waker())
-    {
-        refill_ambient();
-        spend_one_of_fresh();
-        return None;
     }
     let (mode, resume) = on_exhausted(cx.waker(), site);
     match mode {
