@@ -98,6 +98,17 @@ fn identity(waker: &Waker) -> (usize, usize) {
     )
 }
 
+/// A key of a waker's identity for the time slice's bookkeeping (`Timing::own`): never 0.
+pub(crate) fn task_key(waker: &Waker) -> u64 {
+    let (data, vtable) = identity(waker);
+    (data as u64 ^ (vtable as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1
+}
+
+/// This thread's number (0 without `std`), as exhaustions are marked with.
+pub(crate) fn this_thread() -> u32 {
+    moves::thread()
+}
+
 /// A site's bit in a set of 64, by its key's hash.
 pub(crate) fn site_bit(site: usize) -> u64 {
     1 << ((site >> 3) % 64)

@@ -7,8 +7,8 @@ use crate::ambient;
 use crate::exhaustion;
 use crate::sites::SiteRef;
 use crate::state::{
-    Mode, Resume, current, next_chunk_spending_one, refill_ambient, reserve, set, set_reserve,
-    site_bit,
+    Mode, Resume, current, next_chunk_spending_one, own_pace, refill_ambient, reserve, set,
+    set_reserve, site_bit,
 };
 
 /// A yield point forced to yield is polled again: a spent ambient budget refills if that poll
@@ -32,6 +32,10 @@ pub(crate) fn resume_budget(resume: Resume, cx: &Context<'_>) {
 pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
     resume_budget(resume, cx);
     let Some(state) = current() else { return };
+    // The loop's pace holds readings of the clock of the thread it yielded on.
+    let pace = resume
+        .pace
+        .filter(|_| resume.thread == exhaustion::this_thread());
     if state.mode == Mode::Unconstrained {
         return;
     }
@@ -44,9 +48,11 @@ pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
     // An empty counter takes the next chunk first, and this unit from it: it starts a fresh
     // budget's slice.
     if state.units == 0 {
-        next_chunk_spending_one(state, resume.pace.as_ref());
+        next_chunk_spending_one(state, pace.as_ref());
+        own_pace(exhaustion::task_key(cx.waker()));
         return;
     }
+    own_pace(exhaustion::task_key(cx.waker()));
     if let Some(state) = current()
         && state.units > 0
     {

@@ -68,6 +68,10 @@ pub(crate) struct Timing {
     /// [`SLICED`], [`STARTED`], [`CARRIED`], [`TIMED_OUT`]: one byte, so that a check that
     /// needs several of them reads it once.
     flags: Cell<u8>,
+    /// The task whose loop this budget's pace is, by a key of its waker (0: not known yet, the
+    /// first task forced to yield by the budget takes it): a yield point of another task that
+    /// the budget forces to yield keeps no pace from it.
+    owner: Cell<u64>,
 }
 
 /// The budget has a slice.
@@ -94,6 +98,7 @@ impl Timing {
             carried_budgets: Cell::new(0),
             unread: Cell::new(0),
             flags: Cell::new(0),
+            owner: Cell::new(0),
         }
     }
 
@@ -119,6 +124,26 @@ impl Timing {
         self.carried_budgets.set(other.carried_budgets.get());
         self.unread.set(other.unread.get());
         self.flags.set(other.flags.get());
+        self.owner.set(other.owner.get());
+    }
+
+    /// The task of key `task` (never 0) resumed a yield point on this budget: its loop's pace is
+    /// the budget's, unless another task's already is.
+    pub(crate) fn own(&self, task: u64) {
+        if self.owner.get() == 0 {
+            self.owner.set(task);
+        }
+    }
+
+    /// What the yield point of the task of key `task` that this budget forced to yield keeps of
+    /// its loop's pace: [`pace`](Self::pace), if the budget's pace is that task's.
+    pub(crate) fn pace_of(&self, task: u64) -> Option<PaceHint> {
+        self.own(task);
+        if self.owner.get() == task {
+            self.pace()
+        } else {
+            None
+        }
     }
 
     pub(crate) fn limit(&self) -> Option<u64> {

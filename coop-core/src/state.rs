@@ -160,6 +160,14 @@ pub(crate) fn install((state, reserve, timing): &Fresh) {
     }
 }
 
+/// The task of key `task` resumed a yield point on the running budget: a time slice's pace is
+/// that task's loop's, unless another task's already is (see `Timing::own`).
+pub(crate) fn own_pace(task: u64) {
+    if let Some(reserve) = reserve() {
+        let _ = with_timing(reserve, |timing| timing.own(task));
+    }
+}
+
 /// The thread's budget whole, to install again later; `None` where none is reachable.
 pub(crate) fn saved() -> Option<Fresh> {
     let (state, reserve) = (current()?, reserve()?);
@@ -172,6 +180,9 @@ pub(crate) fn saved() -> Option<Fresh> {
 pub(crate) struct Resume {
     pub(crate) pace: Option<PaceHint>,
     pub(crate) exhaustion: exhaustion::Mark,
+    /// The thread it yielded on (its number, 0 without `std`): the pace's clock readings are
+    /// that thread's, since a clock may keep one time per thread.
+    pub(crate) thread: u32,
     /// The number of the budget that yielded, so that a yield point dropped before it is polled
     /// again marks its site in that budget only (see `resumed::cancelled`).
     pub(crate) budget: u32,
@@ -182,6 +193,7 @@ impl Resume {
     const NONE: Resume = Resume {
         pace: None,
         exhaustion: exhaustion::Mark::NONE,
+        thread: 0,
         budget: 0,
     };
 }
@@ -478,8 +490,17 @@ fn take_chunk(state: State, resumed: Option<PaceHint>, spend: bool) -> Chunk {
         set_reserve(reserve);
         set_timing(&fresh_timing);
     }
-    if !reserve.sliced || reserve.units == 0 {
+    if !reserve.sliced {
         return Chunk::Spent;
+    }
+    if reserve.units == 0 {
+        // A slice that ended leaves its budget spent by it until the budget is fresh again: an
+        // ambient source (tokio's budget) does not refill it within the task poll.
+        return if with_timing(reserve, |timing| timing.timed_out()) == Some(true) {
+            Chunk::Over
+        } else {
+            Chunk::Spent
+        };
     }
     let left = reserve.units;
     let check = with_timing(reserve, |timing| {
@@ -728,8 +749,10 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
         sites::record(site, timed_out, stretch);
         counts::trace(state.mode, timed_out, site);
     }
-    // Read after the counts, so that it need not be kept across their calls.
-    let pace = with_timing(reserve, Timing::pace).flatten();
+    // Read after the counts, so that it need not be kept across their calls; only this task's
+    // loop's pace.
+    let task = exhaustion::task_key(waker);
+    let pace = with_timing(reserve, |timing| timing.pace_of(task)).flatten();
     let exhaustion = match state.mode {
         Mode::Ambient if state.units == 0 => {
             let mark = if state.exhausted {
@@ -764,6 +787,7 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
         Resume {
             pace,
             exhaustion,
+            thread: exhaustion::this_thread(),
             budget: state.budget,
         },
     )
