@@ -130,7 +130,8 @@ mod moves {
     static NEXT_THREAD: AtomicU32 = AtomicU32::new(1);
 
     std::thread_local! {
-        static THREAD: u32 = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+        /// This thread's number, 0 until it first needs one.
+        static THREAD: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
     }
 
     /// The last exhaustion of each thread whose task was polled again elsewhere.
@@ -138,7 +139,16 @@ mod moves {
 
     /// This thread's number.
     pub(super) fn thread() -> u32 {
-        THREAD.try_with(|thread| *thread).unwrap_or(0)
+        THREAD
+            .try_with(|thread| match thread.get() {
+                0 => {
+                    let number = NEXT_THREAD.fetch_add(1, Ordering::Relaxed).max(1);
+                    thread.set(number);
+                    number
+                }
+                number => number,
+            })
+            .unwrap_or(0)
     }
 
     fn slot(thread: u32) -> &'static AtomicU64 {

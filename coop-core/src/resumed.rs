@@ -7,8 +7,8 @@ use crate::ambient;
 use crate::exhaustion;
 use crate::sites::SiteRef;
 use crate::state::{
-    Mode, Resume, current, next_chunk_spending_one, own_pace, refill_ambient, reserve, set,
-    set_reserve, site_bit,
+    Mode, Resume, current, next_chunk_spending_one, refill_ambient, reserve, set, set_reserve,
+    site_bit,
 };
 
 /// A yield point forced to yield is polled again: a spent ambient budget refills if that poll
@@ -48,11 +48,9 @@ pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
     // An empty counter takes the next chunk first, and this unit from it: it starts a fresh
     // budget's slice.
     if state.units == 0 {
-        next_chunk_spending_one(state, pace.as_ref());
-        own_pace(exhaustion::task_key(cx.waker()));
+        next_chunk_spending_one(state, pace.as_ref(), cx.waker());
         return;
     }
-    own_pace(exhaustion::task_key(cx.waker()));
     if let Some(state) = current()
         && state.units > 0
     {

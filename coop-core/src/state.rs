@@ -160,14 +160,6 @@ pub(crate) fn install((state, reserve, timing): &Fresh) {
     }
 }
 
-/// The task of key `task` resumed a yield point on the running budget: a time slice's pace is
-/// that task's loop's, unless another task's already is (see `Timing::own`).
-pub(crate) fn own_pace(task: u64) {
-    if let Some(reserve) = reserve() {
-        let _ = with_timing(reserve, |timing| timing.own(task));
-    }
-}
-
 /// The thread's budget whole, to install again later; `None` where none is reachable.
 pub(crate) fn saved() -> Option<Fresh> {
     let (state, reserve) = (current()?, reserve()?);
@@ -359,8 +351,15 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
                     let (fresh_state, fresh_reserve, fresh_timing) =
                         fresh(default_budget(), Mode::Ambient);
                     // The source's budget runs on: the counter's units refill, a slice that
-                    // started goes on where it was.
+                    // started goes on where it was; one that ended leaves the budget spent
+                    // until it is fresh again, the source's unit given back.
                     match reserve() {
+                        Some(previous)
+                            if with_timing(previous, |timing| timing.timed_out()) == Some(true) =>
+                        {
+                            unit.refund();
+                            return Err(Refused::Budget);
+                        }
                         Some(previous)
                             if with_timing(previous, |timing| {
                                 timing.started() && timing.limit() == fresh_timing.limit()
@@ -425,7 +424,10 @@ pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
 /// in one step, for the yield point that resumes after its forced yield, whose first unit
 /// usually begins a budget.
 #[inline]
-pub(crate) fn next_chunk_spending_one(state: State, resumed: Option<&PaceHint>) {
+///
+/// `task`: the resuming yield point's waker, whose task's loop the budget's pace then is (see
+/// `Timing::own`).
+pub(crate) fn next_chunk_spending_one(state: State, resumed: Option<&PaceHint>, task: &Waker) {
     let Some(reserve) = reserve() else {
         return;
     };
@@ -438,9 +440,11 @@ pub(crate) fn next_chunk_spending_one(state: State, resumed: Option<&PaceHint>) 
     }
     // The usual case first, where nothing is called: a chunk the loop carried covers the budget.
     let left = reserve.units;
-    if let Some(pace) = resumed
-        && with_timing(reserve, |timing| timing.carry(left, *pace)) == Some(true)
-    {
+    let carried = with_timing(reserve, |timing| {
+        timing.own(exhaustion::task_key(task));
+        resumed.is_some_and(|pace| timing.carry(left, *pace))
+    });
+    if carried == Some(true) {
         let _ = grant(state, reserve, Check::Chunk(left), true);
         return;
     }
@@ -490,17 +494,8 @@ fn take_chunk(state: State, resumed: Option<PaceHint>, spend: bool) -> Chunk {
         set_reserve(reserve);
         set_timing(&fresh_timing);
     }
-    if !reserve.sliced {
+    if !reserve.sliced || reserve.units == 0 {
         return Chunk::Spent;
-    }
-    if reserve.units == 0 {
-        // A slice that ended leaves its budget spent by it until the budget is fresh again: an
-        // ambient source (tokio's budget) does not refill it within the task poll.
-        return if with_timing(reserve, |timing| timing.timed_out()) == Some(true) {
-            Chunk::Over
-        } else {
-            Chunk::Spent
-        };
     }
     let left = reserve.units;
     let check = with_timing(reserve, |timing| {
@@ -751,8 +746,10 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     }
     // Read after the counts, so that it need not be kept across their calls; only this task's
     // loop's pace.
-    let task = exhaustion::task_key(waker);
-    let pace = with_timing(reserve, |timing| timing.pace_of(task)).flatten();
+    let pace = with_timing(reserve, |timing| {
+        timing.pace_of(exhaustion::task_key(waker))
+    })
+    .flatten();
     let exhaustion = match state.mode {
         Mode::Ambient if state.units == 0 => {
             let mark = if state.exhausted {
