@@ -809,54 +809,6 @@ fn strip_mined_and_per_iteration_loops_yield_alike_under_slices() {
 // Tasks moving between threads, one clock per thread
 // ---------------------------------------------------------------------------------------------
 
-type SendTask = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// test-support's `poll_on_threads`, copied so that this file also runs on older trees: polls
-/// `task` on worker threads of its own, poll `n` on thread `schedule(n)`, one waker throughout.
-fn poll_on_threads(
-    threads: usize,
-    mut task: SendTask,
-    schedule: impl Fn(usize) -> usize,
-) -> Vec<usize> {
-    use std::sync::mpsc;
-    struct NoWake;
-    impl std::task::Wake for NoWake {
-        fn wake(self: Arc<Self>) {}
-    }
-    let waker = Waker::from(Arc::new(NoWake));
-    std::thread::scope(|scope| {
-        let (done_tx, done_rx) = mpsc::channel::<(SendTask, bool)>();
-        let workers: Vec<mpsc::Sender<SendTask>> = (0..threads)
-            .map(|_| {
-                let (tx, rx) = mpsc::channel::<SendTask>();
-                let (done_tx, waker) = (done_tx.clone(), waker.clone());
-                scope.spawn(move || {
-                    for mut task in rx {
-                        let ready = task
-                            .as_mut()
-                            .poll(&mut Context::from_waker(&waker))
-                            .is_ready();
-                        done_tx.send((task, ready)).unwrap();
-                    }
-                });
-                tx
-            })
-            .collect();
-        let mut polled_on = Vec::new();
-        for n in 0..10_000 {
-            let thread = schedule(n);
-            workers[thread].send(task).unwrap();
-            let (back, ready) = done_rx.recv().unwrap();
-            task = back;
-            polled_on.push(thread);
-            if ready {
-                break;
-            }
-        }
-        polled_on
-    })
-}
-
 /// `set_clock`: "The clock is read on one thread at a time per budget, so a clock that keeps one
 /// time per thread ... is enough." A steady loop of 100 µs iterations under
 /// `budgeted_with(DEFAULT.slice(1 ms))`, its task polled on two threads in turn (as a
@@ -887,7 +839,7 @@ fn a_task_moving_between_threads_with_per_thread_clocks_keeps_its_slice() {
         log2.lock().unwrap().push((n, done() - d, now() - t));
         polled
     });
-    let threads = poll_on_threads(2, Box::pin(task), |n| n % 2);
+    let threads = coop_test_support::poll_on_threads(2, Box::pin(task), |n| n % 2);
     let log = log.lock().unwrap().clone();
     println!("{} polls on {:?}..; {log:?}", threads.len(), &threads[..4]);
     let bound = us(1000) + us(250) + us(100);
