@@ -868,6 +868,33 @@ fn recording<F: Future<Output = ()>>(
     })
 }
 
+/// Per poll (iterations, manual time); the second branch's running totals; forced yields (all,
+/// by a slice).
+#[cfg(feature = "tokio")]
+type TaskRun = (Vec<(u64, Duration)>, Vec<u64>, (u64, u64));
+
+/// Runs the future `make` builds as a tokio task (`spawn_local` on a current-thread runtime) on
+/// a fresh thread: each of its polls' iterations and manual time, the second branch's running
+/// totals ([`SECOND_LOG`]), and the forced yields it counted.
+#[cfg(feature = "tokio")]
+fn in_a_tokio_task<F: Future<Output = ()> + 'static>(make: impl FnOnce() -> F + Send) -> TaskRun {
+    on_fresh_thread(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let c = Counts::now();
+        let log = Rc::new(std::cell::RefCell::new(Vec::new()));
+        let l = log.clone();
+        rt.block_on(tokio::task::LocalSet::new().run_until(async move {
+            tokio::task::spawn_local(recording(make(), l))
+                .await
+                .unwrap();
+        }));
+        let log = log.borrow().clone();
+        (log, SECOND_LOG.with(|l| l.borrow().clone()), c.delta())
+    })
+}
+
 /// With `--features tokio`, the sliced default on the ambient budget inside a tokio task (the
 /// units tokio's): a loop of 100 µs iterations is cut by the slice, each task poll within the
 /// slice, a quarter and one iteration; all its forced yields the slice's.
@@ -876,25 +903,7 @@ fn recording<F: Future<Output = ()>>(
 fn tokio_a_sliced_default_cuts_a_slow_loop_in_a_tokio_task() {
     let _s = serial();
     set_default_budget(Budget::DEFAULT.slice(us(1000)));
-    let (log, delta) = on_fresh_thread(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let c = Counts::now();
-        let log = Rc::new(std::cell::RefCell::new(Vec::new()));
-        let l = log.clone();
-        rt.block_on(async move {
-            tokio::task::LocalSet::new()
-                .run_until(async move {
-                    tokio::task::spawn_local(recording(paced(300, |_| us(100)), l))
-                        .await
-                        .unwrap();
-                })
-                .await;
-        });
-        let log = log.borrow().clone();
-        (log, c.delta())
-    });
+    let (log, _, delta) = in_a_tokio_task(|| paced(300, |_| us(100)));
     set_default_budget(Budget::DEFAULT);
     println!("{} polls: {log:?}; {delta:?}", log.len());
     let bound = us(1000) + us(250) + us(100);
@@ -914,37 +923,17 @@ fn tokio_a_sliced_default_cuts_a_slow_loop_in_a_tokio_task() {
 fn tokio_join_of_two_slow_loops_under_a_sliced_default() {
     let _s = serial();
     set_default_budget(Budget::DEFAULT.slice(us(1000)));
-    let (log, delta) = on_fresh_thread(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let c = Counts::now();
-        let log = Rc::new(std::cell::RefCell::new(Vec::new()));
-        let l = log.clone();
-        rt.block_on(async move {
-            tokio::task::LocalSet::new()
-                .run_until(async move {
-                    let both = async {
-                        let second = async {
-                            for _ in 0..300 {
-                                consume_budget().await;
-                                SECOND.with(|d| d.set(d.get() + 1));
-                                iterate(us(100));
-                            }
-                        };
-                        futures::join!(paced(300, |_| us(100)), second);
-                    };
-                    tokio::task::spawn_local(recording(both, l)).await.unwrap();
-                })
-                .await;
-        });
-        let log = log.borrow().clone();
-        println!(
-            "second branch's iterations, running total after each poll: {:?}",
-            SECOND_LOG.with(|l| l.borrow().clone())
-        );
-        (log, c.delta())
+    let (log, second, delta) = in_a_tokio_task(|| async {
+        let second = async {
+            for _ in 0..300 {
+                consume_budget().await;
+                SECOND.with(|d| d.set(d.get() + 1));
+                iterate(us(100));
+            }
+        };
+        futures::join!(paced(300, |_| us(100)), second);
     });
+    println!("second branch's iterations, running total after each poll: {second:?}");
     set_default_budget(Budget::DEFAULT);
     println!(
         "{} polls (iterations of both, time): {log:?}; {delta:?}",
@@ -965,26 +954,11 @@ fn tokio_join_of_two_slow_loops_under_a_sliced_default() {
 #[test]
 fn tokio_budgeted_with_a_slice_inside_a_tokio_task() {
     let _s = serial();
-    let (log, delta) = on_fresh_thread(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let c = Counts::now();
-        let log = Rc::new(std::cell::RefCell::new(Vec::new()));
-        let l = log.clone();
-        rt.block_on(async move {
-            tokio::task::LocalSet::new()
-                .run_until(async move {
-                    let inner = budgeted_with(
-                        Budget::units(u16::MAX).slice(us(1000)),
-                        paced(100, |_| us(100)),
-                    );
-                    tokio::task::spawn_local(recording(inner, l)).await.unwrap();
-                })
-                .await;
-        });
-        let log = log.borrow().clone();
-        (log, c.delta())
+    let (log, _, delta) = in_a_tokio_task(|| {
+        budgeted_with(
+            Budget::units(u16::MAX).slice(us(1000)),
+            paced(100, |_| us(100)),
+        )
     });
     println!("{log:?} {delta:?}");
     let iters: Vec<u64> = log.iter().map(|r| r.0).collect();
