@@ -55,9 +55,10 @@ crate::platform::local! {
     static LAST: Exhaustion = Exhaustion::NONE;
 }
 
-/// Which exhaustion a forced yield belongs to: its number, and the number of the thread it
-/// happened on (0 without `std`), so that numbers, counted per thread, are compared on the
-/// thread that counted them.
+/// Which exhaustion a forced yield belongs to: its number (0: none, a scope's or the ambient
+/// source's yield), and the number of the thread it happened on (0 without `std`), so that
+/// numbers, counted per thread, are compared on the thread that counted them, and what was read
+/// on that thread (a time slice's clock) is used there only.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Mark {
     number: u32,
@@ -65,11 +66,21 @@ pub(crate) struct Mark {
 }
 
 impl Mark {
-    /// A yield that belongs to no exhaustion.
+    /// A yield that belongs to no exhaustion, nor any thread.
     pub(crate) const NONE: Mark = Mark {
         number: 0,
         thread: 0,
     };
+
+    /// A yield on this thread that belongs to no exhaustion of the ambient budget.
+    pub(crate) fn here() -> Mark {
+        mark(0)
+    }
+
+    /// Whether the yield happened on this thread.
+    pub(crate) fn on_this_thread(self) -> bool {
+        self.thread == moves::thread()
+    }
 }
 
 /// The mark of exhaustion `number` of this thread.
@@ -104,11 +115,6 @@ pub(crate) fn task_key(waker: &Waker) -> u64 {
     (data as u64 ^ (vtable as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1
 }
 
-/// This thread's number (0 without `std`), as exhaustions are marked with.
-pub(crate) fn this_thread() -> u32 {
-    moves::thread()
-}
-
 /// A site's bit in a set of 64, by its key's hash.
 pub(crate) fn site_bit(site: usize) -> u64 {
     1 << ((site >> 3) % 64)
@@ -120,8 +126,8 @@ pub(crate) fn site_bit(site: usize) -> u64 {
 /// another task poll elsewhere since. One slot per thread number modulo 256, holding the number
 /// whole: a slot a newer thread took says nothing (the task then yields once more, and its
 /// resumed yield point refills), and so does one whose numbers wrapped (after 2^32 exhaustions
-/// of one thread). Without `std` there is one budget for the program, and no
-/// threads to move between.
+/// of one thread). Without `std` there is one budget for the program, and no threads to move
+/// between.
 #[cfg(feature = "std")]
 mod moves {
     use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -190,7 +196,7 @@ mod moves {
 /// A yield point forced to yield by the exhaustion marked `yielded` is polled again: on another
 /// thread than that exhaustion's, the task has left it (see [`another_task`]).
 pub(crate) fn polled_again(yielded: Mark) {
-    if yielded.thread != 0 && yielded.thread != moves::thread() {
+    if yielded.number != 0 && yielded.thread != 0 && !yielded.on_this_thread() {
         moves::left(yielded.thread, yielded.number);
     }
 }
@@ -229,7 +235,7 @@ pub(crate) fn another_task(waker: &Waker) -> bool {
 /// with `waker` refills the budget: the same exhaustion, or one of another task, or of another
 /// thread.
 pub(crate) fn resumed(yielded: Mark, waker: &Waker) -> bool {
-    yielded.number == last().number || another_task(waker) || yielded.thread != mark(0).thread
+    yielded.number == last().number || another_task(waker) || !yielded.on_this_thread()
 }
 
 /// Whether a hand-written yield point at `site`, refused again, refills the budget.

@@ -33,9 +33,7 @@ pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
     resume_budget(resume, cx);
     let Some(state) = current() else { return };
     // The loop's pace holds readings of the clock of the thread it yielded on.
-    let pace = resume
-        .pace
-        .filter(|_| resume.thread == exhaustion::this_thread());
+    let pace = resume.pace.filter(|_| resume.exhaustion.on_this_thread());
     if state.mode == Mode::Unconstrained {
         return;
     }

@@ -171,10 +171,9 @@ pub(crate) fn saved() -> Option<Fresh> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Resume {
     pub(crate) pace: Option<PaceHint>,
+    /// Which exhaustion it yielded to, and on which thread: the pace's clock readings are that
+    /// thread's, since a clock may keep one time per thread.
     pub(crate) exhaustion: exhaustion::Mark,
-    /// The thread it yielded on (its number, 0 without `std`): the pace's clock readings are
-    /// that thread's, since a clock may keep one time per thread.
-    pub(crate) thread: u32,
     /// The number of the budget that yielded, so that a yield point dropped before it is polled
     /// again marks its site in that budget only (see `resumed::cancelled`).
     pub(crate) budget: u32,
@@ -185,7 +184,6 @@ impl Resume {
     const NONE: Resume = Resume {
         pace: None,
         exhaustion: exhaustion::Mark::NONE,
-        thread: 0,
         budget: 0,
     };
 }
@@ -769,14 +767,14 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
                 exhausted: !ambient::has_remaining(true, state.budget),
                 ..state
             });
-            exhaustion::Mark::NONE
+            exhaustion::Mark::here()
         }
         _ => {
             set(State {
                 exhausted: true,
                 ..state
             });
-            exhaustion::Mark::NONE
+            exhaustion::Mark::here()
         }
     };
     (
@@ -784,7 +782,6 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
         Resume {
             pace,
             exhaustion,
-            thread: exhaustion::this_thread(),
             budget: state.budget,
         },
     )
