@@ -18,8 +18,14 @@
 //! loop and no macro that could hide either, so no other yield point and no suspension comes
 //! between a lend and its settlement.
 
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, ready};
+
 use crate::ambient;
+use crate::sites::{Site, SiteRef};
 use crate::state::{self, Mode};
+use crate::yield_point::ConsumeBudget;
 
 /// Where a batch got its units, which decides how they settle.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -33,7 +39,8 @@ enum Lent {
     /// can poll one of its resources. `.1`: the lend is in step with the source's budget (see
     /// [`lend`] and [`settle`]).
     Ambient(u32, bool),
-    /// Nothing to settle, and the batch end that left it forced a yield.
+    /// Nothing to settle, and the batch end that left it forced a yield ([`Batch::forced_yield`]
+    /// lends again once the yield completes).
     Yielded,
 }
 
@@ -42,8 +49,8 @@ enum Lent {
 enum After {
     /// The loop's first lend.
     Entry,
-    /// The loop's last batch end forced a yield: in step with the ambient source if the counter
-    /// is a fresh one, else taken as a first lend.
+    /// The loop's forced yield has just completed (its resumed yield point spent one unit): in
+    /// step with the ambient source if the counter is a fresh one, else taken as a first lend.
     Yield,
     /// The loop's last lend was settled with the ambient source unit by unit.
     Charged,
@@ -67,6 +74,12 @@ fn lend(after: After) -> (u16, Lent) {
             Mode::Unconstrained => (u16::MAX, Lent::Nothing),
             Mode::Scoped => (state.units, Lent::Counter(state.budget)),
             Mode::Ambient => {
+                // After the forced yield, the source is asked whether it has a unit left, as a
+                // batch end would ask it for one: a source spent meanwhile (by another branch
+                // or child of the task) gets nothing lent, and the next batch end yields to it.
+                if after == After::Yield && !ambient::has_remaining(true, state.budget) {
+                    return (0, Lent::Nothing);
+                }
                 let in_step = after == After::Yield && ambient::in_step(state.units);
                 let units = match after {
                     _ if in_step => state.units,
@@ -155,8 +168,9 @@ impl Batch {
     #[cold]
     #[inline(never)]
     fn refill(&mut self) -> bool {
+        // A batch end after a forced yield that never completed (its future dropped, the loop
+        // resumed some other way) lends as a first lend.
         let after = match self.lent {
-            Lent::Yielded => After::Yield,
             Lent::Ambient(_, false) if self.taken != self.left => After::Charged,
             _ => After::Entry,
         };
@@ -172,6 +186,28 @@ impl Batch {
         true
     }
 
+    /// The forced yield of a batch end that found the budget spent: the slow path of the yield
+    /// point, awaited where [`spend`](Self::spend) said `false`, counted for `site`. Once the
+    /// yield completes (its resumed yield point spends the unit of the iteration that follows),
+    /// the batch is lent what the budget has left, so that the loop goes on without another
+    /// batch end.
+    pub fn forced_yield<'a>(&'a mut self, site: &'static Site) -> ForcedYield<'a> {
+        ForcedYield {
+            yielding: ConsumeBudget::exhausted(SiteRef::Static(site)),
+            batch: self,
+        }
+    }
+
+    /// The lend after the loop's forced yield, made by [`ForcedYield`] as it completes.
+    #[cold]
+    #[inline(never)]
+    fn lend_after_yield(&mut self) {
+        let (units, lent) = lend(After::Yield);
+        self.left = units;
+        self.taken = units;
+        self.lent = lent;
+    }
+
     /// Charges the units spent since the last lend, and gives back the rest; `leaving`: the loop
     /// is left, this is its last settlement.
     fn settle(&mut self, leaving: bool) {
@@ -179,6 +215,29 @@ impl Batch {
         self.left = 0;
         self.taken = 0;
         self.lent = Lent::Nothing;
+    }
+}
+
+/// The future of [`Batch::forced_yield`]: forces the yield as [`forced_yield_at`] does, then
+/// lends the batch what the budget has left.
+///
+/// [`forced_yield_at`]: crate::__private::forced_yield_at
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ForcedYield<'a> {
+    yielding: ConsumeBudget,
+    batch: &'a mut Batch,
+}
+
+impl Future for ForcedYield<'_> {
+    type Output = ();
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        ready!(Pin::new(&mut this.yielding).poll(cx));
+        this.batch.lend_after_yield();
+        Poll::Ready(())
     }
 }
 

@@ -15,7 +15,7 @@
 /// invocation (the loop keyword, where `#[cooperative]` puts it) and by the fn's path. Under
 /// `--cfg coop_disable` it expands to nothing at all, site included.
 pub use crate::__coop_yield_point as yield_point;
-pub use crate::batch::Batch;
+pub use crate::batch::{Batch, ForcedYield};
 pub use crate::sites::Site;
 pub use crate::state::try_spend;
 pub use crate::wrappers::unconstrained;
@@ -48,7 +48,7 @@ macro_rules! __coop_yield_point {
                 ::core::column!(),
                 "",
             );
-            $crate::__private::forced_yield_at(&__COOP_SITE).await
+            $batch.forced_yield(&__COOP_SITE).await
         }
     };
     (in $batch:ident; $function:ident, $file:expr, $line:expr, $column:expr) => {
@@ -59,7 +59,7 @@ macro_rules! __coop_yield_point {
                 $column,
                 ::core::concat!(::core::module_path!(), "::", ::core::stringify!($function)),
             );
-            $crate::__private::forced_yield_at(&__COOP_SITE).await
+            $batch.forced_yield(&__COOP_SITE).await
         }
     };
     () => {

@@ -114,12 +114,12 @@ pub(crate) fn first_lend(counter: u16) -> u16 {
 }
 
 /// Whether a lend of `counter` units, right after the loop's own forced yield, is in step with
-/// tokio's budget: the counter is a fresh budget of tokio's size, less the two units taken since
-/// the task poll began (the resumed yield point's and the batch end's), as tokio's is. A counter
-/// of another size (another default budget), or left over from before, is not.
+/// tokio's budget: the counter is a fresh budget of tokio's size, less the unit the resumed
+/// yield point took since the task poll began, as tokio's is. A counter of another size
+/// (another default budget), or left over from before, is not.
 #[inline]
 pub(crate) fn in_step(counter: u16) -> bool {
-    counter == PER_POLL - 2
+    counter == PER_POLL - 1
 }
 
 /// How many units tokio's budget has left here (`u16::MAX`: it cannot run out); it is read by
