@@ -37,6 +37,7 @@ impl Counts {
         }
     }
 
+    #[inline(always)]
     fn record(&self, time_slice: bool, slice: Option<u64>) {
         self.forced_yields.add(1);
         if time_slice {
@@ -127,21 +128,36 @@ impl SiteRef {
 
 /// Counts a forced yield at `site`: by the slice (`time_slice`) or by the units, `slice` after
 /// its budget's slice started (when the clock was read). Registers the site the first time.
+///
+/// A `#[cooperative]` site's counts are added in place (inlined into the forced yield); its
+/// registration and a hand-written site's lookup are out of line.
+#[inline(always)]
 pub(crate) fn record(site: SiteRef, time_slice: bool, slice: Option<u64>) {
     match site {
         SiteRef::Static(site) => {
             site.counts.record(time_slice, slice);
             if site.registered.set_first() {
-                // A full table leaves the site counted by the process only.
-                let _ = REGISTRY.with(|list| list.push(site));
+                register(site);
             }
         }
-        SiteRef::Caller(location) => {
-            if let Some(slot) = caller_slot(location) {
-                slot.counts.record(time_slice, slice);
-            }
-        }
+        SiteRef::Caller(location) => record_caller(location, time_slice, slice),
         SiteRef::None => {}
+    }
+}
+
+/// Adds `site` to the registry, the first time it forces a yield.
+#[cold]
+#[inline(never)]
+fn register(site: &'static Site) {
+    // A full table leaves the site counted by the process only.
+    let _ = REGISTRY.with(|list| list.push(site));
+}
+
+/// [`record`] for a hand-written yield point's site.
+#[inline(never)]
+fn record_caller(location: &'static Location<'static>, time_slice: bool, slice: Option<u64>) {
+    if let Some(slot) = caller_slot(location) {
+        slot.counts.record(time_slice, slice);
     }
 }
 

@@ -414,7 +414,23 @@ pub(crate) enum Chunk {
 /// or checking the time slice; a fresh thread's ambient budget first draws the process
 /// default. `resumed`: the pace of the loop spending this unit, kept by its own yield point
 /// since its forced yield, where there is one.
+///
+/// A budget with nothing in its reserve (no slice, drawn) is told so inline, without a call:
+/// the ambient counter's and a plain scope's usual case at their forced yields.
+#[inline(always)]
 pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
+    match reserve() {
+        Some(reserve) if !reserve.undrawn && (!reserve.sliced || reserve.units == 0) => {
+            Chunk::Spent
+        }
+        _ => take_next_chunk(state, resumed),
+    }
+}
+
+/// [`next_chunk`] where the reserve has something: a fresh thread's ambient budget to draw, or
+/// a slice's units.
+#[inline(never)]
+fn take_next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
     take_chunk(state, resumed, false)
 }
 
@@ -726,8 +742,7 @@ pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume>
 /// (see `exhaustion`), or, when only its source's budget is spent (tokio's), until the source
 /// grants a unit again: either way one exhaustion counts once. `waker` is the yielding task's.
 /// Returns the budget's mode, and what the yield point keeps.
-#[cold]
-#[inline(never)]
+#[inline(always)]
 fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let Some(state) = current() else {
         return (Mode::Unconstrained, Resume::NONE);
