@@ -742,7 +742,7 @@ pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume>
 /// (see `exhaustion`), or, when only its source's budget is spent (tokio's), until the source
 /// grants a unit again: either way one exhaustion counts once. `waker` is the yielding task's.
 /// Returns the budget's mode, and what the yield point keeps.
-#[inline(always)]
+#[inline(never)]
 fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
     let Some(state) = current() else {
         return (Mode::Unconstrained, Resume::NONE);
