@@ -35,6 +35,9 @@
 //!   counter, right after the loop's own forced yield, holds what the source's budget holds.
 //! - [`charge`]`(units)`: a strip-mined loop was left having spent `units` of the counter that
 //!   the source was not asked for: the source takes them now.
+//! - [`exhausted_in_this_task`]`()`: whether the thread's last forced yield of the ambient
+//!   budget was in the running task of the source's executor (always, for a source without
+//!   one): a spent budget refilled for another branch of that task is still the task poll's.
 //! - [`wake_after_forced_yield`]`(cx, now)`: wakes the task after a forced yield of the ambient
 //!   budget, the way the source's executor wants a yielding task woken (a scope's forced yield
 //!   wakes its waker at once); `now` is coop's clock, for a source that paces its wake-ups.
@@ -55,6 +58,6 @@ mod source;
 mod source;
 
 pub(crate) use source::{
-    Unconstrained, Unit, charge, first_lend, has_remaining, in_step, refill, spend,
-    spent_by_a_batch, unconstrained, units_left, wake_after_forced_yield,
+    Unconstrained, Unit, charge, exhausted_in_this_task, first_lend, has_remaining, in_step,
+    refill, spend, spent_by_a_batch, unconstrained, units_left, wake_after_forced_yield,
 };

@@ -20,7 +20,7 @@
 
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll, ready};
+use core::task::{Context, Poll, Waker};
 
 use crate::ambient;
 use crate::sites::{Site, SiteRef};
@@ -51,7 +51,13 @@ enum After {
     Entry,
     /// The loop's forced yield has just completed (its resumed yield point spent one unit): in
     /// step with the ambient source if the counter is a fresh one, else taken as a first lend.
+    /// Also where it completed without a yield, the spent budget another branch's of this task
+    /// and refilled for this one.
     Yield,
+    /// The loop's forced yield completed without a yield: the spent budget was another task's
+    /// (by the ambient source's task, where it has one) and refilled for this one, its first
+    /// unit spent. The source is charged that unit, and the lend is a first lend.
+    Refilled,
     /// The loop's last lend was settled with the ambient source unit by unit.
     Charged,
 }
@@ -77,14 +83,25 @@ fn lend(after: After) -> (u16, Lent) {
                 // After the forced yield, the source is asked whether it has a unit left, as a
                 // batch end would ask it for one: a source spent meanwhile (by another branch
                 // or child of the task) gets nothing lent, and the next batch end yields to it.
-                if after == After::Yield && !ambient::has_remaining(true, state.budget) {
-                    return (0, Lent::Nothing);
+                match after {
+                    After::Yield if !ambient::has_remaining(true, state.budget) => {
+                        return (0, Lent::Nothing);
+                    }
+                    After::Refilled => {
+                        match ambient::spend(&mut Context::from_waker(Waker::noop())) {
+                            Poll::Ready(unit) => unit.keep(),
+                            Poll::Pending => return (0, Lent::Nothing),
+                        }
+                    }
+                    _ => {}
                 }
                 let in_step = after == After::Yield && ambient::in_step(state.units);
                 let units = match after {
                     _ if in_step => state.units,
                     After::Charged => state.units.min(ambient::units_left()),
-                    After::Entry | After::Yield => ambient::first_lend(state.units),
+                    After::Entry | After::Yield | After::Refilled => {
+                        ambient::first_lend(state.units)
+                    }
                 };
                 (units, Lent::Ambient(state.budget, in_step))
             }
@@ -195,14 +212,21 @@ impl Batch {
         ForcedYield {
             yielding: ConsumeBudget::exhausted(SiteRef::Static(site)),
             batch: self,
+            yielded: false,
         }
     }
 
-    /// The lend after the loop's forced yield, made by [`ForcedYield`] as it completes.
+    /// The lend after the loop's forced yield, made by [`ForcedYield`] as it completes;
+    /// `yielded`: it did yield, rather than complete at once on a spent budget refilled for it.
     #[cold]
     #[inline(never)]
-    fn lend_after_yield(&mut self) {
-        let (units, lent) = lend(After::Yield);
+    fn lend_after_yield(&mut self, yielded: bool) {
+        let after = if yielded || ambient::exhausted_in_this_task() {
+            After::Yield
+        } else {
+            After::Refilled
+        };
+        let (units, lent) = lend(after);
         self.left = units;
         self.taken = units;
         self.lent = lent;
@@ -227,6 +251,8 @@ impl Batch {
 pub struct ForcedYield<'a> {
     yielding: ConsumeBudget,
     batch: &'a mut Batch,
+    /// The yield happened: the first poll returned `Pending`.
+    yielded: bool,
 }
 
 impl Future for ForcedYield<'_> {
@@ -235,8 +261,11 @@ impl Future for ForcedYield<'_> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        ready!(Pin::new(&mut this.yielding).poll(cx));
-        this.batch.lend_after_yield();
+        if Pin::new(&mut this.yielding).poll(cx).is_pending() {
+            this.yielded = true;
+            return Poll::Pending;
+        }
+        this.batch.lend_after_yield(this.yielded);
         Poll::Ready(())
     }
 }

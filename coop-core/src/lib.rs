@@ -44,7 +44,12 @@
 //!   In a task poll that such a loop resumes after its own forced yield and ends with the next
 //!   (a hot loop's steady state), it spends a fresh budget without a call per unit and tokio is
 //!   not charged for it: other branches of the task (`join!`, `select!`) then find coop's budget
-//!   spent, and their tokio resources find tokio's budget as the loop found it.
+//!   spent, and their tokio resources find tokio's budget as the loop found it. Nor does that
+//!   budget count what tokio's resources in branches polled before the loop in the same task
+//!   poll spent: the loop still runs its budget (at least one unit of tokio's must be left), so
+//!   such a task poll runs up to the loop's 128 units on top of theirs. The children of a
+//!   `FuturesUnordered` have wakers of their own, so each is a task for coop's budget: two of
+//!   them can each run a budget in one poll of the tokio task.
 //!
 //! A budget holds at least one unit: a budget of 0 is a budget of 1, so every task poll can make
 //! progress.

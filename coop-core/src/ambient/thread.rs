@@ -65,6 +65,12 @@ pub(crate) fn units_left() -> u16 {
 #[inline(always)]
 pub(crate) fn charge(_units: u16) {}
 
+/// No executor is known: every task poll is the source's task poll.
+#[inline(always)]
+pub(crate) fn exhausted_in_this_task() -> bool {
+    true
+}
+
 /// No executor is known: wake the task at once, so any executor polls it again. The clock is
 /// not read.
 #[inline]

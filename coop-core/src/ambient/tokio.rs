@@ -169,6 +169,24 @@ pub(crate) fn has_remaining(counter_has_units: bool, budget: u32) -> bool {
             || (!counted_by_coop_alone(budget) && in_task() && tokio_units_left().is_some()))
 }
 
+std::thread_local! {
+    /// The tokio task whose forced yield of the ambient budget was this thread's last (`None`:
+    /// outside a task).
+    static EXHAUSTED_BY: Cell<Option<tokio::task::Id>> = const { Cell::new(None) };
+}
+
+/// Whether the thread's last forced yield of the ambient budget was in the running tokio task:
+/// a spent counter refilled for another branch of it (`FuturesUnordered`'s children have
+/// wakers of their own) is still that task poll's, and tokio's budget is the one the branch
+/// that yielded shared; refilled for another task, it starts that task's own, which tokio's
+/// resources may have spent part of.
+#[inline]
+pub(crate) fn exhausted_in_this_task() -> bool {
+    EXHAUSTED_BY
+        .try_with(|task| task.get() == tokio::task::try_id())
+        .unwrap_or(true)
+}
+
 /// How long, at most, a thread's hot loops keep tokio's driver waiting, by coop's clock: a
 /// quarter of tokio's timer resolution (1 ms), so that timers stay on time and a socket's
 /// readiness is seen within it. A driver turn (`epoll_wait` and the timer wheel, about a
@@ -237,8 +255,11 @@ fn driver_turn(now: fn() -> u64) -> bool {
 /// plain wake-up puts the task back at the end of the run queue, behind the tasks that are
 /// ready: a driver turn costs a system call, more than a cheap loop's whole budget of work, and
 /// tokio's scheduler polls its driver every 61 task polls of its own. `now`: coop's clock.
+///
+/// It also notes the tokio task that yielded, for [`exhausted_in_this_task`].
 #[cold]
 pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, now: fn() -> u64) {
+    let _ = EXHAUSTED_BY.try_with(|task| task.set(tokio::task::try_id()));
     if driver_turn(now) {
         // `yield_now`'s first poll hands the waker to tokio's deferral and returns `Pending`;
         // the yield is that poll, so the future is dropped after it.
