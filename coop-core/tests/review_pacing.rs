@@ -569,7 +569,7 @@ mod pacing {
     use std::time::Duration;
 
     /// The documented pace: at least once per quarter millisecond of a thread's hot loops.
-    const PACE: Duration = Duration::from_micros(250);
+    const PACE: Duration = Duration::from_micros(100);
 
     /// A task that sees every driver turn it can: it makes its socket readable, waits for the
     /// driver to report it, stamps coop's clock (this thread's manual reading), and again.

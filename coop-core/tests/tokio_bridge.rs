@@ -189,7 +189,7 @@ fn iterations_before_the_reader_runs(strip_mined: bool, step: std::time::Duratio
 /// tokio's driver pace, as the docs state it: a hot loop lets the driver in at least once per
 /// quarter millisecond of coop's clock.
 #[cfg(unix)]
-const DRIVER_PACE: std::time::Duration = std::time::Duration::from_micros(250);
+const DRIVER_PACE: std::time::Duration = std::time::Duration::from_micros(100);
 
 /// A loop whose budget takes longer than the driver pace (10 µs an iteration by coop's clock)
 /// wakes its task after each forced yield only once the runtime polled its driver, as tokio's own

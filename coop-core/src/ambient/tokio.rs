@@ -188,38 +188,44 @@ pub(crate) fn exhausted_in_this_task() -> bool {
 }
 
 /// How long, at most, a thread's hot loops keep tokio's driver waiting, by coop's clock: a
-/// quarter of tokio's timer resolution (1 ms), so that timers stay on time and a socket's
-/// readiness is seen within it. A driver turn (`epoll_wait` and the timer wheel, about a
-/// microsecond) once per this span is 0.4 % of it.
-const DRIVER_PACE_NANOS: u64 = 250_000;
+/// tenth of tokio's timer resolution (1 ms), so that a 1 ms timer fires within a tenth of its
+/// period and a socket's readiness is seen within it. A driver turn (`epoll_wait` and the timer
+/// wheel, about half a microsecond on a VM) once per this span is about 0.5 % of it.
+const DRIVER_PACE_NANOS: u64 = 100_000;
 
-/// When the thread's next ambient forced yield lets tokio's driver in: after `left` more of
-/// them; `stride` forced yields came between the last two turns, the last at `deferred_at`
-/// (coop's clock, in nanoseconds).
+/// tokio's scheduler polls its driver once every this many task polls of its own (the default
+/// `event_interval` of both runtimes): a forced yield is one, so where this many forced yields
+/// fit the pace, tokio's own driver polls keep it and no forced yield needs to defer.
+const EVENT_INTERVAL: u64 = 61;
+
+/// When the thread's next ambient forced yield checks the pace: after `left` more of them;
+/// `stride` forced yields came between the last two checks, the last at `checked_at` (coop's
+/// clock, in nanoseconds).
 #[derive(Clone, Copy)]
 struct Pacing {
     left: u16,
     stride: u16,
-    deferred_at: u64,
+    checked_at: u64,
 }
 
 std::thread_local! {
     /// The thread's pacing: a thread's tasks share its driver (a worker's, or the
     /// current-thread runtime's), so they share one pace.
     static PACING: Cell<Pacing> = const {
-        Cell::new(Pacing { left: 0, stride: 1, deferred_at: 0 })
+        Cell::new(Pacing { left: 0, stride: 1, checked_at: 0 })
     };
 }
 
 /// Whether this ambient forced yield, read at coop's clock `now` (read only here, once per
-/// turn of the driver), lets tokio's driver in. It does when [`DRIVER_PACE_NANOS`] may have
-/// passed since the last turn at the pace the forced yields in between kept; the next turn
-/// comes after as many forced yields as fit the span at that pace, at most twice as many as
-/// the last time, at least one. So a loop whose budget takes longer than the span lets the
-/// driver in at every forced yield; a cheap loop, every few dozen, and never more than twice
-/// the span after its last turn unless it slows down (a loop that suddenly slows down goes on
-/// at most the forced yields counted at the old pace, and tokio's scheduler polls its driver
-/// every 61 task polls anyway).
+/// check of the pace), lets tokio's driver in. It does at every check, unless the check closes
+/// [`EVENT_INTERVAL`] forced yields that took no longer than [`DRIVER_PACE_NANOS`]: tokio's own
+/// driver polls, one per `EVENT_INTERVAL` task polls, keep the pace then. The next check comes
+/// after as many forced yields as fit the span at the pace the last ones kept, at most twice as
+/// many as the last time, at least one and at most `EVENT_INTERVAL`. So a loop whose budget
+/// takes longer than the span lets the driver in at every forced yield; one whose
+/// `EVENT_INTERVAL` budgets fit the span, never once its pace is known (tokio does); in
+/// between, once per span at its pace. A loop that suddenly slows down goes on at most the
+/// forced yields counted at the old pace, no more than `EVENT_INTERVAL`: tokio's own cadence.
 fn driver_turn(now: fn() -> u64) -> bool {
     PACING
         .try_with(|cell| {
@@ -232,18 +238,23 @@ fn driver_turn(now: fn() -> u64) -> bool {
                 return false;
             }
             let now = now();
-            let per_yield = now.saturating_sub(pacing.deferred_at) / u64::from(pacing.stride);
+            let window = now.saturating_sub(pacing.checked_at);
+            // The last `EVENT_INTERVAL` forced yields (task polls) took no longer than the
+            // span: tokio polled its driver during them, and will again within the next as many.
+            let tokio_keeps_pace =
+                u64::from(pacing.stride) >= EVENT_INTERVAL && window <= DRIVER_PACE_NANOS;
+            let per_yield = window / u64::from(pacing.stride);
             let fit = DRIVER_PACE_NANOS.checked_div(per_yield).unwrap_or(u64::MAX);
             let stride = fit
                 .min(u64::from(pacing.stride) * 2)
-                .clamp(1, u64::from(u16::MAX));
+                .clamp(1, EVENT_INTERVAL);
             let stride = u16::try_from(stride).unwrap_or(u16::MAX);
             cell.set(Pacing {
                 left: stride,
                 stride,
-                deferred_at: now,
+                checked_at: now,
             });
-            true
+            !tokio_keeps_pace
         })
         .unwrap_or(true)
 }
