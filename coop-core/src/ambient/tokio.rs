@@ -144,13 +144,24 @@ fn counted_by_coop_alone(budget: u32) -> bool {
 /// counter is the ambient budget, and it is spent. Returns the unit taken and the units tokio's
 /// budget has left after it, which the refilled counter holds at most, so that a strip-mined
 /// loop, which asks tokio only at its batch ends, spends no more than tokio has.
+///
+/// A counter a strip-mined loop spent (its steady state, once per forced yield) is told inline.
+#[inline]
+pub(crate) fn refill(cx: &mut Context<'_>, budget: u32) -> Option<(Unit, u16)> {
+    if counted_by_coop_alone(budget) {
+        return None;
+    }
+    refill_from_tokio(cx)
+}
+
+/// [`refill`] for a counter tokio's units may refill.
 #[cold]
 #[inline(never)]
-pub(crate) fn refill(cx: &mut Context<'_>, budget: u32) -> Option<(Unit, u16)> {
+fn refill_from_tokio(cx: &mut Context<'_>) -> Option<(Unit, u16)> {
     // tokio's budget first: in a task that spends only coop's yield points, both budgets run
     // out together, and tokio's empty budget then settles it without `try_id`. The task second,
     // before tokio's unit is taken: a refused spend charges tokio nothing.
-    if counted_by_coop_alone(budget) || !coop::has_budget_remaining() || !in_task() {
+    if !coop::has_budget_remaining() || !in_task() {
         return None;
     }
     let left = tokio_units_left()?;
