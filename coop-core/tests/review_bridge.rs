@@ -5,62 +5,21 @@
 #![cfg(feature = "tokio")]
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod review_common;
+use review_common::*;
 
 use coop_core::{Budget, budgeted, budgeted_with, forced_yield_count};
 use futures::FutureExt;
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
 /// The most a strip-mined loop's first batch runs before it reads tokio's budget (docs).
 const FIRST_LEND: u64 = 16;
 
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Runs `f` on a fresh thread; panics if it does not finish within `secs` (a hang).
-fn timed<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(catch_unwind(AssertUnwindSafe(f)));
-    });
-    match rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(Ok(r)) => r,
-        Ok(Err(p)) => resume_unwind(p),
-        Err(_) => panic!("hung: not finished within {secs} s"),
-    }
-}
-
-const B: u64 = coop_core::DEFAULT_BUDGET as u64;
 const LENGTHS: [u64; 8] = [0, 1, 127, 128, 129, 255, 256, 10_000];
-
-/// Iterations per poll a loop of `k` iterations should run under a budget of `per`.
-fn expected_per_poll(k: u64, per: u64) -> Vec<u64> {
-    if k == 0 {
-        return vec![0];
-    }
-    let y = (k - 1) / per;
-    let mut v = vec![per; y as usize];
-    v.push(k - per * y);
-    v
-}
-
-fn diffs(cumulative: &[u64]) -> Vec<u64> {
-    let mut prev = 0;
-    cumulative
-        .iter()
-        .map(|&c| {
-            let d = c - prev;
-            prev = c;
-            d
-        })
-        .collect()
-}
 
 /// Forced yields counted at the sites of `#[cooperative]` fn `name` in this file.
 fn site_yields(name: &str) -> u64 {
@@ -72,59 +31,12 @@ fn site_yields(name: &str) -> u64 {
         .sum()
 }
 
-/// Wraps `fut`: after each of its polls, pushes `snap()` onto `log`.
-fn logged<F: Future, T>(
-    fut: F,
-    mut snap: impl FnMut() -> T,
-    log: Arc<Mutex<Vec<T>>>,
-) -> impl Future<Output = F::Output> {
-    let mut fut = Box::pin(fut);
-    std::future::poll_fn(move |cx| {
-        let r = fut.as_mut().poll(cx);
-        log.lock().unwrap().push(snap());
-        r
-    })
-}
-
 fn new_log<T>() -> Arc<Mutex<Vec<T>>> {
     Arc::new(Mutex::new(Vec::new()))
 }
 
 fn take<T: Clone>(log: &Arc<Mutex<Vec<T>>>) -> Vec<T> {
     log.lock().unwrap().clone()
-}
-
-/// What is left of tokio's budget in this task poll (spends it: call last).
-fn tokio_units_left() -> u64 {
-    let mut cx = Context::from_waker(Waker::noop());
-    let mut n = 0;
-    while let Poll::Ready(unit) = tokio::task::coop::poll_proceed(&mut cx) {
-        unit.made_progress();
-        n += 1;
-        if n > 100_000 {
-            break;
-        }
-    }
-    n
-}
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn multi_thread(workers: usize) -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn check(failures: Vec<String>) {
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,25 +236,6 @@ fn check_lengths(rt_name: &str, make: fn() -> tokio::runtime::Runtime) {
         }
     }
     check(failures);
-}
-
-/// [128, 128, 128, 5] as "128x3,5".
-fn compress(v: &[u64]) -> String {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        let mut j = i;
-        while j < v.len() && v[j] == v[i] {
-            j += 1;
-        }
-        out.push(if j - i > 1 {
-            format!("{}x{}", v[i], j - i)
-        } else {
-            v[i].to_string()
-        });
-        i = j;
-    }
-    out.join(",")
 }
 
 #[test]

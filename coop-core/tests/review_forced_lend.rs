@@ -4,45 +4,18 @@
 //! takes `SERIAL` (counts are process-wide) and runs its body on fresh threads with a timeout.
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+mod review_common;
+use review_common::*;
+
 use coop_core::{Budget, budgeted_with, cooperative, forced_yield_count};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn timed<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(catch_unwind(AssertUnwindSafe(f)));
-    });
-    match rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(Ok(r)) => r,
-        Ok(Err(p)) => resume_unwind(p),
-        Err(_) => panic!("hung: not finished within {secs} s"),
-    }
-}
-
-const B: u64 = coop_core::DEFAULT_BUDGET as u64;
 const LENGTHS: [u64; 14] = [0, 1, 2, 3, 4, 5, 127, 128, 129, 255, 256, 257, 383, 1000];
-
-fn expected_per_poll(k: u64, per: u64) -> Vec<u64> {
-    if k == 0 {
-        return vec![0];
-    }
-    let y = (k - 1) / per;
-    let mut v = vec![per; y as usize];
-    v.push(k - per * y);
-    v
-}
 
 /// `expected_per_poll` for a shape whose yield point comes before its exit check (`loop`,
 /// `while let`): the exit check costs a unit too.
@@ -54,41 +27,6 @@ fn expected_for(shape: &str, k: u64, per: u64) -> Vec<u64> {
     } else {
         expected_per_poll(k, per)
     }
-}
-
-/// Run-length form of a per-poll list, for short messages.
-fn rl(v: &[u64]) -> String {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        let mut j = i;
-        while j < v.len() && v[j] == v[i] {
-            j += 1;
-        }
-        out.push(if j - i > 1 {
-            format!("{}x{}", v[i], j - i)
-        } else {
-            v[i].to_string()
-        });
-        i = j;
-    }
-    format!("[{}]", out.join(", "))
-}
-
-fn diffs(cumulative: &[u64]) -> Vec<u64> {
-    let mut prev = 0;
-    cumulative
-        .iter()
-        .map(|&c| {
-            let d = c - prev;
-            prev = c;
-            d
-        })
-        .collect()
-}
-
-fn check(failures: Vec<String>) {
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
 /// Polls `fut` with a no-op waker to completion; the counter after each poll. Panics past
@@ -257,8 +195,8 @@ fn small_scopes_every_shape() {
                     if polls != want {
                         failures.push(format!(
                             "{bname} {sname} k={k}: per poll {}, want {}",
-                            rl(&polls),
-                            rl(&want)
+                            compress(&polls),
+                            compress(&want)
                         ));
                     }
                     if yields != polls.len() as u64 - 1 {
@@ -292,8 +230,8 @@ fn ambient_every_shape() {
                 if polls != want {
                     f.push(format!(
                         "ambient {sname} k={k}: per poll {}, want {}",
-                        rl(&polls),
-                        rl(&want)
+                        compress(&polls),
+                        compress(&want)
                     ));
                 }
                 if yields != polls.len() as u64 - 1 {
@@ -393,8 +331,8 @@ fn cancelled_at_the_yield_then_recreated_scoped() {
             if polls != want {
                 failures.push(format!(
                     "units({n}): per poll {}, want {}",
-                    rl(&polls),
-                    rl(&want)
+                    compress(&polls),
+                    compress(&want)
                 ));
             }
             // a's yield and b's in the same spent scope are one exhaustion: one per Pending poll.
@@ -571,48 +509,18 @@ fn moved_between_threads() {
 #[cfg(feature = "tokio")]
 mod on_tokio {
     use super::*;
+    use std::sync::Mutex;
 
-    /// What is left of tokio's budget in this task poll (spends it: call last).
-    pub(super) fn tokio_units_left() -> u64 {
-        let mut cx = Context::from_waker(Waker::noop());
-        let mut n = 0;
-        while let Poll::Ready(unit) = tokio::task::coop::poll_proceed(&mut cx) {
-            unit.made_progress();
-            n += 1;
-            if n > 100_000 {
-                break;
-            }
-        }
-        n
-    }
-
-    fn current_thread() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
-    fn multi_thread(workers: usize) -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
-    /// Wraps `fut`: after each poll pushes `snap()`.
-    fn logged<F: Future, T>(
-        fut: F,
-        mut snap: impl FnMut() -> T,
-        log: Arc<Mutex<Vec<T>>>,
-    ) -> impl Future<Output = F::Output> {
-        let mut fut = Box::pin(fut);
-        std::future::poll_fn(move |cx| {
-            let r = fut.as_mut().poll(cx);
-            log.lock().unwrap().push(snap());
-            r
-        })
+    /// Spawns `task` on `rt`, waits for it, and returns `snap()` after each of its task polls.
+    fn task_polls<T: Send + 'static>(
+        rt: &tokio::runtime::Runtime,
+        task: impl Future<Output = ()> + Send + 'static,
+        snap: impl FnMut() -> T + Send + 'static,
+    ) -> Vec<T> {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let task = logged(task, snap, log.clone());
+        rt.block_on(async { tokio::spawn(task).await.unwrap() });
+        std::mem::take(&mut *log.lock().unwrap())
     }
 
     /// Every shape and length in a tokio task: 128 iterations per task poll.
@@ -625,26 +533,20 @@ mod on_tokio {
             for (sname, shape) in shapes() {
                 for k in LENGTHS {
                     let it = Arc::new(AtomicU64::new(0));
-                    let log = Arc::new(Mutex::new(Vec::new()));
                     let before = forced_yield_count();
-                    let (it2, it3) = (it.clone(), it.clone());
-                    rt.block_on(async {
-                        tokio::spawn(logged(
-                            async move { shape(k, &it2).await },
-                            move || it3.load(SeqCst),
-                            log.clone(),
-                        ))
-                        .await
-                        .unwrap();
-                    });
+                    let it2 = it.clone();
+                    let polls = diffs(&task_polls(
+                        &rt,
+                        async move { shape(k, &it2).await },
+                        move || it.load(SeqCst),
+                    ));
                     let yields = forced_yield_count() - before;
-                    let polls = diffs(&log.lock().unwrap());
                     let want = expected_for(sname, k, B);
                     if polls != want {
                         failures.push(format!(
                             "tokio {sname} k={k}: per poll {}, want {}",
-                            rl(&polls),
-                            rl(&want)
+                            compress(&polls),
+                            compress(&want)
                         ));
                     }
                     if yields != polls.len() as u64 - 1 {
@@ -673,22 +575,13 @@ mod on_tokio {
                     for j in [1u64, 2, 3, 16, 17, 64, 126, 127, 128] {
                         let k = yields_before * B + j;
                         let it = Arc::new(AtomicU64::new(0));
-                        let log = Arc::new(Mutex::new(Vec::new()));
                         let left = Arc::new(AtomicU64::new(u64::MAX));
-                        let (it2, it3, l2) = (it.clone(), it.clone(), left.clone());
-                        rt.block_on(async {
-                            tokio::spawn(logged(
-                                async move {
-                                    shape(k, &it2).await;
-                                    l2.store(tokio_units_left(), SeqCst);
-                                },
-                                move || it3.load(SeqCst),
-                                log.clone(),
-                            ))
-                            .await
-                            .unwrap();
-                        });
-                        let polls = diffs(&log.lock().unwrap());
+                        let (it2, l2) = (it.clone(), left.clone());
+                        let task = async move {
+                            shape(k, &it2).await;
+                            l2.store(tokio_units_left(), SeqCst);
+                        };
+                        let polls = diffs(&task_polls(&rt, task, move || it.load(SeqCst)));
                         let got = left.load(SeqCst);
                         let want = expected_for(sname, k, B);
                         // Units spent in the last task poll (an exit check after the yield
@@ -749,20 +642,11 @@ mod on_tokio {
             for per in [1u64, 50, 100, 126, 127, 128] {
                 let it = Arc::new(AtomicU64::new(0));
                 let spent = Arc::new(AtomicU64::new(0));
-                let log = Arc::new(Mutex::new(Vec::new()));
-                let (it2, it3, s2, s3) = (it.clone(), it.clone(), spent.clone(), spent.clone());
-                rt.block_on(async {
-                    tokio::spawn(logged(
-                        async move {
-                            futures::join!(tokio_spender(per, 30, &s2), for_loop(3000, &it2));
-                        },
-                        move || (it3.load(SeqCst), s3.load(SeqCst)),
-                        log.clone(),
-                    ))
-                    .await
-                    .unwrap();
-                });
-                let log = log.lock().unwrap().clone();
+                let (it2, s2) = (it.clone(), spent.clone());
+                let task = async move {
+                    futures::join!(tokio_spender(per, 30, &s2), for_loop(3000, &it2));
+                };
+                let log = task_polls(&rt, task, move || (it.load(SeqCst), spent.load(SeqCst)));
                 let its = diffs(&log.iter().map(|x| x.0).collect::<Vec<_>>());
                 let sps = diffs(&log.iter().map(|x| x.1).collect::<Vec<_>>());
                 let bad: Vec<(usize, u64, u64)> = its
@@ -841,9 +725,9 @@ mod on_tokio {
     }
 
     /// FuturesUnordered children sharing one tokio task: each child has a waker of its own, a
-    /// task for coop's budget (docs), and `FuturesUnordered` hands the thread back once two
-    /// children yielded in one poll, so a poll of the tokio task runs at most two budgets (+16
-    /// first lend +1 resumed per child).
+    /// task for coop's budget (docs), so a poll of the tokio task runs at most a budget of each
+    /// child (+16 first lend +1 resumed); `FuturesUnordered` hands the thread back once two
+    /// children yielded, and polls on while children finish.
     #[test]
     fn tokio_futures_unordered_children() {
         let _g = serial();
@@ -853,26 +737,17 @@ mod on_tokio {
             let mut failures = Vec::new();
             for children in [2u64, 3, 5] {
                 let it = Arc::new(AtomicU64::new(0));
-                let log = Arc::new(Mutex::new(Vec::new()));
-                let (it2, it3) = (it.clone(), it.clone());
-                rt.block_on(async {
-                    tokio::spawn(logged(
-                        async move {
-                            let mut set = futures::stream::FuturesUnordered::new();
-                            for _ in 0..children {
-                                set.push(for_loop(700, &it2));
-                            }
-                            while set.next().await.is_some() {}
-                        },
-                        move || it3.load(SeqCst),
-                        log.clone(),
-                    ))
-                    .await
-                    .unwrap();
-                });
-                let polls = diffs(&log.lock().unwrap());
+                let it2 = it.clone();
+                let task = async move {
+                    let mut set = futures::stream::FuturesUnordered::new();
+                    for _ in 0..children {
+                        set.push(for_loop(700, &it2));
+                    }
+                    while set.next().await.is_some() {}
+                };
+                let polls = diffs(&task_polls(&rt, task, move || it.load(SeqCst)));
                 assert_eq!(polls.iter().sum::<u64>(), 700 * children);
-                let cap = 2 * B + children * 17;
+                let cap = children * (B + 17);
                 if polls.iter().any(|&p| p > cap) {
                     failures.push(format!(
                         "{children} children: per task poll {polls:?}, cap {cap}"
@@ -892,29 +767,20 @@ mod on_tokio {
         timed(120, || {
             let rt = current_thread();
             let it = Arc::new(AtomicU64::new(0));
-            let log = Arc::new(Mutex::new(Vec::new()));
-            let (it2, it3) = (it.clone(), it.clone());
-            rt.block_on(async {
-                tokio::spawn(logged(
-                    async move {
-                        for _ in 0..20 {
-                            let mut won = false;
-                            tokio::select! {
-                                biased;
-                                _ = for_loop(10_000, &it2) => {}
-                                _ = YieldOnce(false) => { won = true; }
-                            }
-                            assert!(won);
-                        }
-                        for_loop(500, &it2).await;
-                    },
-                    move || it3.load(SeqCst),
-                    log.clone(),
-                ))
-                .await
-                .unwrap();
-            });
-            let polls = diffs(&log.lock().unwrap());
+            let it2 = it.clone();
+            let task = async move {
+                for _ in 0..20 {
+                    let mut won = false;
+                    tokio::select! {
+                        biased;
+                        _ = for_loop(10_000, &it2) => {}
+                        _ = YieldOnce(false) => { won = true; }
+                    }
+                    assert!(won);
+                }
+                for_loop(500, &it2).await;
+            };
+            let polls = diffs(&task_polls(&rt, task, move || it.load(SeqCst)));
             // Each task poll: at most two loops' worth (a dropped loop's site reached again
             // refills, per the docs) plus the first lends.
             assert!(
