@@ -284,11 +284,12 @@
 //!   brings both.
 //! - `tokio`: inside a tokio task the ambient budget is tokio's (`tokio::task::coop`), and the
 //!   yields it forces let the runtime poll its I/O and timer driver before the task goes on, as
-//!   tokio's own yields do, at least once per quarter millisecond of coop's clock while a
-//!   thread's hot loops keep their pace: at every forced yield of a loop whose budget takes
-//!   longer, every few dozen of a cheaper one (a driver turn is a system call, dearer than a
-//!   cheap loop's whole budget); in between, a plain wake-up puts the task at the back of the
-//!   run queue. The pace is measured at each driver turn, so where it changes (a loop slows
+//!   tokio's own yields do, at least once per 100 µs of coop's clock while a thread's hot loops
+//!   keep their pace: at every forced yield of a loop whose budget takes longer, once per 100
+//!   µs of a cheaper one, and never where 61 forced yields take less (tokio's scheduler polls
+//!   its driver every 61 task polls by itself; a driver turn is a system call, dearer than a
+//!   cheap loop's whole budget); otherwise a plain wake-up puts the task at the back of the run
+//!   queue. The pace is measured every few forced yields, so where it changes (a loop slows
 //!   down, a slower task runs beside cheaper ones) the forced yields counted at the old pace go
 //!   by first: never more than tokio's own cadence, a driver poll every 61 task polls. **Turn
 //!   it on when you run on tokio**: without it every forced yield is a plain wake-up, and

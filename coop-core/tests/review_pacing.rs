@@ -1,9 +1,9 @@
 //! Adversarial tests of two claims, on schedules the other suites do not use.
 //!
 //! 1. Driver pacing (feature `tokio`): a forced yield of the ambient budget in a tokio task lets
-//!    the runtime poll its I/O and timer driver "at least once per quarter millisecond of a
-//!    thread's hot loops: at every forced yield of a loop whose budget takes longer, every few
-//!    dozen of a cheaper one" (coop's clock; here the manual one, per thread).
+//!    the runtime poll its I/O and timer driver "at least once per 100 µs of coop's clock while
+//!    a thread's hot loops keep their pace: at every forced yield of a loop whose budget takes
+//!    longer, once per 100 µs of a cheaper one" (coop's clock; here the manual one, per thread).
 //! 2. A task polled alternately on different threads finds a whole budget at each poll, also on
 //!    a thread whose budget it spent itself before it moved away.
 //!
@@ -568,7 +568,7 @@ mod pacing {
     use std::io::{ErrorKind, Write};
     use std::time::Duration;
 
-    /// The documented pace: at least once per quarter millisecond of a thread's hot loops.
+    /// The documented pace: at least once per 100 µs of a thread's hot loops.
     const PACE: Duration = Duration::from_micros(100);
 
     /// A task that sees every driver turn it can: it makes its socket readable, waits for the

@@ -187,7 +187,7 @@ fn iterations_before_the_reader_runs(strip_mined: bool, step: std::time::Duratio
 }
 
 /// tokio's driver pace, as the docs state it: a hot loop lets the driver in at least once per
-/// quarter millisecond of coop's clock.
+/// 100 µs of coop's clock.
 #[cfg(unix)]
 const DRIVER_PACE: std::time::Duration = std::time::Duration::from_micros(100);
 
@@ -210,8 +210,8 @@ fn forced_yields_of_a_slow_loop_let_tokios_driver_run_before_the_task_resumes() 
 }
 
 /// A cheap strip-mined loop (100 ns an iteration by coop's clock, 12.8 µs a budget) lets the
-/// driver in within the pace, not at every forced yield: the reader gets its data within a
-/// quarter millisecond and two budgets of the loop's time. With a plain wake-up it waits about
+/// driver in within the pace, not at every forced yield: the reader gets its data within
+/// 100 µs and two budgets of the loop's time. With a plain wake-up it waits about
 /// 61 budgets (0.78 ms); with a driver turn at every forced yield, a loop this cheap would pay a
 /// system call per budget.
 #[cfg(unix)]

@@ -31,10 +31,10 @@
 //! the loop found it.
 //!
 //! A forced yield of the ambient budget wakes the task the way tokio's own yields do, after the
-//! runtime has polled its I/O and timer driver, at least once per quarter millisecond of a
-//! thread's hot loops while they keep their pace; in between, it puts the task back at the end
-//! of the run queue (see [`wake_after_forced_yield`], and [`driver_turn`] for a pace that
-//! changes).
+//! runtime has polled its I/O and timer driver, at least once per 100 µs of a thread's hot
+//! loops while they keep their pace (tokio's own driver polls, every 61 task polls, keep it for
+//! the cheapest loops); otherwise, it puts the task back at the end of the run queue (see
+//! [`wake_after_forced_yield`], and [`driver_turn`] for a pace that changes).
 
 use core::cell::Cell;
 use core::future::Future;
