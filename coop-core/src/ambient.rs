@@ -38,9 +38,11 @@
 //! - [`exhausted_in_this_task`]`()`: whether the thread's last forced yield of the ambient
 //!   budget was in the running task of the source's executor (always, for a source without
 //!   one): a spent budget refilled for another branch of that task is still the task poll's.
-//! - [`wake_after_forced_yield`]`(cx, now)`: wakes the task after a forced yield of the ambient
-//!   budget, the way the source's executor wants a yielding task woken (a scope's forced yield
-//!   wakes its waker at once); `now` is coop's clock, for a source that paces its wake-ups.
+//! - [`wake_after_forced_yield`]`(cx, exhaustion, now)`: wakes the task after a forced yield of
+//!   the ambient budget, the way the source's executor wants a yielding task woken (a scope's
+//!   forced yield wakes its waker at once); `exhaustion`: the yield began the budget's
+//!   exhaustion (else it is another branch of the same task poll finding it spent); `now` is
+//!   coop's clock, for a source that paces its wake-ups.
 //! - [`Unconstrained`] and [`unconstrained`]: how a future is wrapped so that the source charges
 //!   nothing inside it either.
 //!

@@ -286,12 +286,17 @@
 //!   yields it forces let the runtime poll its I/O and timer driver before the task goes on, as
 //!   tokio's own yields do, at least once per 100 µs of coop's clock while a thread's hot loops
 //!   keep their pace: at every forced yield of a loop whose budget takes longer, once per 100
-//!   µs of a cheaper one, and never where 61 forced yields take less (tokio's scheduler polls
-//!   its driver every 61 task polls by itself; a driver turn is a system call, dearer than a
-//!   cheap loop's whole budget); otherwise a plain wake-up puts the task at the back of the run
-//!   queue. The pace is measured every few forced yields, so where it changes (a loop slows
-//!   down, a slower task runs beside cheaper ones) the forced yields counted at the old pace go
-//!   by first: never more than tokio's own cadence, a driver poll every 61 task polls. **Turn
+//!   µs of a cheaper one (a driver turn is a system call, dearer than a cheap loop's whole
+//!   budget); otherwise a plain wake-up puts the task at the back of the run queue. The other
+//!   branches of a task poll that find its budget spent yield the same way as the branch that
+//!   spent it. The pace is measured every few exhaustions, so where it changes (a loop slows
+//!   down, a slower task runs beside cheaper ones) the exhaustions counted at the old pace go by
+//!   first: never more than tokio's own cadence, a driver poll every 61 task polls (tokio's
+//!   default `event_interval`). That cadence is also the bound where a plain wake-up puts the
+//!   task back in tokio's run queue before its turn (a `FuturesUnordered` child or a `LocalSet`
+//!   task, which have wakers of their own, beside one that asked for a turn), or where other
+//!   tasks keep the run queue from emptying: a turn lets the driver in once the queue is
+//!   empty. **Turn
 //!   it on when you run on tokio**: without it every forced yield is a plain wake-up, and
 //!   tokio's scheduler polls its driver only every 61 task polls, so timers and sockets can
 //!   wait up to 61 budgets (see BENCHMARKS.md). Explicit coop scopes still win, and their

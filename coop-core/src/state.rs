@@ -729,9 +729,9 @@ pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume>
             return None;
         }
     }
-    let (mode, resume) = on_exhausted(cx.waker(), site);
+    let (mode, resume, exhaustion) = on_exhausted(cx.waker(), site);
     match mode {
-        Mode::Ambient => ambient::wake_after_forced_yield(cx, clock::now_nanos),
+        Mode::Ambient => ambient::wake_after_forced_yield(cx, exhaustion, clock::now_nanos),
         _ => cx.waker().wake_by_ref(),
     }
     Some(resume)
@@ -741,11 +741,12 @@ pub(crate) fn force_yield(cx: &mut Context<'_>, site: SiteRef) -> Option<Resume>
 /// and marks the budget spent. A spent ambient budget stays spent until a new task poll begins
 /// (see `exhaustion`), or, when only its source's budget is spent (tokio's), until the source
 /// grants a unit again: either way one exhaustion counts once. `waker` is the yielding task's.
-/// Returns the budget's mode, and what the yield point keeps.
+/// Returns the budget's mode, what the yield point keeps, and whether this refusal began the
+/// exhaustion (the others are refusals of a budget already spent in this task poll).
 #[inline(never)]
-fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
+fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume, bool) {
     let Some(state) = current() else {
-        return (Mode::Unconstrained, Resume::NONE);
+        return (Mode::Unconstrained, Resume::NONE, true);
     };
     let reserve = reserve().unwrap_or(Reserve::EMPTY);
     if !state.exhausted {
@@ -799,5 +800,6 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume) {
             exhaustion,
             budget: state.budget,
         },
+        !state.exhausted,
     )
 }

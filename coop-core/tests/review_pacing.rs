@@ -25,6 +25,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
+mod review_common;
+
 use coop_core::consume_budget;
 
 type BoxFut = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -565,41 +567,11 @@ fn a_future_hopping_between_two_runtimes_gets_a_whole_budget_each_poll() {
 mod pacing {
     use super::*;
     use coop_test_support::{advance_clock, install_manual_clock, manual_time};
-    use std::io::{ErrorKind, Write};
+    use review_common::probe;
     use std::time::Duration;
 
     /// The documented pace: at least once per 100 µs of a thread's hot loops.
     const PACE: Duration = Duration::from_micros(100);
-
-    /// A task that sees every driver turn it can: it makes its socket readable, waits for the
-    /// driver to report it, stamps coop's clock (this thread's manual reading), and again.
-    async fn probe(stamps: Arc<Mutex<Vec<Duration>>>, stop: Arc<AtomicBool>) {
-        let (theirs, mut ours) = std::os::unix::net::UnixStream::pair().unwrap();
-        theirs.set_nonblocking(true).unwrap();
-        let stream = tokio::net::UnixStream::from_std(theirs).unwrap();
-        ours.write_all(b"x").unwrap();
-        loop {
-            stream.readable().await.unwrap();
-            let mut got = false;
-            let mut buf = [0u8; 64];
-            loop {
-                match stream.try_read(&mut buf) {
-                    Ok(0) => panic!("closed"),
-                    Ok(_) => got = true,
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(e) => panic!("{e}"),
-                }
-            }
-            if !got {
-                continue;
-            }
-            stamps.lock().unwrap().push(manual_time());
-            if stop.load(Ordering::SeqCst) {
-                break;
-            }
-            ours.write_all(b"x").unwrap();
-        }
-    }
 
     /// A hot loop with a yield point per iteration; iteration `i` takes `step(i)` of coop's clock.
     async fn hot(step: fn(u64) -> Duration, iterations: u64) {

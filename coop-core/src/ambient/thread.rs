@@ -74,7 +74,7 @@ pub(crate) fn exhausted_in_this_task() -> bool {
 /// No executor is known: wake the task at once, so any executor polls it again. The clock is
 /// not read.
 #[inline]
-pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, _now: fn() -> u64) {
+pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, _exhaustion: bool, _now: fn() -> u64) {
     cx.waker().wake_by_ref();
 }
 

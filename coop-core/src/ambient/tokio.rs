@@ -32,9 +32,9 @@
 //!
 //! A forced yield of the ambient budget wakes the task the way tokio's own yields do, after the
 //! runtime has polled its I/O and timer driver, at least once per 100 µs of a thread's hot
-//! loops while they keep their pace (tokio's own driver polls, every 61 task polls, keep it for
-//! the cheapest loops); otherwise, it puts the task back at the end of the run queue (see
-//! [`wake_after_forced_yield`], and [`driver_turn`] for a pace that changes).
+//! loops while they keep their pace; otherwise, it puts the task back at the end of the run
+//! queue (see [`wake_after_forced_yield`], and [`driver_turn`] for a pace that changes and for
+//! the other branches of a task poll).
 
 use core::cell::Cell;
 use core::future::Future;
@@ -205,56 +205,58 @@ pub(crate) fn exhausted_in_this_task() -> bool {
 const DRIVER_PACE_NANOS: u64 = 100_000;
 
 /// tokio's scheduler polls its driver once every this many task polls of its own (the default
-/// `event_interval` of both runtimes): a forced yield is one, so where this many forced yields
-/// fit the pace, tokio's own driver polls keep it and no forced yield needs to defer.
+/// `event_interval` of both runtimes): the most exhaustions a check of the pace lets pass, so
+/// that a pace that changes keeps the driver waiting no longer than tokio's own cadence.
 const EVENT_INTERVAL: u64 = 61;
 
-/// When the thread's next ambient forced yield checks the pace: after `left` more of them;
-/// `stride` forced yields came between the last two checks, the last at `checked_at` (coop's
-/// clock, in nanoseconds).
+/// When the thread's next exhaustion of the ambient budget lets the driver in: after `left` more
+/// of them; `stride` exhaustions came between the last two turns, the last at `checked_at`
+/// (coop's clock, in nanoseconds). `deferred`: whether the last one did, which the other forced
+/// yields of its task poll (the branches of the task that find its budget spent) follow.
 #[derive(Clone, Copy)]
 struct Pacing {
     left: u16,
     stride: u16,
     checked_at: u64,
+    deferred: bool,
 }
 
 std::thread_local! {
     /// The thread's pacing: a thread's tasks share its driver (a worker's, or the
     /// current-thread runtime's), so they share one pace.
     static PACING: Cell<Pacing> = const {
-        Cell::new(Pacing { left: 0, stride: 1, checked_at: 0 })
+        Cell::new(Pacing { left: 0, stride: 1, checked_at: 0, deferred: true })
     };
 }
 
-/// Whether this ambient forced yield, read at coop's clock `now` (read only here, once per
-/// check of the pace), lets tokio's driver in. It does at every check, unless the check closes
-/// [`EVENT_INTERVAL`] forced yields that took no longer than [`DRIVER_PACE_NANOS`]: tokio's own
-/// driver polls, one per `EVENT_INTERVAL` task polls, keep the pace then. The next check comes
-/// after as many forced yields as fit the span at the pace the last ones kept, at most twice as
-/// many as the last time, at least one and at most `EVENT_INTERVAL`. So a loop whose budget
-/// takes longer than the span lets the driver in at every forced yield; one whose
-/// `EVENT_INTERVAL` budgets fit the span, never once its pace is known (tokio does); in
-/// between, once per span at its pace. A loop that suddenly slows down goes on at most the
-/// forced yields counted at the old pace, no more than `EVENT_INTERVAL`: tokio's own cadence.
-fn driver_turn(now: fn() -> u64) -> bool {
+/// Whether this ambient forced yield lets tokio's driver in; `exhaustion`: it begins an
+/// exhaustion of the budget (the others are the branches of the same task poll that find the
+/// budget spent, and follow the exhaustion's choice, so that a plain wake-up of one branch does
+/// not put back in the run queue a task that another branch deferred). An exhaustion lets the
+/// driver in when [`DRIVER_PACE_NANOS`] may have passed since the last turn at the pace the
+/// exhaustions in between kept, reading coop's clock `now` then only: the next turn comes after
+/// as many exhaustions as fit the span at that pace, at most twice as many as the last time, at
+/// least one and at most [`EVENT_INTERVAL`]. So a loop whose budget takes longer than the span
+/// lets the driver in at every forced yield, a cheaper one once per span; a loop that suddenly
+/// slows down goes on at most the exhaustions counted at the old pace, no more than tokio's own
+/// cadence.
+fn driver_turn(exhaustion: bool, now: fn() -> u64) -> bool {
     PACING
         .try_with(|cell| {
             let pacing = cell.get();
+            if !exhaustion {
+                return pacing.deferred;
+            }
             if pacing.left > 1 {
                 cell.set(Pacing {
                     left: pacing.left - 1,
+                    deferred: false,
                     ..pacing
                 });
                 return false;
             }
             let now = now();
-            let window = now.saturating_sub(pacing.checked_at);
-            // The last `EVENT_INTERVAL` forced yields (task polls) took no longer than the
-            // span: tokio polled its driver during them, and will again within the next as many.
-            let tokio_keeps_pace =
-                u64::from(pacing.stride) >= EVENT_INTERVAL && window <= DRIVER_PACE_NANOS;
-            let per_yield = window / u64::from(pacing.stride);
+            let per_yield = now.saturating_sub(pacing.checked_at) / u64::from(pacing.stride);
             let fit = DRIVER_PACE_NANOS.checked_div(per_yield).unwrap_or(u64::MAX);
             let stride = fit
                 .min(u64::from(pacing.stride) * 2)
@@ -264,8 +266,9 @@ fn driver_turn(now: fn() -> u64) -> bool {
                 left: stride,
                 stride,
                 checked_at: now,
+                deferred: true,
             });
-            !tokio_keeps_pace
+            true
         })
         .unwrap_or(true)
 }
@@ -280,9 +283,9 @@ fn driver_turn(now: fn() -> u64) -> bool {
 ///
 /// It also notes the tokio task that yielded, for [`exhausted_in_this_task`].
 #[cold]
-pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, now: fn() -> u64) {
+pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, exhaustion: bool, now: fn() -> u64) {
     let _ = EXHAUSTED_BY.try_with(|task| task.set(tokio::task::try_id()));
-    if driver_turn(now) {
+    if driver_turn(exhaustion, now) {
         // `yield_now`'s first poll hands the waker to tokio's deferral and returns `Pending`;
         // the yield is that poll, so the future is dropped after it.
         let _ = pin!(tokio::task::yield_now()).poll(cx);

@@ -130,3 +130,48 @@ pub(crate) fn compress(v: &[u64]) -> String {
     }
     out.join(",")
 }
+
+#[cfg(all(feature = "tokio", unix))]
+#[allow(unused_imports, reason = "only the driver-pace reviews use the probe")]
+pub(crate) use probing::probe;
+
+/// The probe of the driver-pace reviews.
+#[cfg(all(feature = "tokio", unix))]
+mod probing {
+    use std::io::{ErrorKind, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use coop_test_support::manual_time;
+
+    /// A task that sees every driver turn it can (feature `tokio`, Unix): it makes its socket readable, waits for the
+    /// driver to report it, stamps coop's clock (this thread's manual reading), and again.
+    pub(crate) async fn probe(stamps: Arc<Mutex<Vec<Duration>>>, stop: Arc<AtomicBool>) {
+        let (theirs, mut ours) = std::os::unix::net::UnixStream::pair().unwrap();
+        theirs.set_nonblocking(true).unwrap();
+        let stream = tokio::net::UnixStream::from_std(theirs).unwrap();
+        ours.write_all(b"x").unwrap();
+        loop {
+            stream.readable().await.unwrap();
+            let mut got = false;
+            let mut buf = [0u8; 64];
+            loop {
+                match stream.try_read(&mut buf) {
+                    Ok(0) => panic!("closed"),
+                    Ok(_) => got = true,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            if !got {
+                continue;
+            }
+            stamps.lock().unwrap().push(manual_time());
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            ours.write_all(b"x").unwrap();
+        }
+    }
+}
