@@ -30,7 +30,9 @@ use crate::yield_point::ConsumeBudget;
 /// Where a batch got its units, which decides how they settle.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Lent {
-    /// Nothing to settle: an empty batch, or unconstrained code, whose units cost nothing.
+    /// Nothing to settle: an empty batch (also after a batch end that forced a yield:
+    /// [`Batch::forced_yield`] lends again once the yield completes), or unconstrained code,
+    /// whose units cost nothing.
     Nothing,
     /// Read from the counter of budget number `.0`, a scope's.
     Counter(u32),
@@ -39,9 +41,6 @@ enum Lent {
     /// can poll one of its resources. `.1`: the lend is in step with the source's budget (see
     /// [`lend`] and [`settle`]).
     Ambient(u32, bool),
-    /// Nothing to settle, and the batch end that left it forced a yield ([`Batch::forced_yield`]
-    /// lends again once the yield completes).
-    Yielded,
 }
 
 /// Where the loop's last lend ended, which decides how the next one is made.
@@ -120,7 +119,7 @@ fn lend(after: After) -> (u16, Lent) {
 fn settle(lent: Lent, taken: u16, left: u16, leaving: bool) {
     let spent = taken.saturating_sub(left);
     match lent {
-        Lent::Nothing | Lent::Yielded => {}
+        Lent::Nothing => {}
         Lent::Counter(budget) => state::charge(budget, spent),
         Lent::Ambient(budget, in_step) => {
             state::charge(budget, spent);
@@ -191,9 +190,9 @@ impl Batch {
             Lent::Ambient(_, false) if self.taken != self.left => After::Charged,
             _ => After::Entry,
         };
+        // Settled, the batch holds nothing until the next lend.
         self.settle(false);
         if !state::try_spend() {
-            self.lent = Lent::Yielded;
             return false;
         }
         let (units, lent) = lend(after);

@@ -111,6 +111,12 @@ impl Reserve {
         undrawn: true,
         ..Reserve::EMPTY
     };
+
+    /// Nothing to hand the counter: no slice's units left, no process default to draw.
+    #[inline(always)]
+    fn holds_nothing(self) -> bool {
+        !self.undrawn && (!self.sliced || self.units == 0)
+    }
 }
 
 /// A fresh budget, numbered anew: without a slice, all units in the counter; with one, all in
@@ -420,9 +426,7 @@ pub(crate) enum Chunk {
 #[inline(always)]
 pub(crate) fn next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
     match reserve() {
-        Some(reserve) if !reserve.undrawn && (!reserve.sliced || reserve.units == 0) => {
-            Chunk::Spent
-        }
+        Some(reserve) if reserve.holds_nothing() => Chunk::Spent,
         _ => take_next_chunk(state, resumed),
     }
 }
@@ -437,10 +441,10 @@ fn take_next_chunk(state: State, resumed: Option<PaceHint>) -> Chunk {
 /// [`next_chunk`], then spends one unit of the chunk granted, as a spend right after it would:
 /// in one step, for the yield point that resumes after its forced yield, whose first unit
 /// usually begins a budget.
-#[inline]
 ///
 /// `task`: the resuming yield point's waker, whose task's loop the budget's pace then is (see
 /// `Timing::own`).
+#[inline]
 pub(crate) fn next_chunk_spending_one(state: State, resumed: Option<&PaceHint>, task: &Waker) {
     let Some(reserve) = reserve() else {
         return;
@@ -449,7 +453,7 @@ pub(crate) fn next_chunk_spending_one(state: State, resumed: Option<&PaceHint>, 
         take_chunk_spending_one(state, resumed.copied());
         return;
     }
-    if !reserve.sliced || reserve.units == 0 {
+    if reserve.holds_nothing() {
         return;
     }
     // The usual case first, where nothing is called: a chunk the loop carried covers the budget.
@@ -508,7 +512,7 @@ fn take_chunk(state: State, resumed: Option<PaceHint>, spend: bool) -> Chunk {
         set_reserve(reserve);
         set_timing(&fresh_timing);
     }
-    if !reserve.sliced || reserve.units == 0 {
+    if reserve.holds_nothing() {
         return Chunk::Spent;
     }
     let left = reserve.units;
@@ -577,10 +581,10 @@ pub(crate) fn charge(budget: u32, spent: u16) {
 /// Spends one unit for `poll_proceed` at `site`. `Err`: the budget is spent, the forced yield
 /// is counted, and the task will be woken; it holds the loop's pace, for a yield point that
 /// keeps it.
-#[inline]
 ///
 /// `memoryless`: the caller keeps nothing of its yield (a hand-written `poll_proceed`), so a
 /// spent ambient budget refills when its call site is refused a second time.
+#[inline]
 pub(crate) fn poll_spend(
     cx: &mut Context<'_>,
     site: SiteRef,
