@@ -180,12 +180,6 @@ pub(crate) fn has_remaining(counter_has_units: bool, budget: u32) -> bool {
             || (!counted_by_coop_alone(budget) && in_task() && tokio_units_left().is_some()))
 }
 
-std::thread_local! {
-    /// The tokio task whose forced yield of the ambient budget was this thread's last (`None`:
-    /// outside a task).
-    static EXHAUSTED_BY: Cell<Option<tokio::task::Id>> = const { Cell::new(None) };
-}
-
 /// Whether the thread's last forced yield of the ambient budget was in the running tokio task:
 /// a spent counter refilled for another branch of it (`FuturesUnordered`'s children have
 /// wakers of their own) is still that task poll's, and tokio's budget is the one the branch
@@ -193,8 +187,8 @@ std::thread_local! {
 /// resources may have spent part of.
 #[inline]
 pub(crate) fn exhausted_in_this_task() -> bool {
-    EXHAUSTED_BY
-        .try_with(|task| task.get() == tokio::task::try_id())
+    PACING
+        .try_with(|cell| cell.get().by == tokio::task::try_id())
         .unwrap_or(true)
 }
 
@@ -212,27 +206,30 @@ const EVENT_INTERVAL: u64 = 61;
 /// When the thread's next exhaustion of the ambient budget lets the driver in: after `left` more
 /// of them; `stride` exhaustions came between the last two turns, the last at `checked_at`
 /// (coop's clock, in nanoseconds). `deferred`: whether the last one did, which the other forced
-/// yields of its task poll (the branches of the task that find its budget spent) follow.
+/// yields of its task poll (the branches of the task that find its budget spent) follow; `by`:
+/// the tokio task it happened in (`None`: outside a task), for [`exhausted_in_this_task`].
 #[derive(Clone, Copy)]
 struct Pacing {
     left: u16,
     stride: u16,
     checked_at: u64,
     deferred: bool,
+    by: Option<tokio::task::Id>,
 }
 
 std::thread_local! {
     /// The thread's pacing: a thread's tasks share its driver (a worker's, or the
     /// current-thread runtime's), so they share one pace.
     static PACING: Cell<Pacing> = const {
-        Cell::new(Pacing { left: 0, stride: 1, checked_at: 0, deferred: true })
+        Cell::new(Pacing { left: 0, stride: 1, checked_at: 0, deferred: true, by: None })
     };
 }
 
-/// Whether this ambient forced yield lets tokio's driver in; `exhaustion`: it begins an
-/// exhaustion of the budget (the others are the branches of the same task poll that find the
-/// budget spent, and follow the exhaustion's choice, so that a plain wake-up of one branch does
-/// not put back in the run queue a task that another branch deferred). An exhaustion lets the
+/// Whether this ambient forced yield lets tokio's driver in, noting the tokio task of an
+/// exhaustion; `exhaustion`: it begins an exhaustion of the budget (the others are the branches
+/// of the same task poll that find the budget spent, and follow the exhaustion's choice, so that
+/// a plain wake-up of one branch does not put back in the run queue a task that another branch
+/// deferred). An exhaustion lets the
 /// driver in when [`DRIVER_PACE_NANOS`] may have passed since the last turn at the pace the
 /// exhaustions in between kept, reading coop's clock `now` then only: the next turn comes after
 /// as many exhaustions as fit the span at that pace, at most twice as many as the last time, at
@@ -247,10 +244,12 @@ fn driver_turn(exhaustion: bool, now: fn() -> u64) -> bool {
             if !exhaustion {
                 return pacing.deferred;
             }
+            let by = tokio::task::try_id();
             if pacing.left > 1 {
                 cell.set(Pacing {
                     left: pacing.left - 1,
                     deferred: false,
+                    by,
                     ..pacing
                 });
                 return false;
@@ -267,6 +266,7 @@ fn driver_turn(exhaustion: bool, now: fn() -> u64) -> bool {
                 stride,
                 checked_at: now,
                 deferred: true,
+                by,
             });
             true
         })
@@ -281,10 +281,10 @@ fn driver_turn(exhaustion: bool, now: fn() -> u64) -> bool {
 /// ready: a driver turn costs a system call, more than a cheap loop's whole budget of work, and
 /// tokio's scheduler polls its driver every 61 task polls of its own. `now`: coop's clock.
 ///
-/// It also notes the tokio task that yielded, for [`exhausted_in_this_task`].
+/// An exhaustion also notes its tokio task, for [`exhausted_in_this_task`] (the other forced
+/// yields of its task poll are the same task's).
 #[cold]
 pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, exhaustion: bool, now: fn() -> u64) {
-    let _ = EXHAUSTED_BY.try_with(|task| task.set(tokio::task::try_id()));
     if driver_turn(exhaustion, now) {
         // `yield_now`'s first poll hands the waker to tokio's deferral and returns `Pending`;
         // the yield is that poll, so the future is dropped after it.
