@@ -6,13 +6,15 @@
 //! in rounds of the hot loop: the progress the ticker saw, and how far the loop got between the
 //! time driver waking the ticker and the ticker running. That second count does not depend on
 //! when the OS lets the driver's thread run (on a loaded machine, milliseconds late): it starts
-//! when the wake-up comes. Times are printed (`--nocapture`), never asserted.
+//! when the wake-up has queued the ticker (the progress is read after the wake, never before:
+//! the driver's thread can be preempted between the two). Times are printed (`--nocapture`),
+//! never asserted.
 
 mod common;
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Wake, Waker};
 
@@ -44,9 +46,13 @@ static FINISHED: AtomicU32 = AtomicU32::new(0);
 static SEEN: Mutex<Vec<(u32, Instant)>> = Mutex::new(Vec::new());
 /// When the loop started and ended.
 static SPAN: Mutex<Option<(Instant, Instant)>> = Mutex::new(None);
-/// The loop's progress when the time driver last woke the ticker, until the ticker runs.
-static WOKEN_AT: AtomicU32 = AtomicU32::new(NOT_WOKEN);
-const NOT_WOKEN: u32 = u32::MAX;
+/// The loop's progress just after the time driver last woke the ticker, until the ticker runs,
+/// with the number of ticks the ticker had taken when the wake-up came (the high half): a note
+/// that lands after the ticker already ran for its wake-up is told apart from the next one's.
+static WOKEN_AT: AtomicU64 = AtomicU64::new(NOT_WOKEN);
+const NOT_WOKEN: u64 = u64::MAX;
+/// Ticks the ticker has taken.
+static TICKS: AtomicU32 = AtomicU32::new(0);
 /// For each tick the driver woke during the loop: the rounds the loop ran between the wake-up
 /// and the tick.
 static LATE_BY: Mutex<Vec<u32>> = Mutex::new(Vec::new());
@@ -60,13 +66,19 @@ impl Wake for NoteProgress {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        // Read before the wake: a tick taken after it is this wake-up's or a later one's.
+        let ticks = TICKS.load(Ordering::SeqCst);
+        self.0.wake_by_ref();
+        // Read after the wake, which has queued the ticker: from here, the loop can finish the
+        // budget it is in and run at most one more before the ticker runs. Read before it,
+        // the loop could pass a budget's end while this thread waits between read and wake.
+        let progress = PROGRESS.load(Ordering::SeqCst);
         let _ = WOKEN_AT.compare_exchange(
             NOT_WOKEN,
-            PROGRESS.load(Ordering::Relaxed),
-            Ordering::Relaxed,
-            Ordering::Relaxed,
+            (u64::from(ticks) << 32) | u64::from(progress),
+            Ordering::SeqCst,
+            Ordering::SeqCst,
         );
-        self.0.wake_by_ref();
     }
 }
 
@@ -87,10 +99,15 @@ async fn ticker() {
         noting_wake_up(ticker.next()).await;
         let progress = PROGRESS.load(Ordering::Relaxed);
         SEEN.lock().unwrap().push((progress, Instant::now()));
-        // A tick that was due at once (the ticker catching up) had no wake-up.
-        let woken_at = WOKEN_AT.swap(NOT_WOKEN, Ordering::Relaxed);
-        if woken_at != NOT_WOKEN && woken_at < ROUNDS {
-            LATE_BY.lock().unwrap().push(progress - woken_at);
+        let ticks = TICKS.fetch_add(1, Ordering::SeqCst);
+        // A tick that was due at once (the ticker catching up) had no wake-up; a note taken
+        // for an earlier tick (written after that tick ran) is not this one's.
+        let note = WOKEN_AT.swap(NOT_WOKEN, Ordering::SeqCst);
+        if note != NOT_WOKEN && note >> 32 == u64::from(ticks) {
+            let woken_at = u32::try_from(note & u64::from(u32::MAX)).unwrap();
+            if woken_at < ROUNDS {
+                LATE_BY.lock().unwrap().push(progress - woken_at);
+            }
         }
     }
     FINISHED.fetch_add(1, Ordering::Relaxed);
@@ -133,6 +150,7 @@ fn run(kind: Hot) -> Observed {
     SEEN.lock().unwrap().clear();
     LATE_BY.lock().unwrap().clear();
     WOKEN_AT.store(NOT_WOKEN, Ordering::Relaxed);
+    TICKS.store(0, Ordering::Relaxed);
     std::thread::spawn(move || {
         let executor: &'static mut Executor = Box::leak(Box::new(Executor::new()));
         executor.run_until(
