@@ -315,7 +315,9 @@ fn tokio_units_left() -> Option<u16> {
             return Some(taken);
         }
         if let Poll::Ready(unit) = coop::poll_proceed(&mut cx) {
-            unit.made_progress();
+            // Kept spent without the guard's drop, a call (see `Unit::keep`): `first`'s drop
+            // gives them all back.
+            Unit(unit).keep();
             taken += 1;
         }
     }
