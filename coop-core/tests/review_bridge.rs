@@ -1229,7 +1229,14 @@ fn wait_behind_hot_loop(event: Event, shape: &'static str) -> u64 {
 }
 
 /// A timer and a socket behind a hot loop whose budget takes longer than the driver pace get
-/// their turn within two budgets of iterations once ready, in every place the loop can run.
+/// their turn within two budgets of iterations once ready, in every place the loop can run:
+/// the budget the loop is in ends with a driver turn, which wakes the waiting task, and the loop
+/// may run one more budget before it. On a multi-thread runtime, three: its worker's
+/// maintenance (every 61 of its ticks) polls the driver too, and wakes the deferred loop into
+/// the worker's LIFO slot, ahead of the task the previous turn woke. A task that calls tokio's
+/// own `yield_now` every 128 iterations waits the same; with that maintenance out of the way
+/// (`event_interval` past the loop's length), 1400 runs with the ready moment before the turn
+/// (two CPU hogs beside them) all read two budgets at most, and 2-4 % read three without.
 #[cfg(unix)]
 #[test]
 fn timers_and_sockets_not_starved_by_hot_loop() {
@@ -1245,13 +1252,17 @@ fn timers_and_sockets_not_starved_by_hot_loop() {
             "hot in join! with the waiting branch",
         ] {
             let waited = wait_behind_hot_loop(event, shape);
-            if waited > 2 * B {
+            let bound = match shape {
+                "multi_thread(1) task" => 3 * B,
+                _ => 2 * B,
+            };
+            if waited > bound {
                 let what = match event {
                     Event::Timer => "timer",
                     Event::Socket => "socket reader",
                 };
                 failures.push(format!(
-                    "{shape}: the {what} waited {waited} hot iterations after it was ready (> 256)"
+                    "{shape}: the {what} waited {waited} hot iterations after it was ready (> {bound})"
                 ));
             }
         }
