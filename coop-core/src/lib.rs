@@ -49,7 +49,9 @@
 //!   poll spent: the loop still runs its budget (at least one unit of tokio's must be left), so
 //!   such a task poll runs up to the loop's 128 units on top of theirs. The children of a
 //!   `FuturesUnordered` have wakers of their own, so each is a task for coop's budget: two of
-//!   them can each run a budget in one poll of the tokio task.
+//!   them can each run a budget in one poll of the tokio task. coop reads tokio's budget by
+//!   taking its units and giving them back, so with `--cfg tokio_unstable` tokio's
+//!   `budget_forced_yield_count` metric also counts those reads that reached its last unit.
 //!
 //! A budget holds at least one unit: a budget of 0 is a budget of 1, so every task poll can make
 //! progress.
