@@ -281,6 +281,13 @@
 //! - `std` (default): the budget per thread, `std::time::Instant` as the default clock,
 //!   [`sites`] and [`report`]. Without it the crate is `#![no_std]` and needs no allocator: see
 //!   "Without `std`" below.
+//! - `quanta` (default, with `std`): the default clock reads the CPU's time-stamp counter
+//!   through the `quanta` crate, about a third of the cost of `Instant::now()` on a VM, which a
+//!   time slice reads every few budgets. `quanta` calibrates the counter against the OS clock
+//!   once per process (half a millisecond or more); the first clock read starts that on a thread
+//!   of its own, which ends when it is done, and the clock is `Instant` until then. Where the
+//!   counter is not usable (no invariant TSC, another architecture) `quanta` reads the OS clock.
+//!   A clock installed with [`set_clock`] replaces it, and nothing is calibrated then.
 //! - `macros` (default): re-exports `#[cooperative]` and `#[unconstrained]`. The attributes and
 //!   the future wrappers share names in separate namespaces, so `use coop_core::cooperative;`
 //!   brings both.
