@@ -252,8 +252,12 @@ impl Timing {
             self.checked_at.set(now);
             match resumed {
                 Some(hint) if hint.spent > 0 => {
-                    let per_unit = now.saturating_sub(hint.read_at) / u64::from(hint.spent);
-                    let (first, unread) = first_chunk(limit, per_unit, hint.spent, left);
+                    let (first, unread) = first_chunk_after(
+                        limit,
+                        now.saturating_sub(hint.read_at),
+                        hint.spent,
+                        left,
+                    );
                     self.unread.set(unread);
                     first
                 }
@@ -315,12 +319,41 @@ pub(crate) fn check(limit: u64, elapsed: u64, interval: u64, handed: u16, left: 
     if elapsed >= limit {
         return Check::Over;
     }
-    let per_unit = interval / u64::from(handed.max(1));
-    let fit = |horizon: u64| horizon.checked_div(per_unit).unwrap_or(u64::MAX);
-    let doubled = u64::from(handed.max(1)) * 2;
-    let paced = fit(limit / 4).min(doubled).max(1);
-    let chunk = paced.min(fit(limit - elapsed)).max(1);
+    let handed = u64::from(handed.max(1));
+    let doubled = handed * 2;
+    // A fast loop's usual case, without a division: twice the chunk fits both horizons.
+    let chunk = if fits(limit / 4, interval, handed, doubled)
+        && fits(limit - elapsed, interval, handed, doubled)
+    {
+        doubled
+    } else {
+        let per_unit = interval / handed;
+        let fit = |horizon: u64| horizon.checked_div(per_unit).unwrap_or(u64::MAX);
+        let paced = fit(limit / 4).min(doubled).max(1);
+        paced.min(fit(limit - elapsed)).max(1)
+    };
     Check::Chunk(u16::try_from(chunk).unwrap_or(u16::MAX).min(left.max(1)))
+}
+
+/// Whether `units` units fit in `horizon` nanoseconds at the pace of `measured` units in
+/// `interval`, as the pace's floor division counts them (`horizon / (interval / measured) >=
+/// units`), without a division: a sufficient condition, which a pace slow enough to bind fails
+/// (the caller then divides). A division costs as much as the rest of a check.
+fn fits(horizon: u64, interval: u64, measured: u64, units: u64) -> bool {
+    // interval / measured <= interval / measured exactly, so horizon * measured >= units *
+    // interval gives horizon >= units * (interval / measured).
+    u128::from(horizon) * u128::from(measured) >= u128::from(units) * u128::from(interval)
+}
+
+/// [`first_chunk`] at the pace of `measured` units (at least one) in `interval` nanoseconds.
+fn first_chunk_after(limit: u64, interval: u64, measured: u32, left: u16) -> (u16, u32) {
+    let doubled = u64::from(measured) * 2;
+    // A fast loop's usual case, without a division: twice the units measured fit a quarter of
+    // the slice. A pace of zero (`interval < measured`) is no pace, as `first_chunk` has it.
+    if interval >= u64::from(measured) && fits(limit / 4, interval, u64::from(measured), doubled) {
+        return chunk_of_span(doubled, left);
+    }
+    first_chunk(limit, interval / u64::from(measured.max(1)), measured, left)
 }
 
 /// The first chunk of a budget that resumes a loop whose pace is known, `per_unit` nanoseconds
@@ -333,7 +366,12 @@ pub(crate) fn first_chunk(limit: u64, per_unit: u64, measured: u32, left: u16) -
     let Some(fit) = (limit / 4).checked_div(per_unit) else {
         return (1, 0);
     };
-    let span = fit.min(u64::from(measured) * 2).max(1);
+    chunk_of_span(fit.min(u64::from(measured) * 2).max(1), left)
+}
+
+/// A first chunk of `span` units (at least one) with `left` in the budget: what it takes of
+/// them, and what it leaves unread for the next budgets (see [`first_chunk`]).
+fn chunk_of_span(span: u64, left: u16) -> (u16, u32) {
     let first = u16::try_from(span)
         .unwrap_or(u16::MAX)
         .clamp(1, left.max(1));
@@ -435,6 +473,67 @@ mod tests {
         let before = reads.get();
         other.next(128, hint, clock(40_000));
         assert_eq!(reads.get(), before + 1);
+    }
+
+    /// The checks' shortcut without a division decides as the divisions do, on any input.
+    mod without_a_division {
+        use proptest::prelude::*;
+
+        use super::super::{Check, check, first_chunk, first_chunk_after};
+
+        /// `check` as it reads with its divisions only.
+        fn check_dividing(
+            limit: u64,
+            elapsed: u64,
+            interval: u64,
+            handed: u16,
+            left: u16,
+        ) -> Check {
+            if elapsed >= limit {
+                return Check::Over;
+            }
+            let per_unit = interval / u64::from(handed.max(1));
+            let fit = |horizon: u64| horizon.checked_div(per_unit).unwrap_or(u64::MAX);
+            let paced = fit(limit / 4).min(u64::from(handed.max(1)) * 2).max(1);
+            let chunk = paced.min(fit(limit - elapsed)).max(1);
+            Check::Chunk(u16::try_from(chunk).unwrap_or(u16::MAX).min(left.max(1)))
+        }
+
+        /// Spans from nanoseconds to centuries, dense around the boundaries that matter.
+        fn nanos() -> impl Strategy<Value = u64> {
+            prop_oneof![0..4_000u64, 0..10_000_000u64, any::<u64>()]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+            #[test]
+            fn check_decides_as_its_divisions(
+                limit in nanos(),
+                elapsed in nanos(),
+                interval in nanos(),
+                handed in prop_oneof![1..300u16, any::<u16>()],
+                left in any::<u16>(),
+            ) {
+                prop_assert_eq!(
+                    check(limit, elapsed, interval, handed, left),
+                    check_dividing(limit, elapsed, interval, handed, left)
+                );
+            }
+
+            #[test]
+            fn first_chunk_decides_as_its_divisions(
+                limit in nanos(),
+                interval in nanos(),
+                measured in prop_oneof![1..600u32, 1..u32::MAX],
+                left in any::<u16>(),
+            ) {
+                prop_assert_eq!(
+                    first_chunk_after(limit, interval, measured, left),
+                    first_chunk(limit, interval / u64::from(measured), measured, left)
+                );
+            }
+        }
     }
 
     #[test]
