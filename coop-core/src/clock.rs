@@ -1,5 +1,6 @@
-//! The clock time slices are measured with: `std::time::Instant` unless another is installed
-//! (without `std`, none until one is installed).
+//! The clock time slices are measured with: the CPU's time-stamp counter (feature `quanta`) or
+//! `std::time::Instant`, unless another is installed (without `std`, none until one is
+//! installed).
 //!
 //! Only the slow path of a yield point reads it, once per check interval, so its cost is paid
 //! once every few units at most, and never by a budget without a time slice.
@@ -14,10 +15,13 @@ static CLOCK: Once<fn() -> Duration> = Once::new();
 /// Installs the clock that time slices are measured with, process-wide: a function returning
 /// the time elapsed since any fixed point of its choosing, never going backwards on a thread.
 ///
-/// The default reads `std::time::Instant`. Install another to measure with a cheaper clock, to
-/// run on a target where `Instant` is not available, or to drive time slices by hand in tests.
-/// Only the first clock installed counts: `Err` gives back a clock that came too late. Install
-/// it before the first time slice is in use; readings taken before come from `Instant`.
+/// The default reads the CPU's time-stamp counter through `quanta` (feature `quanta`, on by
+/// default), once a thread that the first reading starts has calibrated it, and
+/// `std::time::Instant` until then and without the feature. Install another to measure with
+/// a clock of your own, to run on a target where `Instant` is not available, or to drive time
+/// slices by hand in tests; then nothing is calibrated. Only the first clock installed counts:
+/// `Err` gives back a clock that came too late. Install it before the first time slice is in
+/// use; readings taken before come from the default clock.
 ///
 /// Without the `std` feature there is no default clock: until one is installed, a time slice
 /// never ends (its units still do). On embassy, install embassy's clock first thing in `main`

@@ -133,7 +133,8 @@
 //!   [`with_unconstrained`], `#[unconstrained]`) is never forced to yield by time either; with
 //!   the `tokio` feature, `tokio::task::unconstrained` switches tokio's budget off, not coop's:
 //!   there coop's ambient budget counts units and time by itself.
-//! - The clock is `Instant` unless [`set_clock`] installs another.
+//! - The clock is the CPU's time-stamp counter (feature `quanta`) or `Instant`, unless
+//!   [`set_clock`] installs another.
 //! - The ambient budget has no task polls to start at, so its slice, like its units, carries
 //!   over between polls and tasks on a thread until it is spent: time the thread spent elsewhere
 //!   counts, the first yield point after a pause may yield early, and a task that goes on with
@@ -278,7 +279,8 @@
 //!
 //! # Features
 //!
-//! - `std` (default): the budget per thread, `std::time::Instant` as the default clock,
+//! - `std` (default): the budget per thread, `std::time::Instant` as the default clock (or
+//!   the time-stamp counter, with `quanta`),
 //!   [`sites`] and [`report`]. Without it the crate is `#![no_std]` and needs no allocator: see
 //!   "Without `std`" below.
 //! - `quanta` (default, with `std`): the default clock reads the CPU's time-stamp counter
