@@ -7,10 +7,11 @@
 
 use core::time::Duration;
 
-use crate::platform::{Once, default_clock};
+use crate::platform::{Once, default_clock, default_clock_if_read};
 
-/// The installed clock, if any; the platform's otherwise.
-static CLOCK: Once<fn() -> Duration> = Once::new();
+/// The installed clock, if any, and what its readings add to go on from the default clock's
+/// time (see [`set_clock`]); the platform's otherwise.
+static CLOCK: Once<(fn() -> Duration, u64)> = Once::new();
 
 /// Installs the clock that time slices are measured with, process-wide: a function returning
 /// the time elapsed since any fixed point of its choosing, never going backwards on a thread.
@@ -21,7 +22,9 @@ static CLOCK: Once<fn() -> Duration> = Once::new();
 /// a clock of your own, to run on a target where `Instant` is not available, or to drive time
 /// slices by hand in tests; then nothing is calibrated. Only the first clock installed counts:
 /// `Err` gives back a clock that came too late. Install it before the first time slice is in
-/// use; readings taken before come from the default clock.
+/// use: readings taken before come from the default clock, and the installed clock's readings
+/// then go on from the default clock's time (they are offset so as not to read behind it), so
+/// that a slice that started before ends on time.
 ///
 /// Without the `std` feature there is no default clock: until one is installed, a time slice
 /// never ends (its units still do). On embassy, install embassy's clock first thing in `main`
@@ -65,17 +68,21 @@ static CLOCK: Once<fn() -> Duration> = Once::new();
 /// assert_eq!(granted, 5);
 /// ```
 pub fn set_clock(now: fn() -> Duration) -> Result<(), fn() -> Duration> {
-    CLOCK.set(now)
+    // Where the default clock was read already (a slice started, a pace measured), the installed
+    // clock goes on from its time, never behind it: a slice that started on the default clock
+    // then ends on time on the installed one, instead of waiting for it to catch up.
+    let ahead =
+        default_clock_if_read().map_or(0, |default| nanos(default).saturating_sub(nanos(now())));
+    CLOCK.set((now, ahead)).map_err(|(now, _)| now)
 }
 
 /// The installed clock's reading, in nanoseconds (saturating).
 #[inline]
 pub(crate) fn now_nanos() -> u64 {
-    let now = match CLOCK.get() {
-        Some(clock) => clock(),
-        None => default_clock().unwrap_or(Duration::ZERO),
-    };
-    nanos(now)
+    match CLOCK.get() {
+        Some((clock, ahead)) => nanos(clock()).saturating_add(ahead),
+        None => nanos(default_clock().unwrap_or(Duration::ZERO)),
+    }
 }
 
 /// `d` in nanoseconds, saturating at `u64::MAX` (about 584 years).

@@ -30,7 +30,8 @@
 //! - [`Counter`]: a process-wide `u64` counter (forced yields, per-site statistics);
 //!   [`Flag`]: set once; [`Once`]: a `Copy` value set once; [`Guarded`]: a value behind a lock;
 //!   [`List`]: a list the slow path appends to, bounded without `std`.
-//! - [`default_clock`]: the time since the first reading, where the platform has a clock.
+//! - [`default_clock`]: the time since the first reading, where the platform has a clock;
+//!   [`default_clock_if_read`]: the same, only where it was read before.
 //! - [`CALLER_SITES`]: the size of the hand-written yield points' table of sites.
 
 #[cfg(feature = "std")]
@@ -42,6 +43,6 @@ pub(crate) mod home;
 pub(crate) mod home;
 
 pub(crate) use home::{
-    CALLER_SITES, Counter, FastCell, Flag, Guarded, List, Once, Packed, default_clock, fast_local,
-    local, local_cells,
+    CALLER_SITES, Counter, FastCell, Flag, Guarded, List, Once, Packed, default_clock,
+    default_clock_if_read, fast_local, local, local_cells,
 };

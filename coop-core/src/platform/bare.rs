@@ -261,3 +261,8 @@ pub(crate) const REGISTERED_SITES: usize = 64;
 pub(crate) fn default_clock() -> Option<Duration> {
     None
 }
+
+/// No clock without `std`, so none was read.
+pub(crate) fn default_clock_if_read() -> Option<Duration> {
+    None
+}

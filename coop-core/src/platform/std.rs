@@ -160,9 +160,17 @@ pub(crate) fn default_clock() -> Option<Duration> {
     Some(since_epoch())
 }
 
+/// The default clock's reading, only if it was read before (else nothing starts, and `None`).
+pub(crate) fn default_clock_if_read() -> Option<Duration> {
+    EPOCH.get()?;
+    default_clock()
+}
+
+/// When this process first read the default clock.
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
 /// `Instant`'s time since this process first read it.
 fn since_epoch() -> Duration {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
     EPOCH.get_or_init(Instant::now).elapsed()
 }
 
@@ -208,6 +216,29 @@ mod tsc {
         }
     }
 
+    /// Where the counter's time meets `Instant`'s: a reading of each, taken as close together
+    /// as a few tries get them (a thread preempted between the two would put the counter's
+    /// time ahead by the pause). The counter's reading first, `Instant`'s second: at the switch
+    /// the counter's time reads a little ahead of `Instant`'s, so a thread that read `Instant`
+    /// just before it does not see the clock go back.
+    fn meeting(clock: &quanta::Clock) -> (quanta::Instant, Duration) {
+        let mut closest = None;
+        for _ in 0..16 {
+            let at = clock.now();
+            let since_epoch = super::since_epoch();
+            let gap = clock.now().saturating_duration_since(at);
+            if closest.is_none_or(|(_, _, closest_gap)| gap < closest_gap) {
+                closest = Some((at, since_epoch, gap));
+            }
+            if gap < Duration::from_micros(2) {
+                break;
+            }
+        }
+        let (at, since_epoch, _) =
+            closest.unwrap_or_else(|| (clock.now(), super::since_epoch(), Duration::ZERO));
+        (at, since_epoch)
+    }
+
     #[cold]
     fn calibrate() {
         static STARTED: Once = Once::new();
@@ -217,11 +248,7 @@ mod tsc {
                 .name("coop-clock-calibration".into())
                 .spawn(|| {
                     let clock = quanta::Clock::new();
-                    // The counter's reading first, `Instant`'s second: at the switch the
-                    // counter's time reads a little ahead of `Instant`'s, so a thread that read
-                    // `Instant` just before it does not see the clock go back.
-                    let at = clock.now();
-                    let since_epoch = super::since_epoch();
+                    let (at, since_epoch) = meeting(&clock);
                     let _ = CALIBRATED.set(Calibrated {
                         clock,
                         at,
