@@ -34,14 +34,22 @@ fn units_until_refused(budget: Budget, mut step: impl FnMut(u64)) -> u64 {
 fn a_clock_installed_after_the_default_was_read_is_the_one_slices_use() {
     // The default clock: a 1 ms slice over 1 µs units ends after about 1 ms of `Instant`.
     let start = Instant::now();
-    let granted = units_until_refused(Budget::units(u16::MAX).slice(Duration::from_millis(1)), |_| {
-        let s = Instant::now();
-        while s.elapsed() < Duration::from_micros(1) {}
-    });
+    let granted = units_until_refused(
+        Budget::units(u16::MAX).slice(Duration::from_millis(1)),
+        |_| {
+            let s = Instant::now();
+            while s.elapsed() < Duration::from_micros(1) {}
+        },
+    );
     let took = start.elapsed();
     eprintln!("default clock: {granted} units in {took:?}");
-    assert!(took < Duration::from_millis(5) && granted < u64::from(u16::MAX));
-    // Calibrated by now; the process is 30 ms older than the default clock's epoch.
+    // The slice ended (how soon is the default clock's business, and the machine's load).
+    assert!(
+        granted < u64::from(u16::MAX),
+        "the slice never ended in {took:?}"
+    );
+    // Calibrated by now on a quiet machine (or still `Instant`: either way the default clock);
+    // the process is 30 ms older than the default clock's epoch.
     std::thread::sleep(Duration::from_millis(30));
 
     // A scope whose slice started on the default clock goes on after `set_clock`.
@@ -49,7 +57,10 @@ fn a_clock_installed_after_the_default_was_read_is_the_one_slices_use() {
     let mut installed_at = None;
     let granted = units_until_refused(Budget::units(2_000).slice(slice), |i| {
         if i == 10 {
-            assert!(coop_core::set_clock(manual).is_ok(), "no clock was installed before");
+            assert!(
+                coop_core::set_clock(manual).is_ok(),
+                "no clock was installed before"
+            );
             installed_at = Some(i);
         }
         if installed_at.is_some() {
@@ -72,7 +83,10 @@ fn a_clock_installed_after_the_default_was_read_is_the_one_slices_use() {
         MANUAL.fetch_add(100_000, Ordering::Relaxed);
     });
     eprintln!("fresh scope on the installed clock: {fresh} units");
-    assert!((15..=30).contains(&fresh), "fresh scope: {fresh} units of 100 µs for a 2 ms slice");
+    assert!(
+        (15..=30).contains(&fresh),
+        "fresh scope: {fresh} units of 100 µs for a 2 ms slice"
+    );
     assert!(
         after <= 27,
         "a slice that began on the default clock ran {after} units (of 100 µs manual time) past \
