@@ -340,8 +340,9 @@ pub(crate) fn check(limit: u64, elapsed: u64, interval: u64, handed: u16, left: 
 /// units`), without a division: a sufficient condition, which a pace slow enough to bind fails
 /// (the caller then divides). A division costs as much as the rest of a check.
 fn fits(horizon: u64, interval: u64, measured: u64, units: u64) -> bool {
-    // interval / measured <= interval / measured exactly, so horizon * measured >= units *
-    // interval gives horizon >= units * (interval / measured).
+    // The pace's floor division is at most the exact quotient, so horizon * measured >= units *
+    // interval gives horizon >= units * floor(interval / measured), and then the floor of
+    // horizon / floor(interval / measured) is at least units (or the pace is zero: no bound).
     u128::from(horizon) * u128::from(measured) >= u128::from(units) * u128::from(interval)
 }
 

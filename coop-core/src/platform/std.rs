@@ -222,21 +222,22 @@ mod tsc {
     /// the counter's time reads a little ahead of `Instant`'s, so a thread that read `Instant`
     /// just before it does not see the clock go back.
     fn meeting(clock: &quanta::Clock) -> (quanta::Instant, Duration) {
-        let mut closest = None;
-        for _ in 0..16 {
+        let pair = || {
             let at = clock.now();
             let since_epoch = super::since_epoch();
-            let gap = clock.now().saturating_duration_since(at);
-            if closest.is_none_or(|(_, _, closest_gap)| gap < closest_gap) {
-                closest = Some((at, since_epoch, gap));
-            }
-            if gap < Duration::from_micros(2) {
+            (at, since_epoch, clock.now().saturating_duration_since(at))
+        };
+        let mut closest = pair();
+        for _ in 0..16 {
+            if closest.2 < Duration::from_micros(2) {
                 break;
             }
+            let next = pair();
+            if next.2 < closest.2 {
+                closest = next;
+            }
         }
-        let (at, since_epoch, _) =
-            closest.unwrap_or_else(|| (clock.now(), super::since_epoch(), Duration::ZERO));
-        (at, since_epoch)
+        (closest.0, closest.1)
     }
 
     #[cold]
