@@ -30,16 +30,19 @@ fn units_until_refused(budget: Budget, mut step: impl FnMut(u64)) -> u64 {
     })
 }
 
+/// A unit of about a microsecond of `Instant`'s time.
+fn spin_a_microsecond() {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_micros(1) {}
+}
+
 #[test]
 fn a_clock_installed_after_the_default_was_read_is_the_one_slices_use() {
     // The default clock: a 1 ms slice over 1 µs units ends after about 1 ms of `Instant`.
     let start = Instant::now();
     let granted = units_until_refused(
         Budget::units(u16::MAX).slice(Duration::from_millis(1)),
-        |_| {
-            let s = Instant::now();
-            while s.elapsed() < Duration::from_micros(1) {}
-        },
+        |_| spin_a_microsecond(),
     );
     let took = start.elapsed();
     eprintln!("default clock: {granted} units in {took:?}");
@@ -54,20 +57,17 @@ fn a_clock_installed_after_the_default_was_read_is_the_one_slices_use() {
 
     // A scope whose slice started on the default clock goes on after `set_clock`.
     let slice = Duration::from_millis(2);
-    let mut installed_at = None;
     let granted = units_until_refused(Budget::units(2_000).slice(slice), |i| {
         if i == 10 {
             assert!(
                 coop_core::set_clock(manual).is_ok(),
                 "no clock was installed before"
             );
-            installed_at = Some(i);
         }
-        if installed_at.is_some() {
+        if i >= 10 {
             MANUAL.fetch_add(100_000, Ordering::Relaxed); // 100 µs of manual time a unit
         } else {
-            let s = Instant::now();
-            while s.elapsed() < Duration::from_micros(1) {}
+            spin_a_microsecond();
         }
     });
     // In the manual clock's time the slice (2 ms, about 20 units of 100 µs) plus a quarter plus

@@ -266,13 +266,13 @@ mod tests {
 
     use super::{default_clock, since_epoch, tsc};
 
-    /// The calibrated counter, once its thread is done (it starts at the first read).
-    fn calibrated() -> Duration {
+    /// Waits for the counter's calibration (its thread starts at the first read).
+    fn calibrated() {
         let _ = default_clock();
         let start = Instant::now();
         loop {
-            if let Some(now) = tsc::now() {
-                return now;
+            if tsc::now().is_some() {
+                return;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(10),
