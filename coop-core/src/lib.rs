@@ -284,8 +284,8 @@
 //!   [`sites`] and [`report`]. Without it the crate is `#![no_std]` and needs no allocator: see
 //!   "Without `std`" below.
 //! - `quanta` (default, with `std`): the default clock reads the CPU's time-stamp counter
-//!   through the `quanta` crate, about a third of the cost of `Instant::now()` on a VM, which a
-//!   time slice reads every few budgets. `quanta` calibrates the counter against the OS clock
+//!   through the `quanta` crate, cheaper to read than `Instant::now()`, which a time slice
+//!   reads every few budgets (the repository's BENCHMARKS.md measures a slice with each). `quanta` calibrates the counter against the OS clock
 //!   once per process (half a millisecond or more); the first clock read starts that on a thread
 //!   of its own, which ends when it is done, and the clock is `Instant` until then. Where the
 //!   counter is not usable (no invariant TSC, another architecture) `quanta` reads the OS clock.
