@@ -21,6 +21,15 @@ pub use crate::state::try_spend;
 pub use crate::wrappers::unconstrained;
 pub use crate::yield_point::forced_yield_at;
 
+/// The value of `#[unconstrained]`'s fake return edge, `if false { return fake_return::<R>(); }`,
+/// which fixes the body's type to the fn's return type and is never taken. A call rather than
+/// `loop {}`, so that the user's crate sees no unreachable code, and needs no `allow` that a
+/// crate's `forbid` would refuse.
+#[inline(always)]
+pub fn fake_return<T>() -> T {
+    unreachable!("`#[unconstrained]`'s fake return edge is never taken")
+}
+
 /// `batch!(name)` declares the [`Batch`] a strip-mined loop's yield point spends from, before
 /// the loop: `let mut name = Batch::new();`. Under `--cfg coop_disable` the batch never ends,
 /// so the loop runs its inner loop only, as the loop it was.

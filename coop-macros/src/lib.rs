@@ -380,15 +380,13 @@ pub fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `Infallible`.
 ///
 /// ```
-/// # use std::convert::identity;
 /// # struct Header { len: usize }
 /// # fn read_len(input: &[u8]) -> Result<usize, String> { Ok(input.len()) }
 /// # async fn expanded(input: &[u8]) -> Result<Header, String> {
 /// ::coop_core::__private::unconstrained(async move {
 ///     let input = input;
-///     #[allow(unreachable_code)]
 ///     if false {
-///         return ::core::convert::identity::<Result<Header, String>>(loop {});
+///         return ::coop_core::__private::fake_return::<Result<Header, String>>();
 ///     }
 ///     {
 ///         let len = read_len(input)?;

@@ -219,12 +219,26 @@ struct Retarget<'a> {
     exits: bool,
     /// A `continue` became a `break` out of `body`.
     continues: bool,
+    /// Inside a labeled block of the body: an unlabeled `break` or `continue` there is rustc's
+    /// error E0695, and stays unlabeled so that rustc reports it as without the attribute.
+    in_labeled_block: bool,
 }
 
 impl VisitMut for Retarget<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        let unlabeled_retargets = !self.in_labeled_block;
         match expr {
-            Expr::Continue(e) if e.label.is_none() || e.label.as_ref() == self.own => {
+            Expr::Block(e) if e.label.is_some() => {
+                let outer = std::mem::replace(&mut self.in_labeled_block, true);
+                visit_mut::visit_expr_block_mut(self, e);
+                self.in_labeled_block = outer;
+            }
+            Expr::Continue(e)
+                if match &e.label {
+                    None => unlabeled_retargets,
+                    Some(label) => Some(label) == self.own,
+                } =>
+            {
                 let span = e.continue_token.span;
                 self.continues = true;
                 *expr = Expr::Break(ExprBreak {
@@ -234,7 +248,7 @@ impl VisitMut for Retarget<'_> {
                     expr: None,
                 });
             }
-            Expr::Break(e) if e.label.is_none() => {
+            Expr::Break(e) if e.label.is_none() && unlabeled_retargets => {
                 self.exits = true;
                 e.label = Some(self.exit.clone());
                 visit_mut::visit_expr_break_mut(self, e);
@@ -265,13 +279,13 @@ pub(crate) struct Strip<'a> {
 //                 Iterator::next(&mut it) { Some(item) => item, None => break 'exit } };
 //               #yield_point
 //               loop {
-//                 { let pat = item; 'body: { body }; }
+//                 if true { match identity(item) { pat => { 'body: { body }; } } }
 //                 item = match Iterator::next(&mut it) { Some(i) => i, None => break 'exit };
 //                 if !b.spend_local() { next = Some(item); break }
 //               } } } } }
 // `while cond` the same with a flag for a condition that held; `loop` and `while let`:
 //   'label: { batch!(b); 'exit: loop { #yield_point
-//     loop { 'body: { body }; if !b.spend_local() { break } } } }
+//     loop { if true { 'body: { body }; } if !b.spend_local() { break } } } }
 //
 // The skeleton is parsed with placeholders, and the user's pieces (pattern, iterator,
 // condition, body) are moved into it: they are neither cloned nor printed and parsed again,
@@ -331,15 +345,19 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                         };
                         #yield_point
                         loop {
-                            // The item's bindings drop at the end of the body, before the next
-                            // item is fetched, as in a `for`.
-                            {
-                                let __COOP_PAT = __coop_item;
-                                #body
+                            // The item, moved into the match, drops at the end of the body
+                            // with its bindings, before the next item is fetched, as in a
+                            // `for`: also where the pattern only copies out of it.
+                            // `if true`: where the body always leaves, what follows is still
+                            // reachable code to rustc, as the rest of a `for` is, with no
+                            // `allow` that a crate's `forbid` would refuse.
+                            if true {
+                                match ::core::convert::identity(__coop_item) {
+                                    __COOP_PAT => {
+                                        #body
+                                    }
+                                }
                             }
-                            // Unreachable where the body always leaves: the user's code,
-                            // not a lint about these lines.
-                            #[allow(unreachable_code)]
                             {
                                 __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
                                     #some(__coop_item) => __coop_item,
@@ -383,11 +401,12 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                 #yield_point
                 loop {
                     if #cond {
-                        __COOP_BODY;
+                        if true {
+                            __COOP_BODY;
+                        }
                     } else {
                         break #exit;
                     }
-                    #[allow(unreachable_code)]
                     if !#b.spend_local() {
                         break;
                     }
@@ -398,8 +417,9 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
             #exit: loop {
                 #yield_point
                 loop {
-                    #body
-                    #[allow(unreachable_code)]
+                    if true {
+                        #body
+                    }
                     if !#b.spend_local() {
                         break;
                     }
@@ -440,6 +460,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         body: &body_label,
         exits: false,
         continues: false,
+        in_labeled_block: false,
     };
     retarget.visit_block_mut(&mut body);
     let body = Expr::Block(syn::ExprBlock {
@@ -449,14 +470,6 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
             colon_token: Token![:](span),
         }),
         block: body,
-    });
-    let pat = pat.map(|pat| match pat {
-        pat @ Pat::Or(_) => Pat::Paren(syn::PatParen {
-            attrs: Vec::new(),
-            paren_token: syn::token::Paren(span),
-            pat: Box::new(pat),
-        }),
-        pat => pat,
     });
     // A label nothing names would be a lint in the user's crate; the user's own is theirs.
     let unused_exit = pat.is_none() && cond.is_none() && !retarget.exits;

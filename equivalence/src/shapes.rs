@@ -603,6 +603,30 @@ shape!(drops_inside_loops, yields, async fn(env) {
     total
 });
 
+// Items built at each `next()` (a `Noisy` dropped there marks the call), bound by patterns
+// that move nothing out of them: each item drops at the end of its iteration, before the next
+// `next()`, as in the `for` rustc lowers.
+shape!(for_items_drop_before_the_next_one_is_fetched, yields, async fn(env) {
+    let items = |n: u64| {
+        (0..n).map(|k| {
+            drop(Noisy("next"));
+            Noisy(if k % 2 == 0 { "even item" } else { "odd item" })
+        })
+    };
+    let mut total = 0;
+    for Noisy(name) in items(300) {
+        total += u64::try_from(name.len()).unwrap_or(0);
+    }
+    for _ in items(300) {
+        total += 1;
+    }
+    for (Noisy(name), _) in items(300).zip(items(300)) {
+        let _body = Noisy(name);
+        total += 1;
+    }
+    total
+});
+
 shape!(while_let_scrutinee_temporaries_drop_where_they_did, yields, async fn(env) {
     let mut n = 0;
     while let Some(name) = Some(Noisy("scrutinee")).filter(|_| n < 3).map(|noisy| noisy.name()) {

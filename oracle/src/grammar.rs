@@ -131,6 +131,18 @@ pub const LOOPS: &[Template] = &[
         "{ let mut c@ = 0u32; let mut s@ = 0u32; LBLfor p@ in [nm(@), nm(@ + 10000)] { c@ += 1; s@ ^= p@.get() ^ $0; } s@ }",
         &[Body],
     ),
+    // Items built at each `next()` (their construction logged), bound by patterns that move
+    // none of them: each item drops at the end of its iteration, before the next is built.
+    l(
+        "for_items_fields_copied",
+        "{ let mut c@ = 0u32; let mut s@ = 0u32; LBLfor Probe { v: v@, .. } in (0..%N).map(|k@| nm(@ + 10000 * (k@ + 1))) { c@ += 1; s@ ^= v@ ^ $0; } s@ }",
+        &[Body],
+    ),
+    l(
+        "for_items_ignored",
+        "{ let mut c@ = 0u32; let mut s@ = 0u32; LBLfor _ in (0..%N).map(|k@| nm(@ + 10000 * (k@ + 1))) { c@ += 1; s@ ^= c@ ^ $0; } s@ }",
+        &[Body],
+    ),
 ];
 
 /// Every other expression position.
