@@ -2,7 +2,7 @@
 //! dependency, its features), refused as a whole when it cannot leave a crate that builds or
 //! when the files have uncommitted changes, and only then written (or shown with `--dry-run`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,7 @@ use crate::manifest::{self, Source};
 use crate::packages::{Condition, Packages, Selected, Tokio};
 use crate::scan::scan_tree;
 use crate::vcs::{self, Allow};
+use crate::verify::{Annotated, verify};
 
 /// What the command line says besides the packages.
 pub(crate) struct FixOptions {
@@ -179,6 +180,7 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
     let mut writes: Vec<Planned> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let mut refusals: Vec<String> = Vec::new();
+    let mut annotated: Vec<Annotated> = Vec::new();
     let (mut added, mut left, mut unreadable) = (0, 0, 0);
     for (index, (_, files)) in scanned.iter().enumerate() {
         for file in files {
@@ -217,6 +219,21 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 for &sharer in &sharers {
                     plans[sharer].added += count;
                 }
+                let mut items: BTreeMap<usize, (String, usize)> = BTreeMap::new();
+                for finding in &file.findings {
+                    if let Some(offset) = finding.fix_offset {
+                        let item = items
+                            .entry(offset)
+                            .or_insert_with(|| (finding.function.clone(), finding.line));
+                        item.1 = item.1.max(finding.line);
+                    }
+                }
+                annotated.push(Annotated {
+                    path: file.path.clone(),
+                    old: file.source.clone(),
+                    attribute: attribute.clone(),
+                    items,
+                });
                 writes.push(Planned {
                     path: file.path.clone(),
                     old: file.source.clone(),
@@ -233,9 +250,11 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
             }
         }
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // What checking the fixed crate found.
+    let mut checked: Vec<String> = Vec::new();
     if options.dry_run {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
         for write in &writes {
             let path = shown(&packages.workspace_root, &write.path);
             write!(out, "{}", diff(Path::new(&path), &write.old, &write.new))?;
@@ -247,7 +266,43 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
             std::fs::write(&write.path, &write.new)
                 .with_context(|| format!("cannot write {}", write.path.display()))?;
         }
+        if added > 0 {
+            let sources: Vec<&Path> = annotated.iter().map(|file| file.path.as_path()).collect();
+            let manifests: Vec<(PathBuf, String, String)> = writes
+                .iter()
+                .filter(|write| !sources.contains(&write.path.as_path()))
+                .map(|write| (write.path.clone(), write.old.clone(), write.new.clone()))
+                .collect();
+            let verdict = verify(&packages.workspace_root, &mut annotated, &manifests, |path| {
+                shown(&packages.workspace_root, path)
+            })?;
+            added -= verdict.removed.len();
+            left += verdict.removed.len();
+            for removed in verdict.removed {
+                checked.push(format!(
+                    "left out {removed} (annotated, it does not build; see `cargo coop check`)"
+                ));
+            }
+            if let Some(first) = verdict.refused {
+                left += added;
+                added = 0;
+                refusals.push(format!(
+                    "with the attributes the crate does not build, and no attribute explains \
+                     the error (`cargo check`: {first}); nothing was written"
+                ));
+            }
+            if let Some(before) = verdict.broken_before {
+                checked.push(format!(
+                    "the crate does not build, with or without the fix (`cargo check`: {before})"
+                ));
+            }
+            if let Some(why) = verdict.unchecked {
+                checked.push(format!("nothing verified: `cargo check` did not run ({why})"));
+            }
+        }
     }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     let verb = if options.dry_run {
         "would add"
     } else {
@@ -263,6 +318,9 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
     )?;
     for note in notes {
         writeln!(out, "cargo coop: {verb} {note}")?;
+    }
+    for line in checked {
+        writeln!(out, "cargo coop: {line}")?;
     }
     for refusal in refusals {
         writeln!(out, "cargo coop: not fixed: {refusal}")?;

@@ -14,13 +14,24 @@ pub(crate) fn fix_source(file: &FileScan, attribute: &str) -> Option<(String, us
     if offsets.is_empty() {
         return None;
     }
-    let source = &file.source;
+    let (fixed, _) = insert_at(&file.source, &offsets, attribute);
+    Some((fixed, offsets.len()))
+}
+
+/// `source` with `attribute` inserted at each of `offsets`, and for each offset where its
+/// attribute starts in the result.
+pub(crate) fn insert_at(
+    source: &str,
+    offsets: &BTreeSet<usize>,
+    attribute: &str,
+) -> (String, Vec<(usize, usize)>) {
     let newline = if source.contains("\r\n") {
         "\r\n"
     } else {
         "\n"
     };
     let mut fixed = String::with_capacity(source.len() + offsets.len() * 40);
+    let mut placed = Vec::with_capacity(offsets.len());
     let mut from = 0;
     // A byte-order mark stays the file's first character.
     let bom = if source.starts_with('\u{feff}') {
@@ -28,9 +39,10 @@ pub(crate) fn fix_source(file: &FileScan, attribute: &str) -> Option<(String, us
     } else {
         0
     };
-    for &offset in &offsets {
-        let offset = offset.max(bom);
+    for &requested in offsets {
+        let offset = requested.max(bom);
         fixed.push_str(&source[from..offset]);
+        placed.push((requested, fixed.len()));
         let line_start = source[..offset].rfind('\n').map_or(bom, |i| i + 1);
         let before = &source[line_start..offset];
         if before.chars().all(char::is_whitespace) {
@@ -42,7 +54,7 @@ pub(crate) fn fix_source(file: &FileScan, attribute: &str) -> Option<(String, us
         from = offset;
     }
     fixed.push_str(&source[from..]);
-    Some((fixed, offsets.len()))
+    (fixed, placed)
 }
 
 /// A unified diff of `old` to `new` with three lines of context, headed `a/path`, `b/path`.

@@ -27,6 +27,7 @@ mod report;
 mod sarif;
 mod scan;
 mod vcs;
+mod verify;
 
 use std::io::IsTerminal;
 use std::io::Write;

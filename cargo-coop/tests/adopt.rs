@@ -21,8 +21,30 @@ struct Run {
     stderr: String,
 }
 
+/// The target directory every fixture's build shares (and `fix`'s own `cargo check`).
+fn fixtures_target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+            PathBuf::from,
+        )
+        .join("coop-fixtures")
+}
+
+/// The outer `cargo test` describes its own package in CARGO_* variables; a cargo run inside a
+/// fixture must not see them, and builds in the fixtures' shared target directory.
+fn fixture_env(command: &mut Command) -> &mut Command {
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if (key.starts_with("CARGO_") && key != "CARGO_HOME") || key.starts_with("RUSTC_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("CARGO_TARGET_DIR", fixtures_target_dir())
+}
+
 fn cargo_coop(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_cargo-coop"))
+    let output = fixture_env(&mut Command::new(env!("CARGO_BIN_EXE_cargo-coop")))
         .arg("coop")
         .args(args)
         .current_dir(dir)
@@ -126,12 +148,6 @@ impl Fixture {
 
     /// `cargo build --all-targets ARGS`, which must pass without a warning.
     fn build_with(&self, args: &[&str]) {
-        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(
-                || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-                PathBuf::from,
-            )
-            .join("coop-fixtures");
         let build = |offline: bool| {
             let mut cargo =
                 Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
@@ -140,16 +156,7 @@ impl Fixture {
             if offline {
                 cargo.arg("--offline");
             }
-            // The outer `cargo test` describes its own package in CARGO_* variables; the inner
-            // build must not see them.
-            for (key, _) in std::env::vars_os() {
-                let key = key.to_string_lossy().into_owned();
-                if (key.starts_with("CARGO_") && key != "CARGO_HOME") || key.starts_with("RUSTC_") {
-                    cargo.env_remove(key);
-                }
-            }
-            cargo
-                .env("CARGO_TARGET_DIR", &target_dir)
+            fixture_env(&mut cargo)
                 .current_dir(&self.dir)
                 .output()
                 .expect("cargo runs")
@@ -229,6 +236,25 @@ fn a_new_tokio_app_gets_coop_core_with_the_bridge() {
         app.read("src/main.rs")
             .contains("#[coop_core::cooperative]\nasync fn checksum")
     );
+}
+
+#[test]
+fn an_attribute_that_does_not_build_is_left_out_and_the_rest_stays() {
+    let app = Fixture::new("tokio-guard");
+    let fixed = cargo_coop(&app.dir, &["fix"]);
+    // One finding is left for a hand-written change: exit 1, as `check` reports it.
+    assert_eq!(fixed.code, 1, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(
+        fixed.stdout.contains(
+            "left out `bump` (src/main.rs): future cannot be sent between threads safely"
+        ),
+        "{}",
+        fixed.stdout
+    );
+    let main = app.read("src/main.rs");
+    assert!(main.contains("#[coop_core::cooperative]\nasync fn sum"), "{main}");
+    assert!(!main.contains("#[coop_core::cooperative]\nasync fn bump"), "{main}");
+    app.build();
 }
 
 #[test]

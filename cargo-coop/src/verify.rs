@@ -1,0 +1,252 @@
+//! After `cargo coop fix` writes, the crate is checked as it will be built (`cargo check
+//! --workspace --all-targets`, as `cargo fix` checks its fixes). An attribute whose item does
+//! not compile with it (a value that is not `Send` held across a loop that now yields, as a
+//! `std::sync::MutexGuard` across a `for`, in a future spawned on a multi-threaded runtime) is
+//! taken back out, and the crate checked again. Errors that no attribute explains leave the
+//! files as they were before the fix, unless the crate did not build before it either.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::insert::insert_at;
+
+/// The attributes written into one source file, which can be taken back out one by one.
+pub(crate) struct Annotated {
+    pub(crate) path: PathBuf,
+    /// The file before the fix.
+    pub(crate) old: String,
+    pub(crate) attribute: String,
+    /// Where each attribute goes in `old`, the fn it stands on, and the line (1-based, in
+    /// `old`) of its last loop that needs it.
+    pub(crate) items: BTreeMap<usize, (String, usize)>,
+}
+
+impl Annotated {
+    /// The file with the attributes at `items`, and for each the lines (1-based, in that file)
+    /// from its attribute to its last loop: where an error about the attribute points (rustc's
+    /// "await occurs here" is the loop's yield point, at the loop keyword).
+    fn render(&self) -> (String, Vec<(usize, RangeInclusive<usize>)>) {
+        let offsets: BTreeSet<usize> = self.items.keys().copied().collect();
+        let (text, placed) = insert_at(&self.old, &offsets, &self.attribute);
+        let lines = placed
+            .iter()
+            .map(|&(offset, at)| {
+                let first = text[..at].matches('\n').count() + 1;
+                let (_, last_loop) = &self.items[&offset];
+                // The loop's line moves down by one for each attribute given a line of its own
+                // above it: the text between the attribute's start and its item's in the file.
+                let own_lines_above = placed
+                    .iter()
+                    .filter(|&&(other, other_at)| {
+                        self.old[..other].matches('\n').count() < *last_loop
+                            && text[other_at..].starts_with(&self.attribute)
+                            && text[other_at + self.attribute.len()..].starts_with(['\r', '\n'])
+                    })
+                    .count();
+                (offset, first..=(last_loop + own_lines_above).max(first))
+            })
+            .collect();
+        (text, lines)
+    }
+}
+
+/// What the check found, for `fix`'s report.
+#[derive(Default)]
+pub(crate) struct Verdict {
+    /// `fn name (path): why`, for each attribute taken back out.
+    pub(crate) removed: Vec<String>,
+    /// Every attribute was taken back out, and every other file restored: why.
+    pub(crate) refused: Option<String>,
+    /// The crate does not build, with or without the fix: the first error.
+    pub(crate) broken_before: Option<String>,
+    /// `cargo check` could not run: why; nothing was verified.
+    pub(crate) unchecked: Option<String>,
+}
+
+/// One error of `cargo check`: its message and the lines of every span it shows.
+struct Error {
+    message: String,
+    spans: Vec<(PathBuf, usize, usize)>,
+}
+
+/// Runs `cargo check` in `root`, offline first (the fix added no crate from the registry that
+/// the build did not have, unless coop-core itself is new), then online; `Err`: it could not
+/// run, or ended in an error no message explains (a dependency that cannot be fetched).
+fn check(root: &Path) -> Result<Vec<Error>, String> {
+    match check_once(root, true) {
+        Err(why) if why.contains("offline") => check_once(root, false),
+        result => result,
+    }
+}
+
+fn check_once(root: &Path, offline: bool) -> Result<Vec<Error>, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.args([
+        "check",
+        "--workspace",
+        "--all-targets",
+        "--message-format=json",
+    ]);
+    if offline {
+        command.arg("--offline");
+    }
+    let output = command
+        .current_dir(root)
+        .output()
+        .map_err(|err| format!("cannot run cargo: {err}"))?;
+    let mut errors = Vec::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-message" || message["message"]["level"] != "error" {
+            continue;
+        }
+        let message = &message["message"];
+        let mut spans = Vec::new();
+        collect_spans(root, message, &mut spans);
+        errors.push(Error {
+            message: message["message"].as_str().unwrap_or_default().to_owned(),
+            spans,
+        });
+    }
+    if !output.status.success() && errors.is_empty() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // The first error line names the cause; what follows it is context (and, offline,
+        // the word the caller looks for).
+        let why = stderr
+            .lines()
+            .skip_while(|line| !line.starts_with("error"))
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Err(if why.is_empty() {
+            "cargo check failed".to_owned()
+        } else {
+            why
+        });
+    }
+    Ok(errors)
+}
+
+/// The spans of a diagnostic and of its notes, as (file, first line, last line).
+fn collect_spans(root: &Path, message: &serde_json::Value, spans: &mut Vec<(PathBuf, usize, usize)>) {
+    for span in message["spans"].as_array().into_iter().flatten() {
+        let (Some(file), Some(start), Some(end)) = (
+            span["file_name"].as_str(),
+            span["line_start"].as_u64(),
+            span["line_end"].as_u64(),
+        ) else {
+            continue;
+        };
+        let path = root.join(file);
+        let path = path.canonicalize().unwrap_or(path);
+        spans.push((path, start as usize, end as usize));
+    }
+    for child in message["children"].as_array().into_iter().flatten() {
+        collect_spans(root, child, spans);
+    }
+}
+
+fn write(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).map_err(|err| anyhow::anyhow!("cannot write {}: {err}", path.display()))
+}
+
+/// Checks the crate `fix` just wrote, in `root`, taking out each attribute of `files` an error
+/// points into (the nearest attribute above the error's line, in the same file). `others`:
+/// the other files `fix` wrote (manifests), as (path, before, after), restored with the rest
+/// when the fix is refused.
+pub(crate) fn verify(
+    root: &Path,
+    files: &mut [Annotated],
+    others: &[(PathBuf, String, String)],
+    shown: impl Fn(&Path) -> String,
+) -> anyhow::Result<Verdict> {
+    let mut verdict = Verdict::default();
+    let canonical: Vec<PathBuf> = files
+        .iter()
+        .map(|file| file.path.canonicalize().unwrap_or_else(|_| file.path.clone()))
+        .collect();
+    // Each round takes out at least one attribute, so the rounds end.
+    loop {
+        let errors = match check(root) {
+            Ok(errors) => errors,
+            Err(why) => {
+                verdict.unchecked = Some(why);
+                return Ok(verdict);
+            }
+        };
+        if errors.is_empty() {
+            return Ok(verdict);
+        }
+        let placed: Vec<Vec<(usize, RangeInclusive<usize>)>> =
+            files.iter().map(|file| file.render().1).collect();
+        let mut blamed: BTreeMap<(usize, usize), &str> = BTreeMap::new();
+        for error in &errors {
+            for (path, start, _) in &error.spans {
+                let Some(index) = canonical.iter().position(|file| file == path) else {
+                    continue;
+                };
+                for (offset, lines) in &placed[index] {
+                    if lines.contains(start) {
+                        blamed.entry((index, *offset)).or_insert(&error.message);
+                    }
+                }
+            }
+        }
+        if blamed.is_empty() {
+            let first = errors[0].message.clone();
+            return refuse_or_keep(root, files, others, verdict, first);
+        }
+        for ((index, offset), message) in blamed {
+            let file = &mut files[index];
+            if let Some((function, _)) = file.items.remove(&offset) {
+                verdict.removed.push(format!(
+                    "`{function}` ({}): {message}",
+                    shown(&file.path)
+                ));
+            }
+        }
+        for file in files.iter() {
+            write(&file.path, &file.render().0)?;
+        }
+    }
+}
+
+/// Errors no attribute explains: the files go back to what they were, and the crate is checked
+/// so; if it fails there too, the crate did not build before the fix, and the fix stays.
+fn refuse_or_keep(
+    root: &Path,
+    files: &[Annotated],
+    others: &[(PathBuf, String, String)],
+    mut verdict: Verdict,
+    first: String,
+) -> anyhow::Result<Verdict> {
+    for file in files {
+        write(&file.path, &file.old)?;
+    }
+    for (path, old, _) in others {
+        write(path, old)?;
+    }
+    let before = check(root);
+    let broken_before = match &before {
+        Ok(errors) => errors.first().map(|error| error.message.clone()),
+        Err(why) => Some(why.clone()),
+    };
+    match broken_before {
+        Some(before) => {
+            for file in files {
+                write(&file.path, &file.render().0)?;
+            }
+            for (path, _, new) in others {
+                write(path, new)?;
+            }
+            verdict.broken_before = Some(before);
+        }
+        None => verdict.refused = Some(first),
+    }
+    Ok(verdict)
+}
