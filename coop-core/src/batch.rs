@@ -18,6 +18,7 @@
 //! loop and no macro that could hide either, so no other yield point and no suspension comes
 //! between a lend and its settlement.
 
+use core::cell::Cell;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -132,6 +133,31 @@ fn settle(lent: Lent, taken: u16, left: u16, leaving: bool) {
     }
 }
 
+crate::platform::local! {
+    /// The lend of the batch that is running on this thread, packed (see [`running`]); 0 when
+    /// none is. `has_budget_remaining` asked from code the loop calls cannot see how many of
+    /// the units the loop has spent (they are counted in the loop's local), so it counts them
+    /// all as spent (see [`lent_of`]).
+    static LENT: u64 = 0;
+}
+
+/// A lend of `units` from budget number `budget`, as [`LENT`] holds it (never 0: `units` > 0).
+fn running(budget: u32, units: u16) -> u64 {
+    u64::from(budget) << 16 | u64::from(units)
+}
+
+/// The units of budget number `budget` lent to the batch running on this thread: 0 when none
+/// is.
+pub(crate) fn lent_of(budget: u32) -> u16 {
+    let lent = LENT.try_with(Cell::get).unwrap_or(0);
+    if lent >> 16 == u64::from(budget) {
+        // The low 16 bits: the units, as packed.
+        (lent & 0xFFFF) as u16
+    } else {
+        0
+    }
+}
+
 /// A loop's batch of budget units; `#[cooperative]` declares one before each loop it batches.
 #[derive(Debug)]
 pub struct Batch {
@@ -141,6 +167,9 @@ pub struct Batch {
     taken: u16,
     /// Where the units came from, which decides how they settle.
     lent: Lent,
+    /// What [`LENT`] held before this batch's lend: another batch's, whose loop polls this one's
+    /// in place. Put back when this one settles.
+    shadowed: u64,
 }
 
 impl Batch {
@@ -150,6 +179,19 @@ impl Batch {
             left: 0,
             taken: 0,
             lent: Lent::Nothing,
+            shadowed: 0,
+        }
+    }
+
+    /// Takes a lend of `units` from where `lent` says, and marks it running on this thread.
+    fn take(&mut self, units: u16, lent: Lent) {
+        self.left = units;
+        self.taken = units;
+        self.lent = lent;
+        if units > 0
+            && let Lent::Counter(budget) | Lent::Ambient(budget, _) = lent
+        {
+            let _ = LENT.try_with(|lent| self.shadowed = lent.replace(running(budget, units)));
         }
     }
 
@@ -196,9 +238,7 @@ impl Batch {
             return false;
         }
         let (units, lent) = lend(after);
-        self.left = units;
-        self.taken = units;
-        self.lent = lent;
+        self.take(units, lent);
         true
     }
 
@@ -226,15 +266,18 @@ impl Batch {
             After::Refilled
         };
         let (units, lent) = lend(after);
-        self.left = units;
-        self.taken = units;
-        self.lent = lent;
+        self.take(units, lent);
     }
 
     /// Charges the units spent since the last lend, and gives back the rest; `leaving`: the loop
     /// is left, this is its last settlement.
     fn settle(&mut self, leaving: bool) {
         settle(self.lent, self.taken, self.left, leaving);
+        if self.taken > 0
+            && let Lent::Counter(_) | Lent::Ambient(..) = self.lent
+        {
+            let _ = LENT.try_with(|lent| lent.set(self.shadowed));
+        }
         self.left = 0;
         self.taken = 0;
         self.lent = Lent::Nothing;

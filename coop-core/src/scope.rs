@@ -3,6 +3,7 @@
 //! panic; and what the running code has left of its budget ([`has_budget_remaining`]).
 
 use crate::ambient;
+use crate::batch;
 use crate::budget::{Budget, default_budget};
 use crate::slice::Timing;
 use crate::state::{self, Fresh, Mode, Reserve, State, current, fresh, install};
@@ -132,6 +133,12 @@ pub(crate) fn is_ambient() -> bool {
 /// does not read the clock: a time slice that is over is noticed at the next check, by a yield
 /// point.
 ///
+/// In a `#[cooperative]` fn, a loop that calls it spends each iteration's unit from the budget
+/// as it goes, so the answer is exact there (the pattern below, with the loop's own yield point
+/// spending the unit). A loop that does not call it may count its units in a local between
+/// batch ends; asked from a function such a loop calls, it counts the units lent to the loop as
+/// spent, and so answers `false` before the loop's budget is spent, never after.
+///
 /// ```
 /// let batch = futures::executor::block_on(coop_core::budgeted(async {
 ///     let mut batch = 0;
@@ -151,12 +158,17 @@ pub fn has_budget_remaining() -> bool {
         return true;
     };
     let reserve = state::reserve().unwrap_or(Reserve::EMPTY);
-    let units_left = state.units > 0
+    // Asked from code a strip-mined loop calls, the units lent to the loop count as spent: how
+    // many of them it spent is in the loop's local.
+    let lent = batch::lent_of(state.budget);
+    let units_left = state.units > lent
         || reserve.units > 0
         || (reserve.undrawn && default_budget().unit_count() > 0);
     match state.mode {
         Mode::Unconstrained => true,
         Mode::Scoped => units_left,
+        // Nor may the ambient source's budget stand in for units the loop holds.
+        Mode::Ambient if lent > 0 => units_left && ambient::has_remaining(true, state.budget),
         Mode::Ambient => ambient::has_remaining(units_left, state.budget),
     }
 }

@@ -12,9 +12,10 @@
 //!
 //! Which loops: those whose iterations (body, and a `while` condition) have no `.await`, no
 //! nested loop, no async block or closure, no `yield`, no macro but the standard library's
-//! formatting and assertion macros with plain operands, no attribute, and no `break` with a
-//! value in a `for` or `while` (rustc's error, left to rustc). Nothing in them can suspend or
-//! reach another yield point between a lend and its settlement.
+//! formatting and assertion macros with plain operands, no call to `has_budget_remaining`, no
+//! attribute, and no `break` with a value in a `for` or `while` (rustc's error, left to rustc).
+//! Nothing in them can suspend or reach another yield point between a lend and its
+//! settlement, and a loop that asks the budget finds each iteration's unit spent from it.
 //!
 //! The order of a loop's own steps and its yield point is kept: `for` fetches the next item
 //! and then spends, `while` tests its condition and then spends, `loop` and `while let` spend
@@ -99,6 +100,9 @@ const PLAIN_MACROS: &[&str] = &[
     "matches",
 ];
 
+/// The function that reads the budget: a loop that calls it is not batched.
+const ASKS_THE_BUDGET: &str = "has_budget_remaining";
+
 /// Keywords that, in a plain macro's tokens, may be code the strip mining must see.
 const OPAQUE_KEYWORDS: &[&str] = &[
     "await", "async", "loop", "while", "for", "yield", "break", "continue",
@@ -152,6 +156,20 @@ impl<'ast> Visit<'ast> for Batchable<'_> {
         } else {
             visit::visit_expr_closure(self, closure);
         }
+    }
+    // A loop that asks whether the budget has a unit left must have spent each iteration's unit
+    // from the budget by then: a batch counts them in a local the budget cannot see.
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Expr::Path(path) = &*call.func
+            && path
+                .path
+                .segments
+                .last()
+                .is_some_and(|last| last.ident == ASKS_THE_BUDGET)
+        {
+            self.ok = false;
+        }
+        visit::visit_expr_call(self, call);
     }
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let plain = mac.path.segments.len() <= 2
