@@ -273,9 +273,12 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 .filter(|write| !sources.contains(&write.path.as_path()))
                 .map(|write| (write.path.clone(), write.old.clone(), write.new.clone()))
                 .collect();
-            let verdict = verify(&packages.workspace_root, &mut annotated, &manifests, |path| {
-                shown(&packages.workspace_root, path)
-            })?;
+            let verdict = verify(
+                &packages.workspace_root,
+                &mut annotated,
+                &manifests,
+                |path| shown(&packages.workspace_root, path),
+            )?;
             added -= verdict.removed.len();
             left += verdict.removed.len();
             for removed in verdict.removed {
@@ -297,7 +300,9 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 ));
             }
             if let Some(why) = verdict.unchecked {
-                checked.push(format!("nothing verified: `cargo check` did not run ({why})"));
+                checked.push(format!(
+                    "nothing verified: `cargo check` did not run ({why})"
+                ));
             }
         }
     }

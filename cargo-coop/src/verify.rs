@@ -133,7 +133,11 @@ fn check_once(root: &Path, offline: bool) -> Result<Vec<Error>, String> {
 }
 
 /// The spans of a diagnostic and of its notes, as (file, first line, last line).
-fn collect_spans(root: &Path, message: &serde_json::Value, spans: &mut Vec<(PathBuf, usize, usize)>) {
+fn collect_spans(
+    root: &Path,
+    message: &serde_json::Value,
+    spans: &mut Vec<(PathBuf, usize, usize)>,
+) {
     for span in message["spans"].as_array().into_iter().flatten() {
         let (Some(file), Some(start), Some(end)) = (
             span["file_name"].as_str(),
@@ -152,7 +156,8 @@ fn collect_spans(root: &Path, message: &serde_json::Value, spans: &mut Vec<(Path
 }
 
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {
-    std::fs::write(path, text).map_err(|err| anyhow::anyhow!("cannot write {}: {err}", path.display()))
+    std::fs::write(path, text)
+        .map_err(|err| anyhow::anyhow!("cannot write {}: {err}", path.display()))
 }
 
 /// Checks the crate `fix` just wrote, in `root`, taking out each attribute of `files` an error
@@ -168,7 +173,11 @@ pub(crate) fn verify(
     let mut verdict = Verdict::default();
     let canonical: Vec<PathBuf> = files
         .iter()
-        .map(|file| file.path.canonicalize().unwrap_or_else(|_| file.path.clone()))
+        .map(|file| {
+            file.path
+                .canonicalize()
+                .unwrap_or_else(|_| file.path.clone())
+        })
         .collect();
     // Each round takes out at least one attribute, so the rounds end.
     loop {
@@ -204,10 +213,9 @@ pub(crate) fn verify(
         for ((index, offset), message) in blamed {
             let file = &mut files[index];
             if let Some((function, _)) = file.items.remove(&offset) {
-                verdict.removed.push(format!(
-                    "`{function}` ({}): {message}",
-                    shown(&file.path)
-                ));
+                verdict
+                    .removed
+                    .push(format!("`{function}` ({}): {message}", shown(&file.path)));
             }
         }
         for file in files.iter() {

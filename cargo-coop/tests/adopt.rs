@@ -252,8 +252,14 @@ fn an_attribute_that_does_not_build_is_left_out_and_the_rest_stays() {
         fixed.stdout
     );
     let main = app.read("src/main.rs");
-    assert!(main.contains("#[coop_core::cooperative]\nasync fn sum"), "{main}");
-    assert!(!main.contains("#[coop_core::cooperative]\nasync fn bump"), "{main}");
+    assert!(
+        main.contains("#[coop_core::cooperative]\nasync fn sum"),
+        "{main}"
+    );
+    assert!(
+        !main.contains("#[coop_core::cooperative]\nasync fn bump"),
+        "{main}"
+    );
     app.build();
 }
 
