@@ -186,8 +186,8 @@ pub fn leaves_temporary(expr: &Expr) -> bool {
 }
 
 /// Whether the value of `expr` is known to own nothing that a drop, another task or another
-/// thread could observe: places, literals, references, arithmetic, ranges, and borrowed views
-/// and plain iterators over those.
+/// thread could observe: places, literals, references, casts, comparisons, arithmetic with a
+/// literal or cast operand, ranges, and borrowed views and plain iterators over those.
 ///
 /// ```
 /// use coop_analysis::temporaries::owns_nothing;
@@ -197,11 +197,15 @@ pub fn leaves_temporary(expr: &Expr) -> bool {
 /// ```
 pub fn owns_nothing(expr: &Expr) -> bool {
     match expr {
-        Expr::Path(_) | Expr::Lit(_) | Expr::Range(_) | Expr::Binary(_) | Expr::Cast(_) => true,
+        Expr::Path(_) | Expr::Lit(_) | Expr::Range(_) | Expr::Cast(_) => true,
         Expr::Reference(_) => true,
+        // An overloaded operator returns what its impl says (`&a + &b` may be an `Rc`): only
+        // comparisons, `&&`, `||` and compound assignments own nothing whatever the operands,
+        // and arithmetic with a literal or a cast on one side.
+        Expr::Binary(_) | Expr::Unary(_) if primitive(expr) => true,
         Expr::Unary(unary) => match unary.op {
             UnOp::Deref(_) => owns_nothing(&unary.expr),
-            _ => true,
+            _ => false,
         },
         Expr::Paren(inner) => owns_nothing(&inner.expr),
         Expr::Group(inner) => owns_nothing(&inner.expr),
@@ -220,6 +224,42 @@ pub fn owns_nothing(expr: &Expr) -> bool {
         }
         // `vec![..]`, `format!(..)`: a `Vec` or `String` of operands that own nothing.
         Expr::Macro(mac) => !macro_leaves_temporaries(&mac.mac),
+        _ => false,
+    }
+}
+
+/// Whether `expr` is known, on syntax, to be a `bool`, `()` or a number: literals and casts,
+/// comparisons, `&&` and `||`, compound assignments, and arithmetic and `-`/`!` with a literal
+/// or cast operand (no operator a crate overloads for its own type takes a primitive there and
+/// returns something that owns a guard).
+fn primitive(expr: &Expr) -> bool {
+    use syn::BinOp;
+    match expr {
+        Expr::Lit(_) | Expr::Cast(_) => true,
+        Expr::Paren(inner) => primitive(&inner.expr),
+        Expr::Group(inner) => primitive(&inner.expr),
+        Expr::Unary(unary) => !matches!(unary.op, UnOp::Deref(_)) && primitive(&unary.expr),
+        Expr::Binary(binary) => match binary.op {
+            BinOp::Eq(_)
+            | BinOp::Ne(_)
+            | BinOp::Lt(_)
+            | BinOp::Le(_)
+            | BinOp::Gt(_)
+            | BinOp::Ge(_)
+            | BinOp::And(_)
+            | BinOp::Or(_)
+            | BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_)
+            | BinOp::RemAssign(_)
+            | BinOp::BitXorAssign(_)
+            | BinOp::BitAndAssign(_)
+            | BinOp::BitOrAssign(_)
+            | BinOp::ShlAssign(_)
+            | BinOp::ShrAssign(_) => true,
+            _ => primitive(&binary.left) || primitive(&binary.right),
+        },
         _ => false,
     }
 }

@@ -128,8 +128,11 @@ use proc_macro::TokenStream;
 ///   printed, also under `--cfg coop_disable`.
 ///
 /// Without types, "may own something" is decided on syntax and errs towards no yield point:
-/// only places, literals, references, arithmetic, ranges, and borrowed views and plain iterators
-/// of those (`v.iter()`, `s.trim().lines()`, `v.iter().enumerate()`) are known to own nothing.
+/// only places, literals, references, casts, comparisons, arithmetic with a literal or a cast on
+/// one side (`n + 1`; `a + b` may be an overloaded operator that returns a guard or an `Rc`),
+/// ranges, and borrowed views and plain iterators of those (`v.iter()`, `s.trim().lines()`,
+/// `v.iter().enumerate()`) are known to own nothing. A named value moved into an operand
+/// (`f(guard, { loop { .. } })`) is a value you bound: it stays yours, as it would named.
 /// Any call, macro, `.await` or unknown method may return a guard, including methods whose name
 /// suggests a move (`slot.borrow_mut().take()` goes through one). A loop the rule leaves out is
 /// one `check` reports; bind the value with `let` before the loop to make it cooperative.
