@@ -139,7 +139,9 @@ use proc_macro::TokenStream;
 ///
 /// Under clippy (`cfg(clippy)`), the attribute emits the item as written, so clippy lints
 /// exactly your code: its loop lints and your `#[expect(clippy::..)]` on loops behave as
-/// without the attribute. Builds compile the rewrite.
+/// without the attribute. Builds compile the rewrite, where one rustc lint no longer sees a
+/// loop it reads: `for_loops_over_fallibles` (a `for` over an `Option` or a `Result`) on a loop
+/// that is strip-mined (below); `cargo clippy`, which runs rustc's lints too, still reports it.
 ///
 /// ```
 /// use std::cell::RefCell;
@@ -191,14 +193,16 @@ use proc_macro::TokenStream;
 ///
 /// A loop whose iterations cannot suspend (no `.await`, no nested loop, no async block or
 /// closure, and no macro but the standard library's formatting and assertion macros with plain
-/// operands) is strip-mined: its yield point, in the same place, spends from a batch of the
+/// operands) and do not ask the budget (no call to `has_budget_remaining`, whose answer is then
+/// exact in the loop) is strip-mined: its yield point, in the same place, spends from a batch of the
 /// budget's units counted in a local and reaches the budget only when the batch runs out, and
 /// its iterations run in an inner loop with no `.await`, so its variables stay in registers.
 /// Counts stay exact: a budget of N units still lets exactly N iterations pass before the
 /// forced yield, and what a loop left by `break`, `return`, `?` or a panic did not spend stays
 /// in the budget. A future polled in place inside such a body (no `.await`) still finds the
 /// budget and is charged for what it spends; the loop may then run that many iterations past
-/// the budget before its forced yield.
+/// the budget before its forced yield. `has_budget_remaining()` asked from a function such a
+/// loop calls counts the loop's batch as spent: it answers `false` early, never late.
 ///
 /// # What it applies to
 ///
