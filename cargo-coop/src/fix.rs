@@ -1,6 +1,8 @@
 //! `cargo coop fix`: everything it will write is decided first (attributes, the coop-core
 //! dependency, its features), refused as a whole when it cannot leave a crate that builds or
-//! when the files have uncommitted changes, and only then written (or shown with `--dry-run`).
+//! when the files have uncommitted changes, and only then written (or shown with `--dry-run`);
+//! then the crate is checked, and an attribute that does not build is taken back out (see
+//! `verify`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;

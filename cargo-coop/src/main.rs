@@ -7,7 +7,8 @@
 //!   Exit status: 0 none, 1 findings, 2 the tool could not run (or a file could not be read or
 //!   parsed; the rest is still checked).
 //! - `cargo coop fix` adds `#[coop_core::cooperative]` to each fn with a finding it fixes, and
-//!   the coop-core dependency and features the package needs.
+//!   the coop-core dependency and features the package needs, then checks the crate
+//!   (`cargo check`) and takes back out an attribute whose fn does not build with it.
 //!
 //! This file parses the command line and dispatches.
 
@@ -70,7 +71,8 @@ enum Command {
         color: Color,
     },
     /// Add `#[coop_core::cooperative]` to each fn with a finding it fixes, and the coop-core
-    /// dependency and features the package needs.
+    /// dependency and features the package needs; then check the crate (`cargo check`) and take
+    /// the attribute back out of a fn that does not build with it.
     ///
     /// Exit status: 0 nothing left to report, 1 findings left that need a hand-written change,
     /// 2 could not run (nothing is written then), or a file could not be read or parsed (the
