@@ -221,13 +221,14 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 for &sharer in &sharers {
                     plans[sharer].added += count;
                 }
-                let mut items: BTreeMap<usize, (String, usize)> = BTreeMap::new();
+                let mut items: BTreeMap<usize, (Vec<String>, usize)> = BTreeMap::new();
                 for finding in &file.findings {
                     if let Some(offset) = finding.fix_offset {
-                        let item = items
-                            .entry(offset)
-                            .or_insert_with(|| (finding.function.clone(), finding.line));
-                        item.1 = item.1.max(finding.line);
+                        let (functions, last) = items.entry(offset).or_default();
+                        if !functions.contains(&finding.function) {
+                            functions.push(finding.function.clone());
+                        }
+                        *last = (*last).max(finding.line);
                     }
                 }
                 annotated.push(Annotated {
@@ -299,6 +300,12 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
             if let Some(before) = verdict.broken_before {
                 checked.push(format!(
                     "the crate does not build, with or without the fix (`cargo check`: {before})"
+                ));
+            }
+            if let Some(why) = verdict.all_features {
+                checked.push(format!(
+                    "verified with the default features only: with `--all-features` the crate \
+                     does not build (`cargo check`: {why})"
                 ));
             }
             if let Some(why) = verdict.unchecked {

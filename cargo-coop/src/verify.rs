@@ -1,5 +1,5 @@
 //! After `cargo coop fix` writes, the crate is checked as it will be built (`cargo check
-//! --workspace --all-targets`, as `cargo fix` checks its fixes). An attribute whose item does
+//! --workspace --all-targets`, as `cargo fix` checks its fixes, then with `--all-features`). An attribute whose item does
 //! not compile with it (a value that is not `Send` held across a loop that now yields, as a
 //! `std::sync::MutexGuard` across a `for`, in a future spawned on a multi-threaded runtime) is
 //! taken back out, and the crate checked again. Errors that no attribute explains leave the
@@ -18,9 +18,9 @@ pub(crate) struct Annotated {
     /// The file before the fix.
     pub(crate) old: String,
     pub(crate) attribute: String,
-    /// Where each attribute goes in `old`, the fn it stands on, and the line (1-based, in
-    /// `old`) of its last loop that needs it.
-    pub(crate) items: BTreeMap<usize, (String, usize)>,
+    /// Where each attribute goes in `old`, the fns it covers (one, or each fn of a block it
+    /// stands on), and the line (1-based, in `old`) of its last loop that needs it.
+    pub(crate) items: BTreeMap<usize, (Vec<String>, usize)>,
 }
 
 impl Annotated {
@@ -63,6 +63,9 @@ pub(crate) struct Verdict {
     pub(crate) broken_before: Option<String>,
     /// `cargo check` could not run: why; nothing was verified.
     pub(crate) unchecked: Option<String>,
+    /// With `--all-features` the crate does not build, and no attribute explains why: the
+    /// first error; the default features were verified.
+    pub(crate) all_features: Option<String>,
 }
 
 /// One error of `cargo check`: its message and the lines of every span it shows.
@@ -74,14 +77,16 @@ struct Error {
 /// Runs `cargo check` in `root`, offline first (the fix added no crate from the registry that
 /// the build did not have, unless coop-core itself is new), then online; `Err`: it could not
 /// run, or ended in an error no message explains (a dependency that cannot be fetched).
-fn check(root: &Path) -> Result<Vec<Error>, String> {
-    match check_once(root, true) {
-        Err(why) if why.contains("offline") => check_once(root, false),
+/// `all_features`: with `--all-features`, where code behind a feature (a `tokio::spawn` under
+/// `cfg(feature = "server")`) is compiled too.
+fn check(root: &Path, all_features: bool) -> Result<Vec<Error>, String> {
+    match check_once(root, all_features, true) {
+        Err(why) if why.contains("offline") => check_once(root, all_features, false),
         result => result,
     }
 }
 
-fn check_once(root: &Path, offline: bool) -> Result<Vec<Error>, String> {
+fn check_once(root: &Path, all_features: bool, offline: bool) -> Result<Vec<Error>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command.args([
@@ -90,6 +95,9 @@ fn check_once(root: &Path, offline: bool) -> Result<Vec<Error>, String> {
         "--all-targets",
         "--message-format=json",
     ]);
+    if all_features {
+        command.arg("--all-features");
+    }
     if offline {
         command.arg("--offline");
     }
@@ -179,17 +187,28 @@ pub(crate) fn verify(
                 .unwrap_or_else(|_| file.path.clone())
         })
         .collect();
-    // Each round takes out at least one attribute, so the rounds end.
+    // Each round takes out at least one attribute, so the rounds end: first with the default
+    // features, then with all of them (which some crates do not build with at all: errors no
+    // attribute explains there are only said).
+    let mut all_features = false;
     loop {
-        let errors = match check(root) {
+        let errors = match check(root, all_features) {
             Ok(errors) => errors,
+            Err(why) if all_features => {
+                verdict.all_features = Some(why);
+                return Ok(verdict);
+            }
             Err(why) => {
                 verdict.unchecked = Some(why);
                 return Ok(verdict);
             }
         };
         if errors.is_empty() {
-            return Ok(verdict);
+            if all_features {
+                return Ok(verdict);
+            }
+            all_features = true;
+            continue;
         }
         let placed: Vec<Vec<(usize, RangeInclusive<usize>)>> =
             files.iter().map(|file| file.render().1).collect();
@@ -208,14 +227,21 @@ pub(crate) fn verify(
         }
         if blamed.is_empty() {
             let first = errors[0].message.clone();
+            if all_features {
+                verdict.all_features = Some(first);
+                return Ok(verdict);
+            }
             return refuse_or_keep(root, files, others, verdict, first);
         }
         for ((index, offset), message) in blamed {
             let file = &mut files[index];
-            if let Some((function, _)) = file.items.remove(&offset) {
-                verdict
-                    .removed
-                    .push(format!("`{function}` ({}): {message}", shown(&file.path)));
+            if let Some((functions, _)) = file.items.remove(&offset) {
+                let functions: Vec<String> = functions.iter().map(|f| format!("`{f}`")).collect();
+                verdict.removed.push(format!(
+                    "{} ({}): {message}",
+                    functions.join(", "),
+                    shown(&file.path)
+                ));
             }
         }
         for file in files.iter() {
@@ -239,7 +265,7 @@ fn refuse_or_keep(
     for (path, old, _) in others {
         write(path, old)?;
     }
-    let before = check(root);
+    let before = check(root, false);
     let broken_before = match &before {
         Ok(errors) => errors.first().map(|error| error.message.clone()),
         Err(why) => Some(why.clone()),

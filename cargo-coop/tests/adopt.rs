@@ -242,7 +242,7 @@ fn a_new_tokio_app_gets_coop_core_with_the_bridge() {
 fn an_attribute_that_does_not_build_is_left_out_and_the_rest_stays() {
     let app = Fixture::new("tokio-guard");
     let fixed = cargo_coop(&app.dir, &["fix"]);
-    // One finding is left for a hand-written change: exit 1, as `check` reports it.
+    // Findings are left for a hand-written change: exit 1, as `check` reports them.
     assert_eq!(fixed.code, 1, "{}{}", fixed.stdout, fixed.stderr);
     assert!(
         fixed.stdout.contains(
@@ -260,7 +260,16 @@ fn an_attribute_that_does_not_build_is_left_out_and_the_rest_stays() {
         !main.contains("#[coop_core::cooperative]\nasync fn bump"),
         "{main}"
     );
+    // Behind a feature too: `fix` checks with all features after the default ones.
+    assert!(
+        fixed
+            .stdout
+            .contains("left out `counted` (src/main.rs): future cannot be sent between threads"),
+        "{}",
+        fixed.stdout
+    );
     app.build();
+    app.build_with(&["--all-features"]);
 }
 
 #[test]

@@ -186,8 +186,8 @@ pub fn leaves_temporary(expr: &Expr) -> bool {
 }
 
 /// Whether the value of `expr` is known to own nothing that a drop, another task or another
-/// thread could observe: places, literals, references, casts, comparisons, arithmetic with a
-/// literal or cast operand, ranges, and borrowed views and plain iterators over those.
+/// thread could observe: places, literals, references, casts, comparisons, arithmetic on
+/// literals and casts, ranges, and borrowed views and plain iterators over those.
 ///
 /// ```
 /// use coop_analysis::temporaries::owns_nothing;
@@ -199,9 +199,9 @@ pub fn owns_nothing(expr: &Expr) -> bool {
     match expr {
         Expr::Path(_) | Expr::Lit(_) | Expr::Range(_) | Expr::Cast(_) => true,
         Expr::Reference(_) => true,
-        // An overloaded operator returns what its impl says (`&a + &b` may be an `Rc`): only
-        // comparisons, `&&`, `||` and compound assignments own nothing whatever the operands,
-        // and arithmetic with a literal or a cast on one side.
+        // An overloaded operator returns what its impl says (`&a + &b`, `&a * 2` may be an
+        // `Rc` or a guard): only comparisons, `&&`, `||` and compound assignments own nothing
+        // whatever the operands, and arithmetic on literals and casts only.
         Expr::Binary(_) | Expr::Unary(_) if primitive(expr) => true,
         Expr::Unary(unary) => match unary.op {
             UnOp::Deref(_) => owns_nothing(&unary.expr),
@@ -229,9 +229,8 @@ pub fn owns_nothing(expr: &Expr) -> bool {
 }
 
 /// Whether `expr` is known, on syntax, to be a `bool`, `()` or a number: literals and casts,
-/// comparisons, `&&` and `||`, compound assignments, and arithmetic and `-`/`!` with a literal
-/// or cast operand (no operator a crate overloads for its own type takes a primitive there and
-/// returns something that owns a guard).
+/// comparisons, `&&` and `||`, compound assignments, and arithmetic and `-`/`!` on those alone
+/// (an operand of another type may have its own operator, `&a * 2`, returning anything).
 fn primitive(expr: &Expr) -> bool {
     use syn::BinOp;
     match expr {
@@ -258,7 +257,7 @@ fn primitive(expr: &Expr) -> bool {
             | BinOp::BitOrAssign(_)
             | BinOp::ShlAssign(_)
             | BinOp::ShrAssign(_) => true,
-            _ => primitive(&binary.left) || primitive(&binary.right),
+            _ => primitive(&binary.left) && primitive(&binary.right),
         },
         _ => false,
     }
@@ -463,7 +462,9 @@ fn macro_leaves_temporaries(mac: &Macro) -> bool {
 /// ```
 /// use coop_analysis::temporaries::output_owns_nothing;
 ///
-/// assert!(output_owns_nothing(&syn::parse_quote!(async { n + 1 })));
+/// assert!(output_owns_nothing(&syn::parse_quote!(async { n == 1 })));
+/// // `n + 1` may be an operator of `n`'s type, returning anything.
+/// assert!(!output_owns_nothing(&syn::parse_quote!(async { n + 1 })));
 /// assert!(!output_owns_nothing(&syn::parse_quote!(async { cell.borrow() })));
 /// ```
 pub fn output_owns_nothing(expr: &Expr) -> bool {

@@ -133,11 +133,12 @@ pub(crate) fn is_ambient() -> bool {
 /// does not read the clock: a time slice that is over is noticed at the next check, by a yield
 /// point.
 ///
-/// In a `#[cooperative]` fn, a loop that calls it spends each iteration's unit from the budget
-/// as it goes, so the answer is exact there (the pattern below, with the loop's own yield point
-/// spending the unit). A loop that does not call it may count its units in a local between
-/// batch ends; asked from a function such a loop calls, it counts the units lent to the loop as
-/// spent, and so answers `false` before the loop's budget is spent, never after.
+/// In a `#[cooperative]` fn, a loop that calls it by this name (also in a standard macro's
+/// operands) spends each iteration's unit from the budget as it goes, so the answer is exact
+/// there (the pattern below, with the loop's own yield point spending the unit). Any other loop
+/// may count its units in a local between batch ends; asked from a function such a loop calls,
+/// or under another name, it counts the units lent to the loop as spent, and so answers `false`
+/// before the loop's budget is spent, never after.
 ///
 /// ```
 /// let batch = futures::executor::block_on(coop_core::budgeted(async {

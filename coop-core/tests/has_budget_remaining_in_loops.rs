@@ -21,6 +21,16 @@ async fn batch_until_spent() -> u64 {
     batch
 }
 
+/// The question asked in a standard macro's operands.
+#[cooperative]
+async fn batch_until_spent_in_a_macro() -> u64 {
+    let mut batch = 0;
+    while matches!(has_budget_remaining(), true) {
+        batch += 1;
+    }
+    batch
+}
+
 /// The same question asked from a fn the loop calls.
 fn more() -> bool {
     has_budget_remaining()
@@ -63,6 +73,13 @@ fn a_loop_that_asks_ends_with_its_scope() {
     );
     assert_eq!(
         polls_until_ready(budgeted_with(Budget::units(16), batch_until_spent())),
+        (1, Some(16))
+    );
+    assert_eq!(
+        polls_until_ready(budgeted_with(
+            Budget::units(16),
+            batch_until_spent_in_a_macro()
+        )),
         (1, Some(16))
     );
 }

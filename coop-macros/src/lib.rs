@@ -128,9 +128,8 @@ use proc_macro::TokenStream;
 ///   printed, also under `--cfg coop_disable`.
 ///
 /// Without types, "may own something" is decided on syntax and errs towards no yield point:
-/// only places, literals, references, casts, comparisons, arithmetic with a literal or a cast on
-/// one side (`n + 1`; `a + b` may be an overloaded operator that returns a guard or an `Rc`),
-/// ranges, and borrowed views and plain iterators of those (`v.iter()`, `s.trim().lines()`,
+/// only places, literals, references, casts, comparisons, arithmetic on literals and casts
+/// (`n + 1` or `&a * 2` may be an overloaded operator that returns a guard or an `Rc`), ranges, and borrowed views and plain iterators of those (`v.iter()`, `s.trim().lines()`,
 /// `v.iter().enumerate()`) are known to own nothing. A named value moved into an operand
 /// (`f(guard, { loop { .. } })`) is a value you bound: it stays yours, as it would named.
 /// Any call, macro, `.await` or unknown method may return a guard, including methods whose name
@@ -193,8 +192,9 @@ use proc_macro::TokenStream;
 ///
 /// A loop whose iterations cannot suspend (no `.await`, no nested loop, no async block or
 /// closure, and no macro but the standard library's formatting and assertion macros with plain
-/// operands) and do not ask the budget (no call to `has_budget_remaining`, whose answer is then
-/// exact in the loop) is strip-mined: its yield point, in the same place, spends from a batch of the
+/// operands) and do not ask the budget (no call to `has_budget_remaining` by that name, in the
+/// loop or a standard macro's operands, whose answer is then exact in the loop) is
+/// strip-mined: its yield point, in the same place, spends from a batch of the
 /// budget's units counted in a local and reaches the budget only when the batch runs out, and
 /// its iterations run in an inner loop with no `.await`, so its variables stay in registers.
 /// Counts stay exact: a budget of N units still lets exactly N iterations pass before the
@@ -202,7 +202,8 @@ use proc_macro::TokenStream;
 /// in the budget. A future polled in place inside such a body (no `.await`) still finds the
 /// budget and is charged for what it spends; the loop may then run that many iterations past
 /// the budget before its forced yield. `has_budget_remaining()` asked from a function such a
-/// loop calls counts the loop's batch as spent: it answers `false` early, never late.
+/// loop calls, or under another name (`use coop_core::has_budget_remaining as more;`), counts
+/// the loop's batch as spent: it answers `false` early, never late.
 ///
 /// # What it applies to
 ///

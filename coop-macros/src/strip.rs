@@ -103,9 +103,18 @@ const PLAIN_MACROS: &[&str] = &[
 /// The function that reads the budget: a loop that calls it is not batched.
 const ASKS_THE_BUDGET: &str = "has_budget_remaining";
 
-/// Keywords that, in a plain macro's tokens, may be code the strip mining must see.
+/// Keywords that, in a plain macro's tokens, may be code the strip mining must see, and the
+/// function that reads the budget.
 const OPAQUE_KEYWORDS: &[&str] = &[
-    "await", "async", "loop", "while", "for", "yield", "break", "continue",
+    "await",
+    "async",
+    "loop",
+    "while",
+    "for",
+    "yield",
+    "break",
+    "continue",
+    ASKS_THE_BUDGET,
 ];
 
 struct Batchable<'a> {

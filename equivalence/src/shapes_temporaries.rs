@@ -97,3 +97,30 @@ shape!(loop_after_an_assert_message_operand, yields, async fn(env) {
     });
     total
 });
+
+/// A queue whose `*` borrows it: an overloaded operator's value can be a guard.
+struct Scaled<'a>(&'a std::cell::RefCell<Vec<u64>>);
+
+impl<'a> std::ops::Mul<u64> for &Scaled<'a> {
+    type Output = std::cell::RefMut<'a, Vec<u64>>;
+    fn mul(self, by: u64) -> Self::Output {
+        let mut queue = self.0.borrow_mut();
+        queue.push(by);
+        queue
+    }
+}
+
+fn first_plus(queue: &std::cell::RefMut<'_, Vec<u64>>, n: u64) -> u64 {
+    queue.first().copied().unwrap_or(0) + n
+}
+
+shape!(overloaded_operator_guard_before_a_loop, never_yields, async fn(env) {
+    let scaled = super::Scaled(&env.queue);
+    super::first_plus(&(&scaled * 2), {
+        let mut s = 0u64;
+        for i in 0..300 {
+            s += i;
+        }
+        s
+    })
+});
