@@ -23,7 +23,10 @@ async fn batch_until_spent() -> u64 {
 
 /// The question asked in a standard macro's operands.
 #[cooperative]
-#[allow(clippy::redundant_pattern_matching, reason = "the call in a macro is the case")]
+#[allow(
+    clippy::redundant_pattern_matching,
+    reason = "the call in a macro is the case"
+)]
 async fn batch_until_spent_in_a_macro() -> u64 {
     let mut batch = 0;
     while matches!(has_budget_remaining(), true) {
