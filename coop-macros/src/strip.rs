@@ -306,7 +306,7 @@ pub(crate) struct Strip<'a> {
 //                 Iterator::next(&mut it) { Some(item) => item, None => break 'exit } };
 //               #yield_point
 //               loop {
-//                 if true { match identity(item) { pat => { 'body: { body }; } } }
+//                 if true { let held = item; let pat = held; 'body: { body }; }
 //                 item = match Iterator::next(&mut it) { Some(i) => i, None => break 'exit };
 //                 if !b.spend_local() { next = Some(item); break }
 //               } } } } }
@@ -372,18 +372,17 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                         };
                         #yield_point
                         loop {
-                            // The item, moved into the match, drops at the end of the body
-                            // with its bindings, before the next item is fetched, as in a
-                            // `for`: also where the pattern only copies out of it.
                             // `if true`: where the body always leaves, what follows is still
                             // reachable code to rustc, as the rest of a `for` is, with no
                             // `allow` that a crate's `forbid` would refuse.
+                            // The item moves into a local of the iteration's block: it drops
+                            // at the end of the body, after the pattern's bindings, before the
+                            // next item is fetched, as in a `for`; also where the pattern moves
+                            // nothing out of it.
                             if true {
-                                match ::core::convert::identity(__coop_item) {
-                                    __COOP_PAT => {
-                                        #body
-                                    }
-                                }
+                                let __coop_held = __coop_item;
+                                let __COOP_PAT = __coop_held;
+                                #body
                             }
                             {
                                 __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
@@ -497,6 +496,15 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
             colon_token: Token![:](span),
         }),
         block: body,
+    });
+    // A top-level or-pattern is a `let`'s only in parentheses.
+    let pat = pat.map(|pat| match pat {
+        pat @ Pat::Or(_) => Pat::Paren(syn::PatParen {
+            attrs: Vec::new(),
+            paren_token: syn::token::Paren(span),
+            pat: Box::new(pat),
+        }),
+        pat => pat,
     });
     // A label nothing names would be a lint in the user's crate; the user's own is theirs.
     let unused_exit = pat.is_none() && cond.is_none() && !retarget.exits;
