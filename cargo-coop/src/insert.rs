@@ -18,13 +18,22 @@ pub(crate) fn fix_source(file: &FileScan, attribute: &str) -> Option<(String, us
     Some((fixed, offsets.len()))
 }
 
-/// `source` with `attribute` inserted at each of `offsets`, and for each offset where its
-/// attribute starts in the result.
+/// Where [`insert_at`] put one attribute.
+pub(crate) struct Placed {
+    /// The offset asked for, in the source.
+    pub(crate) offset: usize,
+    /// Where the attribute starts in the result.
+    pub(crate) at: usize,
+    /// It got a line of its own (the item starts its line), one more line above what follows.
+    pub(crate) own_line: bool,
+}
+
+/// `source` with `attribute` inserted at each of `offsets`, and where each went.
 pub(crate) fn insert_at(
     source: &str,
     offsets: &BTreeSet<usize>,
     attribute: &str,
-) -> (String, Vec<(usize, usize)>) {
+) -> (String, Vec<Placed>) {
     let newline = if source.contains("\r\n") {
         "\r\n"
     } else {
@@ -42,10 +51,15 @@ pub(crate) fn insert_at(
     for &requested in offsets {
         let offset = requested.max(bom);
         fixed.push_str(&source[from..offset]);
-        placed.push((requested, fixed.len()));
         let line_start = source[..offset].rfind('\n').map_or(bom, |i| i + 1);
         let before = &source[line_start..offset];
-        if before.chars().all(char::is_whitespace) {
+        let own_line = before.chars().all(char::is_whitespace);
+        placed.push(Placed {
+            offset: requested,
+            at: fixed.len(),
+            own_line,
+        });
+        if own_line {
             // The item starts its line: the attribute gets a line of its own, indented alike.
             fixed.push_str(&format!("{attribute}{newline}{before}"));
         } else {

@@ -1,6 +1,7 @@
 //! After `cargo coop fix` writes, the crate is checked as it will be built (`cargo check
-//! --workspace --all-targets`, as `cargo fix` checks its fixes, then with `--all-features`). An attribute whose item does
-//! not compile with it (a value that is not `Send` held across a loop that now yields, as a
+//! --workspace --all-targets`, as `cargo fix` checks its fixes, then with `--all-features`).
+//! An attribute whose item does not compile with it (a value that is not `Send` held across a
+//! loop that now yields, as a
 //! `std::sync::MutexGuard` across a `for`, in a future spawned on a multi-threaded runtime) is
 //! taken back out, and the crate checked again. Errors that no attribute explains leave the
 //! files as they were before the fix, unless the crate did not build before it either.
@@ -30,22 +31,21 @@ impl Annotated {
     fn render(&self) -> (String, Vec<(usize, RangeInclusive<usize>)>) {
         let offsets: BTreeSet<usize> = self.items.keys().copied().collect();
         let (text, placed) = insert_at(&self.old, &offsets, &self.attribute);
+        let old_line = |offset: usize| self.old[..offset].matches('\n').count() + 1;
         let lines = placed
             .iter()
-            .map(|&(offset, at)| {
-                let first = text[..at].matches('\n').count() + 1;
-                let (_, last_loop) = &self.items[&offset];
-                // The loop's line moves down by one for each attribute given a line of its own
-                // above it: the text between the attribute's start and its item's in the file.
-                let own_lines_above = placed
+            .map(|attribute| {
+                let first = text[..attribute.at].matches('\n').count() + 1;
+                let (_, last_loop) = &self.items[&attribute.offset];
+                // The loop moves down a line for each attribute given a line of its own above it.
+                let added_above = placed
                     .iter()
-                    .filter(|&&(other, other_at)| {
-                        self.old[..other].matches('\n').count() < *last_loop
-                            && text[other_at..].starts_with(&self.attribute)
-                            && text[other_at + self.attribute.len()..].starts_with(['\r', '\n'])
-                    })
+                    .filter(|other| other.own_line && old_line(other.offset) <= *last_loop)
                     .count();
-                (offset, first..=(last_loop + own_lines_above).max(first))
+                (
+                    attribute.offset,
+                    first..=(last_loop + added_above).max(first),
+                )
             })
             .collect();
         (text, lines)
@@ -68,10 +68,10 @@ pub(crate) struct Verdict {
     pub(crate) all_features: Option<String>,
 }
 
-/// One error of `cargo check`: its message and the lines of every span it shows.
+/// One error of `cargo check`: its message, and the file and first line of every span it shows.
 struct Error {
     message: String,
-    spans: Vec<(PathBuf, usize, usize)>,
+    spans: Vec<(PathBuf, usize)>,
 }
 
 /// Runs `cargo check` in `root`, offline first (the fix added no crate from the registry that
@@ -140,23 +140,16 @@ fn check_once(root: &Path, all_features: bool, offline: bool) -> Result<Vec<Erro
     Ok(errors)
 }
 
-/// The spans of a diagnostic and of its notes, as (file, first line, last line).
-fn collect_spans(
-    root: &Path,
-    message: &serde_json::Value,
-    spans: &mut Vec<(PathBuf, usize, usize)>,
-) {
+/// The spans of a diagnostic and of its notes, as (file, first line).
+fn collect_spans(root: &Path, message: &serde_json::Value, spans: &mut Vec<(PathBuf, usize)>) {
     for span in message["spans"].as_array().into_iter().flatten() {
-        let (Some(file), Some(start), Some(end)) = (
-            span["file_name"].as_str(),
-            span["line_start"].as_u64(),
-            span["line_end"].as_u64(),
-        ) else {
+        let (Some(file), Some(start)) = (span["file_name"].as_str(), span["line_start"].as_u64())
+        else {
             continue;
         };
         let path = root.join(file);
         let path = path.canonicalize().unwrap_or(path);
-        spans.push((path, start as usize, end as usize));
+        spans.push((path, start as usize));
     }
     for child in message["children"].as_array().into_iter().flatten() {
         collect_spans(root, child, spans);
@@ -169,7 +162,8 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 /// Checks the crate `fix` just wrote, in `root`, taking out each attribute of `files` an error
-/// points into (the nearest attribute above the error's line, in the same file). `others`:
+/// points into (a span of it, or of its notes, between the attribute and its last loop).
+/// `others`:
 /// the other files `fix` wrote (manifests), as (path, before, after), restored with the rest
 /// when the fix is refused.
 pub(crate) fn verify(
@@ -214,7 +208,7 @@ pub(crate) fn verify(
             files.iter().map(|file| file.render().1).collect();
         let mut blamed: BTreeMap<(usize, usize), &str> = BTreeMap::new();
         for error in &errors {
-            for (path, start, _) in &error.spans {
+            for (path, start) in &error.spans {
                 let Some(index) = canonical.iter().position(|file| file == path) else {
                     continue;
                 };
