@@ -273,6 +273,32 @@ fn an_attribute_that_does_not_build_is_left_out_and_the_rest_stays() {
 }
 
 #[test]
+fn a_crate_that_did_not_build_before_keeps_the_fix_and_is_told() {
+    let app = Fixture::new("tokio-guard");
+    app.commit_edit("src/main.rs", "a type error of its own", |text| {
+        text + "\npub fn broken() -> u32 {\n    \"not a number\"\n}\n"
+    });
+    let fixed = cargo_coop(&app.dir, &["fix"]);
+    assert!(
+        fixed.stdout.contains(
+            "the crate does not build, with or without the fix (`cargo check`: mismatched types)"
+        ),
+        "{}",
+        fixed.stdout
+    );
+    // The attribute that builds stays; the one that does not is still left out.
+    let main = app.read("src/main.rs");
+    assert!(
+        main.contains("#[coop_core::cooperative]\nasync fn sum"),
+        "{main}"
+    );
+    assert!(
+        !main.contains("#[coop_core::cooperative]\nasync fn bump"),
+        "{main}"
+    );
+}
+
+#[test]
 fn check_reports_a_tokio_package_without_the_bridge_and_fix_turns_it_on() {
     let app = Fixture::new("tokio-app");
     app.commit_edit("Cargo.toml", "coop-core without the bridge", |text| {
