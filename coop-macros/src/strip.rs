@@ -372,13 +372,12 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                         };
                         #yield_point
                         loop {
-                            // `if true`: where the body always leaves, what follows is still
-                            // reachable code to rustc, as the rest of a `for` is, with no
-                            // `allow` that a crate's `forbid` would refuse.
                             // The item moves into a local of the iteration's block: it drops
                             // at the end of the body, after the pattern's bindings, before the
-                            // next item is fetched, as in a `for`; also where the pattern moves
-                            // nothing out of it.
+                            // next item is fetched, as in a `for`, also where the pattern moves
+                            // nothing out of it. `if true`: where the body always leaves, what
+                            // follows is still reachable code to rustc, as the rest of a `for`
+                            // is, with no `allow` that a crate's `forbid` would refuse.
                             if true {
                                 let __coop_held = __coop_item;
                                 let __COOP_PAT = __coop_held;
