@@ -350,7 +350,8 @@ pub fn leaves_unmoved(pat: &Pat) -> bool {
 ///   call's arguments are taken as such: a false "extends" only costs a yield point);
 /// - the final expression of an extending block (`unsafe` blocks included), the final
 ///   expressions of an extending `if`'s branches, and the arms of an extending `match` are
-///   extending.
+///   extending;
+/// - a macro call extends what its expansion extends (see [`macro_extends_temporaries`]).
 fn extends_temporaries(expr: &Expr) -> bool {
     match expr {
         Expr::Reference(reference) => extended_scope_keeps(&reference.expr),
@@ -377,7 +378,36 @@ fn extends_temporaries(expr: &Expr) -> bool {
         Expr::Group(inner) => extends_temporaries(&inner.expr),
         Expr::Block(block) => block_tail_extends(&block.block),
         Expr::Unsafe(block) => block_tail_extends(&block.block),
+        Expr::Macro(mac) => macro_extends_temporaries(&mac.mac),
         _ => false,
+    }
+}
+
+/// Macros known to return a value of their own, whose expansion borrows none of its operands'
+/// temporaries past the call (`pin!`'s value is the one its binding pins, named by it).
+const OWN_VALUE_MACROS: &[&str] = &[
+    "pin",
+    "json",
+    "span",
+    "trace_span",
+    "debug_span",
+    "info_span",
+    "warn_span",
+    "error_span",
+];
+
+/// Whether a macro call in an extending position extends a temporary: rustc extends by the
+/// expansion's syntax, which coop does not see. `format_args!` borrows each operand, so their
+/// temporaries live as long as its value (`let shown = format_args!("{}", *cell.borrow());`
+/// keeps the borrow); the other macros coop knows evaluate their operands in a scope of their
+/// own or move them, as do [`OWN_VALUE_MACROS`]; any other macro may expand to an extending
+/// borrow (`&*lock.lock().unwrap()`), so it is taken to.
+fn macro_extends_temporaries(mac: &Macro) -> bool {
+    let name = mac.path.segments.last().map(|last| last.ident.to_string());
+    match macros::lookup(mac) {
+        Some(known) if known.name == "format_args" => macro_leaves_temporaries(mac),
+        Some(_) => false,
+        None => !name.is_some_and(|name| OWN_VALUE_MACROS.contains(&name.as_str())),
     }
 }
 
@@ -621,6 +651,20 @@ mod tests {
         assert!(extends("&make().field"));
         assert!(extends("&make().pair.1"));
         assert!(!extends("&self.field.0"));
+    }
+
+    #[test]
+    fn format_args_extends_its_operands_and_an_unknown_macro_may() {
+        assert!(extends("format_args!(\"{}\", *cell.borrow())"));
+        assert!(extends("(format_args!(\"{}\", make().v), 1)"));
+        assert!(!extends("format_args!(\"{} {}\", x, 1)"));
+        // Known macros evaluate their operands in a scope of their own, or move them.
+        assert!(!extends("format!(\"{}\", *cell.borrow())"));
+        assert!(!extends("vec![make()]"));
+        assert!(!extends("std::pin::pin!(make())"));
+        assert!(!extends("tracing::info_span!(\"work\", n = make())"));
+        // Any other macro may expand to an extending borrow.
+        assert!(extends("lock!(mutex)"));
     }
 
     #[test]

@@ -313,6 +313,11 @@ pub const EXPRS: &[Template] = &[
         &[Same],
     ),
     t(
+        "ext_format_args",
+        "{ let r@ = format_args!(\"{}\", TP(@).v); add($0, r@.to_string().len() as u32) }",
+        &[Same],
+    ),
+    t(
         "not_ext_method_value",
         "{ let r@ = &TP(@).get(); add($0, *r@) }",
         &[Same],
