@@ -25,6 +25,7 @@
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote_spanned};
+use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprBreak, Ident, Lifetime, Pat, Path, Stmt, Token};
@@ -279,12 +280,38 @@ impl VisitMut for Retarget<'_> {
                 self.exits = true;
                 e.label = Some(self.exit.clone());
                 visit_mut::visit_expr_break_mut(self, e);
+                // rustc lints a labeled `break` whose value is an unlabeled block or loop
+                // (`break_with_label_and_loop`), which the user's unlabeled one was not: the
+                // value goes in parentheses, as the lint asks.
+                if let Some(value) = e.expr.as_deref_mut()
+                    && lints_as_labeled_break_value(value)
+                {
+                    let span = value.span();
+                    let inner = std::mem::replace(value, Expr::Verbatim(TokenStream::new()));
+                    *value = Expr::Paren(syn::ExprParen {
+                        attrs: Vec::new(),
+                        paren_token: syn::token::Paren(span),
+                        expr: Box::new(inner),
+                    });
+                }
             }
             _ => visit_mut::visit_expr_mut(self, expr),
         }
     }
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Whether rustc's `break_with_label_and_loop` lint takes `value` after a labeled `break` for a
+/// labeled expression: an unlabeled block or loop.
+fn lints_as_labeled_break_value(value: &Expr) -> bool {
+    match value {
+        Expr::Block(e) => e.label.is_none() && e.attrs.is_empty(),
+        Expr::Loop(e) => e.label.is_none(),
+        Expr::While(e) => e.label.is_none(),
+        Expr::ForLoop(e) => e.label.is_none(),
+        _ => false,
+    }
 }
 
 /// What a strip-mined loop needs besides the loop itself.
