@@ -9,6 +9,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
+use syn::visit::{self, Visit};
 use syn::{Block, Expr, ExprLoop, ExprWhile, Ident, Path, Stmt, Token, token};
 
 use crate::attrs::{glue, relocate};
@@ -60,6 +61,33 @@ pub(crate) fn yield_point(
 /// Inserts `yield_point` as the first statement of `body`.
 pub(crate) fn insert_at_head(body: &mut Block, yield_point: Stmt) {
     body.stmts.insert(0, yield_point);
+}
+
+/// Whether `expr` is a `while` whose condition holds an unlabeled `break` or `continue` of its
+/// own (not of a loop, closure, async block or item inside it).
+pub(crate) fn condition_jumps_unlabeled(expr: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_break(&mut self, e: &'ast syn::ExprBreak) {
+            self.0 |= e.label.is_none();
+            visit::visit_expr_break(self, e);
+        }
+        fn visit_expr_continue(&mut self, e: &'ast syn::ExprContinue) {
+            self.0 |= e.label.is_none();
+        }
+        fn visit_expr_loop(&mut self, _: &'ast ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let Expr::While(e) = expr else {
+        return false;
+    };
+    let mut find = Find(false);
+    find.visit_expr(&e.cond);
+    find.0
 }
 
 // Input:  `#attrs 'label: while cond { body }`

@@ -104,6 +104,10 @@ impl Hooks for Act<'_> {
                     Some(finding) => loops::report_unless(expr, &site.cfg_opt_outs, finding),
                 }
             }
+            // A `while` condition's unlabeled `break` or `continue` is rustc's error E0590; the
+            // rewrites move the condition into a loop's body, where it would be valid: such a
+            // loop stays as written, for rustc to report.
+            Action::InsertYieldPoints(_) if loops::condition_jumps_unlabeled(expr) => false,
             Action::InsertYieldPoints(krate) if site.instrumentable => {
                 let strip = strip::Strip {
                     krate,
