@@ -7,6 +7,7 @@
 //! Without types, "may own something" is decided on syntax, conservatively: a false "may own"
 //! costs one loop its yield point; a false "owns nothing" would change the program.
 
+use syn::ext::IdentExt;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprAsync, ExprClosure, Item, Macro, Pat, UnOp};
 
@@ -346,8 +347,10 @@ pub fn leaves_unmoved(pat: &Pat) -> bool {
 /// - the operand of an extending borrow `&operand` has an extended temporary scope (see
 ///   [`extended_scope_keeps`]);
 /// - the operands of an extending array, cast, braced struct or tuple expression, and the
-///   arguments of an extending tuple struct or tuple variant constructor, are extending (any
-///   call's arguments are taken as such: a false "extends" only costs a yield point);
+///   arguments of an extending tuple struct or tuple variant constructor, are extending (a
+///   call is taken for a constructor when its path ends in a capitalized name, as constructors'
+///   names are: `Some(..)`, `Wrap(..)`, `Self(..)`; a function's arguments are not extended, so
+///   `let v = take(&mut *cell.borrow_mut());` drops its guard at the end of the `let`);
 /// - the final expression of an extending block (`unsafe` blocks included), the final
 ///   expressions of an extending `if`'s branches, and the arms of an extending `match` are
 ///   extending;
@@ -362,7 +365,7 @@ fn extends_temporaries(expr: &Expr) -> bool {
         Expr::Tuple(tuple) => tuple.elems.iter().any(extends_temporaries),
         Expr::Array(array) => array.elems.iter().any(extends_temporaries),
         Expr::Cast(cast) => extends_temporaries(&cast.expr),
-        Expr::Call(call) => call.args.iter().any(extends_temporaries),
+        Expr::Call(call) if constructs(&call.func) => call.args.iter().any(extends_temporaries),
         Expr::If(expr_if) => {
             block_tail_extends(&expr_if.then_branch)
                 || expr_if
@@ -379,6 +382,22 @@ fn extends_temporaries(expr: &Expr) -> bool {
         Expr::Block(block) => block_tail_extends(&block.block),
         Expr::Unsafe(block) => block_tail_extends(&block.block),
         Expr::Macro(mac) => macro_extends_temporaries(&mac.mac),
+        _ => false,
+    }
+}
+
+/// Whether a call of `func` may be a tuple struct's or tuple variant's constructor: a path whose
+/// last name is capitalized (rustc warns on a constructor named otherwise).
+fn constructs(func: &Expr) -> bool {
+    match func {
+        Expr::Path(path) => path.path.segments.last().is_some_and(|last| {
+            last.ident
+                .unraw()
+                .to_string()
+                .starts_with(|c: char| c.is_uppercase())
+        }),
+        Expr::Paren(inner) => constructs(&inner.expr),
+        Expr::Group(inner) => constructs(&inner.expr),
         _ => false,
     }
 }
@@ -665,6 +684,17 @@ mod tests {
         assert!(!extends("tracing::info_span!(\"work\", n = make())"));
         // Any other macro may expand to an extending borrow.
         assert!(extends("lock!(mutex)"));
+    }
+
+    #[test]
+    fn a_constructors_arguments_are_extending_and_a_functions_are_not() {
+        assert!(extends("Some(&make())"));
+        assert!(extends("Wrap(&*cell.borrow())"));
+        assert!(extends("Self(&make())"));
+        assert!(extends("module::Variant::<T>(&make())"));
+        assert!(!extends("take(&mut *cell.borrow_mut())"));
+        assert!(!extends("std::mem::take(&mut *cell.borrow_mut())"));
+        assert!(!extends("(make_fn())(&make())"));
     }
 
     #[test]

@@ -614,6 +614,28 @@ mod tests {
     }
 
     #[test]
+    fn a_loop_after_a_let_keeps_its_yield_point_unless_the_let_extends_a_temporary() {
+        let walked = sites(syn::parse_quote!({
+            let v = std::mem::take(&mut *cell.borrow_mut());
+            for x in &v {
+                spin(x);
+            }
+            let shown = format_args!("{}", *cell.borrow());
+            loop {
+                spin(shown);
+            }
+        }));
+        assert_eq!(walked.instrumentable, [true, false]);
+        let walked = sites(syn::parse_quote!({
+            let w = Wrap(&*cell.borrow());
+            loop {
+                spin(w);
+            }
+        }));
+        assert_eq!(walked.instrumentable, [false]);
+    }
+
+    #[test]
     fn an_operand_printed_as_written_gets_no_yield_point() {
         let walked = sites(syn::parse_quote!({
             dbg!({

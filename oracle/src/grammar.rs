@@ -323,6 +323,11 @@ pub const EXPRS: &[Template] = &[
         &[Same],
     ),
     t(
+        "not_ext_fn_arg_borrow",
+        "{ let r@ = peek(&TP(@)); add($0, r@) }",
+        &[Same],
+    ),
+    t(
         "not_ext_call_arg",
         "{ let r@ = consume(TP(@)); add($0, r@) }",
         &[Same],
