@@ -4,7 +4,7 @@
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
-use syn::{Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, Item, Macro};
+use syn::{Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, Item, Macro, Pat, Stmt};
 
 use crate::lints::FindingKind;
 use crate::macro_table;
@@ -95,17 +95,23 @@ impl<'ast> Visit<'ast> for FindAwait {
         self.found = true;
     }
 
-    fn visit_expr_call(&mut self, call: &'ast ExprCall) {
-        if let Expr::Path(path) = &*call.func
-            && path
-                .path
-                .segments
-                .last()
-                .is_some_and(|segment| segment.ident == "consume_budget")
+    /// A `consume_budget()` whose future is dropped where it is built, a statement of its own
+    /// or `let _ = ..`: the yield point is there, its `.await` is not. A future used any other
+    /// way (polled in place, passed on) is the code's own business.
+    fn visit_stmt(&mut self, stmt: &'ast Stmt) {
+        let dropped = match stmt {
+            Stmt::Expr(expr, Some(_)) => Some(expr),
+            Stmt::Local(local) if matches!(local.pat, Pat::Wild(_)) => {
+                local.init.as_ref().map(|init| &*init.expr)
+            }
+            _ => None,
+        };
+        if let Some(Expr::Call(call)) = dropped
+            && is_consume_budget(call)
         {
             self.unawaited.get_or_insert(call.paren_token.span.close());
         }
-        visit::visit_expr_call(self, call);
+        visit::visit_stmt(self, stmt);
     }
 
     fn visit_expr_closure(&mut self, _: &'ast ExprClosure) {}
@@ -118,6 +124,15 @@ impl<'ast> Visit<'ast> for FindAwait {
         self.found |= macro_table::awaits(mac) || tokens_await(mac.tokens.clone());
         visit::visit_macro(self, mac);
     }
+}
+
+/// A call of a fn named `consume_budget`.
+fn is_consume_budget(call: &ExprCall) -> bool {
+    matches!(&*call.func, Expr::Path(path) if path
+        .path
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "consume_budget"))
 }
 
 /// `.await` anywhere in `tokens`, groups included.
@@ -186,5 +201,21 @@ mod tests {
             Verdict::YieldPointNotAwaited(_)
         ));
         assert!(matches!(verdict("loop { spin(); }"), Verdict::NeverAwaits));
+    }
+
+    #[test]
+    fn a_consume_budget_future_used_some_other_way_is_not_a_forgotten_await() {
+        assert!(matches!(
+            verdict("while consume_budget().now_or_never().is_some() { n += 1; }"),
+            Verdict::NeverAwaits
+        ));
+        assert!(matches!(
+            verdict("loop { poll_once(consume_budget()); }"),
+            Verdict::NeverAwaits
+        ));
+        assert!(matches!(
+            verdict("loop { let pending = consume_budget(); keep(pending); }"),
+            Verdict::NeverAwaits
+        ));
     }
 }
