@@ -292,10 +292,20 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
             if let Some(first) = verdict.refused {
                 left += added;
                 added = 0;
+                // Every file went back, manifests included: nothing of the notes was done.
+                notes.clear();
                 refusals.push(format!(
                     "with the attributes the crate does not build, and no attribute explains \
                      the error (`cargo check`: {first}); nothing was written"
                 ));
+            } else if added == 0 {
+                // Every attribute was left out: the dependency and features added for them
+                // would be unused, so the manifests go back as they were.
+                for (path, old, _) in &manifests {
+                    std::fs::write(path, old)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                }
+                notes.clear();
             }
             if let Some(before) = verdict.broken_before {
                 checked.push(format!(

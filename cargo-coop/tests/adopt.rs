@@ -273,6 +273,35 @@ fn an_attribute_that_does_not_build_is_left_out_and_the_rest_stays() {
 }
 
 #[test]
+fn a_fix_whose_every_attribute_is_left_out_leaves_the_manifest_as_it_was() {
+    let app = Fixture::new("tokio-guard");
+    app.commit_edit("src/main.rs", "only the fn that cannot take the attribute", |_| {
+        "use std::sync::{Arc, Mutex};\n\n\
+         async fn bump(state: Arc<Mutex<Vec<u32>>>) -> usize {\n\
+         \x20   let mut guard = state.lock().unwrap();\n\
+         \x20   for x in guard.iter_mut() {\n\
+         \x20       *x += 1;\n\
+         \x20   }\n\
+         \x20   guard.len()\n\
+         }\n\n\
+         fn main() {\n\
+         \x20   let runtime = tokio::runtime::Runtime::new().unwrap();\n\
+         \x20   let state = Arc::new(Mutex::new(vec![1, 2, 3]));\n\
+         \x20   println!(\"{}\", runtime.block_on(tokio::spawn(bump(state))).unwrap());\n\
+         }\n"
+            .to_owned()
+    });
+    let manifest = app.read("Cargo.toml");
+    let fixed = cargo_coop(&app.dir, &["fix"]);
+    assert_eq!(fixed.code, 1, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(fixed.stdout.contains("left out `bump`"), "{}", fixed.stdout);
+    // The dependency was added for that attribute alone: it goes, and is not reported.
+    assert!(!fixed.stdout.contains("coop-core"), "{}", fixed.stdout);
+    assert_eq!(app.read("Cargo.toml"), manifest);
+    app.build();
+}
+
+#[test]
 fn a_crate_that_did_not_build_before_keeps_the_fix_and_is_told() {
     let app = Fixture::new("tokio-guard");
     app.commit_edit("src/main.rs", "a type error of its own", |text| {
