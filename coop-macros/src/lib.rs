@@ -140,7 +140,9 @@ use proc_macro::TokenStream;
 /// exactly your code: its loop lints and your `#[expect(clippy::..)]` on loops behave as
 /// without the attribute. Builds compile the rewrite, where one rustc lint no longer sees a
 /// loop it reads: `for_loops_over_fallibles` (a `for` over an `Option` or a `Result`) on a loop
-/// that is strip-mined (below); `cargo clippy`, which runs rustc's lints too, still reports it.
+/// that is strip-mined (below); and `unused_must_use` on a strip-mined loop's unused value
+/// (`loop { break Err(..) };`) is reported at the attribute instead of the loop. `cargo clippy`,
+/// which runs rustc's lints too, reports both at the loop.
 ///
 /// ```
 /// use std::cell::RefCell;
@@ -245,7 +247,8 @@ use proc_macro::TokenStream;
 ///
 /// `#[unconstrained]` on a loop opts that loop, and the loops nested in it, out. Write it
 /// `#[coop_core::unconstrained]` (no import needed), or import `unconstrained` when you also
-/// use it on fns. `#[cfg_attr(pred, unconstrained)]` opts out when `pred` holds. The marker
+/// use it on fns: the attribute takes the marker off the loop, so an import used only by loop
+/// markers is an unused import to rustc. `#[cfg_attr(pred, unconstrained)]` opts out when `pred` holds. The marker
 /// only works inside a `#[cooperative]` item: elsewhere rustc rejects an attribute on an
 /// expression.
 ///
@@ -326,9 +329,10 @@ use proc_macro::TokenStream;
 ///   |     ^^^ await occurs here, with `shared` maybe used later
 /// ```
 ///
-/// Fixes: drop the value (or end the guard's scope) before the loop, copy what the loop needs
-/// out of it, use `Arc`/an async-aware mutex, or mark that loop `#[unconstrained]` if it is
-/// short.
+/// Fixes: end the value's (or the guard's) scope before the loop, in a block of its own (rustc's
+/// `Send` analysis does not count a `drop(value)` before the loop: the value still counts as
+/// maybe used later), copy what the loop needs out of it, use `Arc`/an async-aware mutex, or
+/// mark that loop `#[unconstrained]` if it is short.
 ///
 /// A `for` loop's own iterator is such a value: it lives across the loop's yield points like a
 /// variable you named, so an iterator that is not `Send` (`rx.try_iter()` over a
@@ -342,7 +346,9 @@ use proc_macro::TokenStream;
 /// # Errors and stacking
 ///
 /// On an error the attribute emits the error and the item as written (less the loop markers),
-/// so the rest of the crate still type-checks: one error, no cascade. It works stacked with
+/// so the rest of the crate still type-checks: one error, no cascade. A syntax error in the
+/// body is the exception: rustc reports it, and so does the attribute, which cannot read the
+/// item (as `tokio-macros` does). It works stacked with
 /// `#[async_trait]`, `#[tokio::main]`, `#[tokio::test]` and `#[tracing::instrument]`, in either
 /// order. `#[cooperative]` and `#[unconstrained]` on one item is an error.
 #[proc_macro_attribute]
