@@ -119,8 +119,13 @@ use proc_macro::TokenStream;
 ///   indexes and indexes (`&*cell.borrow()`, `&*&cell.borrow()`, `&&cell.borrow()`,
 ///   `&make().items[0]`); the operands of braced struct, tuple, array, cast and tuple-struct or
 ///   variant constructor expressions (`Some(&cell.borrow())`); block and `unsafe` block tails
-///   (`unsafe { &*cell.borrow() }`); `if`/`else` tails and `match` arms; and a `ref` binding
-///   (`let ref v = *cell.borrow();`). A `let .. else`'s `else` block is not in that rest: rustc
+///   (`unsafe { &*cell.borrow() }`); `if`/`else` tails and `match` arms; a `ref` binding
+///   (`let ref v = *cell.borrow();`); `format_args!`'s operands (`let shown =
+///   format_args!("{}", *cell.borrow());`); and any macro coop does not know, whose expansion it
+///   cannot see (the std macros that return a value of their own, `pin!`, `json!` and tracing's
+///   span macros do not extend). A function's arguments are not extended (`let v =
+///   take(&mut *cell.borrow_mut());` drops its guard at the `;`); a call is taken for a
+///   constructor when its name is capitalized. A `let .. else`'s `else` block is not in that rest: rustc
 ///   drops the initializer's temporaries, extended ones too, before it runs, so a loop there
 ///   gets its yield point;
 /// - the operands a macro prints as written: `dbg!`'s, and `assert!`'s and `debug_assert!`'s
