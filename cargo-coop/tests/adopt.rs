@@ -275,8 +275,11 @@ fn an_attribute_that_does_not_build_is_left_out_and_the_rest_stays() {
 #[test]
 fn a_fix_whose_every_attribute_is_left_out_leaves_the_manifest_as_it_was() {
     let app = Fixture::new("tokio-guard");
-    app.commit_edit("src/main.rs", "only the fn that cannot take the attribute", |_| {
-        "use std::sync::{Arc, Mutex};\n\n\
+    app.commit_edit(
+        "src/main.rs",
+        "only the fn that cannot take the attribute",
+        |_| {
+            "use std::sync::{Arc, Mutex};\n\n\
          async fn bump(state: Arc<Mutex<Vec<u32>>>) -> usize {\n\
          \x20   let mut guard = state.lock().unwrap();\n\
          \x20   for x in guard.iter_mut() {\n\
@@ -290,7 +293,8 @@ fn a_fix_whose_every_attribute_is_left_out_leaves_the_manifest_as_it_was() {
          \x20   println!(\"{}\", runtime.block_on(tokio::spawn(bump(state))).unwrap());\n\
          }\n"
             .to_owned()
-    });
+        },
+    );
     let manifest = app.read("Cargo.toml");
     let fixed = cargo_coop(&app.dir, &["fix"]);
     assert_eq!(fixed.code, 1, "{}{}", fixed.stdout, fixed.stderr);
