@@ -4,14 +4,14 @@
 //! then the crate is checked, and an attribute that does not build is taken back out (see
 //! `verify`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use coop_analysis::lints;
 
-use crate::check::{CLEAN, COULD_NOT_RUN, FINDINGS, missing_features, scan_shared, shown};
+use crate::check::{CLEAN, COULD_NOT_RUN, FINDINGS, Scanned, missing_features, scan_shared, shown};
 use crate::entry::plural;
 use crate::insert::{diff, fix_source};
 use crate::manifest::{self, Source};
@@ -103,6 +103,9 @@ struct Plan<'a> {
     attribute: Result<String, String>,
     /// Attributes are written into its files (its own, or files it shares).
     added: usize,
+    /// Some of them go into files its library or binaries compile, not only its tests,
+    /// examples or benches.
+    runtime: bool,
     uses_attributes: bool,
 }
 
@@ -143,6 +146,7 @@ fn plan<'a>(
         source,
         attribute,
         added: 0,
+        runtime: false,
         uses_attributes: false,
     })
 }
@@ -179,6 +183,8 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
         .collect::<Result<Vec<_>>>()?;
     // Files the workspace's unselected members compile too, read only when there is a fix.
     let mut elsewhere: Option<HashMap<PathBuf, String>> = None;
+    // The files each package's library and binaries compile, read only when there is a fix.
+    let mut runtime: Option<Vec<HashSet<PathBuf>>> = None;
     let mut writes: Vec<Planned> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let mut refusals: Vec<String> = Vec::new();
@@ -218,8 +224,13 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
             };
             if let Some((fixed, count)) = fix_source(file, &attribute) {
                 added += count;
+                let runtime = match &mut runtime {
+                    Some(files) => &*files,
+                    None => &*runtime.insert(runtime_files(&scanned)?),
+                };
                 for &sharer in &sharers {
                     plans[sharer].added += count;
+                    plans[sharer].runtime |= runtime[sharer].contains(&file.path);
                 }
                 let mut items: BTreeMap<usize, (Vec<String>, usize)> = BTreeMap::new();
                 for finding in &file.findings {
@@ -374,7 +385,14 @@ fn manifest_write(
     notes: &mut Vec<String>,
 ) -> Result<Option<Planned>> {
     let package = plan.package;
-    let needs_dependency = package.coop_core.is_none() && plan.added > 0;
+    // Only its tests, examples or benches get attributes: coop-core is a dev-dependency, which
+    // its users do not build (unless an optional tokio's features must turn the bridge on,
+    // which a dev-dependency cannot be named in). A dev-dependency it has already serves.
+    let dev_only =
+        plan.added > 0 && !plan.runtime && !matches!(package.tokio, Tokio::Optional { .. });
+    let needs_dependency = package.coop_core.is_none()
+        && plan.added > 0
+        && !(dev_only && package.coop_core_elsewhere.is_some());
     if needs_dependency && plan.source.is_none() {
         bail!(no_known_source(&package.name));
     }
@@ -413,7 +431,12 @@ fn manifest_write(
     }
     let key = plan.key;
     let cannot_edit = || format!("cannot edit {}", package.manifest_path.display());
-    let mut new = manifest::edit(&plan.manifest_text, &key, source.as_ref(), &features)
+    let table = if dev_only {
+        "dev-dependencies"
+    } else {
+        "dependencies"
+    };
+    let mut new = manifest::edit(&plan.manifest_text, &key, source.as_ref(), &features, table)
         .with_context(cannot_edit)?;
     if let Some(source) = &source {
         let from = match source {
@@ -422,7 +445,14 @@ fn manifest_write(
             Source::Workspace => "from `[workspace.dependencies]`".to_owned(),
             Source::Path(_) => "the coop-core beside this cargo-coop's sources".to_owned(),
         };
-        notes.push(format!("a coop-core dependency to {path} ({from})"));
+        if dev_only {
+            notes.push(format!(
+                "a coop-core dev-dependency to {path} ({from}; only tests, examples or benches \
+                 get attributes)"
+            ));
+        } else {
+            notes.push(format!("a coop-core dependency to {path} ({from})"));
+        }
     }
     for feature in &features {
         notes.push(format!("coop-core's `{feature}` feature to {path}"));
@@ -446,6 +476,25 @@ fn manifest_write(
         new: manifest::keep_line_endings(&plan.manifest_text, new),
         old: plan.manifest_text,
     }))
+}
+
+/// The files the library and binaries of each scanned package compile, in `scanned`'s order.
+fn runtime_files(scanned: &Scanned<'_>) -> Result<Vec<HashSet<PathBuf>>> {
+    scanned
+        .iter()
+        .map(|(package, _)| {
+            let roots: Vec<PathBuf> = package
+                .runtime_roots
+                .iter()
+                .filter(|root| root.exists())
+                .cloned()
+                .collect();
+            Ok(scan_tree(&roots)?
+                .into_iter()
+                .map(|file| file.path)
+                .collect())
+        })
+        .collect()
 }
 
 /// Every file the targets of `others` compile, with the package's name.

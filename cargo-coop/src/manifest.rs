@@ -129,14 +129,15 @@ pub(crate) fn edit(
     key: &str,
     source: Option<&Source>,
     features: &[&str],
+    table: &str,
 ) -> Result<String> {
     let mut doc = parse(manifest)?;
     if let Some(source) = source {
         let deps = doc
-            .entry("dependencies")
+            .entry(table)
             .or_insert_with(|| Item::Table(Table::new()));
         let Some(deps) = deps.as_table_like_mut() else {
-            bail!("`dependencies` in the manifest is not a table");
+            bail!("`{table}` in the manifest is not a table");
         };
         let item = match source {
             Source::Spec(value) => {
@@ -182,7 +183,7 @@ pub(crate) fn edit(
         return Ok(doc.to_string());
     }
     if let Some(entry) = doc
-        .get_mut("dependencies")
+        .get_mut(table)
         .and_then(Item::as_table_like_mut)
         .and_then(|deps| deps.get_mut(key))
     {
@@ -369,7 +370,14 @@ mod tests {
         let manifest = "[package]\nname = \"a\" # keep me\n\n[dependencies]\nserde = \"1\"\n";
         let spec = |s| Source::Spec(dependency_value(s).unwrap());
         assert_eq!(
-            edit(manifest, "coop-core", Some(&spec("0.1.0")), &[]).unwrap(),
+            edit(
+                manifest,
+                "coop-core",
+                Some(&spec("0.1.0")),
+                &[],
+                "dependencies"
+            )
+            .unwrap(),
             "[package]\nname = \"a\" # keep me\n\n[dependencies]\nserde = \"1\"\ncoop-core = \"0.1.0\"\n"
         );
         assert!(
@@ -377,7 +385,8 @@ mod tests {
                 manifest,
                 "coop-core",
                 Some(&spec("path = \"../coop/coop-core\"")),
-                &[]
+                &[],
+                "dependencies"
             )
             .unwrap()
             .ends_with("coop-core = { path = \"../coop/coop-core\" }\n")
@@ -399,12 +408,26 @@ mod tests {
         let root = "[workspace]\nmembers = [\"a\"]\n\n[workspace.dependencies]\ncoop = { package = \"coop-core\", path = \"coop-core\" }\n";
         assert_eq!(workspace_key(root).as_deref(), Some("coop"));
         let member = "[package]\nname = \"a\"\n";
-        let fixed = edit(member, "coop", Some(&Source::Workspace), &["tokio"]).unwrap();
+        let fixed = edit(
+            member,
+            "coop",
+            Some(&Source::Workspace),
+            &["tokio"],
+            "dependencies",
+        )
+        .unwrap();
         assert!(
             fixed.contains("[dependencies]\ncoop = { workspace = true, features = [\"tokio\"] }\n"),
             "{fixed}"
         );
-        let fixed = edit(member, "coop-core", Some(&Source::Workspace), &[]).unwrap();
+        let fixed = edit(
+            member,
+            "coop-core",
+            Some(&Source::Workspace),
+            &[],
+            "dependencies",
+        )
+        .unwrap();
         assert!(fixed.contains("coop-core.workspace = true\n"), "{fixed}");
     }
 
@@ -412,7 +435,14 @@ mod tests {
     fn a_dev_dependency_is_copied_under_its_key() {
         let manifest = "[package]\nname = \"a\"\n\n[dev-dependencies]\ncoop = { package = \"coop-core\", path = \"../coop\" }\n";
         let entry = other_entry(manifest, "coop").unwrap();
-        let fixed = edit(manifest, "coop", Some(&Source::CopyOf(entry)), &[]).unwrap();
+        let fixed = edit(
+            manifest,
+            "coop",
+            Some(&Source::CopyOf(entry)),
+            &[],
+            "dependencies",
+        )
+        .unwrap();
         assert!(
             fixed.contains(
                 "[dependencies]\ncoop = { package = \"coop-core\", path = \"../coop\" }\n"
@@ -425,12 +455,19 @@ mod tests {
     fn features_are_added_to_any_form_of_entry() {
         let version = "[dependencies]\ncoop-core = \"0.1\"\n";
         assert_eq!(
-            edit(version, "coop-core", None, &["tokio"]).unwrap(),
+            edit(version, "coop-core", None, &["tokio"], "dependencies").unwrap(),
             "[dependencies]\ncoop-core = { version = \"0.1\", features = [\"tokio\"] }\n"
         );
         let table = "[dependencies.coop-core]\npath = \"x\"\nfeatures = [\"tracing\"]\n";
         assert_eq!(
-            edit(table, "coop-core", None, &["tokio", "tracing"]).unwrap(),
+            edit(
+                table,
+                "coop-core",
+                None,
+                &["tokio", "tracing"],
+                "dependencies"
+            )
+            .unwrap(),
             "[dependencies.coop-core]\npath = \"x\"\nfeatures = [\"tracing\", \"tokio\"]\n"
         );
     }
@@ -455,7 +492,7 @@ mod tests {
                         [target.'cfg(windows)'.dependencies]\nwinapi = \"0.3\"\n\n\
                         [target.'cfg(windows)'.dev-dependencies]\nwinapi = \"0.3\"\n";
         assert_eq!(
-            edit(manifest, "coop-core", None, &["tokio"]).unwrap(),
+            edit(manifest, "coop-core", None, &["tokio"], "dependencies").unwrap(),
             manifest.replace(
                 "coop-core = \"0.1\"",
                 "coop-core = { version = \"0.1\", features = [\"tokio\"] }"
@@ -487,6 +524,7 @@ mod tests {
             "coop-core",
             Some(&Source::Path("x".into())),
             &["tokio"],
+            "dependencies",
         )
         .unwrap();
         assert_eq!(
@@ -495,7 +533,7 @@ mod tests {
              coop-core = { path = \"x\", features = [\"tokio\"] }\r\n"
         );
         let bom = "\u{feff}[dependencies]\ntokio = \"1\"\n";
-        let fixed = edit(bom, "coop-core", None, &[]).unwrap();
+        let fixed = edit(bom, "coop-core", None, &[], "dependencies").unwrap();
         assert_eq!(keep_line_endings(bom, fixed), bom);
     }
 

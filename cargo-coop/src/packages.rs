@@ -119,6 +119,8 @@ pub(crate) struct Selected {
     pub(crate) manifest_path: PathBuf,
     /// The root file of each target: lib, bins, tests, examples, benches.
     pub(crate) roots: Vec<PathBuf>,
+    /// The root files of its library and binaries: what its users build.
+    pub(crate) runtime_roots: Vec<PathBuf>,
     /// Its normal dependency on coop-core.
     pub(crate) coop_core: Option<CoopDependency>,
     /// Its dev-dependency (or build-dependency) on coop-core, when there is no normal one: a
@@ -326,6 +328,17 @@ fn selected(package: &Package) -> Selected {
             .targets
             .iter()
             .filter(|target| !target.is_custom_build())
+            .map(|target| target.src_path.clone().into_std_path_buf())
+            .collect(),
+        runtime_roots: package
+            .targets
+            .iter()
+            .filter(|target| {
+                !(target.is_custom_build()
+                    || target.is_test()
+                    || target.is_example()
+                    || target.is_bench())
+            })
             .map(|target| target.src_path.clone().into_std_path_buf())
             .collect(),
         coop_core,

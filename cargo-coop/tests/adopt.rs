@@ -306,6 +306,33 @@ fn a_fix_whose_every_attribute_is_left_out_leaves_the_manifest_as_it_was() {
 }
 
 #[test]
+fn attributes_only_in_tests_get_a_dev_dependency() {
+    let krate = Fixture::new("tests-only");
+    let fixed = krate.adopt();
+    assert!(
+        fixed
+            .stdout
+            .contains("a coop-core dev-dependency to Cargo.toml"),
+        "{}",
+        fixed.stdout
+    );
+    let manifest = krate.read("Cargo.toml");
+    let path = shown_path(&krate.dir);
+    assert!(
+        manifest.contains(&format!(
+            "[dev-dependencies]\ncoop-core = {{ path = \"{path}\" }}\n"
+        )),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("\n[dependencies]"), "{manifest}");
+    assert!(
+        krate
+            .read("tests/spin.rs")
+            .contains("#[coop_core::cooperative]\nasync fn spin")
+    );
+}
+
+#[test]
 fn a_crate_that_did_not_build_before_keeps_the_fix_and_is_told() {
     let app = Fixture::new("tokio-guard");
     app.commit_edit("src/main.rs", "a type error of its own", |text| {
