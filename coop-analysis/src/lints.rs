@@ -117,7 +117,7 @@ declare_lint! {
     "loop_under_temporary",
     NEVER_AWAITS_TITLE,
     "A temporary alive in this loop keeps `#[cooperative]` from adding a yield point to it.",
-    "bind the temporary's value (of the loop's `for` header, an enclosing `match`, `if let` or `while let` header, or an earlier part of the statement) with `let` before the loop and add `coop_core::consume_budget().await;` to its body",
+    "bind the temporary's value (of the loop's `for` header, an enclosing `match`, `if let` or `while let` header, an earlier part of the statement, or a borrow that a `let` or a macro before the loop extends to the end of the block) with `let` before the loop and add `coop_core::consume_budget().await;` to its body",
 }
 
 declare_lint! {

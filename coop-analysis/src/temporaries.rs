@@ -358,6 +358,7 @@ pub fn leaves_unmoved(pat: &Pat) -> bool {
 fn extends_temporaries(expr: &Expr) -> bool {
     match expr {
         Expr::Reference(reference) => extended_scope_keeps(&reference.expr),
+        Expr::RawAddr(raw) => extended_scope_keeps(&raw.expr),
         Expr::Struct(literal) => literal
             .fields
             .iter()
@@ -387,15 +388,20 @@ fn extends_temporaries(expr: &Expr) -> bool {
 }
 
 /// Whether a call of `func` may be a tuple struct's or tuple variant's constructor: a path whose
-/// last name is capitalized (rustc warns on a constructor named otherwise).
+/// last name is capitalized, as constructors' are, or a single name, which may be one imported
+/// under another (`use Some as some;`). A lowercase name after a path (`mem::take`,
+/// `Vec::with_capacity`) is a function: a constructor named so is warned about by rustc.
 fn constructs(func: &Expr) -> bool {
     match func {
-        Expr::Path(path) => path.path.segments.last().is_some_and(|last| {
-            last.ident
-                .unraw()
-                .to_string()
-                .starts_with(|c: char| c.is_uppercase())
-        }),
+        Expr::Path(path) => {
+            path.path.segments.len() == 1
+                || path.path.segments.last().is_some_and(|last| {
+                    last.ident
+                        .unraw()
+                        .to_string()
+                        .starts_with(|c: char| c.is_uppercase())
+                })
+        }
         Expr::Paren(inner) => constructs(&inner.expr),
         Expr::Group(inner) => constructs(&inner.expr),
         _ => false,
@@ -430,6 +436,32 @@ fn macro_extends_temporaries(mac: &Macro) -> bool {
     }
 }
 
+/// Statement macros known to declare no binding that borrows a temporary: tracing's and log's
+/// events, pinning (`tokio::pin!`, `pin_mut!`: their bindings borrow named locals), and
+/// anyhow's and eyre's early returns.
+const NO_EXTENDING_BINDING_MACROS: &[&str] = &[
+    "trace", "debug", "info", "warn", "error", "event", "pin", "pin_mut", "bail", "ensure",
+];
+
+/// Whether a macro used as a statement may leave a temporary alive to the end of the block: its
+/// expansion may be a `let` that extends one (`macro_rules! bind { ($x:ident, $c:expr) => {
+/// let $x = &*$c.borrow_mut(); } }`). The macros coop knows and
+/// [`NO_EXTENDING_BINDING_MACROS`] do not; any other may.
+///
+/// ```
+/// use coop_analysis::temporaries::statement_macro_extends;
+///
+/// assert!(statement_macro_extends(&syn::parse_quote!(bind!(x, cell))));
+/// assert!(!statement_macro_extends(&syn::parse_quote!(println!("{}", x))));
+/// assert!(!statement_macro_extends(&syn::parse_quote!(tracing::info!(n, "step"))));
+/// ```
+pub fn statement_macro_extends(mac: &Macro) -> bool {
+    macros::lookup(mac).is_none()
+        && !mac.path.segments.last().is_some_and(|last| {
+            NO_EXTENDING_BINDING_MACROS.contains(&last.ident.to_string().as_str())
+        })
+}
+
 /// Whether giving `expr` an extended temporary scope keeps something alive to the end of the
 /// block:
 ///
@@ -450,6 +482,7 @@ fn extended_scope_keeps(expr: &Expr) -> bool {
         Expr::Field(field) => extended_scope_keeps(&field.base),
         Expr::Index(index) => extended_scope_keeps(&index.expr),
         Expr::Reference(reference) => extended_scope_keeps(&reference.expr),
+        Expr::RawAddr(raw) => extended_scope_keeps(&raw.expr),
         Expr::Path(_) | Expr::Lit(_) => false,
         other => !owns_nothing(other) || extends_temporaries(other),
     }
@@ -692,9 +725,14 @@ mod tests {
         assert!(extends("Wrap(&*cell.borrow())"));
         assert!(extends("Self(&make())"));
         assert!(extends("module::Variant::<T>(&make())"));
-        assert!(!extends("take(&mut *cell.borrow_mut())"));
         assert!(!extends("std::mem::take(&mut *cell.borrow_mut())"));
+        assert!(!extends("Vec::from_iter(&mut *cell.borrow_mut())"));
         assert!(!extends("(make_fn())(&make())"));
+        // A single name may be a constructor imported under another (`use Some as some;`).
+        assert!(extends("some(&*cell.borrow_mut())"));
+        assert!(extends("(w)({ &*m.lock().unwrap() })"));
+        // A raw borrow extends as `&` does.
+        assert!(extends("&raw const *cell.borrow_mut()"));
     }
 
     #[test]

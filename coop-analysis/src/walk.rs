@@ -37,7 +37,8 @@ use crate::macros::{self, Body, MacroBody, Printed};
 use crate::markers::{self, Marker, non_loop_attrs};
 use crate::temporaries::{
     creates_temporaries, leaves_temporary, leaves_unmoved, let_extends_temporaries,
-    output_owns_nothing, owns_nothing, scrutinee_stays_alive, yields_plain_items,
+    output_owns_nothing, owns_nothing, scrutinee_stays_alive, statement_macro_extends,
+    yields_plain_items,
 };
 
 /// Walks a fn body; `is_async_fn` says whether the body itself runs in async context. Every
@@ -508,17 +509,22 @@ impl VisitMut for Walker<'_> {
     }
 
     /// A statement ends the temporaries created in it, except a block's tail expression (in
-    /// edition 2021 its temporaries live on into the enclosing statement) and a `let` that
-    /// extends a borrowed temporary to the end of the block.
+    /// edition 2021 its temporaries live on into the enclosing statement), a `let` that
+    /// extends a borrowed temporary to the end of the block, and a macro statement that may
+    /// expand to such a `let`.
     fn visit_block_mut(&mut self, block: &mut Block) {
         let count = block.stmts.len();
         for (index, stmt) in block.stmts.iter_mut().enumerate() {
             let is_tail = index + 1 == count && matches!(stmt, Stmt::Expr(_, None));
-            let extends = matches!(
-                stmt,
-                Stmt::Local(syn::Local { pat, init: Some(init), .. })
-                    if let_extends_temporaries(pat, &init.expr)
-            );
+            let extends = match stmt {
+                Stmt::Local(syn::Local {
+                    pat,
+                    init: Some(init),
+                    ..
+                }) => let_extends_temporaries(pat, &init.expr),
+                Stmt::Macro(stmt) => statement_macro_extends(&stmt.mac),
+                _ => false,
+            };
             let saved = self.scope.under_temporary;
             self.visit_stmt_mut(stmt);
             if extends {
@@ -633,6 +639,17 @@ mod tests {
             }
         }));
         assert_eq!(walked.instrumentable, [false]);
+        let walked = sites(syn::parse_quote!({
+            tracing::info!("start");
+            loop {
+                spin();
+            }
+            bind!(x, cell);
+            loop {
+                spin(x);
+            }
+        }));
+        assert_eq!(walked.instrumentable, [true, false]);
     }
 
     #[test]

@@ -121,11 +121,16 @@ use proc_macro::TokenStream;
 ///   variant constructor expressions (`Some(&cell.borrow())`); block and `unsafe` block tails
 ///   (`unsafe { &*cell.borrow() }`); `if`/`else` tails and `match` arms; a `ref` binding
 ///   (`let ref v = *cell.borrow();`); `format_args!`'s operands (`let shown =
-///   format_args!("{}", *cell.borrow());`); and any macro coop does not know, whose expansion it
-///   cannot see (the std macros that return a value of their own, `pin!`, `json!` and tracing's
-///   span macros do not extend). A function's arguments are not extended (`let v =
-///   take(&mut *cell.borrow_mut());` drops its guard at the `;`); a call is taken for a
-///   constructor when its name is capitalized. A `let .. else`'s `else` block is not in that rest: rustc
+///   format_args!("{}", *cell.borrow());`); raw borrows (`&raw const *cell.borrow()`); and any
+///   macro coop does not know, whose expansion it cannot see, in a `let` or as a statement of
+///   its own (which may expand to such a `let`): the std macros that return a value of their
+///   own, `json!` and tracing's span macros do not extend, nor do tracing's and log's events,
+///   `tokio::pin!`, `pin_mut!`, `bail!` and `ensure!` as statements. `pin!`'s value is the one
+///   its binding pins, named by it as `let guard = cell.borrow_mut();` names its guard. A
+///   function's arguments are not extended (`let v = mem::take(&mut *cell.borrow_mut());` drops
+///   its guard at the `;`); a call is taken for a constructor when its name is capitalized or
+///   a single name (`some(..)` may be `Some` imported under another name). A `let .. else`'s
+///   `else` block is not in that rest: rustc
 ///   drops the initializer's temporaries, extended ones too, before it runs, so a loop there
 ///   gets its yield point;
 /// - the operands a macro prints as written: `dbg!`'s, and `assert!`'s and `debug_assert!`'s

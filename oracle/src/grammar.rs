@@ -324,7 +324,7 @@ pub const EXPRS: &[Template] = &[
     ),
     t(
         "not_ext_fn_arg_borrow",
-        "{ let r@ = peek(&TP(@)); add($0, r@) }",
+        "{ let r@ = crate::peek(&TP(@)); add($0, r@) }",
         &[Same],
     ),
     t(
