@@ -437,10 +437,22 @@ fn macro_extends_temporaries(mac: &Macro) -> bool {
 }
 
 /// Statement macros known to declare no binding that borrows a temporary: tracing's and log's
-/// events, pinning (`tokio::pin!`, `pin_mut!`: their bindings borrow named locals), and
-/// anyhow's and eyre's early returns.
+/// events, the `metrics` crate's, pinning (`tokio::pin!`, `pin_mut!`: their bindings borrow
+/// named locals), and anyhow's and eyre's early returns.
 const NO_EXTENDING_BINDING_MACROS: &[&str] = &[
-    "trace", "debug", "info", "warn", "error", "event", "pin", "pin_mut", "bail", "ensure",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "event",
+    "counter",
+    "gauge",
+    "histogram",
+    "pin",
+    "pin_mut",
+    "bail",
+    "ensure",
 ];
 
 /// Whether a macro used as a statement may leave a temporary alive to the end of the block: its

@@ -125,7 +125,8 @@ use proc_macro::TokenStream;
 ///   macro coop does not know, whose expansion it cannot see, in a `let` or as a statement of
 ///   its own (which may expand to such a `let`): the std macros that return a value of their
 ///   own, `json!` and tracing's span macros do not extend, nor do tracing's and log's events,
-///   `tokio::pin!`, `pin_mut!`, `bail!` and `ensure!` as statements. `pin!`'s value is the one
+///   `metrics`' `counter!`, `gauge!` and `histogram!`, `tokio::pin!`, `pin_mut!`, `bail!` and
+///   `ensure!` as statements. `pin!`'s value is the one
 ///   its binding pins, named by it as `let guard = cell.borrow_mut();` names its guard. A
 ///   function's arguments are not extended (`let v = mem::take(&mut *cell.borrow_mut());` drops
 ///   its guard at the `;`); a call is taken for a constructor when its name is capitalized or
