@@ -48,6 +48,13 @@ fn new_dependency(
         && let Some(entry) = manifest::other_entry(manifest_text, &dep.key)
     {
         // cargo refuses one package with two sources for coop-core: the same entry, the same key.
+        // The dev entry's `tokio` feature (tokio runs the tests) is not for the package's users
+        // unless they build tokio too.
+        let entry = if package.tokio == Tokio::None {
+            manifest::without_feature(entry, "tokio")
+        } else {
+            entry
+        };
         return Some((dep.key.clone(), Source::CopyOf(entry)));
     }
     if let Some(key) = workspace_key {

@@ -311,6 +311,28 @@ fn add_features(entry: &mut Item, features: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// `entry` without `feature` in its `features` (an empty list goes): a dev-dependency's entry
+/// copied as the normal one keeps only what the package's users need.
+pub(crate) fn without_feature(mut entry: Item, feature: &str) -> Item {
+    if let Some(table) = entry.as_table_like_mut() {
+        let emptied = table
+            .get_mut("features")
+            .and_then(Item::as_array_mut)
+            .is_some_and(|array| {
+                array.retain(|f| f.as_str() != Some(feature));
+                array.fmt();
+                array.is_empty()
+            });
+        if emptied {
+            table.remove("features");
+        }
+    }
+    if let Some(inline) = entry.as_inline_table_mut() {
+        inline.fmt();
+    }
+    entry
+}
+
 /// `new`, an edit of `old` as toml_edit writes it (`\n`, no byte-order mark), with `old`'s
 /// `\r\n` line endings and byte-order mark when it has them.
 pub(crate) fn keep_line_endings(old: &str, new: String) -> String {
@@ -497,6 +519,28 @@ mod tests {
                 "coop-core = \"0.1\"",
                 "coop-core = { version = \"0.1\", features = [\"tokio\"] }"
             )
+        );
+    }
+
+    #[test]
+    fn a_copied_entry_can_lose_a_feature() {
+        let entry = other_entry(
+            "[dev-dependencies]\ncoop-core = { path = \"x\", features = [\"tokio\"] }\n",
+            "coop-core",
+        )
+        .unwrap();
+        assert_eq!(
+            without_feature(entry, "tokio").to_string().trim(),
+            "{ path = \"x\" }"
+        );
+        let entry = other_entry(
+            "[dev-dependencies]\ncoop-core = { path = \"x\", features = [\"tokio\", \"tracing\"] }\n",
+            "coop-core",
+        )
+        .unwrap();
+        assert_eq!(
+            without_feature(entry, "tokio").to_string().trim(),
+            "{ path = \"x\", features = [\"tracing\"] }"
         );
     }
 

@@ -333,6 +333,32 @@ fn attributes_only_in_tests_get_a_dev_dependency() {
 }
 
 #[test]
+fn a_later_normal_dependency_copies_the_dev_entry_without_the_tests_tokio_feature() {
+    let krate = Fixture::new("tests-only");
+    krate.commit_edit("Cargo.toml", "tokio runs the tests", |text| {
+        format!("{text}\n[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"rt\"] }}\n")
+    });
+    krate.adopt();
+    let path = shown_path(&krate.dir);
+    let dev = format!("coop-core = {{ path = \"{path}\", features = [\"tokio\"] }}\n");
+    assert!(krate.read("Cargo.toml").contains(&dev));
+    // A loop in the library, fixed later: its users get coop-core, not tokio.
+    krate.commit_edit("src/lib.rs", "a loop in the library", |text| {
+        text + "\n/// Sums.\npub async fn sum(v: &[u32]) -> u32 {\n    let mut s = 0;\n    \
+                for x in v {\n        s += x;\n    }\n    s\n}\n"
+    });
+    krate.adopt();
+    let manifest = krate.read("Cargo.toml");
+    assert!(
+        manifest.contains(&format!(
+            "[dependencies]\ncoop-core = {{ path = \"{path}\" }}\n"
+        )),
+        "{manifest}"
+    );
+    assert!(manifest.contains(&dev), "{manifest}");
+}
+
+#[test]
 fn a_crate_that_did_not_build_before_keeps_the_fix_and_is_told() {
     let app = Fixture::new("tokio-guard");
     app.commit_edit("src/main.rs", "a type error of its own", |text| {
