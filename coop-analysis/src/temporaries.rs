@@ -387,20 +387,28 @@ fn extends_temporaries(expr: &Expr) -> bool {
     }
 }
 
-/// Whether a call of `func` may be a tuple struct's or tuple variant's constructor: a path whose
-/// last name is capitalized, as constructors' are, or a single name, which may be one imported
-/// under another (`use Some as some;`). A lowercase name after a path (`mem::take`,
-/// `Vec::with_capacity`) is a function: a constructor named so is warned about by rustc.
+/// Whether a call of `func` may be a tuple struct's or tuple variant's constructor, whose
+/// arguments rustc extends. A path whose last name is capitalized may, as constructors are
+/// named; so may any other path (`some(..)`, `self::just(..)` may name `Some` imported under
+/// another name) except two kinds of functions: an associated function of a type
+/// (`Vec::from_iter`, `String::from`: a variant reached so has a capitalized name unless rustc
+/// warns about it) and the std functions of [`STD_FUNCTIONS`] (`mem::take`).
 fn constructs(func: &Expr) -> bool {
     match func {
         Expr::Path(path) => {
-            path.path.segments.len() == 1
-                || path.path.segments.last().is_some_and(|last| {
-                    last.ident
-                        .unraw()
-                        .to_string()
-                        .starts_with(|c: char| c.is_uppercase())
-                })
+            let segments = &path.path.segments;
+            let name = |segment: &syn::PathSegment| segment.ident.unraw().to_string();
+            let capitalized =
+                |segment: &syn::PathSegment| name(segment).starts_with(|c: char| c.is_uppercase());
+            let Some(last) = segments.last() else {
+                return true;
+            };
+            if capitalized(last) || segments.len() < 2 {
+                return true;
+            }
+            let parent = &segments[segments.len() - 2];
+            !(capitalized(parent)
+                || STD_FUNCTIONS.contains(&(name(parent).as_str(), name(last).as_str())))
         }
         Expr::Paren(inner) => constructs(&inner.expr),
         Expr::Group(inner) => constructs(&inner.expr),
@@ -408,10 +416,26 @@ fn constructs(func: &Expr) -> bool {
     }
 }
 
+/// std's functions that take a borrow and are called through their module (`mem::take(&mut
+/// *cell.borrow_mut())`): their arguments are not extended.
+const STD_FUNCTIONS: &[(&str, &str)] = &[
+    ("mem", "take"),
+    ("mem", "replace"),
+    ("mem", "swap"),
+    ("mem", "drop"),
+    ("mem", "forget"),
+    ("mem", "size_of_val"),
+    ("mem", "discriminant"),
+    ("cmp", "min"),
+    ("cmp", "max"),
+    ("ptr", "read"),
+    ("ptr", "eq"),
+    ("convert", "identity"),
+];
+
 /// Macros known to return a value of their own, whose expansion borrows none of its operands'
-/// temporaries past the call (`pin!`'s value is the one its binding pins, named by it).
+/// temporaries past the call.
 const OWN_VALUE_MACROS: &[&str] = &[
-    "pin",
     "json",
     "span",
     "trace_span",
@@ -432,6 +456,11 @@ fn macro_extends_temporaries(mac: &Macro) -> bool {
     match macros::lookup(mac) {
         Some(known) if known.name == "format_args" => macro_leaves_temporaries(mac),
         Some(_) => false,
+        // `pin!` pins its operand's value, which its binding names, and extends what a `let`
+        // of that operand would (`pin!(&*cell.borrow())` keeps the borrow).
+        None if name.as_deref() == Some("pin") => mac
+            .parse_body::<Expr>()
+            .map_or(true, |operand| extends_temporaries(&operand)),
         None => !name.is_some_and(|name| OWN_VALUE_MACROS.contains(&name.as_str())),
     }
 }
@@ -466,12 +495,23 @@ const NO_EXTENDING_BINDING_MACROS: &[&str] = &[
 /// assert!(statement_macro_extends(&syn::parse_quote!(bind!(x, cell))));
 /// assert!(!statement_macro_extends(&syn::parse_quote!(println!("{}", x))));
 /// assert!(!statement_macro_extends(&syn::parse_quote!(tracing::info!(n, "step"))));
+/// assert!(!statement_macro_extends(&syn::parse_quote!(tokio::pin!(fut))));
+/// assert!(statement_macro_extends(&syn::parse_quote!(tokio::pin! { let r = &*cell.borrow(); })));
 /// ```
 pub fn statement_macro_extends(mac: &Macro) -> bool {
     macros::lookup(mac).is_none()
-        && !mac.path.segments.last().is_some_and(|last| {
+        && !(mac.path.segments.last().is_some_and(|last| {
             NO_EXTENDING_BINDING_MACROS.contains(&last.ident.to_string().as_str())
-        })
+        }) && !tokens_hold_let(mac.tokens.clone()))
+}
+
+/// A `let` anywhere in `tokens` (`tokio::pin! { let x = &*cell.borrow(); }` declares one).
+fn tokens_hold_let(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "let",
+        proc_macro2::TokenTree::Group(group) => tokens_hold_let(group.stream()),
+        _ => false,
+    })
 }
 
 /// Whether giving `expr` an extended temporary scope keeps something alive to the end of the
@@ -726,6 +766,8 @@ mod tests {
         assert!(!extends("format!(\"{}\", *cell.borrow())"));
         assert!(!extends("vec![make()]"));
         assert!(!extends("std::pin::pin!(make())"));
+        assert!(!extends("pin!(cell.borrow_mut())"));
+        assert!(extends("std::pin::pin!(&*cell.borrow())"));
         assert!(!extends("tracing::info_span!(\"work\", n = make())"));
         // Any other macro may expand to an extending borrow.
         assert!(extends("lock!(mutex)"));
@@ -738,10 +780,13 @@ mod tests {
         assert!(extends("Self(&make())"));
         assert!(extends("module::Variant::<T>(&make())"));
         assert!(!extends("std::mem::take(&mut *cell.borrow_mut())"));
+        assert!(!extends("mem::replace(&mut *cell.borrow_mut(), 0)"));
         assert!(!extends("Vec::from_iter(&mut *cell.borrow_mut())"));
         assert!(!extends("(make_fn())(&make())"));
-        // A single name may be a constructor imported under another (`use Some as some;`).
+        // A path may name a constructor imported under another name, or a lowercase one.
         assert!(extends("some(&*cell.borrow_mut())"));
+        assert!(extends("self::just(&*cell.borrow_mut())"));
+        assert!(extends("m::wrap(&*cell.borrow_mut())"));
         assert!(extends("(w)({ &*m.lock().unwrap() })"));
         // A raw borrow extends as `&` does.
         assert!(extends("&raw const *cell.borrow_mut()"));

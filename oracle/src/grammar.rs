@@ -323,8 +323,13 @@ pub const EXPRS: &[Template] = &[
         &[Same],
     ),
     t(
+        "not_ext_std_fn_arg_borrow",
+        "{ let r@ = ::core::mem::size_of_val(&TP(@)) as u32; add($0, r@) }",
+        &[Same],
+    ),
+    t(
         "not_ext_fn_arg_borrow",
-        "{ let r@ = crate::peek(&TP(@)); add($0, r@) }",
+        "{ let r@ = Peek::at(&TP(@)); add($0, r@) }",
         &[Same],
     ),
     t(

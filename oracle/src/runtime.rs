@@ -103,9 +103,13 @@ impl<M> std::fmt::Write for Probe<M> {
 pub fn consume<M>(p: Probe<M>) -> u32 {
     p.v
 }
-/// Reads a probe through a reference: a function's argument, which rustc does not extend.
-pub fn peek<M>(p: &Probe<M>) -> u32 {
-    p.get()
+/// Reads a probe through a reference: an associated function's argument, which rustc does not
+/// extend.
+pub struct Peek;
+impl Peek {
+    pub fn at<M>(p: &Probe<M>) -> u32 {
+        p.get()
+    }
 }
 pub fn add(a: u32, b: u32) -> u32 {
     a.wrapping_add(b)
