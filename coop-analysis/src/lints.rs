@@ -414,15 +414,18 @@ impl FindingKind {
             (FindingKind::UnderTemporary, Place::Check) => format!(
                 "this loop runs while a temporary is alive (one its `for` header, an enclosing \
                  `match`, `if let` or `while let` header, or an earlier part of the same \
-                 statement created), so `#[cooperative]` puts no yield point here: yielding \
-                 would hold it across an await. Bind that value with `let` before the loop and \
-                 add {yield_point} here, or {opt_out}"
+                 statement created, or a borrow that a `let` or a macro statement before it \
+                 extends to the end of the block), so `#[cooperative]` puts no yield point here: \
+                 yielding would hold it across an await. Bind that value with `let` before the \
+                 loop (an extended borrow: end it in a block of its own) and add {yield_point} \
+                 here, or {opt_out}"
             ),
             (FindingKind::UnderTemporary, _) => format!(
                 "bind the temporary's value (of the loop's `for` header, an enclosing `match`, \
                  `if let` or `while let` header, or an earlier part of the statement) with `let` \
-                 before the loop and add {yield_point} to its \
-                 body, or {opt_out}"
+                 before the loop, or end a borrow that a `let` or a macro statement before the \
+                 loop extends in a block of its own, and add {yield_point} to its body, or \
+                 {opt_out}"
             ),
             (FindingKind::YieldPointNotAwaited, Place::Check) => {
                 "add `.await` after this call: `consume_budget().await`".to_owned()

@@ -486,8 +486,9 @@ const NO_EXTENDING_BINDING_MACROS: &[&str] = &[
 
 /// Whether a macro used as a statement may leave a temporary alive to the end of the block: its
 /// expansion may be a `let` that extends one (`macro_rules! bind { ($x:ident, $c:expr) => {
-/// let $x = &*$c.borrow_mut(); } }`). The macros coop knows and
-/// [`NO_EXTENDING_BINDING_MACROS`] do not; any other may.
+/// let $x = &*$c.borrow_mut(); } }`). The macros coop knows do not, nor do tracing's, log's
+/// and metrics' events, pinning and early returns (`info!`, `tokio::pin!`, `bail!`, ..) unless
+/// a `let` is among their tokens; any other may.
 ///
 /// ```
 /// use coop_analysis::temporaries::statement_macro_extends;

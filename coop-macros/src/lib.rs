@@ -126,12 +126,15 @@ use proc_macro::TokenStream;
 ///   its own (which may expand to such a `let`): the std macros that return a value of their
 ///   own, `json!` and tracing's span macros do not extend, nor do tracing's and log's events,
 ///   `metrics`' `counter!`, `gauge!` and `histogram!`, `tokio::pin!`, `pin_mut!`, `bail!` and
-///   `ensure!` as statements. `pin!`'s value is the one
-///   its binding pins, named by it as `let guard = cell.borrow_mut();` names its guard. A
-///   function's arguments are not extended (`let v = mem::take(&mut *cell.borrow_mut());` drops
-///   its guard at the `;`); a call is taken for a constructor when its name is capitalized or
-///   a single name (`some(..)` may be `Some` imported under another name). A `let .. else`'s
-///   `else` block is not in that rest: rustc
+///   `ensure!` as statements (unless their tokens hold a `let`, as `tokio::pin! { let .. }`'s
+///   do; a macro of your own named like them is taken for them). `pin!` extends what a `let` of
+///   its operand would (`pin!(&*cell.borrow())`); its operand's own value is the one its
+///   binding pins, named by it as `let guard = cell.borrow_mut();` names its guard. The
+///   arguments of a type's associated function (`Vec::from_iter(..)`) and of std's `mem`,
+///   `cmp`, `ptr` and `convert` functions (`let v = mem::take(&mut *cell.borrow_mut());` drops
+///   its guard at the `;`) are not extended; any other call's are taken to be, as a
+///   constructor's (`some(..)` or `m::just(..)` may be `Some` imported under another name). A
+///   `let .. else`'s `else` block is not in that rest: rustc
 ///   drops the initializer's temporaries, extended ones too, before it runs, so a loop there
 ///   gets its yield point;
 /// - the operands a macro prints as written: `dbg!`'s, and `assert!`'s and `debug_assert!`'s
