@@ -500,10 +500,11 @@ const NO_EXTENDING_BINDING_MACROS: &[&str] = &[
 /// assert!(statement_macro_extends(&syn::parse_quote!(tokio::pin! { let r = &*cell.borrow(); })));
 /// ```
 pub fn statement_macro_extends(mac: &Macro) -> bool {
-    macros::lookup(mac).is_none()
-        && !(mac.path.segments.last().is_some_and(|last| {
+    let exempt =
+        mac.path.segments.last().is_some_and(|last| {
             NO_EXTENDING_BINDING_MACROS.contains(&last.ident.to_string().as_str())
-        }) && !tokens_hold_let(mac.tokens.clone()))
+        });
+    macros::lookup(mac).is_none() && (!exempt || tokens_hold_let(mac.tokens.clone()))
 }
 
 /// A `let` anywhere in `tokens` (`tokio::pin! { let x = &*cell.borrow(); }` declares one).
