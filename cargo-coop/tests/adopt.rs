@@ -359,6 +359,25 @@ fn a_later_normal_dependency_copies_the_dev_entry_without_the_tests_tokio_featur
 }
 
 #[test]
+fn a_module_named_as_the_crate_gets_the_attribute_from_the_root() {
+    let krate = Fixture::new("tests-only");
+    krate.commit_edit("src/lib.rs", "a module named coop_core", |_| {
+        "//! A module of its own named as the crate.\n\n\
+         mod coop_core {\n    pub fn helper() -> u64 {\n        1\n    }\n}\n\n\
+         /// Doubles.\npub fn double(n: u32) -> u32 {\n    n * 2\n}\n\n\
+         /// Spins.\npub async fn spin(n: u64) -> u64 {\n    let mut s = 0;\n    \
+         for _ in 0..n {\n        s += coop_core::helper();\n    }\n    s\n}\n"
+            .to_owned()
+    });
+    krate.adopt();
+    let lib = krate.read("src/lib.rs");
+    assert!(
+        lib.contains("#[::coop_core::cooperative]\npub async fn spin"),
+        "{lib}"
+    );
+}
+
+#[test]
 fn a_crate_that_did_not_build_before_keeps_the_fix_and_is_told() {
     let app = Fixture::new("tokio-guard");
     app.commit_edit("src/main.rs", "a type error of its own", |text| {
