@@ -29,7 +29,8 @@
 //!   waker (one that does not `will_wake` the waker of the yield that spent it), the yield point
 //!   that was forced to yield polled again, or dropped before that and its call site reached
 //!   again (`now_or_never`, `poll!`, a hand-written future that builds `cooperative(..)` at each
-//!   poll), or a hand-written [`poll_proceed`] call site refused a second time. So a loop that spends a unit per iteration yields once every 128 iterations
+//!   poll), or a hand-written [`poll_proceed`] call site that was refused asking again (it is
+//!   granted then). So a loop that spends a unit per iteration yields once every 128 iterations
 //!   on any executor, and the branches of one task (`join!`, `select!`) share one budget per task
 //!   poll. It belongs to the thread and carries over between tasks; wrap tasks in [`budgeted`]
 //!   to give each its own.
@@ -70,8 +71,8 @@
 //!   yield before it went on, has its call site reached again, and each time a hand-written
 //!   call site that the spent scope refused is refused again (so an executor nested in the
 //!   task, polling inside the spent scope, never spins). On the ambient budget: the same, plus
-//!   `n` for each branch that calls `poll_proceed` by hand (a call site refused twice refills
-//!   the budget), `n` each time a yield point dropped after its forced yield has its call site
+//!   `n` for each branch that calls `poll_proceed` by hand (a call site that was refused
+//!   refills the budget when it asks again), `n` each time a yield point dropped after its forced yield has its call site
 //!   reached again (that refills it too), and `n` for each branch with a waker of its own
 //!   (`FuturesUnordered`, `join_all` of more than 30 futures), which the ambient budget cannot
 //!   tell from a task.

@@ -583,7 +583,7 @@ pub(crate) fn charge(budget: u32, spent: u16) {
 /// keeps it.
 ///
 /// `memoryless`: the caller keeps nothing of its yield (a hand-written `poll_proceed`), so a
-/// spent ambient budget refills when its call site is refused a second time.
+/// spent ambient budget refills when its call site, refused once, asks again.
 #[inline]
 pub(crate) fn poll_spend(
     cx: &mut Context<'_>,

@@ -173,9 +173,12 @@ pub(crate) fn poll_proceed_at(cx: &mut Context<'_>, site: SiteRef) -> Poll<Resto
 /// budget is not spent (once it forced a yield it stays spent), and only when the guard is
 /// dropped while that budget is the running code's: dropped inside another scope, an inner one
 /// included, the unit is not given back at all. With the `tokio` feature, in a tokio task, the
-/// unit goes back to tokio's budget only if no ambient unit was taken after it (tokio's guard
-/// sets its budget back to what it was when the unit was taken, which would give the later
-/// units back too); otherwise it stays spent there.
+/// unit goes back to tokio's budget by tokio's own means: its guard sets the budget back to what
+/// it was when the unit was taken. So drop the guard, or call `made_progress`, before polling
+/// anything else, as tokio's own resources do with theirs: coop keeps a unit of its own taken
+/// after the guard from coming back with it (tokio's unit then stays spent), but it cannot see
+/// the units tokio's resources take (a channel's `recv().await` while the guard is held), and
+/// those come back with it.
 ///
 /// It belongs to the thread whose budget it charged, so it is not `Send`.
 ///
