@@ -347,10 +347,9 @@ pub fn leaves_unmoved(pat: &Pat) -> bool {
 /// - the operand of an extending borrow `&operand` has an extended temporary scope (see
 ///   [`extended_scope_keeps`]);
 /// - the operands of an extending array, cast, braced struct or tuple expression, and the
-///   arguments of an extending tuple struct or tuple variant constructor, are extending (a
-///   call is taken for a constructor when its path ends in a capitalized name, as constructors'
-///   names are: `Some(..)`, `Wrap(..)`, `Self(..)`; a function's arguments are not extended, so
-///   `let v = take(&mut *cell.borrow_mut());` drops its guard at the end of the `let`);
+///   arguments of an extending tuple struct or tuple variant constructor, are extending (which
+///   calls may be a constructor's: see [`constructs`]; a function's arguments are not extended,
+///   so `let v = mem::take(&mut *cell.borrow_mut());` drops its guard at the end of the `let`);
 /// - the final expression of an extending block (`unsafe` blocks included), the final
 ///   expressions of an extending `if`'s branches, and the arms of an extending `match` are
 ///   extending;
