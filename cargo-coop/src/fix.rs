@@ -446,6 +446,8 @@ fn manifest_write(
     }
     let key = plan.key;
     let cannot_edit = || format!("cannot edit {}", package.manifest_path.display());
+    // The new dependency's table; features go on an existing normal entry where it is.
+    let dev_only = dev_only && source.is_some();
     let table = if dev_only {
         "dev-dependencies"
     } else {

@@ -359,6 +359,25 @@ fn a_later_normal_dependency_copies_the_dev_entry_without_the_tests_tokio_featur
 }
 
 #[test]
+fn a_normal_dependency_serves_attributes_in_tests_and_gets_their_features() {
+    let krate = Fixture::new("tests-only");
+    krate.commit_edit("Cargo.toml", "coop-core without its macros", |text| {
+        format!(
+            "{text}\n[dependencies]\ncoop-core = {{ path = {:?}, default-features = false, \
+             features = [\"std\"] }}\n",
+            coop_core().display().to_string()
+        )
+    });
+    krate.adopt();
+    let manifest = krate.read("Cargo.toml");
+    assert!(
+        manifest.contains("default-features = false, features = [\"std\", \"macros\"] }"),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("[dev-dependencies]"), "{manifest}");
+}
+
+#[test]
 fn a_module_named_as_the_crate_gets_the_attribute_from_the_root() {
     let krate = Fixture::new("tests-only");
     krate.commit_edit("src/lib.rs", "a module named coop_core", |_| {
