@@ -88,7 +88,9 @@
 //!   an executor nested in a task polls inside a spent scope (seen several times, counted once).
 //!   [`sites`] adds up to [`forced_yield_count`], except for the forced yields of hand-written
 //!   yield points whose call site found no slot in the table of caller sites (certain past
-//!   1024 call sites, see [`sites`]): those are counted by [`forced_yield_count`] only.
+//!   1024 call sites, see [`sites`]), and without `std` of yield points past its fixed tables
+//!   (32 hand-written call sites, 64 `#[cooperative]` yield points): those are counted by
+//!   [`forced_yield_count`] only, and [`write_report`] ends with a row of them.
 //! - **Scopes and wake-ups.** No scope outlives its poll, on return, on a panic that unwinds
 //!   through it, or on cancellation; every task that returned `Pending` because a budget was
 //!   spent has been woken; no schedule livelocks (every task finishes within a poll cap).
@@ -357,8 +359,10 @@
 //!   task (a budget per task poll), or `coop_core::budget(|| executor.on_interrupt())` in the
 //!   interrupt handler (one budget per run of that executor). Code that runs in an interrupt
 //!   outside any scope spends, and refills, the budget of the task it preempted.
-//! - **One core**: two cores running coop code at once do not nest and share the one budget.
-//!   Run coop's yield points on one core (or keep `std`, where the budget is per thread).
+//! - **One core**: two cores running coop code at once share the one budget with nothing to
+//!   order their updates: units are lost, one core's scope can overwrite the other's, and a loop
+//!   can run far past its budget. Run coop's yield points on one core (or keep `std`, where
+//!   the budget is per thread).
 //! - **Time slices** read the clock [`set_clock`] installs; there is no default, and until one
 //!   is installed a slice never ends (units still do). On embassy:
 //!   `coop_core::set_clock(|| Duration::from_micros(embassy_time::Instant::now().as_micros()))`.

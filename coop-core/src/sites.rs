@@ -380,7 +380,9 @@ impl fmt::Display for SiteStats {
 ///   [`forced_yield_count`](crate::forced_yield_count) only. Looking a call site up costs at
 ///   most 8 probes either way;
 /// - without `std` (where [`write_report`] lists them, as there is no `Vec`), the tables hold 32
-///   hand-written call sites and 64 `#[cooperative]` yield points.
+///   hand-written call sites and 64 `#[cooperative]` yield points; a yield point past them is
+///   counted by [`forced_yield_count`](crate::forced_yield_count) only, and [`write_report`]
+///   ends with a row of those forced yields.
 ///
 /// ```
 /// use coop_core::cooperative;
@@ -467,6 +469,22 @@ pub fn write_report(out: &mut impl fmt::Write, n: usize) -> fmt::Result {
         let Some(site) = best else { break };
         write_row(out, &site)?;
         previous = Some(site);
+    }
+    // The forced yields of yield points with no slot in the tables (see `sites`): a last row,
+    // so that the table still adds up to `forced_yield_count`.
+    let (mut tracked, mut tracked_by_time) = (0u64, 0u64);
+    for_each_site(|site| {
+        tracked += site.forced_yields;
+        tracked_by_time += site.time_slice_yields;
+    });
+    let untracked = crate::counts::forced_yield_count().saturating_sub(tracked);
+    if untracked > 0 {
+        let by_time = crate::counts::time_slice_yield_count().saturating_sub(tracked_by_time);
+        writeln!(
+            out,
+            "{untracked:>13}  {by_time:>13}  {:>13}  (yield points with no slot in the tables of sites)",
+            "-"
+        )?;
     }
     Ok(())
 }
