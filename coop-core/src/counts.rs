@@ -2,7 +2,6 @@
 //! slow path, once per exhaustion.
 
 use crate::platform::Counter;
-use crate::sites::{self, SiteRef};
 
 static FORCED_YIELDS: Counter = Counter::new(0);
 static TIME_SLICE_YIELDS: Counter = Counter::new(0);
@@ -57,12 +56,17 @@ pub fn time_slice_yield_count() -> u64 {
 }
 
 /// Reports a forced yield as one `trace`-level event (target `coop`) with the `tracing`
-/// feature, and does nothing without it: the one place that feature is read.
+/// feature, and does nothing without it: the one place that feature is read. `site` describes
+/// the yield point (file, line, fn), called only for the event.
 #[inline]
-pub(crate) fn trace(scope: impl core::fmt::Debug, time_slice: bool, site: SiteRef) {
+pub(crate) fn trace(
+    scope: impl core::fmt::Debug,
+    time_slice: bool,
+    site: impl FnOnce() -> (&'static str, u32, &'static str),
+) {
     #[cfg(feature = "tracing")]
     {
-        let (file, line, function) = sites::describe(site);
+        let (file, line, function) = site();
         tracing::trace!(
             target: "coop",
             scope = ?scope,
@@ -74,5 +78,5 @@ pub(crate) fn trace(scope: impl core::fmt::Debug, time_slice: bool, site: SiteRe
         );
     }
     #[cfg(not(feature = "tracing"))]
-    let _ = (scope, time_slice, site, sites::describe);
+    let _ = (scope, time_slice, site);
 }

@@ -760,7 +760,7 @@ fn on_exhausted(waker: &Waker, site: SiteRef) -> (Mode, Resume, bool) {
                 .unwrap_or((false, None));
         counts::record(timed_out);
         sites::record(site, timed_out, stretch);
-        counts::trace(state.mode, timed_out, site);
+        counts::trace(state.mode, timed_out, || sites::describe(site));
     }
     // Read after the counts, so that it need not be kept across their calls; only this task's
     // loop's pace.
