@@ -1,6 +1,7 @@
 //! The one table of the macros coop knows: how each one's tokens are read, which operands it
-//! prints as written, whether it awaits. A leaf: the walker's macro parser, the temporaries
-//! rules and the await finder all read it. Every macro not listed is opaque.
+//! prints as written, whether it awaits; and, among macros of other crates it does not walk,
+//! which keep no temporary alive past them. A leaf: the walker's macro parser, the temporaries
+//! rules and the await finder all read it. Every macro not in `KNOWN` is opaque.
 
 use syn::Macro;
 
@@ -112,6 +113,55 @@ pub(crate) const KNOWN: &[Known] = &[
 pub(crate) fn lookup(mac: &Macro) -> Option<&'static Known> {
     let name = mac.path.segments.last()?.ident.to_string();
     KNOWN.iter().find(|known| known.name == name)
+}
+
+/// Macros of other crates, not walked (opaque), known to return a value of their own whose
+/// expansion borrows none of its operands' temporaries past the call.
+const OWN_VALUE: &[&str] = &[
+    "json",
+    "span",
+    "trace_span",
+    "debug_span",
+    "info_span",
+    "warn_span",
+    "error_span",
+];
+
+/// Macros of other crates, not walked (opaque), known as statements to declare no binding that
+/// borrows a temporary: tracing's and log's events, the `metrics` crate's, pinning
+/// (`tokio::pin!`, `pin_mut!`: their bindings borrow named locals), and anyhow's and eyre's
+/// early returns.
+const NO_EXTENDING_BINDING: &[&str] = &[
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "event",
+    "counter",
+    "gauge",
+    "histogram",
+    "pin",
+    "pin_mut",
+    "bail",
+    "ensure",
+];
+
+/// Whether `mac` is one of [`OWN_VALUE`], by name.
+pub(crate) fn returns_own_value(mac: &Macro) -> bool {
+    named_in(mac, OWN_VALUE)
+}
+
+/// Whether `mac` is one of [`NO_EXTENDING_BINDING`], by name.
+pub(crate) fn declares_no_extending_binding(mac: &Macro) -> bool {
+    named_in(mac, NO_EXTENDING_BINDING)
+}
+
+fn named_in(mac: &Macro, names: &[&str]) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|last| names.contains(&last.ident.to_string().as_str()))
 }
 
 /// Whether a call of `mac` awaits with no `.await` in its tokens.

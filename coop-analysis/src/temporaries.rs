@@ -11,6 +11,7 @@ use syn::ext::IdentExt;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprAsync, ExprClosure, Item, Macro, Pat, UnOp};
 
+use crate::macro_table;
 use crate::macros::{self, MacroBody};
 
 /// Methods whose result is a borrowed view of what the receiver already holds, other than an
@@ -432,23 +433,12 @@ const STD_FUNCTIONS: &[(&str, &str)] = &[
     ("convert", "identity"),
 ];
 
-/// Macros known to return a value of their own, whose expansion borrows none of its operands'
-/// temporaries past the call.
-const OWN_VALUE_MACROS: &[&str] = &[
-    "json",
-    "span",
-    "trace_span",
-    "debug_span",
-    "info_span",
-    "warn_span",
-    "error_span",
-];
-
 /// Whether a macro call in an extending position extends a temporary: rustc extends by the
 /// expansion's syntax, which coop does not see. `format_args!` borrows each operand, so their
 /// temporaries live as long as its value (`let shown = format_args!("{}", *cell.borrow());`
 /// keeps the borrow); the other macros coop knows evaluate their operands in a scope of their
-/// own or move them, as do [`OWN_VALUE_MACROS`]; any other macro may expand to an extending
+/// own or move them, as do the macros the table knows to return a value of their own
+/// (`json!`, tracing's spans); any other macro may expand to an extending
 /// borrow (`&*lock.lock().unwrap()`), so it is taken to.
 fn macro_extends_temporaries(mac: &Macro) -> bool {
     let name = mac.path.segments.last().map(|last| last.ident.to_string());
@@ -460,28 +450,9 @@ fn macro_extends_temporaries(mac: &Macro) -> bool {
         None if name.as_deref() == Some("pin") => mac
             .parse_body::<Expr>()
             .map_or(true, |operand| extends_temporaries(&operand)),
-        None => !name.is_some_and(|name| OWN_VALUE_MACROS.contains(&name.as_str())),
+        None => !macro_table::returns_own_value(mac),
     }
 }
-
-/// Statement macros known to declare no binding that borrows a temporary: tracing's and log's
-/// events, the `metrics` crate's, pinning (`tokio::pin!`, `pin_mut!`: their bindings borrow
-/// named locals), and anyhow's and eyre's early returns.
-const NO_EXTENDING_BINDING_MACROS: &[&str] = &[
-    "trace",
-    "debug",
-    "info",
-    "warn",
-    "error",
-    "event",
-    "counter",
-    "gauge",
-    "histogram",
-    "pin",
-    "pin_mut",
-    "bail",
-    "ensure",
-];
 
 /// Whether a macro used as a statement may leave a temporary alive to the end of the block: its
 /// expansion may be a `let` that extends one (`macro_rules! bind { ($x:ident, $c:expr) => {
@@ -499,10 +470,7 @@ const NO_EXTENDING_BINDING_MACROS: &[&str] = &[
 /// assert!(statement_macro_extends(&syn::parse_quote!(tokio::pin! { let r = &*cell.borrow(); })));
 /// ```
 pub fn statement_macro_extends(mac: &Macro) -> bool {
-    let exempt =
-        mac.path.segments.last().is_some_and(|last| {
-            NO_EXTENDING_BINDING_MACROS.contains(&last.ident.to_string().as_str())
-        });
+    let exempt = macro_table::declares_no_extending_binding(mac);
     macros::lookup(mac).is_none() && (!exempt || tokens_hold_let(mac.tokens.clone()))
 }
 
