@@ -108,6 +108,9 @@ struct Plan<'a> {
     source: Option<Source>,
     /// The attribute, or why none can be written.
     attribute: Result<String, String>,
+    /// The attribute naming the crate from the root (`#[::coop_core::cooperative]`), for a file
+    /// with an item of the crate's name; none under `--crate-path`, which is written as given.
+    rooted: Option<String>,
     /// Attributes are written into its files (its own, or files it shares).
     added: usize,
     /// Some of them go into files its library or binaries compile, not only its tests,
@@ -144,6 +147,11 @@ fn plan<'a>(
         )),
         Some(Condition::Always) | None => Ok(None),
     };
+    // For a file where an item of that name would shadow the crate: the path from the root.
+    let rooted = match (&condition, &options.crate_path) {
+        (Ok(condition), None) => Some(attribute(&format!("::{name}"), None, *condition)),
+        _ => None,
+    };
     let attribute =
         condition.map(|condition| attribute(&name, options.crate_path.as_deref(), condition));
     Ok(Plan {
@@ -152,6 +160,7 @@ fn plan<'a>(
         key,
         source,
         attribute,
+        rooted,
         added: 0,
         runtime: false,
         uses_attributes: false,
@@ -231,11 +240,11 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
             };
             // An item of the file named as the dependency (`mod coop_core`) would shadow it:
             // the attribute names the crate from the root.
-            let name = plans[index].key.replace('-', "_");
-            let attribute = if options.crate_path.is_none() && shadows(&file.source, &name) {
-                from_the_root(&attribute, &name)
-            } else {
-                attribute
+            let attribute = match &plans[index].rooted {
+                Some(rooted) if shadows(&file.source, &plans[index].key.replace('-', "_")) => {
+                    rooted.clone()
+                }
+                _ => attribute,
             };
             if let Some((fixed, count)) = fix_source(file, &attribute) {
                 added += count;
@@ -538,18 +547,6 @@ fn shadows(source: &str, name: &str) -> bool {
     find.found
 }
 
-/// `attribute` with the crate `name` reached from the root: `#[::coop_core::cooperative]`,
-/// `#[::coop::cooperative(crate = "::coop")]`.
-fn from_the_root(attribute: &str, name: &str) -> String {
-    attribute
-        .replace(&format!("[{name}::"), &format!("[::{name}::"))
-        .replace(&format!(", {name}::"), &format!(", ::{name}::"))
-        .replace(
-            &format!("crate = \"{name}\""),
-            &format!("crate = \"::{name}\""),
-        )
-}
-
 /// The files the library and binaries of each scanned package compile, in `scanned`'s order.
 fn runtime_files(scanned: &Scanned<'_>) -> Result<Vec<HashSet<PathBuf>>> {
     scanned
@@ -642,14 +639,11 @@ mod tests {
         assert!(!shadows("use coop_core::cooperative;", "coop_core"));
         assert!(!shadows("fn coop_core() {}", "coop_core"));
         assert_eq!(
-            from_the_root("#[coop_core::cooperative]", "coop_core"),
+            attribute("::coop_core", None, None),
             "#[::coop_core::cooperative]"
         );
         assert_eq!(
-            from_the_root(
-                "#[cfg_attr(feature = \"fair\", coop::cooperative(crate = \"coop\"))]",
-                "coop"
-            ),
+            attribute("::coop", None, Some("feature = \"fair\"")),
             "#[cfg_attr(feature = \"fair\", ::coop::cooperative(crate = \"::coop\"))]"
         );
     }
