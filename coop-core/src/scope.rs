@@ -130,10 +130,11 @@ pub(crate) fn is_ambient() -> bool {
 /// Unconstrained code always has budget; so does a thread whose budget is unreachable during
 /// thread-local teardown, and every thread under `--cfg coop_disable`, where no budget is spent:
 /// a loop bounded by this alone (`while has_budget_remaining() { consume_budget().await }`)
-/// never ends there, as inside `unconstrained`, so bound it by its work too. It has no waker to tell tasks apart: on an ambient budget another
-/// task spent, it answers `false` until a yield point of this task refills it. Use it to end a batch early, before a yield point would force it. It
-/// does not read the clock: a time slice that is over is noticed at the next check, by a yield
-/// point.
+/// never ends there, as inside `unconstrained`, so bound it by its work too. It has no waker to
+/// tell tasks apart: on an ambient budget another task spent, it answers `false` until a yield
+/// point of this task refills it. Use it to end a batch early, before a yield point would force
+/// it. It does not read the clock: a time slice that is over is noticed at the next check, by a
+/// yield point.
 ///
 /// In a `#[cooperative]` fn, a loop that calls it by this name (also in a standard macro's
 /// operands) spends each iteration's unit from the budget as it goes, so the answer is exact
