@@ -10,6 +10,15 @@ use crate::attr::is_attr;
 use crate::cfg_attr;
 
 /// What coop's attributes already do to a fn.
+///
+/// ```
+/// use coop_analysis::Coverage;
+///
+/// let attrs: Vec<syn::Attribute> = vec![syn::parse_quote!(#[coop_core::unconstrained])];
+/// assert_eq!(Coverage::of(&attrs), Some(Coverage::OptedOut));
+/// let attrs: Vec<syn::Attribute> = vec![syn::parse_quote!(#[cfg_attr(unix, cooperative)])];
+/// assert_eq!(Coverage::of(&attrs), Some(Coverage::Instrumented));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Coverage {
     /// No coop attribute applies.

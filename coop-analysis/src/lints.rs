@@ -231,11 +231,27 @@ declare_lint! {
     "its loops were not checked; the other files were",
 }
 
-/// The error on a loop marker with arguments, inside a `#[cooperative]` item.
+/// The error on a loop marker with arguments, inside a `#[cooperative]` item: the attribute's
+/// compile error, spanned on the arguments, and `cargo coop check`'s words for it.
+///
+/// ```
+/// use coop_analysis::lints::MARKER_WITH_ARGUMENTS;
+///
+/// // `#[unconstrained(crate = "coop")] for x in xs {}` inside a `#[cooperative]` fn.
+/// assert!(MARKER_WITH_ARGUMENTS.starts_with("`#[unconstrained]` on a loop takes no arguments"));
+/// ```
 pub const MARKER_WITH_ARGUMENTS: &str =
     "`#[unconstrained]` on a loop takes no arguments: it opts that loop out of yield points";
 
-/// The error on a loop marker on something that is not a loop, inside a `#[cooperative]` item.
+/// The error on a loop marker on something that is not a loop, inside a `#[cooperative]` item,
+/// spanned on the marker.
+///
+/// ```
+/// use coop_analysis::lints::MARKER_NOT_ON_A_LOOP;
+///
+/// // `#[unconstrained] let x = 1;` inside a `#[cooperative]` fn.
+/// assert!(MARKER_NOT_ON_A_LOOP.contains("marks loops only"));
+/// ```
 pub const MARKER_NOT_ON_A_LOOP: &str = "`#[unconstrained]` inside a `#[cooperative]` item marks \
      loops only (`loop`, `while`, `for`): mark each loop to opt out, or move this code into an \
      `#[unconstrained]` fn";
@@ -453,6 +469,15 @@ impl FindingKind {
 }
 
 /// Where a finding is, which decides what help compiles there.
+///
+/// ```
+/// use coop_analysis::lints::{FindingKind, Place};
+///
+/// // Inside `#[cooperative(check)]` the attribute is there already: the help is about the loop.
+/// let help = FindingKind::NeverAwaits.help("coop_core", &Place::Check);
+/// assert!(!help.contains("add `#[coop_core::cooperative]`"));
+/// assert!(help.contains("consume_budget().await"));
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub enum Place<'a> {
     /// In a fn no coop attribute covers; `fix_on` names what `#[cooperative]` goes on (`` `f` ``,
