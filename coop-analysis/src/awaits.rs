@@ -3,9 +3,14 @@
 //! [`crate::lints`], which both `check` and cargo-coop render.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::quote;
 use syn::visit::{self, Visit};
-use syn::{Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, Item, Macro, Pat, Stmt};
+use syn::{
+    Arm, Attribute, Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, FieldValue, Item, Macro,
+    Pat, Stmt,
+};
 
+use crate::cfgs::{compiled_when, stmt_attrs};
 use crate::lints::FindingKind;
 use crate::macro_table;
 
@@ -53,7 +58,9 @@ impl Verdict {
 /// iterator expression does not count: it runs once, not per iteration.
 ///
 /// Macro invocations count when their tokens hold `.await`, or when they are one of the
-/// awaiting macros (`select!`, `join!`, ...), so that `loop { select! { .. } }` passes.
+/// awaiting macros (`select!`, `join!`, ...), so that `loop { select! { .. } }` passes. An
+/// `.await` in a statement, match arm or field under `#[cfg(pred)]` counts too: predicates are
+/// not evaluated here (the walker hands them on, see [`LoopSite`](crate::LoopSite)).
 ///
 /// ```
 /// use coop_analysis::{Verdict, loop_verdict};
@@ -64,9 +71,18 @@ impl Verdict {
 /// assert!(matches!(loop_verdict(&recv), Verdict::Awaits));
 /// ```
 pub fn loop_verdict(expr: &Expr) -> Verdict {
+    loop_verdict_where(expr).0
+}
+
+/// [`loop_verdict`], and, for a loop whose every `.await` is under `#[cfg]`, the predicate of
+/// each one's `cfg`s: the loop awaits where any of them holds, and never awaits where none
+/// does. Empty where an `.await` is always there, or none is.
+pub(crate) fn loop_verdict_where(expr: &Expr) -> (Verdict, Vec<TokenStream>) {
     let mut finder = FindAwait {
         found: false,
         unawaited: None,
+        cfgs: Vec::new(),
+        conditional: Vec::new(),
     };
     match expr {
         Expr::Loop(e) => finder.visit_block(&e.body),
@@ -78,21 +94,60 @@ pub fn loop_verdict(expr: &Expr) -> Verdict {
         _ => {}
     }
     match (finder.found, finder.unawaited) {
-        (true, _) => Verdict::Awaits,
-        (false, Some(span)) => Verdict::YieldPointNotAwaited(span),
-        (false, None) => Verdict::NeverAwaits,
+        (true, _) => (Verdict::Awaits, Vec::new()),
+        (false, _) if !finder.conditional.is_empty() => (Verdict::Awaits, finder.conditional),
+        (false, Some(span)) => (Verdict::YieldPointNotAwaited(span), Vec::new()),
+        (false, None) => (Verdict::NeverAwaits, Vec::new()),
     }
 }
 
 struct FindAwait {
+    /// An `.await` that is always compiled.
     found: bool,
     unawaited: Option<Span>,
+    /// The predicates of the `#[cfg]`s around the code being visited.
+    cfgs: Vec<TokenStream>,
+    /// For each `.await` under `#[cfg]`s, where it is compiled.
+    conditional: Vec<TokenStream>,
+}
+
+impl FindAwait {
+    /// An `.await` here.
+    fn awaits(&mut self) {
+        match self.cfgs.as_slice() {
+            [] => self.found = true,
+            [pred] => self.conditional.push(pred.clone()),
+            preds => self.conditional.push(quote!(all(#(#preds),*))),
+        }
+    }
+
+    /// Visits code carrying `attrs` with `visit`, under their `cfg`s.
+    fn under(&mut self, attrs: &[Attribute], visit: impl FnOnce(&mut Self)) {
+        match compiled_when(attrs) {
+            Some(pred) => {
+                self.cfgs.push(pred);
+                visit(self);
+                self.cfgs.pop();
+            }
+            None => visit(self),
+        }
+    }
 }
 
 impl<'ast> Visit<'ast> for FindAwait {
     /// Not visited further: a `consume_budget()` under an `.await` is awaited.
     fn visit_expr_await(&mut self, _: &'ast ExprAwait) {
-        self.found = true;
+        self.awaits();
+    }
+
+    fn visit_arm(&mut self, arm: &'ast Arm) {
+        self.under(&arm.attrs, |finder| visit::visit_arm(finder, arm));
+    }
+
+    fn visit_field_value(&mut self, field: &'ast FieldValue) {
+        self.under(&field.attrs, |finder| {
+            visit::visit_field_value(finder, field)
+        });
     }
 
     /// A `consume_budget()` whose future is dropped where it is built, a statement of its own
@@ -111,7 +166,7 @@ impl<'ast> Visit<'ast> for FindAwait {
         {
             self.unawaited.get_or_insert(call.paren_token.span.close());
         }
-        visit::visit_stmt(self, stmt);
+        self.under(stmt_attrs(stmt), |finder| visit::visit_stmt(finder, stmt));
     }
 
     fn visit_expr_closure(&mut self, _: &'ast ExprClosure) {}
@@ -121,7 +176,9 @@ impl<'ast> Visit<'ast> for FindAwait {
     fn visit_item(&mut self, _: &'ast Item) {}
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        self.found |= macro_table::awaits(mac) || tokens_await(mac.tokens.clone());
+        if macro_table::awaits(mac) || tokens_await(mac.tokens.clone()) {
+            self.awaits();
+        }
         visit::visit_macro(self, mac);
     }
 }
@@ -180,6 +237,40 @@ mod tests {
         assert!(!awaits("loop { let f = async || x.await; }"));
         assert!(!awaits("for x in stream.collect().await {}"));
         assert!(!awaits("loop { async fn nested() { x.await } }"));
+    }
+
+    /// Where each `.await` is compiled, for a loop whose every `.await` is under `#[cfg]`.
+    fn awaits_only_where(src: &str) -> Vec<String> {
+        let (verdict, preds) = loop_verdict_where(&syn::parse_str(src).unwrap());
+        assert!(preds.is_empty() || matches!(verdict, Verdict::Awaits));
+        preds.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn awaits_under_cfg_count_where_their_predicate_holds() {
+        assert_eq!(
+            awaits_only_where("loop { #[cfg(unix)] x.await; }"),
+            ["unix"]
+        );
+        assert_eq!(
+            awaits_only_where(
+                "loop { #[cfg(a)] { #[cfg(b)] let y = x.await; } #[cfg(c)] m!(x.await); }"
+            ),
+            ["all (a , b)", "c"]
+        );
+        assert_eq!(
+            awaits_only_where("loop { match k { #[cfg(a)] 0 => x.await, _ => {} } }"),
+            ["a"]
+        );
+        assert_eq!(
+            awaits_only_where("loop { S { #[cfg(a)] f: x.await }; }"),
+            ["a"]
+        );
+        // One `.await` always there: the loop awaits, whatever the others' predicates say.
+        assert!(awaits_only_where("loop { #[cfg(a)] x.await; y.await; }").is_empty());
+        assert!(awaits_only_where("loop { spin(); }").is_empty());
+        // `loop_verdict` does not evaluate predicates: the loop may await.
+        assert!(awaits("loop { #[cfg(any())] x.await; }"));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod args;
 mod attr;
 pub mod awaits;
 pub mod cfg_attr;
+mod cfgs;
 mod coverage;
 mod hooks;
 mod item_macros;

@@ -78,6 +78,15 @@ pub struct LoopSite {
     /// Whether it awaits on its own; `None` unless it runs in async context (the only loops
     /// `check` looks at). With `cfg_opt_outs`, the verdict stands where no predicate holds.
     pub verdict: Option<Verdict>,
+    /// Where every `.await` of the loop is under `#[cfg(pred)]` (the verdict is then
+    /// [`Verdict::Awaits`]): each one's predicate. The loop awaits where any holds and never
+    /// where none does: `check` reports it there, and `cargo coop`, which does not evaluate
+    /// predicates, counts it as awaiting.
+    pub awaits_only_where: Vec<TokenStream>,
+    /// The loop, or code around it in the fn body (a statement, a match arm, a field), carries
+    /// `#[cfg(..)]`: where that code is configured out, so is the loop, and `check` reports
+    /// nothing there.
+    pub under_cfg: bool,
 }
 
 impl LoopSite {

@@ -30,7 +30,8 @@ use syn::{
     Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Item, Lit, Macro, Stmt, Type,
 };
 
-use crate::awaits::loop_verdict;
+use crate::awaits::loop_verdict_where;
+use crate::cfgs::{compiled_when, stmt_attrs};
 use crate::hooks::{Hooks, Walked};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
 use crate::macros::{self, Body, MacroBody, Printed};
@@ -91,6 +92,8 @@ struct Scope {
     cfg_opt_outs: Vec<TokenStream>,
     /// A temporary of an enclosing header may be alive here.
     under_temporary: bool,
+    /// This code, or code around it, carries `#[cfg(..)]`.
+    under_cfg: bool,
     /// This code never runs (`if false { .. }`).
     dead: bool,
     /// A macro prints this code as written (`dbg!`'s operands, `assert!`'s condition): nothing
@@ -129,6 +132,7 @@ impl Walker<'_> {
             _ => return,
         };
         let mut scope = self.scope.clone();
+        scope.under_cfg |= compiled_when(attrs).is_some();
         match self.take_markers(attrs) {
             Marker::None => {}
             Marker::Always => scope.opted_out = true,
@@ -171,7 +175,10 @@ impl Walker<'_> {
             }
             _ => {}
         }
-        let verdict = runs_in_async.then(|| loop_verdict(expr));
+        let (verdict, awaits_only_where) = match runs_in_async.then(|| loop_verdict_where(expr)) {
+            Some((verdict, awaits_only_where)) => (Some(verdict), awaits_only_where),
+            None => (None, Vec::new()),
+        };
         let site = LoopSite {
             kind,
             keyword,
@@ -181,6 +188,8 @@ impl Walker<'_> {
             cfg_opt_outs: scope.cfg_opt_outs,
             yield_before_condition,
             verdict,
+            awaits_only_where,
+            under_cfg: scope.under_cfg,
         };
         if self.hooks.on_loop(expr, &site) {
             self.touched += 1;
@@ -234,6 +243,7 @@ impl Walker<'_> {
             let alive = temporaries || scrutinee_stays_alive(&expr_match.expr, &arm.pat);
             let arm_scope = Scope {
                 under_temporary: self.scope.under_temporary || alive,
+                under_cfg: self.scope.under_cfg || compiled_when(&arm.attrs).is_some(),
                 ..self.scope.clone()
             };
             self.in_scope(arm_scope, |w| {
@@ -418,7 +428,12 @@ impl Walker<'_> {
 
     #[inline(never)]
     fn visit_struct(&mut self, literal: &mut syn::ExprStruct) {
-        self.visit_operands(literal.fields.iter_mut().map(|field| &mut field.expr));
+        for field in &mut literal.fields {
+            let saved = self.scope.under_cfg;
+            self.scope.under_cfg |= compiled_when(&field.attrs).is_some();
+            self.visit_operands(std::iter::once(&mut field.expr));
+            self.scope.under_cfg = saved;
+        }
         if let Some(rest) = &mut literal.rest {
             self.visit_expr_mut(rest);
         }
@@ -526,7 +541,10 @@ impl VisitMut for Walker<'_> {
                 _ => false,
             };
             let saved = self.scope.under_temporary;
+            let saved_cfg = self.scope.under_cfg;
+            self.scope.under_cfg |= compiled_when(stmt_attrs(stmt)).is_some();
             self.visit_stmt_mut(stmt);
+            self.scope.under_cfg = saved_cfg;
             if extends {
                 self.scope.under_temporary = true;
             } else if !is_tail {

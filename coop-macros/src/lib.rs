@@ -300,7 +300,10 @@ use proc_macro::TokenStream;
 /// its `while` condition, not inside a nested closure or async block), and not marked
 /// `#[unconstrained]`, is a compile error on its keyword; all are reported at once. A macro
 /// invocation counts as awaiting when its tokens hold `.await` or it is `select!`,
-/// `select_biased!`, `join!`, `try_join!` or `pending!`.
+/// `select_biased!`, `join!`, `try_join!` or `pending!`. `#[cfg]` is followed as the compiler
+/// configures the code: a loop whose every `.await` is under `#[cfg(pred)]` is reported where
+/// no such `pred` holds, and a loop that `#[cfg]` removes (on the loop, or on a statement, match
+/// arm or field around it) is not reported.
 ///
 /// ```compile_fail
 /// #[coop_core::cooperative(check)]

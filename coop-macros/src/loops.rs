@@ -133,9 +133,11 @@ pub(crate) fn yield_before_condition(expr: ExprWhile, yield_point: Stmt) -> Expr
     })
 }
 
-// Input:  a `check` finding, and the predicates `p, ..` of the loop's `cfg_attr` markers
+// Input:  a `check` finding, and the predicates `p, ..` where it does not stand (the loop's
+//         `cfg_attr` markers', its `#[cfg]`'d `.await`s')
 // Output: `#[cfg(not(any(p, ..)))] ::core::compile_error! { .. }` at the head of the loop body,
-//         one per message, spanned where the finding is
+//         one per message, spanned where the finding is (without predicates, no `cfg`: the
+//         loop itself is under one)
 pub(crate) fn report_unless(expr: &mut Expr, preds: &[TokenStream], finding: syn::Error) -> bool {
     let body = match expr {
         Expr::Loop(e) => &mut e.body,
@@ -147,7 +149,11 @@ pub(crate) fn report_unless(expr: &mut Expr, preds: &[TokenStream], finding: syn
         .into_iter()
         .map(|message| {
             let error = message.into_compile_error();
-            quote::quote! { #[cfg(not(any(#(#preds),*)))] #error }
+            if preds.is_empty() {
+                error
+            } else {
+                quote::quote! { #[cfg(not(any(#(#preds),*)))] #error }
+            }
         })
         .collect();
     match syn::parse::Parser::parse2(Block::parse_within, statements) {

@@ -81,27 +81,36 @@ impl Hooks for Act<'_> {
     fn on_loop(&mut self, expr: &mut Expr, site: &LoopSite) -> bool {
         match self.action {
             Action::Check(krate) => {
+                let never_awaits = || {
+                    error::loop_never_awaits(site.keyword, site.body, krate, site.instrumentable)
+                };
                 let finding = match site.verdict {
-                    Some(Verdict::NeverAwaits) => Some(error::loop_never_awaits(
-                        site.keyword,
-                        site.body,
-                        krate,
-                        site.instrumentable,
-                    )),
+                    Some(Verdict::NeverAwaits) => Some(never_awaits()),
                     Some(Verdict::YieldPointNotAwaited(call)) => {
                         Some(error::yield_point_not_awaited(site.keyword, call))
                     }
+                    // Its `.await`s are all under `#[cfg]`: it never awaits where none holds.
+                    Some(Verdict::Awaits) if !site.awaits_only_where.is_empty() => {
+                        Some(never_awaits())
+                    }
                     Some(Verdict::Awaits) | None => None,
                 };
+                let unless: Vec<TokenStream> = site
+                    .cfg_opt_outs
+                    .iter()
+                    .chain(&site.awaits_only_where)
+                    .cloned()
+                    .collect();
                 match finding {
                     None => false,
-                    Some(finding) if site.cfg_opt_outs.is_empty() => {
+                    Some(finding) if unless.is_empty() && !site.under_cfg => {
                         combine(&mut self.errors, finding);
                         false
                     }
-                    // Opted out only where a `cfg_attr` predicate holds: the finding stands
-                    // where none does.
-                    Some(finding) => loops::report_unless(expr, &site.cfg_opt_outs, finding),
+                    // Opted out, or awaiting, only where a predicate holds: the finding stands
+                    // where none does, in the loop's body, so that a `#[cfg]` that removes the
+                    // loop removes it too.
+                    Some(finding) => loops::report_unless(expr, &unless, finding),
                 }
             }
             // A `while` condition's unlabeled `break` or `continue` is rustc's error E0590; the
