@@ -116,7 +116,8 @@ impl<'ast> Visit<'ast> for FindMods {
                     Some(path) => self.dir.join(path),
                     None => {
                         let flat = self.dir.join(format!("{name}.rs"));
-                        if flat.exists() {
+                        // There, even as a link that does not resolve (read as unreadable).
+                        if std::fs::symlink_metadata(&flat).is_ok() {
                             flat
                         } else {
                             self.dir.join(&name).join("mod.rs")

@@ -113,14 +113,11 @@ pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>> {
 
 /// Reads, parses and scans one file. A module file that does not exist (a `mod` behind a `cfg`
 /// for another platform, a generated file) is skipped; a root that does not is an error. A file
-/// that is not UTF-8, or does not parse, is scanned as a [`FileError`]: one finding, and the
-/// other files are still checked.
+/// that cannot be read otherwise (a directory, a symlink loop, no permission), is not UTF-8, or
+/// does not parse, is scanned as a [`FileError`]: one finding, and the other files are still
+/// checked.
 pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Option<FileScan>> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) if !is_root && err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
-    };
+    let read = std::fs::read(path);
     let mut scan = FileScan {
         path: path.to_path_buf(),
         source: String::new(),
@@ -132,6 +129,23 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
         uses_attributes: false,
         unchecked: Unchecked::default(),
         children: Vec::new(),
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            if is_root {
+                return Err(err).with_context(|| format!("cannot read {}", path.display()));
+            }
+            return Ok(None);
+        }
+        Err(err) => {
+            scan.error = Some(FileError {
+                line: 1,
+                line_range: 0..0,
+                message: format!("it cannot be read ({err})"),
+            });
+            return Ok(Some(scan));
+        }
     };
     let source = match String::from_utf8(bytes) {
         Ok(source) => source,

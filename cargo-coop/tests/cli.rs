@@ -467,3 +467,62 @@ fn a_package_named_twice_is_fixed_once() {
         run.stdout
     );
 }
+
+/// A module whose file cannot be read (a directory, a symlink to itself) is one
+/// `unreadable_file` finding each, in every format; the other files are still checked, and each
+/// format prints one whole document.
+#[cfg(unix)]
+#[test]
+fn a_module_file_that_cannot_be_read_is_one_finding_and_the_rest_is_checked() {
+    let dir = std::env::temp_dir().join(format!("cargo-coop-unreadable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src/folder.rs")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"unreadable\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "mod folder;\nmod looped;\npub async fn spin(n: u32) { for _ in 0..n {} }\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("looped.rs", dir.join("src/looped.rs")).unwrap();
+    let manifest = dir.join("Cargo.toml").display().to_string();
+    let run = |format| cargo_coop(&["check", "--manifest-path", &manifest, "--format", format]);
+
+    let json = run("json");
+    assert_eq!(json.code, 2, "{}{}", json.stdout, json.stderr);
+    let document: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let found: Vec<(&str, &str)> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["lint"].as_str().unwrap(), f["file"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("coop::unreadable_file", "src/folder.rs"),
+            ("coop::loop_without_yield_point", "src/lib.rs"),
+            ("coop::unreadable_file", "src/looped.rs"),
+        ]
+    );
+    let sarif = run("sarif");
+    assert_eq!(sarif.code, 2, "{}", sarif.stderr);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 3);
+    let human = run("human");
+    assert_eq!(human.code, 2, "{}", human.stderr);
+    assert!(
+        human.stdout.contains("src/folder.rs:1:1"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("not checked: 2 files"),
+        "{}",
+        human.stdout
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

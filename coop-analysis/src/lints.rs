@@ -222,8 +222,9 @@ declare_lint! {
 }
 
 declare_lint! {
-    /// A source file that cannot be read as UTF-8 text, or cannot be parsed: its loops are not
-    /// checked; the other files are.
+    /// A source file that cannot be read (a directory, a link that does not resolve, no
+    /// permission), is not UTF-8 text, or cannot be parsed: its loops are not checked; the other
+    /// files are.
     UNREADABLE_FILE,
     "unreadable_file",
     "could not check this file",
