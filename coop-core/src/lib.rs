@@ -342,7 +342,7 @@
 //!
 //! # Without `std` (embedded, embassy)
 //!
-//! `coop-core = { version = "0.1", default-features = false, features = ["macros"] }` builds a
+//! `coop-core = { path = "../coop/coop-core", default-features = false, features = ["macros"] }` builds a
 //! `#![no_std]` crate, without `alloc`. Everything you write stays the same: the attributes,
 //! [`consume_budget`], [`poll_proceed`], the scopes, the wrappers, [`Budget`]. What changes:
 //!

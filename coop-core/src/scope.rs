@@ -32,8 +32,12 @@ fn scoped<R>(budget: Fresh, f: impl FnOnce() -> R) -> R {
 ///
 /// This is the task boundary for executor authors: wrap each poll of a task in it, and every
 /// yield point inside spends that task's budget, forcing the task to yield once it is spent.
-/// Inside the scope a spent budget stays spent until the scope ends, so every yield point of the
-/// task returns `Pending` and the task goes back to its executor.
+/// Inside the scope a spent budget stays spent until the scope ends, so the task's yield points
+/// return `Pending` and the task goes back to its executor. The exceptions keep an executor
+/// nested in the task, polling inside the spent scope, from spinning: a yield point goes on once
+/// after its own forced yield, and a hand-written [`poll_proceed`](crate::poll_proceed) call
+/// site refused twice gets one unit at its next call ("What coop-core promises" in the crate
+/// docs).
 ///
 /// [`default_budget`]: crate::default_budget
 ///

@@ -10,7 +10,7 @@
 //! coop-core built without `std`:
 //!
 //! ```toml
-//! coop-core = { version = "0.1", default-features = false, features = ["macros"] }
+//! coop-core = { path = "../coop/coop-core", default-features = false, features = ["macros"] }
 //! ```
 //!
 //! Setup, once, first thing in `main`: time slices read embassy's clock. Nothing else: yield
