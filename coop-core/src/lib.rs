@@ -342,9 +342,10 @@
 //!
 //! # Without `std` (embedded, embassy)
 //!
-//! `coop-core = { path = "../coop/coop-core", default-features = false, features = ["macros"] }` builds a
-//! `#![no_std]` crate, without `alloc`. Everything you write stays the same: the attributes,
-//! [`consume_budget`], [`poll_proceed`], the scopes, the wrappers, [`Budget`]. What changes:
+//! `coop-core = { path = "../coop/coop-core", default-features = false, features = ["macros"] }`
+//! builds a `#![no_std]` crate, without `alloc`. Everything you write stays the same: the
+//! attributes, [`consume_budget`], [`poll_proceed`], the scopes, the wrappers, [`Budget`]. What
+//! changes:
 //!
 //! - **One budget per program**, not per thread: the state of the running code's budget is
 //!   one atomic word, spent with a relaxed load and a relaxed store (no compare-and-swap, so
