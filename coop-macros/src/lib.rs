@@ -213,7 +213,8 @@ use proc_macro::TokenStream;
 /// strip-mined: its yield point, in the same place, spends from a batch of the
 /// budget's units counted in a local and reaches the budget only when the batch runs out, and
 /// its iterations run in an inner loop with no `.await`, so its variables stay in registers.
-/// Counts stay exact: a budget of N units still lets exactly N iterations pass before the
+/// The loop's own attributes (`#[cfg(..)]`, `#[allow(..)]`) go on the block that replaces it,
+/// so they cover the rewrite as they did the loop. Counts stay exact: a budget of N units still lets exactly N iterations pass before the
 /// forced yield, and what a loop left by `break`, `return`, `?` or a panic did not spend stays
 /// in the budget. A future polled in place inside such a body (no `.await`) still finds the
 /// budget and is charged for what it spends; the loop may then run that many iterations past

@@ -35,24 +35,24 @@ use crate::loops;
 
 /// Whether `expr`, a loop about to get a yield point, may be strip-mined: nothing in an
 /// iteration (its body, and a `while` condition) can suspend, reach another yield point, or
-/// hide such code from this check, and the loop carries no attribute (a `cfg` on it would
-/// leave the batch's declaration behind). The `for` iterator expression runs once, before the
-/// first yield point, so it does not count.
+/// hide such code from this check. The loop's attributes (a `cfg`, an `allow`) go on the block
+/// that replaces it, batch declaration included. The `for` iterator expression runs once, before
+/// the first yield point, so it does not count.
 pub(crate) fn batchable(expr: &Expr) -> bool {
     let mut scan = Batchable {
         ok: true,
         valued_breaks: None,
     };
     match expr {
-        Expr::Loop(e) if e.attrs.is_empty() => scan.visit_block(&e.body),
-        Expr::ForLoop(e) if e.attrs.is_empty() => {
+        Expr::Loop(e) => scan.visit_block(&e.body),
+        Expr::ForLoop(e) => {
             // `break value` in a `for` or `while` is rustc's error to report, on the loop as
             // written: the outer `loop` would take the value.
             scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
             scan.visit_block(&e.body);
         }
         // `while true` stays a `while`, so that rustc's `while_true` lint still sees it.
-        Expr::While(e) if e.attrs.is_empty() && !literal_true(&e.cond) => {
+        Expr::While(e) if !literal_true(&e.cond) => {
             scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
             let mut cond = Batchable {
                 ok: true,
@@ -489,11 +489,11 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         return false;
     };
 
-    let (pat, iter, cond, mut body) =
+    let (attrs, pat, iter, cond, mut body) =
         match std::mem::replace(expr, Expr::Verbatim(TokenStream::new())) {
-            Expr::ForLoop(e) => (Some(*e.pat), Some(*e.expr), None, e.body),
-            Expr::While(e) => (None, None, Some(*e.cond), e.body),
-            Expr::Loop(e) => (None, None, None, e.body),
+            Expr::ForLoop(e) => (e.attrs, Some(*e.pat), Some(*e.expr), None, e.body),
+            Expr::While(e) => (e.attrs, None, None, Some(*e.cond), e.body),
+            Expr::Loop(e) => (e.attrs, None, None, None, e.body),
             other => {
                 *expr = other;
                 return false;
@@ -505,6 +505,8 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
     };
     if let Expr::Block(block) = &mut skeleton {
         block.label = label;
+        // A `cfg` removes the whole rewrite, as it would the loop; an `allow` covers it.
+        block.attrs = attrs;
     }
     let mut retarget = Retarget {
         own: own.as_ref(),

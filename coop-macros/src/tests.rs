@@ -377,12 +377,14 @@ snapshot!(
     "",
     async fn drain(q: &RefCell<Vec<u32>>) -> u32 {
         let mut t = 0;
+        // An `.await` in the body: not strip-mined, the yield point goes before the scrutinee.
         #[allow(clippy::while_let_loop)]
         'outer: while let Some(x) = q.borrow_mut().pop() {
             if x == 0 {
                 continue 'outer;
             }
             t += x;
+            tick().await;
         }
         while let Some(x) = it.next()
             && x > 0
@@ -597,3 +599,60 @@ snapshot!(
         ]
     }
 );
+
+/// A loop with attributes of its own (`cfg`, `allow`) is strip-mined like any other: its
+/// attributes go on the block that replaces it, batch declaration included, so a `cfg` removes
+/// the whole rewrite as it would the loop.
+#[test]
+fn attributes_of_a_strip_mined_loop_go_on_its_block() {
+    let item = "async fn sum(v: &[u8]) -> u32 {
+        let mut s = 0;
+        #[allow(clippy::needless_range_loop)]
+        for i in 0..v.len() { s += u32::from(v[i]); }
+        #[cfg(feature = \"twice\")]
+        'again: loop { s += 1; if s > 9 { break 'again; } }
+        #[cfg(feature = \"twice\")]
+        while s < 20 { s += 2; }
+        s
+    }";
+    let rewritten = expand_to_string(CoopAttr::Cooperative, "", item);
+    let file: syn::File = syn::parse_str(&rewritten).unwrap();
+    let syn::Item::Fn(f) = &file.items[0] else {
+        panic!("{rewritten}")
+    };
+    let attributed: Vec<String> = f
+        .block
+        .stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            syn::Stmt::Expr(syn::Expr::Block(block), _) if !block.attrs.is_empty() => Some(
+                block
+                    .attrs
+                    .iter()
+                    .map(|attr| attr.to_token_stream().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        attributed,
+        [
+            "# [allow (clippy :: needless_range_loop)]",
+            "# [cfg (feature = \"twice\")]",
+            "# [cfg (feature = \"twice\")]",
+        ],
+        "{rewritten}"
+    );
+    // Each is the batch's block, with no per-iteration yield point left.
+    assert_eq!(
+        rewritten.matches("batch!(__coop_batch)").count(),
+        3,
+        "{rewritten}"
+    );
+    assert!(
+        !rewritten.contains("yield_point!(\n        sum"),
+        "{rewritten}"
+    );
+}

@@ -71,6 +71,17 @@ pub const LOOPS: &[Template] = &[
         "{ let mut c@ = 0u32; let mut s@ = 0u32; LBLloop { c@ += 1; if c@ > %N { break BRK s@; } s@ ^= $0; } }",
         &[Body],
     ),
+    // `#[cfg]` on the loop: kept, or removed with everything in it
+    l(
+        "cfg_loop_kept",
+        "{ let mut c@ = 0u32; let mut s@ = 0u32; #[cfg(all())] LBLloop { c@ += 1; if c@ > %N { break BRK; } s@ ^= $0; } s@ }",
+        &[Body],
+    ),
+    l(
+        "cfg_loop_removed",
+        "{ let mut c@ = 1u32; #[cfg(any())] LBLloop { c@ += 1; if c@ > %N { break BRK; } c@ ^= $0; } c@ }",
+        &[Body],
+    ),
     l(
         "loop_continue",
         "{ let mut c@ = 0u32; let mut s@ = 0u32; LBLloop { c@ += 1; if c@ > %N { break BRK s@; } if c@ % 2 == 0 { continue BRK; } s@ ^= $0; } }",
@@ -147,6 +158,22 @@ pub const LOOPS: &[Template] = &[
 
 /// Every other expression position.
 pub const EXPRS: &[Template] = &[
+    // `#[cfg]` on statements and arms: what it removes is never compiled, loops included
+    t(
+        "cfg_stmts",
+        "{ let mut s@ = $0; #[cfg(any())] { s@ = s@.wrapping_add($1); } #[cfg(all())] { s@ ^= $2; } s@ }",
+        &[Same, Same, Same],
+    ),
+    t(
+        "cfg_arms",
+        "match ($0) % 3 { #[cfg(any())] 0 => $1, #[cfg(all())] 1 => $2, _ => 5 }",
+        &[Same, Same, Same],
+    ),
+    a(
+        "cfg_awaits",
+        "{ #[cfg(any())] ::core::future::pending::<()>().await; #[cfg(all())] async {}.await; $0 }",
+        &[Same],
+    ),
     // operators, calls, methods: earlier operands alive while later ones run
     t("xor", "($0 ^ $1)", &[Same, Same]),
     t("lt", "(($0 < $1) as u32)", &[Same, Same]),
