@@ -5,15 +5,14 @@
 use crate::ambient;
 use crate::batch;
 use crate::budget::{Budget, default_budget};
-use crate::slice::Timing;
-use crate::state::{self, Fresh, Mode, Reserve, State, current, fresh, install};
+use crate::state::{self, Fresh, Mode, Reserve, Saved, current, fresh, install, restore};
 
 /// Restores the budget it saved when dropped, so scopes unwind on return and on panic.
-struct Restore(Fresh);
+struct Restore(Saved);
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        install(&self.0);
+        restore(&self.0);
     }
 }
 
@@ -114,14 +113,7 @@ pub fn with_budget<R>(budget: impl Into<Budget>, f: impl FnOnce() -> R) -> R {
 /// });
 /// ```
 pub fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    scoped(
-        (
-            State::fresh(0, Mode::Unconstrained),
-            Reserve::EMPTY,
-            Timing::none(),
-        ),
-        f,
-    )
+    scoped(Fresh::UNCONSTRAINED, f)
 }
 
 /// Whether no scope is active on this thread: the state a thread is in between task polls.

@@ -111,6 +111,11 @@ impl Timing {
         }
     }
 
+    /// Makes this timing a fresh slice of `limit` nanoseconds, not started, in place.
+    pub(crate) fn start(&self, limit: u64) {
+        self.copy_from(&Timing::new(limit));
+    }
+
     /// Makes this timing a copy of `other`, field by field.
     pub(crate) fn copy_from(&self, other: &Timing) {
         self.limit.set(other.limit.get());

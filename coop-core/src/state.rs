@@ -128,48 +128,81 @@ pub(crate) fn fresh(budget: Budget, mode: Mode) -> Fresh {
             next.get()
         })
         .unwrap_or(0);
-    let (state, reserve, timing) = match budget.slice_nanos() {
-        None => (
-            State::fresh(budget.unit_count(), mode),
-            Reserve::EMPTY,
-            Timing::none(),
-        ),
-        Some(limit) => (
-            State::fresh(0, mode),
+    let slice = budget.slice_nanos();
+    let (units, reserve) = match slice {
+        None => (budget.unit_count(), Reserve::EMPTY),
+        Some(_) => (
+            0,
             Reserve {
                 units: budget.unit_count(),
                 sliced: true,
                 ..Reserve::EMPTY
             },
-            Timing::new(limit),
         ),
     };
-    (
-        State {
+    Fresh {
+        state: State {
             budget: number,
-            ..state
+            ..State::fresh(units, mode)
         },
         reserve,
-        timing,
-    )
-}
-
-/// A budget whole: its counter, its reserve and its slice's bookkeeping.
-pub(crate) type Fresh = (State, Reserve, Timing);
-
-/// Makes `budget` the thread's (its slice's bookkeeping only if it has a slice).
-pub(crate) fn install((state, reserve, timing): &Fresh) {
-    set(*state);
-    set_reserve(*reserve);
-    if reserve.sliced {
-        set_timing(timing);
+        slice,
     }
 }
 
-/// The thread's budget whole, to install again later; `None` where none is reachable.
-pub(crate) fn saved() -> Option<Fresh> {
+/// A fresh budget: its counter, its reserve, and its time slice in nanoseconds, whose
+/// bookkeeping starts anew when it is installed. Small and `Copy`: a refill builds none of the
+/// slice's bookkeeping it does not need.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fresh {
+    pub(crate) state: State,
+    pub(crate) reserve: Reserve,
+    pub(crate) slice: Option<u64>,
+}
+
+impl Fresh {
+    /// No budget at all: nothing spent, nothing forces a yield.
+    pub(crate) const UNCONSTRAINED: Fresh = Fresh {
+        state: State::fresh(0, Mode::Unconstrained),
+        reserve: Reserve::EMPTY,
+        slice: None,
+    };
+}
+
+/// Makes `budget` the thread's, its slice's bookkeeping started anew if it has a slice.
+pub(crate) fn install(budget: &Fresh) {
+    set(budget.state);
+    set_reserve(budget.reserve);
+    if let Some(limit) = budget.slice {
+        let _ = TIMING.try_with(|timing| timing.start(limit));
+    }
+}
+
+/// The thread's budget whole, as [`saved`] keeps it: its slice's bookkeeping only if it has a
+/// slice.
+pub(crate) struct Saved {
+    state: State,
+    reserve: Reserve,
+    timing: Option<Timing>,
+}
+
+/// The thread's budget whole, to [`restore`] later; `None` where none is reachable.
+pub(crate) fn saved() -> Option<Saved> {
     let (state, reserve) = (current()?, reserve()?);
-    Some((state, reserve, timing(reserve)))
+    Some(Saved {
+        state,
+        reserve,
+        timing: with_timing(reserve, Timing::clone),
+    })
+}
+
+/// Makes a [`saved`] budget the thread's again, as it was.
+pub(crate) fn restore(saved: &Saved) {
+    set(saved.state);
+    set_reserve(saved.reserve);
+    if let Some(timing) = &saved.timing {
+        set_timing(timing);
+    }
 }
 
 /// What a yield point forced to yield keeps until it is polled again: its loop's pace, and which
@@ -235,12 +268,6 @@ pub(crate) fn reserve() -> Option<Reserve> {
 
 pub(crate) fn set_reserve(reserve: Reserve) {
     let _ = RESERVE.try_with(|cell| cell.set(reserve));
-}
-
-/// The slice's bookkeeping of the budget whose reserve is `reserve`, a copy: none without a
-/// slice.
-fn timing(reserve: Reserve) -> Timing {
-    with_timing(reserve, Timing::clone).unwrap_or(Timing::none())
 }
 
 /// Runs `f` on the thread's slice bookkeeping in place, that of the budget whose reserve is
@@ -352,8 +379,7 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
             // is only its fallback and refills, taking the unit being spent.
             Mode::Ambient => match ambient::refill(cx, state.budget) {
                 Some((unit, source_left)) => {
-                    let (fresh_state, fresh_reserve, fresh_timing) =
-                        fresh(default_budget(), Mode::Ambient);
+                    let refilled = fresh(default_budget(), Mode::Ambient);
                     // The source's budget runs on: the counter's units refill, a slice that
                     // started goes on where it was; one that ended leaves the budget spent
                     // until it is fresh again, the source's unit given back.
@@ -366,20 +392,20 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
                         }
                         Some(previous)
                             if with_timing(previous, |timing| {
-                                timing.started() && timing.limit() == fresh_timing.limit()
+                                timing.started() && timing.limit() == refilled.slice
                             }) == Some(true) =>
                         {
                             set_reserve(Reserve {
-                                units: fresh_reserve.units,
+                                units: refilled.reserve.units,
                                 ..previous
                             });
                         }
-                        _ => install(&(fresh_state, fresh_reserve, fresh_timing)),
+                        _ => install(&refilled),
                     }
-                    cell.set(fresh_state);
-                    if fresh_state.units == 0 {
+                    cell.set(refilled.state);
+                    if refilled.state.units == 0 {
                         // A slice: this unit starts it. No unit at all: the source's is all.
-                        let _ = next_chunk(fresh_state, None);
+                        let _ = next_chunk(refilled.state, None);
                     }
                     let mut state = cell.get();
                     if state.units > 0 {
@@ -500,17 +526,19 @@ fn take_chunk(state: State, resumed: Option<PaceHint>, spend: bool) -> Chunk {
         return Chunk::Spent;
     };
     if reserve.undrawn {
-        let (fresh_state, fresh_reserve, fresh_timing) = fresh(default_budget(), Mode::Ambient);
-        reserve = fresh_reserve;
-        if fresh_state.units > 0 {
-            install(&(fresh_state, fresh_reserve, fresh_timing));
+        let drawn = fresh(default_budget(), Mode::Ambient);
+        reserve = drawn.reserve;
+        if drawn.state.units > 0 {
+            install(&drawn);
             if spend && let Some(state) = current().filter(|state| state.units > 0) {
                 set(state.spent_one());
             }
             return Chunk::Granted;
         }
         set_reserve(reserve);
-        set_timing(&fresh_timing);
+        if let Some(limit) = drawn.slice {
+            let _ = TIMING.try_with(|timing| timing.start(limit));
+        }
     }
     if reserve.holds_nothing() {
         return Chunk::Spent;
