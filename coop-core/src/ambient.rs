@@ -20,11 +20,13 @@
 //!   once it refreshes.
 //! - [`Unit`]: a unit the source handed out, settled once its operation is known to have made
 //!   progress ([`Unit::keep`]: it stays spent) or not ([`Unit::refund`]: it goes back).
-//! - [`refill`]`(cx, budget) -> Option<(Unit, u16)>`: counter number `budget` is empty. `Some`:
-//!   the source keeps a budget per task poll of its own here, so the counter refills at once, to
-//!   no more than the units the source has left (the `u16`), and the unit is the source's;
-//!   `None`: the ambient budget is spent and the caller forces a yield. Rarely called (once per
-//!   counter's worth of units), so it may be slow.
+//! - [`refill`]`(cx, budget) -> Option<(Unit, u16, bool)>`: counter number `budget` is empty.
+//!   `Some`: the source keeps a budget per task poll of its own here, so the counter refills at
+//!   once, to no more than the units the source has left (the `u16`), and the unit is the
+//!   source's; the `bool` says the source's budget was untouched in this task poll, so the
+//!   refill begins the poll's budget (its slice starts anew); `None`: the ambient budget is spent
+//!   and the caller forces a yield. Rarely called (once per counter's worth of units), so it may
+//!   be slow.
 //! - [`has_remaining`]`(counter_has_units, budget) -> bool`: whether a yield point could spend an
 //!   ambient unit now, without spending one.
 //! - [`spent_by_a_batch`]`(budget)`: a strip-mined loop spent counter number `budget` without

@@ -965,3 +965,46 @@ fn tokio_budgeted_with_a_slice_inside_a_tokio_task() {
     assert_eq!(iters, [10; 10]);
     assert_eq!(delta, (9, 9));
 }
+
+/// With `--features tokio`: a task's first poll, on a thread whose sliced ambient budget another
+/// task's fast loop kept paced, measures its own first unit ("a budget that starts anywhere
+/// else (another task, ..) measures its first unit alone"): the fast task's pace and the chunk
+/// it carries are not the new task's. Found by a hostile review: a 100 µs loop's first poll ran
+/// 46–97 iterations under a 2 ms slice after a 5 µs loop.
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_a_new_task_after_a_fast_one_measures_its_own_first_unit() {
+    let _s = serial();
+    set_default_budget(Budget::DEFAULT.slice(us(2000)));
+    let firsts = on_fresh_thread(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut firsts = Vec::new();
+        for fast_pace in [us(2), us(5), us(10), us(20)] {
+            let log = Rc::new(std::cell::RefCell::new(Vec::new()));
+            let l = log.clone();
+            rt.block_on(tokio::task::LocalSet::new().run_until(async move {
+                let fast = tokio::task::spawn_local(paced(4000, move |_| fast_pace));
+                // The fast loop runs budgets of its own before the slow task starts.
+                for _ in 0..8 {
+                    tokio::task::yield_now().await;
+                }
+                let slow = tokio::task::spawn_local(recording(paced(60, |_| us(100)), l));
+                fast.await.unwrap();
+                slow.await.unwrap();
+            }));
+            firsts.push((fast_pace, log.borrow()[0]));
+        }
+        firsts
+    });
+    set_default_budget(Budget::DEFAULT);
+    println!("after a fast loop of (pace), the slow task's first poll: {firsts:?}");
+    let bound = us(2000) + us(500) + us(100);
+    for (fast_pace, (iterations, took)) in firsts {
+        assert!(
+            took <= bound,
+            "after {fast_pace:?}: {iterations} iterations, {took:?}"
+        );
+    }
+}

@@ -29,7 +29,7 @@ pub(crate) fn spend(_cx: &mut Context<'_>) -> Poll<Unit> {
 
 /// Never refills an empty counter: it refills at the forced yield that follows.
 #[inline(always)]
-pub(crate) fn refill(_cx: &mut Context<'_>, _budget: u32) -> Option<(Unit, u16)> {
+pub(crate) fn refill(_cx: &mut Context<'_>, _budget: u32) -> Option<(Unit, u16, bool)> {
     None
 }
 

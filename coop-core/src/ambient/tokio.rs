@@ -141,13 +141,15 @@ fn counted_by_coop_alone(budget: u32) -> bool {
 /// Inside a tokio task, tokio's budget is the ambient budget and coop's counter number `budget`
 /// only a fallback: the counter refills, and tokio's unit decides; unless a strip-mined loop
 /// spent that counter without tokio (see [`spent_by_a_batch`]): then, and outside a task, the
-/// counter is the ambient budget, and it is spent. Returns the unit taken and the units tokio's
+/// counter is the ambient budget, and it is spent. Returns the unit taken, the units tokio's
 /// budget has left after it, which the refilled counter holds at most, so that a strip-mined
-/// loop, which asks tokio only at its batch ends, spends no more than tokio has.
+/// loop, which asks tokio only at its batch ends, spends no more than tokio has, and whether
+/// tokio's budget was untouched (nothing in this task poll spent a unit of it yet: the refill
+/// begins the task poll's budget).
 ///
 /// A counter a strip-mined loop spent (its steady state, once per forced yield) is told inline.
 #[inline]
-pub(crate) fn refill(cx: &mut Context<'_>, budget: u32) -> Option<(Unit, u16)> {
+pub(crate) fn refill(cx: &mut Context<'_>, budget: u32) -> Option<(Unit, u16, bool)> {
     if counted_by_coop_alone(budget) {
         return None;
     }
@@ -157,7 +159,7 @@ pub(crate) fn refill(cx: &mut Context<'_>, budget: u32) -> Option<(Unit, u16)> {
 /// [`refill`] for a counter tokio's units may refill.
 #[cold]
 #[inline(never)]
-fn refill_from_tokio(cx: &mut Context<'_>) -> Option<(Unit, u16)> {
+fn refill_from_tokio(cx: &mut Context<'_>) -> Option<(Unit, u16, bool)> {
     // tokio's budget first: in a task that spends only coop's yield points, both budgets run
     // out together, and tokio's empty budget then settles it without `try_id`. The task second,
     // before tokio's unit is taken: a refused spend charges tokio nothing.
@@ -166,7 +168,7 @@ fn refill_from_tokio(cx: &mut Context<'_>) -> Option<(Unit, u16)> {
     }
     let left = tokio_units_left()?;
     match spend(cx) {
-        Poll::Ready(unit) => Some((unit, left.saturating_sub(1))),
+        Poll::Ready(unit) => Some((unit, left.saturating_sub(1), left == PER_POLL)),
         Poll::Pending => None,
     }
 }
