@@ -316,8 +316,8 @@
 //!   wait up to 61 budgets (see BENCHMARKS.md). Explicit coop scopes still win, and their
 //!   forced yields wake their waker at once, whoever drives it (an executor nested in a
 //!   tokio task included). Where tokio's budget cannot force a yield (`spawn_blocking`,
-//!   `block_in_place`, `tokio::task::unconstrained`) coop counts by itself, exactly as without
-//!   the feature. Inside an executor nested in a tokio task, the ambient budget is still the
+//!   `block_in_place`, `tokio::task::unconstrained`) coop counts by itself and wakes its task
+//!   plainly, exactly as without the feature. Inside an executor nested in a tokio task, the ambient budget is still the
 //!   tokio task's, whose forced yields tokio wakes only after that task's poll: a nested
 //!   executor that waits for that wake-up (`futures::executor::block_on`, `LocalPool::run`)
 //!   then never finishes, since the tokio task's poll is the one it blocks. Give the nested

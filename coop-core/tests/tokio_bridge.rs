@@ -324,3 +324,48 @@ fn a_refund_after_later_units_gives_back_no_more_than_its_own() {
     );
     assert_eq!(refunded_at_once, per_poll);
 }
+
+/// Inside `tokio::task::unconstrained`, coop counts by itself "as without the feature", and so
+/// it wakes plainly: an executor nested in the task (`futures::executor::block_on`) finishes,
+/// where a waker deferred to tokio until after the task's poll would never come back. Found by a
+/// hostile review (it hung from the 129th unit on). A watchdog turns a hang into a failure.
+#[test]
+fn a_nested_block_on_inside_tokio_unconstrained_finishes() {
+    #[coop_core::cooperative]
+    async fn hot(n: u64) -> u64 {
+        let mut s = 0u64;
+        for i in 0..n {
+            s = s.wrapping_add(std::hint::black_box(i));
+        }
+        s
+    }
+    for multi_thread in [false, true] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = if multi_thread {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .build()
+            } else {
+                tokio::runtime::Builder::new_current_thread().build()
+            }
+            .unwrap();
+            let sums = rt.block_on(async {
+                tokio::spawn(tokio::task::unconstrained(async {
+                    let by_units = futures::executor::block_on(spend_units(1000));
+                    let loop_sum = futures::executor::block_on(hot(1000));
+                    (by_units, loop_sum)
+                }))
+                .await
+                .unwrap()
+            });
+            let _ = tx.send(sums);
+        });
+        let finished = rx.recv_timeout(Duration::from_secs(20));
+        assert_eq!(
+            finished.map(|(_, sum)| sum),
+            Ok(499_500),
+            "multi-thread: {multi_thread}"
+        );
+    }
+}

@@ -285,15 +285,53 @@ fn driver_turn(exhaustion: bool, now: fn() -> u64) -> bool {
 ///
 /// An exhaustion also notes its tokio task, for [`exhausted_in_this_task`] (the other forced
 /// yields of its task poll are the same task's).
+///
+/// Where tokio's budget is unconstrained in a task (`tokio::task::unconstrained`), coop's counter
+/// counts by itself and the task is woken plainly, as without the feature: tokio would hand a
+/// deferred waker back only after the task's poll, which an executor nested in that poll
+/// (`futures::executor::block_on`) would wait for forever.
 #[cold]
 pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, exhaustion: bool, now: fn() -> u64) {
-    if driver_turn(exhaustion, now) {
+    if driver_turn(exhaustion, now) && !unconstrained_in_this_task() {
         // `yield_now`'s first poll hands the waker to tokio's deferral and returns `Pending`;
         // the yield is that poll, so the future is dropped after it.
         let _ = pin!(tokio::task::yield_now()).poll(cx);
     } else {
         cx.waker().wake_by_ref();
     }
+}
+
+std::thread_local! {
+    /// The tokio task in which [`tokio_units_left`] last found tokio's budget unconstrained on
+    /// this thread.
+    static UNCONSTRAINED_IN: Cell<Option<tokio::task::Id>> = const { Cell::new(None) };
+}
+
+/// Whether tokio's budget is unconstrained here, in a task where it was found so before: only
+/// such a task reads it again (a call a unit), so that other tasks' forced yields pay nothing.
+/// Every forced yield in an unconstrained task follows a read that found it so: the counter's
+/// refill, or a strip-mined loop's lend, reads it before the counter runs out.
+fn unconstrained_in_this_task() -> bool {
+    let Some(task) = tokio::task::try_id() else {
+        return false;
+    };
+    UNCONSTRAINED_IN
+        .try_with(|found| found.get() == Some(task))
+        .unwrap_or(false)
+        && tokio_units_left().is_none()
+}
+
+/// Notes that tokio's budget was found unconstrained in the running task, or (`false`) that it was
+/// not.
+fn note_unconstrained(unconstrained: bool) {
+    let task = tokio::task::try_id();
+    let _ = UNCONSTRAINED_IN.try_with(|found| {
+        if unconstrained {
+            found.set(task);
+        } else if found.get() == task {
+            found.set(None);
+        }
+    });
 }
 
 /// How many units tokio's budget has left here; `None` where it can never run out: inside
@@ -308,12 +346,14 @@ pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, exhaustion: bool, no
 fn tokio_units_left() -> Option<u16> {
     let mut cx = Context::from_waker(core::task::Waker::noop());
     let Poll::Ready(first) = coop::poll_proceed(&mut cx) else {
+        note_unconstrained(false);
         return Some(0);
     };
     let mut taken = 1;
     for _ in 0..PER_POLL {
         if !coop::has_budget_remaining() {
             drop(first);
+            note_unconstrained(false);
             return Some(taken);
         }
         if let Poll::Ready(unit) = coop::poll_proceed(&mut cx) {
@@ -324,6 +364,7 @@ fn tokio_units_left() -> Option<u16> {
         }
     }
     drop(first);
+    note_unconstrained(true);
     None
 }
 
