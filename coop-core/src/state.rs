@@ -378,15 +378,17 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
             // The counter is empty: where the source keeps a budget per task poll, the counter
             // is only its fallback and refills, taking the unit being spent.
             Mode::Ambient => match ambient::refill(cx, state.budget) {
-                Some((unit, source_left, fresh_poll)) => {
+                Some((unit, source_left, untouched)) => {
                     let refilled = fresh(default_budget(), Mode::Ambient);
                     // The source's budget runs on: the counter's units refill, a slice that
                     // started goes on where it was; one that ended leaves the budget spent
-                    // until it is fresh again, the source's unit given back. A task poll whose
-                    // source budget is untouched begins a budget, and its slice, anew: what
-                    // another task (or an earlier poll) left of a slice is not its own.
+                    // until it is fresh again, the source's unit given back. But a budget
+                    // another task exhausted, or a task poll whose source budget is untouched,
+                    // begins a budget, and its slice, anew: what another task (or an earlier
+                    // poll) left of a slice is not this task poll's.
+                    let anew = untouched || (state.exhausted && !ambient::exhausted_in_this_task());
                     match reserve() {
-                        _ if fresh_poll => install(&refilled),
+                        _ if anew => install(&refilled),
                         Some(previous)
                             if with_timing(previous, |timing| timing.timed_out()) == Some(true) =>
                         {

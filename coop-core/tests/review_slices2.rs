@@ -767,6 +767,14 @@ async fn strip_mined(n: u64) {
     }
 }
 
+/// Strip-mined, `n` iterations of `pace` each.
+#[coop_core::cooperative]
+async fn paced_loop(n: u64, pace: Duration) {
+    for _ in 0..n {
+        iterate(pace);
+    }
+}
+
 /// Per iteration: an `.await` in the body, so `#[cooperative]` does not batch it.
 #[coop_core::cooperative]
 async fn per_iteration(n: u64) {
@@ -995,6 +1003,85 @@ fn tokio_a_new_task_after_a_fast_one_measures_its_own_first_unit() {
                 slow.await.unwrap();
             }));
             firsts.push((fast_pace, log.borrow()[0]));
+        }
+        // The slow task started before, and woken (by a tokio resource, or by a future that
+        // spends no tokio unit) while the fast loop runs: its first poll after it.
+        for tokio_wakes in [true, false] {
+            let log = Rc::new(std::cell::RefCell::new(Vec::new()));
+            let l = log.clone();
+            rt.block_on(tokio::task::LocalSet::new().run_until(async move {
+                // A tokio channel's receive spends a unit of tokio's budget.
+                let (tokio_tx, mut tokio_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+                let (tx, rx) = futures::channel::oneshot::channel::<()>();
+                let slow = tokio::task::spawn_local(recording(
+                    async move {
+                        if tokio_wakes {
+                            tokio_rx.recv().await.unwrap();
+                        } else {
+                            rx.await.unwrap();
+                        }
+                        paced(60, |_| us(100)).await;
+                    },
+                    l,
+                ));
+                let fast = tokio::task::spawn_local(paced(4000, |_| us(5)));
+                for _ in 0..8 {
+                    tokio::task::yield_now().await;
+                }
+                tokio_tx.send(()).unwrap();
+                tx.send(()).unwrap();
+                fast.await.unwrap();
+                slow.await.unwrap();
+            }));
+            // The first poll is the one that waits.
+            firsts.push((us(5), log.borrow()[1]));
+        }
+        // Strip-mined loops (`#[cooperative]`) on both sides, the fast one in calls of 1000
+        // iterations, the slow one woken five times by the main task.
+        for tokio_wakes in [true, false] {
+            let log = Rc::new(std::cell::RefCell::new(Vec::new()));
+            let l = log.clone();
+            rt.block_on(tokio::task::LocalSet::new().run_until(async move {
+                let stop = Rc::new(Cell::new(false));
+                let (tokio_tx, mut tokio_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+                let (tx, mut rx) = futures::channel::mpsc::unbounded::<()>();
+                let slow = tokio::task::spawn_local(recording(
+                    async move {
+                        for _ in 0..5 {
+                            if tokio_wakes {
+                                tokio_rx.recv().await.unwrap();
+                            } else {
+                                futures::StreamExt::next(&mut rx).await.unwrap();
+                            }
+                            paced_loop(60, us(100)).await;
+                        }
+                    },
+                    l,
+                ));
+                let st = stop.clone();
+                let fast = tokio::task::spawn_local(async move {
+                    while !st.get() {
+                        paced_loop(1000, us(5)).await;
+                    }
+                });
+                for _ in 0..5 {
+                    for _ in 0..8 {
+                        tokio::task::yield_now().await;
+                    }
+                    tokio_tx.send(()).unwrap();
+                    tx.unbounded_send(()).unwrap();
+                }
+                slow.await.unwrap();
+                stop.set(true);
+                fast.await.unwrap();
+            }));
+            let worst = log
+                .borrow()
+                .iter()
+                .copied()
+                .max_by_key(|(_, took)| *took)
+                .unwrap();
+            firsts.push((us(5), worst));
         }
         firsts
     });

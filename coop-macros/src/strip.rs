@@ -65,7 +65,48 @@ pub(crate) fn batchable(expr: &Expr) -> bool {
         }
         _ => return false,
     }
-    scan.ok
+    let body = match expr {
+        Expr::Loop(e) => &e.body,
+        Expr::ForLoop(e) => &e.body,
+        Expr::While(e) => &e.body,
+        _ => return false,
+    };
+    scan.ok && !code_after_divergence(&body.stmts)
+}
+
+/// Whether a statement follows one that always leaves (`return`, `break`, `continue`, `panic!`
+/// and its kin, or a block ending so): code rustc reports as unreachable in the body. The rewrite
+/// would keep that report and add one of its own, after the loop, which the plain code does not
+/// make: rustc reports one unreachable point per path. Such a loop keeps a plain yield point.
+fn code_after_divergence(stmts: &[Stmt]) -> bool {
+    fn diverges(stmt: &Stmt) -> bool {
+        let expr = match stmt {
+            Stmt::Expr(expr, _) => expr,
+            Stmt::Macro(mac) => return always_panics(&mac.mac),
+            _ => return false,
+        };
+        match expr {
+            Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+            Expr::Macro(mac) => always_panics(&mac.mac),
+            Expr::Block(block) if block.label.is_none() => {
+                let stmts = &block.block.stmts;
+                code_after_divergence(stmts) || stmts.last().is_some_and(diverges)
+            }
+            _ => false,
+        }
+    }
+    fn always_panics(mac: &syn::Macro) -> bool {
+        mac.path.segments.last().is_some_and(|segment| {
+            ["panic", "unreachable", "todo", "unimplemented"]
+                .iter()
+                .any(|name| segment.ident == name)
+        })
+    }
+    let count = stmts.len();
+    stmts
+        .iter()
+        .enumerate()
+        .any(|(index, stmt)| diverges(stmt) && index + 1 < count)
 }
 
 /// Whether `cond` is the literal `true`, in any parentheses, as rustc's `while_true` lint reads it.
