@@ -132,7 +132,11 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
     };
     let bytes = match read {
         Ok(bytes) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+        // Not there at all; a link to nothing is there, and unreadable.
+        Err(err)
+            if err.kind() == std::io::ErrorKind::NotFound
+                && std::fs::symlink_metadata(path).is_err() =>
+        {
             if is_root {
                 return Err(err).with_context(|| format!("cannot read {}", path.display()));
             }

@@ -468,7 +468,7 @@ fn a_package_named_twice_is_fixed_once() {
     );
 }
 
-/// A module whose file cannot be read (a directory, a symlink to itself) is one
+/// A module whose file cannot be read (a directory, a symlink to itself or to nothing) is one
 /// `unreadable_file` finding each, in every format; the other files are still checked, and each
 /// format prints one whole document.
 #[cfg(unix)]
@@ -484,10 +484,11 @@ fn a_module_file_that_cannot_be_read_is_one_finding_and_the_rest_is_checked() {
     .unwrap();
     std::fs::write(
         dir.join("src/lib.rs"),
-        "mod folder;\nmod looped;\npub async fn spin(n: u32) { for _ in 0..n {} }\n",
+        "mod folder;\nmod looped;\nmod nowhere;\npub async fn spin(n: u32) { for _ in 0..n {} }\n",
     )
     .unwrap();
     std::os::unix::fs::symlink("looped.rs", dir.join("src/looped.rs")).unwrap();
+    std::os::unix::fs::symlink("gone.rs", dir.join("src/nowhere.rs")).unwrap();
     let manifest = dir.join("Cargo.toml").display().to_string();
     let run = |format| cargo_coop(&["check", "--manifest-path", &manifest, "--format", format]);
 
@@ -506,12 +507,13 @@ fn a_module_file_that_cannot_be_read_is_one_finding_and_the_rest_is_checked() {
             ("coop::unreadable_file", "src/folder.rs"),
             ("coop::loop_without_yield_point", "src/lib.rs"),
             ("coop::unreadable_file", "src/looped.rs"),
+            ("coop::unreadable_file", "src/nowhere.rs"),
         ]
     );
     let sarif = run("sarif");
     assert_eq!(sarif.code, 2, "{}", sarif.stderr);
     let log: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
-    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 3);
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 4);
     let human = run("human");
     assert_eq!(human.code, 2, "{}", human.stderr);
     assert!(
@@ -520,7 +522,7 @@ fn a_module_file_that_cannot_be_read_is_one_finding_and_the_rest_is_checked() {
         human.stdout
     );
     assert!(
-        human.stdout.contains("not checked: 2 files"),
+        human.stdout.contains("not checked: 3 files"),
         "{}",
         human.stdout
     );
