@@ -768,6 +768,7 @@ async fn strip_mined(n: u64) {
 }
 
 /// Strip-mined, `n` iterations of `pace` each.
+#[cfg(feature = "tokio")]
 #[coop_core::cooperative]
 async fn paced_loop(n: u64, pace: Duration) {
     for _ in 0..n {
