@@ -93,6 +93,17 @@ pub(crate) fn report(packages: &Packages) -> Result<Report> {
             report
                 .entries
                 .extend(unreadable_entry(&package.name, file, &path));
+            // In a file with an item or import of the crate's name, the help's paths start
+            // from the root, as `fix` writes the attribute there.
+            let rooted = format!("::{}", krate.name);
+            let reach = if file.shadows(krate.name) {
+                Reach {
+                    name: &rooted,
+                    condition: krate.condition,
+                }
+            } else {
+                krate
+            };
             let mut fns = HashSet::new();
             for finding in &file.findings {
                 if finding.kind.is_a_loop_without_yield_point() && fns.insert(&finding.function) {
@@ -105,7 +116,7 @@ pub(crate) fn report(packages: &Packages) -> Result<Report> {
                 }
                 report
                     .entries
-                    .push(source_entry(&package.name, file, &path, &finding, &krate));
+                    .push(source_entry(&package.name, file, &path, &finding, &reach));
             }
         }
         manifest_findings(packages, package, uses_attributes, &mut report)?;

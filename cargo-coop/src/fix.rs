@@ -241,9 +241,7 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
             // An item of the file named as the dependency (`mod coop_core`) would shadow it:
             // the attribute names the crate from the root.
             let attribute = match &plans[index].rooted {
-                Some(rooted) if shadows(&file.source, &plans[index].key.replace('-', "_")) => {
-                    rooted.clone()
-                }
+                Some(rooted) if file.shadows(&plans[index].key.replace('-', "_")) => rooted.clone(),
                 _ => attribute,
             };
             if let Some((fixed, count)) = fix_source(file, &attribute) {
@@ -504,49 +502,6 @@ fn manifest_write(
     }))
 }
 
-/// Whether `source` declares an item, or imports one, under `name` in the type namespace, where
-/// a path `name::cooperative` would find it before the crate.
-fn shadows(source: &str, name: &str) -> bool {
-    struct Find<'a> {
-        name: &'a str,
-        found: bool,
-    }
-    impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
-        fn visit_item(&mut self, item: &'ast syn::Item) {
-            let ident = match item {
-                syn::Item::Mod(item) => Some(&item.ident),
-                syn::Item::Struct(item) => Some(&item.ident),
-                syn::Item::Enum(item) => Some(&item.ident),
-                syn::Item::Union(item) => Some(&item.ident),
-                syn::Item::Trait(item) => Some(&item.ident),
-                syn::Item::Type(item) => Some(&item.ident),
-                syn::Item::ExternCrate(item) => item.rename.as_ref().map(|(_, rename)| rename),
-                _ => None,
-            };
-            self.found |= ident.is_some_and(|ident| ident == self.name);
-            syn::visit::visit_item(self, item);
-        }
-        fn visit_use_rename(&mut self, rename: &'ast syn::UseRename) {
-            self.found |= rename.rename == self.name;
-        }
-        fn visit_use_path(&mut self, path: &'ast syn::UsePath) {
-            // `use a::coop_core;` imports another `coop_core`; `use coop_core::..` is the crate.
-            if path.ident != self.name {
-                syn::visit::visit_use_path(self, path);
-            }
-        }
-        fn visit_use_name(&mut self, used: &'ast syn::UseName) {
-            self.found |= used.ident == self.name;
-        }
-    }
-    let Ok(file) = syn::parse_file(source) else {
-        return false;
-    };
-    let mut find = Find { name, found: false };
-    syn::visit::Visit::visit_file(&mut find, &file);
-    find.found
-}
-
 /// The files the library and binaries of each scanned package compile, in `scanned`'s order.
 fn runtime_files(scanned: &Scanned<'_>) -> Result<Vec<HashSet<PathBuf>>> {
     scanned
@@ -633,11 +588,6 @@ mod tests {
 
     #[test]
     fn an_item_named_as_the_crate_makes_the_attribute_start_from_the_root() {
-        assert!(shadows("mod coop_core { pub fn helper() {} }", "coop_core"));
-        assert!(shadows("use other::thing as coop;", "coop"));
-        assert!(shadows("mod a { use b::coop_core; }", "coop_core"));
-        assert!(!shadows("use coop_core::cooperative;", "coop_core"));
-        assert!(!shadows("fn coop_core() {}", "coop_core"));
         assert_eq!(
             attribute("::coop_core", None, None),
             "#[::coop_core::cooperative]"

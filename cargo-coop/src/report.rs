@@ -28,6 +28,7 @@ pub(crate) fn render(report: &Report, format: Format, color: bool) -> String {
 }
 
 /// How a package reaches coop-core: by `name`, when `condition` (a `cfg` predicate) holds.
+#[derive(Clone, Copy)]
 pub(crate) struct Reach<'a> {
     pub(crate) name: &'a str,
     pub(crate) condition: Option<&'a str>,

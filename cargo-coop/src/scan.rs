@@ -55,9 +55,18 @@ pub(crate) struct FileScan {
     pub(crate) unchecked: Unchecked,
     /// Files of the `mod name;` declarations in this one.
     children: Vec<(PathBuf, bool)>,
+    /// Names its items and imports take in the type namespace (see [`FileScan::shadows`]).
+    type_names: HashSet<String>,
 }
 
 impl FileScan {
+    /// Whether an item or import of this file takes `name` in the type namespace, where a path
+    /// `name::cooperative` would find it before the crate of that name: attributes and help
+    /// then start from the root (`::name::cooperative`).
+    pub(crate) fn shadows(&self, name: &str) -> bool {
+        self.type_names.contains(name)
+    }
+
     /// The text of 1-based line `line`.
     pub(crate) fn line_text(&self, line: usize) -> &str {
         self.source.lines().nth(line - 1).unwrap_or("")
@@ -111,6 +120,44 @@ pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>> {
     Ok(scanned)
 }
 
+/// The names an item or import of `file` takes in the type namespace, where a path
+/// `name::cooperative` would find it before a crate of that name.
+fn type_names(file: &syn::File) -> HashSet<String> {
+    struct Collect(HashSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Collect {
+        fn visit_item(&mut self, item: &'ast syn::Item) {
+            let ident = match item {
+                syn::Item::Mod(item) => Some(&item.ident),
+                syn::Item::Struct(item) => Some(&item.ident),
+                syn::Item::Enum(item) => Some(&item.ident),
+                syn::Item::Union(item) => Some(&item.ident),
+                syn::Item::Trait(item) => Some(&item.ident),
+                syn::Item::Type(item) => Some(&item.ident),
+                syn::Item::ExternCrate(item) => item.rename.as_ref().map(|(_, rename)| rename),
+                _ => None,
+            };
+            if let Some(ident) = ident {
+                self.0.insert(ident.to_string());
+            }
+            syn::visit::visit_item(self, item);
+        }
+        fn visit_use_rename(&mut self, rename: &'ast syn::UseRename) {
+            self.0.insert(rename.rename.to_string());
+        }
+        fn visit_use_path(&mut self, path: &'ast syn::UsePath) {
+            // `use a::coop_core;` imports another `coop_core`; `use coop_core::..` reaches into
+            // the crate and names nothing of its own.
+            syn::visit::visit_use_path(self, path);
+        }
+        fn visit_use_name(&mut self, used: &'ast syn::UseName) {
+            self.0.insert(used.ident.to_string());
+        }
+    }
+    let mut collect = Collect(HashSet::new());
+    syn::visit::Visit::visit_file(&mut collect, file);
+    collect.0
+}
+
 /// Reads, parses and scans one file. A module file that does not exist (a `mod` behind a `cfg`
 /// for another platform, a generated file) is skipped; a root that does not is an error. A file
 /// that cannot be read otherwise (a directory, a symlink loop, no permission), is not UTF-8, or
@@ -129,6 +176,7 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
         uses_attributes: false,
         unchecked: Unchecked::default(),
         children: Vec::new(),
+        type_names: HashSet::new(),
     };
     let bytes = match read {
         Ok(bytes) => bytes,
@@ -197,6 +245,7 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
         }
         Ok(file) => {
             scan.children = child_modules(path, &file, is_root || owns_dir);
+            scan.type_names = type_names(&file);
             let scanned = scan_file(file);
             scan.async_fns = scanned.async_fns;
             scan.async_loops = scanned.async_loops;
@@ -229,6 +278,17 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_item_or_import_named_as_the_crate_shadows_it() {
+        let shadows =
+            |source: &str, name: &str| type_names(&syn::parse_file(source).unwrap()).contains(name);
+        assert!(shadows("mod coop_core { pub fn helper() {} }", "coop_core"));
+        assert!(shadows("use other::thing as coop;", "coop"));
+        assert!(shadows("mod a { use b::coop_core; }", "coop_core"));
+        assert!(!shadows("use coop_core::cooperative;", "coop_core"));
+        assert!(!shadows("fn coop_core() {}", "coop_core"));
+    }
 
     #[test]
     fn an_unclosed_delimiter_is_named() {

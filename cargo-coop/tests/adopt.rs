@@ -388,6 +388,22 @@ fn a_module_named_as_the_crate_gets_the_attribute_from_the_root() {
          for _ in 0..n {\n        s += coop_core::helper();\n    }\n    s\n}\n"
             .to_owned()
     });
+    // `check`'s help offers what `fix` writes there, paths from the root.
+    let checked = cargo_coop(&krate.dir, &["check"]);
+    assert!(
+        checked
+            .stdout
+            .contains("add `#[::coop_core::cooperative]` to `spin`"),
+        "{}",
+        checked.stdout
+    );
+    assert!(
+        checked
+            .stdout
+            .contains("`::coop_core::consume_budget().await;`"),
+        "{}",
+        checked.stdout
+    );
     krate.adopt();
     let lib = krate.read("src/lib.rs");
     assert!(
