@@ -51,8 +51,10 @@ pub(crate) fn batchable(expr: &Expr) -> bool {
             scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
             scan.visit_block(&e.body);
         }
-        // `while true` stays a `while`, so that rustc's `while_true` lint still sees it.
-        Expr::While(e) if !literal_true(&e.cond) => {
+        // `while true` stays a `while`, so that rustc's `while_true` lint still sees it; a
+        // condition that always leaves (`while todo!() { .. }`) stays one, so that its body
+        // stays unreachable to rustc (the rewrite can reach the body without the condition).
+        Expr::While(e) if !literal_true(&e.cond) && !always_leaves(&e.cond) => {
             scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
             let mut cond = Batchable {
                 ok: true,
@@ -79,34 +81,43 @@ pub(crate) fn batchable(expr: &Expr) -> bool {
 /// would keep that report and add one of its own, after the loop, which the plain code does not
 /// make: rustc reports one unreachable point per path. Such a loop keeps a plain yield point.
 fn code_after_divergence(stmts: &[Stmt]) -> bool {
-    fn diverges(stmt: &Stmt) -> bool {
-        let expr = match stmt {
-            Stmt::Expr(expr, _) => expr,
-            Stmt::Macro(mac) => return always_panics(&mac.mac),
-            _ => return false,
-        };
-        match expr {
-            Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
-            Expr::Macro(mac) => always_panics(&mac.mac),
-            Expr::Block(block) if block.label.is_none() => {
-                let stmts = &block.block.stmts;
-                code_after_divergence(stmts) || stmts.last().is_some_and(diverges)
-            }
-            _ => false,
-        }
-    }
-    fn always_panics(mac: &syn::Macro) -> bool {
-        mac.path.segments.last().is_some_and(|segment| {
-            ["panic", "unreachable", "todo", "unimplemented"]
-                .iter()
-                .any(|name| segment.ident == name)
-        })
-    }
     let count = stmts.len();
     stmts
         .iter()
         .enumerate()
         .any(|(index, stmt)| diverges(stmt) && index + 1 < count)
+}
+
+/// Whether `stmt` always leaves: `return`, `break`, `continue`, `panic!` and its kin, or a
+/// block that does.
+fn diverges(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Expr(expr, _) => always_leaves(expr),
+        Stmt::Macro(mac) => always_panics(&mac.mac),
+        _ => false,
+    }
+}
+
+/// Whether `expr` always leaves (see [`diverges`]).
+fn always_leaves(expr: &Expr) -> bool {
+    match expr {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Macro(mac) => always_panics(&mac.mac),
+        Expr::Paren(paren) => always_leaves(&paren.expr),
+        Expr::Block(block) if block.label.is_none() => {
+            let stmts = &block.block.stmts;
+            code_after_divergence(stmts) || stmts.last().is_some_and(diverges)
+        }
+        _ => false,
+    }
+}
+
+fn always_panics(mac: &syn::Macro) -> bool {
+    mac.path.segments.last().is_some_and(|segment| {
+        ["panic", "unreachable", "todo", "unimplemented"]
+            .iter()
+            .any(|name| segment.ident == name)
+    })
 }
 
 /// Whether `cond` is the literal `true`, in any parentheses, as rustc's `while_true` lint reads it.
