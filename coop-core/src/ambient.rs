@@ -37,6 +37,10 @@
 //!   counter, right after the loop's own forced yield, holds what the source's budget holds.
 //! - [`charge`]`(units)`: a strip-mined loop was left having spent `units` of the counter that
 //!   the source was not asked for: the source takes them now.
+//! - [`budget_installed`]`()` and [`budget_of_another_task`]`()`: a fresh ambient budget is
+//!   installed for the running task; whether the thread's ambient budget is another task's of
+//!   the source's executor (never, for a source without one), so that a refill for this task
+//!   begins a budget of its own.
 //! - [`exhausted_in_this_task`]`()`: whether the thread's last forced yield of the ambient
 //!   budget was in the running task of the source's executor (always, for a source without
 //!   one): a spent budget refilled for another branch of that task is still the task poll's.
@@ -62,6 +66,7 @@ mod source;
 mod source;
 
 pub(crate) use source::{
-    Unconstrained, Unit, charge, exhausted_in_this_task, first_lend, has_remaining, in_step,
-    refill, spend, spent_by_a_batch, unconstrained, units_left, wake_after_forced_yield,
+    Unconstrained, Unit, budget_installed, budget_of_another_task, charge, exhausted_in_this_task,
+    first_lend, has_remaining, in_step, refill, spend, spent_by_a_batch, unconstrained, units_left,
+    wake_after_forced_yield,
 };

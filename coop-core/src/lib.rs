@@ -142,8 +142,8 @@
 //!   over between polls and tasks on a thread until it is spent: time the thread spent elsewhere
 //!   counts, the first yield point after a pause may yield early, and a task that goes on with
 //!   units another task left goes on at that task's measured pace. With the `tokio` feature, a
-//!   budget that another task exhausted, or that refills from a task poll's untouched tokio
-//!   budget, starts its slice anew. Wrap tasks in [`budgeted`] to give each poll a fresh slice.
+//!   budget that another task installed or exhausted, or that refills from a task poll's
+//!   untouched tokio budget, starts its slice anew when it refills. Wrap tasks in [`budgeted`] to give each poll a fresh slice.
 //!
 //! ```
 //! use std::task::{Context, Poll, Waker};

@@ -169,8 +169,12 @@ impl Fresh {
     };
 }
 
-/// Makes `budget` the thread's, its slice's bookkeeping started anew if it has a slice.
+/// Makes `budget` the thread's, its slice's bookkeeping started anew if it has a slice; an
+/// ambient one is the running task's.
 pub(crate) fn install(budget: &Fresh) {
+    if budget.state.mode == Mode::Ambient {
+        ambient::budget_installed();
+    }
     set(budget.state);
     set_reserve(budget.reserve);
     if let Some(limit) = budget.slice {
@@ -383,10 +387,12 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
                     // The source's budget runs on: the counter's units refill, a slice that
                     // started goes on where it was; one that ended leaves the budget spent
                     // until it is fresh again, the source's unit given back. But a budget
-                    // another task exhausted, or a task poll whose source budget is untouched,
-                    // begins a budget, and its slice, anew: what another task (or an earlier
-                    // poll) left of a slice is not this task poll's.
-                    let anew = untouched || (state.exhausted && !ambient::exhausted_in_this_task());
+                    // another task installed or exhausted, or a task poll whose source budget
+                    // is untouched, begins a budget, and its slice, anew: what another task (or
+                    // an earlier poll) left of a slice is not this task poll's.
+                    let anew = untouched
+                        || ambient::budget_of_another_task()
+                        || (state.exhausted && !ambient::exhausted_in_this_task());
                     match reserve() {
                         _ if anew => install(&refilled),
                         Some(previous)
@@ -541,6 +547,7 @@ fn take_chunk(state: State, resumed: Option<PaceHint>, spend: bool) -> Chunk {
             return Chunk::Granted;
         }
         set_reserve(reserve);
+        ambient::budget_installed();
         if let Some(limit) = drawn.slice {
             let _ = TIMING.try_with(|timing| timing.start(limit));
         }

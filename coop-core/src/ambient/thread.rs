@@ -27,6 +27,16 @@ pub(crate) fn spend(_cx: &mut Context<'_>) -> Poll<Unit> {
     Poll::Ready(Unit)
 }
 
+/// Without a task of its own, a budget belongs to the thread.
+#[inline(always)]
+pub(crate) fn budget_installed() {}
+
+/// Without a task of its own, no budget is another task's.
+#[inline(always)]
+pub(crate) fn budget_of_another_task() -> bool {
+    false
+}
+
 /// Never refills an empty counter: it refills at the forced yield that follows.
 #[inline(always)]
 pub(crate) fn refill(_cx: &mut Context<'_>, _budget: u32) -> Option<(Unit, u16, bool)> {

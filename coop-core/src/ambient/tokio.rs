@@ -100,6 +100,25 @@ pub(crate) fn charge(units: u16) {
     }
 }
 
+std::thread_local! {
+    /// The tokio task whose poll installed the thread's ambient budget (`None`: outside a task).
+    static BUDGET_TASK: Cell<Option<tokio::task::Id>> = const { Cell::new(None) };
+}
+
+/// A fresh ambient budget is installed: it is the running task's.
+#[inline]
+pub(crate) fn budget_installed() {
+    let _ = BUDGET_TASK.try_with(|task| task.set(tokio::task::try_id()));
+}
+
+/// Whether the thread's ambient budget was installed by another tokio task than the running
+/// one: a refill for this task then begins its own budget, slice included.
+pub(crate) fn budget_of_another_task() -> bool {
+    BUDGET_TASK
+        .try_with(|task| task.get() != tokio::task::try_id())
+        .unwrap_or(false)
+}
+
 /// tokio's budget per task poll (`tokio::task::coop`'s, documented as 128).
 const PER_POLL: u16 = 128;
 
