@@ -1086,8 +1086,9 @@ fn tokio_a_new_task_after_a_fast_one_measures_its_own_first_unit() {
         }
         // A fast task that yields by itself (`yield_now`) with units of its budget left: the
         // slow task refills a budget the fast one installed and never exhausted. (With 120 or
-        // 127 of the 128 units spent before each yield, the slow task still runs 2.8–5.9 ms a
-        // poll: left open.)
+        // 127 of the 128 units spent before each yield, the slow task first spends the units
+        // left in the fast one's chunk and reserve at its pace, the documented exception, and
+        // reads 2.8–5.9 ms a poll: left open.)
         {
             let spent = 64;
             let log = Rc::new(std::cell::RefCell::new(Vec::new()));
