@@ -975,6 +975,15 @@ fn tokio_budgeted_with_a_slice_inside_a_tokio_task() {
     assert_eq!(delta, (9, 9));
 }
 
+/// The poll that took longest, of a [`recording`] log.
+#[cfg(feature = "tokio")]
+fn slowest(log: &[(u64, Duration)]) -> (u64, Duration) {
+    log.iter()
+        .copied()
+        .max_by_key(|(_, took)| *took)
+        .expect("the task was polled")
+}
+
 /// With `--features tokio`: a task's first poll, on a thread whose sliced ambient budget another
 /// task's fast loop kept paced, measures its own first unit ("a budget that starts anywhere
 /// else (another task, ..) measures its first unit alone"): the fast task's pace and the chunk
@@ -1076,12 +1085,7 @@ fn tokio_a_new_task_after_a_fast_one_measures_its_own_first_unit() {
                 stop.set(true);
                 fast.await.unwrap();
             }));
-            let worst = log
-                .borrow()
-                .iter()
-                .copied()
-                .max_by_key(|(_, took)| *took)
-                .unwrap();
+            let worst = slowest(&log.borrow());
             firsts.push((us(5), worst));
         }
         // A fast task that yields by itself (`yield_now`) with units of its budget left: the
@@ -1107,12 +1111,7 @@ fn tokio_a_new_task_after_a_fast_one_measures_its_own_first_unit() {
                 stop.set(true);
                 fast.await.unwrap();
             }));
-            let worst = log
-                .borrow()
-                .iter()
-                .copied()
-                .max_by_key(|(_, took)| *took)
-                .unwrap();
+            let worst = slowest(&log.borrow());
             firsts.push((us(2), worst));
         }
         firsts
