@@ -95,8 +95,9 @@ pub(crate) fn report(packages: &Packages) -> Result<Report> {
                 .extend(unreadable_entry(&package.name, file, &path));
             // In a file with an item or import of the crate's name, the help's paths start
             // from the root, as `fix` writes the attribute there.
-            let rooted = format!("::{}", krate.name);
+            let rooted;
             let reach = if file.shadows(krate.name) {
+                rooted = format!("::{}", krate.name);
                 Reach {
                     name: &rooted,
                     condition: krate.condition,

@@ -144,11 +144,8 @@ fn type_names(file: &syn::File) -> HashSet<String> {
         fn visit_use_rename(&mut self, rename: &'ast syn::UseRename) {
             self.0.insert(rename.rename.to_string());
         }
-        fn visit_use_path(&mut self, path: &'ast syn::UsePath) {
-            // `use a::coop_core;` imports another `coop_core`; `use coop_core::..` reaches into
-            // the crate and names nothing of its own.
-            syn::visit::visit_use_path(self, path);
-        }
+        // A path's last name is what a `use` takes (`use a::coop_core;` imports another
+        // `coop_core`); `use coop_core::..` reaches into the crate and takes nothing of its name.
         fn visit_use_name(&mut self, used: &'ast syn::UseName) {
             self.0.insert(used.ident.to_string());
         }

@@ -43,13 +43,13 @@ pub(crate) fn batchable(expr: &Expr) -> bool {
         ok: true,
         valued_breaks: None,
     };
-    match expr {
-        Expr::Loop(e) => scan.visit_block(&e.body),
+    let body = match expr {
+        Expr::Loop(e) => &e.body,
         Expr::ForLoop(e) => {
             // `break value` in a `for` or `while` is rustc's error to report, on the loop as
             // written: the outer `loop` would take the value.
             scan.valued_breaks = Some(e.label.as_ref().map(|label| &label.name));
-            scan.visit_block(&e.body);
+            &e.body
         }
         // `while true` stays a `while`, so that rustc's `while_true` lint still sees it; a
         // condition that always leaves (`while todo!() { .. }`) stays one, so that its body
@@ -63,16 +63,11 @@ pub(crate) fn batchable(expr: &Expr) -> bool {
             cond.visit_expr(&e.cond);
             // A condition runs outside the body's labeled block: no jump may start in it.
             scan.ok = cond.ok && !jumps(&e.cond);
-            scan.visit_block(&e.body);
+            &e.body
         }
         _ => return false,
-    }
-    let body = match expr {
-        Expr::Loop(e) => &e.body,
-        Expr::ForLoop(e) => &e.body,
-        Expr::While(e) => &e.body,
-        _ => return false,
     };
+    scan.visit_block(body);
     scan.ok && !code_after_divergence(&body.stmts)
 }
 
