@@ -172,10 +172,17 @@ impl Fresh {
 /// Makes `budget` the thread's, its slice's bookkeeping started anew if it has a slice; an
 /// ambient one is the running task's.
 pub(crate) fn install(budget: &Fresh) {
-    if budget.state.mode == Mode::Ambient {
+    set(budget.state);
+    install_reserve(budget);
+}
+
+/// [`install`] but for the counter, which the caller keeps.
+fn install_reserve(budget: &Fresh) {
+    // Whose a slice is matters when it refills (`spend_slow`); a budget without one is noted
+    // nowhere, so that its forced yields pay nothing for it.
+    if budget.slice.is_some() && budget.state.mode == Mode::Ambient {
         ambient::budget_installed();
     }
-    set(budget.state);
     set_reserve(budget.reserve);
     if let Some(limit) = budget.slice {
         let _ = TIMING.try_with(|timing| timing.start(limit));
@@ -390,11 +397,14 @@ fn spend_slow(cell: &FastCell<State>, cx: &mut Context<'_>, task: bool) -> Resul
                     // another task installed or exhausted, or a task poll whose source budget
                     // is untouched, begins a budget, and its slice, anew: what another task (or
                     // an earlier poll) left of a slice is not this task poll's.
-                    let anew = untouched
-                        || ambient::budget_of_another_task()
-                        || (state.exhausted && !ambient::exhausted_in_this_task());
-                    match reserve() {
-                        _ if anew => install(&refilled),
+                    // Asked only of a sliced budget: without a slice, nothing goes on.
+                    let goes_on = reserve().filter(|previous| {
+                        previous.sliced
+                            && !(untouched
+                                || ambient::budget_of_another_task()
+                                || (state.exhausted && !ambient::exhausted_in_this_task()))
+                    });
+                    match goes_on {
                         Some(previous)
                             if with_timing(previous, |timing| timing.timed_out()) == Some(true) =>
                         {
@@ -546,11 +556,7 @@ fn take_chunk(state: State, resumed: Option<PaceHint>, spend: bool) -> Chunk {
             }
             return Chunk::Granted;
         }
-        set_reserve(reserve);
-        ambient::budget_installed();
-        if let Some(limit) = drawn.slice {
-            let _ = TIMING.try_with(|timing| timing.start(limit));
-        }
+        install_reserve(&drawn);
     }
     if reserve.holds_nothing() {
         return Chunk::Spent;

@@ -101,11 +101,12 @@ pub(crate) fn charge(units: u16) {
 }
 
 std::thread_local! {
-    /// The tokio task whose poll installed the thread's ambient budget (`None`: outside a task).
+    /// The tokio task whose poll installed the thread's sliced ambient budget (`None`: outside
+    /// a task).
     static BUDGET_TASK: Cell<Option<tokio::task::Id>> = const { Cell::new(None) };
 }
 
-/// A fresh ambient budget is installed: it is the running task's.
+/// A fresh ambient budget with a slice is installed: it is the running task's.
 #[inline]
 pub(crate) fn budget_installed() {
     let _ = BUDGET_TASK.try_with(|task| task.set(tokio::task::try_id()));
@@ -309,7 +310,10 @@ fn driver_turn(exhaustion: bool, now: fn() -> u64) -> bool {
 /// counts by itself and the task is woken plainly, as without the feature: tokio would hand a
 /// deferred waker back only after the task's poll, which an executor nested in that poll
 /// (`futures::executor::block_on`) would wait for forever.
-#[cold]
+///
+/// Inlined into its one caller, `state::force_yield`, which is out of line and cold: a call of
+/// its own cost every forced yield about 20 instructions.
+#[inline(always)]
 pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, exhaustion: bool, now: fn() -> u64) {
     if driver_turn(exhaustion, now) && !unconstrained_in_this_task() {
         // `yield_now`'s first poll hands the waker to tokio's deferral and returns `Pending`;
@@ -329,7 +333,10 @@ std::thread_local! {
 /// Whether tokio's budget is unconstrained here, in a task where it was found so before: only
 /// such a task reads it again (a call a unit), so that other tasks' forced yields pay nothing.
 /// Every forced yield in an unconstrained task follows a read that found it so: the counter's
-/// refill, or a strip-mined loop's lend, reads it before the counter runs out.
+/// refill, or a strip-mined loop's lend, reads it before the counter runs out. Out of line, so
+/// that the forced yield's wake-up, which asks only at a driver turn, stays inlined.
+#[cold]
+#[inline(never)]
 fn unconstrained_in_this_task() -> bool {
     let Some(task) = tokio::task::try_id() else {
         return false;
