@@ -30,10 +30,12 @@
 //!   that was forced to yield polled again, or dropped before that and its call site reached
 //!   again (`now_or_never`, `poll!`, a hand-written future that builds `cooperative(..)` at each
 //!   poll), or a hand-written [`poll_proceed`] call site that was refused asking again (it is
-//!   granted then). So a loop that spends a unit per iteration yields once every 128 iterations
-//!   on any executor, and the branches of one task (`join!`, `select!`) share one budget per task
-//!   poll. It belongs to the thread and carries over between tasks; wrap tasks in [`budgeted`]
-//!   to give each its own.
+//!   granted then). So, on any executor, a loop that spends a unit per iteration yields once
+//!   every 128 iterations once its task has a full budget, and the branches of one task
+//!   (`join!`, `select!`) share one budget per task poll. It belongs to the thread and carries
+//!   over between tasks: a task polled after another task's loop goes on with the units that
+//!   loop left (its first forced yield can come after fewer than 128 iterations; no task poll runs
+//!   more than 128). Wrap tasks in [`budgeted`] to give each its own.
 //! - With the `tokio` feature, inside a tokio task and no coop scope: tokio's own budget, shared
 //!   with tokio's sockets, channels and timers, wherever tokio's budget can force a yield. Its
 //!   units are tokio's 128 per task poll whatever [`set_default_budget`] says; a default time
