@@ -34,8 +34,8 @@
 //!   every 128 iterations once its task has a full budget, and the branches of one task
 //!   (`join!`, `select!`) share one budget per task poll. It belongs to the thread and carries
 //!   over between tasks: a task polled after another task's loop goes on with the units that
-//!   loop left (its first forced yield can come after fewer than 128 iterations; no task poll runs
-//!   more than 128). Wrap tasks in [`budgeted`] to give each its own.
+//!   loop left: its first forced yield can come after fewer than 128 iterations, not after
+//!   more. Wrap tasks in [`budgeted`] to give each its own.
 //! - With the `tokio` feature, inside a tokio task and no coop scope: tokio's own budget, shared
 //!   with tokio's sockets, channels and timers, wherever tokio's budget can force a yield. Its
 //!   units are tokio's 128 per task poll whatever [`set_default_budget`] says; a default time
