@@ -408,10 +408,10 @@ fn manifest_write(
 ) -> Result<Option<Planned>> {
     let package = plan.package;
     // Only its tests, examples or benches get attributes: coop-core is a dev-dependency, which
-    // its users do not build (unless an optional tokio's features must turn the bridge on,
-    // which a dev-dependency cannot be named in). A dev-dependency it has already serves.
-    let dev_only =
-        plan.added > 0 && !plan.runtime && !matches!(package.tokio, Tokio::Optional { .. });
+    // its users do not build. A dev-dependency it has already serves. With an optional tokio
+    // the new dev-dependency turns the bridge on itself: features cannot name a
+    // dev-dependency, and the bridge costs nothing where tokio does not run.
+    let dev_only = plan.added > 0 && !plan.runtime;
     let needs_dependency = package.coop_core.is_none()
         && plan.added > 0
         && !(dev_only && package.coop_core_elsewhere.is_some());
@@ -437,6 +437,7 @@ fn manifest_write(
         features: turning_on,
     } = &package.tokio
         && features.contains(&"tokio")
+        && !(dev_only && source.is_some())
     {
         features.retain(|feature| *feature != "tokio");
         let feature_path = match &package.coop_core {

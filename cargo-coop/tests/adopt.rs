@@ -747,6 +747,47 @@ fn an_optional_tokio_gets_the_bridge_from_the_features_that_turn_it_on() {
     assert!(!entry.contains("tokio"), "{manifest}");
 }
 
+/// Only a test gets an attribute, in a package whose tokio is optional: coop-core is a
+/// dev-dependency with the bridge on (features cannot name a dev-dependency), and the package's
+/// users build neither.
+#[test]
+fn attributes_only_in_tests_with_an_optional_tokio_get_a_dev_dependency_with_the_bridge() {
+    let krate = Fixture::new("optional-tokio");
+    krate.commit_edit("src/lib.rs", "no loop in the library", |_| {
+        "//! A library without a loop.\n\n/// Halves.\npub fn half(n: u64) -> u64 {\n    n / 2\n}\n"
+            .to_owned()
+    });
+    std::fs::create_dir_all(krate.dir.join("tests")).unwrap();
+    std::fs::write(
+        krate.dir.join("tests/spin.rs"),
+        "//! A test's own hot loop.\n\nasync fn spin(n: u64) -> u64 {\n    let mut total = 0;\n    \
+         for i in 0..n {\n        total += optional_tokio::half(i);\n    }\n    total\n}\n\n\
+         #[test]\nfn spins() {\n    drop(spin(3));\n}\n",
+    )
+    .unwrap();
+    git(&krate.dir, &["add", "."]);
+    git(&krate.dir, &["commit", "-qm", "a test with a hot loop"]);
+    let fixed = krate.adopt();
+    krate.build_with(&["--features", "rt"]);
+    assert!(
+        fixed
+            .stdout
+            .contains("a coop-core dev-dependency to Cargo.toml"),
+        "{}",
+        fixed.stdout
+    );
+    let manifest = krate.read("Cargo.toml");
+    let path = shown_path(&krate.dir);
+    assert!(
+        manifest.contains(&format!(
+            "[dev-dependencies]\ncoop-core = {{ path = \"{path}\", features = [\"tokio\"] }}\n"
+        )),
+        "{manifest}"
+    );
+    assert!(manifest.contains("rt = [\"dep:tokio\"]\n"), "{manifest}");
+    assert!(!manifest.contains("coop-core/tokio"), "{manifest}");
+}
+
 #[test]
 fn check_asks_an_optional_tokio_for_the_bridge_in_its_features() {
     let krate = Fixture::new("optional-tokio");
