@@ -200,7 +200,11 @@ fn manifest_findings(
 /// `cargo coop check`: prints the report in `format`, returns the exit status.
 pub(crate) fn run(packages: &Packages, format: report::Format, color: bool) -> Result<u8> {
     let report = report(packages)?;
-    print!("{}", report::render(&report, format, color));
+    // Written, not printed: a reader that went away is an error to return, not a panic.
+    std::io::Write::write_all(
+        &mut std::io::stdout().lock(),
+        report::render(&report, format, color).as_bytes(),
+    )?;
     Ok(if report.unreadable() > 0 {
         COULD_NOT_RUN
     } else if report.findings() > 0 {

@@ -340,10 +340,19 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 }
                 notes.clear();
             }
-            if let Some(before) = verdict.broken_before {
-                checked.push(format!(
-                    "the crate does not build, with or without the fix (`cargo check`: {before})"
-                ));
+            match (verdict.broken_before, verdict.broken_before_all_features) {
+                (Some(before), None) => checked.push(format!(
+                    "with its default features the crate does not build, with or without the fix \
+                     (`cargo check`: {before}); the fix was checked with `--all-features`"
+                )),
+                (Some(before), Some(_)) | (None, Some(before)) => checked.push(format!(
+                    "the crate does not build, with or without the fix (`cargo check`: \
+                     {before}), with its default features or with `--all-features`: nothing \
+                     was verified; build it the way you do (`cargo check --all-targets \
+                     --features ..`) and take out an attribute an error points at, or run \
+                     `cargo coop fix` once the crate builds"
+                )),
+                (None, None) => {}
             }
             if let Some(why) = verdict.all_features {
                 checked.push(format!(

@@ -172,6 +172,15 @@ fn run(command: Command) -> anyhow::Result<u8> {
 fn main() -> ExitCode {
     let Cargo::Coop(coop) = Cargo::parse();
     ExitCode::from(run(coop.command).unwrap_or_else(|err| {
+        // A reader that went away (`cargo coop fix --dry-run | head`) wants no more output,
+        // as for any command-line tool; the status says the output was cut.
+        if err
+            .chain()
+            .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+            .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            return check::COULD_NOT_RUN;
+        }
         let _ = writeln!(std::io::stderr(), "error: {err:#}");
         check::COULD_NOT_RUN
     }))

@@ -59,8 +59,12 @@ pub(crate) struct Verdict {
     pub(crate) removed: Vec<String>,
     /// Every attribute was taken back out, and every other file restored: why.
     pub(crate) refused: Option<String>,
-    /// The crate does not build, with or without the fix: the first error.
+    /// With its default features the crate does not build, with or without the fix: the first
+    /// error. It was then checked with `--all-features`.
     pub(crate) broken_before: Option<String>,
+    /// With `--all-features` too the crate does not build, with or without the fix: the first
+    /// error; nothing was verified.
+    pub(crate) broken_before_all_features: Option<String>,
     /// `cargo check` could not run: why; nothing was verified.
     pub(crate) unchecked: Option<String>,
     /// With `--all-features` the crate does not build, and no attribute explains why: the
@@ -221,11 +225,20 @@ pub(crate) fn verify(
         }
         if blamed.is_empty() {
             let first = errors[0].message.clone();
-            if all_features {
+            if all_features && verdict.broken_before.is_none() {
                 verdict.all_features = Some(first);
                 return Ok(verdict);
             }
-            return refuse_or_keep(root, files, others, verdict, first);
+            // Errors no attribute explains, where nothing was verified yet: the crate as it
+            // was decides. A crate whose default features do not build (tests that need a
+            // feature) is then checked with all of them.
+            let checked = all_features;
+            verdict = refuse_or_keep(root, files, others, verdict, first, checked)?;
+            if checked || verdict.refused.is_some() {
+                return Ok(verdict);
+            }
+            all_features = true;
+            continue;
         }
         for ((index, offset), message) in blamed {
             let file = &mut files[index];
@@ -245,13 +258,15 @@ pub(crate) fn verify(
 }
 
 /// Errors no attribute explains: the files go back to what they were, and the crate is checked
-/// so; if it fails there too, the crate did not build before the fix, and the fix stays.
+/// so (with `--all-features` if `all_features`); if it fails there too, the crate did not build
+/// before the fix, and the fix stays.
 fn refuse_or_keep(
     root: &Path,
     files: &[Annotated],
     others: &[(PathBuf, String, String)],
     mut verdict: Verdict,
     first: String,
+    all_features: bool,
 ) -> anyhow::Result<Verdict> {
     for file in files {
         write(&file.path, &file.old)?;
@@ -259,7 +274,7 @@ fn refuse_or_keep(
     for (path, old, _) in others {
         write(path, old)?;
     }
-    let before = check(root, false);
+    let before = check(root, all_features);
     let broken_before = match &before {
         Ok(errors) => errors.first().map(|error| error.message.clone()),
         Err(why) => Some(why.clone()),
@@ -272,7 +287,11 @@ fn refuse_or_keep(
             for (path, _, new) in others {
                 write(path, new)?;
             }
-            verdict.broken_before = Some(before);
+            if all_features {
+                verdict.broken_before_all_features = Some(before);
+            } else {
+                verdict.broken_before = Some(before);
+            }
         }
         None => verdict.refused = Some(first),
     }

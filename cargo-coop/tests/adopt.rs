@@ -438,6 +438,58 @@ fn a_crate_that_did_not_build_before_keeps_the_fix_and_is_told() {
     );
 }
 
+/// A crate whose tests need a feature does not build with its default features, before the
+/// fix or after: the fix is then checked with `--all-features`, where an attribute that does
+/// not build (a guard held across a loop in a future that must be `Send`) is left out.
+#[test]
+fn a_crate_that_builds_only_with_its_features_is_checked_with_them() {
+    let krate = Fixture::new("tests-only");
+    krate.commit_edit("Cargo.toml", "a feature", |text| {
+        format!("{text}\n[features]\nf = []\n")
+    });
+    krate.commit_edit(
+        "src/lib.rs",
+        "a future that must be Send, under the feature",
+        |_| {
+            "//! A future that must be `Send`, under a feature.\n\n\
+         /// Spawns.\n#[cfg(feature = \"f\")]\npub fn spawn_it() {\n    \
+         fn need_send<T: Send>(_: T) {}\n    need_send(bump(&std::sync::Mutex::new(0)));\n}\n\n\
+         /// Bumps under the lock.\n#[cfg(feature = \"f\")]\n\
+         pub async fn bump(m: &std::sync::Mutex<u32>) {\n    let mut g = m.lock().unwrap();\n    \
+         for _ in 0..3 {\n        *g += 1;\n    }\n    drop(g);\n}\n"
+                .to_owned()
+        },
+    );
+    krate.commit_edit("tests/spin.rs", "a test that needs the feature", |_| {
+        "//! Needs the feature.\n\n#[test]\nfn spawns() {\n    tests_only::spawn_it();\n}\n"
+            .to_owned()
+    });
+    let fixed = cargo_coop(&krate.dir, &["fix"]);
+    assert_eq!(fixed.code, 1, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(
+        fixed
+            .stdout
+            .contains("left out `bump` (src/lib.rs): future cannot be sent between threads safely"),
+        "{}",
+        fixed.stdout
+    );
+    assert!(
+        fixed.stdout.contains(
+            "with its default features the crate does not build, with or without the fix"
+        ),
+        "{}",
+        fixed.stdout
+    );
+    assert!(
+        fixed
+            .stdout
+            .contains("the fix was checked with `--all-features`"),
+        "{}",
+        fixed.stdout
+    );
+    krate.build_with(&["--all-features"]);
+}
+
 #[test]
 fn check_reports_a_tokio_package_without_the_bridge_and_fix_turns_it_on() {
     let app = Fixture::new("tokio-app");

@@ -528,3 +528,22 @@ fn a_module_file_that_cannot_be_read_is_one_finding_and_the_rest_is_checked() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A reader that goes away before the report is written (`cargo coop check | head -0`) gets
+/// no error message on stderr: the tool stops writing, as command-line tools do.
+#[test]
+fn a_reader_that_goes_away_gets_no_error_message() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-coop"))
+        .args(["coop", "check", "--manifest-path", &manifest("workspace")])
+        .arg("--workspace")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("cargo-coop runs");
+    // The read end closes before the tool has read the workspace's metadata.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("cargo-coop ends");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+}
