@@ -178,7 +178,23 @@ fn source_has_macros(source: &Source, package: &Selected, root_manifest: &str, k
         Source::Workspace => manifest::workspace_entry(root_manifest, key)
             .is_none_or(|entry| manifest::entry_has_macros(&entry)),
         Source::Path(_) => true,
+        Source::PathWithoutStd(_) => false,
     }
+}
+
+/// Whether the package's library or binaries are `#![no_std]` (the attribute itself, not under
+/// `cfg_attr`, which leaves `std` to a feature): coop-core without `std` builds where they do.
+fn is_no_std(package: &Selected) -> bool {
+    package.runtime_roots.iter().any(|root| {
+        std::fs::read_to_string(root)
+            .ok()
+            .and_then(|text| syn::parse_file(&text).ok())
+            .is_some_and(|file| {
+                file.attrs.iter().any(|attr| {
+                    matches!(attr.style, syn::AttrStyle::Inner(_)) && attr.path().is_ident("no_std")
+                })
+            })
+    })
 }
 
 /// `cargo coop fix`: returns the exit status.
@@ -429,7 +445,16 @@ fn manifest_write(
     }
     // The features the dependency, existing or added, needs.
     let mut features = missing_features(package, plan.uses_attributes || plan.added > 0);
-    let source = plan.source.filter(|_| needs_dependency);
+    let source = plan
+        .source
+        .filter(|_| needs_dependency)
+        .map(|source| match source {
+            // A `#![no_std]` package without tokio (whose bridge needs `std`): coop-core without it.
+            Source::Path(path) if package.tokio == Tokio::None && is_no_std(package) => {
+                Source::PathWithoutStd(path)
+            }
+            source => source,
+        });
     if let Some(source) = &source {
         if !source_has_macros(source, package, root_manifest, &plan.key) {
             features.push("macros");
@@ -478,6 +503,9 @@ fn manifest_write(
             Source::CopyOf(_) => format!("as its dev-dependency `{key}` has it"),
             Source::Workspace => "from `[workspace.dependencies]`".to_owned(),
             Source::Path(_) => "the coop-core beside this cargo-coop's sources".to_owned(),
+            Source::PathWithoutStd(_) => "the coop-core beside this cargo-coop's sources, \
+                without its default `std` feature: the package is `#![no_std]`"
+                .to_owned(),
         };
         if dev_only {
             notes.push(format!(

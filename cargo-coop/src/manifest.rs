@@ -19,6 +19,9 @@ pub(crate) enum Source {
     Workspace,
     /// `{ path = ".." }`: the coop-core next to the sources this tool was built from.
     Path(String),
+    /// The same, `default-features = false`, for a `#![no_std]` package: coop-core without
+    /// `std` (the `macros` feature is then named).
+    PathWithoutStd(String),
 }
 
 /// The value of `--dependency`: a version (`0.1.0`, quoted or not) or the inside of an inline
@@ -174,6 +177,12 @@ pub(crate) fn edit(
             Source::Path(path) => {
                 let mut table = InlineTable::new();
                 table.insert("path", Value::from(path.as_str()));
+                Item::Value(Value::InlineTable(table))
+            }
+            Source::PathWithoutStd(path) => {
+                let mut table = InlineTable::new();
+                table.insert("path", Value::from(path.as_str()));
+                table.insert("default-features", Value::from(false));
                 Item::Value(Value::InlineTable(table))
             }
         };

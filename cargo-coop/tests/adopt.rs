@@ -490,6 +490,27 @@ fn a_crate_that_builds_only_with_its_features_is_checked_with_them() {
     krate.build_with(&["--all-features"]);
 }
 
+/// A `#![no_std]` library gets coop-core without `std` (which would not build on its
+/// targets), with the `macros` feature named.
+#[test]
+fn a_no_std_library_gets_coop_core_without_std() {
+    let krate = Fixture::new("no-std");
+    let fixed = krate.adopt();
+    assert!(
+        fixed.stdout.contains("without its default `std` feature"),
+        "{}",
+        fixed.stdout
+    );
+    let manifest = krate.read("Cargo.toml");
+    let path = shown_path(&krate.dir);
+    assert!(
+        manifest.contains(&format!(
+            "coop-core = {{ path = \"{path}\", default-features = false, features = [\"macros\"] }}\n"
+        )),
+        "{manifest}"
+    );
+}
+
 #[test]
 fn check_reports_a_tokio_package_without_the_bridge_and_fix_turns_it_on() {
     let app = Fixture::new("tokio-app");
