@@ -87,6 +87,18 @@ fn expand(
     item: TokenStream,
     transform: impl FnOnce(&mut Item) -> syn::Result<bool>,
 ) -> Expansion {
+    // Parsing and rewriting recurse once per nesting level, on the compiler's stack: an item
+    // nested deeper than any written by hand is refused with an error, not a crash, and kept.
+    if let Some(group) = nested_deeper_than(&item, MAX_NESTING) {
+        let message = format!(
+            "`#[{attr}]` reads items nested at most {MAX_NESTING} brackets, braces or \
+             parentheses deep, and this one nests deeper here: split it into smaller fns, or \
+             remove the attribute"
+        );
+        let mut tokens = syn::Error::new(group, message).into_compile_error();
+        tokens.extend(item);
+        return Expansion::Tokens(tokens);
+    }
     let original: Item = match syn::parse2(item.clone()) {
         Ok(original) => original,
         // A loop marker outside a `#[cooperative]` item reaches rustc's attribute-on-expression
@@ -161,6 +173,32 @@ fn item_unchanged(item: TokenStream) -> TokenStream {
         }
         Err(_) => item,
     }
+}
+
+/// How deep an item's groups may nest (`{ { .. } }`, `f(g(..))`, `[[..]]`): deeper than code
+/// written by hand, and far enough from where the compiler's stack ends (a debug build of this
+/// crate overflowed it at about 450 nested blocks).
+const MAX_NESTING: usize = 128;
+
+/// The span of the first group of `tokens` nested more than `limit` deep, found without
+/// recursion.
+fn nested_deeper_than(tokens: &TokenStream, limit: usize) -> Option<Span> {
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(proc_macro2::TokenTree::Group(group)) => {
+                if stack.len() > limit {
+                    return Some(group.span_open());
+                }
+                stack.push(group.stream().into_iter());
+            }
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    None
 }
 
 /// A statement that is not an item (a `let`).

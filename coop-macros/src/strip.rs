@@ -80,7 +80,7 @@ fn code_after_divergence(stmts: &[Stmt]) -> bool {
     stmts
         .iter()
         .enumerate()
-        .any(|(index, stmt)| diverges(stmt) && index + 1 < count)
+        .any(|(index, stmt)| index + 1 < count && diverges(stmt))
 }
 
 /// Whether `stmt` always leaves: `return`, `break`, `continue`, `panic!` and its kin, or a
@@ -99,10 +99,9 @@ fn always_leaves(expr: &Expr) -> bool {
         Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
         Expr::Macro(mac) => always_panics(&mac.mac),
         Expr::Paren(paren) => always_leaves(&paren.expr),
-        Expr::Block(block) if block.label.is_none() => {
-            let stmts = &block.block.stmts;
-            code_after_divergence(stmts) || stmts.last().is_some_and(diverges)
-        }
+        // Code after a divergence, or a last statement that diverges: one look at each
+        // statement, so that nested blocks cost their depth, not two to its power.
+        Expr::Block(block) if block.label.is_none() => block.block.stmts.iter().any(diverges),
         _ => false,
     }
 }
