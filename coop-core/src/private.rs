@@ -30,58 +30,6 @@ pub fn fake_return<T>() -> T {
     unreachable!("`#[unconstrained]`'s fake return edge is never taken")
 }
 
-/// A strip-mined `for` loop's iterator, `witness(iter, |v| for _ in Fallible(v).fallible() {})`:
-/// the value, unchanged, and a closure never called whose `for` loops over the iterator
-/// expression's own type where that is an `Option` or a `Result` (or a reference to one), and
-/// over nothing otherwise. So rustc's `for_loops_over_fallibles`, which only a `for` meets,
-/// fires as on the loop as written (an `#[expect]` on the loop stays fulfilled).
-#[inline(always)]
-pub fn witness<T>(value: T, _for_lints: impl FnOnce(&T)) -> T {
-    value
-}
-
-/// See [`witness`]: `Fallible(v).fallible()` is `v`'s own type where `v` is an `Option` or a
-/// `Result` or a reference to one (inherent methods), an empty iterator otherwise (through
-/// [`Deref`](core::ops::Deref) to [`NotFallible`]). Never called.
-pub struct Fallible<'a, T>(pub &'a T);
-
-/// The rest of [`Fallible`]: no `for_loops_over_fallibles` to fire.
-pub struct NotFallible;
-
-impl NotFallible {
-    /// Nothing to loop over.
-    pub fn fallible(&self) -> core::iter::Empty<()> {
-        core::iter::empty()
-    }
-}
-
-impl<T> core::ops::Deref for Fallible<'_, T> {
-    type Target = NotFallible;
-    fn deref(&self) -> &NotFallible {
-        &NotFallible
-    }
-}
-
-macro_rules! fallible {
-    ($($ty:ty => [$($param:tt)*]),* $(,)?) => {$(
-        impl<'b, $($param)*> Fallible<'_, $ty> {
-            /// The type of the loop as written.
-            pub fn fallible(&self) -> $ty {
-                unreachable!("`witness`'s closure is never called")
-            }
-        }
-    )*};
-}
-
-fallible! {
-    Option<T> => [T],
-    &'b Option<T> => [T],
-    &'b mut Option<T> => [T],
-    Result<T, E> => [T, E],
-    &'b Result<T, E> => [T, E],
-    &'b mut Result<T, E> => [T, E],
-}
-
 /// `batch!(name)` declares the [`Batch`] a strip-mined loop's yield point spends from, before
 /// the loop: `let mut name = Batch::new();`. Under `--cfg coop_disable` the batch never ends,
 /// so the loop runs its inner loop only, as the loop it was.

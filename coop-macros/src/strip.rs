@@ -430,7 +430,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         // Rotated: the inner loop fetches the next item at its end, so that its iterations
         // run straight through, with no join before the body.
         Expr::ForLoop(e) => {
-            let (into_iter, binding) = into_iter_over(e, &krate);
+            let (into_iter, binding) = into_iter_over(&e.expr, span);
             quote_spanned! {span=>
             match #into_iter {
                 #binding => #for_label {
@@ -599,56 +599,14 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
 /// so that both span the expression as written: a note about the iterator held across the
 /// yield point (a non-`Send` one) shows the user's expression, as it does for the `for` rustc
 /// lowers.
-///
-/// The expression goes through `witness` on its way (see `coop_core::__private::witness`): a
-/// closure beside it, never called, loops over the expression's type with a `for` where that is
-/// an `Option` or a `Result`, so that rustc's `for_loops_over_fallibles` fires at the
-/// expression as on the loop as written.
-fn into_iter_over(e: &syn::ExprForLoop, krate: &TokenStream) -> (TokenStream, TokenStream) {
-    let (iter, pat) = (&*e.expr, &*e.pat);
-    let span = glue(e.for_token.span);
+fn into_iter_over(iter: &Expr, span: Span) -> (TokenStream, TokenStream) {
     let mut tokens = iter.to_token_stream().into_iter();
-    let (first, last) = match (tokens.next(), tokens.last()) {
-        (Some(first), last) => (first.span(), last.map_or(first.span(), |last| last.span())),
-        (None, _) => (span, span),
-    };
-    let spanned_over = |inner: TokenStream, at: Span| {
-        let mut group = Group::new(Delimiter::Parenthesis, inner);
-        group.set_span(at);
-        group
-    };
-    // The closure's `for` has the user's own spans, not the macro's: rustc reports no lint in
-    // code from another crate's macro. Its iterator stands where the user's stands, its `_`
-    // where the loop's pattern starts (the lint's suggestions quote the pattern: a pattern of
-    // one token, the usual, is quoted whole). Only `_`: the loop's own pattern would be checked
-    // a second time against the items (a refutable one, or one of another type, reported
-    // twice), and against no items at all where the loop is not over a fallible.
-    let pat_span = pat
-        .to_token_stream()
-        .into_iter()
-        .next()
-        .map_or(first, |token| token.span());
-    let wildcard = Token![_](pat_span);
-    let for_token = Token![for](e.for_token.span);
-    let in_token = Token![in](e.in_token.span);
-    let mut ghost_body = Group::new(Delimiter::Brace, TokenStream::new());
-    ghost_body.set_span(e.body.brace_token.span.join());
-    let v = Ident::new("__coop_v", first);
-    let f = Ident::new("__coop_fallible", first);
-    let empty_args = spanned_over(TokenStream::new(), last);
-    let first = glue(first);
-    let last = glue(last);
-    let witness_args = spanned_over(
-        quote_spanned! {first=> __COOP_ITER, |#v| {
-            let #f = #krate::__private::Fallible(#v);
-            #for_token #wildcard #in_token #f.fallible #empty_args #ghost_body
-        } },
-        last,
-    );
+    let first = tokens.next().map_or(span, |token| glue(token.span()));
+    let last = tokens.last().map_or(first, |token| glue(token.span()));
     let path = quote_spanned! {first=> ::core::iter::IntoIterator::into_iter };
     let mut args = Group::new(
         Delimiter::Parenthesis,
-        quote_spanned! {first=> #krate::__private::witness #witness_args },
+        quote_spanned! {first=> __COOP_ITER },
     );
     args.set_span(last);
     let mut_token = Token![mut](first);
