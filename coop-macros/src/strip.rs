@@ -45,6 +45,11 @@ pub(crate) fn batchable(expr: &Expr) -> bool {
     };
     let body = match expr {
         Expr::Loop(e) => &e.body,
+        // rustc's `for_loops_over_fallibles` meets only a `for`, which the rewrite takes apart:
+        // a loop that names the lint in an attribute of its own (`#[expect(..)]`, which the
+        // lint's silence would leave unfulfilled) stays a `for`, with a yield point per
+        // iteration.
+        Expr::ForLoop(e) if names_fallibles_lint(&e.attrs) => return false,
         Expr::ForLoop(e) => {
             // `break value` in a `for` or `while` is rustc's error to report, on the loop as
             // written: the outer `loop` would take the value.
@@ -112,6 +117,29 @@ fn always_panics(mac: &syn::Macro) -> bool {
             .iter()
             .any(|name| segment.ident == name)
     })
+}
+
+/// Whether one of `attrs` names rustc's `for_loops_over_fallibles` (a lint level, also inside a
+/// `cfg_attr`).
+fn names_fallibles_lint(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.meta
+            .to_token_stream()
+            .into_iter()
+            .any(|token| mentions(&token, "for_loops_over_fallibles"))
+    })
+}
+
+/// Whether `token`, or a token in it, is the identifier `name`.
+fn mentions(token: &TokenTree, name: &str) -> bool {
+    match token {
+        TokenTree::Ident(ident) => ident == name,
+        TokenTree::Group(group) => group
+            .stream()
+            .into_iter()
+            .any(|token| mentions(&token, name)),
+        _ => false,
+    }
 }
 
 /// Whether `cond` is the literal `true`, in any parentheses, as rustc's `while_true` lint reads it.
