@@ -189,6 +189,27 @@ fn coop_core_line() -> String {
     )
 }
 
+/// `fix` said it added a coop-core dev-dependency, and the manifest has it, the coop-core
+/// beside the tool with `rest` (`, features = [..]`) in its table; returns the manifest.
+fn assert_dev_dependency(krate: &Fixture, fixed: &Run, rest: &str) -> String {
+    assert!(
+        fixed
+            .stdout
+            .contains("a coop-core dev-dependency to Cargo.toml"),
+        "{}",
+        fixed.stdout
+    );
+    let manifest = krate.read("Cargo.toml");
+    let path = shown_path(&krate.dir);
+    assert!(
+        manifest.contains(&format!(
+            "[dev-dependencies]\ncoop-core = {{ path = \"{path}\"{rest} }}\n"
+        )),
+        "{manifest}"
+    );
+    manifest
+}
+
 /// The finding `check --format json` printed for `lint`.
 fn finding(check: &Run, lint: &str) -> serde_json::Value {
     let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
@@ -309,21 +330,7 @@ fn a_fix_whose_every_attribute_is_left_out_leaves_the_manifest_as_it_was() {
 fn attributes_only_in_tests_get_a_dev_dependency() {
     let krate = Fixture::new("tests-only");
     let fixed = krate.adopt();
-    assert!(
-        fixed
-            .stdout
-            .contains("a coop-core dev-dependency to Cargo.toml"),
-        "{}",
-        fixed.stdout
-    );
-    let manifest = krate.read("Cargo.toml");
-    let path = shown_path(&krate.dir);
-    assert!(
-        manifest.contains(&format!(
-            "[dev-dependencies]\ncoop-core = {{ path = \"{path}\" }}\n"
-        )),
-        "{manifest}"
-    );
+    let manifest = assert_dev_dependency(&krate, &fixed, "");
     assert!(!manifest.contains("\n[dependencies]"), "{manifest}");
     assert!(
         krate
@@ -842,21 +849,7 @@ fn attributes_only_in_tests_with_an_optional_tokio_get_a_dev_dependency_with_the
     git(&krate.dir, &["commit", "-qm", "a test with a hot loop"]);
     let fixed = krate.adopt();
     krate.build_with(&["--features", "rt"]);
-    assert!(
-        fixed
-            .stdout
-            .contains("a coop-core dev-dependency to Cargo.toml"),
-        "{}",
-        fixed.stdout
-    );
-    let manifest = krate.read("Cargo.toml");
-    let path = shown_path(&krate.dir);
-    assert!(
-        manifest.contains(&format!(
-            "[dev-dependencies]\ncoop-core = {{ path = \"{path}\", features = [\"tokio\"] }}\n"
-        )),
-        "{manifest}"
-    );
+    let manifest = assert_dev_dependency(&krate, &fixed, ", features = [\"tokio\"]");
     assert!(manifest.contains("rt = [\"dep:tokio\"]\n"), "{manifest}");
     assert!(!manifest.contains("coop-core/tokio"), "{manifest}");
 }

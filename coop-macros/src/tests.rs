@@ -664,14 +664,19 @@ fn attributes_of_a_strip_mined_loop_go_on_its_block() {
 fn nested_blocks_in_a_loop_expand_in_a_time_linear_in_their_depth() {
     on_a_compilers_stack(|| {
         let depth = 100;
-        let item = format!(
-            "async fn deep() -> u64 {{ let mut s = 0; for _ in 0..3 {{ {}s += 1;{} }} s }}",
-            "{ ".repeat(depth),
-            " }".repeat(depth)
-        );
+        let item = nested_in_a_loop(depth);
         let expanded = expand_to_string(CoopAttr::Cooperative, "", &item);
         assert!(expanded.contains("__coop_batch"), "{expanded}");
     });
+}
+
+/// An async fn whose loop body nests `depth` blocks.
+fn nested_in_a_loop(depth: usize) -> String {
+    format!(
+        "async fn deep() -> u64 {{ let mut s = 0; for _ in 0..3 {{ {}s += 1;{} }} s }}",
+        "{ ".repeat(depth),
+        " }".repeat(depth)
+    )
 }
 
 /// Runs `test` on a thread with a stack as large as rustc gives its own (a test thread's 2 MiB
@@ -691,11 +696,7 @@ fn on_a_compilers_stack(test: impl FnOnce() + Send + 'static) {
 fn an_item_nested_past_the_limit_is_an_error_and_kept() {
     on_a_compilers_stack(|| {
         let depth = 200;
-        let item = format!(
-            "async fn deep() -> u64 {{ let mut s = 0; for _ in 0..3 {{ {}s += 1;{} }} s }}",
-            "{ ".repeat(depth),
-            " }".repeat(depth)
-        );
+        let item = nested_in_a_loop(depth);
         for attribute in [CoopAttr::Cooperative, CoopAttr::Unconstrained] {
             let output =
                 match expand::expansion(attribute, TokenStream::new(), item.parse().unwrap()) {
@@ -707,11 +708,7 @@ fn an_item_nested_past_the_limit_is_an_error_and_kept() {
             assert!(output.contains("async fn deep"), "{output}");
         }
         // At the limit, it is read.
-        let within = format!(
-            "async fn deep() -> u64 {{ let mut s = 0; for _ in 0..3 {{ {}s += 1;{} }} s }}",
-            "{ ".repeat(100),
-            " }".repeat(100)
-        );
+        let within = nested_in_a_loop(100);
         assert!(!expand_to_string(CoopAttr::Cooperative, "", &within).contains("compile_error"));
     });
 }
