@@ -117,6 +117,8 @@ struct Plan<'a> {
     /// examples or benches.
     runtime: bool,
     uses_attributes: bool,
+    /// Its library or a binary is `#![no_std]`: coop-core without `std` builds where it does.
+    no_std: bool,
 }
 
 fn plan<'a>(
@@ -164,6 +166,7 @@ fn plan<'a>(
         added: 0,
         runtime: false,
         uses_attributes: false,
+        no_std: false,
     })
 }
 
@@ -180,21 +183,6 @@ fn source_has_macros(source: &Source, package: &Selected, root_manifest: &str, k
         Source::Path(_) => true,
         Source::PathWithoutStd(_) => false,
     }
-}
-
-/// Whether the package's library or binaries are `#![no_std]` (the attribute itself, not under
-/// `cfg_attr`, which leaves `std` to a feature): coop-core without `std` builds where they do.
-fn is_no_std(package: &Selected) -> bool {
-    package.runtime_roots.iter().any(|root| {
-        std::fs::read_to_string(root)
-            .ok()
-            .and_then(|text| syn::parse_file(&text).ok())
-            .is_some_and(|file| {
-                file.attrs.iter().any(|attr| {
-                    matches!(attr.style, syn::AttrStyle::Inner(_)) && attr.path().is_ident("no_std")
-                })
-            })
-    })
 }
 
 /// `cargo coop fix`: returns the exit status.
@@ -222,9 +210,10 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
     let mut refusals: Vec<String> = Vec::new();
     let mut annotated: Vec<Annotated> = Vec::new();
     let (mut added, mut left, mut unreadable) = (0, 0, 0);
-    for (index, (_, files)) in scanned.iter().enumerate() {
+    for (index, (package, files)) in scanned.iter().enumerate() {
         for file in files {
             unreadable += usize::from(file.error.is_some());
+            plans[index].no_std |= file.no_std && package.runtime_roots.contains(&file.path);
             let fixable = file
                 .findings
                 .iter()
@@ -356,19 +345,23 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 }
                 notes.clear();
             }
-            match (verdict.broken_before, verdict.broken_before_all_features) {
-                (Some(before), None) => checked.push(format!(
-                    "with its default features the crate does not build, with or without the fix \
-                     (`cargo check`: {before}); the fix was checked with `--all-features`"
-                )),
-                (Some(before), Some(_)) | (None, Some(before)) => checked.push(format!(
-                    "the crate does not build, with or without the fix (`cargo check`: \
-                     {before}), with its default features or with `--all-features`: nothing \
-                     was verified; build it the way you do (`cargo check --all-targets \
-                     --features ..`) and take out an attribute an error points at, or run \
-                     `cargo coop fix` once the crate builds"
-                )),
-                (None, None) => {}
+            // The default features' first error: `--all-features` is checked only after them.
+            if let Some(before) = verdict.broken_before {
+                checked.push(if verdict.broken_with_all_features_too {
+                    format!(
+                        "the crate does not build, with or without the fix (`cargo check`: \
+                         {before}), with its default features or with `--all-features`: \
+                         nothing was verified; build it the way you do (`cargo check \
+                         --all-targets --features ..`) and take out an attribute an error \
+                         points at, or run `cargo coop fix` once the crate builds"
+                    )
+                } else {
+                    format!(
+                        "with its default features the crate does not build, with or without \
+                         the fix (`cargo check`: {before}); the fix was checked with \
+                         `--all-features`"
+                    )
+                });
             }
             if let Some(why) = verdict.all_features {
                 checked.push(format!(
@@ -450,7 +443,7 @@ fn manifest_write(
         .filter(|_| needs_dependency)
         .map(|source| match source {
             // A `#![no_std]` package without tokio (whose bridge needs `std`): coop-core without it.
-            Source::Path(path) if package.tokio == Tokio::None && is_no_std(package) => {
+            Source::Path(path) if package.tokio == Tokio::None && plan.no_std => {
                 Source::PathWithoutStd(path)
             }
             source => source,

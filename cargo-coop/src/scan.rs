@@ -57,6 +57,9 @@ pub(crate) struct FileScan {
     children: Vec<(PathBuf, bool)>,
     /// Names its items and imports take in the type namespace (see [`FileScan::shadows`]).
     type_names: HashSet<String>,
+    /// It says `#![no_std]` (the attribute itself, not under `cfg_attr`, which leaves `std` to
+    /// a feature).
+    pub(crate) no_std: bool,
 }
 
 impl FileScan {
@@ -174,6 +177,7 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
         unchecked: Unchecked::default(),
         children: Vec::new(),
         type_names: HashSet::new(),
+        no_std: false,
     };
     let bytes = match read {
         Ok(bytes) => bytes,
@@ -243,6 +247,9 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
         Ok(file) => {
             scan.children = child_modules(path, &file, is_root || owns_dir);
             scan.type_names = type_names(&file);
+            scan.no_std = file.attrs.iter().any(|attr| {
+                matches!(attr.style, syn::AttrStyle::Inner(_)) && attr.path().is_ident("no_std")
+            });
             let scanned = scan_file(file);
             scan.async_fns = scanned.async_fns;
             scan.async_loops = scanned.async_loops;
