@@ -62,9 +62,9 @@ pub(crate) struct Verdict {
     /// With its default features the crate does not build, with or without the fix: the first
     /// error. It was then checked with `--all-features`.
     pub(crate) broken_before: Option<String>,
-    /// With `--all-features` too the crate does not build, with or without the fix: the first
-    /// error; nothing was verified.
-    pub(crate) broken_before_all_features: Option<String>,
+    /// With `--all-features` too the crate does not build, with or without the fix: nothing
+    /// was verified.
+    pub(crate) broken_with_all_features_too: bool,
     /// `cargo check` could not run: why; nothing was verified.
     pub(crate) unchecked: Option<String>,
     /// With `--all-features` the crate does not build, and no attribute explains why: the
@@ -232,9 +232,8 @@ pub(crate) fn verify(
             // Errors no attribute explains, where nothing was verified yet: the crate as it
             // was decides. A crate whose default features do not build (tests that need a
             // feature) is then checked with all of them.
-            let checked = all_features;
-            verdict = refuse_or_keep(root, files, others, verdict, first, checked)?;
-            if checked || verdict.refused.is_some() {
+            verdict = refuse_or_keep(root, files, others, verdict, first, all_features)?;
+            if all_features || verdict.refused.is_some() {
                 return Ok(verdict);
             }
             all_features = true;
@@ -288,7 +287,7 @@ fn refuse_or_keep(
                 write(path, new)?;
             }
             if all_features {
-                verdict.broken_before_all_features = Some(before);
+                verdict.broken_with_all_features_too = true;
             } else {
                 verdict.broken_before = Some(before);
             }
