@@ -122,24 +122,9 @@ fn always_panics(mac: &syn::Macro) -> bool {
 /// Whether one of `attrs` names rustc's `for_loops_over_fallibles` (a lint level, also inside a
 /// `cfg_attr`).
 fn names_fallibles_lint(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        attr.meta
-            .to_token_stream()
-            .into_iter()
-            .any(|token| mentions(&token, "for_loops_over_fallibles"))
-    })
-}
-
-/// Whether `token`, or a token in it, is the identifier `name`.
-fn mentions(token: &TokenTree, name: &str) -> bool {
-    match token {
-        TokenTree::Ident(ident) => ident == name,
-        TokenTree::Group(group) => group
-            .stream()
-            .into_iter()
-            .any(|token| mentions(&token, name)),
-        _ => false,
-    }
+    attrs
+        .iter()
+        .any(|attr| names_any(attr.meta.to_token_stream(), &["for_loops_over_fallibles"]))
 }
 
 /// Whether `cond` is the literal `true`, in any parentheses, as rustc's `while_true` lint reads it.
@@ -199,10 +184,15 @@ struct Batchable<'a> {
 }
 
 fn plain_tokens(tokens: TokenStream) -> bool {
-    tokens.into_iter().all(|token| match token {
-        TokenTree::Ident(ident) => !OPAQUE_KEYWORDS.iter().any(|k| ident == k),
-        TokenTree::Group(group) => plain_tokens(group.stream()),
-        _ => true,
+    !names_any(tokens, OPAQUE_KEYWORDS)
+}
+
+/// Whether an identifier of `tokens`, groups included, is one of `names`.
+fn names_any(tokens: TokenStream, names: &[&str]) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => names.iter().any(|name| ident == name),
+        TokenTree::Group(group) => names_any(group.stream(), names),
+        _ => false,
     })
 }
 
