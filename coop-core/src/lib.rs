@@ -145,7 +145,8 @@
 //!   counts, the first yield point after a pause may yield early, and a task that goes on with
 //!   units another task left goes on at that task's measured pace. With the `tokio` feature, a
 //!   budget that another task installed or exhausted, or that refills from a task poll's
-//!   untouched tokio budget, starts its slice anew when it refills. Wrap tasks in [`budgeted`] to give each poll a fresh slice.
+//!   untouched tokio budget, starts its slice anew when it refills. Wrap tasks in [`budgeted`]
+//!   to give each poll a fresh slice.
 //!
 //! ```
 //! use std::task::{Context, Poll, Waker};
@@ -320,12 +321,12 @@
 //!   forced yields wake their waker at once, whoever drives it (an executor nested in a
 //!   tokio task included). Where tokio's budget cannot force a yield (`spawn_blocking`,
 //!   `block_in_place`, `tokio::task::unconstrained`) coop counts by itself and wakes its task
-//!   plainly, exactly as without the feature. Inside an executor nested in a tokio task, the ambient budget is still the
-//!   tokio task's, whose forced yields tokio wakes only after that task's poll: a nested
-//!   executor that waits for that wake-up (`futures::executor::block_on`, `LocalPool::run`)
-//!   then never finishes, since the tokio task's poll is the one it blocks. Give the nested
-//!   executor's tasks a scope ([`budgeted`]) there, whose forced yields wake at once, or run it
-//!   in `block_in_place` or `spawn_blocking`, where coop counts by itself.
+//!   plainly, exactly as without the feature. Inside an executor nested in a tokio task, the
+//!   ambient budget is still the tokio task's, whose forced yields tokio wakes only after that
+//!   task's poll: a nested executor that waits for that wake-up (`futures::executor::block_on`,
+//!   `LocalPool::run`) then never finishes, since the tokio task's poll is the one it blocks.
+//!   Give the nested executor's tasks a scope ([`budgeted`]) there, whose forced yields wake at
+//!   once, or run it in `block_in_place` or `spawn_blocking`, where coop counts by itself.
 //! - `tracing`: one `trace`-level event (target `coop`) per forced yield. `tokio` and `tracing`
 //!   turn `std` on.
 //! - `futures-core`: `cooperative(stream)` is a `futures_core::Stream`: one unit per item.
