@@ -192,21 +192,22 @@ fn coop_core_line() -> String {
 /// `fix` said it added a coop-core dev-dependency, and the manifest has it, the coop-core
 /// beside the tool with `rest` (`, features = [..]`) in its table; returns the manifest.
 fn assert_dev_dependency(krate: &Fixture, fixed: &Run, rest: &str) -> String {
-    assert!(
-        fixed
-            .stdout
-            .contains("a coop-core dev-dependency to Cargo.toml"),
-        "{}",
-        fixed.stdout
-    );
+    assert_entry(
+        krate,
+        fixed,
+        "a coop-core dev-dependency to Cargo.toml",
+        &format!(
+            "[dev-dependencies]\ncoop-core = {{ path = \"{}\"{rest} }}\n",
+            shown_path(&krate.dir)
+        ),
+    )
+}
+
+/// `fix` said `said`, and the manifest has the line(s) `entry`; returns the manifest.
+fn assert_entry(krate: &Fixture, fixed: &Run, said: &str, entry: &str) -> String {
+    assert!(fixed.stdout.contains(said), "{}", fixed.stdout);
     let manifest = krate.read("Cargo.toml");
-    let path = shown_path(&krate.dir);
-    assert!(
-        manifest.contains(&format!(
-            "[dev-dependencies]\ncoop-core = {{ path = \"{path}\"{rest} }}\n"
-        )),
-        "{manifest}"
-    );
+    assert!(manifest.contains(entry), "{manifest}");
     manifest
 }
 
@@ -503,18 +504,14 @@ fn a_crate_that_builds_only_with_its_features_is_checked_with_them() {
 fn a_no_std_library_gets_coop_core_without_std() {
     let krate = Fixture::new("no-std");
     let fixed = krate.adopt();
-    assert!(
-        fixed.stdout.contains("without its default `std` feature"),
-        "{}",
-        fixed.stdout
-    );
-    let manifest = krate.read("Cargo.toml");
-    let path = shown_path(&krate.dir);
-    assert!(
-        manifest.contains(&format!(
-            "coop-core = {{ path = \"{path}\", default-features = false, features = [\"macros\"] }}\n"
-        )),
-        "{manifest}"
+    assert_entry(
+        &krate,
+        &fixed,
+        "without its default `std` feature",
+        &format!(
+            "coop-core = {{ path = \"{}\", default-features = false, features = [\"macros\"] }}\n",
+            shown_path(&krate.dir)
+        ),
     );
 }
 
