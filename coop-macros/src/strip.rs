@@ -448,7 +448,11 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         // Rotated: the inner loop fetches the next item at its end, so that its iterations
         // run straight through, with no join before the body.
         Expr::ForLoop(e) => {
-            let (into_iter, binding) = into_iter_over(&e.expr, span);
+            let IterOver {
+                into_iter,
+                binding,
+                next_arg,
+            } = into_iter_over(&e.expr, span);
             quote_spanned! {span=>
             match #into_iter {
                 #binding => #for_label {
@@ -456,7 +460,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                     #exit: loop {
                         let mut __coop_item = match ::core::option::Option::take(&mut __coop_next) {
                             #some(__coop_item) => __coop_item,
-                            #none => match ::core::iter::Iterator::next(&mut __coop_iter) {
+                            #none => match ::core::iter::Iterator::next(#next_arg) {
                                 #some(__coop_item) => __coop_item,
                                 #none => break #exit,
                             },
@@ -475,7 +479,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
                                 #body
                             }
                             {
-                                __coop_item = match ::core::iter::Iterator::next(&mut __coop_iter) {
+                                __coop_item = match ::core::iter::Iterator::next(#next_arg) {
                                     #some(__coop_item) => __coop_item,
                                     #none => break #exit,
                                 };
@@ -612,27 +616,42 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
     true
 }
 
-/// `::core::iter::IntoIterator::into_iter(__COOP_ITER)` and the binding `mut __coop_iter`
-/// that holds the iterator, their tokens at the iterator expression's first and last tokens,
-/// so that both span the expression as written: a note about the iterator held across the
-/// yield point (a non-`Send` one) shows the user's expression, as it does for the `for` rustc
-/// lowers.
-fn into_iter_over(iter: &Expr, span: Span) -> (TokenStream, TokenStream) {
+/// The pieces of a strip-mined `for` that name its iterator.
+struct IterOver {
+    /// `::core::iter::IntoIterator::into_iter(__COOP_ITER)`.
+    into_iter: TokenStream,
+    /// `mut __coop_iter`, the binding that holds the iterator.
+    binding: TokenStream,
+    /// `&mut __coop_iter`, the argument of each `Iterator::next` call.
+    next_arg: TokenStream,
+}
+
+/// A strip-mined `for`'s iterator pieces, their tokens at the iterator expression's first and
+/// last tokens, so that they span the expression as written: a note about the iterator held
+/// across the yield point (a non-`Send` one) shows the user's expression, as it does for the
+/// `for` rustc lowers. A head that is not an iterator fails one bound at the head, at the
+/// `into_iter` call and at each `next` call, and rustc reports a failed bound once per span: the
+/// call spans exactly the head (the user's own spans at both ends), so it adds no report of its
+/// own; both `next` calls' arguments sit at the head's first token, so they add one, there.
+fn into_iter_over(iter: &Expr, span: Span) -> IterOver {
     let mut tokens = iter.to_token_stream().into_iter();
-    let first = tokens.next().map_or(span, |token| glue(token.span()));
-    let last = tokens.last().map_or(first, |token| glue(token.span()));
-    let path = quote_spanned! {first=> ::core::iter::IntoIterator::into_iter };
+    let head = tokens.next().map_or(span, |token| token.span());
+    let tail = tokens.last().map_or(head, |token| token.span());
+    let (first, last) = (glue(head), glue(tail));
+    let path = quote_spanned! {head=> ::core::iter::IntoIterator::into_iter };
     let mut args = Group::new(
         Delimiter::Parenthesis,
         quote_spanned! {first=> __COOP_ITER },
     );
-    args.set_span(last);
+    args.set_span(tail);
     let mut_token = Token![mut](first);
     let name = Ident::new("__coop_iter", last);
-    (
-        quote_spanned! {span=> #path #args },
-        quote_spanned! {span=> #mut_token #name },
-    )
+    let next_arg = quote_spanned! {first=> &mut __coop_iter };
+    IterOver {
+        into_iter: quote_spanned! {span=> #path #args },
+        binding: quote_spanned! {span=> #mut_token #name },
+        next_arg,
+    }
 }
 
 /// Moves the user's pieces into a parsed skeleton, in place of its placeholders.
