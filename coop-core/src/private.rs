@@ -6,8 +6,8 @@
 /// `yield_point!()`, a site without a fn at the invocation's own location.
 ///
 /// Its fast path is [`try_spend`], inlined: a thread-local decrement and a branch, with no
-/// future built or polled. A strip-mined loop declares a [`Batch`] before it,
-/// `batch!(__coop_batch)`, and its yield point spends from it,
+/// future built or polled. A strip-mined loop holds a [`Batch`] around it,
+/// `match Batch::new() { mut __coop_batch => .. }`, and its yield point spends from it,
 /// `yield_point!(in __coop_batch; fn_name, file!(), line!(), column!())`: a local decrement and
 /// a branch, the budget reached only at batch ends. Only a spent budget reaches the `.await`, whose future forces the
 /// yield at once, without asking the budget a second time, and counts it for the yield point's
@@ -28,19 +28,6 @@ pub use crate::yield_point::forced_yield_at;
 #[inline(always)]
 pub fn fake_return<T>() -> T {
     unreachable!("`#[unconstrained]`'s fake return edge is never taken")
-}
-
-/// `batch!(name)` declares the [`Batch`] a strip-mined loop's yield point spends from, before
-/// the loop: `let mut name = Batch::new();`. Under `--cfg coop_disable` the batch never ends,
-/// so the loop runs its inner loop only, as the loop it was.
-pub use crate::__coop_batch as batch;
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __coop_batch {
-    ($batch:ident) => {
-        let mut $batch = $crate::__private::Batch::new();
-    };
 }
 
 #[doc(hidden)]

@@ -154,9 +154,8 @@ use proc_macro::TokenStream;
 /// exactly your code: its loop lints and your `#[expect(clippy::..)]` on loops behave as
 /// without the attribute. Builds compile the rewrite, where one rustc lint no longer sees a
 /// loop it reads: `for_loops_over_fallibles` (a `for` over an `Option` or a `Result`) on a loop
-/// that is strip-mined (below); and `unused_must_use` on a strip-mined loop's unused value
-/// (`loop { break Err(..) };`) is reported at the attribute instead of the loop. `cargo clippy`,
-/// which runs rustc's lints too, reports both at the loop.
+/// that is strip-mined (below). `cargo clippy`, which runs rustc's lints too, reports it at the
+/// loop.
 ///
 /// ```
 /// use std::cell::RefCell;

@@ -389,7 +389,7 @@ pub(crate) struct Strip<'a> {
 }
 
 // Input:  `'label: for pat in iter { body }` (batchable)
-// Output: { batch!(b);
+// Output: match Batch::new() { mut b => {
 //           match IntoIterator::into_iter(iter) { mut it => 'label: {
 //             let mut next = None;
 //             'exit: loop {
@@ -400,10 +400,10 @@ pub(crate) struct Strip<'a> {
 //                 if true { let held = item; let pat = held; 'body: { body }; }
 //                 item = match Iterator::next(&mut it) { Some(i) => i, None => break 'exit };
 //                 if !b.spend_local() { next = Some(item); break }
-//               } } } } }
+//               } } } } } }
 // `while cond` the same with a flag for a condition that held; `loop` and `while let`:
-//   'label: { batch!(b); 'exit: loop { #yield_point
-//     loop { if true { 'body: { body }; } if !b.spend_local() { break } } } }
+//   match Batch::new() { mut b => 'label: { 'exit: loop { #yield_point
+//     loop { if true { 'body: { body }; } if !b.spend_local() { break } } } } }
 //
 // The skeleton is parsed with placeholders, and the user's pieces (pattern, iterator,
 // condition, body) are moved into it: they are neither cloned nor printed and parsed again,
@@ -428,6 +428,7 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         Expr::Loop(e) => (&e.label, &e.body),
         _ => return false,
     };
+    let braces = body.brace_token.span.join();
     let own = label.as_ref().map(|label| label.name.clone());
     let continue_by_label = own
         .as_ref()
@@ -547,12 +548,17 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
             }
         },
     };
-    let tokens = quote_spanned! {span=>
-        {
-            #krate::__private::batch!(#b);
-            #skeleton
-        }
-    };
+    // The rewrite is a `match` that holds the batch, spanning the loop as written (its keyword
+    // and its body's braces): where rustc reads the loop as a whole (`unused_must_use` on a
+    // `loop { break Err(..) };`, an unreachable loop), it points at the loop and suggests what
+    // it would for the loop, not for the attribute.
+    let mut arms = Group::new(
+        Delimiter::Brace,
+        quote_spanned! {span=> mut #b => { #skeleton } },
+    );
+    arms.set_span(braces);
+    let match_token = Token![match](strip.keyword);
+    let tokens = quote_spanned! {span=> #match_token #krate::__private::Batch::new() #arms };
     let Ok(mut skeleton) = syn::parse2::<Expr>(tokens) else {
         return false;
     };
@@ -571,10 +577,14 @@ pub(crate) fn strip_mine(strip: Strip<'_>, expr: &mut Expr) -> bool {
         Some(own) if continue_by_label => own.clone(),
         _ => Lifetime::new("'__coop_body", span),
     };
-    if let Expr::Block(block) = &mut skeleton {
-        block.label = label;
+    if let Expr::Match(rewrite) = &mut skeleton {
         // A `cfg` removes the whole rewrite, as it would the loop; an `allow` covers it.
-        block.attrs = attrs;
+        rewrite.attrs = attrs;
+        if let Some(arm) = rewrite.arms.first_mut()
+            && let Expr::Block(block) = &mut *arm.body
+        {
+            block.label = label;
+        }
     }
     let mut retarget = Retarget {
         own: own.as_ref(),

@@ -601,10 +601,10 @@ snapshot!(
 );
 
 /// A loop with attributes of its own (`cfg`, `allow`) is strip-mined like any other: its
-/// attributes go on the block that replaces it, batch declaration included, so a `cfg` removes
-/// the whole rewrite as it would the loop.
+/// attributes go on the `match` that replaces it, batch included, so a `cfg` removes the whole
+/// rewrite as it would the loop.
 #[test]
-fn attributes_of_a_strip_mined_loop_go_on_its_block() {
+fn attributes_of_a_strip_mined_loop_go_on_its_rewrite() {
     let item = "async fn sum(v: &[u8]) -> u32 {
         let mut s = 0;
         #[allow(clippy::needless_range_loop)]
@@ -625,8 +625,8 @@ fn attributes_of_a_strip_mined_loop_go_on_its_block() {
         .stmts
         .iter()
         .filter_map(|stmt| match stmt {
-            syn::Stmt::Expr(syn::Expr::Block(block), _) if !block.attrs.is_empty() => Some(
-                block
+            syn::Stmt::Expr(syn::Expr::Match(rewrite), _) if !rewrite.attrs.is_empty() => Some(
+                rewrite
                     .attrs
                     .iter()
                     .map(|attr| attr.to_token_stream().to_string())
@@ -645,9 +645,11 @@ fn attributes_of_a_strip_mined_loop_go_on_its_block() {
         ],
         "{rewritten}"
     );
-    // Each is the batch's block, with no per-iteration yield point left.
+    // Each is the batch's `match`, with no per-iteration yield point left.
     assert_eq!(
-        rewritten.matches("batch!(__coop_batch)").count(),
+        rewritten
+            .matches("__private::Batch::new() {\n        mut __coop_batch =>")
+            .count(),
         3,
         "{rewritten}"
     );
