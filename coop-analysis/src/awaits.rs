@@ -2,17 +2,18 @@
 //! decides where it applies, and [`Verdict::finding`] classifies it in the one vocabulary of
 //! [`crate::lints`], which both `check` and cargo-coop render.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::visit::{self, Visit};
 use syn::{
-    Arm, Attribute, Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, FieldValue, Item, Macro,
-    Pat, Stmt,
+    Arm, Attribute, Expr, ExprAsync, ExprAwait, ExprCall, ExprClosure, ExprIf, FieldValue, Item,
+    Lit, Macro, Pat, Stmt,
 };
 
 use crate::cfgs::{compiled_when, stmt_attrs};
 use crate::lints::FindingKind;
 use crate::macro_table;
+use crate::macros::{self, MacroBody, tokens_await};
 
 /// What a loop does about yielding.
 ///
@@ -57,8 +58,10 @@ impl Verdict {
 /// inside a nested closure, async block or item (those run on their own schedule). The `for`
 /// iterator expression does not count: it runs once, not per iteration.
 ///
-/// Macro invocations count when their tokens hold `.await`, or when they are one of the
-/// awaiting macros (`select!`, `join!`, ...), so that `loop { select! { .. } }` passes. An
+/// The operands of a macro whose grammar coop knows (`vec!`, `format!`, `assert!`, ...) are
+/// read as the rest of the body is; another macro counts when its tokens hold `.await`; the
+/// awaiting macros (`select!`, `join!`, ...) count, so that `loop { select! { .. } }` passes.
+/// The branch of an `if false { .. }` never runs, and its `.await`s do not count. An
 /// `.await` in a statement, match arm or field under `#[cfg(pred)]` counts too: predicates are
 /// not evaluated here (the walker hands them on, see [`LoopSite`](crate::LoopSite)).
 ///
@@ -175,11 +178,40 @@ impl<'ast> Visit<'ast> for FindAwait {
 
     fn visit_item(&mut self, _: &'ast Item) {}
 
+    /// `if false { .. }` never runs: an `.await` there is no yield point.
+    fn visit_expr_if(&mut self, expr_if: &'ast ExprIf) {
+        for attr in &expr_if.attrs {
+            self.visit_attribute(attr);
+        }
+        self.visit_expr(&expr_if.cond);
+        if !is_false(&expr_if.cond) {
+            self.visit_block(&expr_if.then_branch);
+        }
+        if let Some((_, otherwise)) = &expr_if.else_branch {
+            self.visit_expr(otherwise);
+        }
+    }
+
+    /// A macro whose grammar coop knows is read as code: its operands are visited as the rest
+    /// of the loop is (an `.await` in an async block among them is that block's, not the
+    /// loop's). Another macro awaits where its tokens hold `.await`.
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        if macro_table::awaits(mac) || tokens_await(mac.tokens.clone()) {
+        if macro_table::awaits(mac) {
             self.awaits();
         }
-        visit::visit_macro(self, mac);
+        match macros::parse(mac) {
+            MacroBody::Inert => {}
+            MacroBody::Opaque => {
+                if tokens_await(mac.tokens.clone()) {
+                    self.awaits();
+                }
+            }
+            MacroBody::Exprs(mut body, _) | MacroBody::Async(mut body) => {
+                for expr in body.exprs_mut() {
+                    self.visit_expr(expr);
+                }
+            }
+        }
     }
 }
 
@@ -192,22 +224,14 @@ fn is_consume_budget(call: &ExprCall) -> bool {
         .is_some_and(|segment| segment.ident == "consume_budget"))
 }
 
-/// `.await` anywhere in `tokens`, groups included.
-pub(crate) fn tokens_await(tokens: TokenStream) -> bool {
-    let mut after_dot = false;
-    for token in tokens {
-        match token {
-            TokenTree::Punct(punct) if punct.as_char() == '.' => {
-                after_dot = true;
-                continue;
-            }
-            TokenTree::Ident(ident) if after_dot && ident == "await" => return true,
-            TokenTree::Group(group) if tokens_await(group.stream()) => return true,
-            _ => {}
-        }
-        after_dot = false;
+/// Whether a condition is the literal `false`: its branch never runs.
+pub(crate) fn is_false(cond: &Expr) -> bool {
+    match cond {
+        Expr::Lit(lit) => matches!(&lit.lit, Lit::Bool(b) if !b.value),
+        Expr::Paren(inner) => is_false(&inner.expr),
+        Expr::Group(inner) => is_false(&inner.expr),
+        _ => false,
     }
-    false
 }
 
 #[cfg(test)]
@@ -279,6 +303,29 @@ mod tests {
         assert!(awaits("loop { my_macro!(x.await) }"));
         assert!(awaits("loop { my_macro!([ {x . await} ]) }"));
         assert!(!awaits("loop { println!(\"{}\", x.wait) }"));
+        assert!(awaits("loop { let v = vec![f().await]; }"));
+        assert!(awaits("loop { let s = format!(\"{}\", f().await); }"));
+        assert!(!awaits("loop { let s = stringify!(f().await); }"));
+    }
+
+    #[test]
+    fn an_await_in_an_async_block_among_a_known_macros_operands_does_not() {
+        assert!(!awaits("loop { let v = vec![async { f().await }]; }"));
+        assert!(!awaits("loop { let v = vec![async { f().await }; 2]; }"));
+        assert!(!awaits(
+            "loop { let s = format!(\"{}\", async { f().await }.x()); }"
+        ));
+        assert!(!awaits("loop { assert!(ready(|| async { f().await })); }"));
+        // A known macro whose operands do not parse as expressions is read as tokens.
+        assert!(awaits("loop { assert!(matches!(x, y if f().await)); }"));
+    }
+
+    #[test]
+    fn an_await_under_if_false_does_not() {
+        assert!(!awaits("while !done { if false { cleanup().await; } }"));
+        assert!(!awaits("loop { if (false) { x.await } }"));
+        assert!(awaits("loop { if false { } else { x.await } }"));
+        assert!(awaits("loop { if done() { x.await } }"));
     }
 
     #[test]

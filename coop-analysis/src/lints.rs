@@ -453,9 +453,17 @@ impl FindingKind {
             (FindingKind::InsideMacro(_), Place::Uncovered { .. }) => format!(
                 "move the loop out of the macro call, add {yield_point} to its body, or {opt_out}"
             ),
-            (FindingKind::InsideMacro(_), _) => format!(
-                "move the loop out of the macro call, add {yield_point} to its body, or mark the \
-                 fn `#[unconstrained]`"
+            // A loop marker in a macro's tokens is not read, and `#[unconstrained]` beside the
+            // fn's own coop attribute does not compile: it replaces it.
+            (FindingKind::InsideMacro(_), Place::Check) => format!(
+                "move the loop out of the macro call, add {yield_point} to its body, or opt the \
+                 fn out with {unconstrained} (in place of `#[cooperative(check)]` where that is \
+                 on the fn)"
+            ),
+            (FindingKind::InsideMacro(_), Place::Instrumented) => format!(
+                "move the loop out of the macro call, add {yield_point} to its body, or opt the \
+                 fn out with {unconstrained} (in place of `#[cooperative]` where that is on the \
+                 fn)"
             ),
             (FindingKind::StrayLoopMarker, Place::Uncovered { fix_on: Some(on) }) => format!(
                 "add {cooperative} to {on} (`cargo coop fix` does), or put {unconstrained} on \

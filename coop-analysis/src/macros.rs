@@ -30,7 +30,6 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Macro, Pat, Token};
 
-use crate::awaits::tokens_await;
 use crate::loops::LoopKind;
 pub(crate) use crate::macro_table::{Grammar, Printed, lookup};
 
@@ -274,7 +273,9 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Body> {
 
 /// Loops in tokens that are not parsed: a `loop` keyword followed by a body, a `while` with a
 /// body before the next `;`, a `for .. in ..` with a body; nested groups included. A loop whose
-/// tokens hold `.await` awaits on its own and is not returned.
+/// tokens hold `.await` awaits on its own and is not returned; so is one whose body holds
+/// `yield` (a generator's, such as async-stream's `stream!`: each item suspends it) and a
+/// `for await` loop.
 pub(crate) fn scan_loops(tokens: TokenStream) -> Vec<(LoopKind, Span)> {
     let mut found = Vec::new();
     scan_into(tokens, &mut found);
@@ -329,7 +330,11 @@ fn scan_into(tokens: TokenStream, found: &mut Vec<(LoopKind, Span)>) {
                     continue;
                 }
                 let header: TokenStream = rest[..header_len].iter().cloned().collect();
-                let awaits = tokens_await(body.stream())
+                // `for await x in s` (async-stream's) awaits each item.
+                let for_await = kind == LoopKind::For
+                    && matches!(rest.first(), Some(TokenTree::Ident(next)) if next == "await");
+                let awaits = tokens_suspend(body.stream())
+                    || for_await
                     || (kind == LoopKind::While && tokens_await(header));
                 if !awaits {
                     found.push((kind, ident.span()));
@@ -338,6 +343,35 @@ fn scan_into(tokens: TokenStream, found: &mut Vec<(LoopKind, Span)>) {
             TokenTree::Punct(_) | TokenTree::Literal(_) => {}
         }
     }
+}
+
+/// `.await` anywhere in `tokens`, groups included.
+pub(crate) fn tokens_await(tokens: TokenStream) -> bool {
+    tokens_hold(tokens, false)
+}
+
+/// `.await` or `yield` anywhere in `tokens`, groups included: code that suspends there, in an
+/// async context or a generator's.
+fn tokens_suspend(tokens: TokenStream) -> bool {
+    tokens_hold(tokens, true)
+}
+
+fn tokens_hold(tokens: TokenStream, or_yield: bool) -> bool {
+    let mut after_dot = false;
+    for token in tokens {
+        match token {
+            TokenTree::Punct(punct) if punct.as_char() == '.' => {
+                after_dot = true;
+                continue;
+            }
+            TokenTree::Ident(ident) if after_dot && ident == "await" => return true,
+            TokenTree::Ident(ident) if or_yield && ident == "yield" => return true,
+            TokenTree::Group(group) if tokens_hold(group.stream(), or_yield) => return true,
+            _ => {}
+        }
+        after_dot = false;
+    }
+    false
 }
 
 #[cfg(test)]
@@ -415,5 +449,10 @@ mod tests {
         assert_eq!(kinds("loop { x.await }"), []);
         assert_eq!(kinds("while f().await { }"), []);
         assert_eq!(kinds("for<'a> fn(&'a u8); loop; while;"), []);
+        // A generator's loops (async-stream's `stream!`) suspend at each `yield`, and a
+        // `for await` at each item.
+        assert_eq!(kinds("for i in 0..3 { yield i; }"), []);
+        assert_eq!(kinds("for await x in s { total += x; }"), []);
+        assert_eq!(kinds("for x in s { total += x; }"), [LoopKind::For]);
     }
 }

@@ -27,10 +27,10 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Item, Lit, Macro, Stmt, Type,
+    Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Item, Macro, Stmt, Type,
 };
 
-use crate::awaits::loop_verdict_where;
+use crate::awaits::{is_false, loop_verdict_where};
 use crate::cfgs::{compiled_when, stmt_attrs};
 use crate::hooks::{Hooks, Walked};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
@@ -335,15 +335,6 @@ pub fn let_scrutinees(cond: &Expr) -> Vec<&syn::ExprLet> {
             lets
         }
         _ => Vec::new(),
-    }
-}
-
-fn is_false(cond: &Expr) -> bool {
-    match cond {
-        Expr::Lit(lit) => matches!(&lit.lit, Lit::Bool(b) if !b.value),
-        Expr::Paren(inner) => is_false(&inner.expr),
-        Expr::Group(inner) => is_false(&inner.expr),
-        _ => false,
     }
 }
 
