@@ -26,9 +26,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{
-    Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Item, Macro, Stmt, Type,
-};
+use syn::{Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Item, Macro, Stmt, Type};
 
 use crate::awaits::{is_false, loop_verdict_where};
 use crate::cfgs::{compiled_when, stmt_attrs};
