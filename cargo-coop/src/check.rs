@@ -81,8 +81,11 @@ pub(crate) fn report(packages: &Packages) -> Result<Report> {
         let mut uses_attributes = false;
         for file in &files {
             let totals = &mut report.totals;
-            totals.files += 1;
-            totals.lines += file.lines;
+            // A file that could not be read or parsed is counted once, as not checked.
+            if file.error.is_none() {
+                totals.files += 1;
+                totals.lines += file.lines;
+            }
             totals.async_loops += file.async_loops;
             totals.async_fns += file.async_fns;
             totals.unchecked.included_files += file.unchecked.included_files;
@@ -205,7 +208,7 @@ pub(crate) fn run(packages: &Packages, format: report::Format, color: bool) -> R
         &mut std::io::stdout().lock(),
         report::render(&report, format, color).as_bytes(),
     )?;
-    Ok(if report.unreadable() > 0 {
+    Ok(if !report.every_file_checked() {
         COULD_NOT_RUN
     } else if report.findings() > 0 {
         FINDINGS

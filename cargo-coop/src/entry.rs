@@ -61,14 +61,19 @@ impl Entry {
 }
 
 impl Report {
-    /// Findings that are not unreadable files.
+    /// Every finding, files that could not be read or parsed included: one per entry.
     pub(crate) fn findings(&self) -> usize {
-        self.entries.iter().filter(|e| !e.unreadable()).count()
+        self.entries.len()
     }
 
     /// Files that could not be read or parsed.
     pub(crate) fn unreadable(&self) -> usize {
         self.entries.iter().filter(|e| e.unreadable()).count()
+    }
+
+    /// Every file was read and parsed: the run checked all it was asked to.
+    pub(crate) fn every_file_checked(&self) -> bool {
+        self.unreadable() == 0
     }
 
     /// The closing line: what was found, and what was and was not checked.
@@ -96,11 +101,24 @@ impl Report {
                 "`include!`d files",
             ));
         }
-        if unchecked.macro_rules_fns + unchecked.macro_rules_loops > 0 {
+        // A `macro_rules!` body is tokens until it expands: its loops are counted whether the
+        // code they expand into is sync or async.
+        let in_macro_rules = [
+            (unchecked.macro_rules_fns > 0)
+                .then(|| plural(unchecked.macro_rules_fns, "async fn", "async fns")),
+            (unchecked.macro_rules_loops > 0).then(|| {
+                plural(
+                    unchecked.macro_rules_loops,
+                    "loop (sync or async)",
+                    "loops (sync or async)",
+                )
+            }),
+        ];
+        let in_macro_rules: Vec<String> = in_macro_rules.into_iter().flatten().collect();
+        if !in_macro_rules.is_empty() {
             not_checked.push(format!(
-                "{} and {} inside `macro_rules!` bodies",
-                plural(unchecked.macro_rules_fns, "async fn", "async fns"),
-                plural(unchecked.macro_rules_loops, "loop", "loops"),
+                "{} inside `macro_rules!` bodies",
+                in_macro_rules.join(" and ")
             ));
         }
         let not_checked = if not_checked.is_empty() {
@@ -109,9 +127,9 @@ impl Report {
             format!("; not checked: {}", not_checked.join(", "))
         };
         let findings = self.findings();
-        if findings == 0 && self.unreadable() == 0 {
+        if findings == 0 {
             format!("cargo coop: no loop without a yield point ({checked}{not_checked})")
-        } else if findings == 0 {
+        } else if findings == self.unreadable() {
             format!("cargo coop: no finding in the files it could check ({checked}{not_checked})")
         } else {
             let loops = self
@@ -142,5 +160,34 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
         format!("{n} {one}")
     } else {
         format!("{n} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macro_rules_counts_name_only_what_was_found_and_say_loops_are_of_any_code() {
+        let mut report = Report::default();
+        report.totals.unchecked.macro_rules_loops = 1;
+        assert!(
+            report
+                .summary()
+                .ends_with("; not checked: 1 loop (sync or async) inside `macro_rules!` bodies)"),
+            "{}",
+            report.summary()
+        );
+        report.totals.unchecked = Unchecked {
+            macro_rules_fns: 2,
+            ..Unchecked::default()
+        };
+        assert!(
+            report
+                .summary()
+                .ends_with("; not checked: 2 async fns inside `macro_rules!` bodies)"),
+            "{}",
+            report.summary()
+        );
     }
 }

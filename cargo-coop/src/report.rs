@@ -53,10 +53,14 @@ pub(crate) fn source_entry(
         Coverage::Instrumented => Place::Instrumented,
         Coverage::Checked => Place::Check,
     };
-    let label = match (&finding.kind, finding.loop_kind) {
-        (FindingKind::InvalidArguments(_), _) => format!("on `{}`", finding.function),
-        _ if finding.fn_is_async => format!("in `async fn {}`", finding.function),
-        _ => format!("in an async block of `fn {}`", finding.function),
+    let label = if finding.kind.is_on_an_item() {
+        format!("on `{}`", finding.function)
+    } else if finding.fn_is_async {
+        format!("in `async fn {}`", finding.function)
+    } else if finding.kind.is_a_loop_without_yield_point() {
+        format!("in an async block of `fn {}`", finding.function)
+    } else {
+        format!("in `fn {}`", finding.function)
     };
     Entry {
         lint: finding.kind.lint(),

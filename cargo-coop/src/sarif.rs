@@ -3,14 +3,17 @@
 
 use coop_analysis::lints;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingDescriptor, Result as SarifResult, ResultColumnKind, ResultLevel, Run, Sarif,
-    Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, PhysicalLocation,
+    PropertyBag, Region, ReportingDescriptor, Result as SarifResult, ResultColumnKind, ResultLevel,
+    Run, Sarif, Tool, ToolComponent,
 };
 
 use crate::entry::{Entry, Report};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The tool's page: the `documentation` of its manifest, where its README is.
+const TOOL_PAGE: &str = "https://docs.rs/cargo-coop";
 
 fn rule(lint: &coop_analysis::Lint) -> ReportingDescriptor {
     ReportingDescriptor::builder()
@@ -60,7 +63,7 @@ pub(crate) fn render(report: &Report) -> String {
     let driver = ToolComponent::builder()
         .name("cargo-coop")
         .version(env!("CARGO_PKG_VERSION"))
-        .information_uri(lints::LOOP_WITHOUT_YIELD_POINT.doc_url())
+        .information_uri(TOOL_PAGE)
         .rules(lints::ALL.iter().map(rule).collect::<Vec<_>>())
         .build();
     let mut properties = std::collections::BTreeMap::new();
@@ -76,6 +79,13 @@ pub(crate) fn render(report: &Report) -> String {
             ResultColumnKind::UnicodeCodePoints.to_string(),
         ))
         .results(report.entries.iter().map(result).collect::<Vec<_>>())
+        // A file that could not be read or parsed is exit status 2: the run did not check all
+        // it was asked to.
+        .invocations(vec![
+            Invocation::builder()
+                .execution_successful(report.every_file_checked())
+                .build(),
+        ])
         .properties(
             PropertyBag::builder()
                 .additional_properties(properties)
@@ -90,4 +100,16 @@ pub(crate) fn render(report: &Report) -> String {
     let mut out = serde_json::to_string_pretty(&sarif).expect("a SARIF log serializes");
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_tool_page_is_the_manifest_s_documentation() {
+        let manifest: toml_edit::DocumentMut = include_str!("../Cargo.toml").parse().unwrap();
+        assert_eq!(
+            manifest["package"]["documentation"].as_str(),
+            Some(super::TOOL_PAGE)
+        );
+    }
 }

@@ -396,6 +396,12 @@ fn every_message_sarif_is_valid_sarif_2_1_0() {
     assert_eq!(log["version"], "2.1.0");
     let run = &log["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "cargo-coop");
+    assert_eq!(
+        run["tool"]["driver"]["informationUri"],
+        "https://docs.rs/cargo-coop"
+    );
+    // A file that could not be parsed: exit status 2, not a successful run.
+    assert_eq!(run["invocations"][0]["executionSuccessful"], false);
     // Columns are characters, as in the human format, not SARIF's default UTF-16 code units.
     assert_eq!(run["columnKind"], "unicodeCodePoints");
     let rules: Vec<&str> = run["tool"]["driver"]["rules"]
@@ -405,7 +411,7 @@ fn every_message_sarif_is_valid_sarif_2_1_0() {
         .map(|rule| rule["id"].as_str().unwrap())
         .collect();
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 6);
+    assert_eq!(results.len(), 14);
     for result in results {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index], result["ruleId"]);
@@ -423,6 +429,128 @@ fn every_message_sarif_is_valid_sarif_2_1_0() {
         "messages_sarif",
         serde_json::to_string_pretty(&log).unwrap()
     );
+}
+
+/// Each misuse of the attributes that they reject with a compile error is a finding, on the
+/// token the attribute's error is on: loop markers inside a `#[cooperative]` item with
+/// arguments or on something that is not a loop, two coop attributes on one item, an item with
+/// no async code; and a marker under `cfg_attr` says where rustc rejects it.
+#[test]
+fn attribute_misuses_are_reported_where_the_attribute_rejects_them() {
+    let run = messages("json");
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let found: Vec<(&str, u64, u64, &str)> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"] == "src/attributes.rs")
+        .map(|f| {
+            (
+                f["lint"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["function"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "coop::marker_with_arguments",
+                6,
+                31,
+                "marker_with_arguments"
+            ),
+            ("coop::marker_not_on_a_loop", 12, 18, "marker_not_on_a_loop"),
+            ("coop::conflicting_attributes", 17, 1, "both"),
+            ("coop::duplicate_attribute", 23, 1, "twice"),
+            ("coop::unsupported_item", 27, 5, "constant"),
+            ("coop::unsupported_item", 30, 5, "no_async_code"),
+            ("coop::unsupported_item", 35, 1, "Sync"),
+            ("coop::stray_loop_marker", 40, 5, "stray_under_cfg_attr"),
+        ]
+    );
+    let message = |line: u64| {
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["file"] == "src/attributes.rs" && f["line"] == line)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        message(40),
+        "`#[unconstrained]` marks a loop only inside a `#[cooperative]` item: rustc rejects it \
+         where `feature = \"fast\"` holds"
+    );
+    assert_eq!(
+        message(35),
+        "`#[cooperative]` found no async code in this `impl` block: it applies to an `async fn`, \
+         or to a fn whose body holds async blocks or async closures"
+    );
+}
+
+/// The summary counts what the findings list holds, and each file once: a file that could
+/// not be parsed is one finding, and among the files not checked, not the files checked.
+#[test]
+fn the_summary_counts_every_finding_and_each_file_once() {
+    let run = messages("json");
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = document["findings"].as_array().unwrap();
+    let summary = &document["summary"];
+    assert_eq!(summary["findings"], findings.len());
+    let unreadable = findings
+        .iter()
+        .filter(|f| f["lint"] == "coop::unreadable_file")
+        .count();
+    assert_eq!(unreadable, 2);
+    assert_eq!(summary["unreadable_files"], unreadable);
+    // lib.rs, attributes.rs and the `include!`d generated.rs is not read: two files checked.
+    assert_eq!(summary["files"], 2);
+    let message = summary["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("cargo coop: {} findings", findings.len())),
+        "{message}"
+    );
+    assert!(message.contains(", 2 files of "), "{message}");
+    assert!(
+        message.contains("not checked: 2 files that could not be read or parsed"),
+        "{message}"
+    );
+    let human = messages("human");
+    assert_eq!(
+        human.stdout.matches("\nerror[").count() + 1,
+        findings.len(),
+        "{}",
+        human.stdout
+    );
+}
+
+/// SARIF's `executionSuccessful` follows the exit status: true for 0 and 1 (the run checked
+/// everything), false for 2 (in `every_message_sarif_is_valid_sarif_2_1_0`).
+#[test]
+fn a_sarif_run_is_successful_when_every_file_was_checked() {
+    for (args, code) in [
+        (vec!["--manifest-path", &manifest("clean")], 0),
+        (
+            vec!["--manifest-path", &manifest("workspace"), "-p", "tokio-app"],
+            1,
+        ),
+    ] {
+        let mut all = vec!["check", "--format", "sarif"];
+        all.extend(args.iter().map(|arg| &**arg));
+        let run = cargo_coop(&all);
+        assert_eq!(run.code, code, "{}", run.stderr);
+        let log: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            log["runs"][0]["invocations"][0]["executionSuccessful"],
+            true
+        );
+    }
 }
 
 #[test]

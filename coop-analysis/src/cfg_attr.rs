@@ -51,3 +51,44 @@ fn collect(attr: &Attribute, outer: TokenStream, out: &mut Vec<(TokenStream, Att
         collect(&nested, pred.clone(), out);
     }
 }
+
+/// A `cfg` predicate as written in a message: `all(unix, feature = "fast")`, without the spaces
+/// a token stream prints between its tokens.
+///
+/// ```
+/// let predicate: proc_macro2::TokenStream = quote::quote!(all(unix, not(feature = "fast")));
+/// assert_eq!(
+///     coop_analysis::cfg_attr::predicate_text(&predicate),
+///     "all(unix, not(feature = \"fast\"))"
+/// );
+/// ```
+pub fn predicate_text(predicate: &TokenStream) -> String {
+    let Ok(meta) = syn::parse2::<Meta>(predicate.clone()) else {
+        return predicate.to_string();
+    };
+    meta_text(&meta)
+}
+
+fn meta_text(meta: &Meta) -> String {
+    let path = |path: &syn::Path| {
+        path.segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect::<Vec<_>>()
+            .join("::")
+    };
+    match meta {
+        Meta::Path(name) => path(name),
+        Meta::NameValue(pair) => {
+            format!("{} = {}", path(&pair.path), pair.value.to_token_stream())
+        }
+        Meta::List(list) => {
+            let Ok(nested) = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            else {
+                return meta.to_token_stream().to_string();
+            };
+            let nested: Vec<String> = nested.iter().map(meta_text).collect();
+            format!("{}({})", path(&list.path), nested.join(", "))
+        }
+    }
+}

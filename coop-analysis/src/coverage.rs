@@ -3,11 +3,13 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::Attribute;
+use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 use crate::args::{CooperativeArgs, UnconstrainedArgs};
-use crate::attr::is_attr;
+use crate::attr::{CoopAttr, is_attr};
 use crate::cfg_attr;
+use crate::lints::FindingKind;
 
 /// What coop's attributes already do to a fn.
 ///
@@ -96,46 +98,119 @@ impl AttrNames {
     pub(crate) fn is_unconstrained(&self, attr: &Attribute) -> bool {
         AttrNames::last_is(attr, &self.unconstrained)
     }
+
+    /// Which of coop's attributes `attr` is, if any.
+    fn which(&self, attr: &Attribute) -> Option<CoopAttr> {
+        if self.is_cooperative(attr) {
+            Some(CoopAttr::Cooperative)
+        } else if self.is_unconstrained(attr) {
+            Some(CoopAttr::Unconstrained)
+        } else {
+            None
+        }
+    }
+}
+
+/// The error `#[this]` raises on an item whose attributes written after it (`later`) hold a
+/// coop attribute too: the other one (they contradict each other) or itself again (twice would
+/// instrument every loop twice); the attribute it points at, and why. The attribute that
+/// expands first rejects the item; the last one applies.
+///
+/// ```
+/// use coop_analysis::{CoopAttr, FindingKind, stacked};
+///
+/// let later: Vec<syn::Attribute> = vec![syn::parse_quote!(#[inline]), syn::parse_quote!(#[coop_core::unconstrained])];
+/// let (_, kind) = stacked(CoopAttr::Cooperative, &later).unwrap();
+/// assert_eq!(kind, FindingKind::ConflictingAttributes(CoopAttr::Cooperative));
+/// assert!(stacked(CoopAttr::Cooperative, &later[..1]).is_none());
+/// ```
+pub fn stacked(this: CoopAttr, later: &[Attribute]) -> Option<(&Attribute, FindingKind)> {
+    stacked_with(&AttrNames::default(), this, later)
+}
+
+fn stacked_with<'a>(
+    names: &AttrNames,
+    this: CoopAttr,
+    later: &'a [Attribute],
+) -> Option<(&'a Attribute, FindingKind)> {
+    let find = |kind: CoopAttr| later.iter().find(|attr| names.which(attr) == Some(kind));
+    if let Some(attr) = find(this.other()) {
+        return Some((attr, FindingKind::ConflictingAttributes(this)));
+    }
+    find(this).map(|attr| (attr, FindingKind::DuplicateAttribute(this)))
 }
 
 /// What a list of attributes says.
 pub(crate) struct Read {
     /// The coverage they give, if any.
     pub(crate) coverage: Option<Coverage>,
-    /// The first coop attribute whose arguments the attribute rejects: where, and the parser's
-    /// message.
-    pub(crate) invalid: Option<(Span, String)>,
+    /// Each coop attribute the item's attributes reject, as the attribute reports it: where,
+    /// and why (rejected arguments, the parser's message; a second coop attribute after it).
+    pub(crate) rejected: Vec<(Span, FindingKind)>,
+    /// The coop attribute written on the item itself (not through `cfg_attr`) that applies to
+    /// it: the last one, when its arguments parse.
+    pub(crate) applied: Option<CoopAttr>,
 }
 
-/// Reads `attrs` with the attributes' own argument model.
+/// Reads `attrs` with the attributes' own argument model, and the rules of two coop
+/// attributes on one item ([`stacked`]): each but the last rejects the item, and the last
+/// applies. Through `cfg_attr` an attribute counts where its predicate holds: it gives
+/// coverage, and is not weighed against the others.
 pub(crate) fn read_attrs(attrs: &[Attribute], names: &AttrNames) -> Read {
-    let mut invalid = None;
-    let mut coverage = None;
-    for (_, attr) in attrs.iter().flat_map(cfg_attr::applied) {
-        let args = match &attr.meta {
-            syn::Meta::List(list) => list.tokens.clone(),
-            _ => TokenStream::new(),
-        };
-        let found = if names.is_unconstrained(&attr) {
-            if let Err(err) = syn::parse2::<UnconstrainedArgs>(args) {
-                invalid.get_or_insert((err.span(), err.to_string()));
-            }
-            Coverage::OptedOut
-        } else if names.is_cooperative(&attr) {
-            match syn::parse2::<CooperativeArgs>(args) {
-                Ok(args) if args.check => Coverage::Checked,
-                Ok(_) => Coverage::Instrumented,
-                Err(err) => {
-                    invalid.get_or_insert((err.span(), err.to_string()));
-                    Coverage::Instrumented
+    let mut read = Read {
+        coverage: None,
+        rejected: Vec::new(),
+        applied: None,
+    };
+    let mut covers = None;
+    for (index, attr) in attrs.iter().enumerate() {
+        let written_plain = !attr.path().is_ident("cfg_attr");
+        for (_, attr) in cfg_attr::applied(attr) {
+            let Some(kind) = names.which(&attr) else {
+                continue;
+            };
+            let args = match &attr.meta {
+                syn::Meta::List(list) => list.tokens.clone(),
+                _ => TokenStream::new(),
+            };
+            let parsed = match kind {
+                CoopAttr::Unconstrained => {
+                    syn::parse2::<UnconstrainedArgs>(args).map(|_| Coverage::OptedOut)
                 }
+                CoopAttr::Cooperative => syn::parse2::<CooperativeArgs>(args).map(|args| {
+                    if args.check {
+                        Coverage::Checked
+                    } else {
+                        Coverage::Instrumented
+                    }
+                }),
+            };
+            let found = match parsed {
+                Ok(found) => found,
+                Err(err) => {
+                    read.rejected
+                        .push((err.span(), FindingKind::InvalidArguments(err.to_string())));
+                    // Rejected: the item is re-emitted as written, and what it would have
+                    // done is not reported again.
+                    read.coverage.get_or_insert(match kind {
+                        CoopAttr::Unconstrained => Coverage::OptedOut,
+                        CoopAttr::Cooperative => Coverage::Instrumented,
+                    });
+                    continue;
+                }
+            };
+            if written_plain {
+                if let Some((later, why)) = stacked_with(names, kind, &attrs[index + 1..]) {
+                    read.rejected.push((later.span(), why));
+                    continue;
+                }
+                read.applied = Some(kind);
             }
-        } else {
-            continue;
-        };
-        coverage.get_or_insert(found);
+            covers.get_or_insert(found);
+        }
     }
-    Read { coverage, invalid }
+    read.coverage = covers.or(read.coverage);
+    read
 }
 
 #[cfg(test)]
@@ -173,9 +248,7 @@ mod tests {
     fn rejected_arguments_are_reported_with_the_attributes_words() {
         let attrs: Vec<Attribute> = vec![syn::parse_quote!(#[cooperative(chek)])];
         let read = read_attrs(&attrs, &AttrNames::default());
-        assert_eq!(
-            read.invalid.map(|(_, message)| message).as_deref(),
-            Some("unknown argument `chek`: did you mean `check`?")
-        );
+        let messages: Vec<String> = read.rejected.iter().map(|(_, kind)| kind.title()).collect();
+        assert_eq!(messages, ["unknown argument `chek`: did you mean `check`?"]);
     }
 }

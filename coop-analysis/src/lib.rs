@@ -44,9 +44,9 @@ mod scan;
 pub mod temporaries;
 mod walk;
 
-pub use attr::is_attr;
+pub use attr::{CoopAttr, is_attr};
 pub use awaits::{Verdict, loop_verdict};
-pub use coverage::Coverage;
+pub use coverage::{Coverage, stacked};
 pub use hooks::{Hooks, Walked};
 pub use item_macros::macro_items;
 pub use lints::{FindingKind, Lint};

@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::attr::CoopAttr;
+
 /// One lint: its name, its title and its explanation. The explanation is the rustdoc of its
 /// constant in this module, which [`Lint::doc_url`] links to.
 ///
@@ -232,30 +234,142 @@ declare_lint! {
     "its loops were not checked; the other files were",
 }
 
-/// The error on a loop marker with arguments, inside a `#[cooperative]` item: the attribute's
-/// compile error, spanned on the arguments, and `cargo coop check`'s words for it.
-///
-/// ```
-/// use coop_analysis::lints::MARKER_WITH_ARGUMENTS;
-///
-/// // `#[unconstrained(crate = "coop")] for x in xs {}` inside a `#[cooperative]` fn.
-/// assert!(MARKER_WITH_ARGUMENTS.starts_with("`#[unconstrained]` on a loop takes no arguments"));
-/// ```
-pub const MARKER_WITH_ARGUMENTS: &str =
-    "`#[unconstrained]` on a loop takes no arguments: it opts that loop out of yield points";
+declare_lint! {
+    /// `#[unconstrained]` on a loop inside a `#[cooperative]` item, written with arguments: a
+    /// loop marker takes none (`crate = ".."` goes on the item's own attribute). `#[cooperative]`
+    /// rejects it, spanned on the arguments.
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote! {
+    ///     #[cooperative]
+    ///     async fn f() { #[unconstrained(crate = "coop")] for x in xs { spin(x); } }
+    /// };
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::MARKER_WITH_ARGUMENTS);
+    /// ```
+    MARKER_WITH_ARGUMENTS,
+    "marker_with_arguments",
+    "`#[unconstrained]` on a loop takes no arguments: it opts that loop out of yield points",
+    "A loop marker with arguments does not compile.",
+    "write the marker without arguments: `#[unconstrained]`",
+}
 
-/// The error on a loop marker on something that is not a loop, inside a `#[cooperative]` item,
-/// spanned on the marker.
+declare_lint! {
+    /// `#[unconstrained]` inside a `#[cooperative]` item on something that is not a loop (a
+    /// `let`, a block, a call): there it marks loops only, and `#[cooperative]` rejects it,
+    /// spanned on the marker.
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote! {
+    ///     #[cooperative]
+    ///     async fn f() { #[unconstrained] let x = 1; }
+    /// };
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::MARKER_NOT_ON_A_LOOP);
+    /// ```
+    MARKER_NOT_ON_A_LOOP,
+    "marker_not_on_a_loop",
+    "`#[unconstrained]` inside a `#[cooperative]` item marks loops only (`loop`, `while`, `for`): \
+     mark each loop to opt out, or move this code into an `#[unconstrained]` fn",
+    "A loop marker on anything but a loop does not compile.",
+    "mark each loop inside it `#[unconstrained]`, or move this code into an `#[unconstrained]` fn",
+}
+
+declare_lint! {
+    /// `#[cooperative]` and `#[unconstrained]` on one item: one inserts yield points, the other
+    /// switches budgets off. The attribute written first rejects the item, spanned on the other;
+    /// the one written last applies.
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote! {
+    ///     #[cooperative(check)]
+    ///     #[unconstrained]
+    ///     async fn f() { loop { spin(); } }
+    /// };
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::CONFLICTING_ATTRIBUTES);
+    /// ```
+    CONFLICTING_ATTRIBUTES,
+    "conflicting_attributes",
+    "`#[cooperative]` and `#[unconstrained]` cannot both apply to one item",
+    "`#[cooperative]` and `#[unconstrained]` on one item contradict each other, so the crate does not build.",
+    "keep one: `#[cooperative]` to add yield points, `#[unconstrained]` to switch budgets off",
+}
+
+declare_lint! {
+    /// The same coop attribute twice on one item (twice `#[cooperative]` would put two yield
+    /// points in every loop). The first rejects the item, spanned on the second; the second
+    /// applies.
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote! {
+    ///     #[cooperative]
+    ///     #[cooperative]
+    ///     async fn f() { loop { spin(); } }
+    /// };
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::DUPLICATE_ATTRIBUTE);
+    /// ```
+    DUPLICATE_ATTRIBUTE,
+    "duplicate_attribute",
+    "a coop attribute is applied twice to this item",
+    "A coop attribute written twice on one item does not compile.",
+    "remove one of them",
+}
+
+declare_lint! {
+    /// A coop attribute on an item it does not apply to: a `const fn` (it cannot await), or a
+    /// fn, `impl` or `trait` block or inline module with no async code in it. The attribute
+    /// rejects it, spanned on the item's keyword.
+    ///
+    /// ```
+    /// let file: syn::File = syn::parse_quote! {
+    ///     #[cooperative]
+    ///     fn f() { loop { spin(); } }
+    /// };
+    /// let finding = &coop_analysis::scan_file(file).findings[0];
+    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::UNSUPPORTED_ITEM);
+    /// ```
+    UNSUPPORTED_ITEM,
+    "unsupported_item",
+    "coop's attribute does not apply to this item",
+    "A coop attribute on a `const fn`, or on an item with no async code, does not compile.",
+    "remove the attribute: it applies to an `async fn`, or to a fn whose body holds async blocks \
+     or async closures (or to the `impl` or `trait` block or inline module holding them)",
+}
+
+/// Where an attribute looked for async code: the kinds of item it applies to.
 ///
 /// ```
-/// use coop_analysis::lints::MARKER_NOT_ON_A_LOOP;
+/// use coop_analysis::lints::{FindingKind, ItemKind};
+/// use coop_analysis::CoopAttr;
 ///
-/// // `#[unconstrained] let x = 1;` inside a `#[cooperative]` fn.
-/// assert!(MARKER_NOT_ON_A_LOOP.contains("marks loops only"));
+/// let kind = FindingKind::NoAsyncCode(CoopAttr::Cooperative, ItemKind::Impl);
+/// assert!(kind.title().starts_with("`#[cooperative]` found no async code in this `impl` block"));
 /// ```
-pub const MARKER_NOT_ON_A_LOOP: &str = "`#[unconstrained]` inside a `#[cooperative]` item marks \
-     loops only (`loop`, `while`, `for`): mark each loop to opt out, or move this code into an \
-     `#[unconstrained]` fn";
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemKind {
+    /// A fn.
+    Fn,
+    /// An `impl` block.
+    Impl,
+    /// A trait.
+    Trait,
+    /// An inline module.
+    Mod,
+}
+
+impl ItemKind {
+    /// Where "found no async code" says it looked.
+    pub fn searched(self) -> &'static str {
+        match self {
+            ItemKind::Fn => "here",
+            ItemKind::Impl => "in this `impl` block",
+            ItemKind::Trait => "in this trait",
+            ItemKind::Mod => "in this module",
+        }
+    }
+}
 
 /// Every lint, in the order the documentation lists them.
 ///
@@ -269,7 +383,12 @@ pub const ALL: &[Lint] = &[
     YIELD_POINT_NOT_AWAITED,
     LOOP_INSIDE_MACRO,
     STRAY_LOOP_MARKER,
+    MARKER_WITH_ARGUMENTS,
+    MARKER_NOT_ON_A_LOOP,
     INVALID_ARGUMENTS,
+    CONFLICTING_ATTRIBUTES,
+    DUPLICATE_ATTRIBUTE,
+    UNSUPPORTED_ITEM,
     TOKIO_WITHOUT_BRIDGE,
     MISSING_MACROS_FEATURE,
     UNREADABLE_FILE,
@@ -302,10 +421,23 @@ pub enum FindingKind {
     /// It sits in the tokens of a macro whose grammar is not known (the name, without `!`):
     /// `#[cooperative]` cannot instrument it.
     InsideMacro(String),
-    /// `#[unconstrained]` on a loop outside any `#[cooperative]` item.
-    StrayLoopMarker,
+    /// `#[unconstrained]` on a loop outside any `#[cooperative]` item; through
+    /// `#[cfg_attr(pred, ..)]`, the predicate under which it is there.
+    StrayLoopMarker(Option<String>),
+    /// `#[unconstrained]` on a loop inside a `#[cooperative]` item, with arguments.
+    MarkerWithArguments,
+    /// `#[unconstrained]` inside a `#[cooperative]` item on something that is not a loop.
+    MarkerNotOnALoop,
     /// The attribute rejects its arguments: the parser's message (with "did you mean").
     InvalidArguments(String),
+    /// This attribute, and the other one after it on the same item.
+    ConflictingAttributes(CoopAttr),
+    /// This attribute, written again after it on the same item.
+    DuplicateAttribute(CoopAttr),
+    /// This attribute on a `const fn`.
+    ConstFn(CoopAttr),
+    /// This attribute on an item with no async code.
+    NoAsyncCode(CoopAttr, ItemKind),
 }
 
 impl FindingKind {
@@ -314,7 +446,7 @@ impl FindingKind {
     /// ```
     /// use coop_analysis::{FindingKind, lints};
     /// assert_eq!(FindingKind::NeverAwaits.lint().to_string(), "coop::loop_without_yield_point");
-    /// assert_eq!(FindingKind::StrayLoopMarker.lint(), lints::STRAY_LOOP_MARKER);
+    /// assert_eq!(FindingKind::StrayLoopMarker(None).lint(), lints::STRAY_LOOP_MARKER);
     /// ```
     pub fn lint(&self) -> Lint {
         match self {
@@ -322,8 +454,13 @@ impl FindingKind {
             FindingKind::UnderTemporary => LOOP_UNDER_TEMPORARY,
             FindingKind::YieldPointNotAwaited => YIELD_POINT_NOT_AWAITED,
             FindingKind::InsideMacro(_) => LOOP_INSIDE_MACRO,
-            FindingKind::StrayLoopMarker => STRAY_LOOP_MARKER,
+            FindingKind::StrayLoopMarker(_) => STRAY_LOOP_MARKER,
+            FindingKind::MarkerWithArguments => MARKER_WITH_ARGUMENTS,
+            FindingKind::MarkerNotOnALoop => MARKER_NOT_ON_A_LOOP,
             FindingKind::InvalidArguments(_) => INVALID_ARGUMENTS,
+            FindingKind::ConflictingAttributes(_) => CONFLICTING_ATTRIBUTES,
+            FindingKind::DuplicateAttribute(_) => DUPLICATE_ATTRIBUTE,
+            FindingKind::ConstFn(_) | FindingKind::NoAsyncCode(..) => UNSUPPORTED_ITEM,
         }
     }
 
@@ -332,12 +469,34 @@ impl FindingKind {
     /// ```
     /// use coop_analysis::FindingKind;
     /// assert!(FindingKind::UnderTemporary.is_a_loop_without_yield_point());
-    /// assert!(!FindingKind::StrayLoopMarker.is_a_loop_without_yield_point());
+    /// assert!(!FindingKind::StrayLoopMarker(None).is_a_loop_without_yield_point());
     /// ```
     pub fn is_a_loop_without_yield_point(&self) -> bool {
-        !matches!(
+        matches!(
             self,
-            FindingKind::StrayLoopMarker | FindingKind::InvalidArguments(_)
+            FindingKind::NeverAwaits
+                | FindingKind::UnderTemporary
+                | FindingKind::YieldPointNotAwaited
+                | FindingKind::InsideMacro(_)
+        )
+    }
+
+    /// It reports an attribute on an item (its arguments, a second coop attribute, the item it
+    /// is on), not something in the item's body.
+    ///
+    /// ```
+    /// use coop_analysis::{CoopAttr, FindingKind};
+    /// assert!(FindingKind::DuplicateAttribute(CoopAttr::Cooperative).is_on_an_item());
+    /// assert!(!FindingKind::MarkerNotOnALoop.is_on_an_item());
+    /// ```
+    pub fn is_on_an_item(&self) -> bool {
+        matches!(
+            self,
+            FindingKind::InvalidArguments(_)
+                | FindingKind::ConflictingAttributes(_)
+                | FindingKind::DuplicateAttribute(_)
+                | FindingKind::ConstFn(_)
+                | FindingKind::NoAsyncCode(..)
         )
     }
 
@@ -357,7 +516,32 @@ impl FindingKind {
                 "this loop is inside `{name}!`, which `#[cooperative]` cannot instrument: it may \
                  hold its thread without ever yielding"
             ),
+            FindingKind::StrayLoopMarker(Some(predicate)) => format!(
+                "`#[unconstrained]` marks a loop only inside a `#[cooperative]` item: rustc \
+                 rejects it where `{predicate}` holds"
+            ),
             FindingKind::InvalidArguments(message) => message.clone(),
+            FindingKind::ConflictingAttributes(this) => format!(
+                "`#[{this}]` and `#[{}]` cannot both apply to one item: `#[cooperative]` inserts \
+                 yield points, `#[unconstrained]` switches budgets off",
+                this.other()
+            ),
+            FindingKind::DuplicateAttribute(CoopAttr::Cooperative) => {
+                "`#[cooperative]` is applied twice to this item: remove one (twice would put two \
+                 yield points in every loop)"
+                    .to_owned()
+            }
+            FindingKind::DuplicateAttribute(CoopAttr::Unconstrained) => {
+                "`#[unconstrained]` is applied twice to this item: remove one".to_owned()
+            }
+            FindingKind::ConstFn(this) => {
+                format!("`#[{this}]` cannot apply to a `const fn`: it cannot await")
+            }
+            FindingKind::NoAsyncCode(this, item) => format!(
+                "`#[{this}]` found no async code {}: it applies to an `async fn`, or to a fn whose \
+                 body holds async blocks or async closures",
+                item.searched()
+            ),
             other => other.lint().title.to_owned(),
         }
     }
@@ -375,7 +559,7 @@ impl FindingKind {
     ///      `#[coop_core::unconstrained]`"
     /// );
     /// // coop-core under another name: the attributes say where it is.
-    /// let help = FindingKind::StrayLoopMarker.help("coop", &Place::Uncovered { fix_on: Some("`f`") });
+    /// let help = FindingKind::StrayLoopMarker(None).help("coop", &Place::Uncovered { fix_on: Some("`f`") });
     /// assert_eq!(
     ///     help,
     ///     "add `#[coop::cooperative(crate = \"coop\")]` to `f` (`cargo coop fix` does), or put \
@@ -465,14 +649,23 @@ impl FindingKind {
                  fn out with {unconstrained} (in place of `#[cooperative]` where that is on the \
                  fn)"
             ),
-            (FindingKind::StrayLoopMarker, Place::Uncovered { fix_on: Some(on) }) => format!(
+            (FindingKind::StrayLoopMarker(_), Place::Uncovered { fix_on: Some(on) }) => format!(
                 "add {cooperative} to {on} (`cargo coop fix` does), or put {unconstrained} on \
                  the fn instead"
             ),
-            (FindingKind::StrayLoopMarker, _) => {
+            (FindingKind::StrayLoopMarker(_), _) => {
                 format!("put {unconstrained} on the fn instead of the loop")
             }
-            (FindingKind::InvalidArguments(_), _) => INVALID_ARGUMENTS.help.to_owned(),
+            (
+                FindingKind::MarkerWithArguments
+                | FindingKind::MarkerNotOnALoop
+                | FindingKind::InvalidArguments(_)
+                | FindingKind::ConflictingAttributes(_)
+                | FindingKind::DuplicateAttribute(_)
+                | FindingKind::ConstFn(_)
+                | FindingKind::NoAsyncCode(..),
+                _,
+            ) => self.lint().help.to_owned(),
         }
     }
 }
@@ -574,6 +767,17 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), ALL.len());
+    }
+
+    #[test]
+    fn unconstrained_twice_says_nothing_of_yield_points() {
+        let twice = FindingKind::DuplicateAttribute(CoopAttr::Unconstrained).title();
+        assert_eq!(
+            twice,
+            "`#[unconstrained]` is applied twice to this item: remove one"
+        );
+        let twice = FindingKind::DuplicateAttribute(CoopAttr::Cooperative).title();
+        assert!(twice.ends_with("(twice would put two yield points in every loop)"));
     }
 
     #[test]

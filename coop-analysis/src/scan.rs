@@ -12,12 +12,12 @@ use syn::{
     TraitItemFn, Visibility,
 };
 
-use crate::attr::is_attr;
+use crate::attr::{CoopAttr, is_attr};
 use crate::cfg_attr;
 use crate::coverage::{AttrNames, Coverage, read_attrs};
 use crate::hooks::Hooks;
 use crate::item_macros::macro_items;
-use crate::lints::FindingKind;
+use crate::lints::{FindingKind, ItemKind};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
 use crate::walk::walk_fn_body;
 
@@ -116,7 +116,8 @@ pub struct Unchecked {
     pub included_files: usize,
     /// `async fn`s written inside `macro_rules!` bodies.
     pub macro_rules_fns: usize,
-    /// Loops written inside `macro_rules!` bodies.
+    /// Loops written inside `macro_rules!` bodies, in sync and async code alike: which one a
+    /// loop runs in is known only where the macro expands.
     pub macro_rules_loops: usize,
 }
 
@@ -171,6 +172,7 @@ pub fn scan_file(mut file: syn::File) -> Scanned {
         path: Vec::new(),
         coverage: Coverage::None,
         block_fix: None,
+        reached_async_code: false,
         scanned: Scanned {
             unchecked,
             ..Scanned::default()
@@ -238,13 +240,20 @@ struct Scanner {
     coverage: Coverage,
     /// The enclosing block carries `#[async_trait]`: the fix goes on the block, here.
     block_fix: Option<Span>,
+    /// The attribute of the enclosing item has reached async code (a fn with async code, or an
+    /// item with an attribute of its own).
+    reached_async_code: bool,
     scanned: Scanned,
 }
 
 /// Collects one fn's decisions.
+#[derive(Default)]
 struct Collect {
     sites: Vec<LoopSite>,
     opaque: Vec<OpaqueLoop>,
+    /// Loop markers the attributes reject (with arguments, or not on a loop), in the order the
+    /// walk meets them.
+    rejected_markers: Vec<(Span, FindingKind)>,
 }
 
 impl Hooks for Collect {
@@ -256,24 +265,38 @@ impl Hooks for Collect {
     fn on_opaque_loop(&mut self, found: &OpaqueLoop) {
         self.opaque.push(found.clone());
     }
+
+    fn on_marker_with_arguments(&mut self, span: Span) {
+        self.rejected_markers
+            .push((span, FindingKind::MarkerWithArguments));
+    }
+
+    fn on_marker_not_on_a_loop(&mut self, span: Span) {
+        self.rejected_markers
+            .push((span, FindingKind::MarkerNotOnALoop));
+    }
 }
 
 /// The loop markers (`#[unconstrained]`, also through `cfg_attr`) in a fn body, nested items
-/// left out: the pound sign of each, and the kind of loop it is on.
+/// left out: the pound sign of each, the kind of loop it is on, and the `cfg_attr` predicate
+/// under which it is there.
 struct Markers<'a> {
     names: &'a AttrNames,
-    found: Vec<(Span, Option<LoopKind>)>,
+    found: Vec<(Span, Option<LoopKind>, Option<String>)>,
 }
 
 impl Markers<'_> {
     fn note(&mut self, attrs: &[Attribute], kind: Option<LoopKind>) {
         for attr in attrs {
-            if cfg_attr::applied(attr)
+            let applied = cfg_attr::applied(attr);
+            let Some((predicate, _)) = applied
                 .iter()
-                .any(|(_, attr)| self.names.is_unconstrained(attr))
-            {
-                self.found.push((attr.pound_token.span, kind));
-            }
+                .find(|(_, attr)| self.names.is_unconstrained(attr))
+            else {
+                continue;
+            };
+            let predicate = (!predicate.is_empty()).then(|| cfg_attr::predicate_text(predicate));
+            self.found.push((attr.pound_token.span, kind, predicate));
         }
     }
 }
@@ -368,25 +391,64 @@ impl Scanner {
         result
     }
 
-    /// The coverage an item's attributes give inside the current one; a rejected argument is a
+    /// The coverage an item's attributes give inside the current one, and the coop attribute
+    /// written on the item itself that applies to it; each attribute rejected on the item is a
     /// finding on it.
-    fn read(&mut self, attrs: &[Attribute], item: String) -> Coverage {
+    fn read(&mut self, attrs: &[Attribute], item: &str) -> (Coverage, Option<CoopAttr>) {
         let read = read_attrs(attrs, &self.names);
         // A coop attribute is among them (`cfg_attr` included).
         self.scanned.uses_attributes |= read.coverage.is_some();
-        if let Some((span, message)) = read.invalid {
-            self.scanned.findings.push(Finding {
-                kind: FindingKind::InvalidArguments(message),
-                loop_kind: None,
-                keyword: span,
-                function: item,
-                fn_is_async: false,
-                fn_holds_async_blocks: false,
-                coverage: Coverage::None,
-                fix: None,
-            });
+        for (span, kind) in read.rejected {
+            self.item_finding(kind, span, item);
         }
-        read.coverage.unwrap_or(self.coverage)
+        (read.coverage.unwrap_or(self.coverage), read.applied)
+    }
+
+    /// A finding on an item's attributes (not on its body).
+    fn item_finding(&mut self, kind: FindingKind, keyword: Span, item: &str) {
+        self.scanned.findings.push(Finding {
+            kind,
+            loop_kind: None,
+            keyword,
+            function: item.to_owned(),
+            fn_is_async: false,
+            fn_holds_async_blocks: false,
+            coverage: Coverage::None,
+            fix: None,
+        });
+    }
+
+    /// An `impl` or `trait` block or module: its attribute (or the enclosing one) reaches the
+    /// fns inside; one written on it that reaches no async code is rejected, as the attribute
+    /// rejects it (`kind` says where it looked; `None` for a module in another file, which the
+    /// attribute cannot reach at all).
+    fn scan_block(
+        &mut self,
+        attrs: &[Attribute],
+        name: String,
+        kind: Option<ItemKind>,
+        keyword: Span,
+        block_fix: Option<Span>,
+        visit: impl FnOnce(&mut Self),
+    ) {
+        let function = self.nested(&name);
+        let (coverage, applied) = self.read(attrs, &function);
+        let outer = std::mem::take(&mut self.reached_async_code);
+        self.with(Some(name), coverage, block_fix, visit);
+        if let (Some(attr), Some(kind)) = (applied, kind)
+            && !self.reached_async_code
+        {
+            self.item_finding(FindingKind::NoAsyncCode(attr, kind), keyword, &function);
+        }
+        // With an attribute of its own, an enclosing one leaves it to that attribute.
+        self.reached_async_code = outer || self.reached_async_code || self.own_attribute(attrs);
+    }
+
+    /// A coop attribute is written on the item itself.
+    fn own_attribute(&self, attrs: &[Attribute]) -> bool {
+        attrs
+            .iter()
+            .any(|attr| self.names.is_cooperative(attr) || self.names.is_unconstrained(attr))
     }
 
     /// One fn body: the rules, then the items nested in it (with no coverage: the attributes of
@@ -399,8 +461,13 @@ impl Scanner {
         block: &mut Block,
     ) {
         let function = self.nested(&sig.ident.to_string());
-        let coverage = self.read(attrs, function.clone());
+        let (coverage, applied) = self.read(attrs, &function);
         let is_async = sig.asyncness.is_some();
+        if let (Some(attr), Some(const_token)) = (applied, sig.constness) {
+            self.item_finding(FindingKind::ConstFn(attr), const_token.span, &function);
+        }
+        // With an attribute of its own, an enclosing one leaves it to that attribute.
+        self.reached_async_code |= self.own_attribute(attrs);
         if sig.constness.is_none() {
             let fix_site = match self.block_fix {
                 Some(before) => FixSite {
@@ -421,13 +488,20 @@ impl Scanner {
                 markers.visit_block(block);
             }
             let markers = markers.found;
-            let mut collect = Collect {
-                sites: Vec::new(),
-                opaque: Vec::new(),
-            };
+            let mut collect = Collect::default();
             let walked = walk_fn_body(block, is_async, &mut collect);
-            if is_async || walked.found_async_code {
+            let async_code = is_async || walked.found_async_code;
+            if async_code {
                 self.scanned.async_fns += 1;
+            }
+            if let Some(attr) = applied
+                && !async_code
+            {
+                let kind = FindingKind::NoAsyncCode(attr, ItemKind::Fn);
+                self.item_finding(kind, sig.fn_token.span, &function);
+            }
+            if coverage != Coverage::None {
+                self.reached_async_code |= async_code;
             }
             let finding = |kind, loop_kind, keyword, fix| Finding {
                 kind,
@@ -440,13 +514,20 @@ impl Scanner {
                 fix,
             };
             let mut findings = Vec::new();
-            for (pound, loop_kind) in markers {
+            for (pound, loop_kind, predicate) in markers {
                 findings.push(finding(
-                    FindingKind::StrayLoopMarker,
+                    FindingKind::StrayLoopMarker(predicate),
                     loop_kind,
                     pound,
                     Some(fix_site),
                 ));
+            }
+            // Where a coop attribute reads the markers, it rejects those it cannot read (where
+            // none does, all of them are stray, above).
+            if coverage != Coverage::None {
+                for (span, kind) in collect.rejected_markers {
+                    findings.push(finding(kind, None, span, None));
+                }
             }
             for site in &collect.sites {
                 self.scanned.async_loops += usize::from(site.runs_in_async);
@@ -479,9 +560,12 @@ impl Scanner {
             }
             self.scanned.findings.extend(findings);
         }
+        // The items nested in its body are not reached by its attribute.
+        let reached = std::mem::take(&mut self.reached_async_code);
         self.with(Some(sig.ident.to_string()), Coverage::None, None, |s| {
             visit_mut::visit_block_mut(s, block);
         });
+        self.reached_async_code = reached;
     }
 
     /// The name of an item nested in the current path (a fn, a module, an impl or trait block).
@@ -525,26 +609,30 @@ impl VisitMut for Scanner {
 
     fn visit_item_impl_mut(&mut self, block: &mut ItemImpl) {
         let name = type_name(&block.self_ty);
-        let coverage = self.read(&block.attrs, self.nested(&name));
         let fix = has_async_trait(&block.attrs)
             .then(|| insertion_point(&block.attrs, block.impl_token.span));
-        self.with(Some(name), coverage, fix, |s| {
+        let attrs = block.attrs.clone();
+        let keyword = block.impl_token.span;
+        self.scan_block(&attrs, name, Some(ItemKind::Impl), keyword, fix, |s| {
             visit_mut::visit_item_impl_mut(s, block);
         });
     }
 
     fn visit_item_trait_mut(&mut self, block: &mut ItemTrait) {
-        let coverage = self.read(&block.attrs, self.nested(&block.ident.to_string()));
         let fix = has_async_trait(&block.attrs)
             .then(|| insertion_point(&block.attrs, block.trait_token.span));
-        self.with(Some(block.ident.to_string()), coverage, fix, |s| {
+        let attrs = block.attrs.clone();
+        let (name, keyword) = (block.ident.to_string(), block.trait_token.span);
+        self.scan_block(&attrs, name, Some(ItemKind::Trait), keyword, fix, |s| {
             visit_mut::visit_item_trait_mut(s, block);
         });
     }
 
     fn visit_item_mod_mut(&mut self, module: &mut ItemMod) {
-        let coverage = self.read(&module.attrs, self.nested(&module.ident.to_string()));
-        self.with(Some(module.ident.to_string()), coverage, None, |s| {
+        let attrs = module.attrs.clone();
+        let (name, keyword) = (module.ident.to_string(), module.mod_token.span);
+        let kind = module.content.is_some().then_some(ItemKind::Mod);
+        self.scan_block(&attrs, name, kind, keyword, None, |s| {
             visit_mut::visit_item_mod_mut(s, module);
         });
     }
@@ -574,5 +662,88 @@ impl VisitMut for Scanner {
                 visit_mut::visit_item_mut(s, item)
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (function, lint name) of each finding of `source`, fn by fn.
+    fn findings(source: &str) -> Vec<(String, &'static str)> {
+        let file = syn::parse_file(source).unwrap();
+        scan_file(file)
+            .findings
+            .into_iter()
+            .map(|finding| (finding.function, finding.kind.lint().name))
+            .collect()
+    }
+
+    fn expect(found: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+        found
+            .iter()
+            .map(|(f, lint)| ((*f).to_owned(), *lint))
+            .collect()
+    }
+
+    #[test]
+    fn loop_markers_a_cooperative_item_rejects_are_findings() {
+        let found = findings(
+            r#"use coop_core::cooperative;
+#[cooperative]
+pub async fn a() { #[coop_core::unconstrained(x)] loop {} }
+#[cooperative(check)]
+pub async fn b() { #[coop_core::unconstrained(crate = "coop_core")] for _ in 0..3 {} }
+#[cooperative]
+pub async fn c() { #[coop_core::unconstrained] let x = 1; }
+#[coop_core::unconstrained]
+pub async fn d() { #[cfg_attr(unix, unconstrained)] { x(); } }
+#[cooperative]
+impl S { async fn e() { #[unconstrained(x)] while f() {} } }
+"#,
+        );
+        assert_eq!(
+            found,
+            expect(&[
+                ("a", "marker_with_arguments"),
+                ("b", "marker_with_arguments"),
+                ("c", "marker_not_on_a_loop"),
+                ("d", "marker_not_on_a_loop"),
+                ("S::e", "marker_with_arguments"),
+            ])
+        );
+    }
+
+    #[test]
+    fn items_the_attributes_reject_are_findings_and_the_last_attribute_applies() {
+        let found = findings(
+            r#"
+#[cooperative(check)] #[unconstrained] async fn both() { loop {} }
+#[unconstrained] #[cooperative(check)] async fn reversed() { loop {} }
+#[cooperative(check)] #[cooperative(check)] async fn twice() { loop {} }
+#[cooperative] const fn konst() {}
+#[cooperative] fn no_async() { loop {} }
+#[cooperative] fn blocks() -> impl Future<Output = ()> { async {} }
+#[cooperative] mod sync { fn f() {} }
+#[cooperative] mod own { #[unconstrained] async fn f() {} }
+#[cooperative] trait T { fn f(&self) {} async fn g(&self); }
+#[cooperative(chek)] const fn rejected_arguments_only() {}
+"#,
+        );
+        assert_eq!(
+            found,
+            expect(&[
+                ("both", "conflicting_attributes"),
+                ("reversed", "conflicting_attributes"),
+                ("reversed", "loop_without_yield_point"),
+                ("twice", "duplicate_attribute"),
+                ("twice", "loop_without_yield_point"),
+                ("konst", "unsupported_item"),
+                ("no_async", "unsupported_item"),
+                ("sync", "unsupported_item"),
+                ("T", "unsupported_item"),
+                ("rejected_arguments_only", "invalid_arguments"),
+            ])
+        );
     }
 }

@@ -67,10 +67,10 @@ fn finding(kind: &FindingKind, at: Span, help_at: Span, krate: &Path) -> syn::Er
 
 /// A loop marker with arguments.
 pub(crate) fn marker_with_arguments(span: Span) -> syn::Error {
-    syn::Error::new(span, lints::MARKER_WITH_ARGUMENTS)
+    syn::Error::new(span, lints::MARKER_WITH_ARGUMENTS.title)
 }
 
 /// A loop marker on something that is not a loop.
 pub(crate) fn marker_not_on_a_loop(span: Span) -> syn::Error {
-    syn::Error::new(span, lints::MARKER_NOT_ON_A_LOOP)
+    syn::Error::new(span, lints::MARKER_NOT_ON_A_LOOP.title)
 }

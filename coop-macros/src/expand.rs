@@ -1,6 +1,7 @@
 //! Item dispatch of `#[cooperative]` and `#[unconstrained]`: which items they apply to, what
 //! each shape becomes, and the error path that still emits the item.
 
+use coop_analysis::lints::FindingKind;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::{Block, Item, Signature};
@@ -219,31 +220,16 @@ fn is_loop(tokens: &TokenStream) -> bool {
 /// A second coop attribute on the same item: `#[cooperative]` twice would put two yield points
 /// in every loop, and `#[cooperative]` with `#[unconstrained]` contradict each other. Whichever
 /// expands first still sees the other among the item's attributes; the error path re-emits it,
-/// it expands next on its own and succeeds, so the misuse is reported once.
+/// it expands next on its own and succeeds, so the misuse is reported once. The rule and its
+/// words are coop-analysis's, which `cargo coop` reports with.
 fn reject_stacking(item: &mut Item, this: CoopAttr) -> syn::Result<()> {
     let Some(attrs) = items::attrs_mut(item) else {
         return Ok(());
     };
-    let other = this.other();
-    if let Some(attr) = attrs.iter().find(|attr| other.is(attr)) {
-        return Err(syn::Error::new_spanned(
-            attr,
-            format!(
-                "`#[{this}]` and `#[{other}]` cannot both apply to one item: `#[cooperative]` \
-                 inserts yield points, `#[unconstrained]` switches budgets off"
-            ),
-        ));
+    match coop_analysis::stacked(this, attrs) {
+        Some((attr, why)) => Err(syn::Error::new_spanned(attr, why.title())),
+        None => Ok(()),
     }
-    if let Some(attr) = attrs.iter().find(|attr| this.is(attr)) {
-        return Err(syn::Error::new_spanned(
-            attr,
-            format!(
-                "`#[{this}]` is applied twice to this item: remove one (twice would put two \
-                 yield points in every loop)"
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// Dispatches on the item: fns are transformed, `impl` and `trait` blocks and inline modules
@@ -285,13 +271,10 @@ fn apply(item: &mut Item, attr: CoopAttr, action: Action<'_>) -> syn::Result<()>
     if found {
         return Ok(());
     }
-    let (span, what) = items::searched(item);
+    let (span, searched) = items::searched(item);
     Err(syn::Error::new(
         span,
-        format!(
-            "`#[{attr}]` found no async code {what}: it applies to an `async fn`, or to a fn \
-             whose body holds async blocks or async closures"
-        ),
+        FindingKind::NoAsyncCode(attr, searched).title(),
     ))
 }
 
@@ -302,7 +285,7 @@ fn reject_unsupported(item: &mut Item, attr: CoopAttr) -> syn::Result<()> {
     {
         return Err(syn::Error::new(
             const_token.span,
-            format!("`#[{attr}]` cannot apply to a `const fn`: it cannot await"),
+            FindingKind::ConstFn(attr).title(),
         ));
     }
     if items::attrs_mut(item).is_some() {

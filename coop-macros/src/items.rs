@@ -2,6 +2,7 @@
 //! code), an `impl` block, a trait, an inline module. Everything that depends on an item's
 //! shape asks here: its attributes, the fns an attribute on it reaches, how errors name it.
 
+use coop_analysis::lints::ItemKind;
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Attribute, Block, ImplItem, Item, ItemMod, Signature, TraitItem};
@@ -89,14 +90,14 @@ fn reach(
     }
 }
 
-/// Where "found no async code" points, and how it says where it looked.
-pub(crate) fn searched(item: &Item) -> (Span, &'static str) {
+/// Where "found no async code" points, and where it says it looked.
+pub(crate) fn searched(item: &Item) -> (Span, ItemKind) {
     match item {
-        Item::Fn(f) => (f.sig.fn_token.span, "here"),
-        Item::Impl(block) => (block.impl_token.span, "in this `impl` block"),
-        Item::Trait(block) => (block.trait_token.span, "in this trait"),
-        Item::Mod(module) => (module.mod_token.span, "in this module"),
-        other => (other.span(), "here"),
+        Item::Fn(f) => (f.sig.fn_token.span, ItemKind::Fn),
+        Item::Impl(block) => (block.impl_token.span, ItemKind::Impl),
+        Item::Trait(block) => (block.trait_token.span, ItemKind::Trait),
+        Item::Mod(module) => (module.mod_token.span, ItemKind::Mod),
+        other => (other.span(), ItemKind::Fn),
     }
 }
 

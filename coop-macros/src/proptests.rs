@@ -335,13 +335,13 @@ fn tool_findings(file: syn::File) -> Vec<(usize, usize, &'static str)> {
         .filter(|finding| finding.function == "f")
         // Markers in a fn without `#[cooperative]` are the tool's own finding: under
         // `#[cooperative(check)]` they are read.
-        .filter(|finding| finding.kind != FindingKind::StrayLoopMarker)
+        .filter(|finding| !matches!(finding.kind, FindingKind::StrayLoopMarker(_)))
         .map(|finding| {
             let kind = match finding.kind {
                 FindingKind::InsideMacro(_) => "macro",
                 FindingKind::YieldPointNotAwaited => "unawaited",
                 FindingKind::NeverAwaits | FindingKind::UnderTemporary => "never",
-                FindingKind::StrayLoopMarker | FindingKind::InvalidArguments(_) => "attribute",
+                _ => "attribute",
             };
             let start = finding.keyword.start();
             (start.line, start.column, kind)
