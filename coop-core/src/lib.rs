@@ -321,7 +321,12 @@
 //!   forced yields wake their waker at once, whoever drives it (an executor nested in a
 //!   tokio task included). Where tokio's budget cannot force a yield (`spawn_blocking`,
 //!   `block_in_place`, `tokio::task::unconstrained`) coop counts by itself and wakes its task
-//!   plainly, exactly as without the feature. Inside an executor nested in a tokio task, the
+//!   plainly, exactly as without the feature. The future `Runtime::block_on` runs (a
+//!   `#[tokio::main]` body) is no task: there coop's counter and tokio's budget are spent in
+//!   step, the counter going on with what a loop before it on the thread left (its first forced
+//!   yield may come early, never late), and its forced yields wake it plainly, since tokio
+//!   polls its driver before each of that future's polls anyway: an executor nested there
+//!   finishes. Inside an executor nested in a tokio task, the
 //!   ambient budget is still the tokio task's, whose forced yields tokio wakes only after that
 //!   task's poll: a nested executor that waits for that wake-up (`futures::executor::block_on`,
 //!   `LocalPool::run`) then never finishes, since the tokio task's poll is the one it blocks.

@@ -364,3 +364,47 @@ fn a_nested_block_on_inside_tokio_unconstrained_finishes() {
         assert_eq!(finished, Ok(499_500), "multi-thread: {multi_thread}");
     }
 }
+
+/// The future `Runtime::block_on` runs (a `#[tokio::main]` body) is no tokio task: an executor
+/// nested there (`futures::executor::block_on`) finishes, as without the feature. A forced yield
+/// there wakes plainly: a waker deferred to tokio until after that future's poll never came
+/// back, and the nested executor waited for it forever. Found by a hostile review. A watchdog
+/// turns a hang into a failure.
+#[test]
+fn a_nested_block_on_in_the_runtimes_own_block_on_finishes() {
+    #[coop_core::cooperative]
+    async fn hot(n: u64) -> u64 {
+        let mut s = 0u64;
+        for i in 0..n {
+            s = s.wrapping_add(std::hint::black_box(i));
+        }
+        s
+    }
+    for multi_thread in [false, true] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = if multi_thread {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+            } else {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+            }
+            .unwrap();
+            let sums = rt.block_on(async {
+                // A loop of the runtime's own future first, so that the thread's pace asks
+                // for a driver turn at the nested loop's forced yields.
+                hot(100_000).await;
+                let spent = futures::executor::block_on(spend_units(1000));
+                let sum = futures::executor::block_on(hot(1000));
+                (spent, sum)
+            });
+            let _ = tx.send(sums.1);
+        });
+        let finished = rx.recv_timeout(Duration::from_secs(20));
+        assert_eq!(finished, Ok(499_500), "multi-thread: {multi_thread}");
+    }
+}

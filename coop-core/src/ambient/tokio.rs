@@ -309,13 +309,17 @@ fn driver_turn(exhaustion: bool, now: fn() -> u64) -> bool {
 /// Where tokio's budget is unconstrained in a task (`tokio::task::unconstrained`), coop's counter
 /// counts by itself and the task is woken plainly, as without the feature: tokio would hand a
 /// deferred waker back only after the task's poll, which an executor nested in that poll
-/// (`futures::executor::block_on`) would wait for forever.
+/// (`futures::executor::block_on`) would wait for forever. So is the future `Runtime::block_on`
+/// runs (a `#[tokio::main]` body), which is no task: the current-thread runtime polls its
+/// driver before that future's next poll whenever its run queue is empty, and after at most 61
+/// tasks otherwise, whether it was woken plainly or not; a deferred wake-up only kept an
+/// executor nested there waiting.
 ///
 /// Inlined into its one caller, `state::force_yield`, which is out of line and cold: a call of
 /// its own cost every forced yield about 20 instructions.
 #[inline(always)]
 pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, exhaustion: bool, now: fn() -> u64) {
-    if driver_turn(exhaustion, now) && !unconstrained_in_this_task() {
+    if driver_turn(exhaustion, now) && in_task() && !unconstrained_in_this_task() {
         // `yield_now`'s first poll hands the waker to tokio's deferral and returns `Pending`;
         // the yield is that poll, so the future is dropped after it.
         let _ = pin!(tokio::task::yield_now()).poll(cx);
