@@ -35,6 +35,7 @@ mod cfgs;
 mod coverage;
 mod hooks;
 mod item_macros;
+mod loop_kind;
 pub mod lints;
 mod loops;
 mod macro_table;

@@ -4,38 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 
 use crate::awaits::Verdict;
-
-/// The three loop expressions.
-///
-/// ```
-/// use coop_analysis::LoopKind;
-///
-/// assert_ne!(LoopKind::While, LoopKind::For);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LoopKind {
-    /// `loop { .. }`
-    Loop,
-    /// `while cond { .. }`, `while let pat = expr { .. }`
-    While,
-    /// `for pat in iter { .. }`
-    For,
-}
-
-impl LoopKind {
-    /// The keyword, as written.
-    ///
-    /// ```
-    /// assert_eq!(coop_analysis::LoopKind::For.keyword(), "for");
-    /// ```
-    pub fn keyword(self) -> &'static str {
-        match self {
-            LoopKind::Loop => "loop",
-            LoopKind::While => "while",
-            LoopKind::For => "for",
-        }
-    }
-}
+pub use crate::loop_kind::LoopKind;
 
 /// What the walker decided about one loop, handed to
 /// [`Hooks::on_loop`](crate::Hooks::on_loop) after the loop's own body has been walked.

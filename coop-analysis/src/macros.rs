@@ -30,7 +30,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Macro, Pat, Token};
 
-use crate::loops::LoopKind;
+use crate::loop_kind::LoopKind;
 pub(crate) use crate::macro_table::{Grammar, Printed, lookup};
 
 /// What a macro call's tokens are, for the walker.
