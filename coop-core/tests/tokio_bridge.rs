@@ -325,61 +325,21 @@ fn a_refund_after_later_units_gives_back_no_more_than_its_own() {
     assert_eq!(refunded_at_once, per_poll);
 }
 
-/// Inside `tokio::task::unconstrained`, coop counts by itself "as without the feature", and so
-/// it wakes plainly: an executor nested in the task (`futures::executor::block_on`) finishes,
-/// where a waker deferred to tokio until after the task's poll would never come back. Found by a
-/// hostile review (it hung from the 129th unit on). A watchdog turns a hang into a failure.
-#[test]
-fn a_nested_block_on_inside_tokio_unconstrained_finishes() {
-    #[coop_core::cooperative]
-    async fn hot(n: u64) -> u64 {
-        let mut s = 0u64;
-        for i in 0..n {
-            s = s.wrapping_add(std::hint::black_box(i));
-        }
-        s
+#[coop_core::cooperative]
+async fn hot(n: u64) -> u64 {
+    let mut s = 0u64;
+    for i in 0..n {
+        s = s.wrapping_add(std::hint::black_box(i));
     }
-    for multi_thread in [false, true] {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = if multi_thread {
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .build()
-            } else {
-                tokio::runtime::Builder::new_current_thread().build()
-            }
-            .unwrap();
-            let sums = rt.block_on(async {
-                tokio::spawn(tokio::task::unconstrained(async {
-                    futures::executor::block_on(spend_units(1000));
-                    futures::executor::block_on(hot(1000))
-                }))
-                .await
-                .unwrap()
-            });
-            let _ = tx.send(sums);
-        });
-        let finished = rx.recv_timeout(Duration::from_secs(20));
-        assert_eq!(finished, Ok(499_500), "multi-thread: {multi_thread}");
-    }
+    s
 }
 
-/// The future `Runtime::block_on` runs (a `#[tokio::main]` body) is no tokio task: an executor
-/// nested there (`futures::executor::block_on`) finishes, as without the feature. A forced yield
-/// there wakes plainly: a waker deferred to tokio until after that future's poll never came
-/// back, and the nested executor waited for it forever. Found by a hostile review. A watchdog
-/// turns a hang into a failure.
-#[test]
-fn a_nested_block_on_in_the_runtimes_own_block_on_finishes() {
-    #[coop_core::cooperative]
-    async fn hot(n: u64) -> u64 {
-        let mut s = 0u64;
-        for i in 0..n {
-            s = s.wrapping_add(std::hint::black_box(i));
-        }
-        s
-    }
+/// What the future `main` makes returns on a current-thread and on a multi-thread runtime with
+/// its drivers, within 20 s each: a watchdog turns a hang into a failure.
+fn finishes_on_both_runtimes<F>(main: fn() -> F, expected: u64)
+where
+    F: Future<Output = u64> + 'static,
+{
     for multi_thread in [false, true] {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -394,17 +354,46 @@ fn a_nested_block_on_in_the_runtimes_own_block_on_finishes() {
                     .build()
             }
             .unwrap();
-            let sums = rt.block_on(async {
-                // A loop of the runtime's own future first, so that the thread's pace asks
-                // for a driver turn at the nested loop's forced yields.
-                hot(100_000).await;
-                let spent = futures::executor::block_on(spend_units(1000));
-                let sum = futures::executor::block_on(hot(1000));
-                (spent, sum)
-            });
-            let _ = tx.send(sums.1);
+            let _ = tx.send(rt.block_on(main()));
         });
         let finished = rx.recv_timeout(Duration::from_secs(20));
-        assert_eq!(finished, Ok(499_500), "multi-thread: {multi_thread}");
+        assert_eq!(finished, Ok(expected), "multi-thread: {multi_thread}");
     }
+}
+
+/// Inside `tokio::task::unconstrained`, coop counts by itself "as without the feature", and so
+/// it wakes plainly: an executor nested in the task (`futures::executor::block_on`) finishes,
+/// where a waker deferred to tokio until after the task's poll would never come back. Found by a
+/// hostile review (it hung from the 129th unit on).
+#[test]
+fn a_nested_block_on_inside_tokio_unconstrained_finishes() {
+    finishes_on_both_runtimes(
+        || async {
+            tokio::spawn(tokio::task::unconstrained(async {
+                futures::executor::block_on(spend_units(1000));
+                futures::executor::block_on(hot(1000))
+            }))
+            .await
+            .unwrap()
+        },
+        499_500,
+    );
+}
+
+/// The future `Runtime::block_on` runs (a `#[tokio::main]` body) is no tokio task: an executor
+/// nested there (`futures::executor::block_on`) finishes, as without the feature. A forced yield
+/// there wakes plainly: a waker deferred to tokio until after that future's poll never came
+/// back, and the nested executor waited for it forever. Found by a hostile review.
+#[test]
+fn a_nested_block_on_in_the_runtimes_own_block_on_finishes() {
+    finishes_on_both_runtimes(
+        || async {
+            // A loop of the runtime's own future first, so that the thread's pace asks for a
+            // driver turn at the nested loop's forced yields.
+            hot(100_000).await;
+            futures::executor::block_on(spend_units(1000));
+            futures::executor::block_on(hot(1000))
+        },
+        499_500,
+    );
 }
