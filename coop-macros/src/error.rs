@@ -21,6 +21,17 @@ pub(crate) fn combine(errors: &mut Option<syn::Error>, error: syn::Error) {
     }
 }
 
+/// Where `span` starts in its file, as (line, column), to order errors as the source does;
+/// `(0, 0)` outside a macro's expansion (the crate's unit tests), where no location is known.
+pub(crate) fn position(span: Span) -> (usize, usize) {
+    if proc_macro::is_available() {
+        let span = span.unwrap();
+        (span.line(), span.column())
+    } else {
+        (0, 0)
+    }
+}
+
 /// `compile_error!`s for `error`, followed by `item`.
 pub(crate) fn with_item(error: syn::Error, item: &Item) -> TokenStream {
     let mut tokens = error.into_compile_error();

@@ -48,12 +48,19 @@ pub(crate) fn walk_fn_body(
     let mut act = Act {
         action,
         function,
-        errors: None,
+        errors: Vec::new(),
     };
     let walked = coop_analysis::walk_fn_body(block, is_async_fn, &mut act);
+    // The walker reaches a loop after the loops in its body: the errors go out in the order of
+    // the source, as rustc's do.
+    act.errors.sort_by_key(|error| error::position(error.span()));
+    let mut errors = None;
+    for found in act.errors {
+        combine(&mut errors, found);
+    }
     Walked {
         found_async_code: walked.found_async_code,
-        errors: act.errors,
+        errors,
     }
 }
 
@@ -74,7 +81,7 @@ pub(crate) fn strip_markers(item: &mut Item) {
 struct Act<'a> {
     action: Action<'a>,
     function: Option<&'a Ident>,
-    errors: Option<syn::Error>,
+    errors: Vec<syn::Error>,
 }
 
 impl Hooks for Act<'_> {
@@ -104,7 +111,7 @@ impl Hooks for Act<'_> {
                 match finding {
                     None => false,
                     Some(finding) if unless.is_empty() && !site.under_cfg => {
-                        combine(&mut self.errors, finding);
+                        self.errors.push(finding);
                         false
                     }
                     // Opted out, or awaiting, only where a predicate holds: the finding stands
@@ -174,15 +181,15 @@ impl Hooks for Act<'_> {
 
     fn on_opaque_loop(&mut self, found: &OpaqueLoop) {
         if let Action::Check(krate) = self.action {
-            combine(&mut self.errors, error::loop_inside_macro(found, krate));
+            self.errors.push(error::loop_inside_macro(found, krate));
         }
     }
 
     fn on_marker_with_arguments(&mut self, span: proc_macro2::Span) {
-        combine(&mut self.errors, error::marker_with_arguments(span));
+        self.errors.push(error::marker_with_arguments(span));
     }
 
     fn on_marker_not_on_a_loop(&mut self, span: proc_macro2::Span) {
-        combine(&mut self.errors, error::marker_not_on_a_loop(span));
+        self.errors.push(error::marker_not_on_a_loop(span));
     }
 }
