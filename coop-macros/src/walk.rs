@@ -53,7 +53,8 @@ pub(crate) fn walk_fn_body(
     let walked = coop_analysis::walk_fn_body(block, is_async_fn, &mut act);
     // The walker reaches a loop after the loops in its body: the errors go out in the order of
     // the source, as rustc's do.
-    act.errors.sort_by_key(|error| error::position(error.span()));
+    act.errors
+        .sort_by_key(|error| error::position(error.span()));
     let mut errors = None;
     for found in act.errors {
         combine(&mut errors, found);
