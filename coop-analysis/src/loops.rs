@@ -4,6 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 
 use crate::awaits::Verdict;
+use crate::lints::FindingKind;
 pub use crate::loop_kind::LoopKind;
 
 /// What the walker decided about one loop, handed to
@@ -56,9 +57,53 @@ pub struct LoopSite {
     /// `#[cfg(..)]`: where that code is configured out, so is the loop, and `check` reports
     /// nothing there.
     pub under_cfg: bool,
+    /// The macro that prints the loop as written (`assert!`'s condition, `dbg!`'s operands):
+    /// no yield point can go there.
+    pub printed_by: Option<String>,
 }
 
 impl LoopSite {
+    /// What the loop is reported as, if anything: its verdict's finding, where `#[cooperative]`
+    /// may or may not put a yield point; a loop a macro prints as written is inside that macro.
+    ///
+    /// ```
+    /// # use coop_analysis::{FindingKind, Hooks, LoopSite, walk_fn_body};
+    /// # struct Findings(Vec<Option<FindingKind>>);
+    /// # impl Hooks for Findings {
+    /// #     fn on_loop(&mut self, _: &mut syn::Expr, site: &LoopSite) -> bool {
+    /// #         self.0.push(site.finding());
+    /// #         false
+    /// #     }
+    /// # }
+    /// let mut body: syn::Block = syn::parse_quote!({
+    ///     while !flag.get() {}
+    ///     assert!(loop { break true });
+    /// });
+    /// let mut findings = Findings(Vec::new());
+    /// walk_fn_body(&mut body, true, &mut findings);
+    /// assert_eq!(
+    ///     findings.0,
+    ///     [Some(FindingKind::NeverAwaits), Some(FindingKind::InsideMacro("assert".into()))]
+    /// );
+    /// ```
+    pub fn finding(&self) -> Option<FindingKind> {
+        match self.verdict? {
+            Verdict::NeverAwaits => Some(self.never_awaits()),
+            verdict => verdict.finding(self.instrumentable),
+        }
+    }
+
+    /// What the loop is reported as where it never awaits (also where its every `.await` is
+    /// configured out): [`finding`](Self::finding) of a loop that never awaits.
+    pub fn never_awaits(&self) -> FindingKind {
+        match &self.printed_by {
+            Some(name) => FindingKind::InsideMacro(name.clone()),
+            None => Verdict::NeverAwaits
+                .finding(self.instrumentable)
+                .unwrap_or(FindingKind::NeverAwaits),
+        }
+    }
+
     /// The loop is what `#[cooperative(check)]` rejects and `cargo coop check` reports in a fn
     /// without `#[cooperative]`: it runs in async context, cannot be opted out, and never
     /// awaits.

@@ -536,7 +536,7 @@ impl Scanner {
                 if !site.cfg_opt_outs.is_empty() {
                     continue;
                 }
-                let Some(kind) = site.verdict.and_then(|v| v.finding(site.instrumentable)) else {
+                let Some(kind) = site.finding() else {
                     continue;
                 };
                 let fix = match (coverage, &kind) {

@@ -94,9 +94,9 @@ struct Scope {
     under_cfg: bool,
     /// This code never runs (`if false { .. }`).
     dead: bool,
-    /// A macro prints this code as written (`dbg!`'s operands, `assert!`'s condition): nothing
-    /// may be inserted in it.
-    printed: bool,
+    /// The macro that prints this code as written (`dbg!`'s operands, `assert!`'s condition):
+    /// nothing may be inserted in it.
+    printed_by: Option<String>,
 }
 
 struct Walker<'h> {
@@ -137,7 +137,8 @@ impl Walker<'_> {
             Marker::When(pred) => scope.cfg_opt_outs.push(pred),
         }
         let runs_in_async = scope.in_async && !scope.dead && !scope.opted_out;
-        let mut instrumentable = runs_in_async && !scope.under_temporary && !scope.printed;
+        let mut instrumentable =
+            runs_in_async && !scope.under_temporary && scope.printed_by.is_none();
         let mut yield_before_condition = false;
         match expr {
             Expr::Loop(e) => self.in_scope(scope.clone(), |w| w.visit_block_mut(&mut e.body)),
@@ -188,6 +189,7 @@ impl Walker<'_> {
             verdict,
             awaits_only_where,
             under_cfg: scope.under_cfg,
+            printed_by: scope.printed_by,
         };
         if self.hooks.on_loop(expr, &site) {
             self.touched += 1;
@@ -278,16 +280,19 @@ impl Walker<'_> {
                 // The operands are evaluated where the call stands, in order, like a call's
                 // arguments: once one may own something, the ones after it run while it is
                 // alive. An operand the macro prints as written gets no yield point.
+                let name = macros::name(mac);
                 for (index, expr) in body.exprs_mut().into_iter().enumerate() {
                     let is_printed = match printed {
                         Printed::Nothing => false,
                         Printed::First => index == 0,
                         Printed::All => true,
                     };
-                    let outer = self.scope.printed;
-                    self.scope.printed |= is_printed;
+                    let outer = self.scope.printed_by.clone();
+                    if is_printed && outer.is_none() {
+                        self.scope.printed_by = Some(name.clone());
+                    }
                     self.visit_expr_mut(expr);
-                    self.scope.printed = outer;
+                    self.scope.printed_by = outer;
                     self.scope.under_temporary |= !owns_nothing(expr);
                 }
                 if self.touched != before {
@@ -359,7 +364,7 @@ impl Walker<'_> {
             ..self.scope.clone()
         };
         self.in_scope(scope, |w| visit_mut::visit_expr_mut(w, expr));
-        if !self.scope.printed && self.hooks.on_async_block(expr) {
+        if self.scope.printed_by.is_none() && self.hooks.on_async_block(expr) {
             self.touched += 1;
         }
     }
@@ -374,7 +379,7 @@ impl Walker<'_> {
             ..self.scope.clone()
         };
         self.in_scope(scope, |w| visit_mut::visit_expr_closure_mut(w, closure));
-        if is_async && !self.scope.printed && self.hooks.on_async_closure(closure) {
+        if is_async && self.scope.printed_by.is_none() && self.hooks.on_async_closure(closure) {
             self.touched += 1;
         }
     }

@@ -5,7 +5,6 @@
 //! rustc would print a `help:` line, coop raises a second error spanned where the fix goes, whose
 //! message starts with `help:`, so the fix is shown on the right source line.
 
-use coop_analysis::Verdict;
 use coop_analysis::lints::{self, FindingKind, Place};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -40,18 +39,9 @@ pub(crate) fn with_item(error: syn::Error, item: &Item) -> TokenStream {
 }
 
 /// The `check` lint on a loop with no `.await` of its own: the message on the loop keyword, the
-/// fix at the start of its body. `instrumentable` says whether `#[cooperative]` would put a
-/// yield point there.
-pub(crate) fn loop_never_awaits(
-    keyword: Span,
-    body: Span,
-    krate: &Path,
-    instrumentable: bool,
-) -> syn::Error {
-    let kind = Verdict::NeverAwaits
-        .finding(instrumentable)
-        .expect("a loop that never awaits is a finding");
-    finding(&kind, keyword, body, krate)
+/// fix at the start of its body.
+pub(crate) fn loop_never_awaits(site: &coop_analysis::LoopSite, krate: &Path) -> syn::Error {
+    finding(&site.never_awaits(), site.keyword, site.body, krate)
 }
 
 /// The `check` lint on a loop that calls `consume_budget()` and never awaits the future.

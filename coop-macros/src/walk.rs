@@ -89,9 +89,7 @@ impl Hooks for Act<'_> {
     fn on_loop(&mut self, expr: &mut Expr, site: &LoopSite) -> bool {
         match self.action {
             Action::Check(krate) => {
-                let never_awaits = || {
-                    error::loop_never_awaits(site.keyword, site.body, krate, site.instrumentable)
-                };
+                let never_awaits = || error::loop_never_awaits(site, krate);
                 let finding = match site.verdict {
                     Some(Verdict::NeverAwaits) => Some(never_awaits()),
                     Some(Verdict::YieldPointNotAwaited(call)) => {
