@@ -326,12 +326,15 @@
 //!   step, the counter going on with what a loop before it on the thread left (its first forced
 //!   yield may come early, never late), and its forced yields wake it plainly, since tokio
 //!   polls its driver before each of that future's polls anyway: an executor nested there
-//!   finishes. Inside an executor nested in a tokio task, the
+//!   finishes, and since tokio's budget stays spent until it returns, coop counts by itself
+//!   there from its first forced yield on, as on any executor. Inside an executor nested in a tokio task, the
 //!   ambient budget is still the tokio task's, whose forced yields tokio wakes only after that
 //!   task's poll: a nested executor that waits for that wake-up (`futures::executor::block_on`,
 //!   `LocalPool::run`) then never finishes, since the tokio task's poll is the one it blocks.
 //!   Give the nested executor's tasks a scope ([`budgeted`]) there, whose forced yields wake at
-//!   once, or run it in `block_in_place` or `spawn_blocking`, where coop counts by itself.
+//!   once, or run it in `block_in_place` or `spawn_blocking`, where coop counts by itself (but
+//!   not in `Handle::block_on` there, whose future tokio counts in the blocking task: an
+//!   executor nested in it finishes, yielding at every unit once tokio's budget is spent).
 //! - `tracing`: one `trace`-level event (target `coop`) per forced yield. `tokio` and `tracing`
 //!   turn `std` on.
 //! - `futures-core`: `cooperative(stream)` is a `futures_core::Stream`: one unit per item.

@@ -16,11 +16,12 @@ use crate::state::{
 pub(crate) fn resume_budget(resume: Resume, cx: &Context<'_>) {
     if let Some(state) = current()
         && state.mode == Mode::Ambient
-        && state.units == 0
-        && state.exhausted
-        && exhaustion::resumed(resume.exhaustion, cx.waker())
     {
-        refill_ambient();
+        ambient::resumed();
+        if state.units == 0 && state.exhausted && exhaustion::resumed(resume.exhaustion, cx.waker())
+        {
+            refill_ambient();
+        }
     }
     exhaustion::polled_again(resume.exhaustion);
 }

@@ -88,6 +88,10 @@ pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, _exhaustion: bool, _
     cx.waker().wake_by_ref();
 }
 
+/// The counter refills at the forced yield itself: nothing to learn from a poll after it.
+#[inline(always)]
+pub(crate) fn resumed() {}
+
 /// Nothing to switch off beside coop's own scope.
 pub(crate) type Unconstrained<F> = F;
 

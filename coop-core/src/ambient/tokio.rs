@@ -43,9 +43,10 @@ use core::task::{Context, Poll};
 
 use tokio::task::coop;
 
-/// A unit of tokio's budget: tokio's own guard, whose drop refunds the unit.
+/// A unit of tokio's budget: tokio's own guard, whose drop refunds the unit; `None` where
+/// coop's counter counts by itself, tokio's budget being held spent (see [`resumed`]).
 #[derive(Debug)]
-pub(crate) struct Unit(coop::RestoreOnPending);
+pub(crate) struct Unit(Option<coop::RestoreOnPending>);
 
 impl Unit {
     /// Keeps tokio's unit spent: the operation made progress.
@@ -67,10 +68,71 @@ impl Unit {
 }
 
 /// Takes one unit of tokio's budget, checking and spending in one access to tokio's context.
-/// When the budget is spent, tokio defers `cx`'s waker until its driver has been polled.
+/// When the budget is spent, tokio defers `cx`'s waker until its driver has been polled; where
+/// it is held spent (see [`resumed`]), coop's counter decides alone.
 #[inline(always)]
 pub(crate) fn spend(cx: &mut Context<'_>) -> Poll<Unit> {
-    coop::poll_proceed(cx).map(Unit)
+    match coop::poll_proceed(cx) {
+        Poll::Ready(unit) => Poll::Ready(Unit(Some(unit))),
+        Poll::Pending => refused(),
+    }
+}
+
+/// tokio refused a unit: the yield point yields, unless tokio's budget is held spent here.
+#[cold]
+#[inline(never)]
+fn refused() -> Poll<Unit> {
+    if held_spent() {
+        Poll::Ready(Unit(None))
+    } else {
+        Poll::Pending
+    }
+}
+
+std::thread_local! {
+    /// Whether a yield point polled again after its forced yield, outside any tokio task, found
+    /// tokio's budget still spent (see [`resumed`]).
+    static HELD_SPENT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A yield point that yielded to the ambient budget is polled again. Outside a task, in the
+/// future `Runtime::block_on` runs (a `#[tokio::main]` body), which has tokio's budget too,
+/// that budget is fresh by then where tokio polled the future again: the forced yield ended
+/// its poll. It is still spent where that poll is still going on: an executor nested in it
+/// (`futures::executor::block_on`) polled the yield point again, and tokio's budget stays spent
+/// until the nested executor returns. Every yield point there would then yield at once, a
+/// forced yield per unit. So from here until a yield point finds tokio's budget fresh again,
+/// tokio's refusals outside a task are not taken: coop's counter counts by itself, as on any
+/// executor. In a task, a yield point polled again finds tokio's budget spent where another
+/// branch of the task (`join!`) spent it first in this task poll, and the task must yield:
+/// tasks are left as they are.
+#[inline]
+pub(crate) fn resumed() {
+    if coop::has_budget_remaining() {
+        let _ = HELD_SPENT.try_with(|held| {
+            if held.get() {
+                held.set(false);
+            }
+        });
+    } else {
+        resumed_spent();
+    }
+}
+
+/// [`resumed`] found tokio's budget spent.
+#[cold]
+#[inline(never)]
+fn resumed_spent() {
+    if !in_task() {
+        let _ = HELD_SPENT.try_with(|held| held.set(true));
+    }
+}
+
+/// Whether tokio's budget is held spent here (see [`resumed`]).
+#[cold]
+#[inline(never)]
+fn held_spent() -> bool {
+    HELD_SPENT.try_with(Cell::get).unwrap_or(false) && !in_task()
 }
 
 std::thread_local! {
@@ -94,7 +156,7 @@ pub(crate) fn charge(units: u16) {
     let mut cx = Context::from_waker(core::task::Waker::noop());
     for _ in 0..units {
         match coop::poll_proceed(&mut cx) {
-            Poll::Ready(unit) => Unit(unit).keep(),
+            Poll::Ready(unit) => Unit(Some(unit)).keep(),
             Poll::Pending => return,
         }
     }
@@ -147,7 +209,10 @@ pub(crate) fn in_step(counter: u16) -> bool {
 /// one that was charged unit by unit asks.
 #[cold]
 pub(crate) fn units_left() -> u16 {
-    tokio_units_left().unwrap_or(u16::MAX)
+    match tokio_units_left() {
+        Some(0) if held_spent() => u16::MAX,
+        left => left.unwrap_or(u16::MAX),
+    }
 }
 
 /// Whether coop's counter number `budget` holds units only coop counted: then it is the ambient
@@ -197,9 +262,13 @@ fn refill_from_tokio(cx: &mut Context<'_>) -> Option<(Unit, u16, bool)> {
 /// refills (see [`refill`]).
 #[inline]
 pub(crate) fn has_remaining(counter_has_units: bool, budget: u32) -> bool {
-    coop::has_budget_remaining()
-        && (counter_has_units
-            || (!counted_by_coop_alone(budget) && in_task() && tokio_units_left().is_some()))
+    if coop::has_budget_remaining() {
+        counter_has_units
+            || (!counted_by_coop_alone(budget) && in_task() && tokio_units_left().is_some())
+    } else {
+        // Held spent, the counter counts by itself (see [`resumed`]).
+        counter_has_units && held_spent()
+    }
 }
 
 /// Whether the thread's last forced yield of the ambient budget was in the running tokio task:
@@ -389,7 +458,7 @@ fn tokio_units_left() -> Option<u16> {
         if let Poll::Ready(unit) = coop::poll_proceed(&mut cx) {
             // Kept spent without the guard's drop, a call (see `Unit::keep`): `first`'s drop
             // gives them all back.
-            Unit(unit).keep();
+            Unit(Some(unit)).keep();
             taken += 1;
         }
     }
