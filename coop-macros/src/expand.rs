@@ -57,13 +57,16 @@ pub(crate) fn expansion(attr: CoopAttr, args: TokenStream, item: TokenStream) ->
         CoopAttr::Cooperative => expand(attr, item, |item| {
             let args: CooperativeArgs = syn::parse2(args)?;
             reject_stacking(item, attr)?;
-            let action = if args.check {
-                Action::Check(&args.krate)
-            } else {
-                Action::InsertYieldPoints(&args.krate)
-            };
-            apply(item, attr, action)?;
-            Ok(!args.check)
+            if args.check {
+                // The lint rewrites nothing but its findings on loops under `#[cfg]`, which it
+                // writes into their bodies (a `#[cfg]` that removes the loop removes its
+                // finding): the item it checked goes out with its other findings, or those
+                // would be lost until the others are fixed.
+                apply(item, attr, Action::Check(&args.krate)).map_err(Failed::keeping_item)?;
+                return Ok(false);
+            }
+            apply(item, attr, Action::InsertYieldPoints(&args.krate))?;
+            Ok(true)
         }),
         CoopAttr::Unconstrained => expand(attr, item, |item| {
             let args: UnconstrainedArgs = syn::parse2(args)?;
@@ -74,8 +77,34 @@ pub(crate) fn expansion(attr: CoopAttr, args: TokenStream, item: TokenStream) ->
     }
 }
 
+/// Why `transform` failed: the error, and whether the item it worked on goes out with it in
+/// place of the original (less its loop markers).
+struct Failed {
+    error: syn::Error,
+    keep_item: bool,
+}
+
+impl Failed {
+    /// The item `transform` worked on goes out with the error.
+    fn keeping_item(error: syn::Error) -> Failed {
+        Failed {
+            error,
+            keep_item: true,
+        }
+    }
+}
+
+impl From<syn::Error> for Failed {
+    fn from(error: syn::Error) -> Failed {
+        Failed {
+            error,
+            keep_item: false,
+        }
+    }
+}
+
 /// Parses the item, rewrites a copy with `transform`, and on error emits the error and the
-/// original item (less its loop markers) instead.
+/// original item (less its loop markers) instead, or the copy where the failure says so.
 ///
 /// When `transform` rewrote the item (`Ok(true)`), the item as written is emitted too, under
 /// `#[cfg(clippy)]`, and the rewrite under `#[cfg(not(clippy))]`: clippy then lints exactly
@@ -86,7 +115,7 @@ pub(crate) fn expansion(attr: CoopAttr, args: TokenStream, item: TokenStream) ->
 fn expand(
     attr: CoopAttr,
     item: TokenStream,
-    transform: impl FnOnce(&mut Item) -> syn::Result<bool>,
+    transform: impl FnOnce(&mut Item) -> Result<bool, Failed>,
 ) -> Expansion {
     // Parsing and rewriting recurse once per nesting level, on the compiler's stack: an item
     // nested deeper than any written by hand is refused with an error, not a crash, and kept.
@@ -146,7 +175,15 @@ fn expand(
                 rewritten: Box::new(expanded),
             }
         }
-        Err(error) => {
+        Err(Failed {
+            error,
+            keep_item: true,
+        }) => {
+            // A failure before the walk reached every fn left some markers on.
+            strip_markers(&mut expanded);
+            Expansion::Tokens(with_item(error, &expanded))
+        }
+        Err(Failed { error, .. }) => {
             strip_markers(&mut original);
             Expansion::Tokens(with_item(error, &original))
         }
