@@ -289,13 +289,15 @@ impl Markers<'_> {
     fn note(&mut self, attrs: &[Attribute], kind: Option<LoopKind>) {
         for attr in attrs {
             let applied = cfg_attr::applied(attr);
-            let Some((predicate, _)) = applied
-                .iter()
-                .find(|(_, attr)| self.names.is_unconstrained(attr))
-            else {
+            // Under a predicate that never holds (`any()`), rustc removes the marker; under one
+            // that always does (`all()`), it is there as if written plainly.
+            let Some((predicate, _)) = applied.iter().find(|(predicate, attr)| {
+                self.names.is_unconstrained(attr) && cfg_attr::holds(predicate) != Some(false)
+            }) else {
                 continue;
             };
-            let predicate = (!predicate.is_empty()).then(|| cfg_attr::predicate_text(predicate));
+            let predicate = (!predicate.is_empty() && cfg_attr::holds(predicate).is_none())
+                .then(|| cfg_attr::predicate_text(predicate));
             self.found.push((attr.pound_token.span, kind, predicate));
         }
     }
@@ -744,6 +746,64 @@ impl S { async fn e() { #[unconstrained(x)] while f() {} } }
                 ("T", "unsupported_item"),
                 ("rejected_arguments_only", "invalid_arguments"),
             ])
+        );
+    }
+
+    #[test]
+    fn cfg_attr_applies_the_attributes_where_its_predicate_always_holds() {
+        let found = findings(
+            r#"
+#[cfg_attr(all(), cooperative)] const fn konst() {}
+#[cfg_attr(true, cooperative)] fn sync() {}
+#[cfg_attr(false, cooperative(chek))] async fn off_arguments() {}
+#[cooperative] #[cfg_attr(all(), unconstrained)] async fn conflict() {}
+#[cfg_attr(all(), cooperative)] #[cfg_attr(all(), cooperative)] async fn dup() {}
+#[cfg_attr(all(), cfg_attr(not(any()), allow(unused), cooperative, unconstrained))]
+async fn both_in_one() {}
+#[cfg_attr(any(), cooperative)] #[cooperative] async fn dup_false() {}
+#[cooperative] #[cfg_attr(unix, unconstrained)] async fn conflict_somewhere() {}
+#[cfg_attr(any(), cooperative)] async fn never() { loop {} }
+"#,
+        );
+        assert_eq!(
+            found,
+            expect(&[
+                ("konst", "unsupported_item"),
+                ("sync", "unsupported_item"),
+                ("conflict", "conflicting_attributes"),
+                ("dup", "duplicate_attribute"),
+                ("both_in_one", "conflicting_attributes"),
+                ("never", "loop_without_yield_point"),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_loop_marker_under_a_predicate_that_never_holds_is_not_there() {
+        let scanned = scan_file(
+            syn::parse_file(
+                r#"
+async fn f() {
+    #[cfg_attr(any(), unconstrained)] loop {}
+    #[cfg_attr(all(), unconstrained)] loop {}
+    #[cfg_attr(unix, unconstrained)] loop {}
+}
+"#,
+            )
+            .unwrap(),
+        );
+        let markers: Vec<FindingKind> = scanned
+            .findings
+            .into_iter()
+            .map(|finding| finding.kind)
+            .filter(|kind| matches!(kind, FindingKind::StrayLoopMarker(_)))
+            .collect();
+        assert_eq!(
+            markers,
+            [
+                FindingKind::StrayLoopMarker(None),
+                FindingKind::StrayLoopMarker(Some("unix".to_owned())),
+            ]
         );
     }
 }
