@@ -146,8 +146,10 @@ pub(crate) struct Read {
     pub(crate) coverage: Option<Coverage>,
     /// Each coop attribute the item's attributes reject, in order, as the attribute reports it:
     /// where, and why (rejected arguments, the parser's message; a second coop attribute after
-    /// it, [`stacked`]).
+    /// it, [`stacked`], which only fns, `impl` and `trait` blocks and modules look for).
     pub(crate) rejected: Vec<(Span, FindingKind)>,
+    /// Each coop attribute a build applies to the item whose arguments parse, in order.
+    pub(crate) present: Vec<CoopAttr>,
     /// The coop attribute that applies to the item: the last one, when its arguments parse.
     pub(crate) applied: Option<CoopAttr>,
 }
@@ -162,6 +164,7 @@ pub(crate) fn read_attrs(attrs: &[Attribute], names: &AttrNames) -> Read {
     let mut read = Read {
         coverage: None,
         rejected: Vec::new(),
+        present: Vec::new(),
         applied: None,
     };
     // Each attribute the item may have, in order, with its index among those a build has in
@@ -214,6 +217,7 @@ pub(crate) fn read_attrs(attrs: &[Attribute], names: &AttrNames) -> Read {
             }
         };
         if let Some(index) = *index {
+            read.present.push(kind);
             if let Some((later, why)) = stacked_with(names, kind, &everywhere[index + 1..]) {
                 read.rejected.push((later.span(), why));
                 continue;

@@ -329,9 +329,12 @@ declare_lint! {
     /// let file: syn::File = syn::parse_quote! {
     ///     #[cooperative]
     ///     fn f() { loop { spin(); } }
+    ///     #[cooperative]
+    ///     struct S;
     /// };
-    /// let finding = &coop_analysis::scan_file(file).findings[0];
-    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::UNSUPPORTED_ITEM);
+    /// let findings = coop_analysis::scan_file(file).findings;
+    /// assert!(findings.iter().all(|f| f.kind.lint() == coop_analysis::lints::UNSUPPORTED_ITEM));
+    /// assert_eq!(findings.len(), 2);
     /// ```
     UNSUPPORTED_ITEM,
     "unsupported_item",
