@@ -494,6 +494,89 @@ fn attribute_misuses_are_reported_where_the_attribute_rejects_them() {
     );
 }
 
+/// Every item the attributes reject for its kind (a struct, a `use`, an associated type, an
+/// extern block's fn, a fn or trait method without a body, `mod name;`), nested in modules,
+/// `impl`, `trait` and extern blocks and fn bodies, and attributes written through `cfg_attr`
+/// where its predicate holds in every build: each where the attribute rejects it, in its words.
+/// The fixture's build fails with these 29 errors, in this order (and rustc's own on `mod
+/// name;` in an attribute's item and on a fn without a body).
+#[test]
+fn every_item_the_attributes_reject_is_reported_where_and_as_they_reject_it() {
+    let run = cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &manifest("misuses"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let found: Vec<(&str, u64, u64, &str)> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["lint"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["function"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let unsupported = "coop::unsupported_item";
+    assert_eq!(
+        found,
+        [
+            (unsupported, 7, 5, "Struct"),
+            (unsupported, 10, 5, "Enum"),
+            (unsupported, 15, 5, "Union"),
+            (unsupported, 20, 5, "CONST"),
+            (unsupported, 23, 5, "STATIC"),
+            (unsupported, 26, 5, "Alias"),
+            (unsupported, 29, 1, "use std::fmt::Debug"),
+            (unsupported, 32, 1, "alloc"),
+            (unsupported, 35, 1, "rules"),
+            (unsupported, 40, 24, "declared"),
+            (unsupported, 44, 18, "external"),
+            (unsupported, 46, 5, "EXTERNAL"),
+            (unsupported, 51, 5, "Struct::ASSOCIATED"),
+            (unsupported, 54, 9, "Struct::method"),
+            (unsupported, 60, 5, "Trait::Item"),
+            (unsupported, 62, 44, "Trait::next"),
+            (unsupported, 67, 9, "inline::Nested"),
+            (unsupported, 71, 9, "inline::host::InFn"),
+            // Each attribute rejects the struct; the same one twice, once.
+            (unsupported, 77, 5, "Both"),
+            (unsupported, 77, 5, "Both"),
+            (unsupported, 81, 5, "Twice"),
+            (unsupported, 84, 11, "worker"),
+            (unsupported, 88, 14, "outer::inner"),
+            // `cfg_attr(all(), ..)`, nested and with other attributes; `cfg_attr(any(), ..)` and
+            // `cfg_attr(feature = "fast", ..)` say nothing.
+            (unsupported, 93, 5, "Applied"),
+            (unsupported, 96, 5, "NestedApplied"),
+            (unsupported, 105, 5, "constant"),
+            ("coop::conflicting_attributes", 108, 1, "conflict"),
+            ("coop::duplicate_attribute", 114, 1, "duplicate"),
+            ("coop::conflicting_attributes", 119, 1, "both_in_one"),
+        ]
+    );
+}
+
+#[test]
+fn every_item_the_attributes_reject_human() {
+    let run = cargo_coop(&[
+        "check",
+        "--manifest-path",
+        &manifest("misuses"),
+        "--color",
+        "never",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!("misuses_human", run.stdout);
+}
+
 /// The summary counts what the findings list holds, and each file once: a file that could
 /// not be parsed is one finding, and among the files not checked, not the files checked.
 #[test]

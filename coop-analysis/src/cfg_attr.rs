@@ -1,9 +1,11 @@
 //! Reading `#[cfg_attr(pred, a, b, ..)]`: the attributes it may apply, with the predicate under
-//! which each applies. Predicates are never evaluated here: a reader of source files sees every
-//! configuration at once.
+//! which each applies. A reader of source files sees every configuration at once: only a
+//! predicate that holds or fails in all of them (`all()`, `any()`, `true`, and `not`, `all`,
+//! `any` of these) is evaluated ([`holds`]).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
+use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Meta, Token};
 
@@ -30,12 +32,16 @@ fn collect(attr: &Attribute, outer: TokenStream, out: &mut Vec<(TokenStream, Att
         out.push((outer, attr.clone()));
         return;
     }
-    let Ok(parts) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) else {
+    let Meta::List(list) = &attr.meta else { return };
+    // The predicate is read as tokens: `true` and `false` are no `Meta`.
+    let mut args = comma_separated(&list.tokens).into_iter();
+    let Some(pred) = args.next().filter(|pred| !pred.is_empty()) else {
         return;
     };
-    let mut parts = parts.into_iter();
-    let Some(pred) = parts.next() else { return };
-    let pred = pred.to_token_stream();
+    let rest: TokenStream = args.flat_map(|arg| quote!(#arg,)).collect();
+    let Ok(parts) = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(rest) else {
+        return;
+    };
     let pred = if outer.is_empty() {
         pred
     } else {
@@ -50,6 +56,76 @@ fn collect(attr: &Attribute, outer: TokenStream, out: &mut Vec<(TokenStream, Att
         };
         collect(&nested, pred.clone(), out);
     }
+}
+
+/// Whether `predicate` holds in every configuration (`Some(true)`: `all()`, `true`,
+/// `not(any())`), in none (`Some(false)`: `any()`, `false`), or depends on the build (`None`:
+/// `unix`, `feature = "x"`, `test`, and anything that does not parse as a predicate).
+///
+/// ```
+/// use coop_analysis::cfg_attr::holds;
+///
+/// assert_eq!(holds(&quote::quote!(all())), Some(true));
+/// assert_eq!(holds(&quote::quote!(any(unix, not(any())))), Some(true));
+/// assert_eq!(holds(&quote::quote!(all(feature = "fast", false))), Some(false));
+/// assert_eq!(holds(&quote::quote!(all(unix, true))), None);
+/// ```
+pub fn holds(predicate: &TokenStream) -> Option<bool> {
+    let tokens: Vec<TokenTree> = predicate.clone().into_iter().collect();
+    match &tokens[..] {
+        [TokenTree::Ident(word)] if word == "true" => Some(true),
+        [TokenTree::Ident(word)] if word == "false" => Some(false),
+        [TokenTree::Ident(word), TokenTree::Group(group)]
+            if group.delimiter() == Delimiter::Parenthesis =>
+        {
+            let values: Vec<Option<bool>> =
+                comma_separated(&group.stream()).iter().map(holds).collect();
+            if word == "all" {
+                // One that fails decides, whatever the others depend on.
+                if values.contains(&Some(false)) {
+                    Some(false)
+                } else {
+                    values
+                        .iter()
+                        .all(|value| *value == Some(true))
+                        .then_some(true)
+                }
+            } else if word == "any" {
+                if values.contains(&Some(true)) {
+                    Some(true)
+                } else {
+                    values
+                        .iter()
+                        .all(|value| *value == Some(false))
+                        .then_some(false)
+                }
+            } else if word == "not" && values.len() == 1 {
+                values[0].map(|value| !value)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `tokens` split at its commas (not those inside brackets): `a, b(c, d),` is `a` and
+/// `b(c, d)`; nothing is no part.
+fn comma_separated(tokens: &TokenStream) -> Vec<TokenStream> {
+    let mut parts = Vec::new();
+    let mut part = TokenStream::new();
+    for token in tokens.clone() {
+        match &token {
+            TokenTree::Punct(punct) if punct.as_char() == ',' => {
+                parts.push(std::mem::take(&mut part));
+            }
+            _ => part.extend([token]),
+        }
+    }
+    if !part.is_empty() {
+        parts.push(part);
+    }
+    parts
 }
 
 /// A `cfg` predicate as written in a message: `all(unix, feature = "fast")`, without the spaces

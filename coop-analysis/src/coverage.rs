@@ -35,8 +35,8 @@ pub enum Coverage {
 
 impl Coverage {
     /// Reads a list of attributes; `None` when no coop attribute is among them.
-    /// `#[cfg_attr(pred, cooperative)]` counts: predicates are not evaluated (a second attribute
-    /// would be an error where `pred` holds).
+    /// `#[cfg_attr(pred, cooperative)]` counts, unless `pred` never holds (`any()`): other
+    /// predicates depend on the build, and the attribute applies where `pred` holds.
     ///
     /// ```
     /// use coop_analysis::Coverage;
@@ -144,70 +144,87 @@ fn stacked_with<'a>(
 pub(crate) struct Read {
     /// The coverage they give, if any.
     pub(crate) coverage: Option<Coverage>,
-    /// Each coop attribute the item's attributes reject, as the attribute reports it: where,
-    /// and why (rejected arguments, the parser's message; a second coop attribute after it).
+    /// Each coop attribute the item's attributes reject, in order, as the attribute reports it:
+    /// where, and why (rejected arguments, the parser's message; a second coop attribute after
+    /// it, [`stacked`], which only fns, `impl` and `trait` blocks and modules look for).
     pub(crate) rejected: Vec<(Span, FindingKind)>,
-    /// The coop attribute written on the item itself (not through `cfg_attr`) that applies to
-    /// it: the last one, when its arguments parse.
+    /// Each coop attribute a build applies to the item whose arguments parse, in order.
+    pub(crate) present: Vec<CoopAttr>,
+    /// The coop attribute that applies to the item: the last one, when its arguments parse.
     pub(crate) applied: Option<CoopAttr>,
 }
 
 /// Reads `attrs` with the attributes' own argument model, and the rules of two coop
 /// attributes on one item ([`stacked`]): each but the last rejects the item, and the last
-/// applies. Through `cfg_attr` an attribute counts where its predicate holds: it gives
-/// coverage, and is not weighed against the others.
+/// applies. A `cfg_attr` whose predicate holds in every configuration (`all()`) is read as the
+/// attributes it applies, as rustc expands it before any attribute sees the item, and one whose
+/// predicate never holds (`any()`) as nothing. Through any other `cfg_attr` an attribute counts
+/// where its predicate holds: it gives coverage, and is not weighed against the others.
 pub(crate) fn read_attrs(attrs: &[Attribute], names: &AttrNames) -> Read {
     let mut read = Read {
         coverage: None,
         rejected: Vec::new(),
+        present: Vec::new(),
         applied: None,
     };
-    let mut covers = None;
-    for (index, attr) in attrs.iter().enumerate() {
-        let written_plain = !attr.path().is_ident("cfg_attr");
-        for (_, attr) in cfg_attr::applied(attr) {
-            let Some(kind) = names.which(&attr) else {
-                continue;
-            };
-            let args = match &attr.meta {
-                syn::Meta::List(list) => list.tokens.clone(),
-                _ => TokenStream::new(),
-            };
-            let parsed = match kind {
-                CoopAttr::Unconstrained => {
-                    syn::parse2::<UnconstrainedArgs>(args).map(|_| Coverage::OptedOut)
-                }
-                CoopAttr::Cooperative => syn::parse2::<CooperativeArgs>(args).map(|args| {
-                    if args.check {
-                        Coverage::Checked
-                    } else {
-                        Coverage::Instrumented
-                    }
-                }),
-            };
-            let found = match parsed {
-                Ok(found) => found,
-                Err(err) => {
-                    read.rejected
-                        .push((err.span(), FindingKind::InvalidArguments(err.to_string())));
-                    // Rejected: the item is re-emitted as written, and what it would have
-                    // done is not reported again.
-                    read.coverage.get_or_insert(match kind {
-                        CoopAttr::Unconstrained => Coverage::OptedOut,
-                        CoopAttr::Cooperative => Coverage::Instrumented,
-                    });
-                    continue;
-                }
-            };
-            if written_plain {
-                if let Some((later, why)) = stacked_with(names, kind, &attrs[index + 1..]) {
-                    read.rejected.push((later.span(), why));
-                    continue;
-                }
-                read.applied = Some(kind);
+    // Each attribute the item may have, in order, with its index among those a build has in
+    // every configuration (`None`: only where its predicate holds).
+    let mut everywhere = Vec::new();
+    let mut listed = Vec::new();
+    for (predicate, attr) in attrs.iter().flat_map(cfg_attr::applied) {
+        match (predicate.is_empty(), cfg_attr::holds(&predicate)) {
+            (true, _) | (false, Some(true)) => {
+                listed.push((Some(everywhere.len()), attr.clone()));
+                everywhere.push(attr);
             }
-            covers.get_or_insert(found);
+            (false, Some(false)) => {}
+            (false, None) => listed.push((None, attr)),
         }
+    }
+    let mut covers = None;
+    for (index, attr) in &listed {
+        let Some(kind) = names.which(attr) else {
+            continue;
+        };
+        let args = match &attr.meta {
+            syn::Meta::List(list) => list.tokens.clone(),
+            _ => TokenStream::new(),
+        };
+        let parsed = match kind {
+            CoopAttr::Unconstrained => {
+                syn::parse2::<UnconstrainedArgs>(args).map(|_| Coverage::OptedOut)
+            }
+            CoopAttr::Cooperative => syn::parse2::<CooperativeArgs>(args).map(|args| {
+                if args.check {
+                    Coverage::Checked
+                } else {
+                    Coverage::Instrumented
+                }
+            }),
+        };
+        let found = match parsed {
+            Ok(found) => found,
+            Err(err) => {
+                read.rejected
+                    .push((err.span(), FindingKind::InvalidArguments(err.to_string())));
+                // Rejected: the item is re-emitted as written, and what it would have
+                // done is not reported again.
+                read.coverage.get_or_insert(match kind {
+                    CoopAttr::Unconstrained => Coverage::OptedOut,
+                    CoopAttr::Cooperative => Coverage::Instrumented,
+                });
+                continue;
+            }
+        };
+        if let Some(index) = *index {
+            read.present.push(kind);
+            if let Some((later, why)) = stacked_with(names, kind, &everywhere[index + 1..]) {
+                read.rejected.push((later.span(), why));
+                continue;
+            }
+            read.applied = Some(kind);
+        }
+        covers.get_or_insert(found);
     }
     read.coverage = covers.or(read.coverage);
     read

@@ -11,6 +11,7 @@
 //!   async blocks and closures) to your [`Hooks`];
 //! - [`loop_verdict`] says whether a loop awaits on its own;
 //! - [`temporaries`] says where a yield point would suspend the task under a live temporary;
+//! - [`stacked`] and [`unsupported`] say which items the attributes reject, and why;
 //! - [`scan_file`] applies the rules to every fn of a parsed file, reading the attributes
 //!   already there, and returns its [`Finding`]s.
 //!
@@ -42,6 +43,7 @@ mod macro_table;
 mod macros;
 mod markers;
 mod scan;
+mod shapes;
 pub mod temporaries;
 mod walk;
 
@@ -53,4 +55,5 @@ pub use item_macros::macro_items;
 pub use lints::{FindingKind, Lint};
 pub use loops::{LoopKind, LoopSite, OpaqueLoop};
 pub use scan::{Finding, FixSite, FixTarget, Scanned, Unchecked, scan_file};
+pub use shapes::unsupported;
 pub use walk::{let_scrutinees, walk_fn_body};

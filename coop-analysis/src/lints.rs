@@ -318,22 +318,29 @@ declare_lint! {
 }
 
 declare_lint! {
-    /// A coop attribute on an item it does not apply to: a `const fn` (it cannot await), or a
+    /// A coop attribute on an item it does not apply to: an item that is not a fn, an `impl` or
+    /// `trait` block or an inline module (a struct, a `const`, a `use`, an associated type, an
+    /// extern block, a macro call), a fn or trait method without a body, an out-of-line module
+    /// (`mod name;`, whose file an attribute cannot read), a `const fn` (it cannot await), or a
     /// fn, `impl` or `trait` block or inline module with no async code in it. The attribute
-    /// rejects it, spanned on the item's keyword.
+    /// rejects it, spanned on the item's keyword (on a fn without a body, its `;`).
     ///
     /// ```
     /// let file: syn::File = syn::parse_quote! {
     ///     #[cooperative]
     ///     fn f() { loop { spin(); } }
+    ///     #[cooperative]
+    ///     struct S;
     /// };
-    /// let finding = &coop_analysis::scan_file(file).findings[0];
-    /// assert_eq!(finding.kind.lint(), coop_analysis::lints::UNSUPPORTED_ITEM);
+    /// let findings = coop_analysis::scan_file(file).findings;
+    /// assert!(findings.iter().all(|f| f.kind.lint() == coop_analysis::lints::UNSUPPORTED_ITEM));
+    /// assert_eq!(findings.len(), 2);
     /// ```
     UNSUPPORTED_ITEM,
     "unsupported_item",
     "coop's attribute does not apply to this item",
-    "A coop attribute on a `const fn`, or on an item with no async code, does not compile.",
+    "A coop attribute on an item other than a fn, an `impl` or `trait` block or an inline module, \
+     on a fn without a body, on a `const fn`, or on an item with no async code, does not compile.",
     "remove the attribute: it applies to an `async fn`, or to a fn whose body holds async blocks \
      or async closures (or to the `impl` or `trait` block or inline module holding them)",
 }
@@ -438,6 +445,16 @@ pub enum FindingKind {
     ConstFn(CoopAttr),
     /// This attribute on an item with no async code.
     NoAsyncCode(CoopAttr, ItemKind),
+    /// This attribute on an item of a kind it does not apply to: a struct, an enum, a `const`,
+    /// a `use`, an associated type, an extern block, a macro call.
+    UnsupportedItem(CoopAttr),
+    /// This attribute on a fn with no body (`async fn f();` outside a trait).
+    FnWithoutBody(CoopAttr),
+    /// This attribute on a trait method with no default body (or a fn of an extern block).
+    TraitMethodWithoutBody(CoopAttr),
+    /// This attribute on `mod name;`, or on an inline module holding one: it cannot read the
+    /// items of another file.
+    OutOfLineModule(CoopAttr),
 }
 
 impl FindingKind {
@@ -460,7 +477,12 @@ impl FindingKind {
             FindingKind::InvalidArguments(_) => INVALID_ARGUMENTS,
             FindingKind::ConflictingAttributes(_) => CONFLICTING_ATTRIBUTES,
             FindingKind::DuplicateAttribute(_) => DUPLICATE_ATTRIBUTE,
-            FindingKind::ConstFn(_) | FindingKind::NoAsyncCode(..) => UNSUPPORTED_ITEM,
+            FindingKind::ConstFn(_)
+            | FindingKind::NoAsyncCode(..)
+            | FindingKind::UnsupportedItem(_)
+            | FindingKind::FnWithoutBody(_)
+            | FindingKind::TraitMethodWithoutBody(_)
+            | FindingKind::OutOfLineModule(_) => UNSUPPORTED_ITEM,
         }
     }
 
@@ -497,6 +519,10 @@ impl FindingKind {
                 | FindingKind::DuplicateAttribute(_)
                 | FindingKind::ConstFn(_)
                 | FindingKind::NoAsyncCode(..)
+                | FindingKind::UnsupportedItem(_)
+                | FindingKind::FnWithoutBody(_)
+                | FindingKind::TraitMethodWithoutBody(_)
+                | FindingKind::OutOfLineModule(_)
         )
     }
 
@@ -541,6 +567,22 @@ impl FindingKind {
                 "`#[{this}]` found no async code {}: it applies to an `async fn`, or to a fn whose \
                  body holds async blocks or async closures",
                 item.searched()
+            ),
+            FindingKind::UnsupportedItem(this) => format!(
+                "`#[{this}]` applies to an `async fn`, a fn whose body holds async blocks or async \
+                 closures, an `impl` or `trait` block, or an inline module"
+            ),
+            FindingKind::FnWithoutBody(this) => {
+                format!("`#[{this}]` needs a fn body: this fn has none")
+            }
+            FindingKind::TraitMethodWithoutBody(this) => format!(
+                "`#[{this}]` needs a fn body: put it on the trait method's default body or on each \
+                 impl's method"
+            ),
+            FindingKind::OutOfLineModule(this) => format!(
+                "`#[{this}]` cannot reach the items of an out-of-line module (`mod name;`): on \
+                 stable Rust an attribute sees only the tokens it is written on. Put `#[{this}]` \
+                 on the items in that file, or write the module inline (`mod name {{ .. }}`)"
             ),
             other => other.lint().title.to_owned(),
         }
@@ -663,7 +705,11 @@ impl FindingKind {
                 | FindingKind::ConflictingAttributes(_)
                 | FindingKind::DuplicateAttribute(_)
                 | FindingKind::ConstFn(_)
-                | FindingKind::NoAsyncCode(..),
+                | FindingKind::NoAsyncCode(..)
+                | FindingKind::UnsupportedItem(_)
+                | FindingKind::FnWithoutBody(_)
+                | FindingKind::TraitMethodWithoutBody(_)
+                | FindingKind::OutOfLineModule(_),
                 _,
             ) => self.lint().help.to_owned(),
         }

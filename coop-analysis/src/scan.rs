@@ -2,14 +2,17 @@
 //! attributes already on it and on its `impl`, `trait` or inline `mod`, and the findings
 //! `cargo coop` reports.
 
+use std::borrow::Cow;
+
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::ToTokens;
+use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Attribute, Block, Expr, ImplItemFn, Item, ItemFn, ItemImpl, ItemMod, ItemTrait, Signature,
-    TraitItemFn, Visibility,
+    Attribute, Block, Expr, ForeignItem, ImplItem, ImplItemFn, Item, ItemFn, ItemImpl, ItemMod,
+    ItemTrait, Signature, TraitItem, TraitItemFn, Visibility,
 };
 
 use crate::attr::{CoopAttr, is_attr};
@@ -19,6 +22,7 @@ use crate::hooks::Hooks;
 use crate::item_macros::macro_items;
 use crate::lints::{FindingKind, ItemKind};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
+use crate::shapes::unsupported;
 use crate::walk::walk_fn_body;
 
 /// Where `#[cooperative]` goes to fix a finding.
@@ -173,6 +177,7 @@ pub fn scan_file(mut file: syn::File) -> Scanned {
         coverage: Coverage::None,
         block_fix: None,
         reached_async_code: false,
+        reaching: None,
         scanned: Scanned {
             unchecked,
             ..Scanned::default()
@@ -243,6 +248,9 @@ struct Scanner {
     /// The attribute of the enclosing item has reached async code (a fn with async code, or an
     /// item with an attribute of its own).
     reached_async_code: bool,
+    /// The coop attribute of the enclosing inline modules that reaches the current items: it
+    /// reads the modules nested in them too, and rejects a `mod name;` there.
+    reaching: Option<CoopAttr>,
     scanned: Scanned,
 }
 
@@ -289,13 +297,15 @@ impl Markers<'_> {
     fn note(&mut self, attrs: &[Attribute], kind: Option<LoopKind>) {
         for attr in attrs {
             let applied = cfg_attr::applied(attr);
-            let Some((predicate, _)) = applied
-                .iter()
-                .find(|(_, attr)| self.names.is_unconstrained(attr))
-            else {
+            // Under a predicate that never holds (`any()`), rustc removes the marker; under one
+            // that always does (`all()`), it is there as if written plainly.
+            let Some((predicate, _)) = applied.iter().find(|(predicate, attr)| {
+                self.names.is_unconstrained(attr) && cfg_attr::holds(predicate) != Some(false)
+            }) else {
                 continue;
             };
-            let predicate = (!predicate.is_empty()).then(|| cfg_attr::predicate_text(predicate));
+            let predicate = (!predicate.is_empty() && cfg_attr::holds(predicate).is_none())
+                .then(|| cfg_attr::predicate_text(predicate));
             self.found.push((attr.pound_token.span, kind, predicate));
         }
     }
@@ -380,11 +390,12 @@ impl Scanner {
         if let Some(name) = name {
             self.path.push(name);
         }
-        let saved = (self.coverage, self.block_fix);
+        let saved = (self.coverage, self.block_fix, self.reaching);
         self.coverage = coverage;
         self.block_fix = block_fix;
+        self.reaching = None;
         let result = f(self);
-        (self.coverage, self.block_fix) = saved;
+        (self.coverage, self.block_fix, self.reaching) = saved;
         if pushed {
             self.path.pop();
         }
@@ -404,6 +415,37 @@ impl Scanner {
         (read.coverage.unwrap_or(self.coverage), read.applied)
     }
 
+    /// An item of a shape coop's attributes reject ([`unsupported`]): a struct, a `use`, an
+    /// associated `const`, a fn without a body. Each coop attribute a build applies to it
+    /// rejects it (each one once: rustc shows an error repeated on the same token once), after
+    /// its arguments; a second attribute is not read as stacked, since each rejects the item
+    /// before looking for one.
+    fn reject_shape(&mut self, item: &Item, name: &str) {
+        let attrs = item_attrs(item);
+        if !self.may_name_an_attribute(&attrs) {
+            return;
+        }
+        let function = self.nested(name);
+        let read = read_attrs(&attrs, &self.names);
+        self.scanned.uses_attributes |= read.coverage.is_some();
+        for (span, kind) in read.rejected {
+            if let FindingKind::InvalidArguments(_) = kind {
+                self.item_finding(kind, span, &function);
+            }
+        }
+        let mut present = Vec::new();
+        for attr in read.present {
+            if !present.contains(&attr) {
+                present.push(attr);
+            }
+        }
+        for attr in present {
+            if let Some((span, kind)) = unsupported(attr, item) {
+                self.item_finding(kind, span, &function);
+            }
+        }
+    }
+
     /// A finding on an item's attributes (not on its body).
     fn item_finding(&mut self, kind: FindingKind, keyword: Span, item: &str) {
         self.scanned.findings.push(Finding {
@@ -418,15 +460,14 @@ impl Scanner {
         });
     }
 
-    /// An `impl` or `trait` block or module: its attribute (or the enclosing one) reaches the
-    /// fns inside; one written on it that reaches no async code is rejected, as the attribute
-    /// rejects it (`kind` says where it looked; `None` for a module in another file, which the
-    /// attribute cannot reach at all).
+    /// An `impl` or `trait` block or inline module: its attribute (or the enclosing one) reaches
+    /// the fns inside; one written on it that reaches no async code is rejected, as the attribute
+    /// rejects it (`kind` says where it looked).
     fn scan_block(
         &mut self,
         attrs: &[Attribute],
         name: String,
-        kind: Option<ItemKind>,
+        kind: ItemKind,
         keyword: Span,
         block_fix: Option<Span>,
         visit: impl FnOnce(&mut Self),
@@ -434,14 +475,65 @@ impl Scanner {
         let function = self.nested(&name);
         let (coverage, applied) = self.read(attrs, &function);
         let outer = std::mem::take(&mut self.reached_async_code);
-        self.with(Some(name), coverage, block_fix, visit);
-        if let (Some(attr), Some(kind)) = (applied, kind)
+        // An attribute on a module reads the modules nested in it, up to one with a coop
+        // attribute of its own.
+        let reaching = match kind {
+            ItemKind::Mod if applied.is_none() && !self.own_attribute(attrs) => self.reaching,
+            ItemKind::Mod => applied,
+            _ => None,
+        };
+        self.with(Some(name), coverage, block_fix, |s| {
+            s.reaching = reaching;
+            visit(s);
+        });
+        if let Some(attr) = applied
             && !self.reached_async_code
         {
             self.item_finding(FindingKind::NoAsyncCode(attr, kind), keyword, &function);
         }
         // With an attribute of its own, an enclosing one leaves it to that attribute.
         self.reached_async_code = outer || self.reached_async_code || self.own_attribute(attrs);
+    }
+
+    /// `mod name;`: its items are in another file, which neither an attribute on it nor one on
+    /// an inline module around it can read; each rejects it, and reads no further.
+    fn scan_out_of_line_module(&mut self, module: &ItemMod) {
+        let function = self.nested(&module.ident.to_string());
+        let (_, applied) = self.read(&module.attrs, &function);
+        let attr = if applied.is_some() || self.own_attribute(&module.attrs) {
+            applied
+        } else {
+            self.reaching
+        };
+        if let Some(attr) = attr
+            && let Some((span, kind)) = unsupported(attr, &Item::Mod(module.clone()))
+        {
+            self.item_finding(kind, span, &function);
+            self.reached_async_code = true;
+        }
+        self.reached_async_code |= self.own_attribute(&module.attrs);
+    }
+
+    /// An item nested in an `impl` or `trait` block or an extern block, other than a fn with a
+    /// body: its coop attributes receive it as an item of its own. `attrs`: its attributes,
+    /// `None` when syn keeps it as tokens.
+    fn reject_nested(&mut self, attrs: Option<&[Attribute]>, item: &dyn ToTokens) {
+        if attrs.is_some_and(|attrs| !self.may_name_an_attribute(attrs)) {
+            return;
+        }
+        // Every shape of a nested item parses as an `Item` (`Item::Verbatim` at worst).
+        if let Ok(item) = syn::parse2::<Item>(item.to_token_stream()) {
+            self.reject_shape(&item, &item_name(&item));
+        }
+    }
+
+    /// A coop attribute, or a `cfg_attr` that may apply one, is among `attrs`.
+    fn may_name_an_attribute(&self, attrs: &[Attribute]) -> bool {
+        attrs.iter().any(|attr| {
+            self.names.is_cooperative(attr)
+                || self.names.is_unconstrained(attr)
+                || attr.path().is_ident("cfg_attr")
+        })
     }
 
     /// A coop attribute is written on the item itself.
@@ -592,6 +684,85 @@ fn type_name(ty: &syn::Type) -> String {
     }
 }
 
+/// The outer attributes of any item (of one syn keeps as tokens, those it starts with).
+fn item_attrs(item: &Item) -> Cow<'_, [Attribute]> {
+    Cow::Borrowed(match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::ExternCrate(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::ForeignMod(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Macro(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::TraitAlias(i) => &i.attrs,
+        Item::Type(i) => &i.attrs,
+        Item::Union(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        Item::Verbatim(tokens) => {
+            let leading = |input: ParseStream<'_>| {
+                let attrs = input.call(Attribute::parse_outer)?;
+                input.parse::<TokenStream>()?;
+                Ok(attrs)
+            };
+            return Cow::Owned(leading.parse2(tokens.clone()).unwrap_or_default());
+        }
+        _ => &[],
+    })
+}
+
+/// An item's name in findings: its own (`S`, `MAX`), a macro call's path with its `!`, a `use`'s
+/// path, an extern block's ABI.
+fn item_name(item: &Item) -> String {
+    let ident = match item {
+        Item::Const(i) => &i.ident,
+        Item::Enum(i) => &i.ident,
+        Item::ExternCrate(i) => i.rename.as_ref().map_or(&i.ident, |(_, rename)| rename),
+        Item::Fn(i) => &i.sig.ident,
+        Item::Mod(i) => &i.ident,
+        Item::Static(i) => &i.ident,
+        Item::Struct(i) => &i.ident,
+        Item::Trait(i) => &i.ident,
+        Item::TraitAlias(i) => &i.ident,
+        Item::Type(i) => &i.ident,
+        Item::Union(i) => &i.ident,
+        Item::Macro(syn::ItemMacro {
+            ident: Some(ident), ..
+        }) => ident,
+        Item::Macro(i) => return format!("{}!", compact(&i.mac.path)),
+        Item::Use(i) => return format!("use {}", compact(&i.tree)),
+        Item::ForeignMod(i) => return format!("extern {}", compact(&i.abi.name)),
+        Item::Impl(i) => return type_name(&i.self_ty),
+        // `type Item;`, `fn f();`: the first word after its keywords.
+        Item::Verbatim(tokens) => {
+            const KEYWORDS: &[&str] = &[
+                "pub", "crate", "default", "const", "async", "unsafe", "safe", "extern", "fn",
+                "type", "static", "mut",
+            ];
+            // Attributes and `pub(crate)` are groups, no words.
+            let name = tokens
+                .clone()
+                .into_iter()
+                .filter_map(|token| match token {
+                    TokenTree::Ident(ident) => Some(ident.to_string()),
+                    _ => None,
+                })
+                .find(|word| !KEYWORDS.contains(&word.as_str()));
+            return name.unwrap_or_default();
+        }
+        _ => return String::new(),
+    };
+    ident.to_string()
+}
+
+/// Tokens as written without the spaces a token stream prints between them.
+fn compact(tokens: &impl ToTokens) -> String {
+    tokens.to_token_stream().to_string().replace(' ', "")
+}
+
 impl VisitMut for Scanner {
     fn visit_item_fn_mut(&mut self, f: &mut ItemFn) {
         self.scan_fn(&f.attrs, &f.vis, &f.sig, &mut f.block);
@@ -602,9 +773,60 @@ impl VisitMut for Scanner {
     }
 
     fn visit_trait_item_fn_mut(&mut self, f: &mut TraitItemFn) {
-        if let Some(block) = &mut f.default {
-            self.scan_fn(&f.attrs, &Visibility::Inherited, &f.sig, block);
+        match &mut f.default {
+            Some(block) => self.scan_fn(&f.attrs, &Visibility::Inherited, &f.sig, block),
+            None => {
+                self.reject_nested(Some(&f.attrs), f);
+                // With an attribute of its own, an enclosing one leaves it to that attribute.
+                self.reached_async_code |= self.own_attribute(&f.attrs);
+            }
         }
+    }
+
+    /// Associated consts, types and macro calls: their coop attributes reject them, and no coop
+    /// attribute reaches the fns nested in their expressions.
+    fn visit_impl_item_mut(&mut self, item: &mut ImplItem) {
+        if let ImplItem::Fn(f) = item {
+            return self.visit_impl_item_fn_mut(f);
+        }
+        let attrs = match &*item {
+            ImplItem::Const(i) => Some(&i.attrs[..]),
+            ImplItem::Type(i) => Some(&i.attrs[..]),
+            ImplItem::Macro(i) => Some(&i.attrs[..]),
+            _ => None,
+        };
+        self.reject_nested(attrs, item);
+        self.with(None, Coverage::None, None, |s| {
+            visit_mut::visit_impl_item_mut(s, item);
+        });
+    }
+
+    fn visit_trait_item_mut(&mut self, item: &mut TraitItem) {
+        if let TraitItem::Fn(f) = item {
+            return self.visit_trait_item_fn_mut(f);
+        }
+        let attrs = match &*item {
+            TraitItem::Const(i) => Some(&i.attrs[..]),
+            TraitItem::Type(i) => Some(&i.attrs[..]),
+            TraitItem::Macro(i) => Some(&i.attrs[..]),
+            _ => None,
+        };
+        self.reject_nested(attrs, item);
+        self.with(None, Coverage::None, None, |s| {
+            visit_mut::visit_trait_item_mut(s, item);
+        });
+    }
+
+    /// The items of an extern block: a coop attribute rejects each (a fn there has no body).
+    fn visit_foreign_item_mut(&mut self, item: &mut ForeignItem) {
+        let attrs = match &*item {
+            ForeignItem::Fn(i) => Some(&i.attrs[..]),
+            ForeignItem::Static(i) => Some(&i.attrs[..]),
+            ForeignItem::Type(i) => Some(&i.attrs[..]),
+            ForeignItem::Macro(i) => Some(&i.attrs[..]),
+            _ => None,
+        };
+        self.reject_nested(attrs, item);
     }
 
     fn visit_item_impl_mut(&mut self, block: &mut ItemImpl) {
@@ -613,7 +835,7 @@ impl VisitMut for Scanner {
             .then(|| insertion_point(&block.attrs, block.impl_token.span));
         let attrs = block.attrs.clone();
         let keyword = block.impl_token.span;
-        self.scan_block(&attrs, name, Some(ItemKind::Impl), keyword, fix, |s| {
+        self.scan_block(&attrs, name, ItemKind::Impl, keyword, fix, |s| {
             visit_mut::visit_item_impl_mut(s, block);
         });
     }
@@ -623,7 +845,7 @@ impl VisitMut for Scanner {
             .then(|| insertion_point(&block.attrs, block.trait_token.span));
         let attrs = block.attrs.clone();
         let (name, keyword) = (block.ident.to_string(), block.trait_token.span);
-        self.scan_block(&attrs, name, Some(ItemKind::Trait), keyword, fix, |s| {
+        self.scan_block(&attrs, name, ItemKind::Trait, keyword, fix, |s| {
             visit_mut::visit_item_trait_mut(s, block);
         });
     }
@@ -631,8 +853,10 @@ impl VisitMut for Scanner {
     fn visit_item_mod_mut(&mut self, module: &mut ItemMod) {
         let attrs = module.attrs.clone();
         let (name, keyword) = (module.ident.to_string(), module.mod_token.span);
-        let kind = module.content.is_some().then_some(ItemKind::Mod);
-        self.scan_block(&attrs, name, kind, keyword, None, |s| {
+        if module.content.is_none() {
+            return self.scan_out_of_line_module(module);
+        }
+        self.scan_block(&attrs, name, ItemKind::Mod, keyword, None, |s| {
             visit_mut::visit_item_mod_mut(s, module);
         });
     }
@@ -651,16 +875,20 @@ impl VisitMut for Scanner {
         }
     }
 
-    /// Other items (consts, statics, ...) reset the coverage: no coop attribute reaches into
-    /// them, but fns nested in their expressions are still fns.
+    /// Other items (consts, statics, ...) are rejected by their coop attributes, and reset the
+    /// coverage: no coop attribute reaches into them, but fns nested in their expressions are
+    /// still fns.
     fn visit_item_mut(&mut self, item: &mut Item) {
         match item {
             Item::Fn(_) | Item::Impl(_) | Item::Trait(_) | Item::Mod(_) => {
                 visit_mut::visit_item_mut(self, item);
             }
-            _ => self.with(None, Coverage::None, None, |s| {
-                visit_mut::visit_item_mut(s, item)
-            }),
+            _ => {
+                self.reject_shape(item, &item_name(item));
+                self.with(None, Coverage::None, None, |s| {
+                    visit_mut::visit_item_mut(s, item)
+                });
+            }
         }
     }
 }
@@ -676,6 +904,24 @@ mod tests {
             .findings
             .into_iter()
             .map(|finding| (finding.function, finding.kind.lint().name))
+            .collect()
+    }
+
+    /// (function, kind) of each finding of `source` on an item's attributes.
+    fn rejected(source: &str) -> Vec<(String, FindingKind)> {
+        let file = syn::parse_file(source).unwrap();
+        scan_file(file)
+            .findings
+            .into_iter()
+            .filter(|finding| finding.kind.is_on_an_item())
+            .map(|finding| (finding.function, finding.kind))
+            .collect()
+    }
+
+    fn expect_kinds(found: &[(&str, FindingKind)]) -> Vec<(String, FindingKind)> {
+        found
+            .iter()
+            .map(|(f, kind)| ((*f).to_owned(), kind.clone()))
             .collect()
     }
 
@@ -744,6 +990,234 @@ impl S { async fn e() { #[unconstrained(x)] while f() {} } }
                 ("T", "unsupported_item"),
                 ("rejected_arguments_only", "invalid_arguments"),
             ])
+        );
+    }
+
+    #[test]
+    fn every_item_kind_the_attributes_do_not_apply_to_is_rejected() {
+        use CoopAttr::{Cooperative as C, Unconstrained as U};
+        let found = rejected(
+            r#"
+#[cooperative] pub struct S;
+#[unconstrained] enum E { A }
+#[cooperative(check)] union Un { a: u32 }
+#[cooperative] const C: u32 = 1;
+#[cooperative] static ST: u32 = 1;
+#[cooperative] type A = u32;
+#[cooperative] use std::fmt::Debug;
+#[cooperative] extern crate alloc;
+#[cooperative] extern "C" { fn ext(); }
+#[cooperative] macro_rules! m { () => {} }
+#[cooperative] items! { struct FromMacro; }
+#[cooperative] trait Alias = Send;
+#[cooperative] pub async fn declared();
+unsafe extern "C" {
+    #[cooperative] fn ext2();
+    #[unconstrained] static EXT: u32;
+}
+impl S {
+    #[cooperative] const X: u32 = 1;
+    /// Docs.
+    #[cooperative] type Y = u32;
+    #[unconstrained] items!();
+    pub async fn ok(&self) {}
+}
+trait T {
+    #[cooperative] const X: u32;
+    #[unconstrained] type Y;
+    #[cooperative] async fn no_body(&self);
+    #[cooperative] const Z: u32 = 2;
+}
+mod inline {
+    #[cooperative] struct Nested;
+    fn host() {
+        #[unconstrained] struct InFn;
+    }
+}
+"#,
+        );
+        let unsupported = FindingKind::UnsupportedItem;
+        assert_eq!(
+            found,
+            expect_kinds(&[
+                ("S", unsupported(C)),
+                ("E", unsupported(U)),
+                ("Un", unsupported(C)),
+                ("C", unsupported(C)),
+                ("ST", unsupported(C)),
+                ("A", unsupported(C)),
+                ("use std::fmt::Debug", unsupported(C)),
+                ("alloc", unsupported(C)),
+                ("extern \"C\"", unsupported(C)),
+                ("m", unsupported(C)),
+                ("items!", unsupported(C)),
+                ("Alias", unsupported(C)),
+                ("declared", FindingKind::FnWithoutBody(C)),
+                // An extern block's fn reads as a trait's to the attribute.
+                ("ext2", FindingKind::TraitMethodWithoutBody(C)),
+                ("EXT", unsupported(U)),
+                ("S::X", unsupported(C)),
+                ("S::Y", unsupported(C)),
+                ("S::items!", unsupported(U)),
+                ("T::X", unsupported(C)),
+                ("T::Y", unsupported(U)),
+                ("T::no_body", FindingKind::TraitMethodWithoutBody(C)),
+                ("T::Z", unsupported(C)),
+                ("inline::Nested", unsupported(C)),
+                ("inline::host::InFn", unsupported(U)),
+            ])
+        );
+    }
+
+    /// Each attribute rejects the item before looking for a second one: two different ones are
+    /// two errors on its keyword, the same one twice is one (rustc shows an error repeated on
+    /// the same token once).
+    #[test]
+    fn on_an_unsupported_item_each_attribute_rejects_it_once() {
+        use CoopAttr::{Cooperative as C, Unconstrained as U};
+        let found = rejected(
+            r#"
+#[cooperative] #[unconstrained] struct Both;
+#[cooperative] #[cooperative] struct Twice;
+#[cooperative(chek)] #[cooperative] struct Misspelled;
+trait T { #[cooperative] #[cooperative] fn f(&self); }
+"#,
+        );
+        let names: Vec<(String, String)> = found
+            .iter()
+            .map(|(f, kind)| (f.clone(), kind.lint().name.to_owned()))
+            .collect();
+        assert_eq!(names.len(), 6, "{names:?}");
+        assert_eq!(
+            found[..3],
+            expect_kinds(&[
+                ("Both", FindingKind::UnsupportedItem(C)),
+                ("Both", FindingKind::UnsupportedItem(U)),
+                ("Twice", FindingKind::UnsupportedItem(C)),
+            ])
+        );
+        assert!(matches!(found[3].1, FindingKind::InvalidArguments(_)));
+        assert_eq!(
+            found[4],
+            ("Misspelled".to_owned(), FindingKind::UnsupportedItem(C))
+        );
+        assert_eq!(
+            found[5],
+            ("T::f".to_owned(), FindingKind::TraitMethodWithoutBody(C))
+        );
+    }
+
+    #[test]
+    fn cfg_attr_applies_the_attributes_on_items_they_reject_where_its_predicate_always_holds() {
+        use CoopAttr::{Cooperative as C, Unconstrained as U};
+        let found = rejected(
+            r#"
+#[cfg_attr(all(), cooperative)] pub union Un { a: u32 }
+#[cfg_attr(all(), cfg_attr(not(any()), cooperative))] struct Nested;
+#[cfg_attr(all(), allow(unused), unconstrained)] struct Multi;
+#[cfg_attr(true, cooperative)] struct Literal;
+#[cfg_attr(any(), cooperative)] struct Off;
+#[cfg_attr(unix, cooperative)] struct DependsOnTheBuild;
+impl Un { #[cfg_attr(all(), unconstrained)] const X: u32 = 1; }
+trait T { #[cfg_attr(not(false), cooperative)] fn f(&self); }
+"#,
+        );
+        assert_eq!(
+            found,
+            expect_kinds(&[
+                ("Un", FindingKind::UnsupportedItem(C)),
+                ("Nested", FindingKind::UnsupportedItem(C)),
+                ("Multi", FindingKind::UnsupportedItem(U)),
+                ("Literal", FindingKind::UnsupportedItem(C)),
+                ("Un::X", FindingKind::UnsupportedItem(U)),
+                ("T::f", FindingKind::TraitMethodWithoutBody(C)),
+            ])
+        );
+    }
+
+    #[test]
+    fn the_attributes_reject_a_module_in_another_file() {
+        let found = rejected(
+            r#"
+#[cooperative] mod worker;
+#[cooperative]
+mod outer {
+    mod inner;
+    mod deeper { mod leaf; }
+    #[unconstrained] mod own;
+}
+#[cooperative] mod ok { mod elsewhere; pub async fn a() {} }
+mod plain;
+"#,
+        );
+        let out_of_line = FindingKind::OutOfLineModule;
+        assert_eq!(
+            found,
+            expect_kinds(&[
+                ("worker", out_of_line(CoopAttr::Cooperative)),
+                ("outer::inner", out_of_line(CoopAttr::Cooperative)),
+                ("outer::deeper::leaf", out_of_line(CoopAttr::Cooperative)),
+                ("outer::own", out_of_line(CoopAttr::Unconstrained)),
+                ("ok::elsewhere", out_of_line(CoopAttr::Cooperative)),
+            ])
+        );
+    }
+
+    #[test]
+    fn cfg_attr_applies_the_attributes_where_its_predicate_always_holds() {
+        let found = findings(
+            r#"
+#[cfg_attr(all(), cooperative)] const fn konst() {}
+#[cfg_attr(true, cooperative)] fn sync() {}
+#[cfg_attr(false, cooperative(chek))] async fn off_arguments() {}
+#[cooperative] #[cfg_attr(all(), unconstrained)] async fn conflict() {}
+#[cfg_attr(all(), cooperative)] #[cfg_attr(all(), cooperative)] async fn dup() {}
+#[cfg_attr(all(), cfg_attr(not(any()), allow(unused), cooperative, unconstrained))]
+async fn both_in_one() {}
+#[cfg_attr(any(), cooperative)] #[cooperative] async fn dup_false() {}
+#[cooperative] #[cfg_attr(unix, unconstrained)] async fn conflict_somewhere() {}
+#[cfg_attr(any(), cooperative)] async fn never() { loop {} }
+"#,
+        );
+        assert_eq!(
+            found,
+            expect(&[
+                ("konst", "unsupported_item"),
+                ("sync", "unsupported_item"),
+                ("conflict", "conflicting_attributes"),
+                ("dup", "duplicate_attribute"),
+                ("both_in_one", "conflicting_attributes"),
+                ("never", "loop_without_yield_point"),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_loop_marker_under_a_predicate_that_never_holds_is_not_there() {
+        let scanned = scan_file(
+            syn::parse_file(
+                r#"
+async fn f() {
+    #[cfg_attr(any(), unconstrained)] loop {}
+    #[cfg_attr(all(), unconstrained)] loop {}
+    #[cfg_attr(unix, unconstrained)] loop {}
+}
+"#,
+            )
+            .unwrap(),
+        );
+        let markers: Vec<FindingKind> = scanned
+            .findings
+            .into_iter()
+            .map(|finding| finding.kind)
+            .filter(|kind| matches!(kind, FindingKind::StrayLoopMarker(_)))
+            .collect();
+        assert_eq!(
+            markers,
+            [
+                FindingKind::StrayLoopMarker(None),
+                FindingKind::StrayLoopMarker(Some("unix".to_owned())),
+            ]
         );
     }
 }

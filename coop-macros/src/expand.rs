@@ -291,12 +291,7 @@ fn apply(item: &mut Item, attr: CoopAttr, action: Action<'_>) -> syn::Result<()>
             Reached::OutOfLineModule(module) => {
                 return Err(syn::Error::new(
                     module.semi.map_or(module.ident.span(), |semi| semi.span),
-                    format!(
-                        "`#[{attr}]` cannot reach the items of an out-of-line module (`mod \
-                         name;`): on stable Rust an attribute sees only the tokens it is written \
-                         on. Put `#[{attr}]` on the items in that file, or write the module \
-                         inline (`mod name {{ .. }}`)"
-                    ),
+                    FindingKind::OutOfLineModule(attr).title(),
                 ));
             }
         }
@@ -315,57 +310,13 @@ fn apply(item: &mut Item, attr: CoopAttr, action: Action<'_>) -> syn::Result<()>
     ))
 }
 
-/// The annotated item is of a shape the attribute applies to, and not a `const fn`.
-fn reject_unsupported(item: &mut Item, attr: CoopAttr) -> syn::Result<()> {
-    if let Item::Fn(f) = item
-        && let Some(const_token) = f.sig.constness
-    {
-        return Err(syn::Error::new(
-            const_token.span,
-            FindingKind::ConstFn(attr).title(),
-        ));
+/// The annotated item is of a shape the attribute applies to, and not a `const fn`. The rule
+/// and its words are coop-analysis's, which `cargo coop` reports with.
+fn reject_unsupported(item: &Item, attr: CoopAttr) -> syn::Result<()> {
+    match coop_analysis::unsupported(attr, item) {
+        Some((span, why)) => Err(syn::Error::new(span, why.title())),
+        None => Ok(()),
     }
-    if items::attrs_mut(item).is_some() {
-        return Ok(());
-    }
-    if let Item::Verbatim(tokens) = item {
-        if let Ok(f) = syn::parse2::<syn::TraitItemFn>(tokens.clone())
-            && let (None, Some(semi)) = (&f.default, f.semi_token)
-        {
-            return Err(syn::Error::new(
-                semi.span,
-                format!(
-                    "`#[{attr}]` needs a fn body: put it on the trait method's default body or \
-                     on each impl's method"
-                ),
-            ));
-        }
-        if let Ok(semi) = syn::parse::Parser::parse2(fn_without_body, tokens.clone()) {
-            return Err(syn::Error::new(
-                semi.span,
-                format!("`#[{attr}]` needs a fn body: this fn has none"),
-            ));
-        }
-    }
-    Err(unsupported_item(attr, items::keyword_span(item)))
-}
-
-/// `pub async fn f();`: a signature and a `;`, which syn keeps as verbatim tokens.
-fn fn_without_body(input: syn::parse::ParseStream<'_>) -> syn::Result<syn::Token![;]> {
-    input.call(syn::Attribute::parse_outer)?;
-    input.parse::<syn::Visibility>()?;
-    input.parse::<Signature>()?;
-    input.parse()
-}
-
-fn unsupported_item(attr: CoopAttr, span: Span) -> syn::Error {
-    syn::Error::new(
-        span,
-        format!(
-            "`#[{attr}]` applies to an `async fn`, a fn whose body holds async blocks or async \
-             closures, an `impl` or `trait` block, or an inline module"
-        ),
-    )
 }
 
 /// Transforms one fn body; `Ok(false)` when the fn holds no async code at all.

@@ -100,22 +100,3 @@ pub(crate) fn searched(item: &Item) -> (Span, ItemKind) {
         other => (other.span(), ItemKind::Fn),
     }
 }
-
-/// The span of the keyword that says what kind of item this is, for "does not apply" errors.
-pub(crate) fn keyword_span(item: &Item) -> Span {
-    match item {
-        Item::Const(i) => i.const_token.span,
-        Item::Enum(i) => i.enum_token.span,
-        Item::ExternCrate(i) => i.extern_token.span,
-        Item::ForeignMod(i) => i.abi.extern_token.span,
-        Item::Macro(i) => i.mac.path.span(),
-        Item::Mod(i) => i.mod_token.span,
-        Item::Static(i) => i.static_token.span,
-        Item::Struct(i) => i.struct_token.span,
-        Item::TraitAlias(i) => i.trait_token.span,
-        Item::Type(i) => i.type_token.span,
-        Item::Union(i) => i.union_token.span,
-        Item::Use(i) => i.use_token.span,
-        other => other.span(),
-    }
-}
