@@ -946,6 +946,8 @@ pub async fn c() { #[coop_core::unconstrained] let x = 1; }
 pub async fn d() { #[cfg_attr(unix, unconstrained)] { x(); } }
 #[cooperative]
 impl S { async fn e() { #[unconstrained(x)] while f() {} } }
+#[cooperative]
+pub async fn f(mut t: u32) -> u32 { #[coop_core::unconstrained] t = 1; #[unconstrained] t + 1 }
 "#,
         );
         assert_eq!(
@@ -956,6 +958,8 @@ impl S { async fn e() { #[unconstrained(x)] while f() {} } }
                 ("c", "marker_not_on_a_loop"),
                 ("d", "marker_not_on_a_loop"),
                 ("S::e", "marker_with_arguments"),
+                ("f", "marker_not_on_a_loop"),
+                ("f", "marker_not_on_a_loop"),
             ])
         );
     }
