@@ -439,20 +439,7 @@ fn every_message_sarif_is_valid_sarif_2_1_0() {
 fn attribute_misuses_are_reported_where_the_attribute_rejects_them() {
     let run = messages("json");
     let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let found: Vec<(&str, u64, u64, &str)> = document["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["file"] == "src/attributes.rs")
-        .map(|f| {
-            (
-                f["lint"].as_str().unwrap(),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-                f["function"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let found = lint_places(&document, Some("src/attributes.rs"));
     assert_eq!(
         found,
         [
@@ -511,19 +498,7 @@ fn every_item_the_attributes_reject_is_reported_where_and_as_they_reject_it() {
     ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let found: Vec<(&str, u64, u64, &str)> = document["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["lint"].as_str().unwrap(),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-                f["function"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let found = lint_places(&document, None);
     let unsupported = "coop::unsupported_item";
     assert_eq!(
         found,
@@ -757,4 +732,25 @@ fn a_reader_that_goes_away_gets_no_error_message() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
     assert_eq!(output.status.code(), Some(2), "{stderr}");
+}
+
+/// Each finding of a JSON report as (lint, line, column, function), of `file` only if given.
+fn lint_places<'a>(
+    document: &'a serde_json::Value,
+    file: Option<&str>,
+) -> Vec<(&'a str, u64, u64, &'a str)> {
+    document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| file.is_none_or(|file| f["file"] == file))
+        .map(|f| {
+            (
+                f["lint"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["function"].as_str().unwrap(),
+            )
+        })
+        .collect()
 }

@@ -334,6 +334,21 @@ async fn hot(n: u64) -> u64 {
     s
 }
 
+/// A current-thread or a two-worker multi-thread runtime with its drivers.
+fn runtime_with_drivers(multi_thread: bool) -> tokio::runtime::Runtime {
+    if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+    .unwrap()
+}
+
 /// What the future `main` makes returns on a current-thread and on a multi-thread runtime with
 /// its drivers, within 20 s each: a watchdog turns a hang into a failure.
 fn finishes_on_both_runtimes<F>(main: fn() -> F, expected: u64)
@@ -343,17 +358,7 @@ where
     for multi_thread in [false, true] {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let rt = if multi_thread {
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-            } else {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-            }
-            .unwrap();
+            let rt = runtime_with_drivers(multi_thread);
             let _ = tx.send(rt.block_on(main()));
         });
         let finished = rx.recv_timeout(Duration::from_secs(20));
@@ -384,17 +389,7 @@ fn an_executor_nested_in_the_runtimes_own_block_on_yields_once_per_budget() {
     );
     for multi_thread in [false, true] {
         let (hot_nested, spend_nested) = on_fresh_thread(move || {
-            let rt = if multi_thread {
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-            } else {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-            }
-            .unwrap();
+            let rt = runtime_with_drivers(multi_thread);
             rt.block_on(async {
                 // The runtime's own future spends tokio's budget first.
                 hot(1000).await;
