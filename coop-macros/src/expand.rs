@@ -278,13 +278,20 @@ fn apply(item: &mut Item, attr: CoopAttr, action: Action<'_>) -> syn::Result<()>
     items::for_each_fn(item, &mut |reached| {
         match reached {
             // Only a nested one: the annotated `const fn` itself is rejected above.
-            Reached::Fn(sig, _) if sig.constness.is_some() => {}
+            Reached::Fn(sig, ..) if sig.constness.is_some() => {}
             // Keeps going after a fn's errors, so every fn of a block reports at once.
-            Reached::Fn(sig, block) => match transform_fn(sig, block, action) {
+            Reached::Fn(sig, block, configured) => match transform_fn(sig, block, action) {
                 Ok(async_code) => found |= async_code,
                 Err(error) => {
-                    combine(&mut errors, error);
                     found = true;
+                    // The lint's findings in a fn a `#[cfg]` may remove go in its body, so that
+                    // they go with it (its loops under a `#[cfg]` of their own do the same).
+                    let in_body = configured
+                        && matches!(action, Action::Check(_))
+                        && crate::loops::report_in(block, &error);
+                    if !in_body {
+                        combine(&mut errors, error);
+                    }
                 }
             },
             Reached::OwnAttribute => found = true,

@@ -23,8 +23,9 @@ pub(crate) fn attrs_mut(item: &mut Item) -> Option<&mut Vec<Attribute>> {
 
 /// What an attribute written on an item reaches inside it.
 pub(crate) enum Reached<'a> {
-    /// A fn with a body (a `const fn` too: the caller decides).
-    Fn(&'a mut Signature, &'a mut Block),
+    /// A fn with a body (a `const fn` too: the caller decides); `bool`: it, or an item it is
+    /// nested in, has a `#[cfg]` or `#[cfg_attr]`, which may remove it.
+    Fn(&'a mut Signature, &'a mut Block, bool),
     /// A method or nested item with `#[cooperative]` or `#[unconstrained]` of its own: its own
     /// attribute decides for it, and expands after this one.
     OwnAttribute,
@@ -39,27 +40,38 @@ pub(crate) fn for_each_fn(
     item: &mut Item,
     visit: &mut dyn FnMut(Reached<'_>) -> syn::Result<()>,
 ) -> syn::Result<()> {
-    reach(item, true, visit)
+    reach(item, true, false, visit)
 }
 
-/// `top`: `item` is the annotated item itself, whose own attribute is the one expanding.
+/// Whether `attrs` hold a `#[cfg]` or a `#[cfg_attr]` (which may write one).
+fn configured(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
+}
+
+/// `top`: `item` is the annotated item itself, whose own attribute is the one expanding;
+/// `configured`: an item it is nested in has a `#[cfg]` (see [`Reached::Fn`]).
 fn reach(
     item: &mut Item,
     top: bool,
+    configured: bool,
     visit: &mut dyn FnMut(Reached<'_>) -> syn::Result<()>,
 ) -> syn::Result<()> {
     if !top && attrs_mut(item).is_some_and(|attrs| CoopAttr::any_in(attrs)) {
         return visit(Reached::OwnAttribute);
     }
+    let configured = configured || attrs_mut(item).is_some_and(|attrs| self::configured(attrs));
     match item {
-        Item::Fn(f) => visit(Reached::Fn(&mut f.sig, &mut f.block)),
+        Item::Fn(f) => visit(Reached::Fn(&mut f.sig, &mut f.block, configured)),
         Item::Impl(block) => {
             for item in &mut block.items {
                 if let ImplItem::Fn(f) = item {
                     if CoopAttr::any_in(&f.attrs) {
                         visit(Reached::OwnAttribute)?;
                     } else {
-                        visit(Reached::Fn(&mut f.sig, &mut f.block))?;
+                        let configured = configured || self::configured(&f.attrs);
+                        visit(Reached::Fn(&mut f.sig, &mut f.block, configured))?;
                     }
                 }
             }
@@ -71,7 +83,8 @@ fn reach(
                     if CoopAttr::any_in(&f.attrs) {
                         visit(Reached::OwnAttribute)?;
                     } else if let Some(body) = &mut f.default {
-                        visit(Reached::Fn(&mut f.sig, body))?;
+                        let configured = configured || self::configured(&f.attrs);
+                        visit(Reached::Fn(&mut f.sig, body, configured))?;
                     }
                 }
             }
@@ -80,7 +93,7 @@ fn reach(
         Item::Mod(module) => match &mut module.content {
             Some((_, items)) => {
                 for item in items {
-                    reach(item, false, visit)?;
+                    reach(item, false, configured, visit)?;
                 }
                 Ok(())
             }

@@ -156,6 +156,17 @@ pub(crate) fn report_unless(expr: &mut Expr, preds: &[TokenStream], finding: syn
             }
         })
         .collect();
+    prepend(body, statements)
+}
+
+/// `finding` raised from the first statements of `body`: where the block is compiled, and not
+/// where a `#[cfg]` removes it. `false` if it could not be put there.
+pub(crate) fn report_in(body: &mut Block, finding: &syn::Error) -> bool {
+    prepend(body, finding.to_compile_error())
+}
+
+/// `statements` at the start of `body`; `false` if they are not statements.
+fn prepend(body: &mut Block, statements: TokenStream) -> bool {
     match syn::parse::Parser::parse2(Block::parse_within, statements) {
         Ok(stmts) => {
             body.stmts.splice(0..0, stmts);

@@ -71,7 +71,7 @@ pub(crate) fn walk_fn_body(
 /// and reads them.
 pub(crate) fn strip_markers(item: &mut Item) {
     let stripped = items::for_each_fn(item, &mut |reached| {
-        if let Reached::Fn(_, block) = reached {
+        if let Reached::Fn(_, block, _) = reached {
             walk_fn_body(block, false, None, Action::StripMarkers);
         }
         Ok(())
