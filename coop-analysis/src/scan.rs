@@ -948,6 +948,8 @@ pub async fn d() { #[cfg_attr(unix, unconstrained)] { x(); } }
 impl S { async fn e() { #[unconstrained(x)] while f() {} } }
 #[cooperative]
 pub async fn f(mut t: u32) -> u32 { #[coop_core::unconstrained] t = 1; #[unconstrained] t + 1 }
+#[cooperative]
+pub async fn g(t: u32) -> P { #[unconstrained] println!(); match t { #[unconstrained] _ => P { #[unconstrained] x: 1 } } }
 "#,
         );
         assert_eq!(
@@ -960,6 +962,9 @@ pub async fn f(mut t: u32) -> u32 { #[coop_core::unconstrained] t = 1; #[unconst
                 ("S::e", "marker_with_arguments"),
                 ("f", "marker_not_on_a_loop"),
                 ("f", "marker_not_on_a_loop"),
+                ("g", "marker_not_on_a_loop"),
+                ("g", "marker_not_on_a_loop"),
+                ("g", "marker_not_on_a_loop"),
             ])
         );
     }

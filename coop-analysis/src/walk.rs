@@ -240,6 +240,7 @@ impl Walker<'_> {
         self.visit_expr_mut(&mut expr_match.expr);
         let temporaries = creates_temporaries(&expr_match.expr);
         for arm in &mut expr_match.arms {
+            self.reject_markers_on(&mut arm.attrs);
             let alive = temporaries || scrutinee_stays_alive(&expr_match.expr, &arm.pat);
             let arm_scope = Scope {
                 under_temporary: self.scope.under_temporary || alive,
@@ -423,6 +424,7 @@ impl Walker<'_> {
     #[inline(never)]
     fn visit_struct(&mut self, literal: &mut syn::ExprStruct) {
         for field in &mut literal.fields {
+            self.reject_markers_on(&mut field.attrs);
             let saved = self.scope.under_cfg;
             self.scope.under_cfg |= compiled_when(&field.attrs).is_some();
             self.visit_operands(std::iter::once(&mut field.expr));
@@ -567,6 +569,12 @@ impl VisitMut for Walker<'_> {
     /// Nested items are not this fn's body: leave them, markers included, to their own
     /// attributes.
     fn visit_item_mut(&mut self, _: &mut Item) {}
+
+    /// A macro call as a statement (`println!(..);`): a marker on it marks no loop.
+    fn visit_stmt_macro_mut(&mut self, stmt: &mut syn::StmtMacro) {
+        self.reject_markers_on(&mut stmt.attrs);
+        visit_mut::visit_stmt_macro_mut(self, stmt);
+    }
 
     /// Macro invocations: see the module docs and [`crate::macros`].
     fn visit_macro_mut(&mut self, mac: &mut Macro) {

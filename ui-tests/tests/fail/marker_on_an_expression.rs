@@ -18,6 +18,27 @@ async fn shapes(mut t: u32, v: &[u32]) -> u32 {
     t + 1
 }
 
+struct P {
+    x: u32,
+}
+
+// Nor on a macro statement, a match arm or a field of a struct literal.
+#[cooperative]
+async fn places(t: u32) -> P {
+    #[coop_core::unconstrained]
+    println!("{t}");
+    let x = match t {
+        #[coop_core::unconstrained]
+        0 => 1,
+        _ => t,
+    };
+    P {
+        #[coop_core::unconstrained]
+        x,
+    }
+}
+
 fn main() {
     let _ = shapes;
+    let _ = places;
 }
