@@ -684,6 +684,15 @@ fn type_name(ty: &syn::Type) -> String {
     }
 }
 
+/// Whether `attrs` hold a `#[cfg(pred)]` whose `pred` fails in every build (`any()`, `false`,
+/// `not(all())`, ...): the item is never compiled, so nothing in it is checked.
+fn compiled_out(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("cfg")
+            && matches!(&attr.meta, syn::Meta::List(list) if cfg_attr::holds(&list.tokens) == Some(false))
+    })
+}
+
 /// The outer attributes of any item (of one syn keeps as tokens, those it starts with).
 fn item_attrs(item: &Item) -> Cow<'_, [Attribute]> {
     Cow::Borrowed(match item {
@@ -763,6 +772,14 @@ fn compact(tokens: &impl ToTokens) -> String {
     tokens.to_token_stream().to_string().replace(' ', "")
 }
 
+impl Scanner {
+    /// An item a `#[cfg]` removes in every build is not checked; but an attribute on the item
+    /// around it sees it as written, and counts an async fn there as the async code it found.
+    fn compiled_out_fn(&mut self, async_fn: bool) {
+        self.reached_async_code |= async_fn;
+    }
+}
+
 impl VisitMut for Scanner {
     fn visit_item_fn_mut(&mut self, f: &mut ItemFn) {
         self.scan_fn(&f.attrs, &f.vis, &f.sig, &mut f.block);
@@ -786,6 +803,17 @@ impl VisitMut for Scanner {
     /// Associated consts, types and macro calls: their coop attributes reject them, and no coop
     /// attribute reaches the fns nested in their expressions.
     fn visit_impl_item_mut(&mut self, item: &mut ImplItem) {
+        let attrs = match &*item {
+            ImplItem::Fn(i) => &i.attrs[..],
+            ImplItem::Const(i) => &i.attrs,
+            ImplItem::Type(i) => &i.attrs,
+            ImplItem::Macro(i) => &i.attrs,
+            _ => &[],
+        };
+        if compiled_out(attrs) {
+            self.compiled_out_fn(matches!(item, ImplItem::Fn(f) if f.sig.asyncness.is_some()));
+            return;
+        }
         if let ImplItem::Fn(f) = item {
             return self.visit_impl_item_fn_mut(f);
         }
@@ -802,6 +830,17 @@ impl VisitMut for Scanner {
     }
 
     fn visit_trait_item_mut(&mut self, item: &mut TraitItem) {
+        let attrs = match &*item {
+            TraitItem::Fn(i) => &i.attrs[..],
+            TraitItem::Const(i) => &i.attrs,
+            TraitItem::Type(i) => &i.attrs,
+            TraitItem::Macro(i) => &i.attrs,
+            _ => &[],
+        };
+        if compiled_out(attrs) {
+            self.compiled_out_fn(matches!(item, TraitItem::Fn(f) if f.sig.asyncness.is_some()));
+            return;
+        }
         if let TraitItem::Fn(f) = item {
             return self.visit_trait_item_fn_mut(f);
         }
@@ -879,6 +918,10 @@ impl VisitMut for Scanner {
     /// coverage: no coop attribute reaches into them, but fns nested in their expressions are
     /// still fns.
     fn visit_item_mut(&mut self, item: &mut Item) {
+        if compiled_out(&item_attrs(item)) {
+            self.compiled_out_fn(matches!(item, Item::Fn(f) if f.sig.asyncness.is_some()));
+            return;
+        }
         match item {
             Item::Fn(_) | Item::Impl(_) | Item::Trait(_) | Item::Mod(_) => {
                 visit_mut::visit_item_mut(self, item);
@@ -930,6 +973,36 @@ mod tests {
             .iter()
             .map(|(f, lint)| ((*f).to_owned(), *lint))
             .collect()
+    }
+
+    #[test]
+    fn items_a_cfg_removes_in_every_build_are_not_checked() {
+        let found = findings(
+            r#"
+#[cooperative(check)]
+impl S {
+    #[cfg(any())] async fn removed(&self) { loop {} }
+    #[cfg(all())] async fn kept(&self) { loop {} }
+}
+#[cooperative(check)]
+trait T { #[cfg(not(all()))] async fn removed(&self) { loop {} } }
+#[cooperative(check)]
+mod m {
+    #[cfg(false)] mod removed { pub async fn spin() { loop {} } }
+    #[cfg(test)] pub async fn in_tests() { loop {} }
+}
+#[cfg(any())]
+#[cooperative(check)]
+async fn removed() { loop {} }
+"#,
+        );
+        assert_eq!(
+            found,
+            expect(&[
+                ("S::kept", "loop_without_yield_point"),
+                ("m::in_tests", "loop_without_yield_point"),
+            ])
+        );
     }
 
     #[test]
