@@ -49,9 +49,10 @@
 //!   forced yield wakes its waker at once); `exhaustion`: the yield began the budget's
 //!   exhaustion (else it is another branch of the same task poll finding it spent); `now` is
 //!   coop's clock, for a source that paces its wake-ups.
-//! - [`resumed`]`()`: a yield point that yielded to the ambient budget is polled again: a source
-//!   whose budget was not refreshed by then (an executor nested in the poll that holds it)
-//!   learns that it cannot be, and coop's counter counts by itself there until it is.
+//! - [`spend_resumed`]`() -> Poll<Unit>`: [`spend`] for a yield point polled again after its
+//!   forced yield (with no waker to register): a source whose budget was not refreshed by then
+//!   (an executor nested in the poll that holds it) learns that it cannot be, and coop's counter
+//!   counts by itself there until it is.
 //! - [`Unconstrained`] and [`unconstrained`]: how a future is wrapped so that the source charges
 //!   nothing inside it either.
 //!
@@ -70,6 +71,6 @@ mod source;
 
 pub(crate) use source::{
     Unconstrained, Unit, budget_installed, budget_of_another_task, charge, exhausted_in_this_task,
-    first_lend, has_remaining, in_step, refill, resumed, spend, spent_by_a_batch, unconstrained,
-    units_left, wake_after_forced_yield,
+    first_lend, has_remaining, in_step, refill, spend, spend_resumed, spent_by_a_batch,
+    unconstrained, units_left, wake_after_forced_yield,
 };

@@ -1,7 +1,7 @@
 //! What a yield point that was forced to yield does next: polled again ([`resume_budget`],
 //! [`spend_if_any`]), or dropped before it was ([`cancelled`]). The budget itself is `state`'s.
 
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 
 use crate::ambient;
 use crate::exhaustion;
@@ -16,12 +16,11 @@ use crate::state::{
 pub(crate) fn resume_budget(resume: Resume, cx: &Context<'_>) {
     if let Some(state) = current()
         && state.mode == Mode::Ambient
+        && state.units == 0
+        && state.exhausted
+        && exhaustion::resumed(resume.exhaustion, cx.waker())
     {
-        ambient::resumed();
-        if state.units == 0 && state.exhausted && exhaustion::resumed(resume.exhaustion, cx.waker())
-        {
-            refill_ambient();
-        }
+        refill_ambient();
     }
     exhaustion::polled_again(resume.exhaustion);
 }
@@ -39,7 +38,7 @@ pub(crate) fn spend_if_any(resume: Resume, cx: &Context<'_>) {
         return;
     }
     if state.mode == Mode::Ambient
-        && let Poll::Ready(unit) = ambient::spend(&mut Context::from_waker(Waker::noop()))
+        && let Poll::Ready(unit) = ambient::spend_resumed()
     {
         // A unit the source refuses is simply not spent.
         unit.keep();

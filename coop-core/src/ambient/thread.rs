@@ -88,9 +88,11 @@ pub(crate) fn wake_after_forced_yield(cx: &mut Context<'_>, _exhaustion: bool, _
     cx.waker().wake_by_ref();
 }
 
-/// The counter refills at the forced yield itself: nothing to learn from a poll after it.
+/// The unit of a yield point's poll after its forced yield: granted, as always.
 #[inline(always)]
-pub(crate) fn resumed() {}
+pub(crate) fn spend_resumed() -> Poll<Unit> {
+    Poll::Ready(Unit)
+}
 
 /// Nothing to switch off beside coop's own scope.
 pub(crate) type Unconstrained<F> = F;

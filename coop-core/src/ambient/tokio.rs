@@ -44,7 +44,7 @@ use core::task::{Context, Poll};
 use tokio::task::coop;
 
 /// A unit of tokio's budget: tokio's own guard, whose drop refunds the unit; `None` where
-/// coop's counter counts by itself, tokio's budget being held spent (see [`resumed`]).
+/// coop's counter counts by itself, tokio's budget being held spent (see [`spend_resumed`]).
 #[derive(Debug)]
 pub(crate) struct Unit(Option<coop::RestoreOnPending>);
 
@@ -69,7 +69,7 @@ impl Unit {
 
 /// Takes one unit of tokio's budget, checking and spending in one access to tokio's context.
 /// When the budget is spent, tokio defers `cx`'s waker until its driver has been polled; where
-/// it is held spent (see [`resumed`]), coop's counter decides alone.
+/// it is held spent (see [`spend_resumed`]), coop's counter decides alone.
 #[inline(always)]
 pub(crate) fn spend(cx: &mut Context<'_>) -> Poll<Unit> {
     match coop::poll_proceed(cx) {
@@ -91,44 +91,53 @@ fn refused() -> Poll<Unit> {
 
 std::thread_local! {
     /// Whether a yield point polled again after its forced yield, outside any tokio task, found
-    /// tokio's budget still spent (see [`resumed`]).
+    /// tokio's budget still spent (see [`spend_resumed`]).
     static HELD_SPENT: Cell<bool> = const { Cell::new(false) };
 }
 
-/// A yield point that yielded to the ambient budget is polled again. Outside a task, in the
-/// future `Runtime::block_on` runs (a `#[tokio::main]` body), which has tokio's budget too,
-/// that budget is fresh by then where tokio polled the future again: the forced yield ended
-/// its poll. It is still spent where that poll is still going on: an executor nested in it
+/// [`spend`] for a yield point that yielded to the ambient budget and is polled again. In a
+/// task, tokio's budget is fresh by then where tokio polled the task again: the forced yield
+/// ended the task poll. So it is outside a task, in the future `Runtime::block_on` runs (a
+/// `#[tokio::main]` body), which has tokio's budget too, where tokio polled that future again.
+/// It is still spent where that future's poll is still going on: an executor nested in it
 /// (`futures::executor::block_on`) polled the yield point again, and tokio's budget stays spent
 /// until the nested executor returns. Every yield point there would then yield at once, a
-/// forced yield per unit. So from here until a yield point finds tokio's budget fresh again,
-/// tokio's refusals outside a task are not taken: coop's counter counts by itself, as on any
-/// executor. In a task, a yield point polled again finds tokio's budget spent where another
-/// branch of the task (`join!`) spent it first in this task poll, and the task must yield:
-/// tasks are left as they are.
+/// forced yield per unit. So from here until a yield point polled again finds tokio's budget
+/// fresh, tokio's refusals outside a task are not taken: coop's counter counts by itself, as on
+/// any executor. (So it does for a loop that future polls again within one poll, `select!` in
+/// a loop: coop cannot tell the two apart.) In a task, a yield point polled again finds tokio's
+/// budget spent where another branch (`join!`) spent it first in a new task poll, and the task
+/// must yield: tasks are left as they are.
+///
+/// Read from the unit this poll takes anyway: no call of its own where tokio grants it.
 #[inline]
-pub(crate) fn resumed() {
-    if coop::has_budget_remaining() {
-        let _ = HELD_SPENT.try_with(|held| {
-            if held.get() {
-                held.set(false);
-            }
-        });
-    } else {
-        resumed_spent();
+pub(crate) fn spend_resumed() -> Poll<Unit> {
+    let mut cx = Context::from_waker(core::task::Waker::noop());
+    match coop::poll_proceed(&mut cx) {
+        Poll::Ready(unit) => {
+            let _ = HELD_SPENT.try_with(|held| {
+                if held.get() {
+                    held.set(false);
+                }
+            });
+            Poll::Ready(Unit(Some(unit)))
+        }
+        Poll::Pending => resumed_spent(),
     }
 }
 
-/// [`resumed`] found tokio's budget spent.
+/// [`spend_resumed`] found tokio's budget spent.
 #[cold]
 #[inline(never)]
-fn resumed_spent() {
-    if !in_task() {
-        let _ = HELD_SPENT.try_with(|held| held.set(true));
+fn resumed_spent() -> Poll<Unit> {
+    if in_task() {
+        return Poll::Pending;
     }
+    let _ = HELD_SPENT.try_with(|held| held.set(true));
+    Poll::Ready(Unit(None))
 }
 
-/// Whether tokio's budget is held spent here (see [`resumed`]).
+/// Whether tokio's budget is held spent here (see [`spend_resumed`]).
 #[cold]
 #[inline(never)]
 fn held_spent() -> bool {
@@ -266,7 +275,7 @@ pub(crate) fn has_remaining(counter_has_units: bool, budget: u32) -> bool {
         counter_has_units
             || (!counted_by_coop_alone(budget) && in_task() && tokio_units_left().is_some())
     } else {
-        // Held spent, the counter counts by itself (see [`resumed`]).
+        // Held spent, the counter counts by itself (see [`spend_resumed`]).
         counter_has_units && held_spent()
     }
 }
