@@ -693,6 +693,28 @@ fn compiled_out(attrs: &[Attribute]) -> bool {
     })
 }
 
+/// The attributes of an associated item syn knows.
+fn impl_item_attrs(item: &ImplItem) -> Option<&[Attribute]> {
+    match item {
+        ImplItem::Fn(i) => Some(&i.attrs),
+        ImplItem::Const(i) => Some(&i.attrs),
+        ImplItem::Type(i) => Some(&i.attrs),
+        ImplItem::Macro(i) => Some(&i.attrs),
+        _ => None,
+    }
+}
+
+/// The attributes of a trait item syn knows.
+fn trait_item_attrs(item: &TraitItem) -> Option<&[Attribute]> {
+    match item {
+        TraitItem::Fn(i) => Some(&i.attrs),
+        TraitItem::Const(i) => Some(&i.attrs),
+        TraitItem::Type(i) => Some(&i.attrs),
+        TraitItem::Macro(i) => Some(&i.attrs),
+        _ => None,
+    }
+}
+
 /// The outer attributes of any item (of one syn keeps as tokens, those it starts with).
 fn item_attrs(item: &Item) -> Cow<'_, [Attribute]> {
     Cow::Borrowed(match item {
@@ -803,54 +825,28 @@ impl VisitMut for Scanner {
     /// Associated consts, types and macro calls: their coop attributes reject them, and no coop
     /// attribute reaches the fns nested in their expressions.
     fn visit_impl_item_mut(&mut self, item: &mut ImplItem) {
-        let attrs = match &*item {
-            ImplItem::Fn(i) => &i.attrs[..],
-            ImplItem::Const(i) => &i.attrs,
-            ImplItem::Type(i) => &i.attrs,
-            ImplItem::Macro(i) => &i.attrs,
-            _ => &[],
-        };
-        if compiled_out(attrs) {
+        if impl_item_attrs(item).is_some_and(compiled_out) {
             self.compiled_out_fn(matches!(item, ImplItem::Fn(f) if f.sig.asyncness.is_some()));
             return;
         }
         if let ImplItem::Fn(f) = item {
             return self.visit_impl_item_fn_mut(f);
         }
-        let attrs = match &*item {
-            ImplItem::Const(i) => Some(&i.attrs[..]),
-            ImplItem::Type(i) => Some(&i.attrs[..]),
-            ImplItem::Macro(i) => Some(&i.attrs[..]),
-            _ => None,
-        };
-        self.reject_nested(attrs, item);
+        self.reject_nested(impl_item_attrs(item), item);
         self.with(None, Coverage::None, None, |s| {
             visit_mut::visit_impl_item_mut(s, item);
         });
     }
 
     fn visit_trait_item_mut(&mut self, item: &mut TraitItem) {
-        let attrs = match &*item {
-            TraitItem::Fn(i) => &i.attrs[..],
-            TraitItem::Const(i) => &i.attrs,
-            TraitItem::Type(i) => &i.attrs,
-            TraitItem::Macro(i) => &i.attrs,
-            _ => &[],
-        };
-        if compiled_out(attrs) {
+        if trait_item_attrs(item).is_some_and(compiled_out) {
             self.compiled_out_fn(matches!(item, TraitItem::Fn(f) if f.sig.asyncness.is_some()));
             return;
         }
         if let TraitItem::Fn(f) = item {
             return self.visit_trait_item_fn_mut(f);
         }
-        let attrs = match &*item {
-            TraitItem::Const(i) => Some(&i.attrs[..]),
-            TraitItem::Type(i) => Some(&i.attrs[..]),
-            TraitItem::Macro(i) => Some(&i.attrs[..]),
-            _ => None,
-        };
-        self.reject_nested(attrs, item);
+        self.reject_nested(trait_item_attrs(item), item);
         self.with(None, Coverage::None, None, |s| {
             visit_mut::visit_trait_item_mut(s, item);
         });
