@@ -34,6 +34,13 @@ pub(crate) fn compiled_when(attrs: &[Attribute]) -> Option<TokenStream> {
     }
 }
 
+/// Whether `attrs` remove what they are on in every build: a `#[cfg(pred)]`, written directly
+/// or through `cfg_attr`s, whose predicate fails whatever the configuration (`any()`, `false`,
+/// `not(all())`, ...).
+pub(crate) fn compiled_out(attrs: &[Attribute]) -> bool {
+    compiled_when(attrs).is_some_and(|pred| cfg_attr::holds(&pred) == Some(false))
+}
+
 /// A statement's own attributes (an expression statement's are its expression's).
 pub(crate) fn stmt_attrs(stmt: &Stmt) -> &[Attribute] {
     match stmt {

@@ -17,6 +17,7 @@ use syn::{
 
 use crate::attr::{CoopAttr, is_attr};
 use crate::cfg_attr;
+use crate::cfgs::compiled_out;
 use crate::coverage::{AttrNames, Coverage, read_attrs};
 use crate::hooks::Hooks;
 use crate::item_macros::macro_items;
@@ -684,15 +685,6 @@ fn type_name(ty: &syn::Type) -> String {
     }
 }
 
-/// Whether `attrs` hold a `#[cfg(pred)]` whose `pred` fails in every build (`any()`, `false`,
-/// `not(all())`, ...): the item is never compiled, so nothing in it is checked.
-fn compiled_out(attrs: &[Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        attr.path().is_ident("cfg")
-            && matches!(&attr.meta, syn::Meta::List(list) if cfg_attr::holds(&list.tokens) == Some(false))
-    })
-}
-
 /// The attributes of an associated item syn knows.
 fn impl_item_attrs(item: &ImplItem) -> Option<&[Attribute]> {
     match item {
@@ -990,6 +982,16 @@ mod m {
 #[cfg(any())]
 #[cooperative(check)]
 async fn removed() { loop {} }
+#[cooperative(check)]
+impl U {
+    #[cfg_attr(all(), cfg_attr(true, cfg(any())))] async fn removed(&self) { loop {} }
+    async fn statements(&self) {
+        #[cfg(any())] for _ in 0..3 {}
+        #[cfg_attr(all(), cfg(any()))] let _x = async { for _ in 0..3 {} };
+        #[cfg(not(all()))] { loop {} }
+        #[cfg(unix)] loop {}
+    }
+}
 "#,
         );
         assert_eq!(
@@ -997,6 +999,7 @@ async fn removed() { loop {} }
             expect(&[
                 ("S::kept", "loop_without_yield_point"),
                 ("m::in_tests", "loop_without_yield_point"),
+                ("U::statements", "loop_without_yield_point"),
             ])
         );
     }

@@ -29,7 +29,7 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Item, Macro, Stmt, Type};
 
 use crate::awaits::{is_false, loop_verdict_where};
-use crate::cfgs::{compiled_when, stmt_attrs};
+use crate::cfgs::{compiled_out, compiled_when, stmt_attrs};
 use crate::hooks::{Hooks, Walked};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
 use crate::macros::{self, Body, MacroBody, Printed};
@@ -536,6 +536,11 @@ impl VisitMut for Walker<'_> {
                 Stmt::Macro(stmt) => statement_macro_extends(&stmt.mac),
                 _ => false,
             };
+            // Never compiled: nothing in it is reported or rewritten (rustc removes it, markers
+            // included, before it reads them).
+            if compiled_out(stmt_attrs(stmt)) {
+                continue;
+            }
             let saved = self.scope.under_temporary;
             let saved_cfg = self.scope.under_cfg;
             self.scope.under_cfg |= compiled_when(stmt_attrs(stmt)).is_some();
