@@ -38,7 +38,12 @@ pub(crate) fn compiled_when(attrs: &[Attribute]) -> Option<TokenStream> {
 /// or through `cfg_attr`s, whose predicate fails whatever the configuration (`any()`, `false`,
 /// `not(all())`, ...).
 pub(crate) fn compiled_out(attrs: &[Attribute]) -> bool {
-    compiled_when(attrs).is_some_and(|pred| cfg_attr::holds(&pred) == Some(false))
+    compiled_when(attrs).is_some_and(|pred| never_holds(&pred))
+}
+
+/// Whether `pred` fails whatever the configuration.
+pub(crate) fn never_holds(pred: &TokenStream) -> bool {
+    cfg_attr::holds(pred) == Some(false)
 }
 
 /// A statement's own attributes (an expression statement's are its expression's).

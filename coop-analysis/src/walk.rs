@@ -29,7 +29,7 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Item, Macro, Stmt, Type};
 
 use crate::awaits::{is_false, loop_verdict_where};
-use crate::cfgs::{compiled_out, compiled_when, stmt_attrs};
+use crate::cfgs::{compiled_when, never_holds, stmt_attrs};
 use crate::hooks::{Hooks, Walked};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
 use crate::macros::{self, Body, MacroBody, Printed};
@@ -526,6 +526,12 @@ impl VisitMut for Walker<'_> {
     fn visit_block_mut(&mut self, block: &mut Block) {
         let count = block.stmts.len();
         for (index, stmt) in block.stmts.iter_mut().enumerate() {
+            let compiled = compiled_when(stmt_attrs(stmt));
+            // Never compiled: nothing in it is reported or rewritten (rustc removes it, markers
+            // included, before it reads them).
+            if compiled.as_ref().is_some_and(never_holds) {
+                continue;
+            }
             let is_tail = index + 1 == count && matches!(stmt, Stmt::Expr(_, None));
             let extends = match stmt {
                 Stmt::Local(syn::Local {
@@ -536,14 +542,9 @@ impl VisitMut for Walker<'_> {
                 Stmt::Macro(stmt) => statement_macro_extends(&stmt.mac),
                 _ => false,
             };
-            // Never compiled: nothing in it is reported or rewritten (rustc removes it, markers
-            // included, before it reads them).
-            if compiled_out(stmt_attrs(stmt)) {
-                continue;
-            }
             let saved = self.scope.under_temporary;
             let saved_cfg = self.scope.under_cfg;
-            self.scope.under_cfg |= compiled_when(stmt_attrs(stmt)).is_some();
+            self.scope.under_cfg |= compiled.is_some();
             self.visit_stmt_mut(stmt);
             self.scope.under_cfg = saved_cfg;
             if extends {
