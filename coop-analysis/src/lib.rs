@@ -56,4 +56,4 @@ pub use lints::{FindingKind, Lint};
 pub use loops::{LoopKind, LoopSite, OpaqueLoop};
 pub use scan::{Finding, FixSite, FixTarget, Scanned, Unchecked, scan_file};
 pub use shapes::unsupported;
-pub use walk::{let_scrutinees, walk_fn_body};
+pub use walk::{let_scrutinees, reject_param_markers, walk_fn_body};

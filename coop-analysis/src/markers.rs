@@ -7,7 +7,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Meta, Token};
+use syn::{Attribute, Expr, FnArg, Meta, Pat, Signature, Token};
 
 use crate::attr::is_attr;
 
@@ -208,4 +208,46 @@ pub(crate) fn non_loop_attrs(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
         Expr::Yield(e) => Some(&mut e.attrs),
         _ => None,
     }
+}
+
+/// The attributes of a pattern: a closure's parameters carry theirs on their pattern.
+pub(crate) fn pat_attrs(pat: &mut Pat) -> Option<&mut Vec<Attribute>> {
+    match pat {
+        Pat::Const(p) => Some(&mut p.attrs),
+        Pat::Ident(p) => Some(&mut p.attrs),
+        Pat::Lit(p) => Some(&mut p.attrs),
+        Pat::Macro(p) => Some(&mut p.attrs),
+        Pat::Or(p) => Some(&mut p.attrs),
+        Pat::Paren(p) => Some(&mut p.attrs),
+        Pat::Path(p) => Some(&mut p.attrs),
+        Pat::Range(p) => Some(&mut p.attrs),
+        Pat::Reference(p) => Some(&mut p.attrs),
+        Pat::Rest(p) => Some(&mut p.attrs),
+        Pat::Slice(p) => Some(&mut p.attrs),
+        Pat::Struct(p) => Some(&mut p.attrs),
+        Pat::Tuple(p) => Some(&mut p.attrs),
+        Pat::TupleStruct(p) => Some(&mut p.attrs),
+        Pat::Type(p) => Some(&mut p.attrs),
+        Pat::Wild(p) => Some(&mut p.attrs),
+        _ => None,
+    }
+}
+
+/// Removes the markers from a fn's parameters (`fn f(#[unconstrained] x: u8)`, `self`
+/// included) and returns where each one stood: a marker opts a loop out, and rustc rejects an
+/// attribute macro on a parameter with words of its own.
+pub(crate) fn take_param_markers(sig: &mut Signature) -> Vec<Span> {
+    let mut rejected = Vec::new();
+    for input in &mut sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => rejected.extend(take_stray_markers(&mut receiver.attrs)),
+            FnArg::Typed(typed) => {
+                rejected.extend(take_stray_markers(&mut typed.attrs));
+                if let Some(attrs) = pat_attrs(&mut typed.pat) {
+                    rejected.extend(take_stray_markers(attrs));
+                }
+            }
+        }
+    }
+    rejected
 }

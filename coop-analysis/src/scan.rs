@@ -24,7 +24,7 @@ use crate::item_macros::macro_items;
 use crate::lints::{FindingKind, ItemKind};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
 use crate::shapes::unsupported;
-use crate::walk::walk_fn_body;
+use crate::walk::{reject_param_markers, walk_fn_body};
 
 /// Where `#[cooperative]` goes to fix a finding.
 ///
@@ -331,6 +331,28 @@ impl<'ast> Visit<'ast> for Markers<'_> {
         visit::visit_local(self, local);
     }
 
+    /// A closure's parameters carry their attributes on their pattern (`Pat::Type`'s are read
+    /// below, as a fn parameter's).
+    fn visit_pat(&mut self, pat: &'ast syn::Pat) {
+        if !matches!(pat, syn::Pat::Type(_)) {
+            let mut pat = pat.clone();
+            if let Some(attrs) = crate::markers::pat_attrs(&mut pat) {
+                self.note(attrs, None);
+            }
+        }
+        visit::visit_pat(self, pat);
+    }
+
+    fn visit_pat_type(&mut self, typed: &'ast syn::PatType) {
+        self.note(&typed.attrs, None);
+        visit::visit_pat_type(self, typed);
+    }
+
+    fn visit_receiver(&mut self, receiver: &'ast syn::Receiver) {
+        self.note(&receiver.attrs, None);
+        visit::visit_receiver(self, receiver);
+    }
+
     fn visit_item(&mut self, _: &'ast Item) {}
 }
 
@@ -578,10 +600,14 @@ impl Scanner {
                 found: Vec::new(),
             };
             if coverage == Coverage::None {
+                for input in &sig.inputs {
+                    markers.visit_fn_arg(input);
+                }
                 markers.visit_block(block);
             }
             let markers = markers.found;
             let mut collect = Collect::default();
+            reject_param_markers(&mut sig.clone(), &mut collect);
             let walked = walk_fn_body(block, is_async, &mut collect);
             let async_code = is_async || walked.found_async_code;
             if async_code {
@@ -1037,6 +1063,34 @@ pub async fn g(t: u32) -> P { #[unconstrained] println!(); match t { #[unconstra
                 ("g", "marker_not_on_a_loop"),
                 ("g", "marker_not_on_a_loop"),
                 ("g", "marker_not_on_a_loop"),
+            ])
+        );
+    }
+
+    #[test]
+    fn loop_markers_on_parameters_are_findings_inside_and_outside_cooperative_items() {
+        let found = findings(
+            r#"
+#[cooperative]
+pub async fn a(#[unconstrained] n: u8, #[coop_core::unconstrained] (x, y): (u8, u8)) {}
+#[cooperative]
+impl S { async fn b(#[unconstrained] &self) { let f = |#[unconstrained] z: u8| z; } }
+#[coop_core::unconstrained]
+pub async fn c(#[cfg_attr(all(), unconstrained)] n: u8) {}
+pub async fn d(#[unconstrained] n: u8) { let f = |#[unconstrained] z| z; }
+pub async fn e(#[cfg_attr(any(), unconstrained)] n: u8) {}
+"#,
+        );
+        assert_eq!(
+            found,
+            expect(&[
+                ("a", "marker_not_on_a_loop"),
+                ("a", "marker_not_on_a_loop"),
+                ("S::b", "marker_not_on_a_loop"),
+                ("S::b", "marker_not_on_a_loop"),
+                ("c", "marker_not_on_a_loop"),
+                ("d", "stray_loop_marker"),
+                ("d", "stray_loop_marker"),
             ])
         );
     }

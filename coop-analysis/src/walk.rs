@@ -79,6 +79,33 @@ pub fn walk_fn_body(block: &mut Block, is_async_fn: bool, hooks: &mut dyn Hooks)
     }
 }
 
+/// Reports and removes the loop markers on a fn's parameters (`self` included), as the walker
+/// does on anything but a loop: `fn f(#[unconstrained] x: u8)` gets
+/// [`Hooks::on_marker_not_on_a_loop`] where rustc would reject an attribute macro on a
+/// parameter.
+///
+/// ```
+/// use coop_analysis::{Hooks, reject_param_markers};
+///
+/// struct Rejected(usize);
+/// impl Hooks for Rejected {
+///     fn on_marker_not_on_a_loop(&mut self, _: proc_macro2::Span) {
+///         self.0 += 1;
+///     }
+/// }
+///
+/// let mut sig: syn::Signature = syn::parse_quote!(async fn f(#[unconstrained] n: u8, m: u8));
+/// let mut rejected = Rejected(0);
+/// reject_param_markers(&mut sig, &mut rejected);
+/// assert_eq!(rejected.0, 1);
+/// assert_eq!(quote::quote!(#sig).to_string(), quote::quote!(async fn f(n: u8, m: u8)).to_string());
+/// ```
+pub fn reject_param_markers(sig: &mut syn::Signature, hooks: &mut dyn Hooks) {
+    for span in markers::take_param_markers(sig) {
+        hooks.on_marker_not_on_a_loop(span);
+    }
+}
+
 #[derive(Clone, Default)]
 struct Scope {
     /// Code here runs inside a future: it can `.await`.
@@ -495,6 +522,14 @@ impl VisitMut for Walker<'_> {
             }
             _ => visit_mut::visit_expr_mut(self, expr),
         }
+    }
+
+    /// A pattern: a closure's parameters carry their attributes there.
+    fn visit_pat_mut(&mut self, pat: &mut syn::Pat) {
+        if let Some(attrs) = markers::pat_attrs(pat) {
+            self.reject_markers_on(attrs);
+        }
+        visit_mut::visit_pat_mut(self, pat);
     }
 
     /// `let pat = init else { .. }`: rustc drops the initializer's temporaries, extended ones

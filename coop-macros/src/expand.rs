@@ -11,7 +11,7 @@ use crate::attrs::CoopAttr;
 use crate::error::{combine, with_item};
 use crate::items::{self, Reached};
 use crate::unconstrain;
-use crate::walk::{Action, strip_markers, walk_fn_body};
+use crate::walk::{Action, param_markers, strip_markers, walk_fn_body};
 
 /// `#[cooperative(args)] item`.
 pub(crate) fn cooperative(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -329,17 +329,21 @@ fn reject_unsupported(item: &Item, attr: CoopAttr) -> syn::Result<()> {
 /// Transforms one fn body; `Ok(false)` when the fn holds no async code at all.
 fn transform_fn(sig: &mut Signature, block: &mut Block, action: Action<'_>) -> syn::Result<bool> {
     let is_async = sig.asyncness.is_some();
+    let mut errors = param_markers(sig);
     let walked = match (action, sig.asyncness) {
         (Action::Unconstrain(krate), Some(async_token)) => {
             let walked = walk_fn_body(block, true, None, Action::StripMarkers);
-            if walked.errors.is_none() {
+            if walked.errors.is_none() && errors.is_none() {
                 unconstrain::async_fn(krate, async_token.span, sig, block);
             }
             walked
         }
         _ => walk_fn_body(block, is_async, Some(&sig.ident), action),
     };
-    match walked.errors {
+    if let Some(found) = walked.errors {
+        combine(&mut errors, found);
+    }
+    match errors {
         Some(errors) => Err(errors),
         None => Ok(is_async || walked.found_async_code),
     }

@@ -5,7 +5,7 @@
 //! shared with `cargo coop`.
 
 use proc_macro2::TokenStream;
-use syn::{Block, Expr, ExprClosure, Ident, Item, Path};
+use syn::{Block, Expr, ExprClosure, Ident, Item, Path, Signature};
 
 use coop_analysis::{Hooks, LoopSite, OpaqueLoop, Verdict};
 
@@ -65,13 +65,30 @@ pub(crate) fn walk_fn_body(
     }
 }
 
+/// Removes the loop markers from a fn's parameters, with an error on each: a marker opts a loop
+/// out, and rustc's own error on an attribute macro on a parameter would name no loop.
+pub(crate) fn param_markers(sig: &mut Signature) -> Option<syn::Error> {
+    let mut act = Act {
+        action: Action::StripMarkers,
+        function: None,
+        errors: Vec::new(),
+    };
+    coop_analysis::reject_param_markers(sig, &mut act);
+    let mut errors = None;
+    for found in act.errors {
+        combine(&mut errors, found);
+    }
+    errors
+}
+
 /// Strips the loop markers from every fn body the attribute on `item` reaches, for the clippy
 /// copy and the error path: rustc rejects unknown attributes on expressions, which would be a
 /// second error. Items with an attribute of their own keep theirs: it expands after this one
 /// and reads them.
 pub(crate) fn strip_markers(item: &mut Item) {
     let stripped = items::for_each_fn(item, &mut |reached| {
-        if let Reached::Fn(_, block, _) = reached {
+        if let Reached::Fn(sig, block, _) = reached {
+            let _ = param_markers(sig);
             walk_fn_body(block, false, None, Action::StripMarkers);
         }
         Ok(())
