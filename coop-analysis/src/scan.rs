@@ -1096,6 +1096,33 @@ pub async fn e(#[cfg_attr(any(), unconstrained)] n: u8) {}
     }
 
     #[test]
+    fn loop_markers_under_a_predicate_settled_in_every_build_count_as_the_build_does() {
+        let found = findings(
+            r#"
+#[cooperative(check)]
+pub async fn never(v: &[u8]) {
+    #[cfg_attr(any(), unconstrained)] for _ in 0..v.len() {}
+    #[cfg_attr(not(all()), unconstrained)] loop {}
+}
+#[cooperative(check)]
+pub async fn always(v: &[u8]) {
+    #[cfg_attr(all(), unconstrained)] for _ in 0..v.len() {}
+    #[cfg_attr(any(true, unix), unconstrained)] while v.is_empty() {}
+}
+#[cooperative(check)]
+pub async fn unknown(v: &[u8]) { #[cfg_attr(unix, unconstrained)] for _ in 0..v.len() {} }
+"#,
+        );
+        assert_eq!(
+            found,
+            expect(&[
+                ("never", "loop_without_yield_point"),
+                ("never", "loop_without_yield_point"),
+            ])
+        );
+    }
+
+    #[test]
     fn items_the_attributes_reject_are_findings_and_the_last_attribute_applies() {
         let found = findings(
             r#"

@@ -29,6 +29,7 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Item, Macro, Stmt, Type};
 
 use crate::awaits::{is_false, loop_verdict_where};
+use crate::cfg_attr;
 use crate::cfgs::{compiled_when, never_holds, stmt_attrs};
 use crate::hooks::{Hooks, Walked};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
@@ -161,7 +162,14 @@ impl Walker<'_> {
         match self.take_markers(attrs) {
             Marker::None => {}
             Marker::Always => scope.opted_out = true,
-            Marker::When(pred) => scope.cfg_opt_outs.push(pred),
+            // A predicate that holds, or fails, in every build (`all()`, `any()`) is settled
+            // here, as rustc settles it: the tool, which cannot evaluate the others, then
+            // agrees with the build.
+            Marker::When(pred) => match cfg_attr::holds(&pred) {
+                Some(true) => scope.opted_out = true,
+                Some(false) => {}
+                None => scope.cfg_opt_outs.push(pred),
+            },
         }
         let runs_in_async = scope.in_async && !scope.dead && !scope.opted_out;
         let mut instrumentable =
