@@ -455,7 +455,7 @@ fn attribute_misuses_are_reported_where_the_attribute_rejects_them() {
             ("coop::unsupported_item", 27, 5, "constant"),
             ("coop::unsupported_item", 30, 5, "no_async_code"),
             ("coop::unsupported_item", 35, 1, "Sync"),
-            ("coop::stray_loop_marker", 40, 5, "stray_under_cfg_attr"),
+            ("coop::stray_loop_marker", 40, 45, "stray_under_cfg_attr"),
         ]
     );
     let message = |line: u64| {

@@ -10,7 +10,8 @@ use syn::{
     Lit, Macro, Pat, Stmt,
 };
 
-use crate::cfgs::{compiled_when, stmt_attrs};
+use crate::cfg_attr;
+use crate::cfgs::{compiled_when, never_holds, stmt_attrs};
 use crate::lints::FindingKind;
 use crate::macro_table;
 use crate::macros::{self, MacroBody, tokens_await};
@@ -62,8 +63,9 @@ impl Verdict {
 /// read as the rest of the body is; another macro counts when its tokens hold `.await`; the
 /// awaiting macros (`select!`, `join!`, ...) count, so that `loop { select! { .. } }` passes.
 /// The branch of an `if false { .. }` never runs, and its `.await`s do not count. An
-/// `.await` in a statement, match arm or field under `#[cfg(pred)]` counts too: predicates are
-/// not evaluated here (the walker hands them on, see [`LoopSite`](crate::LoopSite)).
+/// `.await` in a statement, match arm or field under `#[cfg(pred)]` counts too, unless `pred`
+/// fails in every build (`any()`, `false`): other predicates are not evaluated here (the
+/// walker hands them on, see [`LoopSite`](crate::LoopSite)).
 ///
 /// ```
 /// use coop_analysis::{Verdict, loop_verdict};
@@ -125,8 +127,12 @@ impl FindAwait {
     }
 
     /// Visits code carrying `attrs` with `visit`, under their `cfg`s.
+    /// Code under a predicate that fails in every build (`any()`) is not there at all; one that
+    /// holds in every build (`all()`) changes nothing.
     fn under(&mut self, attrs: &[Attribute], visit: impl FnOnce(&mut Self)) {
         match compiled_when(attrs) {
+            Some(pred) if never_holds(&pred) => {}
+            Some(pred) if cfg_attr::holds(&pred) == Some(true) => visit(self),
             Some(pred) => {
                 self.cfgs.push(pred);
                 visit(self);
@@ -164,12 +170,16 @@ impl<'ast> Visit<'ast> for FindAwait {
             }
             _ => None,
         };
-        if let Some(Expr::Call(call)) = dropped
-            && is_consume_budget(call)
-        {
-            self.unawaited.get_or_insert(call.paren_token.span.close());
-        }
-        self.under(stmt_attrs(stmt), |finder| visit::visit_stmt(finder, stmt));
+        self.under(stmt_attrs(stmt), |finder| {
+            if let Some(Expr::Call(call)) = dropped
+                && is_consume_budget(call)
+            {
+                finder
+                    .unawaited
+                    .get_or_insert(call.paren_token.span.close());
+            }
+            visit::visit_stmt(finder, stmt);
+        });
     }
 
     fn visit_expr_closure(&mut self, _: &'ast ExprClosure) {}
@@ -293,8 +303,17 @@ mod tests {
         // One `.await` always there: the loop awaits, whatever the others' predicates say.
         assert!(awaits_only_where("loop { #[cfg(a)] x.await; y.await; }").is_empty());
         assert!(awaits_only_where("loop { spin(); }").is_empty());
-        // `loop_verdict` does not evaluate predicates: the loop may await.
-        assert!(awaits("loop { #[cfg(any())] x.await; }"));
+        // `loop_verdict` evaluates only predicates settled in every build: the loop may await.
+        assert!(awaits("loop { #[cfg(unix)] x.await; }"));
+        assert!(!awaits("loop { #[cfg(any())] x.await; }"));
+        assert!(!awaits(
+            "loop { #[cfg_attr(all(), cfg(false))] { x.await; } }"
+        ));
+        assert!(!awaits(
+            "loop { match k { #[cfg(any())] 0 => x.await, _ => {} } }"
+        ));
+        assert!(awaits_only_where("loop { #[cfg(all())] x.await; }").is_empty());
+        assert!(awaits("loop { #[cfg(all())] x.await; }"));
     }
 
     #[test]

@@ -111,7 +111,7 @@ pub fn holds(predicate: &TokenStream) -> Option<bool> {
 
 /// `tokens` split at its commas (not those inside brackets): `a, b(c, d),` is `a` and
 /// `b(c, d)`; nothing is no part.
-fn comma_separated(tokens: &TokenStream) -> Vec<TokenStream> {
+pub(crate) fn comma_separated(tokens: &TokenStream) -> Vec<TokenStream> {
     let mut parts = Vec::new();
     let mut part = TokenStream::new();
     for token in tokens.clone() {
@@ -167,4 +167,21 @@ fn meta_text(meta: &Meta) -> String {
             format!("{}({})", path(&list.path), nested.join(", "))
         }
     }
+}
+
+/// Whether code carrying `attrs` is removed in every build: a `#[cfg]` among them (written
+/// directly or through `cfg_attr`) whose predicate fails whatever the configuration.
+///
+/// ```
+/// use coop_analysis::cfg_attr::never_compiled;
+///
+/// let f: syn::ItemFn = syn::parse_quote!(#[cfg(any())] fn f() {});
+/// assert!(never_compiled(&f.attrs));
+/// let g: syn::ItemFn = syn::parse_quote!(#[cfg_attr(all(), cfg(false))] fn g() {});
+/// assert!(never_compiled(&g.attrs));
+/// let h: syn::ItemFn = syn::parse_quote!(#[cfg(test)] fn h() {});
+/// assert!(!never_compiled(&h.attrs));
+/// ```
+pub fn never_compiled(attrs: &[Attribute]) -> bool {
+    crate::cfgs::compiled_out(attrs)
 }

@@ -4,12 +4,13 @@
 //! loop it opts the loop out, anywhere else it is reported.
 
 use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
+use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, FnArg, Meta, Pat, Signature, Token};
 
 use crate::attr::is_attr;
+use crate::cfg_attr;
 
 /// A loop's `#[unconstrained]` marker, as written.
 pub(crate) enum Marker {
@@ -55,11 +56,16 @@ pub(crate) fn take_loop_markers(attrs: &mut Vec<Attribute>) -> LoopMarkers {
         if attr.path().is_ident("cfg_attr") {
             match strip_cfg_attr_marker(&mut attr.meta, &mut taken.with_arguments) {
                 CfgMarker::NotFound => {}
-                CfgMarker::Found { pred, now_empty } => {
+                CfgMarker::Found {
+                    pred, now_empty, ..
+                } => {
                     taken.changed += 1;
-                    if !matches!(taken.marker, Marker::Always) {
-                        taken.marker = Marker::When(pred);
-                    }
+                    // Opted out where any of the loop's markers applies.
+                    taken.marker = match std::mem::replace(&mut taken.marker, Marker::None) {
+                        Marker::Always => Marker::Always,
+                        Marker::None => Marker::When(pred),
+                        Marker::When(earlier) => Marker::When(quote::quote!(any(#earlier, #pred))),
+                    };
                     if now_empty {
                         continue;
                     }
@@ -88,8 +94,16 @@ pub(crate) fn take_stray_markers(attrs: &mut Vec<Attribute>) -> Vec<Span> {
         if attr.path().is_ident("cfg_attr") {
             return match strip_cfg_attr_marker(&mut attr.meta, &mut with_arguments) {
                 CfgMarker::NotFound => true,
-                CfgMarker::Found { now_empty, .. } => {
-                    rejected.push(attr.span());
+                CfgMarker::Found {
+                    now_empty,
+                    pred,
+                    marker,
+                } => {
+                    // Under a predicate that fails in every build (`any()`), rustc removes it
+                    // everywhere: nothing is misused.
+                    if cfg_attr::holds(&pred) != Some(false) {
+                        rejected.push(marker);
+                    }
                     !now_empty
                 }
             };
@@ -110,7 +124,12 @@ pub(crate) fn take_stray_markers(attrs: &mut Vec<Attribute>) -> Vec<Span> {
 
 enum CfgMarker {
     NotFound,
-    Found { pred: TokenStream, now_empty: bool },
+    /// `pred`: the predicate under which the marker applies; `marker`: its name's span.
+    Found {
+        pred: TokenStream,
+        now_empty: bool,
+        marker: Span,
+    },
 }
 
 /// Takes `unconstrained` out of `cfg_attr(pred, a, unconstrained, b)` (nested `cfg_attr`s
@@ -119,42 +138,46 @@ fn strip_cfg_attr_marker(meta: &mut Meta, with_arguments: &mut Vec<Span>) -> Cfg
     let Meta::List(list) = meta else {
         return CfgMarker::NotFound;
     };
-    let Ok(parts) = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) else {
+    // The predicate is read as tokens (`true` and `false` are no `Meta`), the rest as attributes.
+    let mut args = cfg_attr::comma_separated(&list.tokens).into_iter();
+    let Some(pred) = args.next().filter(|pred| !pred.is_empty()) else {
         return CfgMarker::NotFound;
     };
-    let Some(first) = parts.first() else {
+    let attrs: TokenStream = args.flat_map(|arg| quote::quote!(#arg,)).collect();
+    let Ok(parts) = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attrs) else {
         return CfgMarker::NotFound;
     };
-    let pred = first.to_token_stream();
-    let mut found: Option<TokenStream> = None;
+    let mut found: Option<(TokenStream, Span)> = None;
     let mut rest = Punctuated::<Meta, Token![,]>::new();
-    for mut part in parts.iter().skip(1).cloned() {
-        if part
+    for mut part in parts {
+        if let Some(name) = part
             .path()
             .segments
             .last()
-            .is_some_and(|s| s.ident == "unconstrained")
+            .filter(|s| s.ident == "unconstrained")
         {
+            let name = name.ident.span();
             if let Err(err) = part.require_path_only() {
                 with_arguments.push(err.span());
             }
-            found = Some(pred.clone());
+            found = Some((pred.clone(), name));
             continue;
         }
         if part.path().is_ident("cfg_attr")
             && let CfgMarker::Found {
                 pred: inner,
                 now_empty,
+                marker,
             } = strip_cfg_attr_marker(&mut part, with_arguments)
         {
-            found = Some(quote::quote!(all(#pred, #inner)));
+            found = Some((quote::quote!(all(#pred, #inner)), marker));
             if now_empty {
                 continue;
             }
         }
         rest.push(part);
     }
-    let Some(found) = found else {
+    let Some((found, marker)) = found else {
         return CfgMarker::NotFound;
     };
     let now_empty = rest.is_empty();
@@ -162,6 +185,7 @@ fn strip_cfg_attr_marker(meta: &mut Meta, with_arguments: &mut Vec<Span>) -> Cfg
     CfgMarker::Found {
         pred: found,
         now_empty,
+        marker,
     }
 }
 

@@ -300,14 +300,17 @@ impl Markers<'_> {
             let applied = cfg_attr::applied(attr);
             // Under a predicate that never holds (`any()`), rustc removes the marker; under one
             // that always does (`all()`), it is there as if written plainly.
-            let Some((predicate, _)) = applied.iter().find(|(predicate, attr)| {
+            let Some((predicate, marker)) = applied.iter().find(|(predicate, attr)| {
                 self.names.is_unconstrained(attr) && cfg_attr::holds(predicate) != Some(false)
             }) else {
                 continue;
             };
             let predicate = (!predicate.is_empty() && cfg_attr::holds(predicate).is_none())
                 .then(|| cfg_attr::predicate_text(predicate));
-            self.found.push((attr.pound_token.span, kind, predicate));
+            // On the marker's name, where the build points.
+            let name = marker.path().segments.last().map(|name| name.ident.span());
+            self.found
+                .push((name.unwrap_or(attr.pound_token.span), kind, predicate));
         }
     }
 }
@@ -1118,6 +1121,40 @@ pub async fn unknown(v: &[u8]) { #[cfg_attr(unix, unconstrained)] for _ in 0..v.
             expect(&[
                 ("never", "loop_without_yield_point"),
                 ("never", "loop_without_yield_point"),
+            ])
+        );
+    }
+
+    #[test]
+    fn markers_and_cfgs_settled_in_every_build_are_read_as_the_build_reads_them() {
+        let found = findings(
+            r#"
+#[cooperative(check)]
+pub async fn check(n: u32) -> u32 {
+    let mut t = 0;
+    #[cfg_attr(true, coop_core::unconstrained)] for i in 0..n { t += i; }
+    #[cfg_attr(any(), coop_core::unconstrained)] t += 1;
+    #[cfg_attr(all(), coop_core::unconstrained)] t += 1;
+    while t < 10 { t += 1; #[cfg(any())] coop_core::consume_budget().await; }
+    for _ in 0..n { #[cfg(false)] { coop_core::consume_budget().await; } }
+    let _v = match n { #[cfg(any())] 0 => loop {}, _ => 1 };
+    let _s = S { #[cfg(any())] a: loop {}, ..S::default() };
+    t
+}
+#[cooperative]
+impl S {
+    #[cfg(any())]
+    pub async fn removed(n: u32) { #[coop_core::unconstrained(x)] for _ in 0..n {} }
+    pub async fn kept(&self) {}
+}
+"#,
+        );
+        assert_eq!(
+            found,
+            expect(&[
+                ("check", "marker_not_on_a_loop"),
+                ("check", "loop_without_yield_point"),
+                ("check", "loop_without_yield_point"),
             ])
         );
     }

@@ -275,6 +275,10 @@ impl Walker<'_> {
         self.visit_expr_mut(&mut expr_match.expr);
         let temporaries = creates_temporaries(&expr_match.expr);
         for arm in &mut expr_match.arms {
+            // An arm under a `cfg` that fails in every build is not there (as a statement).
+            if compiled_when(&arm.attrs).is_some_and(|pred| never_holds(&pred)) {
+                continue;
+            }
             self.reject_markers_on(&mut arm.attrs);
             let alive = temporaries || scrutinee_stays_alive(&expr_match.expr, &arm.pat);
             let arm_scope = Scope {
@@ -459,6 +463,9 @@ impl Walker<'_> {
     #[inline(never)]
     fn visit_struct(&mut self, literal: &mut syn::ExprStruct) {
         for field in &mut literal.fields {
+            if compiled_when(&field.attrs).is_some_and(|pred| never_holds(&pred)) {
+                continue;
+            }
             self.reject_markers_on(&mut field.attrs);
             let saved = self.scope.under_cfg;
             self.scope.under_cfg |= compiled_when(&field.attrs).is_some();

@@ -2,6 +2,7 @@
 //! code), an `impl` block, a trait, an inline module. Everything that depends on an item's
 //! shape asks here: its attributes, the fns an attribute on it reaches, how errors name it.
 
+use coop_analysis::cfg_attr::never_compiled;
 use coop_analysis::lints::ItemKind;
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -58,6 +59,10 @@ fn reach(
     configured: bool,
     visit: &mut dyn FnMut(Reached<'_>) -> syn::Result<()>,
 ) -> syn::Result<()> {
+    // Under a `cfg` that fails in every build (`any()`), rustc removes it: nothing to reach.
+    if !top && attrs_mut(item).is_some_and(|attrs| never_compiled(attrs)) {
+        return Ok(());
+    }
     if !top && attrs_mut(item).is_some_and(|attrs| CoopAttr::any_in(attrs)) {
         return visit(Reached::OwnAttribute);
     }
@@ -66,7 +71,9 @@ fn reach(
         Item::Fn(f) => visit(Reached::Fn(&mut f.sig, &mut f.block, configured)),
         Item::Impl(block) => {
             for item in &mut block.items {
-                if let ImplItem::Fn(f) = item {
+                if let ImplItem::Fn(f) = item
+                    && !never_compiled(&f.attrs)
+                {
                     if CoopAttr::any_in(&f.attrs) {
                         visit(Reached::OwnAttribute)?;
                     } else {
@@ -79,7 +86,9 @@ fn reach(
         }
         Item::Trait(block) => {
             for item in &mut block.items {
-                if let TraitItem::Fn(f) = item {
+                if let TraitItem::Fn(f) = item
+                    && !never_compiled(&f.attrs)
+                {
                     if CoopAttr::any_in(&f.attrs) {
                         visit(Reached::OwnAttribute)?;
                     } else if let Some(body) = &mut f.default {
