@@ -695,6 +695,12 @@ impl FindingKind {
                 "add {cooperative} to {on} (`cargo coop fix` does), or put {unconstrained} on \
                  the fn instead"
             ),
+            // No fix: the fn runs no async code, and neither attribute applies to it.
+            (FindingKind::StrayLoopMarker(_), Place::Uncovered { fix_on: None }) => {
+                "remove the marker: this fn runs no async code, so its loops get no yield point \
+                 to opt out of"
+                    .to_owned()
+            }
             (FindingKind::StrayLoopMarker(_), _) => {
                 format!("put {unconstrained} on the fn instead of the loop")
             }

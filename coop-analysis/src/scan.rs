@@ -636,12 +636,15 @@ impl Scanner {
                 fix,
             };
             let mut findings = Vec::new();
+            // `#[cooperative]` on a fn without async code does not compile: a marker there is
+            // only removed.
+            let marker_fix = async_code.then_some(fix_site);
             for (pound, loop_kind, predicate) in markers {
                 findings.push(finding(
                     FindingKind::StrayLoopMarker(predicate),
                     loop_kind,
                     pound,
-                    Some(fix_site),
+                    marker_fix,
                 ));
             }
             // Where a coop attribute reads the markers, it rejects those it cannot read (where
@@ -1156,6 +1159,45 @@ impl S {
                 ("check", "loop_without_yield_point"),
                 ("check", "loop_without_yield_point"),
             ])
+        );
+    }
+
+    #[test]
+    fn a_stray_marker_in_a_fn_without_async_code_offers_no_attribute() {
+        let file = syn::parse_file(
+            "pub fn s(n: u32) { #[coop_core::unconstrained] for _ in 0..n {} }\n\
+             pub async fn a(n: u32) { #[coop_core::unconstrained] for _ in 0..n {} }",
+        )
+        .unwrap();
+        let found: Vec<_> = scan_file(file)
+            .findings
+            .into_iter()
+            .map(|finding| {
+                let place = crate::lints::Place::Uncovered {
+                    fix_on: finding.fix.map(|_| "it"),
+                };
+                (
+                    finding.function.clone(),
+                    finding.kind.help("coop_core", &place),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "s".to_owned(),
+                    "remove the marker: this fn runs no async code, so its loops get no yield \
+                     point to opt out of"
+                        .to_owned()
+                ),
+                (
+                    "a".to_owned(),
+                    "add `#[coop_core::cooperative]` to it (`cargo coop fix` does), or put \
+                     `#[coop_core::unconstrained]` on the fn instead"
+                        .to_owned()
+                ),
+            ]
         );
     }
 
