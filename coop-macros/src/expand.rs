@@ -136,10 +136,12 @@ fn expand(
         // loop is kept as an expression.
         Err(_) if syn::parse2::<syn::Expr>(item.clone()).is_ok() || is_statement(&item) => {
             let message = if is_loop(&item) && attr == CoopAttr::Unconstrained {
-                "`#[unconstrained]` on a loop only works directly inside a `#[cooperative]` \
-                 item (not in a fn nested in one): put `#[cooperative]` on the enclosing fn \
-                 (or impl block, or module), or remove this attribute"
-                    .to_owned()
+                // In `cargo coop check`'s words, with the help that fits any fn it may be in.
+                format!(
+                    "{}; put `#[cooperative]` on the enclosing async fn (or impl block, or \
+                     module; a fn nested in one is not read), or remove the marker",
+                    FindingKind::StrayLoopMarker(None).title()
+                )
             } else {
                 format!(
                     "`#[{attr}]` applies to items (an async fn, an impl or trait block, a \
