@@ -586,6 +586,24 @@ impl Scanner {
         }
         // With an attribute of its own, an enclosing one leaves it to that attribute.
         self.reached_async_code |= self.own_attribute(attrs);
+        // A `const fn` an attribute reaches gets no yield points, but its markers are read.
+        if sig.constness.is_some() && coverage != Coverage::None && applied.is_none() {
+            let mut collect = Collect::default();
+            reject_param_markers(&mut sig.clone(), &mut collect);
+            walk_fn_body(&mut block.clone(), false, &mut collect);
+            for (span, kind) in collect.rejected_markers {
+                self.scanned.findings.push(Finding {
+                    kind,
+                    loop_kind: None,
+                    keyword: span,
+                    function: function.clone(),
+                    fn_is_async: false,
+                    fn_holds_async_blocks: false,
+                    coverage,
+                    fix: None,
+                });
+            }
+        }
         if sig.constness.is_none() {
             let fix_site = match self.block_fix {
                 Some(before) => FixSite {
@@ -1212,6 +1230,33 @@ pub async fn unmarked(n: u32) -> u32 { id!({ for _ in 0..n {} 2 }) }
 "#,
         );
         assert_eq!(found, expect(&[("unmarked", "loop_inside_macro")]));
+    }
+
+    #[test]
+    fn markers_in_a_const_fn_an_attribute_reaches_are_read() {
+        let found = findings(
+            r#"
+#[cooperative]
+pub mod md {
+    pub const fn c(n: u32) -> u32 {
+        #[unconstrained] let x = n;
+        let mut t = 0;
+        #[unconstrained(zzz)] while t < x { t += 1; }
+        #[unconstrained] while t < x { t += 1; }
+        t
+    }
+    pub async fn k() {}
+}
+pub const fn uncovered(n: u32) -> u32 { n }
+"#,
+        );
+        assert_eq!(
+            found,
+            expect(&[
+                ("md::c", "marker_not_on_a_loop"),
+                ("md::c", "marker_with_arguments"),
+            ])
+        );
     }
 
     #[test]

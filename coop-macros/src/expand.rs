@@ -279,8 +279,15 @@ fn apply(item: &mut Item, attr: CoopAttr, action: Action<'_>) -> syn::Result<()>
     let mut found = false;
     items::for_each_fn(item, &mut |reached| {
         match reached {
-            // Only a nested one: the annotated `const fn` itself is rejected above.
-            Reached::Fn(sig, ..) if sig.constness.is_some() => {}
+            // Only a nested one: the annotated `const fn` itself is rejected above. It gets no
+            // yield points, but its loop markers are read as anywhere the attribute reaches.
+            Reached::Fn(sig, block, _) if sig.constness.is_some() => {
+                let params = param_markers(sig);
+                let walked = walk_fn_body(block, false, None, Action::StripMarkers);
+                for error in params.into_iter().chain(walked.errors) {
+                    combine(&mut errors, error);
+                }
+            }
             // Keeps going after a fn's errors, so every fn of a block reports at once.
             Reached::Fn(sig, block, configured) => match transform_fn(sig, block, action) {
                 Ok(async_code) => found |= async_code,
