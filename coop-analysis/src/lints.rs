@@ -687,10 +687,10 @@ impl FindingKind {
                 "add {cooperative} to {on} (`cargo coop fix` does), or put {unconstrained} on \
                  the fn instead"
             ),
-            // No fix: the fn runs no async code, and neither attribute applies to it.
+            // No fix: no async code runs there (a sync fn, a `const`), and neither attribute applies.
             (FindingKind::StrayLoopMarker(_), Place::Uncovered { fix_on: None }) => {
-                "remove the marker: this fn runs no async code, so its loops get no yield point \
-                 to opt out of"
+                "remove the marker: no async code runs here, so its loops get no yield point to \
+                 opt out of"
                     .to_owned()
             }
             (FindingKind::StrayLoopMarker(_), _) => {

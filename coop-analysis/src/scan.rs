@@ -323,9 +323,7 @@ impl<'ast> Visit<'ast> for Markers<'_> {
             Expr::ForLoop(_) => Some(LoopKind::For),
             _ => None,
         };
-        if let Some(attrs) = expr_attrs(expr) {
-            self.note(attrs, kind);
-        }
+        self.note(crate::cfgs::expr_attrs(expr), kind);
         visit::visit_expr(self, expr);
     }
 
@@ -357,27 +355,6 @@ impl<'ast> Visit<'ast> for Markers<'_> {
     }
 
     fn visit_item(&mut self, _: &'ast Item) {}
-}
-
-/// The attributes of the expressions that take a marker as written: loops, blocks, calls and
-/// the rest that can head a statement.
-fn expr_attrs(expr: &Expr) -> Option<&Vec<Attribute>> {
-    Some(match expr {
-        Expr::Loop(e) => &e.attrs,
-        Expr::While(e) => &e.attrs,
-        Expr::ForLoop(e) => &e.attrs,
-        Expr::Block(e) => &e.attrs,
-        Expr::Async(e) => &e.attrs,
-        Expr::Call(e) => &e.attrs,
-        Expr::MethodCall(e) => &e.attrs,
-        Expr::If(e) => &e.attrs,
-        Expr::Match(e) => &e.attrs,
-        Expr::Closure(e) => &e.attrs,
-        Expr::Macro(e) => &e.attrs,
-        Expr::Assign(e) => &e.attrs,
-        Expr::Await(e) => &e.attrs,
-        _ => return None,
-    })
 }
 
 /// The first attribute that is not a doc comment, or else `first_token`.
@@ -711,6 +688,29 @@ impl Scanner {
         self.reached_async_code = reached;
     }
 
+    /// The loop markers in `expr`, code that runs no async code (a `const` or `static`
+    /// initializer named `name`): each one is stray, and only removing it compiles.
+    fn stray_markers_in(&mut self, name: &str, expr: &Expr) {
+        let mut markers = Markers {
+            names: &self.names,
+            found: Vec::new(),
+        };
+        markers.visit_expr(expr);
+        let function = self.nested(name);
+        for (span, loop_kind, predicate) in markers.found {
+            self.scanned.findings.push(Finding {
+                kind: FindingKind::StrayLoopMarker(predicate),
+                loop_kind,
+                keyword: span,
+                function: function.clone(),
+                fn_is_async: false,
+                fn_holds_async_blocks: false,
+                coverage: Coverage::None,
+                fix: None,
+            });
+        }
+    }
+
     /// The name of an item nested in the current path (a fn, a module, an impl or trait block).
     fn nested(&self, name: &str) -> String {
         let mut path = self.path.clone();
@@ -966,6 +966,13 @@ impl VisitMut for Scanner {
             }
             _ => {
                 self.reject_shape(item, &item_name(item));
+                // A `const` or `static` initializer is no fn body: a loop marker there is stray.
+                let name = item_name(item);
+                if let Item::Const(syn::ItemConst { expr, .. })
+                | Item::Static(syn::ItemStatic { expr, .. }) = item
+                {
+                    self.stray_markers_in(&name, expr);
+                }
                 self.with(None, Coverage::None, None, |s| {
                     visit_mut::visit_item_mut(s, item)
                 });
@@ -1205,7 +1212,7 @@ impl S {
             [
                 (
                     "s".to_owned(),
-                    "remove the marker: this fn runs no async code, so its loops get no yield \
+                    "remove the marker: no async code runs here, so its loops get no yield \
                      point to opt out of"
                         .to_owned()
                 ),
@@ -1255,6 +1262,28 @@ pub const fn uncovered(n: u32) -> u32 { n }
             expect(&[
                 ("md::c", "marker_not_on_a_loop"),
                 ("md::c", "marker_with_arguments"),
+            ])
+        );
+    }
+
+    #[test]
+    fn stray_markers_anywhere_outside_cooperative_items_are_findings() {
+        let found = findings(
+            r#"
+pub const K: u32 = { let mut t = 0; #[coop_core::unconstrained] while t < 3 { t += 1; } t };
+pub static S: u32 = { #[unconstrained] loop { break 1 } };
+pub fn f(x: u32) -> u32 { let y = #[coop_core::unconstrained] (x + 1); y }
+#[cooperative]
+pub async fn g() { const C: u32 = { #[unconstrained] loop { break 2 } }; }
+"#,
+        );
+        assert_eq!(
+            found,
+            expect(&[
+                ("K", "stray_loop_marker"),
+                ("S", "stray_loop_marker"),
+                ("f", "stray_loop_marker"),
+                ("g::C", "stray_loop_marker"),
             ])
         );
     }
