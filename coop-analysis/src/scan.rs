@@ -451,9 +451,21 @@ impl Scanner {
 
     /// A finding on an item's attributes (not on its body).
     fn item_finding(&mut self, kind: FindingKind, keyword: Span, item: &str) {
+        self.finding_outside_async_code(kind, None, keyword, item);
+    }
+
+    /// A finding in code that runs no async code, which no attribute fixes: on an item, a
+    /// marker in a `const fn` or in a `const` or `static` initializer.
+    fn finding_outside_async_code(
+        &mut self,
+        kind: FindingKind,
+        loop_kind: Option<LoopKind>,
+        keyword: Span,
+        item: &str,
+    ) {
         self.scanned.findings.push(Finding {
             kind,
-            loop_kind: None,
+            loop_kind,
             keyword,
             function: item.to_owned(),
             fn_is_async: false,
@@ -569,16 +581,7 @@ impl Scanner {
             reject_param_markers(&mut sig.clone(), &mut collect);
             walk_fn_body(&mut block.clone(), false, &mut collect);
             for (span, kind) in collect.rejected_markers {
-                self.scanned.findings.push(Finding {
-                    kind,
-                    loop_kind: None,
-                    keyword: span,
-                    function: function.clone(),
-                    fn_is_async: false,
-                    fn_holds_async_blocks: false,
-                    coverage,
-                    fix: None,
-                });
+                self.finding_outside_async_code(kind, None, span, &function);
             }
         }
         if sig.constness.is_none() {
@@ -698,16 +701,8 @@ impl Scanner {
         markers.visit_expr(expr);
         let function = self.nested(name);
         for (span, loop_kind, predicate) in markers.found {
-            self.scanned.findings.push(Finding {
-                kind: FindingKind::StrayLoopMarker(predicate),
-                loop_kind,
-                keyword: span,
-                function: function.clone(),
-                fn_is_async: false,
-                fn_holds_async_blocks: false,
-                coverage: Coverage::None,
-                fix: None,
-            });
+            let kind = FindingKind::StrayLoopMarker(predicate);
+            self.finding_outside_async_code(kind, loop_kind, span, &function);
         }
     }
 
