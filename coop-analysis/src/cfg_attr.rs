@@ -168,20 +168,3 @@ fn meta_text(meta: &Meta) -> String {
         }
     }
 }
-
-/// Whether code carrying `attrs` is removed in every build: a `#[cfg]` among them (written
-/// directly or through `cfg_attr`) whose predicate fails whatever the configuration.
-///
-/// ```
-/// use coop_analysis::cfg_attr::never_compiled;
-///
-/// let f: syn::ItemFn = syn::parse_quote!(#[cfg(any())] fn f() {});
-/// assert!(never_compiled(&f.attrs));
-/// let g: syn::ItemFn = syn::parse_quote!(#[cfg_attr(all(), cfg(false))] fn g() {});
-/// assert!(never_compiled(&g.attrs));
-/// let h: syn::ItemFn = syn::parse_quote!(#[cfg(test)] fn h() {});
-/// assert!(!never_compiled(&h.attrs));
-/// ```
-pub fn never_compiled(attrs: &[Attribute]) -> bool {
-    crate::cfgs::compiled_out(attrs)
-}

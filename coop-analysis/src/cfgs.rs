@@ -34,10 +34,20 @@ pub(crate) fn compiled_when(attrs: &[Attribute]) -> Option<TokenStream> {
     }
 }
 
-/// Whether `attrs` remove what they are on in every build: a `#[cfg(pred)]`, written directly
-/// or through `cfg_attr`s, whose predicate fails whatever the configuration (`any()`, `false`,
-/// `not(all())`, ...).
-pub(crate) fn compiled_out(attrs: &[Attribute]) -> bool {
+/// Whether code carrying `attrs` is removed in every build: a `#[cfg]` among them (written
+/// directly or through `cfg_attr`) whose predicate fails whatever the configuration.
+///
+/// ```
+/// use coop_analysis::never_compiled;
+///
+/// let f: syn::ItemFn = syn::parse_quote!(#[cfg(any())] fn f() {});
+/// assert!(never_compiled(&f.attrs));
+/// let g: syn::ItemFn = syn::parse_quote!(#[cfg_attr(all(), cfg(false))] fn g() {});
+/// assert!(never_compiled(&g.attrs));
+/// let h: syn::ItemFn = syn::parse_quote!(#[cfg(test)] fn h() {});
+/// assert!(!never_compiled(&h.attrs));
+/// ```
+pub fn never_compiled(attrs: &[Attribute]) -> bool {
     compiled_when(attrs).is_some_and(|pred| never_holds(&pred))
 }
 

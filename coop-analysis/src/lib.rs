@@ -49,6 +49,7 @@ mod walk;
 
 pub use attr::{CoopAttr, is_attr};
 pub use awaits::{Verdict, loop_verdict};
+pub use cfgs::never_compiled;
 pub use coverage::{Coverage, stacked};
 pub use hooks::{Hooks, Walked};
 pub use item_macros::macro_items;

@@ -17,7 +17,7 @@ use syn::{
 
 use crate::attr::{CoopAttr, is_attr};
 use crate::cfg_attr;
-use crate::cfgs::compiled_out;
+use crate::cfgs::never_compiled;
 use crate::coverage::{AttrNames, Coverage, read_attrs};
 use crate::hooks::Hooks;
 use crate::item_macros::macro_items;
@@ -862,7 +862,7 @@ impl VisitMut for Scanner {
     /// Associated consts, types and macro calls: their coop attributes reject them, and no coop
     /// attribute reaches the fns nested in their expressions.
     fn visit_impl_item_mut(&mut self, item: &mut ImplItem) {
-        if impl_item_attrs(item).is_some_and(compiled_out) {
+        if impl_item_attrs(item).is_some_and(never_compiled) {
             self.compiled_out_fn(matches!(item, ImplItem::Fn(f) if f.sig.asyncness.is_some()));
             return;
         }
@@ -876,7 +876,7 @@ impl VisitMut for Scanner {
     }
 
     fn visit_trait_item_mut(&mut self, item: &mut TraitItem) {
-        if trait_item_attrs(item).is_some_and(compiled_out) {
+        if trait_item_attrs(item).is_some_and(never_compiled) {
             self.compiled_out_fn(matches!(item, TraitItem::Fn(f) if f.sig.asyncness.is_some()));
             return;
         }
@@ -951,7 +951,7 @@ impl VisitMut for Scanner {
     /// coverage: no coop attribute reaches into them, but fns nested in their expressions are
     /// still fns.
     fn visit_item_mut(&mut self, item: &mut Item) {
-        if compiled_out(&item_attrs(item)) {
+        if never_compiled(&item_attrs(item)) {
             self.compiled_out_fn(matches!(item, Item::Fn(f) if f.sig.asyncness.is_some()));
             return;
         }

@@ -30,7 +30,7 @@ use syn::{Attribute, Block, Expr, ExprIf, ExprMatch, GenericArgument, Item, Macr
 
 use crate::awaits::{is_false, loop_verdict_where};
 use crate::cfg_attr;
-use crate::cfgs::{compiled_when, never_holds, stmt_attrs};
+use crate::cfgs::{compiled_when, never_compiled, never_holds, stmt_attrs};
 use crate::hooks::{Hooks, Walked};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
 use crate::macros::{self, Body, MacroBody, Printed};
@@ -276,7 +276,7 @@ impl Walker<'_> {
         let temporaries = creates_temporaries(&expr_match.expr);
         for arm in &mut expr_match.arms {
             // An arm under a `cfg` that fails in every build is not there (as a statement).
-            if compiled_when(&arm.attrs).is_some_and(|pred| never_holds(&pred)) {
+            if never_compiled(&arm.attrs) {
                 continue;
             }
             self.reject_markers_on(&mut arm.attrs);
@@ -470,7 +470,7 @@ impl Walker<'_> {
     #[inline(never)]
     fn visit_struct(&mut self, literal: &mut syn::ExprStruct) {
         for field in &mut literal.fields {
-            if compiled_when(&field.attrs).is_some_and(|pred| never_holds(&pred)) {
+            if never_compiled(&field.attrs) {
                 continue;
             }
             self.reject_markers_on(&mut field.attrs);

@@ -2,8 +2,8 @@
 //! code), an `impl` block, a trait, an inline module. Everything that depends on an item's
 //! shape asks here: its attributes, the fns an attribute on it reaches, how errors name it.
 
-use coop_analysis::cfg_attr::never_compiled;
 use coop_analysis::lints::ItemKind;
+use coop_analysis::never_compiled;
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Attribute, Block, ImplItem, Item, ItemMod, Signature, TraitItem};
