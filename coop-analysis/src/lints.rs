@@ -679,9 +679,17 @@ impl FindingKind {
             (FindingKind::InsideMacro(_), Place::Uncovered { .. }) => format!(
                 "move the loop out of the macro call, add {yield_point} to its body, or {opt_out}"
             ),
-            // A marker written right before the loop in the macro's tokens is read there.
-            (FindingKind::InsideMacro(_), Place::Check | Place::Instrumented) => format!(
-                "move the loop out of the macro call, add {yield_point} to its body, or {opt_out}"
+            // A loop marker in a macro's tokens is not read, and `#[unconstrained]` beside the
+            // fn's own coop attribute does not compile: it replaces it.
+            (FindingKind::InsideMacro(_), Place::Check) => format!(
+                "move the loop out of the macro call, add {yield_point} to its body, or opt the \
+                 fn out with {unconstrained} (in place of `#[cooperative(check)]` where that is \
+                 on the fn)"
+            ),
+            (FindingKind::InsideMacro(_), Place::Instrumented) => format!(
+                "move the loop out of the macro call, add {yield_point} to its body, or opt the \
+                 fn out with {unconstrained} (in place of `#[cooperative]` where that is on the \
+                 fn)"
             ),
             (FindingKind::StrayLoopMarker(_), Place::Uncovered { fix_on: Some(on) }) => format!(
                 "add {cooperative} to {on} (`cargo coop fix` does), or put {unconstrained} on \

@@ -24,7 +24,7 @@
 //! Re-emitting a parsed call prints the user's tokens with their own spans; only the tokens the
 //! walker's hooks added are new.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
@@ -276,172 +276,73 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Body> {
 /// tokens hold `.await` awaits on its own and is not returned; so is one whose body holds
 /// `yield` (a generator's, such as async-stream's `stream!`: each item suspends it) and a
 /// `for await` loop.
-#[cfg(test)]
 pub(crate) fn scan_loops(tokens: TokenStream) -> Vec<(LoopKind, Span)> {
-    let mut scan = Scan::default();
-    scan.tokens(tokens, true);
-    scan.found
+    let mut found = Vec::new();
+    scan_into(tokens, &mut found);
+    found
 }
 
-/// [`scan_loops`], and the loop markers written on those loops (`#[unconstrained]`, by any
-/// path: right before the loop keyword, its label or its other attributes): they are taken out
-/// of the tokens (rustc would reject them on an expression), and the loops they mark, nested
-/// ones included, are not returned. Returns the tokens without the markers, how many were
-/// taken, and the loops.
-pub(crate) fn take_markers_and_scan(
-    tokens: TokenStream,
-) -> (TokenStream, usize, Vec<(LoopKind, Span)>) {
-    let mut scan = Scan::default();
-    let tokens = scan.tokens(tokens, true);
-    (tokens, scan.markers, scan.found)
-}
-
-#[derive(Default)]
-struct Scan {
-    found: Vec<(LoopKind, Span)>,
-    markers: usize,
-}
-
-impl Scan {
-    /// Scans `tokens` (`report`: its loops are returned), and gives them back less the markers.
-    fn tokens(&mut self, tokens: TokenStream, report: bool) -> TokenStream {
-        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-        let mut out = Vec::with_capacity(tokens.len());
-        // A marker was taken for the next loop keyword; the index of a marked loop's body.
-        let mut marked = false;
-        let mut marked_body = None;
-        let mut i = 0;
-        while i < tokens.len() {
-            if is_marker_at(&tokens, i) && loop_follows(&tokens, i + 2) {
-                self.markers += 1;
-                marked = true;
-                i += 2;
-                continue;
-            }
-            let token = &tokens[i];
-            match token {
-                TokenTree::Group(group) => {
-                    let report = report && marked_body != Some(i);
-                    let mut rebuilt =
-                        Group::new(group.delimiter(), self.tokens(group.stream(), report));
-                    rebuilt.set_span(group.span());
-                    out.push(TokenTree::Group(rebuilt));
-                    i += 1;
+fn scan_into(tokens: TokenStream, found: &mut Vec<(LoopKind, Span)>) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Group(group) => scan_into(group.stream(), found),
+            TokenTree::Ident(ident) => {
+                let kind = if ident == "loop" {
+                    LoopKind::Loop
+                } else if ident == "while" {
+                    LoopKind::While
+                } else if ident == "for" {
+                    LoopKind::For
+                } else {
+                    continue;
+                };
+                // `for<'a>` is a higher-ranked bound, not a loop.
+                if kind == LoopKind::For
+                    && matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '<')
+                {
                     continue;
                 }
-                TokenTree::Ident(ident) => {
-                    if let Some((kind, body)) = loop_at(&tokens, i) {
-                        if marked {
-                            marked_body = Some(body);
-                        } else if report && !loop_suspends(&tokens, i, kind, body) {
-                            self.found.push((kind, ident.span()));
-                        }
-                        marked = false;
-                    }
+                // `loop` takes its body at once; `while` and `for` after a header, which ends
+                // at the first brace group (struct literals are not allowed there).
+                let rest = &tokens[i + 1..];
+                let header_len = match kind {
+                    LoopKind::Loop => 0,
+                    _ => rest
+                        .iter()
+                        .position(|t| {
+                            matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace)
+                                || matches!(t, TokenTree::Punct(p) if p.as_char() == ';')
+                        })
+                        .unwrap_or(rest.len()),
+                };
+                let Some(TokenTree::Group(body)) = rest.get(header_len) else {
+                    continue;
+                };
+                if body.delimiter() != Delimiter::Brace {
+                    continue;
                 }
-                TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+                if kind == LoopKind::For
+                    && !rest[..header_len]
+                        .iter()
+                        .any(|t| matches!(t, TokenTree::Ident(ident) if ident == "in"))
+                {
+                    continue;
+                }
+                let header: TokenStream = rest[..header_len].iter().cloned().collect();
+                // `for await x in s` (async-stream's) awaits each item.
+                let for_await = kind == LoopKind::For
+                    && matches!(rest.first(), Some(TokenTree::Ident(next)) if next == "await");
+                let awaits = tokens_suspend(body.stream())
+                    || for_await
+                    || (kind == LoopKind::While && tokens_await(header));
+                if !awaits {
+                    found.push((kind, ident.span()));
+                }
             }
-            out.push(token.clone());
-            i += 1;
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
         }
-        out.into_iter().collect()
     }
-}
-
-/// A loop at `tokens[i]`: its kind and the index of its body.
-fn loop_at(tokens: &[TokenTree], i: usize) -> Option<(LoopKind, usize)> {
-    let TokenTree::Ident(ident) = &tokens[i] else {
-        return None;
-    };
-    let kind = if ident == "loop" {
-        LoopKind::Loop
-    } else if ident == "while" {
-        LoopKind::While
-    } else if ident == "for" {
-        LoopKind::For
-    } else {
-        return None;
-    };
-    // `for<'a>` is a higher-ranked bound, not a loop.
-    if kind == LoopKind::For
-        && matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '<')
-    {
-        return None;
-    }
-    // `loop` takes its body at once; `while` and `for` after a header, which ends at the first
-    // brace group (struct literals are not allowed there).
-    let rest = &tokens[i + 1..];
-    let header_len = match kind {
-        LoopKind::Loop => 0,
-        _ => rest
-            .iter()
-            .position(|t| {
-                matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace)
-                    || matches!(t, TokenTree::Punct(p) if p.as_char() == ';')
-            })
-            .unwrap_or(rest.len()),
-    };
-    let Some(TokenTree::Group(body)) = rest.get(header_len) else {
-        return None;
-    };
-    if body.delimiter() != Delimiter::Brace {
-        return None;
-    }
-    if kind == LoopKind::For
-        && !rest[..header_len]
-            .iter()
-            .any(|t| matches!(t, TokenTree::Ident(ident) if ident == "in"))
-    {
-        return None;
-    }
-    Some((kind, i + 1 + header_len))
-}
-
-/// Whether the loop at `tokens[i]`, whose body is `tokens[body]`, suspends on its own.
-fn loop_suspends(tokens: &[TokenTree], i: usize, kind: LoopKind, body: usize) -> bool {
-    let header: TokenStream = tokens[i + 1..body].iter().cloned().collect();
-    let TokenTree::Group(group) = &tokens[body] else {
-        return false;
-    };
-    // `for await x in s` (async-stream's) awaits each item.
-    let for_await = kind == LoopKind::For
-        && matches!(tokens.get(i + 1), Some(TokenTree::Ident(next)) if next == "await");
-    tokens_suspend(group.stream()) || for_await || (kind == LoopKind::While && tokens_await(header))
-}
-
-/// `#[path::unconstrained]` at `tokens[i]`: a marker, written plainly.
-fn is_marker_at(tokens: &[TokenTree], i: usize) -> bool {
-    let (Some(TokenTree::Punct(pound)), Some(TokenTree::Group(group))) =
-        (tokens.get(i), tokens.get(i + 1))
-    else {
-        return false;
-    };
-    if pound.as_char() != '#' || group.delimiter() != Delimiter::Bracket {
-        return false;
-    }
-    let path: Vec<TokenTree> = group.stream().into_iter().collect();
-    matches!(path.last(), Some(TokenTree::Ident(name)) if name == "unconstrained")
-        && path.iter().all(|t| match t {
-            TokenTree::Ident(_) => true,
-            TokenTree::Punct(p) => p.as_char() == ':',
-            _ => false,
-        })
-}
-
-/// A loop keyword at `tokens[j]`, after other outer attributes and a label.
-fn loop_follows(tokens: &[TokenTree], mut j: usize) -> bool {
-    while matches!(tokens.get(j), Some(TokenTree::Punct(p)) if p.as_char() == '#')
-        && matches!(tokens.get(j + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket)
-    {
-        j += 2;
-    }
-    if matches!(tokens.get(j), Some(TokenTree::Punct(p)) if p.as_char() == '\'')
-        && matches!(tokens.get(j + 1), Some(TokenTree::Ident(_)))
-        && matches!(tokens.get(j + 2), Some(TokenTree::Punct(p)) if p.as_char() == ':')
-    {
-        j += 3;
-    }
-    j < tokens.len() && loop_at(tokens, j).is_some()
 }
 
 /// `.await` anywhere in `tokens`, groups included.
@@ -476,40 +377,6 @@ fn tokens_hold(tokens: TokenStream, or_yield: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn markers_on_loops_in_unparsed_tokens_are_taken_and_opt_their_loops_out() {
-        let taken = |src: &str| {
-            let (tokens, markers, loops) = take_markers_and_scan(src.parse().unwrap());
-            let kinds: Vec<LoopKind> = loops.into_iter().map(|(kind, _)| kind).collect();
-            (tokens.to_string(), markers, kinds)
-        };
-        assert_eq!(
-            taken("x => { #[unconstrained] for _ in v { loop {} } while a {} }"),
-            (
-                "x => { for _ in v { loop { } } while a { } }".to_owned(),
-                1,
-                vec![LoopKind::While]
-            )
-        );
-        assert_eq!(
-            taken("#[coop_core::unconstrained] #[allow(unused)] 'outer: loop { break 'outer; }"),
-            (
-                "# [allow (unused)] 'outer : loop { break 'outer ; }".to_owned(),
-                1,
-                vec![]
-            )
-        );
-        // Not before a loop, or not a marker: left as written.
-        assert_eq!(
-            taken("#[unconstrained] async fn f() {} #[unconstrained(x)] loop {}"),
-            (
-                "# [unconstrained] async fn f () { } # [unconstrained (x)] loop { }".to_owned(),
-                0,
-                vec![LoopKind::Loop]
-            )
-        );
-    }
 
     fn mac(src: &str) -> Macro {
         syn::parse_str(src).unwrap()

@@ -1222,19 +1222,6 @@ impl S {
     }
 
     #[test]
-    fn a_marked_loop_in_a_macros_tokens_is_opted_out_as_the_build_does() {
-        let found = findings(
-            r#"
-#[cooperative(check)]
-pub async fn marked(n: u32) -> u32 { id!({ #[coop_core::unconstrained] for _ in 0..n {} 2 }) }
-#[cooperative(check)]
-pub async fn unmarked(n: u32) -> u32 { id!({ for _ in 0..n {} 2 }) }
-"#,
-        );
-        assert_eq!(found, expect(&[("unmarked", "loop_inside_macro")]));
-    }
-
-    #[test]
     fn markers_in_a_const_fn_an_attribute_reaches_are_read() {
         let found = findings(
             r#"

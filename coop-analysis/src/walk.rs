@@ -303,17 +303,10 @@ impl Walker<'_> {
         match macros::parse(mac) {
             MacroBody::Inert => {}
             MacroBody::Opaque => {
-                // Loop markers in its tokens, right before a loop, are read there and taken out
-                // (rustc would reject them on an expression); the loops they mark are opted out.
-                let (tokens, markers, loops) = macros::take_markers_and_scan(mac.tokens.clone());
-                if markers > 0 {
-                    mac.tokens = tokens;
-                    self.touched += markers;
-                }
                 if self.scope.in_async && !self.scope.dead && !self.scope.opted_out {
                     let name = macros::name(mac);
                     let path = mac.path.span();
-                    for (kind, keyword) in loops {
+                    for (kind, keyword) in macros::scan_loops(mac.tokens.clone()) {
                         self.hooks.on_opaque_loop(&OpaqueLoop {
                             kind,
                             keyword,

@@ -262,10 +262,9 @@ use proc_macro::TokenStream;
 /// `#[unconstrained]` on a loop opts that loop, and the loops nested in it, out. Write it
 /// `#[coop_core::unconstrained]` (no import needed), or import `unconstrained` when you also
 /// use it on fns: the attribute takes the marker off the loop, so an import used only by loop
-/// markers is an unused import to rustc. `#[cfg_attr(pred, unconstrained)]` opts out when `pred` holds. A marker
-/// written right before a loop inside the tokens of a macro of your own is read there too, and
-/// taken out of them. The marker only works inside a `#[cooperative]` item: elsewhere rustc
-/// rejects an attribute on an expression.
+/// markers is an unused import to rustc. `#[cfg_attr(pred, unconstrained)]` opts out when `pred` holds. The marker
+/// only works inside a `#[cooperative]` item: elsewhere rustc rejects an attribute on an
+/// expression.
 ///
 /// ```
 /// use coop_core::cooperative;
