@@ -695,10 +695,9 @@ impl FindingKind {
                 "add {cooperative} to {on} (`cargo coop fix` does), or put {unconstrained} on \
                  the fn instead"
             ),
-            // No fix: no async code runs there (a sync fn, a `const`), and neither attribute applies.
+            // No fix: no async code runs there (a sync fn, a `const`), or it is on no loop.
             (FindingKind::StrayLoopMarker(_), Place::Uncovered { fix_on: None }) => {
-                "remove the marker: no async code runs here, so its loops get no yield point to \
-                 opt out of"
+                "remove the marker: it opts out only a loop of async code under `#[cooperative]`"
                     .to_owned()
             }
             (FindingKind::StrayLoopMarker(_), _) => {

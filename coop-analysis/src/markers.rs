@@ -263,6 +263,14 @@ pub(crate) fn pat_attrs(pat: &mut Pat) -> Option<&mut Vec<Attribute>> {
 pub(crate) fn take_param_markers(sig: &mut Signature) -> Vec<Span> {
     let mut rejected = Vec::new();
     for input in &mut sig.inputs {
+        // A parameter under a `cfg` that fails in every build is not there.
+        let attrs = match input {
+            FnArg::Receiver(receiver) => &receiver.attrs,
+            FnArg::Typed(typed) => &typed.attrs,
+        };
+        if crate::cfgs::never_compiled(attrs) {
+            continue;
+        }
         match input {
             FnArg::Receiver(receiver) => rejected.extend(take_stray_markers(&mut receiver.attrs)),
             FnArg::Typed(typed) => {

@@ -23,6 +23,7 @@ use crate::hooks::Hooks;
 use crate::item_macros::macro_items;
 use crate::lints::{FindingKind, ItemKind};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
+use crate::macros::{self, MacroBody};
 use crate::shapes::unsupported;
 use crate::walk::{reject_param_markers, walk_fn_body};
 
@@ -316,7 +317,39 @@ impl Markers<'_> {
 }
 
 impl<'ast> Visit<'ast> for Markers<'_> {
+    /// Code under a `cfg` that fails in every build is not there: nothing in it is read.
+    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+        if !never_compiled(crate::cfgs::stmt_attrs(stmt)) {
+            visit::visit_stmt(self, stmt);
+        }
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        if !never_compiled(&arm.attrs) {
+            visit::visit_arm(self, arm);
+        }
+    }
+
+    fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
+        if !never_compiled(&field.attrs) {
+            visit::visit_field_value(self, field);
+        }
+    }
+
+    /// The operands of a macro whose grammar coop knows are code (the build reads a marker
+    /// there); another macro's tokens are its own.
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if let MacroBody::Exprs(mut body, _) | MacroBody::Async(mut body) = macros::parse(mac) {
+            for expr in body.exprs_mut() {
+                self.visit_expr(expr);
+            }
+        }
+    }
+
     fn visit_expr(&mut self, expr: &'ast Expr) {
+        if never_compiled(crate::cfgs::expr_attrs(expr)) {
+            return;
+        }
         let kind = match expr {
             Expr::Loop(_) => Some(LoopKind::Loop),
             Expr::While(_) => Some(LoopKind::While),
@@ -338,6 +371,9 @@ impl<'ast> Visit<'ast> for Markers<'_> {
         if !matches!(pat, syn::Pat::Type(_)) {
             let mut pat = pat.clone();
             if let Some(attrs) = crate::markers::pat_attrs(&mut pat) {
+                if never_compiled(attrs) {
+                    return;
+                }
                 self.note(attrs, None);
             }
         }
@@ -345,13 +381,17 @@ impl<'ast> Visit<'ast> for Markers<'_> {
     }
 
     fn visit_pat_type(&mut self, typed: &'ast syn::PatType) {
-        self.note(&typed.attrs, None);
-        visit::visit_pat_type(self, typed);
+        if !never_compiled(&typed.attrs) {
+            self.note(&typed.attrs, None);
+            visit::visit_pat_type(self, typed);
+        }
     }
 
     fn visit_receiver(&mut self, receiver: &'ast syn::Receiver) {
-        self.note(&receiver.attrs, None);
-        visit::visit_receiver(self, receiver);
+        if !never_compiled(&receiver.attrs) {
+            self.note(&receiver.attrs, None);
+            visit::visit_receiver(self, receiver);
+        }
     }
 
     fn visit_item(&mut self, _: &'ast Item) {}
@@ -634,15 +674,15 @@ impl Scanner {
                 fix,
             };
             let mut findings = Vec::new();
-            // `#[cooperative]` on a fn without async code does not compile: a marker there is
-            // only removed.
-            let marker_fix = async_code.then_some(fix_site);
+            // `#[cooperative]` on a fn without async code does not compile, and under it a
+            // marker on anything but a loop is an error: such a marker is only removed.
             for (pound, loop_kind, predicate) in markers {
+                let fix = (async_code && loop_kind.is_some()).then_some(fix_site);
                 findings.push(finding(
                     FindingKind::StrayLoopMarker(predicate),
                     loop_kind,
                     pound,
-                    marker_fix,
+                    fix,
                 ));
             }
             // Where a coop attribute reads the markers, it rejects those it cannot read (where
@@ -1207,8 +1247,8 @@ impl S {
             [
                 (
                     "s".to_owned(),
-                    "remove the marker: no async code runs here, so its loops get no yield \
-                     point to opt out of"
+                    "remove the marker: it opts out only a loop of async code under \
+                     `#[cooperative]`"
                         .to_owned()
                 ),
                 (
@@ -1267,6 +1307,37 @@ pub async fn g() { const C: u32 = { #[unconstrained] loop { break 2 } }; }
                 ("f", "stray_loop_marker"),
                 ("g::C", "stray_loop_marker"),
             ])
+        );
+    }
+
+    #[test]
+    fn stray_markers_in_macro_operands_are_read_and_code_a_cfg_removes_is_not() {
+        let file = syn::parse_file(
+            r#"
+pub async fn a() -> Vec<u32> { vec![#[coop_core::unconstrained] loop { break 1 }] }
+pub async fn g1() { #[cfg(any())] { #[coop_core::unconstrained] loop { break } } }
+pub fn g2() { #[cfg(false)] #[coop_core::unconstrained] loop { break } }
+pub fn g3(x: u8) -> u8 { match x { #[cfg(any())] 0 => #[coop_core::unconstrained] loop { break 1 }, _ => 2 } }
+pub async fn g4(#[cfg(any())] #[coop_core::unconstrained] _x: u8) {}
+pub async fn e(x: u32) -> u32 { let y = #[coop_core::unconstrained] (x + 1); y }
+#[cooperative]
+pub async fn f(#[cfg(any())] #[unconstrained] n: u8) {}
+#[cooperative]
+pub async fn s4() -> u8 { let f = |#[cfg(any())] #[unconstrained] _y: u8, x: u8| x; f(1) }
+"#,
+        )
+        .unwrap();
+        let found: Vec<_> = scan_file(file)
+            .findings
+            .into_iter()
+            .map(|finding| (finding.function, finding.kind.lint().name, finding.fix.is_some()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("a".to_owned(), "stray_loop_marker", true),
+                ("e".to_owned(), "stray_loop_marker", false),
+            ]
         );
     }
 

@@ -542,6 +542,10 @@ impl VisitMut for Walker<'_> {
     /// A pattern: a closure's parameters carry their attributes there.
     fn visit_pat_mut(&mut self, pat: &mut syn::Pat) {
         if let Some(attrs) = markers::pat_attrs(pat) {
+            // A closure parameter under a `cfg` that fails in every build is not there.
+            if never_compiled(attrs) {
+                return;
+            }
             self.reject_markers_on(attrs);
         }
         visit_mut::visit_pat_mut(self, pat);

@@ -139,7 +139,8 @@ fn expand(
                 // In `cargo coop check`'s words, with the help that fits any fn it may be in.
                 format!(
                     "{}; put `#[cooperative]` on the enclosing async fn (or impl block, or \
-                     module; a fn nested in one is not read), or remove the marker",
+                     module; a fn nested in one, or the tokens of a macro of your own, are not \
+                     read), or remove the marker",
                     FindingKind::StrayLoopMarker(None).title()
                 )
             } else {

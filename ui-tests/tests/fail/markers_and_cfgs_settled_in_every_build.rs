@@ -42,7 +42,11 @@ impl S {
         for _ in 0..n {}
     }
 
-    pub async fn kept(&self) {}
+    pub async fn kept(&self, #[cfg(any())] #[coop_core::unconstrained] _x: u32) -> u32 {
+        // A parameter removed in every build: its marker is no error.
+        let f = |#[cfg(any())] #[coop_core::unconstrained] _y: u32, z: u32| z;
+        f(1)
+    }
 }
 
 fn main() {}
