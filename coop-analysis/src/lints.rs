@@ -163,7 +163,9 @@ declare_lint! {
     /// expressions are experimental", "cannot find attribute"), so the crate does not build.
     ///
     /// Fix: add `#[coop_core::cooperative]` to the fn (`cargo coop fix` does), or put
-    /// `#[coop_core::unconstrained]` on the fn instead of the loop.
+    /// `#[coop_core::unconstrained]` on the fn instead of the loop. A marker on anything but a
+    /// loop, or where no async code runs (a sync fn, a `const` or `static` initializer), is
+    /// only removed: neither attribute compiles there with it.
     ///
     /// ```
     /// let file: syn::File = syn::parse_quote! {
