@@ -1,6 +1,7 @@
 //! Which files a package is made of: every target's root, then every `mod name;` it declares
 //! (`name.rs`, `name/mod.rs`, its `#[path]`, or each `#[cfg_attr(pred, path = "..")]`: predicates
-//! are not evaluated, so each is a file the module may be).
+//! are not evaluated, so each is a file the module may be, but for those settled in every build,
+//! `all()`, `any()`, `true`, `false`; a module under a `cfg` that fails in every build has none).
 
 use std::path::{Path, PathBuf};
 
@@ -83,10 +84,13 @@ fn paths(attrs: &[Attribute]) -> (Option<String>, Vec<String>) {
     for attr in attrs {
         for (pred, applied) in coop_analysis::cfg_attr::applied(attr) {
             if let Some(path) = path_value(&applied.meta) {
-                if pred.is_empty() {
-                    plain.get_or_insert(path);
-                } else {
-                    conditional.push(path);
+                // A predicate settled in every build is settled as rustc settles it.
+                match coop_analysis::cfg_attr::holds(&pred) {
+                    Some(false) => {}
+                    None if !pred.is_empty() => conditional.push(path),
+                    _ => {
+                        plain.get_or_insert(path);
+                    }
                 }
             }
         }
@@ -96,6 +100,10 @@ fn paths(attrs: &[Attribute]) -> (Option<String>, Vec<String>) {
 
 impl<'ast> Visit<'ast> for FindMods {
     fn visit_item_mod(&mut self, module: &'ast ItemMod) {
+        // Under a `cfg` that fails in every build, its file is never compiled.
+        if coop_analysis::never_compiled(&module.attrs) {
+            return;
+        }
         let name = module.ident.to_string();
         let (path, conditional) = paths(&module.attrs);
         match &module.content {
@@ -151,5 +159,35 @@ impl<'ast> Visit<'ast> for FindMods {
                 self.visit_item(nested);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_a_cfg_removes_in_every_build_have_no_file() {
+        let file: syn::File = syn::parse_quote! {
+            #[cfg(any())] mod gone;
+            #[cfg_attr(all(), cfg(false))] mod gone2;
+            #[cfg(any())] mod inline { mod gone3; }
+            #[cfg_attr(any(), path = "bad.rs")] mod good;
+            #[cfg_attr(all(), path = "always.rs")] mod always;
+            #[cfg_attr(unix, path = "unix.rs")] mod maybe;
+        };
+        let found: Vec<PathBuf> = child_modules(Path::new("/nowhere/src/lib.rs"), &file, false)
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                PathBuf::from("/nowhere/src/good/mod.rs"),
+                PathBuf::from("/nowhere/src/always.rs"),
+                PathBuf::from("/nowhere/src/unix.rs"),
+                PathBuf::from("/nowhere/src/maybe/mod.rs"),
+            ]
+        );
     }
 }

@@ -1330,7 +1330,13 @@ pub async fn s4() -> u8 { let f = |#[cfg(any())] #[unconstrained] _y: u8, x: u8|
         let found: Vec<_> = scan_file(file)
             .findings
             .into_iter()
-            .map(|finding| (finding.function, finding.kind.lint().name, finding.fix.is_some()))
+            .map(|finding| {
+                (
+                    finding.function,
+                    finding.kind.lint().name,
+                    finding.fix.is_some(),
+                )
+            })
             .collect();
         assert_eq!(
             found,
