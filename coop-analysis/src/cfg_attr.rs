@@ -80,24 +80,21 @@ pub fn holds(predicate: &TokenStream) -> Option<bool> {
         {
             let values: Vec<Option<bool>> =
                 comma_separated(&group.stream()).iter().map(holds).collect();
-            if word == "all" {
-                // One that fails decides, whatever the others depend on.
-                if values.contains(&Some(false)) {
-                    Some(false)
+            // `all`: one that fails decides, whatever the others depend on; `any`: one that
+            // holds. Otherwise it goes the other way only where every one does.
+            let decisive = match word.to_string().as_str() {
+                "all" => Some(false),
+                "any" => Some(true),
+                _ => None,
+            };
+            if let Some(decisive) = decisive {
+                if values.contains(&Some(decisive)) {
+                    Some(decisive)
                 } else {
                     values
                         .iter()
-                        .all(|value| *value == Some(true))
-                        .then_some(true)
-                }
-            } else if word == "any" {
-                if values.contains(&Some(true)) {
-                    Some(true)
-                } else {
-                    values
-                        .iter()
-                        .all(|value| *value == Some(false))
-                        .then_some(false)
+                        .all(|value| *value == Some(!decisive))
+                        .then_some(!decisive)
                 }
             } else if word == "not" && values.len() == 1 {
                 values[0].map(|value| !value)
