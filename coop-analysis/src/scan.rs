@@ -366,18 +366,20 @@ impl<'ast> Visit<'ast> for Markers<'_> {
     }
 
     /// A closure's parameters carry their attributes on their pattern (`Pat::Type`'s are read
-    /// below, as a fn parameter's).
-    fn visit_pat(&mut self, pat: &'ast syn::Pat) {
-        if !matches!(pat, syn::Pat::Type(_)) {
-            let mut pat = pat.clone();
-            if let Some(attrs) = crate::markers::pat_attrs(&mut pat) {
-                if never_compiled(attrs) {
-                    return;
-                }
+    /// below, as a fn parameter's); no other pattern takes attributes.
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        for input in &closure.inputs {
+            if matches!(input, syn::Pat::Type(_)) {
+                continue;
+            }
+            let mut input = input.clone();
+            if let Some(attrs) = crate::markers::pat_attrs(&mut input)
+                && !never_compiled(attrs)
+            {
                 self.note(attrs, None);
             }
         }
-        visit::visit_pat(self, pat);
+        visit::visit_expr_closure(self, closure);
     }
 
     fn visit_pat_type(&mut self, typed: &'ast syn::PatType) {
