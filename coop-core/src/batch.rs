@@ -117,18 +117,32 @@ fn lend(after: After) -> (u16, Lent) {
 /// forced yield, from a counter as fresh as the source's budget at the start of this task
 /// poll). The batch spent all of it, so the source's budget is spent as well; the source only
 /// learns that the counter must not refill from it, and the forced yield follows.
-fn settle(lent: Lent, taken: u16, left: u16, leaving: bool) {
+///
+/// `true`: at a batch end, the ambient budget that lent the units was spent and refilled by code
+/// the loop's body polled in place, and the loop must yield (see `state::charge_at_batch_end`).
+fn settle(lent: Lent, taken: u16, left: u16, leaving: bool) -> bool {
     let spent = taken.saturating_sub(left);
     match lent {
-        Lent::Nothing => {}
-        Lent::Counter(budget) => state::charge(budget, spent),
-        Lent::Ambient(budget, in_step) => {
+        Lent::Nothing => false,
+        Lent::Counter(budget) => {
             state::charge(budget, spent);
+            false
+        }
+        Lent::Ambient(budget, in_step) => {
+            // A loop left by a panic settles where its future is dropped, which may be in
+            // another task's poll: only the budget that lent the units is charged.
+            let replaced = if leaving {
+                state::charge(budget, spent);
+                false
+            } else {
+                state::charge_at_batch_end(budget, spent)
+            };
             match (spent, in_step && !leaving) {
                 (0, _) => {}
                 (_, true) => ambient::spent_by_a_batch(budget),
                 (_, false) => ambient::charge(spent),
             }
+            replaced
         }
     }
 }
@@ -233,8 +247,7 @@ impl Batch {
             _ => After::Entry,
         };
         // Settled, the batch holds nothing until the next lend.
-        self.settle(false);
-        if !state::try_spend() {
+        if self.settle(false) || !state::try_spend() {
             return false;
         }
         let (units, lent) = lend(after);
@@ -270,9 +283,9 @@ impl Batch {
     }
 
     /// Charges the units spent since the last lend, and gives back the rest; `leaving`: the loop
-    /// is left, this is its last settlement.
-    fn settle(&mut self, leaving: bool) {
-        settle(self.lent, self.taken, self.left, leaving);
+    /// is left, this is its last settlement. `true`: the loop must yield (see [`settle`]).
+    fn settle(&mut self, leaving: bool) -> bool {
+        let replaced = settle(self.lent, self.taken, self.left, leaving);
         if self.taken > 0
             && let Lent::Counter(_) | Lent::Ambient(..) = self.lent
         {
@@ -281,6 +294,7 @@ impl Batch {
         self.left = 0;
         self.taken = 0;
         self.lent = Lent::Nothing;
+        replaced
     }
 }
 

@@ -102,16 +102,25 @@ fn set(exhaustion: Exhaustion) {
 /// A waker's identity as `Waker::will_wake` compares it. Callers never pass the fast path's
 /// no-op waker, which says nothing about the task (and whose vtable's address may differ
 /// between codegen units, so it cannot be recognised).
-fn identity(waker: &Waker) -> (usize, usize) {
+fn raw_identity(waker: &Waker) -> (usize, usize) {
     (
         waker.data() as usize,
         core::ptr::from_ref(waker.vtable()) as usize,
     )
 }
 
+/// The identity of the task behind `waker`; `None` for a waker with no data, which wakes no
+/// task in particular: the no-op wakers `now_or_never` and other in-place polls hand a future
+/// (`Waker::noop()`, futures' `noop_waker`). A yield forced under such a waker tells nothing
+/// about which task polled it, nor that anyone will poll it again: code that polls a future in
+/// place goes on in the same task poll.
+fn identity(waker: &Waker) -> Option<(usize, usize)> {
+    Some(raw_identity(waker)).filter(|_| !waker.data().is_null())
+}
+
 /// A key of a waker's identity for the time slice's bookkeeping (`Timing::own`): never 0.
 pub(crate) fn task_key(waker: &Waker) -> u64 {
-    let (data, vtable) = identity(waker);
+    let (data, vtable) = raw_identity(waker);
     (data as u64 ^ (vtable as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1
 }
 
@@ -206,7 +215,7 @@ pub(crate) fn polled_again(yielded: Mark) {
 pub(crate) fn begin(waker: &Waker, site: usize) -> Mark {
     let next = Exhaustion {
         number: last().number.wrapping_add(1),
-        holder: Some(identity(waker)),
+        holder: identity(waker),
         refused: site_bit(site),
         cancelled: 0,
     };
@@ -225,10 +234,14 @@ pub(crate) fn refused(site: usize) -> Mark {
 /// Whether `waker` belongs to another task than the one that spent the budget, or to the same
 /// task in a later task poll that began on another thread: a yield point of it forced by this
 /// exhaustion was polled there (a multi-threaded executor's worker ran it), so this thread's
-/// exhaustion is no longer its poll's.
+/// exhaustion is no longer its poll's. A waker that names no task, on either side, is no other
+/// task: a loop that polls a future in place under a no-op waker (`now_or_never`) is still in
+/// its own task poll when that future spends the budget, and so is that future when the loop
+/// has spent it.
 pub(crate) fn another_task(waker: &Waker) -> bool {
     let last = last();
-    last.holder != Some(identity(waker)) || moves::has_left(last.number)
+    matches!((last.holder, identity(waker)), (Some(holder), Some(this)) if holder != this)
+        || moves::has_left(last.number)
 }
 
 /// Whether a yield point forced to yield by the exhaustion marked `yielded` and polled again

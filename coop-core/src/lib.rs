@@ -26,11 +26,14 @@
 //!   *ambient* budget, the process default ([`DEFAULT_BUDGET`] units unless
 //!   [`set_default_budget`] changed it). No executor tells it where task polls begin, so once
 //!   spent it stays spent until a sign that one has: a yield point reached with another task's
-//!   waker (one that does not `will_wake` the waker of the yield that spent it), the yield point
+//!   waker (one that does not `will_wake` the waker of the yield that spent it; a waker with no
+//!   data, such as the no-op one `now_or_never` polls with, is no task's), the yield point
 //!   that was forced to yield polled again, or dropped before that and its call site reached
 //!   again (`now_or_never`, `poll!`, a hand-written future that builds `cooperative(..)` at each
 //!   poll), or a hand-written [`poll_proceed`] call site that was refused asking again (it is
-//!   granted then). So, on any executor, a loop that spends a unit per iteration yields once
+//!   granted then). A refill that code polled in place inside a `#[cooperative]` loop's body
+//!   gets from those signs is that code's: the loop itself yields at its next batch end, within
+//!   128 of its own iterations. So, on any executor, a loop that spends a unit per iteration yields once
 //!   every 128 iterations once its task has a full budget, and the branches of one task
 //!   (`join!`, `select!`) share one budget per task poll. It belongs to the thread and carries
 //!   over between tasks: a task polled after another task's loop goes on with the units that

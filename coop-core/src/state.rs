@@ -624,6 +624,26 @@ pub(crate) fn charge(budget: u32, spent: u16) {
     }
 }
 
+/// Charges `spent` units that a loop's batch, lent by the ambient budget number `budget`, spent,
+/// at its batch end, where the loop is still in the task poll that lent them. `true`: a refill
+/// replaced that budget meanwhile, and the running one is now spent too. The loop's iterations
+/// cannot suspend, so only code its body polled in place spent the loop's budget and refilled
+/// it (a future polled with `now_or_never` or by an executor nested in the body, that yielded
+/// and was polled again or built again): that refill is the inner code's, and the loop, whose
+/// task poll has spent its budget, yields at this batch end.
+pub(crate) fn charge_at_batch_end(budget: u32, spent: u16) -> bool {
+    match current() {
+        Some(state) if state.mode == Mode::Ambient && state.budget != budget => {
+            set(State { units: 0, ..state });
+            true
+        }
+        _ => {
+            charge(budget, spent);
+            false
+        }
+    }
+}
+
 /// Spends one unit for `poll_proceed` at `site`. `Err`: the budget is spent, the forced yield
 /// is counted, and the task will be woken; it holds the loop's pace, for a yield point that
 /// keeps it.

@@ -217,7 +217,9 @@ use proc_macro::TokenStream;
 /// forced yield, and what a loop left by `break`, `return`, `?` or a panic did not spend stays
 /// in the budget. A future polled in place inside such a body (no `.await`) still finds the
 /// budget and is charged for what it spends; the loop may then run that many iterations past
-/// the budget before its forced yield. `has_budget_remaining()` asked from a function such a
+/// the budget before its forced yield, and no more than one budget of its own iterations where
+/// that future's forced yields refill the budget (`now_or_never` polling it again, or building
+/// it again, each time). `has_budget_remaining()` asked from a function such a
 /// loop calls, or under another name (`use coop_core::has_budget_remaining as more;`), counts
 /// the loop's batch as spent: it answers `false` early, never late.
 ///
