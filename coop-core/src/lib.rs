@@ -80,7 +80,10 @@
 //!   refills the budget when it asks again), `n` each time a yield point dropped after its forced yield has its call site
 //!   reached again (that refills it too), and `n` for each branch with a waker of its own
 //!   (`FuturesUnordered`, `join_all` of more than 30 futures), which the ambient budget cannot
-//!   tell from a task.
+//!   tell from a task. A `#[cooperative]` loop whose iterations cannot suspend counts its own
+//!   units in a batch lent from the budget and settled at the batch's end, so code its body
+//!   polls in place (`now_or_never`) spends the same units again: such a task poll may run up to
+//!   `n` more of the loop's iterations (see [`cooperative`](macro@cooperative)).
 //!   Inside an inner scope the inner budget counts; executors nested in a task and
 //!   [`unconstrained`](fn@unconstrained) code are not bounded by the task's budget.
 //! - **Time per task poll**, for a task whose loops cost the same per iteration, under a scope
