@@ -78,7 +78,9 @@
 //!   task, polling inside the spent scope, never spins). On the ambient budget: the same, plus
 //!   `n` for each branch that calls `poll_proceed` by hand (a call site that was refused
 //!   refills the budget when it asks again), `n` each time a yield point dropped after its forced yield has its call site
-//!   reached again (that refills it too), and `n` for each branch with a waker of its own
+//!   reached again (that refills it too), `n` each time code polls a yield point that was
+//!   forced to yield again within the task poll (`now_or_never` on a kept future: that refills
+//!   it as well), and `n` for each branch with a waker of its own
 //!   (`FuturesUnordered`, `join_all` of more than 30 futures), which the ambient budget cannot
 //!   tell from a task. A `#[cooperative]` loop whose iterations cannot suspend counts its own
 //!   units in a batch lent from the budget and settled at the batch's end, so code its body
