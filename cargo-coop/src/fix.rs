@@ -293,6 +293,8 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
     }
     // What checking the fixed crate found.
     let mut checked: Vec<String> = Vec::new();
+    // `cargo check` could not run at all: the fix was written but nothing verified it.
+    let mut unverified = false;
     if options.dry_run {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
@@ -336,6 +338,14 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                     "with the attributes the crate does not build, and no attribute explains \
                      the error (`cargo check`: {first}); nothing was written"
                 ));
+            } else if let Some(why) = verdict.unrunnable {
+                left += added;
+                added = 0;
+                notes.clear();
+                refusals.push(format!(
+                    "with the fix `cargo check` cannot run, where without it the crate builds \
+                     ({why}); nothing was written: pass a `--dependency` cargo can load"
+                ));
             } else if added == 0 {
                 // Every attribute was left out: the dependency and features added for them
                 // would be unused, so the manifests go back as they were.
@@ -370,8 +380,10 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 ));
             }
             if let Some(why) = verdict.unchecked {
+                unverified = true;
                 checked.push(format!(
-                    "nothing verified: `cargo check` did not run ({why})"
+                    "nothing verified: `cargo check` did not run, with the fix or without it \
+                     ({why})"
                 ));
             }
         }
@@ -400,6 +412,14 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
     for refusal in refusals {
         writeln!(out, "cargo coop: not fixed: {refusal}")?;
     }
+    if added > 0 && !options.dry_run {
+        writeln!(
+            out,
+            "cargo coop: next: run the tests (the annotated loops now yield, which a test of \
+             scheduling or of `now_or_never` can see); `cargo check` saw this crate, not its \
+             users: a public future whose loop holds an `Rc` or a guard is no longer `Send`"
+        )?;
+    }
     if unreadable > 0 {
         writeln!(
             out,
@@ -407,7 +427,7 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
             plural(unreadable, "file", "files"),
         )?;
     }
-    Ok(if unreadable > 0 {
+    Ok(if unreadable > 0 || unverified {
         COULD_NOT_RUN
     } else if left > 0 {
         FINDINGS

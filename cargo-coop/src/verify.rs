@@ -65,8 +65,11 @@ pub(crate) struct Verdict {
     /// With `--all-features` too the crate does not build, with or without the fix: nothing
     /// was verified.
     pub(crate) broken_with_all_features_too: bool,
-    /// `cargo check` could not run: why; nothing was verified.
+    /// `cargo check` could not run, with the fix or without it: why; nothing was verified.
     pub(crate) unchecked: Option<String>,
+    /// With the fix `cargo check` could not run (a coop-core dependency it cannot load or
+    /// fetch), where without it the crate builds: why; every file went back as it was.
+    pub(crate) unrunnable: Option<String>,
     /// With `--all-features` the crate does not build, and no attribute explains why: the
     /// first error; the default features were verified.
     pub(crate) all_features: Option<String>,
@@ -132,7 +135,9 @@ fn check_once(root: &Path, all_features: bool, offline: bool) -> Result<Vec<Erro
         let why = stderr
             .lines()
             .skip_while(|line| !line.starts_with("error"))
-            .take(4)
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .take(6)
             .collect::<Vec<_>>()
             .join(" ");
         return Err(if why.is_empty() {
@@ -197,7 +202,14 @@ pub(crate) fn verify(
                 return Ok(verdict);
             }
             Err(why) => {
-                verdict.unchecked = Some(why);
+                // With the fix written cargo cannot even check the crate (a dependency it cannot
+                // load or fetch): the crate as it was decides, as for errors no attribute
+                // explains.
+                if builds_as_it_was(root, files, others, false)?.is_none() {
+                    verdict.unrunnable = Some(why);
+                } else {
+                    verdict.unchecked = Some(why);
+                }
                 return Ok(verdict);
             }
         };
@@ -267,32 +279,41 @@ fn refuse_or_keep(
     first: String,
     all_features: bool,
 ) -> anyhow::Result<Verdict> {
+    match builds_as_it_was(root, files, others, all_features)? {
+        Some(_) if all_features => verdict.broken_with_all_features_too = true,
+        Some(before) => verdict.broken_before = Some(before),
+        None => verdict.refused = Some(first),
+    }
+    Ok(verdict)
+}
+
+/// Puts every file back as it was before the fix and checks the crate so (with
+/// `--all-features` if `all_features`). `None`: it builds, and the files stay as they were;
+/// else the first error (or why cargo could not run), and the fix is written again: the crate
+/// did not build before it either.
+fn builds_as_it_was(
+    root: &Path,
+    files: &[Annotated],
+    others: &[(PathBuf, String, String)],
+    all_features: bool,
+) -> anyhow::Result<Option<String>> {
     for file in files {
         write(&file.path, &file.old)?;
     }
     for (path, old, _) in others {
         write(path, old)?;
     }
-    let before = check(root, all_features);
-    let broken_before = match &before {
+    let broken_before = match check(root, all_features) {
         Ok(errors) => errors.first().map(|error| error.message.clone()),
-        Err(why) => Some(why.clone()),
+        Err(why) => Some(why),
     };
-    match broken_before {
-        Some(before) => {
-            for file in files {
-                write(&file.path, &file.render().0)?;
-            }
-            for (path, _, new) in others {
-                write(path, new)?;
-            }
-            if all_features {
-                verdict.broken_with_all_features_too = true;
-            } else {
-                verdict.broken_before = Some(before);
-            }
+    if broken_before.is_some() {
+        for file in files {
+            write(&file.path, &file.render().0)?;
         }
-        None => verdict.refused = Some(first),
+        for (path, _, new) in others {
+            write(path, new)?;
+        }
     }
-    Ok(verdict)
+    Ok(broken_before)
 }

@@ -446,6 +446,37 @@ fn a_crate_that_did_not_build_before_keeps_the_fix_and_is_told() {
     );
 }
 
+/// A `--dependency` that cargo cannot load (a path with no coop-core) leaves a crate that cargo
+/// cannot check: where the crate built before, every file goes back, and `fix` says so and
+/// fails.
+#[test]
+fn a_dependency_cargo_cannot_load_writes_nothing_and_fails() {
+    let app = Fixture::new("smol-app");
+    let manifest = app.read("Cargo.toml");
+    let main = app.read("src/main.rs");
+    let fixed = cargo_coop(
+        &app.dir,
+        &["fix", "--dependency", "path = \"../no-such-dir/coop-core\""],
+    );
+    assert_ne!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(
+        fixed.stdout.contains(
+            "cargo coop: not fixed: with the fix `cargo check` cannot run, where without it the \
+             crate builds (error: failed to"
+        ),
+        "{}",
+        fixed.stdout
+    );
+    assert!(
+        fixed.stdout.contains("no-such-dir"),
+        "the cause is said: {}",
+        fixed.stdout
+    );
+    assert_eq!(app.read("Cargo.toml"), manifest);
+    assert_eq!(app.read("src/main.rs"), main);
+    app.build();
+}
+
 /// A crate whose tests need a feature does not build with its default features, before the
 /// fix or after: the fix is then checked with `--all-features`, where an attribute that does
 /// not build (a guard held across a loop in a future that must be `Send`) is left out.

@@ -237,7 +237,10 @@ fn fix_then_the_crate_builds_without_warnings_and_checks_clean() {
         fixed.stdout,
         "cargo coop: added `#[cooperative]` to 4 items; 0 findings need a hand-written change \
          (see `cargo coop check`)\ncargo coop: added a coop-core dependency to Cargo.toml (as \
-         `--dependency` says)\n"
+         `--dependency` says)\ncargo coop: next: run the tests (the annotated loops now yield, \
+         which a test of scheduling or of `now_or_never` can see); `cargo check` saw this \
+         crate, not its users: a public future whose loop holds an `Rc` or a guard is no longer \
+         `Send`\n"
     );
 
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
