@@ -60,12 +60,15 @@ fn new_dependency(
     if let Some(key) = workspace_key {
         return Some((key.to_owned(), Source::Workspace));
     }
-    if let Some(value) = spec {
-        return Some(("coop-core".to_owned(), Source::Spec(value.clone())));
-    }
-    let beside = manifest::coop_core_beside_the_tool()?;
     let dir = package.manifest_path.parent().unwrap_or(Path::new("."));
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if let Some(value) = spec {
+        return Some((
+            "coop-core".to_owned(),
+            Source::Spec(manifest::rebased(value, &dir)),
+        ));
+    }
+    let beside = manifest::coop_core_beside_the_tool()?;
     let beside = beside.canonicalize().unwrap_or(beside);
     Some((
         "coop-core".to_owned(),

@@ -95,7 +95,8 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         crate_path: Option<String>,
         /// The coop-core dependency to add where there is none: a version, or the inside of
-        /// an inline table (`'path = "../coop/coop-core"'`, `'git = "…"'`). Default: the
+        /// an inline table (`'path = "../coop/coop-core"'`, `'git = "…"'`; a relative path is
+        /// read from the current directory and written relative to each manifest). Default: the
         /// package's dev-dependency on coop-core, the workspace's, or the coop-core next to the
         /// sources this tool was installed from.
         #[arg(long, value_name = "SPEC")]

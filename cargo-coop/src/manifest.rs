@@ -367,6 +367,29 @@ pub(crate) fn coop_core_beside_the_tool() -> Option<PathBuf> {
     (doc.get("package")?.get("name")?.as_str()? == "coop-core").then_some(dir)
 }
 
+/// A `--dependency` for the package in directory `package_dir` (absolute): a relative `path` in
+/// it names a directory from where `cargo coop` runs, as `cargo add --path` reads it, and is
+/// written relative to the package's manifest, so that each member of a workspace, at any
+/// depth, reaches the same coop-core. Anything else is written as given.
+pub(crate) fn rebased(spec: &Value, package_dir: &Path) -> Value {
+    let mut spec = spec.clone();
+    if let Some(table) = spec.as_inline_table_mut()
+        && let Some(path) = table.get("path").and_then(Value::as_str).map(PathBuf::from)
+        && path.is_relative()
+        && let Ok(cwd) = std::env::current_dir()
+    {
+        let target = cwd.join(&path);
+        let target = target.canonicalize().unwrap_or(target);
+        let mut value = Value::from(relative(package_dir, &target));
+        // The key's own spacing stays: only the string changes.
+        if let Some(old) = table.get("path") {
+            *value.decor_mut() = old.decor().clone();
+        }
+        table.insert("path", value);
+    }
+    spec
+}
+
 /// `to` relative to the directory `from` when both are absolute, else `to`, with `/`.
 pub(crate) fn relative(from: &Path, to: &Path) -> String {
     let from: Vec<Component<'_>> = from.components().collect();

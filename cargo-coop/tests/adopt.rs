@@ -477,6 +477,42 @@ fn a_dependency_cargo_cannot_load_writes_nothing_and_fails() {
     app.build();
 }
 
+/// A relative `--dependency` path names a directory from where `cargo coop` runs, as `cargo
+/// add --path` reads it: each member, at any depth, gets the path from its own manifest.
+#[test]
+fn a_relative_dependency_path_reaches_coop_core_from_every_member() {
+    let ws = Fixture::new("nested-members");
+    let root = ws.dir.canonicalize().unwrap();
+    let up = "../".repeat(root.components().count() - 1);
+    let from_root = format!(
+        "{up}{}",
+        coop_core().display().to_string().trim_start_matches('/')
+    );
+    let fixed = cargo_coop(
+        &ws.dir,
+        &[
+            "fix",
+            "--workspace",
+            "--dependency",
+            &format!("path = {from_root:?}"),
+        ],
+    );
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(
+        ws.read("top/Cargo.toml")
+            .contains(&format!("coop-core = {{ path = \"../{from_root}\" }}")),
+        "{}",
+        ws.read("top/Cargo.toml")
+    );
+    assert!(
+        ws.read("crates/deep/Cargo.toml")
+            .contains(&format!("coop-core = {{ path = \"../../{from_root}\" }}")),
+        "{}",
+        ws.read("crates/deep/Cargo.toml")
+    );
+    ws.build();
+}
+
 /// A crate whose tests need a feature does not build with its default features, before the
 /// fix or after: the fix is then checked with `--all-features`, where an attribute that does
 /// not build (a guard held across a loop in a future that must be `Send`) is left out.
