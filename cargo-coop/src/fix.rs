@@ -122,6 +122,9 @@ struct Plan<'a> {
     uses_attributes: bool,
     /// Its library or a binary is `#![no_std]`: coop-core without `std` builds where it does.
     no_std: bool,
+    /// Its library or a binary is `no_std` unless this feature turns `std` on
+    /// (`#![cfg_attr(not(feature = "std"), no_std)]`).
+    std_feature: Option<String>,
 }
 
 fn plan<'a>(
@@ -170,6 +173,7 @@ fn plan<'a>(
         runtime: false,
         uses_attributes: false,
         no_std: false,
+        std_feature: None,
     })
 }
 
@@ -217,6 +221,9 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
         for file in files {
             unreadable += usize::from(file.error.is_some());
             plans[index].no_std |= file.no_std && package.runtime_roots.contains(&file.path);
+            if package.runtime_roots.contains(&file.path) && plans[index].std_feature.is_none() {
+                plans[index].std_feature.clone_from(&file.std_feature);
+            }
             let fixable = file
                 .findings
                 .iter()
@@ -461,16 +468,23 @@ fn manifest_write(
     }
     // The features the dependency, existing or added, needs.
     let mut features = missing_features(package, plan.uses_attributes || plan.added > 0);
+    // `no_std` unless a feature it declares turns `std` on: coop-core's `std` follows it.
+    let std_feature = plan
+        .std_feature
+        .filter(|feature| manifest::declares_feature(&plan.manifest_text, feature));
     let source = plan
         .source
         .filter(|_| needs_dependency)
         .map(|source| match source {
             // A `#![no_std]` package without tokio (whose bridge needs `std`): coop-core without it.
-            Source::Path(path) if package.tokio == Tokio::None && plan.no_std => {
+            Source::Path(path)
+                if package.tokio == Tokio::None && (plan.no_std || std_feature.is_some()) =>
+            {
                 Source::PathWithoutStd(path)
             }
             source => source,
         });
+    let std_feature = std_feature.filter(|_| matches!(source, Some(Source::PathWithoutStd(_))));
     if let Some(source) = &source {
         if !source_has_macros(source, package, root_manifest, &plan.key) {
             features.push("macros");
@@ -519,9 +533,16 @@ fn manifest_write(
             Source::CopyOf(_) => format!("as its dev-dependency `{key}` has it"),
             Source::Workspace => "from `[workspace.dependencies]`".to_owned(),
             Source::Path(_) => "the coop-core beside this cargo-coop's sources".to_owned(),
-            Source::PathWithoutStd(_) => "the coop-core beside this cargo-coop's sources, \
-                without its default `std` feature: the package is `#![no_std]`"
-                .to_owned(),
+            Source::PathWithoutStd(_) => match &std_feature {
+                Some(feature) => format!(
+                    "the coop-core beside this cargo-coop's sources, without its default `std` \
+                     feature: the package is `no_std` unless its `{feature}` feature, which now \
+                     turns coop-core's `std` on too"
+                ),
+                None => "the coop-core beside this cargo-coop's sources, without its default \
+                    `std` feature: the package is `#![no_std]`"
+                    .to_owned(),
+            },
         };
         if dev_only {
             notes.push(format!(
@@ -534,6 +555,15 @@ fn manifest_write(
     }
     for feature in &features {
         notes.push(format!("coop-core's `{feature}` feature to {path}"));
+    }
+    if let Some(feature) = &std_feature {
+        new = manifest::turn_on_with(
+            &new,
+            &key,
+            std::slice::from_ref(feature),
+            &format!("{key}/std"),
+        )
+        .with_context(cannot_edit)?;
     }
     if let Some((tokio_key, turning_on, feature_path)) = bridge {
         new = manifest::turn_on_with(&new, tokio_key, turning_on, &feature_path)

@@ -221,6 +221,15 @@ pub(crate) fn edit(
     Ok(doc.to_string())
 }
 
+/// Whether the manifest declares `feature` under `[features]`.
+pub(crate) fn declares_feature(manifest: &str, feature: &str) -> bool {
+    parse(manifest).is_ok_and(|doc| {
+        doc.get("features")
+            .and_then(Item::as_table_like)
+            .is_some_and(|features| features.contains_key(feature))
+    })
+}
+
 /// The manifest with `feature_path` (`coop-core/tokio`) added to each of the package's
 /// `features` that turn its optional dependency `dependency` on; a feature cargo made up for
 /// it (not under `[features]`) is written out: `tokio = ["dep:tokio", "coop-core/tokio"]`.

@@ -60,6 +60,8 @@ pub(crate) struct FileScan {
     /// It says `#![no_std]` (the attribute itself, not under `cfg_attr`, which leaves `std` to
     /// a feature).
     pub(crate) no_std: bool,
+    /// It says `#![cfg_attr(not(feature = "name"), no_std)]`: `std` only with that feature.
+    pub(crate) std_feature: Option<String>,
 }
 
 impl FileScan {
@@ -178,6 +180,7 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
         children: Vec::new(),
         type_names: HashSet::new(),
         no_std: false,
+        std_feature: None,
     };
     let bytes = match read {
         Ok(bytes) => bytes,
@@ -250,6 +253,7 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
             scan.no_std = file.attrs.iter().any(|attr| {
                 matches!(attr.style, syn::AttrStyle::Inner(_)) && attr.path().is_ident("no_std")
             });
+            scan.std_feature = file.attrs.iter().find_map(std_feature);
             let scanned = scan_file(file);
             scan.async_fns = scanned.async_fns;
             scan.async_loops = scanned.async_loops;
@@ -277,6 +281,36 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
     }
     scan.source = source;
     Ok(Some(scan))
+}
+
+/// `name` of an inner `#![cfg_attr(not(feature = "name"), no_std)]`: the idiom of a crate that
+/// is `no_std` unless its feature turns `std` on.
+fn std_feature(attr: &syn::Attribute) -> Option<String> {
+    use syn::punctuated::Punctuated;
+    if !matches!(attr.style, syn::AttrStyle::Inner(_)) || !attr.path().is_ident("cfg_attr") {
+        return None;
+    }
+    let metas = attr
+        .parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let mut metas = metas.iter();
+    let syn::Meta::List(not) = metas.next()? else {
+        return None;
+    };
+    if !not.path.is_ident("not") || !metas.any(|meta| meta.path().is_ident("no_std")) {
+        return None;
+    }
+    let syn::Meta::NameValue(feature) = not.parse_args::<syn::Meta>().ok()? else {
+        return None;
+    };
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(name),
+        ..
+    }) = &feature.value
+    else {
+        return None;
+    };
+    feature.path.is_ident("feature").then(|| name.value())
 }
 
 #[cfg(test)]

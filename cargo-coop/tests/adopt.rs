@@ -582,6 +582,25 @@ fn a_no_std_library_gets_coop_core_without_std() {
     );
 }
 
+/// `#![cfg_attr(not(feature = "std"), no_std)]`: coop-core without `std`, which the crate's own
+/// `std` feature turns on, so that each build of the crate gets the coop-core it can link.
+#[test]
+fn a_library_no_std_unless_its_feature_gets_coop_core_whose_std_follows_it() {
+    let krate = Fixture::new("std-feature");
+    let fixed = krate.adopt();
+    let manifest = assert_entry(
+        &krate,
+        &fixed,
+        "the package is `no_std` unless its `std` feature, which now turns coop-core's `std` on",
+        &format!(
+            "coop-core = {{ path = \"{}\", default-features = false, features = [\"macros\"] }}\n",
+            shown_path(&krate.dir)
+        ),
+    );
+    assert!(manifest.contains("std = [\"coop-core/std\"]"), "{manifest}");
+    krate.build_with(&["--no-default-features", "--lib"]);
+}
+
 #[test]
 fn check_reports_a_tokio_package_without_the_bridge_and_fix_turns_it_on() {
     let app = Fixture::new("tokio-app");
