@@ -9,9 +9,10 @@ use syn::visit::{self, Visit};
 use syn::{Attribute, Expr, ItemMod, Lit, Meta};
 
 /// The files of the `mod name;` declarations of `file` (at `path`), each with whether it owns
-/// its directory (loaded through `#[path]`). `owns_dir`: `file`'s own `mod` declarations look in
+/// its directory (loaded through `#[path]`) and whether only tests compile it (`#[cfg(test)]`
+/// on it or on an inline module around it). `owns_dir`: `file`'s own `mod` declarations look in
 /// its directory, as a `mod.rs`'s, a target root's or a `#[path]` file's do.
-pub(crate) fn child_modules(path: &Path, file: &syn::File, owns_dir: bool) -> Vec<(PathBuf, bool)> {
+pub(crate) fn child_modules(path: &Path, file: &syn::File, owns_dir: bool) -> Vec<Child> {
     let mod_rs = owns_dir
         || path
             .file_name()
@@ -26,6 +27,7 @@ pub(crate) fn child_modules(path: &Path, file: &syn::File, owns_dir: bool) -> Ve
         file_dir: dir.to_path_buf(),
         dir: own_dir,
         inline_depth: 0,
+        in_tests: false,
         found: Vec::new(),
     };
     mods.visit_file(file);
@@ -60,8 +62,38 @@ struct FindMods {
     /// Where `mod name;` looks for `name.rs` and `name/mod.rs`.
     dir: PathBuf,
     inline_depth: usize,
-    /// Each file, and whether it owns its directory (loaded through `#[path]`).
-    found: Vec<(PathBuf, bool)>,
+    /// Inside an inline module only tests compile.
+    in_tests: bool,
+    found: Vec<Child>,
+}
+
+/// A module's file, from the `mod name;` that declares it.
+#[derive(Clone, Debug)]
+pub(crate) struct Child {
+    pub(crate) path: PathBuf,
+    /// It owns its directory (loaded through `#[path]`).
+    pub(crate) owns_dir: bool,
+    /// Only tests compile it: `#[cfg(test)]` on its `mod` or on an inline module around it.
+    pub(crate) tests_only: bool,
+}
+
+/// Whether `attrs` hold a `#[cfg(test)]`, or a `#[cfg(all(test, ..))]`: what only `cargo test`
+/// compiles.
+pub(crate) fn only_in_tests(attrs: &[Attribute]) -> bool {
+    fn is_test(meta: &Meta) -> bool {
+        match meta {
+            Meta::Path(path) => path.is_ident("test"),
+            Meta::List(list) if list.path.is_ident("all") => list
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated,
+                )
+                .is_ok_and(|metas| metas.iter().any(is_test)),
+            _ => false,
+        }
+    }
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("cfg") && attr.parse_args::<Meta>().is_ok_and(|meta| is_test(&meta))
+    })
 }
 
 fn path_value(meta: &Meta) -> Option<String> {
@@ -106,6 +138,7 @@ impl<'ast> Visit<'ast> for FindMods {
         }
         let name = module.ident.to_string();
         let (path, conditional) = paths(&module.attrs);
+        let tests_only = self.in_tests || only_in_tests(&module.attrs);
         match &module.content {
             None => {
                 for other in conditional {
@@ -114,7 +147,11 @@ impl<'ast> Visit<'ast> for FindMods {
                     } else {
                         self.dir.join(other)
                     };
-                    self.found.push((normalize(&file), true));
+                    self.found.push(Child {
+                        path: normalize(&file),
+                        owns_dir: true,
+                        tests_only,
+                    });
                 }
                 let owns_dir = path.is_some();
                 let file = match path {
@@ -132,7 +169,11 @@ impl<'ast> Visit<'ast> for FindMods {
                         }
                     }
                 };
-                self.found.push((normalize(&file), owns_dir));
+                self.found.push(Child {
+                    path: normalize(&file),
+                    owns_dir,
+                    tests_only,
+                });
             }
             Some(_) => {
                 let saved = self.dir.clone();
@@ -141,7 +182,9 @@ impl<'ast> Visit<'ast> for FindMods {
                     None => self.dir.join(&name),
                 };
                 self.inline_depth += 1;
+                let in_tests = std::mem::replace(&mut self.in_tests, tests_only);
                 visit::visit_item_mod(self, module);
+                self.in_tests = in_tests;
                 self.inline_depth -= 1;
                 self.dir = saved;
             }
@@ -178,7 +221,7 @@ mod tests {
         };
         let found: Vec<PathBuf> = child_modules(Path::new("/nowhere/src/lib.rs"), &file, false)
             .into_iter()
-            .map(|(path, _)| path)
+            .map(|child| child.path)
             .collect();
         assert_eq!(
             found,

@@ -265,9 +265,15 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                     Some(files) => &*files,
                     None => &*runtime.insert(runtime_files(&scanned)?),
                 };
+                // Attributes on items only tests compile (`#[cfg(test)] mod tests`) are
+                // tests' too.
+                let outside_tests = file
+                    .findings
+                    .iter()
+                    .any(|finding| finding.fix_offset.is_some() && !finding.in_tests);
                 for &sharer in &sharers {
                     plans[sharer].added += count;
-                    plans[sharer].runtime |= runtime[sharer].contains(&file.path);
+                    plans[sharer].runtime |= outside_tests && runtime[sharer].contains(&file.path);
                 }
                 let mut items: BTreeMap<usize, (Vec<String>, usize)> = BTreeMap::new();
                 for finding in &file.findings {
@@ -586,7 +592,8 @@ fn manifest_write(
     }))
 }
 
-/// The files the library and binaries of each scanned package compile, in `scanned`'s order.
+/// The files the library and binaries of each scanned package compile outside their tests
+/// (not under a `#[cfg(test)]` module), in `scanned`'s order.
 fn runtime_files(scanned: &Scanned<'_>) -> Result<Vec<HashSet<PathBuf>>> {
     scanned
         .iter()
@@ -599,6 +606,7 @@ fn runtime_files(scanned: &Scanned<'_>) -> Result<Vec<HashSet<PathBuf>>> {
                 .collect();
             Ok(scan_tree(&roots)?
                 .into_iter()
+                .filter(|file| !file.tests_only)
                 .map(|file| file.path)
                 .collect())
         })

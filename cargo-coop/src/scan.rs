@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use coop_analysis::{Coverage, FindingKind, FixTarget, LoopKind, Unchecked, scan_file};
 
-use crate::discover::child_modules;
+use crate::discover::{Child, child_modules, only_in_tests};
 use crate::lines::LineIndex;
 
 /// One finding, located.
@@ -29,6 +29,8 @@ pub(crate) struct Located {
     pub(crate) coverage: Coverage,
     /// Byte offset in the file where `#[cooperative]` goes, when it fixes this finding.
     pub(crate) fix_offset: Option<usize>,
+    /// It is in an item under `#[cfg(test)]` (or in a module that is): only tests compile it.
+    pub(crate) in_tests: bool,
     pub(crate) fix_target: Option<FixTarget>,
 }
 
@@ -54,7 +56,10 @@ pub(crate) struct FileScan {
     pub(crate) uses_attributes: bool,
     pub(crate) unchecked: Unchecked,
     /// Files of the `mod name;` declarations in this one.
-    children: Vec<(PathBuf, bool)>,
+    children: Vec<Child>,
+    /// Only tests compile it: every `mod` on the way to it from the roots scanned, or one, is
+    /// `#[cfg(test)]`.
+    pub(crate) tests_only: bool,
     /// Names its items and imports take in the type namespace (see [`FileScan::shadows`]).
     type_names: HashSet<String>,
     /// It says `#![no_std]` (the attribute itself, not under `cfg_attr`, which leaves `std` to
@@ -82,11 +87,11 @@ impl FileScan {
 /// back sorted by path. A root that cannot be found is an error.
 pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>> {
     let mut seen: HashSet<PathBuf> = HashSet::new();
-    // (file, is a target root, owns its directory like a `mod.rs`)
-    let mut wave: Vec<(PathBuf, bool, bool)> = Vec::new();
+    // (file, is a target root, owns its directory like a `mod.rs`, only tests compile it)
+    let mut wave: Vec<(PathBuf, bool, bool, bool)> = Vec::new();
     for root in roots {
         if seen.insert(root.clone()) {
-            wave.push((root.clone(), true, true));
+            wave.push((root.clone(), true, true, false));
         }
     }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
@@ -100,7 +105,13 @@ pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>> {
                     scope.spawn(move || {
                         files
                             .iter()
-                            .map(|(path, is_root, owns_dir)| scan_one(path, *is_root, *owns_dir))
+                            .map(|(path, is_root, owns_dir, tests_only)| {
+                                let scan = scan_one(path, *is_root, *owns_dir)?;
+                                Ok(scan.map(|scan| FileScan {
+                                    tests_only: *tests_only,
+                                    ..scan
+                                }))
+                            })
                             .collect::<Vec<_>>()
                     })
                 })
@@ -113,9 +124,14 @@ pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>> {
         wave = Vec::new();
         for result in results {
             let Some(file) = result? else { continue };
-            for (child, owns_dir) in &file.children {
-                if seen.insert(child.clone()) {
-                    wave.push((child.clone(), false, *owns_dir));
+            for child in &file.children {
+                if seen.insert(child.path.clone()) {
+                    wave.push((
+                        child.path.clone(),
+                        false,
+                        child.owns_dir,
+                        file.tests_only || child.tests_only,
+                    ));
                 }
             }
             scanned.push(file);
@@ -178,6 +194,7 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
         uses_attributes: false,
         unchecked: Unchecked::default(),
         children: Vec::new(),
+        tests_only: false,
         type_names: HashSet::new(),
         no_std: false,
         std_feature: None,
@@ -254,6 +271,7 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
                 matches!(attr.style, syn::AttrStyle::Inner(_)) && attr.path().is_ident("no_std")
             });
             scan.std_feature = file.attrs.iter().find_map(std_feature);
+            let in_tests = lines_in_tests(&file);
             let scanned = scan_file(file);
             scan.async_fns = scanned.async_fns;
             scan.async_loops = scanned.async_loops;
@@ -273,6 +291,7 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
                     fn_holds_async_blocks: finding.fn_holds_async_blocks,
                     coverage: finding.coverage,
                     fix_offset,
+                    in_tests: in_tests.iter().any(|lines| lines.contains(&line)),
                     fix_target: finding.fix.map(|fix| fix.target),
                 });
             }
@@ -281,6 +300,60 @@ pub(crate) fn scan_one(path: &Path, is_root: bool, owns_dir: bool) -> Result<Opt
     }
     scan.source = source;
     Ok(Some(scan))
+}
+
+/// The lines of each item of `file` only tests compile (`#[cfg(test)]` on it), and all of
+/// them under an inner `#![cfg(test)]`.
+fn lines_in_tests(file: &syn::File) -> Vec<std::ops::RangeInclusive<usize>> {
+    use syn::spanned::Spanned;
+    struct Collect(Vec<std::ops::RangeInclusive<usize>>);
+    impl Collect {
+        fn note(&mut self, attrs: &[syn::Attribute], span: proc_macro2::Span) -> bool {
+            let tests = only_in_tests(attrs);
+            if tests {
+                self.0.push(span.start().line..=span.end().line);
+            }
+            tests
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Collect {
+        fn visit_item(&mut self, item: &'ast syn::Item) {
+            let attrs = match item {
+                syn::Item::Fn(item) => &item.attrs,
+                syn::Item::Mod(item) => &item.attrs,
+                syn::Item::Impl(item) => &item.attrs,
+                syn::Item::Trait(item) => &item.attrs,
+                syn::Item::Const(item) => &item.attrs,
+                syn::Item::Static(item) => &item.attrs,
+                _ => return syn::visit::visit_item(self, item),
+            };
+            if !self.note(attrs, item.span()) {
+                syn::visit::visit_item(self, item);
+            }
+        }
+        fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+            if !self.note(&item.attrs, item.span()) {
+                syn::visit::visit_impl_item_fn(self, item);
+            }
+        }
+        fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+            if !self.note(&item.attrs, item.span()) {
+                syn::visit::visit_trait_item_fn(self, item);
+            }
+        }
+    }
+    let inner: Vec<syn::Attribute> = file
+        .attrs
+        .iter()
+        .filter(|attr| matches!(attr.style, syn::AttrStyle::Inner(_)))
+        .cloned()
+        .collect();
+    if only_in_tests(&inner) {
+        return vec![1..=usize::MAX];
+    }
+    let mut collect = Collect(Vec::new());
+    syn::visit::Visit::visit_file(&mut collect, file);
+    collect.0
 }
 
 /// `name` of an inner `#![cfg_attr(not(feature = "name"), no_std)]`: the idiom of a crate that

@@ -340,6 +340,26 @@ fn attributes_only_in_tests_get_a_dev_dependency() {
     );
 }
 
+/// Unit tests (`#[cfg(test)]` modules in `src/`, inline and in a file) are tests: a library
+/// whose attributes all go there gets a dev-dependency, which its users do not build.
+#[test]
+fn attributes_only_in_unit_tests_get_a_dev_dependency() {
+    let krate = Fixture::new("unit-tests");
+    let fixed = krate.adopt();
+    let manifest = assert_dev_dependency(&krate, &fixed, "");
+    assert!(!manifest.contains("\n[dependencies]"), "{manifest}");
+    assert!(
+        krate
+            .read("src/lib.rs")
+            .contains("    #[coop_core::cooperative]\n    async fn sum")
+    );
+    assert!(
+        krate
+            .read("src/more.rs")
+            .contains("#[coop_core::cooperative]\nasync fn spin")
+    );
+}
+
 #[test]
 fn a_later_normal_dependency_copies_the_dev_entry_without_the_tests_tokio_feature() {
     let krate = Fixture::new("tests-only");
