@@ -557,6 +557,13 @@ fn manifest_write(
             ));
         } else {
             notes.push(format!("a coop-core dependency to {path} ({from})"));
+            if let Some(older) = older_rust_version(package.rust_version.as_deref()) {
+                notes.push(format!(
+                    "a dependency that needs Rust {COOP_RUST_VERSION}, where the \
+                     `rust-version` of {path} is {older}: its users on an older compiler \
+                     cannot build it; raise `rust-version`"
+                ));
+            }
         }
     }
     for feature in &features {
@@ -590,6 +597,20 @@ fn manifest_write(
         new: manifest::keep_line_endings(&plan.manifest_text, new),
         old: plan.manifest_text,
     }))
+}
+
+/// The Rust version coop-core needs: the workspace's, which this tool shares.
+const COOP_RUST_VERSION: &str = env!("CARGO_PKG_RUST_VERSION");
+
+/// `declared` where it is older than [`COOP_RUST_VERSION`] (`1.63` against `1.88`).
+fn older_rust_version(declared: Option<&str>) -> Option<&str> {
+    let parts = |version: &str| -> Vec<u64> {
+        version
+            .split('.')
+            .map(|part| part.parse().unwrap_or(0))
+            .collect()
+    };
+    declared.filter(|declared| parts(declared) < parts(COOP_RUST_VERSION))
 }
 
 /// The files the library and binaries of each scanned package compile outside their tests

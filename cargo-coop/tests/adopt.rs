@@ -497,6 +497,29 @@ fn a_dependency_cargo_cannot_load_writes_nothing_and_fails() {
     app.build();
 }
 
+/// A package whose `rust-version` is older than coop-core's is told: its users on an older
+/// compiler could no longer build it.
+#[test]
+fn an_older_rust_version_is_told() {
+    let app = Fixture::new("smol-app");
+    app.commit_edit("Cargo.toml", "an old MSRV", |text| {
+        text.replace(
+            "edition = \"2024\"\n",
+            "edition = \"2024\"\nrust-version = \"1.85\"\n",
+        )
+    });
+    let fixed = app.adopt();
+    assert!(
+        fixed.stdout.contains(&format!(
+            "cargo coop: added a dependency that needs Rust {}, where the `rust-version` of \
+             Cargo.toml is 1.85",
+            env!("CARGO_PKG_RUST_VERSION")
+        )),
+        "{}",
+        fixed.stdout
+    );
+}
+
 /// A relative `--dependency` path names a directory from where `cargo coop` runs, as `cargo
 /// add --path` reads it: each member, at any depth, gets the path from its own manifest.
 #[test]
