@@ -32,8 +32,12 @@
 //!   again (`now_or_never`, `poll!`, a hand-written future that builds `cooperative(..)` at each
 //!   poll), or a hand-written [`poll_proceed`] call site that was refused asking again (it is
 //!   granted then). A refill that code polled in place inside a `#[cooperative]` loop's body
-//!   gets from those signs is that code's: the loop itself yields at its next batch end, within
-//!   128 of its own iterations. So, on any executor, a loop that spends a unit per iteration yields once
+//!   gets from those signs is that code's: where the loop's iterations cannot suspend (no
+//!   `.await`, the loops `#[cooperative]` strip-mines), the loop still yields within 128 of its
+//!   own iterations. A loop with an `.await` of its own reaches the budget at every iteration
+//!   and cannot tell such a refill from a new task poll: code its body polls in place under a
+//!   waker of its own (a nested executor), or polls again after that code's forced yield, can
+//!   refill the budget for it; give such a loop a scope ([`budgeted`]). So, on any executor, a loop that spends a unit per iteration yields once
 //!   every 128 iterations once its task has a full budget, and the branches of one task
 //!   (`join!`, `select!`) share one budget per task poll. It belongs to the thread and carries
 //!   over between tasks: a task polled after another task's loop goes on with the units that

@@ -625,16 +625,27 @@ pub(crate) fn charge(budget: u32, spent: u16) {
 }
 
 /// Charges `spent` units that a loop's batch, lent by the ambient budget number `budget`, spent,
-/// at its batch end, where the loop is still in the task poll that lent them. `true`: a refill
-/// replaced that budget meanwhile, and the running one is now spent too. The loop's iterations
-/// cannot suspend, so only code its body polled in place spent the loop's budget and refilled
-/// it (a future polled with `now_or_never` or by an executor nested in the body, that yielded
-/// and was polled again or built again): that refill is the inner code's, and the loop, whose
-/// task poll has spent its budget, yields at this batch end.
+/// at its batch end, where the loop is still in the task poll that lent them. `true`: the loop
+/// must yield, at an exhaustion of its own: code its body polled in place (a future polled
+/// with `now_or_never`, an executor nested in the body) spent that budget during the lend, and
+/// may have refilled it (a yield of its own polled again or built again, or under a waker of
+/// its own, which the ambient budget takes for another task's). The loop's iterations cannot
+/// suspend, so that spending and any refill are the inner code's, and do not forgive the loop
+/// its own units: whatever budget runs now is spent for it, and not yet counted as spent, so
+/// that its forced yield begins an exhaustion under the loop's own waker, which none of the
+/// signs the inner code left (its waker, a dropped yield of a site whose bit the loop's
+/// shares) takes for a new task poll.
 pub(crate) fn charge_at_batch_end(budget: u32, spent: u16) -> bool {
     match current() {
-        Some(state) if state.mode == Mode::Ambient && state.budget != budget => {
-            set(State { units: 0, ..state });
+        Some(state)
+            if state.mode == Mode::Ambient
+                && (state.budget != budget || state.exhausted && state.units == 0) =>
+        {
+            set(State {
+                units: 0,
+                exhausted: false,
+                ..state
+            });
             true
         }
         _ => {

@@ -47,6 +47,16 @@ enum Inner {
     Wrapper,
     /// One `forever()` kept across iterations, polled again with `now_or_never`.
     Persistent,
+    /// `steps(k)` polled once with a waker of its own (data, a new one each time), as an
+    /// executor nested in the body polls its tasks.
+    OwnWaker(u32),
+}
+
+/// A waker with data that wakes nothing: a nested executor's, as far as coop can tell.
+struct OwnWaker;
+
+impl std::task::Wake for OwnWaker {
+    fn wake(self: std::sync::Arc<Self>) {}
 }
 
 /// One body: polls the inner future in place as `inner` says.
@@ -62,6 +72,12 @@ fn body(inner: Inner, kept: &mut Pin<Box<dyn Future<Output = ()>>>) {
         }
         Inner::Persistent => {
             let _ = kept.as_mut().now_or_never();
+        }
+        Inner::OwnWaker(k) => {
+            let waker = std::task::Waker::from(std::sync::Arc::new(OwnWaker));
+            let _ = Box::pin(steps(k))
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(&waker));
         }
     }
 }
@@ -133,8 +149,16 @@ fn shapes() -> impl Iterator<Item = Inner> {
     fresh.chain([Inner::Wrapper, Inner::Persistent])
 }
 
-fn assert_yields(what: &str, run: impl Fn(Inner) -> u64) {
-    let starved: Vec<String> = shapes()
+/// Inner futures polled under wakers of their own, from 1 to 300 iterations: more than a
+/// budget each, and less.
+fn own_waker_shapes() -> impl Iterator<Item = Inner> {
+    [1, 2, 5, 127, 128, 129, 200, 300]
+        .into_iter()
+        .map(Inner::OwnWaker)
+}
+
+fn assert_yields(what: &str, shapes: impl Iterator<Item = Inner>, run: impl Fn(Inner) -> u64) {
+    let starved: Vec<String> = shapes
         .map(|inner| (inner, run(inner)))
         .filter(|&(_, n)| n > 129)
         .map(|(inner, n)| format!("{inner:?}: {n} iterations"))
@@ -147,14 +171,18 @@ fn assert_yields(what: &str, run: impl Fn(Inner) -> u64) {
 
 #[test]
 fn a_strip_mined_loop_polling_in_place_yields() {
-    assert_yields("strip-mined loop", |inner| {
-        race(move |flag| Box::pin(spin(flag, inner)))
-    });
+    assert_yields(
+        "strip-mined loop",
+        shapes().chain(own_waker_shapes()),
+        |inner| race(move |flag| Box::pin(spin(flag, inner))),
+    );
 }
 
 #[test]
 fn a_loop_with_its_own_await_polling_in_place_yields() {
-    assert_yields("loop with an .await", |inner| {
+    // Not under wakers of their own: to a loop that reaches the budget at every iteration,
+    // such code is another task (lib.rs: a branch with a waker of its own gets a budget).
+    assert_yields("loop with an .await", shapes(), |inner| {
         race(move |flag| Box::pin(spin_awaiting(flag, inner)))
     });
 }
