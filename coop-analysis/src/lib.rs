@@ -52,7 +52,9 @@ pub use awaits::{Verdict, loop_verdict};
 pub use cfgs::never_compiled;
 pub use coverage::{Coverage, stacked};
 pub use hooks::{Hooks, Walked};
-pub use item_macros::macro_items;
+pub use item_macros::{
+    ItemList, LoopOutOfReach, loops_out_of_reach, macro_impl_items, macro_items, macro_trait_items,
+};
 pub use lints::{FindingKind, Lint};
 pub use loops::{LoopKind, LoopSite, OpaqueLoop};
 pub use scan::{Finding, FixSite, FixTarget, Scanned, Unchecked, scan_file};

@@ -144,6 +144,11 @@ declare_lint! {
     /// not Rust syntax until that macro expands, so `#[cooperative]` cannot put a yield point
     /// there.
     ///
+    /// Also a loop of a fn written inside an item-position macro call (tokio's
+    /// `cfg_net! { .. }`) in an `impl` block, trait or module that carries `#[cooperative]`: the
+    /// attribute does not rewrite the call's tokens. `#[cooperative]` on the fn itself, inside
+    /// the call, reaches it (`cargo coop fix` writes it there).
+    ///
     /// ```
     /// let file: syn::File = syn::parse_quote!(async fn f() { my_macro!(=> loop { spin(); }); });
     /// let finding = &coop_analysis::scan_file(file).findings[0];
@@ -678,6 +683,12 @@ impl FindingKind {
             (FindingKind::YieldPointNotAwaited, _) => {
                 "add `.await` after the `consume_budget()` call".to_owned()
             }
+            // A fn written inside an item macro call: an attribute on the fn, inside the call,
+            // reaches the loop where one around the call does not.
+            (FindingKind::InsideMacro(_), Place::Uncovered { fix_on: Some(on) }) => format!(
+                "add {cooperative} to {on}, inside the macro call (`cargo coop fix` does), add \
+                 {yield_point} to the loop's body, or {opt_out}"
+            ),
             (FindingKind::InsideMacro(_), Place::Uncovered { .. }) => format!(
                 "move the loop out of the macro call, add {yield_point} to its body, or {opt_out}"
             ),

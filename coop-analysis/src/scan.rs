@@ -20,7 +20,7 @@ use crate::cfg_attr;
 use crate::cfgs::never_compiled;
 use crate::coverage::{AttrNames, Coverage, read_attrs};
 use crate::hooks::Hooks;
-use crate::item_macros::macro_items;
+use crate::item_macros::{macro_impl_items, macro_items, macro_trait_items, out_of_reach};
 use crate::lints::{FindingKind, ItemKind};
 use crate::loops::{LoopKind, LoopSite, OpaqueLoop};
 use crate::macros::{self, MacroBody};
@@ -180,6 +180,7 @@ pub fn scan_file(mut file: syn::File) -> Scanned {
         block_fix: None,
         reached_async_code: false,
         reaching: None,
+        in_macro: None,
         scanned: Scanned {
             unchecked,
             ..Scanned::default()
@@ -253,7 +254,20 @@ struct Scanner {
     /// The coop attribute of the enclosing inline modules that reaches the current items: it
     /// reads the modules nested in them too, and rejects a `mod name;` there.
     reaching: Option<CoopAttr>,
+    /// The current items are inside an item-position macro call, which no attribute on an
+    /// enclosing item reads.
+    in_macro: Option<InMacro>,
     scanned: Scanned,
+}
+
+/// An item-position macro call the scan reads into.
+struct InMacro {
+    /// The innermost call's macro, without `!`.
+    name: String,
+    /// What the attribute of the item around the outermost call would do to its fns, if it
+    /// could read them: a loop `#[cooperative]` would have instrumented is reported as inside
+    /// the macro, one `#[unconstrained]` would have opted out is not reported.
+    enclosing: Coverage,
 }
 
 /// Collects one fn's decisions.
@@ -704,15 +718,36 @@ impl Scanner {
                 let Some(kind) = site.finding() else {
                     continue;
                 };
+                // In a macro call the enclosing item's attribute does not read, its loops are
+                // still the ones the attribute was written for.
+                let kind = match (&self.in_macro, coverage) {
+                    (Some(call), Coverage::None) if out_of_reach(site) => match call.enclosing {
+                        Coverage::Instrumented | Coverage::Checked => {
+                            FindingKind::InsideMacro(call.name.clone())
+                        }
+                        Coverage::OptedOut => continue,
+                        Coverage::None => kind,
+                    },
+                    _ => kind,
+                };
                 let fix = match (coverage, &kind) {
                     (Coverage::OptedOut, _) => continue,
                     (Coverage::Instrumented, FindingKind::NeverAwaits) => continue,
                     (Coverage::None, FindingKind::NeverAwaits) => Some(fix_site),
+                    // `#[cooperative]` on the fn itself, inside the call, reaches the loop.
+                    (Coverage::None, FindingKind::InsideMacro(_)) if out_of_reach(site) => {
+                        Some(fix_site)
+                    }
                     _ => None,
                 };
                 findings.push(finding(kind, Some(site.kind), site.keyword, fix));
             }
-            if coverage != Coverage::OptedOut {
+            let opted_out_around = coverage == Coverage::None
+                && self
+                    .in_macro
+                    .as_ref()
+                    .is_some_and(|call| call.enclosing == Coverage::OptedOut);
+            if coverage != Coverage::OptedOut && !opted_out_around {
                 self.scanned.async_loops += collect.opaque.len();
                 for opaque in collect.opaque {
                     findings.push(finding(
@@ -725,11 +760,14 @@ impl Scanner {
             }
             self.scanned.findings.extend(findings);
         }
-        // The items nested in its body are not reached by its attribute.
+        // The items nested in its body are not reached by its attribute, nor by one around a
+        // macro call it is in.
         let reached = std::mem::take(&mut self.reached_async_code);
+        let in_macro = self.in_macro.take();
         self.with(Some(sig.ident.to_string()), Coverage::None, None, |s| {
             visit_mut::visit_block_mut(s, block);
         });
+        self.in_macro = in_macro;
         self.reached_async_code = reached;
     }
 
@@ -746,6 +784,25 @@ impl Scanner {
             let kind = FindingKind::StrayLoopMarker(predicate);
             self.finding_outside_async_code(kind, loop_kind, span, &function);
         }
+    }
+
+    /// The items inside the item-position macro call `mac`, which `visit` scans: fns of their
+    /// own, which no coop attribute around the call reaches (an attribute never reads a macro
+    /// call's tokens), and whose async code is none of that attribute's. They keep their spans,
+    /// so findings and fix sites point into the file, where `#[cooperative]` goes on the fn
+    /// inside the call (never on an `#[async_trait]` block around it, which does not read it
+    /// either).
+    fn in_macro_call(&mut self, mac: &syn::Macro, visit: impl FnOnce(&mut Self)) {
+        let enclosing = match (self.coverage, &self.in_macro) {
+            (Coverage::None, Some(outer)) => outer.enclosing,
+            (coverage, _) => coverage,
+        };
+        let name = macros::name(mac);
+        let outer = self.in_macro.replace(InMacro { name, enclosing });
+        let reached = std::mem::take(&mut self.reached_async_code);
+        self.with(None, Coverage::None, None, visit);
+        self.reached_async_code = reached;
+        self.in_macro = outer;
     }
 
     /// The name of an item nested in the current path (a fn, a module, an impl or trait block).
@@ -912,6 +969,16 @@ impl VisitMut for Scanner {
             return self.visit_impl_item_fn_mut(f);
         }
         self.reject_nested(impl_item_attrs(item), item);
+        if let ImplItem::Macro(call) = item {
+            if let Some(mut items) = macro_impl_items(&call.mac) {
+                self.in_macro_call(&call.mac, |s| {
+                    items
+                        .iter_mut()
+                        .for_each(|item| s.visit_impl_item_mut(item));
+                });
+            }
+            return;
+        }
         self.with(None, Coverage::None, None, |s| {
             visit_mut::visit_impl_item_mut(s, item);
         });
@@ -926,6 +993,16 @@ impl VisitMut for Scanner {
             return self.visit_trait_item_fn_mut(f);
         }
         self.reject_nested(trait_item_attrs(item), item);
+        if let TraitItem::Macro(call) = item {
+            if let Some(mut items) = macro_trait_items(&call.mac) {
+                self.in_macro_call(&call.mac, |s| {
+                    items
+                        .iter_mut()
+                        .for_each(|item| s.visit_trait_item_mut(item));
+                });
+            }
+            return;
+        }
         self.with(None, Coverage::None, None, |s| {
             visit_mut::visit_trait_item_mut(s, item);
         });
@@ -976,16 +1053,15 @@ impl VisitMut for Scanner {
     }
 
     /// Items inside an item-position macro call (`cfg_if! { .. }`, tokio's `cfg_rt! { .. }`)
-    /// are scanned when its tokens parse as items; they keep their spans, so findings and fix
-    /// sites point into the file.
+    /// are scanned when its tokens parse as items (see [`Scanner::in_macro_call`]).
     fn visit_item_macro_mut(&mut self, item: &mut syn::ItemMacro) {
         if item.ident.is_some() || item.mac.path.is_ident("macro_rules") {
             return;
         }
         if let Some(mut items) = macro_items(&item.mac) {
-            for nested in &mut items {
-                self.visit_item_mut(nested);
-            }
+            self.in_macro_call(&item.mac, |s| {
+                items.iter_mut().for_each(|item| s.visit_item_mut(item));
+            });
         }
     }
 
@@ -1003,6 +1079,9 @@ impl VisitMut for Scanner {
             }
             _ => {
                 self.reject_shape(item, &item_name(item));
+                if let Item::Macro(call) = item {
+                    return self.visit_item_macro_mut(call);
+                }
                 // A `const` or `static` initializer is no fn body: a loop marker there is stray.
                 let name = item_name(item);
                 if let Item::Const(syn::ItemConst { expr, .. })
@@ -1055,6 +1134,136 @@ mod tests {
             .iter()
             .map(|(f, lint)| ((*f).to_owned(), *lint))
             .collect()
+    }
+
+    /// (function, lint name, fixable, line of the loop or attribute) of each finding.
+    fn located(source: &str) -> Vec<(String, &'static str, bool, usize)> {
+        let file = syn::parse_file(source).unwrap();
+        scan_file(file)
+            .findings
+            .into_iter()
+            .map(|finding| {
+                let line = finding.keyword.start().line;
+                (
+                    finding.function,
+                    finding.kind.lint().name,
+                    finding.fix.is_some(),
+                    line,
+                )
+            })
+            .collect()
+    }
+
+    /// tokio's `impl TcpListener { cfg_not_wasip1! { pub async fn bind(..) { for .. } } }`: its
+    /// loop went unreported, uncounted.
+    #[test]
+    fn fns_inside_macro_calls_in_impl_blocks_and_traits_are_read_as_at_module_level() {
+        let source = r#"
+macro_rules! cfg_x { ($($item:item)*) => { $( #[cfg(all())] $item )* } }
+pub struct S;
+impl S { cfg_x! { pub async fn in_impl_macro(n: u32) -> u32 { let mut s = 0; for i in 0..n { s += i } s } } }
+cfg_x! { pub async fn in_item_macro(n: u32) -> u32 { let mut s = 0; for i in 0..n { s += i } s } }
+pub trait T {
+    cfg_x! {
+        async fn default_body(&self) { loop { spin(); } }
+        fn no_body(&self);
+    }
+}
+pub fn host() {
+    impl S { cfg_x! { pub async fn nested_impl(&self) { while go() {} } } }
+    mod m { cfg_x! { pub async fn nested_mod() { loop {} } } }
+}
+impl S { cfg_x! { pub async fn awaits(&self) { loop { tick().await; } } } }
+impl S { cfg_x! { #[cfg(any())] pub async fn removed(&self) { loop {} } } }
+impl S { not_items! { => loop {} } }
+"#;
+        let scanned = scan_file(syn::parse_file(source).unwrap());
+        assert_eq!(scanned.async_loops, 6);
+        assert_eq!(
+            located(source),
+            [
+                (
+                    "S::in_impl_macro".to_owned(),
+                    "loop_without_yield_point",
+                    true,
+                    4
+                ),
+                (
+                    "in_item_macro".to_owned(),
+                    "loop_without_yield_point",
+                    true,
+                    5
+                ),
+                (
+                    "T::default_body".to_owned(),
+                    "loop_without_yield_point",
+                    true,
+                    8
+                ),
+                (
+                    "host::S::nested_impl".to_owned(),
+                    "loop_without_yield_point",
+                    true,
+                    13
+                ),
+                (
+                    "host::m::nested_mod".to_owned(),
+                    "loop_without_yield_point",
+                    true,
+                    14
+                ),
+            ]
+        );
+        // Each fix goes on the fn inside the call, before its visibility.
+        let fix = scan_file(syn::parse_file(source).unwrap()).findings[0]
+            .fix
+            .unwrap();
+        assert_eq!(fix.target, FixTarget::Fn);
+        assert_eq!(
+            (fix.before.start().line, fix.before.start().column),
+            (4, 18)
+        );
+    }
+
+    /// An attribute never reads a macro call's tokens: around the call, `#[cooperative]` leaves
+    /// its fns' loops as they are (reported as inside the macro, and fixed by an attribute on the
+    /// fn), `#[unconstrained]` would have opted them out, and neither finds async code there.
+    #[test]
+    fn attributes_around_a_macro_call_do_not_reach_the_fns_inside() {
+        let found = located(
+            r#"
+#[cooperative]
+impl S {
+    cfg_x! { pub async fn spins(&self) { loop { spin(); } } }
+    cfg_x! { #[cooperative] pub async fn own(&self) { loop { spin(); } } }
+    cfg_x! { pub async fn marked(&self) { #[unconstrained] loop { spin(); } } }
+    cfg_x! { pub async fn opaque(&self) { my_macro!(loop {}); } }
+    pub async fn direct(&self) { loop { spin(); } }
+}
+#[cooperative(check)]
+trait T { cfg_x! { async fn spins(&self) { for _ in 0..3 {} } } }
+#[cooperative]
+mod m { cfg_x! { pub async fn spins() { loop {} } } }
+#[unconstrained]
+impl U { cfg_x! { pub async fn spins(&self) { loop {} } } pub async fn a(&self) {} }
+#[cfg_attr(all(), async_trait::async_trait)]
+#[async_trait::async_trait]
+impl V for W { cfg_x! { async fn spins(&self) { loop {} } } }
+"#,
+        );
+        assert_eq!(
+            found,
+            [
+                ("S::spins".to_owned(), "loop_inside_macro", true, 4),
+                ("S::marked".to_owned(), "stray_loop_marker", true, 6),
+                ("S::opaque".to_owned(), "loop_inside_macro", false, 7),
+                ("T::spins".to_owned(), "loop_inside_macro", true, 11),
+                ("T".to_owned(), "unsupported_item", false, 11),
+                ("m::spins".to_owned(), "loop_inside_macro", true, 13),
+                ("m".to_owned(), "unsupported_item", false, 13),
+                ("W::spins".to_owned(), "loop_without_yield_point", true, 18),
+            ]
+        );
     }
 
     #[test]
