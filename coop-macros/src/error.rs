@@ -57,6 +57,21 @@ pub(crate) fn loop_inside_macro(found: &coop_analysis::OpaqueLoop, krate: &Path)
     finding(&kind, found.keyword, found.macro_path, krate)
 }
 
+/// The `check` lint on a loop in a fn inside an item-position macro call, which the attribute
+/// on the enclosing item cannot reach: in `cargo coop`'s words, with the help it gives for a fn
+/// no attribute covers (`#[cooperative]` on the fn, inside the call, where that reaches it).
+pub(crate) fn loop_out_of_reach(out: &coop_analysis::LoopOutOfReach, krate: &Path) -> syn::Error {
+    let found = &out.found;
+    let kind = FindingKind::InsideMacro(found.macro_name.clone());
+    let place = Place::Uncovered {
+        fix_on: out.fixed_on_the_fn.then_some("the fn"),
+    };
+    let mut error = syn::Error::new(found.keyword, kind.title());
+    let help = kind.help(&display_path(krate), &place);
+    error.combine(syn::Error::new(found.macro_path, format!("help: {help}")));
+    error
+}
+
 /// A finding as `check`'s errors: its title on `at`, its help (`help: ..`) on `help_at`, both in
 /// the words of [`coop_analysis::lints`].
 fn finding(kind: &FindingKind, at: Span, help_at: Span, krate: &Path) -> syn::Error {

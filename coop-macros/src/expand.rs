@@ -304,6 +304,17 @@ fn apply(item: &mut Item, attr: CoopAttr, action: Action<'_>) -> syn::Result<()>
                     }
                 }
             },
+            // Its fns are out of reach: `check` reports the loops it would have instrumented
+            // there, as the tool does; the others get no yield point and no word (a proc macro
+            // has no warnings), as a loop in an unknown macro in a body.
+            Reached::MacroCall(mac, list) => {
+                if let Action::Check(krate) = action {
+                    let own = |attrs: &[syn::Attribute]| CoopAttr::any_in(attrs);
+                    for out in coop_analysis::loops_out_of_reach(mac, list, &own) {
+                        combine(&mut errors, crate::error::loop_out_of_reach(&out, krate));
+                    }
+                }
+            }
             Reached::OwnAttribute => found = true,
             Reached::OutOfLineModule(module) => {
                 return Err(syn::Error::new(

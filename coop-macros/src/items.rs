@@ -2,11 +2,12 @@
 //! code), an `impl` block, a trait, an inline module. Everything that depends on an item's
 //! shape asks here: its attributes, the fns an attribute on it reaches, how errors name it.
 
+use coop_analysis::ItemList;
 use coop_analysis::lints::ItemKind;
 use coop_analysis::never_compiled;
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{Attribute, Block, ImplItem, Item, ItemMod, Signature, TraitItem};
+use syn::{Attribute, Block, ImplItem, Item, ItemMod, Macro, Signature, TraitItem};
 
 use crate::attrs::CoopAttr;
 
@@ -32,6 +33,9 @@ pub(crate) enum Reached<'a> {
     OwnAttribute,
     /// `mod name;`: its items are in another file, which an attribute cannot see.
     OutOfLineModule(&'a ItemMod),
+    /// An item-position macro call (`cfg_if! { .. }`, tokio's `cfg_net! { .. }`) in that list:
+    /// an attribute never rewrites a macro's tokens, so the fns inside are out of its reach.
+    MacroCall(&'a Macro, ItemList),
 }
 
 /// Hands `visit` everything an attribute on `item` reaches, in source order: the fn itself; each
@@ -71,6 +75,11 @@ fn reach(
         Item::Fn(f) => visit(Reached::Fn(&mut f.sig, &mut f.block, configured)),
         Item::Impl(block) => {
             for item in &mut block.items {
+                if let ImplItem::Macro(call) = item
+                    && !never_compiled(&call.attrs)
+                {
+                    visit(Reached::MacroCall(&call.mac, ItemList::Impl))?;
+                }
                 if let ImplItem::Fn(f) = item
                     && !never_compiled(&f.attrs)
                 {
@@ -86,6 +95,11 @@ fn reach(
         }
         Item::Trait(block) => {
             for item in &mut block.items {
+                if let TraitItem::Macro(call) = item
+                    && !never_compiled(&call.attrs)
+                {
+                    visit(Reached::MacroCall(&call.mac, ItemList::Trait))?;
+                }
                 if let TraitItem::Fn(f) = item
                     && !never_compiled(&f.attrs)
                 {
@@ -108,6 +122,9 @@ fn reach(
             }
             None => visit(Reached::OutOfLineModule(module)),
         },
+        Item::Macro(call) if !top && call.ident.is_none() && !never_compiled(&call.attrs) => {
+            visit(Reached::MacroCall(&call.mac, ItemList::Module))
+        }
         _ => Ok(()),
     }
 }

@@ -232,7 +232,9 @@ use proc_macro::TokenStream;
 ///   closures are instrumented;
 /// - an `impl` or `trait` block, or an inline `mod name { .. }`: each fn inside that is one of
 ///   the above is instrumented as if annotated on its own; a fn with its own `#[cooperative]` or
-///   `#[unconstrained]`, a `const fn`, and every other item are left untouched. An out-of-line
+///   `#[unconstrained]`, a `const fn`, and every other item are left untouched, macro calls
+///   included: a fn inside `cfg_x! { .. }` is not reached (put the attribute on the fn, inside
+///   the call; `check` reports its loops that never await). An out-of-line
 ///   `mod name;` cannot be reached: on stable Rust an attribute sees only the tokens it is
 ///   written on.
 ///

@@ -714,3 +714,34 @@ fn an_item_nested_past_the_limit_is_an_error_and_kept() {
         assert!(!expand_to_string(CoopAttr::Cooperative, "", &within).contains("compile_error"));
     });
 }
+
+// An attribute never rewrites a macro call's tokens: `spins` stays as written (`cargo coop`
+// reports its loop as inside `cfg_x!`), `direct` gets its yield point.
+snapshot!(
+    cooperative_leaves_fns_inside_macro_calls_as_written,
+    CoopAttr::Cooperative,
+    "",
+    impl S {
+        cfg_x! {
+            pub async fn spins(&self) { loop { spin(); } }
+        }
+        pub async fn direct(&self) { loop { spin(); } }
+    }
+);
+
+// `check` reports the loops of fns inside macro calls that the attribute cannot reach, as
+// `cargo coop` does: not those that await, nor those of a fn with an attribute of its own.
+snapshot!(
+    cooperative_check_reports_loops_in_fns_inside_macro_calls,
+    CoopAttr::Cooperative,
+    "check",
+    impl S {
+        cfg_x! {
+            pub async fn spins(&self, n: u32) { for _ in 0..n { spin(); } }
+            pub async fn awaits(&self) { loop { tick().await; } }
+            #[cooperative]
+            pub async fn own(&self) { loop { spin(); } }
+        }
+        pub async fn direct(&self) { loop { tick().await; } }
+    }
+);
