@@ -1161,3 +1161,47 @@ fn a_dependency_only_on_a_target_triple_is_not_given_an_attribute_that_would_not
     assert!(!krate.read("src/lib.rs").contains("cooperative"));
     krate.build();
 }
+
+/// tokio's `impl TcpListener { cfg_not_wasip1! { pub async fn bind(..) { .. } } }`: a fn inside
+/// a macro call in an `impl` block or a trait was not read. Each is reported, annotated inside
+/// the call as one at module level is, and the crate builds with the attributes.
+#[test]
+fn fns_inside_macro_calls_in_impl_blocks_and_traits_are_fixed_like_module_level_ones() {
+    let krate = Fixture::new("item-macros");
+    let check = cargo_coop(&krate.dir, &["check", "--format", "json"]);
+    assert_eq!(check.code, 1, "{}{}", check.stdout, check.stderr);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let found: Vec<(String, String, bool)> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["function"].as_str().unwrap().to_owned(),
+                f["lint"].as_str().unwrap().to_owned(),
+                f["fixable"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let lint = "coop::loop_without_yield_point".to_owned();
+    assert_eq!(
+        found,
+        [
+            ("S::in_impl_macro".to_owned(), lint.clone(), true),
+            ("S::method".to_owned(), lint.clone(), true),
+            ("in_item_macro".to_owned(), lint.clone(), true),
+            ("Count::in_trait_macro".to_owned(), lint, true),
+        ]
+    );
+    let fixed = krate.adopt();
+    assert!(fixed.stdout.contains("4 "), "{}", fixed.stdout);
+    let lib = krate.read("src/lib.rs");
+    for fixed_fn in [
+        "        /// Sums `0..n`.\n        #[coop_core::cooperative]\n        pub async fn in_impl_macro",
+        "        #[coop_core::cooperative]\n        pub async fn method",
+        "    #[coop_core::cooperative]\n    pub async fn in_item_macro",
+        "        #[coop_core::cooperative]\n        async fn in_trait_macro",
+    ] {
+        assert!(lib.contains(fixed_fn), "{fixed_fn}\n{lib}");
+    }
+}
