@@ -332,6 +332,9 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 .filter(|write| !sources.contains(&write.path.as_path()))
                 .map(|write| (write.path.clone(), write.old.clone(), write.new.clone()))
                 .collect();
+            // `cargo check` writes the lock file; a fix that goes back leaves it as it was.
+            let lock = packages.workspace_root.join("Cargo.lock");
+            let lock_before = std::fs::read(&lock).ok();
             let verdict = verify(
                 &packages.workspace_root,
                 &mut annotated,
@@ -359,7 +362,7 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                 added = 0;
                 notes.clear();
                 refusals.push(format!(
-                    "with the fix `cargo check` cannot run, where without it the crate builds \
+                    "with the fix `cargo check` cannot run, where without it cargo can \
                      ({why}); nothing was written: pass a `--dependency` cargo can load"
                 ));
             } else if added == 0 {
@@ -370,6 +373,16 @@ pub(crate) fn run(packages: &Packages, options: &FixOptions) -> Result<u8> {
                         .with_context(|| format!("cannot write {}", path.display()))?;
                 }
                 notes.clear();
+            }
+            if added == 0 {
+                match &lock_before {
+                    Some(bytes) => std::fs::write(&lock, bytes),
+                    None => std::fs::remove_file(&lock).or_else(|err| match err.kind() {
+                        std::io::ErrorKind::NotFound => Ok(()),
+                        _ => Err(err),
+                    }),
+                }
+                .with_context(|| format!("cannot write {}", lock.display()))?;
             }
             // The default features' first error: `--all-features` is checked only after them.
             if let Some(before) = verdict.broken_before {

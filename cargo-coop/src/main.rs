@@ -75,8 +75,9 @@ enum Command {
     /// the attribute back out of a fn that does not build with it.
     ///
     /// Exit status: 0 nothing left to report, 1 findings left that need a hand-written change,
-    /// 2 could not run (nothing is written then), or a file could not be read or parsed (the
-    /// others are fixed).
+    /// 2 could not run (nothing is written then), cargo could not check the crate with the fix
+    /// or without it (the fix is kept, nothing verified), or a file could not be read or
+    /// parsed (the others are fixed).
     Fix {
         #[command(flatten)]
         packages: PackageArgs,

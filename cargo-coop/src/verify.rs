@@ -203,11 +203,13 @@ pub(crate) fn verify(
             }
             Err(why) => {
                 // With the fix written cargo cannot even check the crate (a dependency it cannot
-                // load or fetch): the crate as it was decides, as for errors no attribute
-                // explains.
-                if builds_as_it_was(root, files, others, false)?.is_none() {
+                // load or fetch). Where cargo runs without it, even on a crate with errors of
+                // its own, the fix is what stops cargo: nothing is written.
+                restore(files, others)?;
+                if check(root, false).is_ok() {
                     verdict.unrunnable = Some(why);
                 } else {
+                    rewrite(files, others)?;
                     verdict.unchecked = Some(why);
                 }
                 return Ok(verdict);
@@ -297,23 +299,35 @@ fn builds_as_it_was(
     others: &[(PathBuf, String, String)],
     all_features: bool,
 ) -> anyhow::Result<Option<String>> {
+    restore(files, others)?;
+    let broken_before = match check(root, all_features) {
+        Ok(errors) => errors.first().map(|error| error.message.clone()),
+        Err(why) => Some(why),
+    };
+    if broken_before.is_some() {
+        rewrite(files, others)?;
+    }
+    Ok(broken_before)
+}
+
+/// Every file as it was before the fix.
+fn restore(files: &[Annotated], others: &[(PathBuf, String, String)]) -> anyhow::Result<()> {
     for file in files {
         write(&file.path, &file.old)?;
     }
     for (path, old, _) in others {
         write(path, old)?;
     }
-    let broken_before = match check(root, all_features) {
-        Ok(errors) => errors.first().map(|error| error.message.clone()),
-        Err(why) => Some(why),
-    };
-    if broken_before.is_some() {
-        for file in files {
-            write(&file.path, &file.render().0)?;
-        }
-        for (path, _, new) in others {
-            write(path, new)?;
-        }
+    Ok(())
+}
+
+/// Every file as the fix wrote it, but for the attributes taken back out.
+fn rewrite(files: &[Annotated], others: &[(PathBuf, String, String)]) -> anyhow::Result<()> {
+    for file in files {
+        write(&file.path, &file.render().0)?;
     }
-    Ok(broken_before)
+    for (path, _, new) in others {
+        write(path, new)?;
+    }
+    Ok(())
 }

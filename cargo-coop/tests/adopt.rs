@@ -481,8 +481,8 @@ fn a_dependency_cargo_cannot_load_writes_nothing_and_fails() {
     assert_ne!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
     assert!(
         fixed.stdout.contains(
-            "cargo coop: not fixed: with the fix `cargo check` cannot run, where without it the \
-             crate builds (error: failed to"
+            "cargo coop: not fixed: with the fix `cargo check` cannot run, where without it \
+             cargo can (error: failed to"
         ),
         "{}",
         fixed.stdout
@@ -494,7 +494,30 @@ fn a_dependency_cargo_cannot_load_writes_nothing_and_fails() {
     );
     assert_eq!(app.read("Cargo.toml"), manifest);
     assert_eq!(app.read("src/main.rs"), main);
+    // The checks wrote no lock file that stays.
+    assert!(!app.dir.join("Cargo.lock").exists());
     app.build();
+
+    // A crate with an error of its own: cargo runs without the fix, so the fix is what stops
+    // it, and nothing is written either.
+    app.commit_edit("src/main.rs", "a type error of its own", |text| {
+        text + "\npub fn broken() -> u32 {\n    \"not a number\"\n}\n"
+    });
+    let main = app.read("src/main.rs");
+    let fixed = cargo_coop(
+        &app.dir,
+        &["fix", "--dependency", "path = \"../no-such-dir/coop-core\""],
+    );
+    assert_eq!(fixed.code, 1, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(
+        fixed.stdout.contains(
+            "not fixed: with the fix `cargo check` cannot run, where without it cargo can"
+        ),
+        "{}",
+        fixed.stdout
+    );
+    assert_eq!(app.read("Cargo.toml"), manifest);
+    assert_eq!(app.read("src/main.rs"), main);
 }
 
 /// A package whose `rust-version` is older than coop-core's is told: its users on an older
