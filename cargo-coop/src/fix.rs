@@ -181,6 +181,8 @@ fn plan<'a>(
 fn source_has_macros(source: &Source, package: &Selected, root_manifest: &str, key: &str) -> bool {
     match source {
         Source::Spec(value) => manifest::entry_has_macros(&toml_edit::Item::Value(value.clone())),
+        // A copy whose default features are off (for a `no_std` package) has what it names.
+        Source::CopyOf(entry) if !manifest::entry_has_macros(entry) => false,
         Source::CopyOf(_) => package
             .coop_core_elsewhere
             .as_ref()
@@ -491,19 +493,22 @@ fn manifest_write(
     let std_feature = plan
         .std_feature
         .filter(|feature| manifest::declares_feature(&plan.manifest_text, feature));
+    // A `no_std` package without tokio (whose bridge needs `std`): coop-core without it.
+    let without_std = package.tokio == Tokio::None && (plan.no_std || std_feature.is_some());
     let source = plan
         .source
         .filter(|_| needs_dependency)
         .map(|source| match source {
-            // A `#![no_std]` package without tokio (whose bridge needs `std`): coop-core without it.
-            Source::Path(path)
-                if package.tokio == Tokio::None && (plan.no_std || std_feature.is_some()) =>
-            {
-                Source::PathWithoutStd(path)
+            Source::Path(path) if without_std => Source::PathWithoutStd(path),
+            // The dev-dependency's source, without the default `std` its tests may use.
+            Source::CopyOf(entry) if without_std => {
+                Source::CopyOf(manifest::without_default_features(entry))
             }
             source => source,
         });
-    let std_feature = std_feature.filter(|_| matches!(source, Some(Source::PathWithoutStd(_))));
+    let without_std =
+        without_std && matches!(source, Some(Source::PathWithoutStd(_) | Source::CopyOf(_)));
+    let std_feature = std_feature.filter(|_| without_std);
     if let Some(source) = &source {
         if !source_has_macros(source, package, root_manifest, &plan.key) {
             features.push("macros");
@@ -549,6 +554,16 @@ fn manifest_write(
     if let Some(source) = &source {
         let from = match source {
             Source::Spec(_) => "as `--dependency` says".to_owned(),
+            Source::CopyOf(_) if without_std => format!(
+                "as its dev-dependency `{key}` has it, without its default `std` feature: the \
+                 package is `no_std`{}",
+                std_feature
+                    .as_ref()
+                    .map(|feature| format!(
+                        " unless its `{feature}` feature, which now turns coop-core's `std` on too"
+                    ))
+                    .unwrap_or_default()
+            ),
             Source::CopyOf(_) => format!("as its dev-dependency `{key}` has it"),
             Source::Workspace => "from `[workspace.dependencies]`".to_owned(),
             Source::Path(_) => "the coop-core beside this cargo-coop's sources".to_owned(),

@@ -351,6 +351,19 @@ pub(crate) fn without_feature(mut entry: Item, feature: &str) -> Item {
     entry
 }
 
+/// `entry` with `default-features = false`: coop-core without `std` (and without its other
+/// defaults, `macros` among them, which the caller names where it needs it).
+pub(crate) fn without_default_features(mut entry: Item) -> Item {
+    if let Some(table) = entry.as_table_like_mut() {
+        table.remove("default_features");
+        table.insert("default-features", toml_edit::value(false));
+    }
+    if let Some(inline) = entry.as_inline_table_mut() {
+        inline.fmt();
+    }
+    entry
+}
+
 /// `new`, an edit of `old` as toml_edit writes it (`\n`, no byte-order mark), with `old`'s
 /// `\r\n` line endings and byte-order mark when it has them.
 pub(crate) fn keep_line_endings(old: &str, new: String) -> String {

@@ -671,6 +671,35 @@ fn a_library_no_std_unless_its_feature_gets_coop_core_whose_std_follows_it() {
     krate.build_with(&["--no-default-features", "--lib"]);
 }
 
+/// The same with a coop-core dev-dependency already there: the new entry has its source (one
+/// source for cargo), without the default `std` the tests may use.
+#[test]
+fn a_library_no_std_unless_its_feature_copies_its_dev_dependency_without_std() {
+    let krate = Fixture::new("std-feature");
+    krate.commit_edit("Cargo.toml", "coop-core for the tests", |text| {
+        text.replace(
+            "[workspace]",
+            &format!(
+                "[dev-dependencies]\ncoop-core = {{ path = {:?} }}\n\n[workspace]",
+                coop_core().display().to_string()
+            ),
+        )
+    });
+    let fixed = krate.adopt();
+    let manifest = assert_entry(
+        &krate,
+        &fixed,
+        "as its dev-dependency `coop-core` has it, without its default `std` feature: the \
+         package is `no_std` unless its `std` feature",
+        &format!(
+            "[dependencies]\ncoop-core = {{ path = {:?}, default-features = false, features = [\"macros\"] }}\n",
+            coop_core().display().to_string()
+        ),
+    );
+    assert!(manifest.contains("std = [\"coop-core/std\"]"), "{manifest}");
+    krate.build_with(&["--no-default-features", "--lib"]);
+}
+
 #[test]
 fn check_reports_a_tokio_package_without_the_bridge_and_fix_turns_it_on() {
     let app = Fixture::new("tokio-app");
