@@ -87,11 +87,11 @@ impl FileScan {
 /// back sorted by path. A root that cannot be found is an error.
 pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>> {
     let mut seen: HashSet<PathBuf> = HashSet::new();
-    // (file, is a target root, owns its directory like a `mod.rs`, only tests compile it)
-    let mut wave: Vec<(PathBuf, bool, bool, bool)> = Vec::new();
+    // (file, is a target root, owns its directory like a `mod.rs`)
+    let mut wave: Vec<(PathBuf, bool, bool)> = Vec::new();
     for root in roots {
         if seen.insert(root.clone()) {
-            wave.push((root.clone(), true, true, false));
+            wave.push((root.clone(), true, true));
         }
     }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
@@ -105,13 +105,7 @@ pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>> {
                     scope.spawn(move || {
                         files
                             .iter()
-                            .map(|(path, is_root, owns_dir, tests_only)| {
-                                let scan = scan_one(path, *is_root, *owns_dir)?;
-                                Ok(scan.map(|scan| FileScan {
-                                    tests_only: *tests_only,
-                                    ..scan
-                                }))
-                            })
+                            .map(|(path, is_root, owns_dir)| scan_one(path, *is_root, *owns_dir))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -126,19 +120,40 @@ pub(crate) fn scan_tree(roots: &[PathBuf]) -> Result<Vec<FileScan>> {
             let Some(file) = result? else { continue };
             for child in &file.children {
                 if seen.insert(child.path.clone()) {
-                    wave.push((
-                        child.path.clone(),
-                        false,
-                        child.owns_dir,
-                        file.tests_only || child.tests_only,
-                    ));
+                    wave.push((child.path.clone(), false, child.owns_dir));
                 }
             }
             scanned.push(file);
         }
     }
+    mark_tests_only(roots, &mut scanned);
     scanned.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(scanned)
+}
+
+/// Marks the files only tests compile: those no chain of `mod` declarations from `roots`
+/// reaches without a `#[cfg(test)]` on the way, however many chains reach them.
+fn mark_tests_only(roots: &[PathBuf], scanned: &mut [FileScan]) {
+    let index: std::collections::HashMap<PathBuf, usize> = scanned
+        .iter()
+        .enumerate()
+        .map(|(at, file)| (file.path.clone(), at))
+        .collect();
+    let mut outside: HashSet<PathBuf> = roots.iter().cloned().collect();
+    let mut wave: Vec<PathBuf> = roots.to_vec();
+    while let Some(path) = wave.pop() {
+        let Some(&at) = index.get(&path) else {
+            continue;
+        };
+        for child in &scanned[at].children {
+            if !child.tests_only && outside.insert(child.path.clone()) {
+                wave.push(child.path.clone());
+            }
+        }
+    }
+    for file in scanned {
+        file.tests_only = !outside.contains(&file.path);
+    }
 }
 
 /// The names an item or import of `file` takes in the type namespace, where a path

@@ -132,14 +132,15 @@ fn check_once(root: &Path, all_features: bool, offline: bool) -> Result<Vec<Erro
         let stderr = String::from_utf8_lossy(&output.stderr);
         // The first error line names the cause; what follows it is context (and, offline,
         // the word the caller looks for).
+        // The error and its causes, each once ("Caused by:" lines are the joints).
         let why = stderr
             .lines()
             .skip_while(|line| !line.starts_with("error"))
             .map(str::trim)
-            .filter(|line| !line.is_empty())
-            .take(6)
+            .filter(|line| !line.is_empty() && *line != "Caused by:")
+            .take(5)
             .collect::<Vec<_>>()
-            .join(" ");
+            .join(": ");
         return Err(if why.is_empty() {
             "cargo check failed".to_owned()
         } else {

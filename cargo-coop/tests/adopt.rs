@@ -360,6 +360,34 @@ fn attributes_only_in_unit_tests_get_a_dev_dependency() {
     );
 }
 
+/// A file the library compiles both inside and outside its tests is the library's: a normal
+/// dependency, whichever `mod` comes first.
+#[test]
+fn a_file_compiled_in_and_out_of_tests_gets_a_normal_dependency() {
+    let krate = Fixture::new("unit-tests");
+    std::fs::write(
+        krate.dir.join("src/shared.rs"),
+        "/// Spins.\npub async fn spin(n: u32) -> u32 {\n    let mut left = n;\n    while left > 0 {\n        left -= 1;\n    }\n    left\n}\n",
+    )
+    .unwrap();
+    git(&krate.dir, &["add", "-A"]);
+    krate.commit_edit("src/lib.rs", "a file compiled twice", |text| {
+        text + "\n#[cfg(test)]\n#[allow(dead_code)]\n#[path = \"shared.rs\"]\nmod shared_in_tests;\n\n#[path = \"shared.rs\"]\npub mod shared;\n"
+    });
+    let fixed = krate.adopt();
+    let manifest = krate.read("Cargo.toml");
+    assert!(
+        manifest.contains("\n[dependencies]\ncoop-core"),
+        "{}\n{manifest}",
+        fixed.stdout
+    );
+    assert!(
+        krate
+            .read("src/shared.rs")
+            .contains("#[coop_core::cooperative]\npub async fn spin")
+    );
+}
+
 #[test]
 fn a_later_normal_dependency_copies_the_dev_entry_without_the_tests_tokio_feature() {
     let krate = Fixture::new("tests-only");
