@@ -118,8 +118,8 @@ fn lend(after: After) -> (u16, Lent) {
 /// poll). The batch spent all of it, so the source's budget is spent as well; the source only
 /// learns that the counter must not refill from it, and the forced yield follows.
 ///
-/// `true`: at a batch end, the ambient budget that lent the units was spent and refilled by code
-/// the loop's body polled in place, and the loop must yield (see `state::charge_at_batch_end`).
+/// `true`: at a batch end, code the loop's body polled in place spent the ambient budget that
+/// lent the units, or replaced it, and the loop must yield (see `state::charge_at_batch_end`).
 fn settle(lent: Lent, taken: u16, left: u16, leaving: bool) -> bool {
     let spent = taken.saturating_sub(left);
     match lent {
@@ -131,7 +131,7 @@ fn settle(lent: Lent, taken: u16, left: u16, leaving: bool) -> bool {
         Lent::Ambient(budget, in_step) => {
             // A loop left by a panic settles where its future is dropped, which may be in
             // another task's poll: only the budget that lent the units is charged.
-            let replaced = if leaving {
+            let must_yield = if leaving {
                 state::charge(budget, spent);
                 false
             } else {
@@ -142,7 +142,7 @@ fn settle(lent: Lent, taken: u16, left: u16, leaving: bool) -> bool {
                 (_, true) => ambient::spent_by_a_batch(budget),
                 (_, false) => ambient::charge(spent),
             }
-            replaced
+            must_yield
         }
     }
 }
@@ -285,7 +285,7 @@ impl Batch {
     /// Charges the units spent since the last lend, and gives back the rest; `leaving`: the loop
     /// is left, this is its last settlement. `true`: the loop must yield (see [`settle`]).
     fn settle(&mut self, leaving: bool) -> bool {
-        let replaced = settle(self.lent, self.taken, self.left, leaving);
+        let must_yield = settle(self.lent, self.taken, self.left, leaving);
         if self.taken > 0
             && let Lent::Counter(_) | Lent::Ambient(..) = self.lent
         {
@@ -294,7 +294,7 @@ impl Batch {
         self.left = 0;
         self.taken = 0;
         self.lent = Lent::Nothing;
-        replaced
+        must_yield
     }
 }
 

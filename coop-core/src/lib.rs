@@ -37,8 +37,9 @@
 //!   own iterations. A loop with an `.await` of its own reaches the budget at every iteration
 //!   and cannot tell such a refill from a new task poll: code its body polls in place under a
 //!   waker of its own (a nested executor), or polls again after that code's forced yield, can
-//!   refill the budget for it; give such a loop a scope ([`budgeted`]). So, on any executor, a loop that spends a unit per iteration yields once
-//!   every 128 iterations once its task has a full budget, and the branches of one task
+//!   refill the budget for it; give such a loop a scope ([`budgeted`]). So, on any executor,
+//!   a loop that spends a unit per iteration yields once every 128 iterations once its task
+//!   has a full budget, and the branches of one task
 //!   (`join!`, `select!`) share one budget per task poll. It belongs to the thread and carries
 //!   over between tasks: a task polled after another task's loop goes on with the units that
 //!   loop left: its first forced yield can come after fewer than 128 iterations, not after
