@@ -68,7 +68,7 @@ pub(crate) struct Verdict {
     /// `cargo check` could not run, with the fix or without it: why; nothing was verified.
     pub(crate) unchecked: Option<String>,
     /// With the fix `cargo check` could not run (a coop-core dependency it cannot load or
-    /// fetch), where without it the crate builds: why; every file went back as it was.
+    /// fetch), where without it cargo can: why; every file went back as it was.
     pub(crate) unrunnable: Option<String>,
     /// With `--all-features` the crate does not build, and no attribute explains why: the
     /// first error; the default features were verified.
