@@ -374,20 +374,16 @@ fn lines_in_tests(file: &syn::File) -> Vec<std::ops::RangeInclusive<usize>> {
 /// `name` of an inner `#![cfg_attr(not(feature = "name"), no_std)]`: the idiom of a crate that
 /// is `no_std` unless its feature turns `std` on.
 fn std_feature(attr: &syn::Attribute) -> Option<String> {
-    use syn::punctuated::Punctuated;
-    if !matches!(attr.style, syn::AttrStyle::Inner(_)) || !attr.path().is_ident("cfg_attr") {
+    if !matches!(attr.style, syn::AttrStyle::Inner(_)) {
         return None;
     }
-    let metas = attr
-        .parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
-        .ok()?;
-    let mut metas = metas.iter();
-    let syn::Meta::List(not) = metas.next()? else {
+    // The `no_std` a `cfg_attr` applies, and the predicate it applies under.
+    let (pred, _) = coop_analysis::cfg_attr::applied(attr)
+        .into_iter()
+        .find(|(pred, applied)| !pred.is_empty() && applied.path().is_ident("no_std"))?;
+    let syn::Meta::List(not) = syn::parse2::<syn::Meta>(pred).ok()? else {
         return None;
     };
-    if !not.path.is_ident("not") || !metas.any(|meta| meta.path().is_ident("no_std")) {
-        return None;
-    }
     let syn::Meta::NameValue(feature) = not.parse_args::<syn::Meta>().ok()? else {
         return None;
     };
@@ -398,7 +394,7 @@ fn std_feature(attr: &syn::Attribute) -> Option<String> {
     else {
         return None;
     };
-    feature.path.is_ident("feature").then(|| name.value())
+    (not.path.is_ident("not") && feature.path.is_ident("feature")).then(|| name.value())
 }
 
 #[cfg(test)]
