@@ -585,7 +585,7 @@ fn manifest_write(
             ));
         } else {
             notes.push(format!("a coop-core dependency to {path} ({from})"));
-            if let Some(older) = older_rust_version(package.rust_version.as_deref()) {
+            if let Some(older) = older_rust_version(package.rust_version.as_ref()) {
                 notes.push(format!(
                     "a dependency that needs Rust {COOP_RUST_VERSION}, where the \
                      `rust-version` of {path} is {older}: its users on an older compiler \
@@ -630,15 +630,13 @@ fn manifest_write(
 /// The Rust version coop-core needs: the workspace's, which this tool shares.
 const COOP_RUST_VERSION: &str = env!("CARGO_PKG_RUST_VERSION");
 
-/// `declared` where it is older than [`COOP_RUST_VERSION`] (`1.63` against `1.88`).
-fn older_rust_version(declared: Option<&str>) -> Option<&str> {
-    let parts = |version: &str| -> Vec<u64> {
-        version
-            .split('.')
-            .map(|part| part.parse().unwrap_or(0))
-            .collect()
-    };
-    declared.filter(|declared| parts(declared) < parts(COOP_RUST_VERSION))
+/// `declared` where it is older than [`COOP_RUST_VERSION`] (`1.63.0` against `1.88`).
+fn older_rust_version(
+    declared: Option<&cargo_metadata::semver::Version>,
+) -> Option<&cargo_metadata::semver::Version> {
+    let needed = cargo_metadata::semver::VersionReq::parse(&format!(">={COOP_RUST_VERSION}"))
+        .expect("the workspace's rust-version is a version");
+    declared.filter(|declared| !needed.matches(declared))
 }
 
 /// The files the library and binaries of each scanned package compile outside their tests

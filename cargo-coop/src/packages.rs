@@ -136,7 +136,7 @@ pub(crate) struct Selected {
     /// Its features, as cargo metadata lists them.
     pub(crate) features: std::collections::BTreeMap<String, Vec<String>>,
     /// Its `rust-version`, where it declares one.
-    pub(crate) rust_version: Option<String>,
+    pub(crate) rust_version: Option<cargo_metadata::semver::Version>,
 }
 
 /// The selected packages, and the workspace root.
@@ -343,7 +343,7 @@ fn selected(package: &Package) -> Selected {
             })
             .map(|target| target.src_path.clone().into_std_path_buf())
             .collect(),
-        rust_version: package.rust_version.as_ref().map(ToString::to_string),
+        rust_version: package.rust_version.clone(),
         coop_core,
         coop_core_elsewhere,
         tokio: tokio(package),
