@@ -99,9 +99,9 @@ fn set(exhaustion: Exhaustion) {
     let _ = LAST.try_with(|cell| cell.set(exhaustion));
 }
 
-/// A waker's identity as `Waker::will_wake` compares it. Callers never pass the fast path's
-/// no-op waker, which says nothing about the task (and whose vtable's address may differ
-/// between codegen units, so it cannot be recognised).
+/// A waker's identity as `Waker::will_wake` compares it. A no-op waker's vtable address may
+/// differ between codegen units, so it is told by its data, which it has none of (see
+/// [`identity`]).
 fn raw_identity(waker: &Waker) -> (usize, usize) {
     (
         waker.data() as usize,
