@@ -294,6 +294,23 @@ fn an_attribute_that_does_not_build_is_left_out_and_the_rest_stays() {
     app.build_with(&["--all-features"]);
 }
 
+/// A library's public future that its tests pin `Send` (as README advises): `fix`'s check builds
+/// the tests, and the fn whose loop holds an `Rc` is left out, named.
+#[test]
+fn a_future_a_test_pins_send_is_left_out() {
+    let krate = Fixture::new("send-pinned");
+    let fixed = cargo_coop(&krate.dir, &["fix"]);
+    assert!(
+        fixed.stdout.contains(
+            "left out `total` (src/lib.rs): `Rc<u32>` cannot be sent between threads safely"
+        ),
+        "{}",
+        fixed.stdout
+    );
+    assert!(!krate.read("src/lib.rs").contains("cooperative"));
+    krate.build();
+}
+
 #[test]
 fn a_fix_whose_every_attribute_is_left_out_leaves_the_manifest_as_it_was() {
     let app = Fixture::new("tokio-guard");
